@@ -1,0 +1,159 @@
+#include "catalog/database.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace festival::catalog {
+namespace {
+
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
+    const int extended = db ? sqlite3_extended_errcode(db) : rc;
+    std::string message(what);
+    message += ": ";
+    message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    throw database_error(extended, message);
+}
+
+}  // namespace
+
+statement::statement(sqlite3* db, std::string_view sql) : db_(db), stmt_(nullptr) {
+    const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+    if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare");
+}
+
+statement::statement(statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+statement& statement::operator=(statement&& other) noexcept {
+    if (this != &other) {
+        sqlite3_finalize(stmt_);
+        db_ = other.db_;
+        stmt_ = std::exchange(other.stmt_, nullptr);
+    }
+    return *this;
+}
+
+statement::~statement() { sqlite3_finalize(stmt_); }
+
+statement& statement::bind(int index, std::int64_t value) {
+    if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+statement& statement::bind(int index, double value) {
+    if (const int rc = sqlite3_bind_double(stmt_, index, value); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+statement& statement::bind(int index, std::string_view value) {
+    const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+statement& statement::bind_null(int index) {
+    if (const int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+bool statement::step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw_sqlite(db_, rc, "step");
+}
+
+void statement::run() {
+    while (step()) {
+    }
+}
+
+void statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+bool statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+std::int64_t statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+double statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
+
+std::string statement::text(int column) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+}
+
+std::optional<std::string> statement::optional_text(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return text(column);
+}
+
+std::optional<std::int64_t> statement::optional_int64(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return int64(column);
+}
+
+database::database(const std::string& path) : path_(path) {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
+        std::string message = "open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw database_error(rc, message);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA foreign_keys = ON");
+    if (path != ":memory:") {
+        exec("PRAGMA journal_mode = WAL");
+        // WAL with synchronous=NORMAL loses no committed transaction on a process crash (kill -9);
+        // only a power loss can roll back the last few. FULL makes it power-safe too.
+        exec("PRAGMA synchronous = FULL");
+    }
+}
+
+database::database(database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+database& database::operator=(database&& other) noexcept {
+    if (this != &other) {
+        sqlite3_close_v2(db_);
+        db_ = std::exchange(other.db_, nullptr);
+        path_ = std::move(other.path_);
+    }
+    return *this;
+}
+
+database::~database() { sqlite3_close_v2(db_); }
+
+void database::exec(std::string_view sql) {
+    std::string copy(sql);
+    char* error = nullptr;
+    if (const int rc = sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &error); rc != SQLITE_OK) {
+        std::string message = error ? error : sqlite3_errstr(rc);
+        sqlite3_free(error);
+        throw database_error(sqlite3_extended_errcode(db_), "exec: " + message);
+    }
+}
+
+statement database::prepare(std::string_view sql) { return statement(db_, sql); }
+std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int database::changes() const { return sqlite3_changes(db_); }
+
+transaction::transaction(database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+transaction::~transaction() {
+    if (!done_) {
+        try {
+            db_.exec("ROLLBACK");
+        } catch (...) {
+        }
+    }
+}
+
+void transaction::commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace festival::catalog

@@ -1,0 +1,103 @@
+#pragma once
+// RAII over one SQLite connection and its prepared statements. <sqlite3.h> stays inside catalog/.
+// One connection per thread; statements must be destroyed before their connection.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "catalog/errors.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace festival::catalog {
+
+// A storage failure, carrying SQLite's extended result code.
+class database_error : public catalog_error {
+public:
+    database_error(int extended_code, const std::string& message)
+        : catalog_error(error_kind::storage, "storage_error", message), extended_code_(extended_code) {}
+    int extended_code() const noexcept { return extended_code_; }
+
+private:
+    int extended_code_;
+};
+
+class statement {
+public:
+    statement(sqlite3* db, std::string_view sql);
+    statement(statement&&) noexcept;
+    statement& operator=(statement&&) noexcept;
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+    ~statement();
+
+    // Binding is 1-based like SQLite; each returns *this so calls chain.
+    statement& bind(int index, std::int64_t value);
+    statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+    statement& bind(int index, double value);
+    statement& bind(int index, std::string_view value);
+    statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+    statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+    statement& bind_null(int index);
+    template <class T>
+    statement& bind(int index, const std::optional<T>& value) {
+        return value ? bind(index, *value) : bind_null(index);
+    }
+
+    // Advances to the next row; false when done. Throws database_error on failure.
+    bool step();
+    // Runs a statement that yields no rows.
+    void run();
+    void reset();
+
+    bool is_null(int column) const;
+    std::int64_t int64(int column) const;
+    double real(int column) const;
+    std::string text(int column) const;
+    std::optional<std::string> optional_text(int column) const;
+    std::optional<std::int64_t> optional_int64(int column) const;
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_;
+};
+
+class database {
+public:
+    // Opens (creating if needed) the file, or ":memory:". Sets WAL, foreign keys and a busy timeout.
+    explicit database(const std::string& path);
+    database(database&&) noexcept;
+    database& operator=(database&&) noexcept;
+    database(const database&) = delete;
+    database& operator=(const database&) = delete;
+    ~database();
+
+    void exec(std::string_view sql);
+    statement prepare(std::string_view sql);
+    std::int64_t last_insert_rowid() const;
+    int changes() const;
+    const std::string& path() const { return path_; }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::string path_;
+};
+
+// BEGIN IMMEDIATE … COMMIT, rolled back unless commit() is reached.
+class transaction {
+public:
+    explicit transaction(database& db);
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+    ~transaction();
+    void commit();
+
+private:
+    database& db_;
+    bool done_ = false;
+};
+
+}  // namespace festival::catalog
