@@ -1,0 +1,132 @@
+#include "catalog/accounts.hpp"
+
+#include <sodium.h>
+
+#include <mutex>
+#include <regex>
+
+#include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/errors.hpp"
+
+namespace festival::catalog {
+namespace {
+
+void ensure_sodium() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (sodium_init() < 0) throw catalog_error(error_kind::storage, "crypto_unavailable", "libsodium init failed");
+    });
+}
+
+std::string to_hex(const unsigned char* bytes, std::size_t size) {
+    std::string hex(size * 2 + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(), bytes, size);
+    hex.pop_back();
+    return hex;
+}
+
+// Sessions are looked up by a hash of the token, so a leaked database does not leak live sessions.
+std::string token_hash(const std::string& token) {
+    unsigned char digest[32];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+                       nullptr, 0);
+    return to_hex(digest, sizeof digest);
+}
+
+}  // namespace
+
+const char* to_string(role r) { return r == role::organizer ? "organizer" : "curator"; }
+
+std::optional<role> role_from_string(const std::string& text) {
+    if (text == "curator") return role::curator;
+    if (text == "organizer") return role::organizer;
+    return std::nullopt;
+}
+
+std::string random_token() {
+    ensure_sodium();
+    unsigned char bytes[32];
+    randombytes_buf(bytes, sizeof bytes);
+    return to_hex(bytes, sizeof bytes);
+}
+
+std::string hash_password(const std::string& password) {
+    ensure_sodium();
+    char hashed[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(hashed, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        throw catalog_error(error_kind::storage, "out_of_memory", "password hashing ran out of memory");
+    return hashed;
+}
+
+bool password_matches(const std::string& stored_hash, const std::string& password) {
+    ensure_sodium();
+    return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
+}
+
+user create_user(database& db, const std::string& email, const std::string& display_name, role r,
+                 const std::string& password) {
+    static const std::regex email_pattern(R"([^@\s]+@[^@\s]+)");
+    if (email.size() > 254 || !std::regex_match(email, email_pattern))
+        throw invalid("invalid_email", "'" + email + "' is not an email address");
+    if (password.size() < 10) throw invalid("weak_password", "a password needs at least 10 characters");
+    if (password.size() > 1024) throw invalid("invalid_password", "a password is at most 1024 bytes");
+    auto st = db.prepare("INSERT INTO users (email, display_name, role, password_hash) VALUES (?, ?, ?, ?)");
+    st.bind(1, email).bind(2, display_name).bind(3, to_string(r)).bind(4, hash_password(password));
+    try {
+        st.run();
+    } catch (const database_error& e) {
+        if (e.extended_code() == 2067) throw conflict("email_taken", "an account with " + email + " exists");
+        throw;
+    }
+    return user{db.last_insert_rowid(), email, display_name, r};
+}
+
+std::optional<user> check_login(database& db, const std::string& email, const std::string& password) {
+    // Hash even for an unknown email so timing does not tell which emails have accounts.
+    static const std::string decoy = hash_password("decoy password never matches");
+    auto st = db.prepare("SELECT id, email, display_name, role, password_hash FROM users WHERE email = ?");
+    st.bind(1, email);
+    if (!st.step() || password.size() > 1024) {
+        password_matches(decoy, password.substr(0, 1024));
+        return std::nullopt;
+    }
+    if (!password_matches(st.text(4), password)) return std::nullopt;
+    return user{st.int64(0), st.text(1), st.text(2), role_from_string(st.text(3)).value_or(role::curator)};
+}
+
+session_tokens open_session(database& db, std::int64_t user_id, std::int64_t lifetime_seconds) {
+    session_tokens tokens{random_token(), random_token(), unix_now() + lifetime_seconds};
+    auto st = db.prepare("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)");
+    st.bind(1, token_hash(tokens.token)).bind(2, user_id).bind(3, tokens.csrf_token).bind(4, tokens.expires_at);
+    st.run();
+    return tokens;
+}
+
+std::optional<signed_in> find_session(database& db, const std::string& token) {
+    if (token.size() != 64) return std::nullopt;
+    auto st = db.prepare(
+        "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, s.expires_at FROM sessions s "
+        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?");
+    st.bind(1, token_hash(token)).bind(2, unix_now());
+    if (!st.step()) return std::nullopt;
+    signed_in s;
+    s.user = user{st.int64(0), st.text(1), st.text(2), role_from_string(st.text(3)).value_or(role::curator)};
+    s.csrf_token = st.text(4);
+    s.expires_at = st.int64(5);
+    return s;
+}
+
+void close_session(database& db, const std::string& token) {
+    auto st = db.prepare("DELETE FROM sessions WHERE token_hash = ?");
+    st.bind(1, token_hash(token)).run();
+}
+
+int purge_expired_sessions(database& db) {
+    auto st = db.prepare("DELETE FROM sessions WHERE expires_at <= ?");
+    st.bind(1, unix_now()).run();
+    return db.changes();
+}
+
+}  // namespace festival::catalog

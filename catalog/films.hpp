@@ -1,0 +1,82 @@
+#pragma once
+// Films: the festival's catalog, with per-language texts, a screening window and full-text search.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace festival::catalog {
+
+class database;
+
+struct film_text {
+    std::string title;
+    std::string synopsis;
+};
+
+struct film {
+    std::int64_t id = 0;
+    std::string slug;
+    std::string original_title;
+    std::optional<int> year;
+    std::optional<int> runtime_minutes;
+    std::string category;  // documentary | short | fiction
+    std::vector<std::string> directors;
+    std::vector<std::string> countries;  // ISO 3166 alpha-2
+    std::vector<std::string> themes;
+    std::vector<std::string> spoken_languages;
+    std::vector<std::string> subtitle_languages;
+    nlohmann::json credits = nlohmann::json::object();
+    std::optional<std::string> poster;
+    std::string rights_note;
+    bool published = false;
+    std::optional<std::string> available_from;   // ISO UTC; open-ended when absent
+    std::optional<std::string> available_until;
+    std::optional<std::int64_t> media_version;   // published HLS version (the job that made it)
+    std::map<std::string, film_text> texts;      // by language code
+    std::string created_at;
+    std::string updated_at;
+};
+
+// Where a film stands for viewers at a given time.
+enum class screening_state { unpublished, upcoming, now, ended };
+screening_state screening_at(const film& f, std::int64_t unix_time);
+const char* to_string(screening_state s);
+
+struct film_query {
+    std::optional<std::string> category;
+    std::optional<std::string> country;
+    std::optional<std::string> language;  // spoken or subtitled
+    std::optional<std::string> tag;
+    std::optional<std::string> text;      // full-text, accent-insensitive, prefix match
+    std::optional<screening_state> screening;
+    bool published_only = true;
+    int limit = 24;
+    int offset = 0;
+};
+
+struct film_page {
+    std::vector<film> items;
+    std::int64_t total = 0;
+};
+
+// Validates and stores a new film; throws catalog_error (invalid / conflict on a taken slug).
+film create_film(database& db, const film& draft);
+// Replaces every editable field of an existing film (id from `changed`).
+film update_film(database& db, const film& changed);
+void delete_film(database& db, std::int64_t id);
+std::optional<film> find_film(database& db, std::int64_t id);
+std::optional<film> find_film_by_slug(database& db, const std::string& slug);
+// Accepts a numeric id or a slug.
+std::optional<film> find_film_by_key(database& db, const std::string& id_or_slug);
+film_page list_films(database& db, const film_query& query, std::int64_t now);
+// Every published film's availability, for the media server's in-memory check.
+std::vector<film> list_all_films(database& db);
+
+// Turns free text typed by a viewer into a safe FTS5 query: each word quoted and prefix-matched.
+std::string fts_query_from_text(const std::string& text);
+
+}  // namespace festival::catalog
