@@ -1,0 +1,21 @@
+#pragma once
+// One SQLite connection per thread that asks for one (SQLite connections must not be shared across
+// threads); each opened lazily on first use and closed with its thread.
+#include <string>
+
+#include "catalog/database.hpp"
+
+namespace festival::server {
+
+class catalog_connections {
+public:
+    explicit catalog_connections(std::string path) : path_(std::move(path)) {}
+    // The calling thread's connection to this catalog.
+    catalog::database& local();
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace festival::server

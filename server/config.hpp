@@ -1,0 +1,42 @@
+#pragma once
+// The server's configuration: one immutable value, filled from defaults < file < environment < flags.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace festival::server {
+
+struct config {
+    std::string listen_address = "127.0.0.1";
+    unsigned short listen_port = 8080;
+    std::string data_dir = "data";
+    std::string web_dir;          // default: the web/ folder of the source tree
+    std::string transcoder_path;  // default: festival-transcoder beside this executable
+    bool demo = false;
+    int io_threads = 2;
+    int worker_threads = 4;
+    int transcoders = 1;
+    bool access_log = true;
+    std::int64_t session_lifetime_seconds = 12 * 3600;
+    std::int64_t max_upload_bytes = 50LL * 1000 * 1000 * 1000;
+
+    std::string catalog_path() const { return data_dir + "/catalog.db"; }
+    std::string media_dir() const { return data_dir + "/media"; }
+    nlohmann::json to_json() const;
+};
+
+// Builds the configuration from `festival serve` arguments (after "serve"), the environment
+// (FESTIVAL_LISTEN, FESTIVAL_DATA_DIR, …) and an optional --config JSON file.
+// Throws std::invalid_argument with a message for the user on a bad value.
+std::shared_ptr<const config> load_config(const std::vector<std::string>& args);
+
+// "127.0.0.1:8080" → address and port; throws std::invalid_argument.
+void parse_listen(const std::string& text, std::string& address, unsigned short& port);
+
+// The folder holding the running executable.
+std::string executable_dir();
+
+}  // namespace festival::server

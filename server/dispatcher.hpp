@@ -1,0 +1,34 @@
+#pragma once
+// The one place where a matched request meets its handler: role and CSRF checks, and every
+// exception turned into the JSON error shape.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "server/router.hpp"
+
+namespace festival::server {
+
+// Looks a session cookie up; may block (SQLite), so it is only called on the worker pool.
+using session_finder = std::function<std::optional<catalog::signed_in>(const std::string& token)>;
+
+inline constexpr const char* session_cookie_name = "festival_session";
+
+class dispatcher {
+public:
+    dispatcher(router routes, session_finder find_session);
+
+    const router& routes() const { return routes_; }
+    // Runs the handler of `match` for `request`, enforcing access; never throws.
+    http_response run(const route_match& match, http_request& request) const;
+    // The answer for a request no route takes.
+    static http_response unmatched(const route_match& match, const http_request& request);
+
+private:
+    void authorize(const route& r, http_request& request) const;
+
+    router routes_;
+    session_finder find_session_;
+};
+
+}  // namespace festival::server

@@ -1,0 +1,26 @@
+#pragma once
+// What every handler can reach: the configuration, the catalog, the in-memory film availability
+// and the open-file cache.
+#include <memory>
+
+#include "server/catalog_connections.hpp"
+#include "server/config.hpp"
+#include "server/file_cache.hpp"
+#include "server/film_availability.hpp"
+
+namespace festival::server {
+
+struct festival_app {
+    explicit festival_app(std::shared_ptr<const config> c)
+        : settings(std::move(c)), catalog(settings->catalog_path()) {}
+
+    // Re-reads film availability from the catalog; call on a worker thread after a film changes.
+    void refresh_availability() { availability.replace(catalog::list_all_films(catalog.local())); }
+
+    std::shared_ptr<const config> settings;
+    catalog_connections catalog;
+    film_availability availability;
+    file_cache files;
+};
+
+}  // namespace festival::server

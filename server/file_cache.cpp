@@ -1,0 +1,251 @@
+#include "server/file_cache.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+
+namespace festival::server {
+namespace {
+
+// openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS: the kernel refuses any escape from root.
+int open_beneath(const std::string& root, const std::string& relative_path) {
+    const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0) return -1;
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, relative_path.c_str(), &how, sizeof how));
+    if (fd < 0 && errno == ENOSYS) {
+        // Older kernels: the path was already checked segment by segment; O_NOFOLLOW guards the leaf.
+        fd = ::openat(root_fd, relative_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    }
+    ::close(root_fd);
+    return fd;
+}
+
+std::string make_etag(const struct stat& st) {
+    char buffer[80];
+    std::snprintf(buffer, sizeof buffer, "\"%llx-%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
+                  static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1000000000ULL +
+                      static_cast<unsigned long long>(st.st_mtim.tv_nsec),
+                  static_cast<unsigned long long>(st.st_ino));
+    return buffer;
+}
+
+bool etag_listed(std::string_view header_value, const std::string& etag) {
+    if (header_value.find('*') != std::string_view::npos) return true;
+    std::size_t start = 0;
+    while (start < header_value.size()) {
+        auto comma = header_value.find(',', start);
+        if (comma == std::string_view::npos) comma = header_value.size();
+        auto item = header_value.substr(start, comma - start);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item.starts_with("W/")) item.remove_prefix(2);  // weak comparison for If-None-Match
+        if (item == etag) return true;
+        start = comma + 1;
+    }
+    return false;
+}
+
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+    std::tm tm{};
+    const std::string copy(text);
+    const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+struct byte_range {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+};
+
+enum class range_verdict { whole, partial, unsatisfiable };
+
+// One "bytes=" range (RFC 9110 §14.1.2). Several ranges or a malformed header: send the whole file.
+range_verdict parse_range(std::string_view value, std::uint64_t size, byte_range& out) {
+    if (!value.starts_with("bytes=")) return range_verdict::whole;
+    value.remove_prefix(6);
+    if (value.find(',') != std::string_view::npos) return range_verdict::whole;
+    const auto dash = value.find('-');
+    if (dash == std::string_view::npos) return range_verdict::whole;
+    auto number = [](std::string_view digits, std::uint64_t& n) {
+        if (digits.empty() || digits.size() > 19) return false;
+        n = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9') return false;
+            n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        return true;
+    };
+    const auto first_text = value.substr(0, dash), last_text = value.substr(dash + 1);
+    if (first_text.empty()) {  // suffix: the last N bytes
+        std::uint64_t suffix = 0;
+        if (!number(last_text, suffix)) return range_verdict::whole;
+        if (suffix == 0 || size == 0) return range_verdict::unsatisfiable;
+        out.first = suffix >= size ? 0 : size - suffix;
+        out.last = size - 1;
+        return range_verdict::partial;
+    }
+    std::uint64_t first = 0, last = 0;
+    if (!number(first_text, first)) return range_verdict::whole;
+    if (last_text.empty()) last = size ? size - 1 : 0;
+    else if (!number(last_text, last) || last < first) return range_verdict::whole;
+    if (first >= size) return range_verdict::unsatisfiable;
+    out.first = first;
+    out.last = std::min(last, size - 1);
+    return range_verdict::partial;
+}
+
+}  // namespace
+
+bool is_safe_relative_path(const std::string& relative_path) {
+    if (relative_path.empty() || relative_path.size() > 1024) return false;
+    std::size_t start = 0;
+    while (start <= relative_path.size()) {
+        auto slash = relative_path.find('/', start);
+        if (slash == std::string::npos) slash = relative_path.size();
+        const auto segment = std::string_view(relative_path).substr(start, slash - start);
+        if (segment.empty() || segment.front() == '.' || segment.find('\0') != std::string_view::npos ||
+            segment.find('\\') != std::string_view::npos)
+            return false;
+        start = slash + 1;
+    }
+    return true;
+}
+
+std::string content_type_for(const std::string& path) {
+    static const std::pair<const char*, const char*> types[] = {
+        {".m3u8", "application/vnd.apple.mpegurl"},
+        {".m4s", "video/iso.segment"},
+        {".mp4", "video/mp4"},
+        {".ts", "video/mp2t"},
+        {".vtt", "text/vtt; charset=utf-8"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},
+        {".png", "image/png"},
+        {".svg", "image/svg+xml"},
+        {".webp", "image/webp"},
+        {".ico", "image/x-icon"},
+        {".html", "text/html; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".json", "application/json; charset=utf-8"},
+        {".map", "application/json; charset=utf-8"},
+        {".woff2", "font/woff2"},
+        {".txt", "text/plain; charset=utf-8"},
+    };
+    for (const auto& [extension, type] : types)
+        if (path.ends_with(extension)) return type;
+    return "application/octet-stream";
+}
+
+std::string http_date(std::int64_t unix_seconds) {
+    const std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buffer[64];
+    std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return buffer;
+}
+
+file_cache::file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after)
+    : max_entries_(max_entries), revalidate_after_(revalidate_after) {}
+
+std::optional<cached_file> file_cache::open(const std::string& root, const std::string& relative_path) {
+    if (!is_safe_relative_path(relative_path)) return std::nullopt;
+    const std::string key = root + '\0' + relative_path;
+    const auto now = std::chrono::steady_clock::now();
+    std::uint64_t known_inode = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = entries_.find(key); it != entries_.end()) {
+            if (now - it->second.checked < revalidate_after_) return it->second.info;
+            known_inode = it->second.inode;
+        }
+    }
+    const int fd = open_beneath(root, relative_path);
+    if (fd < 0) {
+        std::lock_guard lock(mutex_);
+        entries_.erase(key);
+        return std::nullopt;
+    }
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        std::lock_guard lock(mutex_);
+        entries_.erase(key);
+        return std::nullopt;
+    }
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(key); it != entries_.end() && known_inode == static_cast<std::uint64_t>(st.st_ino) &&
+                                      it->second.info.etag == make_etag(st)) {
+        ::close(fd);  // unchanged: keep the descriptor already cached
+        it->second.checked = now;
+        return it->second.info;
+    }
+    if (entries_.size() >= max_entries_) entries_.clear();  // rare; cheaper than tracking recency
+    entry e;
+    e.info.file = std::make_shared<const open_file>(fd, static_cast<std::uint64_t>(st.st_size));
+    e.info.size = static_cast<std::uint64_t>(st.st_size);
+    e.info.modified_unix = st.st_mtim.tv_sec;
+    e.info.etag = make_etag(st);
+    e.info.last_modified = http_date(st.st_mtim.tv_sec);
+    e.info.content_type = content_type_for(relative_path);
+    e.inode = static_cast<std::uint64_t>(st.st_ino);
+    e.checked = now;
+    auto [it, inserted] = entries_.insert_or_assign(key, std::move(e));
+    return it->second.info;
+}
+
+http_response file_response(const http_request& request, const cached_file& file, const std::string& cache_control) {
+    http_response response;
+    response.set_header("Content-Type", file.content_type);
+    response.set_header("ETag", file.etag);
+    response.set_header("Last-Modified", file.last_modified);
+    response.set_header("Cache-Control", cache_control);
+    response.set_header("Accept-Ranges", "bytes");
+
+    if (const auto inm = request.header("if-none-match")) {
+        if (etag_listed(*inm, file.etag)) {
+            response.status = 304;
+            return response;
+        }
+    } else if (const auto ims = request.header("if-modified-since")) {
+        if (const auto since = parse_http_date(*ims); since && file.modified_unix <= *since) {
+            response.status = 304;
+            return response;
+        }
+    }
+
+    byte_range range;
+    auto verdict = range_verdict::whole;
+    if (const auto range_header = request.header("range")) {
+        const auto if_range = request.header("if-range");
+        if (!if_range || *if_range == file.etag) verdict = parse_range(*range_header, file.size, range);
+    }
+    if (verdict == range_verdict::unsatisfiable) {
+        response = error_response(416, "range_not_satisfiable", "the requested range is outside the file");
+        response.set_header("Content-Range", "bytes */" + std::to_string(file.size));
+        return response;
+    }
+    if (verdict == range_verdict::partial) {
+        response.status = 206;
+        response.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                                 std::to_string(range.last) + "/" + std::to_string(file.size));
+        response.file = file_range{file.file, range.first, range.last - range.first + 1};
+        return response;
+    }
+    response.file = file_range{file.file, 0, file.size};
+    return response;
+}
+
+}  // namespace festival::server

@@ -1,0 +1,101 @@
+// GET/POST/PATCH/DELETE /api/films…: the catalog as JSON.
+#include "catalog/clock.hpp"
+#include "catalog/film_json.hpp"
+#include "server/handlers.hpp"
+
+namespace festival::server {
+namespace {
+
+int page_number(const http_request& request, const char* name, int fallback, int low, int high) {
+    const auto text = request.query_param(name);
+    if (!text) return fallback;
+    try {
+        std::size_t used = 0;
+        const int n = std::stoi(*text, &used);
+        if (used == text->size() && n >= low && n <= high) return n;
+    } catch (const std::exception&) {
+    }
+    throw http_error(400, "invalid_query", std::string("'") + name + "' must be a number from " +
+                                               std::to_string(low) + " to " + std::to_string(high));
+}
+
+std::optional<catalog::screening_state> screening_param(const http_request& request) {
+    const auto text = request.query_param("screening");
+    if (!text || text->empty()) return std::nullopt;
+    if (*text == "now") return catalog::screening_state::now;
+    if (*text == "upcoming") return catalog::screening_state::upcoming;
+    if (*text == "ended") return catalog::screening_state::ended;
+    if (*text == "unpublished") return catalog::screening_state::unpublished;
+    throw http_error(400, "invalid_query", "'screening' must be now, upcoming, ended or unpublished");
+}
+
+// Anonymous viewers see published films only; signed-in curators see every film.
+catalog::film load_visible_film(festival_app& app, const http_request& request) {
+    auto found = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
+    if (!found || (!found->published && !request.session))
+        throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
+    return *found;
+}
+
+catalog::film load_film_for_change(festival_app& app, const http_request& request) {
+    auto found = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
+    if (!found) throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
+    return *found;
+}
+
+}  // namespace
+
+http_response list_films(festival_app& app, http_request& request) {
+    catalog::film_query query;
+    query.category = request.query_param("category");
+    query.country = request.query_param("country");
+    query.language = request.query_param("language");
+    query.tag = request.query_param("tag");
+    query.text = request.query_param("q");
+    if (query.text && query.text->size() > 200) throw http_error(400, "invalid_query", "'q' is too long");
+    query.screening = screening_param(request);
+    // Curators may ask for unpublished films too.
+    query.published_only = !(request.session && request.query_param("include") == "unpublished");
+    if (!request.session && query.screening == catalog::screening_state::unpublished)
+        throw http_error(401, "not_signed_in", "sign in to list unpublished films");
+    const int page = page_number(request, "page", 1, 1, 100000);
+    const int per_page = page_number(request, "per_page", 24, 1, 100);
+    query.limit = per_page;
+    query.offset = (page - 1) * per_page;
+    const auto now = catalog::unix_now();
+    const auto result = catalog::list_films(app.catalog.local(), query, now);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& f : result.items) items.push_back(catalog::film_to_json(f, now));
+    return http_response::json(200, {{"items", items}, {"total", result.total}, {"page", page}, {"per_page", per_page}});
+}
+
+http_response get_film(festival_app& app, http_request& request) {
+    return http_response::json(200, catalog::film_to_json(load_visible_film(app, request), catalog::unix_now()));
+}
+
+http_response create_film(festival_app& app, http_request& request) {
+    require_json_content(request);
+    const auto created = catalog::create_film(app.catalog.local(), catalog::film_from_json(request.json_body()));
+    app.refresh_availability();
+    auto response = http_response::json(201, catalog::film_to_json(created, catalog::unix_now()));
+    response.set_header("Location", "/api/films/" + std::to_string(created.id));
+    return response;
+}
+
+http_response patch_film(festival_app& app, http_request& request) {
+    require_json_content(request);
+    const auto body = request.json_body();
+    const auto stored = load_film_for_change(app, request);
+    const auto updated = catalog::update_film(app.catalog.local(), catalog::patch_film(stored, body));
+    app.refresh_availability();
+    return http_response::json(200, catalog::film_to_json(updated, catalog::unix_now()));
+}
+
+http_response delete_film(festival_app& app, http_request& request) {
+    const auto stored = load_film_for_change(app, request);
+    catalog::delete_film(app.catalog.local(), stored.id);
+    app.refresh_availability();
+    return http_response::no_content();
+}
+
+}  // namespace festival::server

@@ -1,0 +1,37 @@
+#pragma once
+// Request handlers, one file per concern. Each takes the app and the request and returns a response
+// or throws http_error / catalog_error.
+#include "server/festival_app.hpp"
+#include "server/http_message.hpp"
+
+namespace festival::server {
+
+// health_api.cpp
+http_response get_health(festival_app& app, http_request& request);
+
+// festival_api.cpp
+http_response get_festival(festival_app& app, http_request& request);
+http_response put_festival(festival_app& app, http_request& request);
+
+// films_api.cpp
+http_response list_films(festival_app& app, http_request& request);
+http_response get_film(festival_app& app, http_request& request);
+http_response create_film(festival_app& app, http_request& request);
+http_response patch_film(festival_app& app, http_request& request);
+http_response delete_film(festival_app& app, http_request& request);
+
+// session_api.cpp
+http_response sign_in(festival_app& app, http_request& request);
+http_response get_session(festival_app& app, http_request& request);
+http_response sign_out(festival_app& app, http_request& request);
+
+// web_pages.cpp
+http_response get_web_page(festival_app& app, http_request& request);
+
+// media_files.cpp
+http_response get_media_file(festival_app& app, http_request& request);
+
+// Shared by handlers: a JSON body must come as JSON (a cross-site form cannot send this type).
+void require_json_content(const http_request& request);
+
+}  // namespace festival::server

@@ -1,0 +1,132 @@
+#include "server/http_message.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace festival::server {
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+}  // namespace
+
+open_file::~open_file() {
+    if (fd >= 0) ::close(fd);
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '%') {
+            if (i + 2 >= text.size()) return std::nullopt;
+            const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            out += ' ';
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::optional<std::string_view> http_request::header(std::string_view name) const {
+    for (const auto& [key, value] : headers)
+        if (key == name) return std::string_view(value);
+    return std::nullopt;
+}
+
+std::optional<std::string> http_request::query_param(std::string_view name) const {
+    std::string_view rest = query;
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+        const auto eq = pair.find('=');
+        const auto key = percent_decode(pair.substr(0, eq), true);
+        if (!key || *key != name) continue;
+        if (eq == std::string_view::npos) return std::string();
+        return percent_decode(pair.substr(eq + 1), true);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> http_request::cookie(std::string_view name) const {
+    const auto header_value = header("cookie");
+    if (!header_value) return std::nullopt;
+    std::string_view rest = *header_value;
+    while (!rest.empty()) {
+        const auto semi = rest.find(';');
+        std::string_view pair = rest.substr(0, semi);
+        rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+        while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+        const auto eq = pair.find('=');
+        if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+    }
+    return std::nullopt;
+}
+
+nlohmann::json http_request::json_body() const {
+    if (body.empty()) throw http_error(400, "empty_body", "a JSON body is required");
+    try {
+        return nlohmann::json::parse(body);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw http_error(400, "malformed_json", std::string("the body is not valid JSON: ") + e.what());
+    }
+}
+
+http_response& http_response::set_header(std::string name, std::string value) {
+    for (auto& [key, existing] : headers)
+        if (iequals(key, name)) {
+            existing = std::move(value);
+            return *this;
+        }
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+}
+
+std::optional<std::string_view> http_response::header(std::string_view name) const {
+    for (const auto& [key, value] : headers)
+        if (iequals(key, name)) return std::string_view(value);
+    return std::nullopt;
+}
+
+http_response http_response::json(int status, const nlohmann::json& value) {
+    http_response response;
+    response.status = status;
+    // Replace invalid UTF-8 rather than throw: stored text is given back as it can be.
+    response.body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    response.set_header("Content-Type", "application/json; charset=utf-8");
+    response.set_header("Cache-Control", "no-store");
+    return response;
+}
+
+http_response http_response::no_content() {
+    http_response response;
+    response.status = 204;
+    response.set_header("Cache-Control", "no-store");
+    return response;
+}
+
+http_response error_response(int status, std::string_view code, std::string_view message) {
+    return http_response::json(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+}  // namespace festival::server

@@ -1,0 +1,87 @@
+#pragma once
+// Plain HTTP request/response values. Handlers see only these, never Beast or sockets, so they are
+// compiled without Boost headers and tested without a network.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/accounts.hpp"
+
+namespace festival::server {
+
+struct http_request {
+    std::string method;  // upper-case: GET, POST, …
+    std::string target;  // as received: path plus query
+    std::string path;    // percent-decoded path without the query
+    std::string query;   // raw query string, without '?'
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+    std::string body;
+    std::string remote_address;
+    std::map<std::string, std::string> params;  // filled by the router from {name} segments
+    std::optional<catalog::signed_in> session;  // filled by the dispatcher when a valid cookie came
+
+    std::optional<std::string_view> header(std::string_view lower_case_name) const;
+    // A query parameter, percent-decoded; nullopt when absent.
+    std::optional<std::string> query_param(std::string_view name) const;
+    std::optional<std::string> cookie(std::string_view name) const;
+    // The body parsed as JSON; throws http_error 400 with the parser's message when malformed.
+    nlohmann::json json_body() const;
+};
+
+// An open file shared between the cache and responses in flight; closed with its last user.
+struct open_file {
+    int fd = -1;
+    std::uint64_t size = 0;
+    explicit open_file(int descriptor, std::uint64_t bytes) : fd(descriptor), size(bytes) {}
+    open_file(const open_file&) = delete;
+    open_file& operator=(const open_file&) = delete;
+    ~open_file();
+};
+
+// A byte range of a file sent with sendfile(2) after the header.
+struct file_range {
+    std::shared_ptr<const open_file> file;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
+struct http_response {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::optional<file_range> file;  // when set, the body comes from the file instead of `body`
+    bool close_connection = false;
+
+    http_response& set_header(std::string name, std::string value);
+    std::optional<std::string_view> header(std::string_view name) const;
+
+    static http_response json(int status, const nlohmann::json& value);
+    static http_response no_content();
+};
+
+// Thrown by handlers; the dispatcher turns it into {"error":{"code","message"}} with this status.
+class http_error : public std::runtime_error {
+public:
+    http_error(int status, std::string code, const std::string& message)
+        : std::runtime_error(message), status_(status), code_(std::move(code)) {}
+    int status() const noexcept { return status_; }
+    const std::string& code() const noexcept { return code_; }
+
+private:
+    int status_;
+    std::string code_;
+};
+
+http_response error_response(int status, std::string_view code, std::string_view message);
+
+// Decodes %XX and, when `plus_is_space`, '+'. Returns nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+}  // namespace festival::server

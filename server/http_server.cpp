@@ -1,0 +1,395 @@
+#include "server/http_server.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <limits>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "server/dispatcher.hpp"
+
+namespace festival::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+void fail(beast::error_code ec, const char* what) {
+    if (ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == http::error::end_of_stream)
+        return;
+    std::fprintf(stderr, "{\"event\":\"connection_error\",\"what\":\"%s\",\"message\":\"%s\"}\n", what,
+                 ec.message().c_str());
+}
+
+// The status line and header block; the body (string or file) follows it.
+std::string format_head(const http_response& response, std::uint64_t content_length, bool keep_alive) {
+    std::string head;
+    head.reserve(256);
+    head += "HTTP/1.1 ";
+    head += std::to_string(response.status);
+    head += ' ';
+    const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
+    head.append(reason.data(), reason.size());
+    head += "\r\n";
+    for (const auto& [name, value] : response.headers) {
+        head += name;
+        head += ": ";
+        head += value;
+        head += "\r\n";
+    }
+    head += "Server: festival\r\n";
+    if (response.status != 204 && response.status != 304) {
+        head += "Content-Length: ";
+        head += std::to_string(content_length);
+        head += "\r\n";
+    }
+    if (!keep_alive) head += "Connection: close\r\n";
+    head += "\r\n";
+    return head;
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+struct http_server::impl {
+    server_options options;
+    const dispatcher& routes;
+    asio::io_context io;
+    asio::thread_pool workers;
+    tcp::acceptor acceptor;
+    asio::signal_set signals;
+    asio::steady_timer drain_timer;
+    std::atomic<bool> stopping{false};
+    std::atomic<int> requests_in_flight{0};
+    std::mutex log_mutex;
+
+    impl(server_options o, const dispatcher& d)
+        : options(std::move(o)),
+          routes(d),
+          io(options.io_threads),
+          workers(static_cast<std::size_t>(options.worker_threads)),
+          acceptor(io),
+          signals(io, SIGINT, SIGTERM),
+          drain_timer(io) {
+        const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
+        acceptor.open(endpoint.protocol());
+        acceptor.set_option(asio::socket_base::reuse_address(true));
+        acceptor.bind(endpoint);
+        acceptor.listen(asio::socket_base::max_listen_connections);
+    }
+
+    void log_request(const http_request& request, int status, std::uint64_t bytes,
+                     std::chrono::steady_clock::time_point started) {
+        if (!options.access_log) return;
+        const auto micros =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+        const auto now = std::time(nullptr);
+        char when[32];
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        const auto path = nlohmann::json(request.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        std::lock_guard lock(log_mutex);
+        std::fprintf(stdout,
+                     "{\"ts\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\",\"path\":%s,\"status\":%d,"
+                     "\"bytes\":%llu,\"us\":%lld}\n",
+                     when, request.remote_address.c_str(), request.method.c_str(), path.c_str(), status,
+                     static_cast<unsigned long long>(bytes), static_cast<long long>(micros));
+        std::fflush(stdout);
+    }
+
+    void accept();
+    void begin_shutdown();
+    void wait_for_drain();
+};
+
+namespace {
+
+// Counts a request from dispatch until its response is written, so shutdown waits for it.
+class in_flight_request {
+public:
+    explicit in_flight_request(std::atomic<int>& counter) : counter_(counter) { ++counter_; }
+    in_flight_request(const in_flight_request&) = delete;
+    in_flight_request& operator=(const in_flight_request&) = delete;
+    ~in_flight_request() { --counter_; }
+
+private:
+    std::atomic<int>& counter_;
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    connection(tcp::socket socket, http_server::impl& server) : stream_(std::move(socket)), server_(server) {}
+
+    void start() {
+        beast::error_code ignored;
+        stream_.socket().set_option(tcp::no_delay(true), ignored);
+        remote_ = stream_.socket().remote_endpoint(ignored).address().to_string();
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+    }
+
+private:
+    void read_header() {
+        if (server_.stopping) return close();
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+        // The route's own limit is set once the header names the route; until then none applies.
+        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+        stream_.expires_after(server_.options.idle_timeout);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    void on_header(beast::error_code ec) {
+        started_ = std::chrono::steady_clock::now();
+        if (ec == http::error::header_limit) return reply_and_close(431, "header_too_large", "request header too large");
+        if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
+        if (ec) {
+            if (ec != http::error::end_of_stream && ec != beast::error::timeout && buffer_.size() > 0)
+                return reply_and_close(400, "bad_request", "malformed HTTP request");
+            return fail(ec, "read header"), close();
+        }
+        const auto& header = parser_->get();
+        request_ = http_request{};
+        request_.method = std::string(header.method_string());
+        request_.target = std::string(header.target());
+        request_.remote_address = remote_;
+        const auto question = request_.target.find('?');
+        const auto raw_path = std::string_view(request_.target).substr(0, question);
+        if (question != std::string::npos) request_.query = request_.target.substr(question + 1);
+        auto decoded = percent_decode(raw_path, false);
+        if (!decoded || decoded->find('\0') != std::string::npos || decoded->empty() || decoded->front() != '/')
+            return reply_and_close(400, "bad_path", "the request path is malformed");
+        request_.path = std::move(*decoded);
+        for (const auto& field : header) request_.headers.emplace_back(lower(field.name_string()), field.value());
+        keep_alive_ = header.keep_alive();
+
+        match_ = server_.routes.routes().match(request_.method, request_.path);
+        const std::size_t limit = match_.found ? match_.found->body_limit : 64 * 1024;
+        if (const auto length = parser_->content_length(); length && *length > limit)
+            return reply_and_close(413, "body_too_large",
+                                   "the body is larger than " + std::to_string(limit) + " bytes");
+        parser_->body_limit(limit);
+        if (parser_->is_done()) return on_body({});
+        stream_.expires_after(server_.options.read_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+    }
+
+    void on_body(beast::error_code ec) {
+        if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
+        if (ec) return fail(ec, "read body"), close();
+        request_.body = parser_->release().body();
+        if (!match_.found) return write(dispatcher::unmatched(match_, request_));
+        in_flight_.emplace(server_.requests_in_flight);
+        if (match_.found->where == runs_on::io_thread) return write(server_.routes.run(match_, request_));
+        stream_.expires_never();
+        asio::post(server_.workers, [self = shared_from_this()] {
+            auto response = self->server_.routes.run(self->match_, self->request_);
+            asio::post(self->stream_.get_executor(),
+                       [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+        });
+    }
+
+    void reply_and_close(int status, const char* code, const std::string& message) {
+        if (request_.method.empty()) request_.method = "-";
+        keep_alive_ = false;
+        write(error_response(status, code, message));
+    }
+
+    void write(http_response response) {
+        if (response.close_connection || server_.stopping) keep_alive_ = false;
+        const bool head_only = request_.method == "HEAD";
+        status_ = response.status;
+        file_.reset();
+        if (response.file) {
+            const std::uint64_t length = response.file->length;
+            head_ = format_head(response, length, keep_alive_);
+            body_bytes_ = head_only ? 0 : length;
+            if (!head_only && length > 0) file_ = std::move(response.file);
+            body_.clear();
+        } else {
+            head_ = format_head(response, response.body.size(), keep_alive_);
+            body_ = head_only ? std::string() : std::move(response.body);
+            body_bytes_ = body_.size();
+        }
+        stream_.expires_after(server_.options.read_timeout);
+        if (file_) return send_head_then_file();
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+        asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_written(ec);
+        });
+    }
+
+    // The header goes out with MSG_MORE so the kernel joins it with the first file bytes.
+    void send_head_then_file() {
+        const int fd = stream_.socket().native_handle();
+        const ssize_t sent = ::send(fd, head_.data(), head_.size(), MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent == static_cast<ssize_t>(head_.size())) return send_file_chunk();
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return close();
+        head_.erase(0, sent > 0 ? static_cast<std::size_t>(sent) : 0);
+        asio::async_write(stream_, asio::buffer(head_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return fail(ec, "write head"), self->close();
+            self->send_file_chunk();
+        });
+    }
+
+    void send_file_chunk() {
+        auto& socket = stream_.socket();
+        if (!socket.native_non_blocking()) {
+            beast::error_code ignored;
+            socket.native_non_blocking(true, ignored);
+        }
+        const int fd = socket.native_handle();
+        while (file_->length > 0) {
+            off_t offset = static_cast<off_t>(file_->offset);
+            const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_->length, 1 << 20));
+            const ssize_t sent = ::sendfile(fd, file_->file->fd, &offset, chunk);
+            if (sent > 0) {
+                file_->offset += static_cast<std::uint64_t>(sent);
+                file_->length -= static_cast<std::uint64_t>(sent);
+                continue;
+            }
+            if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                socket.async_wait(tcp::socket::wait_write,
+                                  asio::bind_executor(stream_.get_executor(),
+                                                      [self = shared_from_this()](beast::error_code ec) {
+                                                          if (ec) return fail(ec, "wait write"), self->close();
+                                                          self->send_file_chunk();
+                                                      }));
+                return;
+            }
+            if (sent < 0 && errno == EINTR) continue;
+            return close();  // file shrank or the peer went away: the length promised cannot be kept
+        }
+        on_written({});
+    }
+
+    void on_written(beast::error_code ec) {
+        server_.log_request(request_, status_, body_bytes_, started_);
+        file_.reset();
+        in_flight_.reset();
+        if (ec) return fail(ec, "write"), close();
+        if (!keep_alive_) return close();
+        read_header();
+    }
+
+    void close() {
+        in_flight_.reset();
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.close();
+    }
+
+    beast::tcp_stream stream_;
+    http_server::impl& server_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http_request request_;
+    route_match match_;
+    std::string remote_;
+    std::string head_;
+    std::string body_;
+    std::optional<file_range> file_;
+    std::uint64_t body_bytes_ = 0;
+    int status_ = 0;
+    bool keep_alive_ = true;
+    std::chrono::steady_clock::time_point started_;
+    std::optional<in_flight_request> in_flight_;
+};
+
+}  // namespace
+
+void http_server::impl::accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+            fail(ec, "accept");  // e.g. EMFILE: keep accepting once descriptors free up
+        } else {
+            std::make_shared<connection>(std::move(socket), *this)->start();
+        }
+        accept();
+    });
+}
+
+void http_server::impl::begin_shutdown() {
+    if (stopping.exchange(true)) return;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    std::fprintf(stderr, "{\"event\":\"shutdown\",\"in_flight\":%d}\n", requests_in_flight.load());
+    drain_timer.expires_after(options.shutdown_grace);
+    wait_for_drain();
+}
+
+// Idle keep-alive connections would keep the io_context busy forever; once no request is in
+// flight (or the grace period ends) the loop stops.
+void http_server::impl::wait_for_drain() {
+    if (requests_in_flight.load() == 0 || drain_timer.expiry() <= std::chrono::steady_clock::now()) {
+        io.stop();
+        return;
+    }
+    auto poll = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
+    poll->async_wait([this, poll](beast::error_code) { wait_for_drain(); });
+}
+
+http_server::http_server(server_options options, const dispatcher& routes)
+    : impl_(std::make_unique<impl>(std::move(options), routes)) {}
+
+http_server::~http_server() {
+    impl_->workers.join();
+}
+
+unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void http_server::run() {
+    impl_->signals.async_wait([this](beast::error_code ec, int) {
+        if (!ec) impl_->begin_shutdown();
+    });
+    impl_->accept();
+    std::vector<std::thread> threads;
+    for (int i = 1; i < impl_->options.io_threads; ++i) threads.emplace_back([this] { impl_->io.run(); });
+    impl_->io.run();
+    for (auto& t : threads) t.join();
+    impl_->workers.join();
+}
+
+void http_server::stop() {
+    asio::post(impl_->io, [this] { impl_->begin_shutdown(); });
+}
+
+}  // namespace festival::server

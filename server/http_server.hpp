@@ -1,0 +1,44 @@
+#pragma once
+// The HTTP/1.1 server: accepts connections, parses requests with Beast, runs the dispatcher and
+// writes responses (files with sendfile). Beast and Asio stay behind this pimpl.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace festival::server {
+
+class dispatcher;
+
+struct server_options {
+    std::string address = "127.0.0.1";
+    unsigned short port = 8080;  // 0 picks a free port
+    int io_threads = 2;
+    int worker_threads = 4;
+    std::chrono::seconds read_timeout{30};
+    std::chrono::seconds idle_timeout{75};
+    std::chrono::seconds shutdown_grace{10};
+    std::size_t header_limit = 16 * 1024;
+    bool access_log = true;
+};
+
+class http_server {
+public:
+    http_server(server_options options, const dispatcher& routes);
+    ~http_server();
+    http_server(const http_server&) = delete;
+    http_server& operator=(const http_server&) = delete;
+
+    // The bound port (useful when the options asked for port 0).
+    unsigned short port() const;
+    // Serves until SIGINT/SIGTERM or stop(); requests in flight finish first.
+    void run();
+    void stop();
+
+    struct impl;  // defined in http_server.cpp, where connections reach it
+
+private:
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace festival::server

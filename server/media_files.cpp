@@ -1,0 +1,48 @@
+// GET /media/{film}/v{version}/…: a published film's HLS files, checked against its screening window
+// from memory and served from the open-file cache.
+#include <charconv>
+
+#include "catalog/clock.hpp"
+#include "server/handlers.hpp"
+
+namespace festival::server {
+namespace {
+
+std::optional<std::int64_t> film_id_from(const std::string& text) {
+    std::int64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+    return id;
+}
+
+bool is_version_folder(std::string_view rest) {
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos || slash < 2 || rest[0] != 'v') return false;
+    for (std::size_t i = 1; i < slash; ++i)
+        if (rest[i] < '0' || rest[i] > '9') return false;
+    return true;
+}
+
+}  // namespace
+
+http_response get_media_file(festival_app& app, http_request& request) {
+    const auto& rest = request.params.at("rest");
+    const auto film_id = film_id_from(request.params.at("film"));
+    if (!film_id || !is_version_folder(rest) || !is_safe_relative_path(rest))
+        throw http_error(404, "not_found", "nothing at " + request.path);
+    const auto window = app.availability.find(*film_id);
+    if (!window) throw http_error(404, "film_not_found", "no such film");
+    if (!film_availability::screening(*window, catalog::unix_now()))
+        throw http_error(403, "not_screening", "this film is not screening now");
+    const auto file = app.files.open(app.settings->media_dir(), std::to_string(*film_id) + "/" + rest);
+    if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
+    // Segments never change under a versioned path; playlists stay short-lived so that unpublishing
+    // or the end of a screening window reaches viewers behind a cache quickly.
+    const bool playlist = rest.ends_with(".m3u8");
+    auto response = file_response(request, *file,
+                                  playlist ? "public, max-age=10" : "public, max-age=31536000, immutable");
+    response.set_header("Access-Control-Allow-Origin", "*");
+    return response;
+}
+
+}  // namespace festival::server

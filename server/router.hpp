@@ -1,0 +1,50 @@
+#pragma once
+// The route table's vocabulary and its matcher. The table itself lives in routes.cpp.
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server/http_message.hpp"
+
+namespace festival::server {
+
+// Who may call a route. Organizers can do everything curators can.
+enum class access { anyone, curator, organizer };
+
+// Where a handler runs: cheap, non-blocking work (memory lookups, cached files) stays on the I/O
+// thread; anything touching SQLite, the disk in bulk or a password hash goes to the worker pool.
+enum class runs_on { io_thread, worker_pool };
+
+using handler = std::function<http_response(http_request&)>;
+
+struct route {
+    std::string method;
+    std::string pattern;  // "/api/films/{key}"; a last segment "{rest...}" takes the remainder
+    access needs = access::anyone;
+    runs_on where = runs_on::worker_pool;
+    std::size_t body_limit = 64 * 1024;
+    handler handle;
+};
+
+// Writes by signed-in roles need the session's CSRF token; true for every such route.
+bool needs_csrf(const route& r);
+
+struct route_match {
+    const route* found = nullptr;
+    bool path_known = false;  // some route has this path, with another method (405)
+    std::map<std::string, std::string> params;
+};
+
+class router {
+public:
+    explicit router(std::vector<route> routes);
+    route_match match(const std::string& method, const std::string& path) const;
+    const std::vector<route>& routes() const { return routes_; }
+
+private:
+    std::vector<route> routes_;
+};
+
+}  // namespace festival::server

@@ -1,0 +1,121 @@
+#include "server/serve_command.hpp"
+
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "catalog/accounts.hpp"
+#include "catalog/schema.hpp"
+#include "server/demo_festival.hpp"
+#include "server/dispatcher.hpp"
+#include "server/festival_app.hpp"
+#include "server/http_server.hpp"
+#include "server/routes.hpp"
+#include "server/transcoder_supervisor.hpp"
+
+namespace festival::server {
+namespace {
+
+// Re-reads film availability every few seconds (transcoders publish from other processes) and
+// purges expired sessions now and then, until told to stop.
+class availability_refresher {
+public:
+    explicit availability_refresher(festival_app& app) : thread_([this, &app] { loop(app); }) {}
+    ~availability_refresher() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+
+private:
+    void loop(festival_app& app) {
+        int rounds = 0;
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) {
+            try {
+                app.refresh_availability();
+                if (++rounds % 1800 == 0) catalog::purge_expired_sessions(app.catalog.local());
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "{\"event\":\"refresh_failed\",\"what\":\"%s\"}\n", e.what());
+            }
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+}  // namespace
+
+int serve_command(const std::vector<std::string>& args) {
+    std::shared_ptr<const config> settings;
+    try {
+        settings = load_config(args);
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "festival serve: %s\n", e.what());
+        return 2;
+    }
+    std::fprintf(stderr, "{\"event\":\"config\",\"config\":%s}\n", settings->to_json().dump().c_str());
+    std::filesystem::create_directories(settings->media_dir());
+
+    festival_app app(settings);
+    {
+        auto& db = app.catalog.local();
+        catalog::migrate(db);
+        if (settings->demo && seed_demo_catalog(db))
+            std::fprintf(stderr,
+                         "{\"event\":\"demo_seeded\",\"accounts\":[\"curator@demo.festival\","
+                         "\"organizer@demo.festival\"],\"password\":\"%s\"}\n",
+                         demo_password);
+        app.refresh_availability();
+    }
+
+    dispatcher routes(router(festival_routes(app)),
+                      [&app](const std::string& token) { return catalog::find_session(app.catalog.local(), token); });
+    server_options options;
+    options.address = settings->listen_address;
+    options.port = settings->listen_port;
+    options.io_threads = settings->io_threads;
+    options.worker_threads = settings->worker_threads;
+    options.access_log = settings->access_log;
+    std::unique_ptr<http_server> server;
+    try {
+        server = std::make_unique<http_server>(options, routes);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "festival serve: cannot listen on %s:%u: %s\n", options.address.c_str(), options.port,
+                     e.what());
+        return 1;
+    }
+    std::fprintf(stdout, "{\"event\":\"listening\",\"url\":\"http://%s:%u/\"}\n", options.address.c_str(),
+                 server->port());
+    std::fflush(stdout);
+
+    transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders);
+    transcoders.start();
+    std::thread demo_media;
+    if (settings->demo) {
+        demo_media = std::thread([&app, settings] {
+            try {
+                queue_demo_media(app.catalog.local(), settings->transcoder_path, settings->data_dir);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "{\"event\":\"demo_media_failed\",\"what\":\"%s\"}\n", e.what());
+            }
+        });
+    }
+    availability_refresher refresher(app);
+    server->run();
+    if (demo_media.joinable()) demo_media.join();
+    transcoders.stop();
+    std::fprintf(stderr, "{\"event\":\"stopped\"}\n");
+    return 0;
+}
+
+}  // namespace festival::server

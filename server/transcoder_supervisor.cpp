@@ -1,0 +1,98 @@
+#include "server/transcoder_supervisor.hpp"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+extern char** environ;
+
+namespace festival::server {
+
+transcoder_supervisor::transcoder_supervisor(std::string executable, std::string data_dir, int count)
+    : executable_(std::move(executable)), data_dir_(std::move(data_dir)), count_(count) {}
+
+transcoder_supervisor::~transcoder_supervisor() { stop(); }
+
+pid_t transcoder_supervisor::spawn(int slot) {
+    const std::string worker_id = "serve-" + std::to_string(::getpid()) + "-" + std::to_string(slot);
+    std::vector<std::string> args = {executable_, "work", "--data-dir", data_dir_, "--worker-id", worker_id};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    // Its own process group: a Ctrl-C at the terminal reaches the server, which then stops workers in order.
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, executable_.c_str(), nullptr, &attributes, argv.data(), environ);
+    posix_spawnattr_destroy(&attributes);
+    if (rc != 0) {
+        std::fprintf(stderr, "{\"event\":\"transcoder_spawn_failed\",\"path\":\"%s\",\"errno\":%d}\n",
+                     executable_.c_str(), rc);
+        return -1;
+    }
+    std::fprintf(stderr, "{\"event\":\"transcoder_started\",\"pid\":%d,\"worker\":\"%s\"}\n", pid, worker_id.c_str());
+    return pid;
+}
+
+void transcoder_supervisor::start() {
+    if (count_ <= 0) return;
+    if (::access(executable_.c_str(), X_OK) != 0) {
+        std::fprintf(stderr, "{\"event\":\"transcoder_missing\",\"path\":\"%s\"}\n", executable_.c_str());
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        for (int i = 0; i < count_; ++i) children_.push_back(spawn(i));
+    }
+    watcher_ = std::thread([this] { watch(); });
+}
+
+// Polls the children; a crashed worker is restarted (after a pause, so a broken binary cannot spin).
+void transcoder_supervisor::watch() {
+    while (!stopping_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::lock_guard lock(mutex_);
+        for (std::size_t slot = 0; slot < children_.size(); ++slot) {
+            pid_t& pid = children_[slot];
+            if (pid <= 0 || stopping_) continue;
+            int status = 0;
+            if (::waitpid(pid, &status, WNOHANG) != pid) continue;
+            std::fprintf(stderr, "{\"event\":\"transcoder_exited\",\"pid\":%d,\"status\":%d}\n", pid, status);
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            pid = stopping_ ? -1 : spawn(static_cast<int>(slot));
+        }
+    }
+}
+
+void transcoder_supervisor::stop(int grace_ms) {
+    if (stopping_.exchange(true)) return;
+    if (watcher_.joinable()) watcher_.join();
+    std::lock_guard lock(mutex_);
+    for (pid_t pid : children_)
+        if (pid > 0) ::kill(pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    for (pid_t& pid : children_) {
+        while (pid > 0) {
+            int status = 0;
+            if (::waitpid(pid, &status, WNOHANG) == pid) {
+                pid = -1;
+                break;
+            }
+            if (std::chrono::steady_clock::now() > deadline) {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, &status, 0);
+                pid = -1;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+}
+
+}  // namespace festival::server

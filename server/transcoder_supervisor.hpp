@@ -1,0 +1,38 @@
+#pragma once
+// Starts `festival-transcoder work` child processes, restarts one that dies, and stops them all with
+// SIGTERM on shutdown. Hostile media is only ever parsed in these children, never in the server.
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace festival::server {
+
+class transcoder_supervisor {
+public:
+    transcoder_supervisor(std::string executable, std::string data_dir, int count);
+    ~transcoder_supervisor();
+    transcoder_supervisor(const transcoder_supervisor&) = delete;
+    transcoder_supervisor& operator=(const transcoder_supervisor&) = delete;
+
+    void start();
+    // SIGTERM to every child, then SIGKILL to any still alive after `grace_ms`.
+    void stop(int grace_ms = 5000);
+
+private:
+    pid_t spawn(int slot);
+    void watch();
+
+    std::string executable_;
+    std::string data_dir_;
+    int count_;
+    std::mutex mutex_;
+    std::vector<pid_t> children_;
+    std::atomic<bool> stopping_{false};
+    std::thread watcher_;
+};
+
+}  // namespace festival::server

@@ -1,0 +1,82 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "server/file_cache.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace festival::server;
+
+namespace {
+
+http_request get(const std::string& range = "") {
+    http_request r;
+    r.method = "GET";
+    if (!range.empty()) r.headers.emplace_back("range", range);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("only plain visible relative paths are allowed") {
+    CHECK(is_safe_relative_path("3/v7/720p/seg_001.m4s"));
+    CHECK_FALSE(is_safe_relative_path("../catalog.db"));
+    CHECK_FALSE(is_safe_relative_path("3/../../etc/passwd"));
+    CHECK_FALSE(is_safe_relative_path("3/.tmp-9/master.m3u8"));
+    CHECK_FALSE(is_safe_relative_path("/etc/passwd"));
+    CHECK_FALSE(is_safe_relative_path("a//b"));
+    CHECK_FALSE(is_safe_relative_path(std::string("a\0b", 3)));
+    CHECK_FALSE(is_safe_relative_path(""));
+}
+
+TEST_CASE("a symlink beneath the root is not followed out of it") {
+    festival::testing::temp_dir dir;
+    std::filesystem::create_directories(dir.path() / "root");
+    std::ofstream(dir.path() / "secret.txt") << "secret";
+    std::filesystem::create_symlink(dir.path() / "secret.txt", dir.path() / "root" / "link.txt");
+    file_cache cache;
+    CHECK_FALSE(cache.open((dir.path() / "root").string(), "link.txt"));
+}
+
+TEST_CASE("ranges: first byte, suffix, open end, beyond the end, and validators") {
+    festival::testing::temp_dir dir;
+    std::ofstream(dir.path() / "f.m4s") << "0123456789";
+    file_cache cache;
+    const auto file = cache.open(dir.path().string(), "f.m4s");
+    REQUIRE(file);
+    CHECK(file->content_type == "video/iso.segment");
+
+    auto whole = file_response(get(), *file, "public");
+    CHECK(whole.status == 200);
+    REQUIRE(whole.file);
+    CHECK(whole.file->length == 10);
+
+    auto first = file_response(get("bytes=0-0"), *file, "public");
+    CHECK(first.status == 206);
+    CHECK(first.file->offset == 0);
+    CHECK(first.file->length == 1);
+    CHECK(*first.header("Content-Range") == "bytes 0-0/10");
+
+    auto suffix = file_response(get("bytes=-3"), *file, "public");
+    CHECK(suffix.status == 206);
+    CHECK(suffix.file->offset == 7);
+    CHECK(suffix.file->length == 3);
+
+    auto open_end = file_response(get("bytes=4-"), *file, "public");
+    CHECK(*open_end.header("Content-Range") == "bytes 4-9/10");
+
+    auto clipped = file_response(get("bytes=8-100"), *file, "public");
+    CHECK(*clipped.header("Content-Range") == "bytes 8-9/10");
+
+    auto beyond = file_response(get("bytes=10-20"), *file, "public");
+    CHECK(beyond.status == 416);
+    CHECK(*beyond.header("Content-Range") == "bytes */10");
+
+    auto revalidate = get();
+    revalidate.headers.emplace_back("if-none-match", file->etag);
+    CHECK(file_response(revalidate, *file, "public").status == 304);
+    auto stale = get();
+    stale.headers.emplace_back("if-none-match", "\"other\"");
+    CHECK(file_response(stale, *file, "public").status == 200);
+}

@@ -1,0 +1,140 @@
+#include "tests/support/festival_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace festival::testing {
+namespace {
+
+pid_t spawn_with_pipes(const std::vector<std::string>& args, int* stdout_read, int* stdin_write) {
+    int out[2], in[2];
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    std::vector<char*> argv;
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    ::close(in[0]);
+    if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+    *stdout_read = out[0];
+    if (stdin_write) *stdin_write = in[1];
+    else ::close(in[1]);
+    return pid;
+}
+
+}  // namespace
+
+festival_process::festival_process(const std::string& data_dir, std::vector<std::string> extra) {
+    std::vector<std::string> args = {FESTIVAL_EXE, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+                                     "--transcoders", "0", "--access-log", "off"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    // Output goes to a log file beside the data, appended across restarts, kept for diagnosis.
+    const std::string log_path = data_dir + "/server.log";
+    const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(log_fd);
+    if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+    // The server prints {"event":"listening","url":"http://127.0.0.1:PORT/"} once it accepts.
+    static const std::regex listening(R"re("url":"http://127\.0\.0\.1:(\d+)/")re");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (true) {
+        std::string seen;
+        if (const int fd = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+            ::lseek(fd, start_offset, SEEK_SET);
+            char buffer[4096];
+            ssize_t n;
+            while ((n = ::read(fd, buffer, sizeof buffer)) > 0) seen.append(buffer, static_cast<std::size_t>(n));
+            ::close(fd);
+        }
+        std::smatch m;
+        if (std::regex_search(seen, m, listening)) {
+            port_ = static_cast<unsigned short>(std::stoi(m[1]));
+            return;
+        }
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("festival serve exited early: " + seen);
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill_hard();
+            throw std::runtime_error("festival serve did not start: " + seen);
+        }
+        ::usleep(20000);
+    }
+}
+
+festival_process::~festival_process() {
+    if (pid_ > 0) stop();
+}
+
+void festival_process::kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+}
+
+int festival_process::stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            break;
+        }
+        ::usleep(10000);
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_command(const std::vector<std::string>& args, std::string& output, const std::string& stdin_text) {
+    int out = -1, in = -1;
+    // stderr joins stdout so messages can be checked.
+    std::vector<std::string> shell = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1"};
+    shell.insert(shell.end(), args.begin(), args.end());
+    const pid_t pid = spawn_with_pipes(shell, &out, &in);
+    if (!stdin_text.empty()) (void)!::write(in, stdin_text.data(), stdin_text.size());
+    ::close(in);
+    output.clear();
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(out, buffer, sizeof buffer)) > 0) output.append(buffer, static_cast<std::size_t>(n));
+    ::close(out);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace festival::testing

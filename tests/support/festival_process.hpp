@@ -1,0 +1,34 @@
+#pragma once
+// A real `festival serve` child process on 127.0.0.1 and a free port, stopped when the test ends.
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace festival::testing {
+
+class festival_process {
+public:
+    // Starts the server on data_dir with `extra` flags and waits until it listens.
+    explicit festival_process(const std::string& data_dir, std::vector<std::string> extra = {});
+    ~festival_process();
+    festival_process(const festival_process&) = delete;
+    festival_process& operator=(const festival_process&) = delete;
+
+    unsigned short port() const { return port_; }
+    pid_t pid() const { return pid_; }
+    // SIGKILL: no shutdown code runs, as in a crash.
+    void kill_hard();
+    // SIGTERM and wait; returns the exit status.
+    int stop();
+    bool running() const { return pid_ > 0; }
+
+private:
+    pid_t pid_ = -1;
+    unsigned short port_ = 0;
+};
+
+// Runs a command to completion; returns its exit code and fills `output` with stdout+stderr.
+int run_command(const std::vector<std::string>& args, std::string& output, const std::string& stdin_text = "");
+
+}  // namespace festival::testing
