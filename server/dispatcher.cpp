@@ -26,6 +26,10 @@ bool role_allows(access needs, catalog::role has) {
     return true;
 }
 
+std::string quoted(const char* text) {
+    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 bool same_token(std::string_view a, std::string_view b) {
     return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -53,24 +57,46 @@ void dispatcher::authorize(const route& r, http_request& request) const {
 }
 
 http_response dispatcher::run(const route_match& match, http_request& request) const {
-    const route& r = *match.found;
+    http_response response;
+    run_sink_step(
+        [&] {
+            request.params = match.params;
+            authorize(*match.found, request);
+            response = match.found->handle(request);
+        },
+        response);
+    return response;
+}
+
+std::unique_ptr<body_sink> dispatcher::open_sink(const route_match& match, http_request& request,
+                                                 http_response& refusal) const {
+    std::unique_ptr<body_sink> sink;
+    run_sink_step(
+        [&] {
+            request.params = match.params;
+            authorize(*match.found, request);
+            sink = match.found->open_sink(request);
+        },
+        refusal);
+    return sink;
+}
+
+bool dispatcher::run_sink_step(const std::function<void()>& step, http_response& refusal) {
     try {
-        request.params = match.params;
-        authorize(r, request);
-        return r.handle(request);
+        step();
+        return true;
     } catch (const http_error& e) {
-        return error_response(e.status(), e.code(), e.what());
+        refusal = error_response(e.status(), e.code(), e.what());
     } catch (const catalog::catalog_error& e) {
         const int status = status_for(e.kind());
-        if (status >= 500) std::fprintf(stderr, "{\"event\":\"error\",\"path\":\"%s\",\"what\":\"%s\"}\n",
-                                        request.path.c_str(), e.what());
-        return error_response(status, e.code(), status >= 500 ? "the catalog could not be read or written"
-                                                               : std::string_view(e.what()));
+        if (status >= 500) std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
+        refusal = error_response(status, e.code(), status >= 500 ? "the catalog could not be read or written"
+                                                                 : std::string_view(e.what()));
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "{\"event\":\"error\",\"path\":\"%s\",\"what\":\"%s\"}\n", request.path.c_str(),
-                     e.what());
-        return error_response(500, "internal_error", "the server could not complete this request");
+        std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
+        refusal = error_response(500, "internal_error", "the server could not complete this request");
     }
+    return false;
 }
 
 http_response dispatcher::unmatched(const route_match& match, const http_request& request) {

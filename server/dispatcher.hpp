@@ -21,6 +21,11 @@ public:
     const router& routes() const { return routes_; }
     // Runs the handler of `match` for `request`, enforcing access; never throws.
     http_response run(const route_match& match, http_request& request) const;
+    // For streaming routes: checks access and opens the route's body sink; on refusal, the answer.
+    std::unique_ptr<body_sink> open_sink(const route_match& match, http_request& request,
+                                         http_response& refusal) const;
+    // Runs a sink step, turning any exception into the JSON error answer; true when it succeeded.
+    static bool run_sink_step(const std::function<void()>& step, http_response& refusal);
     // The answer for a request no route takes.
     static http_response unmatched(const route_match& match, const http_request& request);
 

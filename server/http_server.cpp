@@ -26,6 +26,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -205,6 +206,7 @@ private:
             return reply_and_close(413, "body_too_large",
                                    "the body is larger than " + std::to_string(limit) + " bytes");
         parser_->body_limit(limit);
+        if (match_.found && match_.found->open_sink) return open_body_sink();
         if (parser_->is_done()) return on_body({});
         stream_.expires_after(server_.options.read_timeout);
         http::async_read(stream_, buffer_, *parser_,
@@ -224,6 +226,76 @@ private:
             asio::post(self->stream_.get_executor(),
                        [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
         });
+    }
+
+    // Streaming routes (uploads): access is checked and the sink opened on the worker pool before a
+    // single body byte is read; then each piece read is handed to the sink there, one at a time.
+    void open_body_sink() {
+        in_flight_.emplace(server_.requests_in_flight);
+        stream_.expires_never();
+        asio::post(server_.workers, [self = shared_from_this()] {
+            http_response refusal;
+            auto sink = self->server_.routes.open_sink(self->match_, self->request_, refusal);
+            asio::post(self->stream_.get_executor(), [self, sink = std::move(sink), refusal = std::move(refusal)]() mutable {
+                if (!sink) {
+                    self->keep_alive_ = false;  // the unread body makes the connection unusable
+                    return self->write(std::move(refusal));
+                }
+                self->sink_ = std::move(sink);
+                self->streaming_parser_.emplace(std::move(*self->parser_));
+                self->read_body_piece();
+            });
+        });
+    }
+
+    void read_body_piece() {
+        auto& parser = *streaming_parser_;
+        if (parser.is_done()) return finish_body();
+        if (!piece_buffer_) piece_buffer_ = std::make_unique<char[]>(piece_size);
+        parser.get().body().data = piece_buffer_.get();
+        parser.get().body().size = piece_size;
+        stream_.expires_after(server_.options.read_timeout);
+        http::async_read_some(stream_, buffer_, parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec == http::error::body_limit) {
+                self->interrupt_body();
+                return self->reply_and_close(413, "body_too_large", "the body is too large");
+            }
+            if (ec) return fail(ec, "read body piece"), self->interrupt_body(), self->close();
+            const std::size_t got = piece_size - self->streaming_parser_->get().body().size;
+            if (got == 0) return self->read_body_piece();
+            self->stream_.expires_never();
+            asio::post(self->server_.workers, [self, got] {
+                http_response refusal;
+                const bool ok = dispatcher::run_sink_step(
+                    [&] { self->sink_->write(std::string_view(self->piece_buffer_.get(), got)); }, refusal);
+                asio::post(self->stream_.get_executor(), [self, ok, refusal = std::move(refusal)]() mutable {
+                    if (ok) return self->read_body_piece();
+                    self->interrupt_body();
+                    self->keep_alive_ = false;
+                    self->write(std::move(refusal));
+                });
+            });
+        });
+    }
+
+    void finish_body() {
+        asio::post(server_.workers, [self = shared_from_this()] {
+            http_response response;
+            dispatcher::run_sink_step([&] { response = self->sink_->finish(); }, response);
+            asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+                self->sink_.reset();
+                self->streaming_parser_.reset();
+                self->write(std::move(response));
+            });
+        });
+    }
+
+    // Keeps what arrived for a resume; runs on the worker pool, the sink dies with the request.
+    void interrupt_body() {
+        if (!sink_) return;
+        asio::post(server_.workers, [sink = std::shared_ptr<body_sink>(std::move(sink_))] { sink->interrupted(); });
+        streaming_parser_.reset();
     }
 
     void reply_and_close(int status, const char* code, const std::string& message) {
@@ -331,6 +403,10 @@ private:
     bool keep_alive_ = true;
     std::chrono::steady_clock::time_point started_;
     std::optional<in_flight_request> in_flight_;
+    static constexpr std::size_t piece_size = 256 * 1024;
+    std::unique_ptr<body_sink> sink_;
+    std::optional<http::request_parser<http::buffer_body>> streaming_parser_;
+    std::unique_ptr<char[]> piece_buffer_;
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,23 @@ enum class runs_on { io_thread, worker_pool };
 
 using handler = std::function<http_response(http_request&)>;
 
+// Receives a body too large to hold in memory (film uploads) piece by piece. Every call runs on the
+// worker pool, one at a time per request, and the next piece is read only after write() returns.
+class body_sink {
+public:
+    virtual ~body_sink() = default;
+    // The next piece of the body. Throwing (http_error) stops the transfer with that answer.
+    virtual void write(std::string_view piece) = 0;
+    // The whole body has arrived: make it durable and answer.
+    virtual http_response finish() = 0;
+    // The client went away or stalled mid-body: keep what arrived, durably, for a later resume.
+    virtual void interrupted() noexcept = 0;
+};
+
+// Opens a sink for a request whose header is known and whose role and CSRF checks passed, before any
+// body byte is read; it may refuse by throwing http_error (a wrong offset, a body over the limit …).
+using sink_opener = std::function<std::unique_ptr<body_sink>(http_request&)>;
+
 struct route {
     std::string method;
     std::string pattern;  // "/api/films/{key}"; a last segment "{rest...}" takes the remainder
@@ -26,6 +45,7 @@ struct route {
     runs_on where = runs_on::worker_pool;
     std::size_t body_limit = 64 * 1024;
     handler handle;
+    sink_opener open_sink;  // set instead of buffering the body into `http_request::body`
 };
 
 // Writes by signed-in roles need the session's CSRF token; true for every such route.
