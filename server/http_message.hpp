@@ -1,7 +1,9 @@
 #pragma once
 // Plain HTTP request/response values. Handlers see only these, never Beast or sockets, so they are
 // compiled without Boost headers and tested without a network.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,11 +54,20 @@ struct file_range {
     std::uint64_t length = 0;
 };
 
+// A server-sent event stream (text/event-stream): `poll` runs on the worker pool every `interval`;
+// what it returns (already framed, e.g. "data: {...}\n\n") is sent, an empty string sends nothing,
+// nullopt ends the stream. The stream also ends when the client leaves or the server stops.
+struct event_stream {
+    std::chrono::milliseconds interval{1000};
+    std::function<std::optional<std::string>()> poll;
+};
+
 struct http_response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     std::optional<file_range> file;  // when set, the body comes from the file instead of `body`
+    std::shared_ptr<event_stream> events;  // when set, `body` is sent first, then the events
     bool close_connection = false;
 
     http_response& set_header(std::string name, std::string value);

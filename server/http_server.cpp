@@ -46,14 +46,15 @@ namespace {
 
 void fail(beast::error_code ec, const char* what) {
     if (ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == http::error::end_of_stream)
+        ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == http::error::end_of_stream ||
+        ec == http::error::partial_message)
         return;
     std::fprintf(stderr, "{\"event\":\"connection_error\",\"what\":\"%s\",\"message\":\"%s\"}\n", what,
                  ec.message().c_str());
 }
 
 // The status line and header block; the body (string or file) follows it.
-std::string format_head(const http_response& response, std::uint64_t content_length, bool keep_alive) {
+std::string format_head(const http_response& response, std::optional<std::uint64_t> content_length, bool keep_alive) {
     std::string head;
     head.reserve(256);
     head += "HTTP/1.1 ";
@@ -69,9 +70,9 @@ std::string format_head(const http_response& response, std::uint64_t content_len
         head += "\r\n";
     }
     head += "Server: festival\r\n";
-    if (response.status != 204 && response.status != 304) {
+    if (response.status != 204 && response.status != 304 && content_length) {
         head += "Content-Length: ";
-        head += std::to_string(content_length);
+        head += std::to_string(*content_length);
         head += "\r\n";
     }
     if (!keep_alive) head += "Connection: close\r\n";
@@ -316,16 +317,68 @@ private:
             if (!head_only && length > 0) file_ = std::move(response.file);
             body_.clear();
         } else {
-            head_ = format_head(response, response.body.size(), keep_alive_);
+            // An event stream has no length: it ends with the connection, which is never reused.
+            const bool streaming = response.events && !head_only;
+            if (streaming) keep_alive_ = false;
+            head_ = format_head(response, streaming ? std::nullopt : std::optional<std::uint64_t>(response.body.size()),
+                                keep_alive_);
             body_ = head_only ? std::string() : std::move(response.body);
             body_bytes_ = body_.size();
         }
         stream_.expires_after(server_.options.read_timeout);
         if (file_) return send_head_then_file();
+        if (response.events && !head_only) return start_event_stream(std::move(response.events));
         const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
         asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->on_written(ec);
         });
+    }
+
+    void start_event_stream(std::shared_ptr<event_stream> events) {
+        events_ = std::move(events);
+        event_timer_.emplace(stream_.get_executor());
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+        asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->end_event_stream();
+            self->poll_events();
+        });
+    }
+
+    void poll_events() {
+        if (server_.stopping) return end_event_stream();
+        asio::post(server_.workers, [self = shared_from_this()] {
+            std::optional<std::string> text;
+            http_response ignored;
+            if (!dispatcher::run_sink_step([&] { text = self->events_->poll(); }, ignored)) text.reset();
+            asio::post(self->stream_.get_executor(), [self, text = std::move(text)]() mutable {
+                if (!text) return self->end_event_stream();
+                // A comment line now and then finds clients that left without closing.
+                if (text->empty() && ++self->quiet_polls_ * self->events_->interval < std::chrono::seconds(15))
+                    return self->wait_for_next_poll();
+                self->quiet_polls_ = 0;
+                self->body_ = text->empty() ? std::string(":\n\n") : std::move(*text);
+                self->stream_.expires_after(self->server_.options.read_timeout);
+                asio::async_write(self->stream_, asio::buffer(self->body_),
+                                  [self](beast::error_code ec, std::size_t) {
+                                      if (ec) return self->end_event_stream();
+                                      self->wait_for_next_poll();
+                                  });
+            });
+        });
+    }
+
+    void wait_for_next_poll() {
+        stream_.expires_never();
+        event_timer_->expires_after(events_->interval);
+        event_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec) return self->end_event_stream();
+            self->poll_events();
+        });
+    }
+
+    void end_event_stream() {
+        events_.reset();
+        on_written({});
     }
 
     // The header goes out with MSG_MORE so the kernel joins it with the first file bytes.
@@ -407,6 +460,9 @@ private:
     std::unique_ptr<body_sink> sink_;
     std::optional<http::request_parser<http::buffer_body>> streaming_parser_;
     std::unique_ptr<char[]> piece_buffer_;
+    std::shared_ptr<event_stream> events_;
+    std::optional<asio::steady_timer> event_timer_;
+    int quiet_polls_ = 0;
 };
 
 }  // namespace
