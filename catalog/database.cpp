@@ -139,20 +139,23 @@ void database::exec(std::string_view sql) {
 statement database::prepare(std::string_view sql) { return statement(db_, sql); }
 std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int database::changes() const { return sqlite3_changes(db_); }
+bool database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-transaction::transaction(database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+transaction::transaction(database& db) : db_(db), nested_(db.in_transaction()) {
+    db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+}
 
 transaction::~transaction() {
     if (!done_) {
         try {
-            db_.exec("ROLLBACK");
+            db_.exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
         } catch (...) {
         }
     }
 }
 
 void transaction::commit() {
-    db_.exec("COMMIT");
+    db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
     done_ = true;
 }
 

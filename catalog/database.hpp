@@ -79,6 +79,7 @@ public:
     statement prepare(std::string_view sql);
     std::int64_t last_insert_rowid() const;
     int changes() const;
+    bool in_transaction() const;
     const std::string& path() const { return path_; }
 
 private:
@@ -86,7 +87,8 @@ private:
     std::string path_;
 };
 
-// BEGIN IMMEDIATE … COMMIT, rolled back unless commit() is reached.
+// BEGIN IMMEDIATE … COMMIT, rolled back unless commit() is reached. Inside another transaction it
+// becomes a savepoint, so catalog calls compose into one atomic unit (e.g. a bulk import).
 class transaction {
 public:
     explicit transaction(database& db);
@@ -97,6 +99,7 @@ public:
 
 private:
     database& db_;
+    bool nested_ = false;
     bool done_ = false;
 };
 

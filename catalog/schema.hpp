@@ -4,9 +4,10 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/database.hpp"
+
 namespace festival::catalog {
 
-class database;
 
 // The ordered list of migration scripts; step N brings user_version from N to N+1.
 const std::vector<std::string_view>& migrations();

@@ -90,24 +90,18 @@ int import_command(const std::vector<std::string>& args) {
         }
         auto db = open_data_dir(f);
         int created = 0, updated = 0;
-        db.exec("SAVEPOINT import_films");
-        try {
-            for (auto& film : films) {
-                if (auto existing = catalog::find_film_by_slug(db, film.slug)) {
-                    film.id = existing->id;
-                    catalog::update_film(db, film);
-                    ++updated;
-                } else {
-                    catalog::create_film(db, film);
-                    ++created;
-                }
+        catalog::transaction all_or_nothing(db);
+        for (auto& film : films) {
+            if (auto existing = catalog::find_film_by_slug(db, film.slug)) {
+                film.id = existing->id;
+                catalog::update_film(db, film);
+                ++updated;
+            } else {
+                catalog::create_film(db, film);
+                ++created;
             }
-            db.exec("RELEASE import_films");
-        } catch (...) {
-            db.exec("ROLLBACK TO import_films");
-            db.exec("RELEASE import_films");
-            throw;
         }
+        all_or_nothing.commit();
         std::printf("imported %zu films: %d created, %d updated\n", films.size(), created, updated);
         return 0;
     } catch (const std::exception& e) {

@@ -188,3 +188,20 @@ TEST_CASE("deleting a film removes it and its search entry") {
     CHECK(list_films(db, q, now).total == 0);
     CHECK_THROWS_AS(delete_film(db, f.id), catalog_error);
 }
+
+TEST_CASE("catalog calls inside an outer transaction are undone with it") {
+    auto db = open_catalog(":memory:");
+    {
+        transaction outer(db);
+        create_film(db, make("one", "short"));
+        create_film(db, make("two", "short"));
+        // no commit: leaving the scope rolls both back
+    }
+    CHECK(list_all_films(db).empty());
+    {
+        transaction outer(db);
+        create_film(db, make("kept", "short"));
+        outer.commit();
+    }
+    CHECK(list_all_films(db).size() == 1);
+}
