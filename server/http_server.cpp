@@ -302,6 +302,7 @@ private:
     void reply_and_close(int status, const char* code, const std::string& message) {
         if (request_.method.empty()) request_.method = "-";
         keep_alive_ = false;
+        linger_ = true;
         write(error_response(status, code, message));
     }
 
@@ -438,7 +439,25 @@ private:
         in_flight_.reset();
         beast::error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        if (linger_) return drain_then_close();
         stream_.close();
+    }
+
+    // After an early error answer the client may still be sending the request we refused; closing
+    // with unread bytes would reset the connection and lose our answer, so read and drop them first.
+    void drain_then_close() {
+        linger_ = false;
+        stream_.expires_after(std::chrono::seconds(2));
+        drain_buffer_ = std::make_unique<char[]>(16 * 1024);
+        drain_some(0);
+    }
+
+    void drain_some(std::size_t drained) {
+        stream_.async_read_some(asio::buffer(drain_buffer_.get(), 16 * 1024),
+                                [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+                                    if (ec || drained + n > 4 * 1024 * 1024) return self->stream_.close();
+                                    self->drain_some(drained + n);
+                                });
     }
 
     beast::tcp_stream stream_;
@@ -463,6 +482,8 @@ private:
     std::shared_ptr<event_stream> events_;
     std::optional<asio::steady_timer> event_timer_;
     int quiet_polls_ = 0;
+    bool linger_ = false;
+    std::unique_ptr<char[]> drain_buffer_;
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
 // festival: the festival server and its admin commands.
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ const char* usage =
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A closed stdout pipe or a vanished peer is an error to handle, never a reason to die.
+    std::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         std::fputs(usage, args.empty() ? stderr : stdout);

@@ -58,11 +58,11 @@ std::string raw_exchange(unsigned short port, const std::string& bytes) {
     socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     timeval timeout{5, 0};
     ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    asio::write(socket, asio::buffer(bytes));
-    socket.shutdown(tcp::socket::shutdown_send);
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(bytes), ec);  // the server may answer and stop reading early
+    socket.shutdown(tcp::socket::shutdown_send, ec);
     std::string answer;
     char chunk[4096];
-    boost::system::error_code ec;
     while (true) {
         const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
         if (ec || n == 0) break;
