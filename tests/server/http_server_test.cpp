@@ -133,3 +133,14 @@ TEST_CASE("an event stream sends each polled event and ends when the source does
     CHECK(answer.find("Content-Length") == std::string::npos);
     CHECK(answer.find("data: 1\n\ndata: 2\n\ndata: 3\n\n") != std::string::npos);
 }
+
+TEST_CASE("stopping the server lets a request in flight finish first") {
+    test_server s;
+    festival::testing::http_result slow;
+    std::thread client([&] { slow = http_call(s.port(), "GET", "/slow"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the handler is now sleeping on the pool
+    s.server->stop();
+    client.join();
+    CHECK(slow.status == 200);
+    CHECK(slow.json()["slow"] == true);
+}
