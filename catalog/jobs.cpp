@@ -1,0 +1,172 @@
+#include "catalog/jobs.hpp"
+
+#include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/errors.hpp"
+
+namespace festival::catalog {
+namespace {
+
+constexpr const char* job_columns =
+    "id, film_id, source_path, subtitles, status, progress, fps, eta_seconds, attempts, error, worker, "
+    "lease_until, created_at, updated_at";
+
+std::string subtitles_text(const std::vector<subtitle_source>& subtitles) {
+    auto list = nlohmann::json::array();
+    for (const auto& s : subtitles) list.push_back({{"lang", s.lang}, {"path", s.path}});
+    return list.dump();
+}
+
+job read_job_row(statement& st) {
+    job j;
+    j.id = st.int64(0);
+    j.film_id = st.int64(1);
+    j.source_path = st.text(2);
+    for (const auto& s : nlohmann::json::parse(st.text(3)))
+        j.subtitles.push_back({s.at("lang").get<std::string>(), s.at("path").get<std::string>()});
+    j.status = st.text(4);
+    j.progress = st.real(5);
+    j.fps = st.real(6);
+    if (!st.is_null(7)) j.eta_seconds = st.real(7);
+    j.attempts = static_cast<int>(st.int64(8));
+    j.error = st.optional_text(9);
+    j.worker = st.optional_text(10);
+    j.lease_until = st.optional_int64(11);
+    j.created_at = st.text(12);
+    j.updated_at = st.text(13);
+    return j;
+}
+
+}  // namespace
+
+std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& source_path,
+                         const std::vector<subtitle_source>& subtitles) {
+    if (source_path.empty()) throw invalid("invalid_source", "a job needs a source file");
+    for (const auto& s : subtitles)
+        if (s.lang.empty() || s.path.empty()) throw invalid("invalid_subtitle", "a subtitle needs a language and a file");
+    auto exists = db.prepare("SELECT 1 FROM films WHERE id = ?");
+    exists.bind(1, film_id);
+    if (!exists.step()) throw not_found("film_not_found", "no film " + std::to_string(film_id));
+    auto st = db.prepare("INSERT INTO jobs (film_id, source_path, subtitles, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?)");
+    const auto now = utc_now();
+    st.bind(1, film_id).bind(2, source_path).bind(3, subtitles_text(subtitles)).bind(4, now).bind(5, now).run();
+    return db.last_insert_rowid();
+}
+
+std::optional<job> find_job(database& db, std::int64_t id) {
+    auto st = db.prepare(std::string("SELECT ") + job_columns + " FROM jobs WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    return read_job_row(st);
+}
+
+std::vector<job> list_film_jobs(database& db, std::int64_t film_id) {
+    auto st = db.prepare(std::string("SELECT ") + job_columns + " FROM jobs WHERE film_id = ? ORDER BY id DESC");
+    st.bind(1, film_id);
+    std::vector<job> jobs;
+    while (st.step()) jobs.push_back(read_job_row(st));
+    return jobs;
+}
+
+std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now) {
+    transaction tx(db);
+    const auto stamp = utc_now();
+    // A worker that died on the last allowed attempt leaves a job nobody should retry forever.
+    auto give_up = db.prepare(
+        "UPDATE jobs SET status = 'failed', worker = NULL, lease_until = NULL, updated_at = ?, "
+        "error = COALESCE(error || '; ', '') || 'the transcoder stopped responding' "
+        "WHERE status = 'running' AND lease_until < ? AND attempts >= ?");
+    give_up.bind(1, stamp).bind(2, now).bind(3, max_attempts).run();
+    // One statement picks and takes the job, so two workers can never claim the same one.
+    auto st = db.prepare(
+        std::string("UPDATE jobs SET status = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, "
+                    "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ? "
+                    "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' "
+                    "OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1) RETURNING ") +
+        job_columns);
+    st.bind(1, worker).bind(2, now + lease_seconds).bind(3, stamp).bind(4, now);
+    std::optional<job> claimed;
+    if (st.step()) {
+        claimed = read_job_row(st);
+        st.step();  // runs the statement to its end (one row at most)
+    }
+    tx.commit();
+    return claimed;
+}
+
+bool heartbeat_job(database& db, std::int64_t id, const std::string& worker, const job_progress& progress,
+                   int lease_seconds, std::int64_t now) {
+    auto st = db.prepare(
+        "UPDATE jobs SET progress = ?, fps = ?, eta_seconds = ?, lease_until = ?, updated_at = ? "
+        "WHERE id = ? AND status = 'running' AND worker = ?");
+    st.bind(1, progress.percent).bind(2, progress.fps).bind(3, progress.eta_seconds).bind(4, now + lease_seconds)
+        .bind(5, utc_now()).bind(6, id).bind(7, worker).run();
+    return db.changes() == 1;
+}
+
+bool finish_job(database& db, std::int64_t id, const std::string& worker) {
+    transaction tx(db);
+    auto st = db.prepare(
+        "UPDATE jobs SET status = 'done', progress = 100, eta_seconds = 0, lease_until = NULL, error = NULL, "
+        "updated_at = ? WHERE id = ? AND status = 'running' AND worker = ?");
+    st.bind(1, utc_now()).bind(2, id).bind(3, worker).run();
+    if (db.changes() != 1) return false;
+    auto publish = db.prepare(
+        "UPDATE films SET media_version = ?1, updated_at = ?2 WHERE id = (SELECT film_id FROM jobs WHERE id = ?1)");
+    publish.bind(1, id).bind(2, utc_now()).run();
+    tx.commit();
+    return true;
+}
+
+bool fail_job(database& db, std::int64_t id, const std::string& worker, const std::string& reason, bool permanent) {
+    auto st = db.prepare(
+        "UPDATE jobs SET status = CASE WHEN ? OR attempts >= ? THEN 'failed' ELSE 'queued' END, "
+        "error = ?, worker = NULL, lease_until = NULL, fps = 0, eta_seconds = NULL, updated_at = ? "
+        "WHERE id = ? AND status = 'running' AND worker = ?");
+    st.bind(1, permanent ? 1 : 0).bind(2, max_attempts).bind(3, reason).bind(4, utc_now()).bind(5, id).bind(6, worker).run();
+    return db.changes() == 1;
+}
+
+bool release_job(database& db, std::int64_t id, const std::string& worker) {
+    auto st = db.prepare(
+        "UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), worker = NULL, lease_until = NULL, "
+        "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ? WHERE id = ? AND status = 'running' AND worker = ?");
+    st.bind(1, utc_now()).bind(2, id).bind(3, worker).run();
+    return db.changes() == 1;
+}
+
+job cancel_job(database& db, std::int64_t id) {
+    transaction tx(db);
+    auto current = find_job(db, id);
+    if (!current) throw not_found("job_not_found", "no job " + std::to_string(id));
+    if (current->finished())
+        throw conflict("job_finished", "job " + std::to_string(id) + " is already " + current->status);
+    auto st = db.prepare(
+        "UPDATE jobs SET status = 'cancelled', worker = NULL, lease_until = NULL, fps = 0, eta_seconds = NULL, "
+        "updated_at = ? WHERE id = ?");
+    st.bind(1, utc_now()).bind(2, id).run();
+    auto cancelled = find_job(db, id);
+    tx.commit();
+    return *cancelled;
+}
+
+nlohmann::json job_to_json(const job& j) {
+    auto subtitles = nlohmann::json::array();
+    for (const auto& s : j.subtitles) subtitles.push_back(s.lang);
+    return {{"id", j.id},
+            {"film_id", j.film_id},
+            {"status", j.status},
+            {"progress", j.progress},
+            {"fps", j.fps},
+            {"eta_seconds", j.eta_seconds ? nlohmann::json(*j.eta_seconds) : nlohmann::json(nullptr)},
+            {"attempts", j.attempts},
+            {"max_attempts", max_attempts},
+            {"error", j.error ? nlohmann::json(*j.error) : nlohmann::json(nullptr)},
+            {"worker", j.worker ? nlohmann::json(*j.worker) : nlohmann::json(nullptr)},
+            {"subtitles", subtitles},
+            {"created_at", j.created_at},
+            {"updated_at", j.updated_at}};
+}
+
+}  // namespace festival::catalog

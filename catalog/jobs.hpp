@@ -1,0 +1,74 @@
+#pragma once
+// Transcode jobs: queued -> running -> done | failed | cancelled. A worker claims a job with a lease it
+// renews by heartbeat; a job whose lease ran out (its worker died) can be claimed again. Every claim
+// counts as an attempt; after `max_attempts` the job stays failed with its reason.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace festival::catalog {
+
+class database;
+
+struct subtitle_source {
+    std::string lang;
+    std::string path;
+};
+
+struct job {
+    std::int64_t id = 0;
+    std::int64_t film_id = 0;
+    std::string source_path;
+    std::vector<subtitle_source> subtitles;
+    std::string status;  // queued | running | done | failed | cancelled
+    double progress = 0;  // percent, 0..100
+    double fps = 0;
+    std::optional<double> eta_seconds;
+    int attempts = 0;
+    std::optional<std::string> error;
+    std::optional<std::string> worker;
+    std::optional<std::int64_t> lease_until;  // unix seconds
+    std::string created_at;
+    std::string updated_at;
+
+    bool finished() const { return status == "done" || status == "failed" || status == "cancelled"; }
+};
+
+constexpr int max_attempts = 3;
+
+std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& source_path,
+                         const std::vector<subtitle_source>& subtitles);
+std::optional<job> find_job(database& db, std::int64_t id);
+// A film's jobs, newest first.
+std::vector<job> list_film_jobs(database& db, std::int64_t film_id);
+
+// Atomically takes the oldest queued job, or a running one whose lease expired, for `worker`.
+// Jobs whose worker died on their last allowed attempt are marked failed instead.
+std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now);
+
+struct job_progress {
+    double percent = 0;
+    double fps = 0;
+    std::optional<double> eta_seconds;
+};
+// Renews the lease and records progress. False when the job is no longer this worker's (cancelled,
+// or its lease expired and another worker took it): the worker must stop.
+bool heartbeat_job(database& db, std::int64_t id, const std::string& worker, const job_progress& progress,
+                   int lease_seconds, std::int64_t now);
+// Marks the job done and publishes it as the film's media version, in one transaction. False when the
+// job is no longer this worker's.
+bool finish_job(database& db, std::int64_t id, const std::string& worker);
+// Records a failed attempt: back to queued with the reason, or failed for good after max_attempts
+// (or at once when `permanent`, e.g. the source is not a film). False when not this worker's.
+bool fail_job(database& db, std::int64_t id, const std::string& worker, const std::string& reason, bool permanent);
+// Gives a running job back to the queue without counting the attempt (the worker is shutting down).
+bool release_job(database& db, std::int64_t id, const std::string& worker);
+// Cancels a queued or running job; throws not_found, or conflict when it already finished.
+job cancel_job(database& db, std::int64_t id);
+
+nlohmann::json job_to_json(const job& j);
+
+}  // namespace festival::catalog

@@ -1,0 +1,179 @@
+#include <doctest/doctest.h>
+
+#include "catalog/database.hpp"
+#include "catalog/film_json.hpp"
+#include "catalog/films.hpp"
+#include "catalog/jobs.hpp"
+#include "catalog/schema.hpp"
+
+using namespace festival::catalog;
+
+namespace {
+
+std::int64_t add_film(database& db, const std::string& slug) {
+    return create_film(db, film_from_json({{"slug", slug}, {"original_title", slug}, {"category", "short"}})).id;
+}
+
+constexpr std::int64_t t0 = 1'800'000'000;
+constexpr int lease = 30;
+
+}  // namespace
+
+TEST_CASE("an enqueued job keeps its source and subtitles and is listed newest first") {
+    auto db = open_catalog(":memory:");
+    const auto film = add_film(db, "a");
+    const auto first = enqueue_job(db, film, "/data/uploads/1", {{"fr", "/data/uploads/1.fr.srt"}});
+    const auto second = enqueue_job(db, film, "/data/uploads/2", {});
+    const auto j = find_job(db, first);
+    REQUIRE(j);
+    CHECK(j->status == "queued");
+    CHECK(j->attempts == 0);
+    REQUIRE(j->subtitles.size() == 1);
+    CHECK(j->subtitles[0].lang == "fr");
+    CHECK(j->subtitles[0].path == "/data/uploads/1.fr.srt");
+    const auto listed = list_film_jobs(db, film);
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].id == second);
+    CHECK(listed[1].id == first);
+    CHECK_THROWS_AS(enqueue_job(db, 9999, "/x", {}), catalog_error);
+}
+
+TEST_CASE("a job is claimed by one worker only, oldest first") {
+    auto db = open_catalog(":memory:");
+    const auto film = add_film(db, "a");
+    const auto first = enqueue_job(db, film, "/a", {});
+    const auto second = enqueue_job(db, film, "/b", {});
+    const auto a = claim_job(db, "w1", lease, t0);
+    const auto b = claim_job(db, "w2", lease, t0);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->id == first);
+    CHECK(b->id == second);
+    CHECK(a->status == "running");
+    CHECK(a->worker == "w1");
+    CHECK(a->attempts == 1);
+    CHECK(a->lease_until == t0 + lease);
+    CHECK_FALSE(claim_job(db, "w3", lease, t0 + 1));
+}
+
+TEST_CASE("heartbeats renew the lease and record progress; an expired lease lets another worker take over") {
+    auto db = open_catalog(":memory:");
+    const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
+    REQUIRE(claim_job(db, "w1", lease, t0));
+    CHECK(heartbeat_job(db, id, "w1", {42.5, 61.0, 12.0}, lease, t0 + 20));
+    auto j = find_job(db, id);
+    CHECK(j->progress == doctest::Approx(42.5));
+    CHECK(j->fps == doctest::Approx(61.0));
+    CHECK(j->eta_seconds == doctest::Approx(12.0));
+    CHECK(j->lease_until == t0 + 20 + lease);
+    // Still leased at t0 + 40 thanks to the heartbeat.
+    CHECK_FALSE(claim_job(db, "w2", lease, t0 + 40));
+    // The worker died: after its lease, w2 takes the job and w1 can no longer report on it.
+    const auto taken = claim_job(db, "w2", lease, t0 + 51);
+    REQUIRE(taken);
+    CHECK(taken->id == id);
+    CHECK(taken->attempts == 2);
+    CHECK(taken->progress == 0);
+    CHECK_FALSE(heartbeat_job(db, id, "w1", {50, 1, std::nullopt}, lease, t0 + 52));
+    CHECK_FALSE(finish_job(db, id, "w1"));
+    CHECK(finish_job(db, id, "w2"));
+}
+
+TEST_CASE("finishing a job publishes it as the film's media version") {
+    auto db = open_catalog(":memory:");
+    const auto film = add_film(db, "a");
+    const auto id = enqueue_job(db, film, "/a", {});
+    CHECK_FALSE(find_film(db, film)->media_version);
+    claim_job(db, "w1", lease, t0);
+    CHECK(finish_job(db, id, "w1"));
+    CHECK(find_film(db, film)->media_version == id);
+    const auto j = find_job(db, id);
+    CHECK(j->status == "done");
+    CHECK(j->progress == doctest::Approx(100));
+    CHECK_FALSE(finish_job(db, id, "w1"));
+}
+
+TEST_CASE("a failed attempt is retried until the third, then the job stays failed with its reason") {
+    auto db = open_catalog(":memory:");
+    const auto film = add_film(db, "a");
+    const auto id = enqueue_job(db, film, "/a", {});
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        const auto j = claim_job(db, "w1", lease, t0 + attempt);
+        REQUIRE(j);
+        CHECK(j->attempts == attempt);
+        CHECK(fail_job(db, id, "w1", "encoder failed " + std::to_string(attempt), false));
+        CHECK(find_job(db, id)->status == (attempt < 3 ? "queued" : "failed"));
+    }
+    CHECK_FALSE(claim_job(db, "w1", lease, t0 + 10));
+    const auto j = find_job(db, id);
+    CHECK(j->error == "encoder failed 3");
+    CHECK_FALSE(find_film(db, film)->media_version);
+}
+
+TEST_CASE("a source that is not a film fails at once, without retries") {
+    auto db = open_catalog(":memory:");
+    const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
+    claim_job(db, "w1", lease, t0);
+    CHECK(fail_job(db, id, "w1", "not_a_film: this file is text", true));
+    CHECK(find_job(db, id)->status == "failed");
+    CHECK(find_job(db, id)->attempts == 1);
+}
+
+TEST_CASE("a job whose worker keeps dying fails after the last allowed attempt") {
+    auto db = open_catalog(":memory:");
+    const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
+    std::int64_t now = t0;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        REQUIRE(claim_job(db, "w", lease, now));
+        now += lease + 1;  // dies without a word
+    }
+    CHECK_FALSE(claim_job(db, "w", lease, now));
+    const auto j = find_job(db, id);
+    CHECK(j->status == "failed");
+    CHECK(j->error->find("stopped responding") != std::string::npos);
+}
+
+TEST_CASE("a released job goes back to the queue without spending an attempt") {
+    auto db = open_catalog(":memory:");
+    const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
+    claim_job(db, "w1", lease, t0);
+    CHECK(release_job(db, id, "w1"));
+    auto j = find_job(db, id);
+    CHECK(j->status == "queued");
+    CHECK(j->attempts == 0);
+    CHECK(claim_job(db, "w2", lease, t0 + 1)->id == id);
+}
+
+TEST_CASE("a queued or running job can be cancelled, a finished one cannot") {
+    auto db = open_catalog(":memory:");
+    const auto film = add_film(db, "a");
+    const auto queued = enqueue_job(db, film, "/a", {});
+    CHECK(cancel_job(db, queued).status == "cancelled");
+    CHECK_FALSE(claim_job(db, "w1", lease, t0));
+
+    const auto running = enqueue_job(db, film, "/b", {});
+    claim_job(db, "w1", lease, t0);
+    CHECK(cancel_job(db, running).status == "cancelled");
+    // The worker learns at its next heartbeat and cannot publish.
+    CHECK_FALSE(heartbeat_job(db, running, "w1", {10, 1, std::nullopt}, lease, t0 + 1));
+    CHECK_FALSE(finish_job(db, running, "w1"));
+    CHECK_FALSE(find_film(db, film)->media_version);
+
+    try {
+        cancel_job(db, running);
+        FAIL("expected a conflict");
+    } catch (const catalog_error& e) {
+        CHECK(e.kind() == error_kind::conflict);
+    }
+    CHECK_THROWS_AS(cancel_job(db, 424242), catalog_error);
+}
+
+TEST_CASE("a job's JSON shows its state for the curator") {
+    auto db = open_catalog(":memory:");
+    const auto id = enqueue_job(db, add_film(db, "a"), "/secret/path", {{"en", "/x.srt"}});
+    const auto j = job_to_json(*find_job(db, id));
+    CHECK(j["status"] == "queued");
+    CHECK(j["subtitles"] == nlohmann::json::array({"en"}));
+    CHECK(j["error"].is_null());
+    CHECK(j.dump().find("/secret/path") == std::string::npos);
+}
