@@ -105,7 +105,10 @@ json film_to_json(const film& f, std::int64_t now) {
         media = {{"version", *f.media_version},
                  {"master", base + "master.m3u8"},
                  {"poster", base + "poster.jpg"},
-                 {"storyboard", base + "storyboard.vtt"}};
+                 {"storyboard", base + "storyboard.vtt"},
+                 // The same files for signed-in curators and organizers, before publication too.
+                 {"preview", "/preview/" + std::to_string(f.id) + "/v" + std::to_string(*f.media_version) +
+                                 "/master.m3u8"}};
     }
     auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return {{"id", f.id},

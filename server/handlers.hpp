@@ -30,6 +30,7 @@ http_response get_web_page(festival_app& app, http_request& request);
 
 // media_files.cpp
 http_response get_media_file(festival_app& app, http_request& request);
+http_response get_media_preview(festival_app& app, http_request& request);
 
 // Shared by handlers: a JSON body must come as JSON (a cross-site form cannot send this type).
 void require_json_content(const http_request& request);

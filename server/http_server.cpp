@@ -195,8 +195,11 @@ private:
         const auto raw_path = std::string_view(request_.target).substr(0, question);
         if (question != std::string::npos) request_.query = request_.target.substr(question + 1);
         auto decoded = percent_decode(raw_path, false);
-        if (!decoded || decoded->find('\0') != std::string::npos || decoded->empty() || decoded->front() != '/')
+        if (!decoded || decoded->empty() || decoded->front() != '/')
             return reply_and_close(400, "bad_path", "the request path is malformed");
+        // A NUL names no file: answer as for any path outside what is served.
+        if (decoded->find('\0') != std::string::npos)
+            return reply_and_close(404, "not_found", "nothing at this path");
         request_.path = std::move(*decoded);
         for (const auto& field : header) request_.headers.emplace_back(lower(field.name_string()), field.value());
         keep_alive_ = header.keep_alive();

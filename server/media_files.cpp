@@ -1,8 +1,10 @@
 // GET /media/{film}/v{version}/…: a published film's HLS files, checked against its screening window
-// from memory and served from the open-file cache.
+// from memory and served from the open-file cache. GET /preview/{film}/v{version}/…: the same files of
+// any film for signed-in curators and organizers, so a transcode can be checked before publication.
 #include <charconv>
 
 #include "catalog/clock.hpp"
+#include "catalog/films.hpp"
 #include "server/handlers.hpp"
 
 namespace festival::server {
@@ -23,18 +25,24 @@ bool is_version_folder(std::string_view rest) {
     return true;
 }
 
-}  // namespace
-
-http_response get_media_file(festival_app& app, http_request& request) {
+std::int64_t checked_film_id(const http_request& request) {
     const auto& rest = request.params.at("rest");
     const auto film_id = film_id_from(request.params.at("film"));
     if (!film_id || !is_version_folder(rest) || !is_safe_relative_path(rest))
         throw http_error(404, "not_found", "nothing at " + request.path);
-    const auto window = app.availability.find(*film_id);
+    return *film_id;
+}
+
+}  // namespace
+
+http_response get_media_file(festival_app& app, http_request& request) {
+    const auto& rest = request.params.at("rest");
+    const auto film_id = checked_film_id(request);
+    const auto window = app.availability.find(film_id);
     if (!window) throw http_error(404, "film_not_found", "no such film");
     if (!film_availability::screening(*window, catalog::unix_now()))
         throw http_error(403, "not_screening", "this film is not screening now");
-    const auto file = app.files.open(app.settings->media_dir(), std::to_string(*film_id) + "/" + rest);
+    const auto file = app.files.open(app.settings->media_dir(), std::to_string(film_id) + "/" + rest);
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Segments never change under a versioned path; playlists stay short-lived so that unpublishing
     // or the end of a screening window reaches viewers behind a cache quickly.
@@ -43,6 +51,17 @@ http_response get_media_file(festival_app& app, http_request& request) {
                                   playlist ? "public, max-age=10" : "public, max-age=31536000, immutable");
     response.set_header("Access-Control-Allow-Origin", "*");
     return response;
+}
+
+http_response get_media_preview(festival_app& app, http_request& request) {
+    const auto& rest = request.params.at("rest");
+    const auto film_id = checked_film_id(request);
+    if (!catalog::find_film(app.catalog.local(), film_id)) throw http_error(404, "film_not_found", "no such film");
+    const auto file = app.files.open(app.settings->media_dir(), std::to_string(film_id) + "/" + rest);
+    if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
+    // Private: a shared cache must never hand an unpublished film to a viewer.
+    const bool playlist = rest.ends_with(".m3u8");
+    return file_response(request, *file, playlist ? "private, no-cache" : "private, max-age=86400");
 }
 
 }  // namespace festival::server

@@ -273,4 +273,51 @@ TEST_CASE("media: a screening film's files are served; unpublished, out-of-windo
     check_error_shape(http_call(f.port(), "GET", base + "..%2f..%2fcatalog.db"), 404);
     check_error_shape(http_call(f.port(), "GET", base + "%2e%2e/%2e%2e/%2e%2e/catalog.db"), 404);
     check_error_shape(http_call(f.port(), "GET", "/media/999/v1/master.m3u8"), 404);
+    check_error_shape(http_call(f.port(), "GET", base + "seg.m4s%00.m3u8"), 404);
+
+    // Range edge cases: the first byte only, a suffix, a start beyond the end.
+    const auto first = http_call(f.port(), "GET", base + "seg.m4s", "", {{"Range", "bytes=0-0"}});
+    CHECK(first.status == 206);
+    CHECK(first.body == "s");
+    CHECK(first.header("content-range") == "bytes 0-0/1000");
+    const auto suffix = http_call(f.port(), "GET", base + "seg.m4s", "", {{"Range", "bytes=-300"}});
+    CHECK(suffix.status == 206);
+    CHECK(suffix.header("content-range") == "bytes 700-999/1000");
+    const auto beyond = http_call(f.port(), "GET", base + "seg.m4s", "", {{"Range", "bytes=1000-"}});
+    CHECK(beyond.status == 416);
+    CHECK(beyond.header("content-range") == "bytes */1000");
+    CHECK(http_call(f.port(), "GET", base + "seg.m4s", "", {{"If-Modified-Since", segment.header("last-modified")}})
+              .status == 304);
+}
+
+TEST_CASE("media preview: curators see an unpublished film's files, privately; viewers do not") {
+    festival_fixture f;
+    const auto curator = f.curator();
+    const int draft_id = curator.call("POST", "/api/films", film_body("draft", false).dump()).json()["id"];
+    const auto folder = f.dir.path() / "media" / std::to_string(draft_id) / "v3";
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder / "master.m3u8") << "#EXTM3U\n";
+    std::ofstream(folder / "seg.m4s") << std::string(500, 'p');
+    {
+        festival::catalog::database db((f.dir.path() / "catalog.db").string());
+        db.exec("UPDATE films SET media_version = 3 WHERE id = " + std::to_string(draft_id));
+    }
+    const auto film = curator.call("GET", "/api/films/draft").json();
+    const std::string preview = film["media"]["preview"];
+    CHECK(preview == "/preview/" + std::to_string(draft_id) + "/v3/master.m3u8");
+
+    const auto playlist = curator.call("GET", preview);
+    CHECK(playlist.status == 200);
+    CHECK(playlist.header("content-type") == "application/vnd.apple.mpegurl");
+    CHECK(playlist.header("cache-control").find("private") == 0);
+    const auto segment = curator.call("GET", "/preview/" + std::to_string(draft_id) + "/v3/seg.m4s");
+    CHECK(segment.status == 200);
+    CHECK(segment.body == std::string(500, 'p'));
+    CHECK(segment.header("cache-control").find("private") == 0);
+    CHECK(segment.header("access-control-allow-origin").empty());
+
+    check_error_shape(http_call(f.port(), "GET", preview), 401);
+    check_error_shape(http_call(f.port(), "GET", "/media/" + std::to_string(draft_id) + "/v3/master.m3u8"), 403);
+    check_error_shape(curator.call("GET", "/preview/" + std::to_string(draft_id) + "/v3/..%2f..%2f..%2fcatalog.db"), 404);
+    check_error_shape(curator.call("GET", "/preview/99999/v3/master.m3u8"), 404);
 }
