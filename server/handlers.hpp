@@ -27,6 +27,9 @@ http_response sign_out(festival_app& app, http_request& request);
 
 // web_pages.cpp
 http_response get_web_page(festival_app& app, http_request& request);
+// GET /api/locale: {"lang": "fr"|"en"|"es"|null}, the page language Accept-Language prefers.
+http_response get_locale(festival_app& app, http_request& request);
+std::optional<std::string> preferred_page_language(std::string_view accept_language);
 
 // media_files.cpp
 http_response get_media_file(festival_app& app, http_request& request);

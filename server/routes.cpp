@@ -27,6 +27,7 @@ std::vector<route> festival_routes(festival_app& app) {
         {"DELETE", "/api/session",            anyone,        worker_pool,  0,           bind(sign_out)},
         {"GET",    "/media/{film}/{rest...}", anyone,        io_thread,    0,           bind(get_media_file)},
         {"GET",    "/preview/{film}/{rest...}", curator,     worker_pool,  0,           bind(get_media_preview)},
+        {"GET",    "/api/locale",             anyone,        io_thread,    0,           bind(get_locale)},
         {"GET",    "/",                       anyone,        io_thread,    0,           bind(get_web_page)},
         {"GET",    "/{path...}",              anyone,        io_thread,    0,           bind(get_web_page)},
     };

@@ -1,0 +1,49 @@
+// The pages' server side: security headers on every page, clean addresses, and the page language chosen
+// from Accept-Language.
+#include <doctest/doctest.h>
+
+#include "server/handlers.hpp"
+#include "tests/support/festival_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace festival::testing;
+using festival::server::preferred_page_language;
+
+TEST_CASE("the page language is the festival language Accept-Language ranks highest") {
+    CHECK(preferred_page_language("es-ES,es;q=0.9,en;q=0.8") == "es");
+    CHECK(preferred_page_language("de-DE,de;q=0.9,fr;q=0.5,en;q=0.4") == "fr");
+    CHECK(preferred_page_language("en;q=0.3, FR-ca ; q=0.7") == "fr");
+    CHECK(preferred_page_language("pt-BR, en-GB") == "en");
+    CHECK(preferred_page_language("fr, es") == "fr");  // equal quality: the first listed wins
+    CHECK(preferred_page_language("es;q=0, en;q=0.1") == "en");  // q=0 means "not this one"
+    CHECK(preferred_page_language("de, it, *") == std::nullopt);
+    CHECK(preferred_page_language("") == std::nullopt);
+    CHECK(preferred_page_language("fr;q=abc, es;q=0.2") == "es");  // a malformed quality counts as 0
+    CHECK(preferred_page_language("fra, eng") == std::nullopt);
+}
+
+TEST_CASE("pages carry a strict CSP and security headers; GET /api/locale follows Accept-Language") {
+    temp_dir dir;
+    festival_process server(dir.path().string());
+    for (const char* path : {"/", "/catalog", "/about", "/login", "/films/any-film", "/js/i18n.js", "/i18n/es.json"}) {
+        CAPTURE(path);
+        const auto page = http_call(server.port(), "GET", path);
+        REQUIRE(page.status == 200);
+        const auto csp = page.header("content-security-policy");
+        CHECK(csp.find("script-src 'self'") != std::string::npos);
+        CHECK(csp.find("unsafe-inline") == std::string::npos);
+        CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+        CHECK(page.header("x-content-type-options") == "nosniff");
+        CHECK(!page.header("referrer-policy").empty());
+    }
+    CHECK(http_call(server.port(), "GET", "/").header("content-type").starts_with("text/html"));
+    CHECK(http_call(server.port(), "GET", "/js/i18n.js").header("content-type").starts_with("text/javascript"));
+
+    const auto spanish = http_call(server.port(), "GET", "/api/locale", "", {{"Accept-Language", "es-AR,es;q=0.9"}});
+    REQUIRE(spanish.status == 200);
+    CHECK(spanish.json()["lang"] == "es");
+    CHECK(spanish.header("vary").find("Accept-Language") != std::string::npos);
+    const auto none = http_call(server.port(), "GET", "/api/locale", "", {{"Accept-Language", "de"}});
+    CHECK(none.json()["lang"].is_null());
+}
