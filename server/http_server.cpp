@@ -495,10 +495,15 @@ void http_server::impl::accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-            fail(ec, "accept");  // e.g. EMFILE: keep accepting once descriptors free up
-        } else {
-            std::make_shared<connection>(std::move(socket), *this)->start();
+            // e.g. EMFILE: pause instead of spinning, and keep accepting once descriptors free up.
+            fail(ec, "accept");
+            auto pause = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
+            pause->async_wait([this, pause](beast::error_code) {
+                if (acceptor.is_open()) accept();
+            });
+            return;
         }
+        std::make_shared<connection>(std::move(socket), *this)->start();
         accept();
     });
 }

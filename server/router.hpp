@@ -45,7 +45,7 @@ struct route {
     runs_on where = runs_on::worker_pool;
     std::size_t body_limit = 64 * 1024;
     handler handle;
-    sink_opener open_sink;  // set instead of buffering the body into `http_request::body`
+    sink_opener open_sink = {};  // set instead of buffering the body into `http_request::body`
 };
 
 // Writes by signed-in roles need the session's CSRF token; true for every such route.

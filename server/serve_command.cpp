@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include "catalog/accounts.hpp"
 #include "catalog/schema.hpp"
 #include "server/demo_festival.hpp"
@@ -53,6 +55,15 @@ private:
     std::thread thread_;
 };
 
+// Each viewer holds a keep-alive connection: allow as many descriptors as the system lets us.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 }  // namespace
 
 int serve_command(const std::vector<std::string>& args) {
@@ -65,6 +76,7 @@ int serve_command(const std::vector<std::string>& args) {
     }
     std::fprintf(stderr, "{\"event\":\"config\",\"config\":%s}\n", settings->to_json().dump().c_str());
     std::filesystem::create_directories(settings->media_dir());
+    raise_descriptor_limit();
 
     festival_app app(settings);
     {
