@@ -1,0 +1,449 @@
+#include "transcoder/film_transcode.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+
+extern "C" {
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+}
+
+#include "transcoder/hls_playlists.hpp"
+#include "transcoder/subtitles.hpp"
+#include "transcoder/thumbnails.hpp"
+
+namespace festival::transcoder {
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+std::string rational(AVRational r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
+
+// buffersrc/buffersink around a filter chain given as text.
+struct filter_chain {
+    graph_ptr graph;
+    AVFilterContext* source = nullptr;
+    AVFilterContext* sink = nullptr;
+
+    filter_chain(bool audio, const std::string& source_args, const std::string& chain) {
+        graph.reset(avfilter_graph_alloc());
+        if (!graph) throw std::bad_alloc();
+        check(avfilter_graph_create_filter(&source, avfilter_get_by_name(audio ? "abuffer" : "buffer"), "in",
+                                           source_args.c_str(), nullptr, graph.get()),
+              "creating a filter source");
+        check(avfilter_graph_create_filter(&sink, avfilter_get_by_name(audio ? "abuffersink" : "buffersink"), "out",
+                                           nullptr, nullptr, graph.get()),
+              "creating a filter sink");
+        inout_ptr outputs(avfilter_inout_alloc()), inputs(avfilter_inout_alloc());
+        outputs->name = av_strdup("in");
+        outputs->filter_ctx = source;
+        inputs->name = av_strdup("out");
+        inputs->filter_ctx = sink;
+        AVFilterInOut* outputs_raw = outputs.release();
+        AVFilterInOut* inputs_raw = inputs.release();
+        const int parsed = avfilter_graph_parse_ptr(graph.get(), chain.c_str(), &inputs_raw, &outputs_raw, nullptr);
+        outputs.reset(outputs_raw);
+        inputs.reset(inputs_raw);
+        check(parsed, "building filters " + chain);
+        check(avfilter_graph_config(graph.get(), nullptr), "configuring filters " + chain);
+    }
+};
+
+codec_ptr open_decoder(const AVStream* stream) {
+    const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
+    if (!codec) throw media_error("unsupported_codec", "no decoder for a stream of this film");
+    codec_ptr decoder(avcodec_alloc_context3(codec));
+    check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "decoder parameters");
+    decoder->pkt_timebase = stream->time_base;
+    decoder->thread_count = 0;
+    check(avcodec_open2(decoder.get(), codec, nullptr), "opening a decoder");
+    return decoder;
+}
+
+struct subtitle_decoder {
+    codec_ptr decoder;
+    std::string lang;
+    AVRational time_base;
+    std::vector<cue> cues;
+};
+
+struct subtitle_guard {
+    AVSubtitle value{};
+    ~subtitle_guard() { avsubtitle_free(&value); }
+};
+
+// The decoding thread's state: everything between the demuxer and the rungs' queues.
+class film_pipeline {
+public:
+    film_pipeline(const transcode_options& options) : options_(options) {}
+
+    transcode_summary run();
+
+private:
+    void open();
+    void on_video_frame(AVFrame* frame);
+    void on_audio_frame(AVFrame* frame);
+    void drain_video(bool flush);
+    void drain_audio(bool flush);
+    void encode_audio(AVFrame* frame);
+    void send_all(const std::function<rung_work()>& make);
+    void decode_subtitle(subtitle_decoder& s, AVPacket* packet);
+    void report(double seconds, bool force);
+    void write_subtitles(transcode_summary& summary);
+
+    const transcode_options& options_;
+    input_ptr input_;
+    media_info info_;
+    std::int64_t start_us_ = 0;  // the film's first timestamp, so outputs start at zero
+    codec_ptr video_decoder_, audio_decoder_, audio_encoder_;
+    std::unique_ptr<filter_chain> video_chain_, audio_chain_;
+    std::map<int, subtitle_decoder> subtitle_decoders_;
+    std::vector<std::unique_ptr<rung_output>> rungs_;
+    std::unique_ptr<thumbnail_maker> thumbnails_;
+    picture_format picture_;
+    double next_keyframe_ = 0;
+    std::int64_t frames_ = 0;
+    clock_type::time_point started_ = clock_type::now(), last_report_{};
+};
+
+void film_pipeline::open() {
+    input_ = open_media_input(options_.input, options_.limits);
+    info_ = describe_media(input_.get(), options_.limits);
+    if (input_->start_time != AV_NOPTS_VALUE) start_us_ = input_->start_time;
+    video_decoder_ = open_decoder(input_->streams[info_.video_stream]);
+    if (info_.audio_stream >= 0) {
+        audio_decoder_ = open_decoder(input_->streams[info_.audio_stream]);
+        const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
+        audio_encoder_.reset(avcodec_alloc_context3(aac));
+        audio_encoder_->sample_rate = 48000;
+        audio_encoder_->sample_fmt = AV_SAMPLE_FMT_FLTP;
+        av_channel_layout_default(&audio_encoder_->ch_layout, 2);
+        audio_encoder_->bit_rate = 128000;
+        audio_encoder_->profile = FF_PROFILE_AAC_LOW;
+        audio_encoder_->time_base = {1, 48000};
+        audio_encoder_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+        check(avcodec_open2(audio_encoder_.get(), aac, nullptr), "opening the AAC encoder");
+    }
+    std::set<std::string> uploaded;
+    for (const auto& s : options_.subtitles) uploaded.insert(normalize_language(s.lang));
+    for (const auto& s : info_.subtitles) {
+        const auto lang = normalize_language(s.lang.empty() ? "und" : s.lang);
+        if (uploaded.count(lang)) continue;  // an uploaded file wins over the one inside the film
+        subtitle_decoder d;
+        try {
+            d.decoder = open_decoder(input_->streams[s.index]);
+        } catch (const std::exception&) {
+            continue;
+        }
+        d.lang = lang;
+        d.time_base = input_->streams[s.index]->time_base;
+        subtitle_decoders_.emplace(s.index, std::move(d));
+    }
+    thumbnails_ = std::make_unique<thumbnail_maker>(info_.duration_seconds, info_.display_width, info_.display_height);
+}
+
+// The first picture fixes the shared format: deinterlaced when flagged, turned upright, at a
+// constant frame rate. Then every rung gets its encoder and HLS writer.
+void film_pipeline::on_video_frame(AVFrame* frame) {
+    const AVStream* stream = input_->streams[info_.video_stream];
+    frame->pts = frame->best_effort_timestamp;
+    if (frame->pts == AV_NOPTS_VALUE) return;
+    frame->pts -= av_rescale_q(start_us_, AV_TIME_BASE_Q, stream->time_base);
+    if (frame->pts < 0) return;
+    if (!video_chain_) {
+        std::vector<std::string> steps;
+        if (info_.interlaced || frame->interlaced_frame) steps.push_back("bwdif=mode=send_frame:deint=interlaced");
+        if (info_.rotation == 90) steps.push_back("transpose=clock");
+        else if (info_.rotation == 180) steps.push_back("hflip,vflip");
+        else if (info_.rotation == 270) steps.push_back("transpose=cclock");
+        // Pictures at a constant rate: needed for a steady FRAME-RATE and equal GOPs.
+        steps.push_back("fps=fps=" + rational(info_.frame_rate));
+        std::string chain;
+        for (const auto& s : steps) chain += (chain.empty() ? "" : ",") + s;
+        AVRational sar = frame->sample_aspect_ratio.num > 0 ? frame->sample_aspect_ratio : info_.sample_aspect;
+        const std::string args = "video_size=" + std::to_string(frame->width) + "x" + std::to_string(frame->height) +
+                                 ":pix_fmt=" + std::to_string(frame->format) + ":time_base=" +
+                                 rational(stream->time_base) + ":pixel_aspect=" + rational(sar);
+        video_chain_ = std::make_unique<filter_chain>(false, args, chain);
+        picture_.width = av_buffersink_get_w(video_chain_->sink);
+        picture_.height = av_buffersink_get_h(video_chain_->sink);
+        picture_.pixel_format = static_cast<AVPixelFormat>(av_buffersink_get_format(video_chain_->sink));
+        picture_.time_base = av_buffersink_get_time_base(video_chain_->sink);
+        picture_.sample_aspect = av_buffersink_get_sample_aspect_ratio(video_chain_->sink);
+        if (picture_.sample_aspect.num <= 0) picture_.sample_aspect = {1, 1};
+        picture_.frame_rate = info_.frame_rate;
+        const fs::path work = options_.work_dir;
+        for (const auto& r : plan_ladder(options_.ladder, info_.display_width, info_.display_height)) {
+            rungs_.push_back(std::make_unique<rung_output>(r, picture_, audio_encoder_.get(), options_.encoding,
+                                                           work / r.name()));
+        }
+        for (auto& r : rungs_) r->start();
+    }
+    check(av_buffersrc_add_frame_flags(video_chain_->source, frame, AV_BUFFERSRC_FLAG_KEEP_REF), "filtering pictures");
+    drain_video(false);
+}
+
+void film_pipeline::send_all(const std::function<rung_work()>& make) {
+    for (auto& r : rungs_)
+        if (!r->push(make())) {
+            r->finish();  // throws the rung's error
+            throw std::runtime_error("rung " + r->ladder_rung().name() + " stopped");
+        }
+}
+
+void film_pipeline::drain_video(bool flush) {
+    if (!video_chain_) return;
+    if (flush) check(av_buffersrc_add_frame(video_chain_->source, nullptr), "flushing filters");
+    auto picture = make_frame();
+    for (;;) {
+        const int rc = av_buffersink_get_frame(video_chain_->sink, picture.get());
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+        check(rc, "filtering pictures");
+        const double seconds = picture->pts * av_q2d(picture_.time_base);
+        // An IDR at every segment boundary, the same picture in every rung.
+        if (seconds + 1e-3 >= next_keyframe_) {
+            picture->pict_type = AV_PICTURE_TYPE_I;
+            next_keyframe_ = (std::floor(seconds / options_.encoding.segment_seconds + 1e-6) + 1) *
+                             options_.encoding.segment_seconds;
+        } else {
+            picture->pict_type = AV_PICTURE_TYPE_NONE;
+        }
+        picture->key_frame = 0;
+        thumbnails_->offer(picture.get(), seconds);
+        send_all([&] { return rung_work{frame_ptr(av_frame_clone(picture.get())), nullptr, false}; });
+        av_frame_unref(picture.get());
+        ++frames_;
+        report(seconds, false);
+    }
+}
+
+void film_pipeline::on_audio_frame(AVFrame* frame) {
+    const AVStream* stream = input_->streams[info_.audio_stream];
+    if (!audio_chain_) {
+        char layout[128] = {};
+        AVChannelLayout channels{};
+        if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&channels, frame->ch_layout.nb_channels);
+        else av_channel_layout_copy(&channels, &frame->ch_layout);
+        av_channel_layout_describe(&channels, layout, sizeof layout);
+        av_channel_layout_uninit(&channels);
+        const std::string args = "time_base=1/" + std::to_string(frame->sample_rate) +
+                                 ":sample_rate=" + std::to_string(frame->sample_rate) + ":sample_fmt=" +
+                                 av_get_sample_fmt_name(static_cast<AVSampleFormat>(frame->format)) +
+                                 ":channel_layout=" + layout;
+        // Stereo down-mix (5.1 with the standard matrix), 48 kHz, starting at zero like the pictures.
+        audio_chain_ = std::make_unique<filter_chain>(
+            true, args, "aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo");
+        av_buffersink_set_frame_size(audio_chain_->sink, audio_encoder_->frame_size);
+    }
+    std::int64_t pts = frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE) return;
+    pts -= av_rescale_q(start_us_, AV_TIME_BASE_Q, stream->time_base);
+    frame->pts = av_rescale_q(pts, stream->time_base, {1, frame->sample_rate});
+    if (frame->pts < 0) return;
+    check(av_buffersrc_add_frame_flags(audio_chain_->source, frame, AV_BUFFERSRC_FLAG_KEEP_REF), "filtering sound");
+    drain_audio(false);
+}
+
+void film_pipeline::encode_audio(AVFrame* frame) {
+    check(avcodec_send_frame(audio_encoder_.get(), frame), "encoding sound");
+    auto packet = make_packet();
+    for (;;) {
+        const int rc = avcodec_receive_packet(audio_encoder_.get(), packet.get());
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+        check(rc, "encoding sound");
+        // Before the first picture the rungs do not exist yet; such sound is dropped (the muxers
+        // would start with it otherwise), which only happens for sound ahead of the first picture.
+        if (!rungs_.empty()) send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet.get())), false}; });
+        av_packet_unref(packet.get());
+    }
+}
+
+void film_pipeline::drain_audio(bool flush) {
+    if (!audio_chain_) {
+        if (flush && audio_encoder_) encode_audio(nullptr);
+        return;
+    }
+    if (flush) check(av_buffersrc_add_frame(audio_chain_->source, nullptr), "flushing sound");
+    auto samples = make_frame();
+    for (;;) {
+        const int rc = av_buffersink_get_frame(audio_chain_->sink, samples.get());
+        if (rc == AVERROR(EAGAIN)) return;
+        if (rc == AVERROR_EOF) break;
+        check(rc, "filtering sound");
+        encode_audio(samples.get());
+        av_frame_unref(samples.get());
+    }
+    if (flush) encode_audio(nullptr);
+}
+
+void film_pipeline::decode_subtitle(subtitle_decoder& s, AVPacket* packet) {
+    subtitle_guard subtitle;
+    int got = 0;
+    if (avcodec_decode_subtitle2(s.decoder.get(), &subtitle.value, &got, packet) < 0 || !got) return;
+    if (packet->pts == AV_NOPTS_VALUE) return;
+    const double base = packet->pts * av_q2d(s.time_base) - start_us_ / double(AV_TIME_BASE);
+    const double start = base + subtitle.value.start_display_time / 1000.0;
+    double end = subtitle.value.end_display_time > 0 && subtitle.value.end_display_time != UINT32_MAX
+                     ? base + subtitle.value.end_display_time / 1000.0
+                     : base + packet->duration * av_q2d(s.time_base);
+    if (end <= start) end = start + 2;
+    std::string text;
+    for (unsigned i = 0; i < subtitle.value.num_rects; ++i) {
+        const AVSubtitleRect* rect = subtitle.value.rects[i];
+        std::string line = rect->ass ? ass_event_text(rect->ass) : rect->text ? rect->text : "";
+        if (!line.empty()) text += (text.empty() ? "" : "\n") + line;
+    }
+    if (!text.empty() && start >= 0) s.cues.push_back({start, end, text});
+}
+
+void film_pipeline::report(double seconds, bool force) {
+    const auto now = clock_type::now();
+    if (!options_.on_progress || (!force && now - last_report_ < std::chrono::seconds(1))) return;
+    last_report_ = now;
+    const double elapsed = std::chrono::duration<double>(now - started_).count();
+    transcode_progress p;
+    p.percent = std::min(100.0, std::max(0.0, 100.0 * seconds / info_.duration_seconds));
+    p.fps = elapsed > 0 ? frames_ / elapsed : 0;
+    if (seconds > 0 && elapsed > 0) p.eta_seconds = std::max(0.0, (info_.duration_seconds - seconds) * elapsed / seconds);
+    options_.on_progress(p);
+}
+
+void film_pipeline::write_subtitles(transcode_summary& summary) {
+    std::map<std::string, std::vector<cue>> by_language;
+    for (const auto& s : options_.subtitles) {
+        try {
+            by_language[normalize_language(s.lang)] = read_subtitle_file(s.path);
+        } catch (const std::exception& e) {
+            throw media_error("bad_subtitles", "subtitles " + s.lang + ": " + e.what());
+        }
+    }
+    for (auto& [index, d] : subtitle_decoders_) {
+        if (d.cues.empty() || by_language.count(d.lang)) continue;
+        std::stable_sort(d.cues.begin(), d.cues.end(), [](const cue& a, const cue& b) { return a.start < b.start; });
+        by_language[d.lang] = d.cues;
+    }
+    if (by_language.empty()) return;
+    const fs::path folder = options_.work_dir / "subtitles";
+    fs::create_directories(folder);
+    for (const auto& [lang, cues] : by_language) {
+        std::ofstream(folder / (lang + ".vtt"), std::ios::binary) << webvtt_document(cues);
+        std::ofstream(folder / (lang + ".m3u8"), std::ios::binary)
+            << subtitle_media_playlist(lang + ".vtt", info_.duration_seconds);
+        summary.subtitle_languages.push_back(lang);
+    }
+}
+
+transcode_summary film_pipeline::run() {
+    open();
+    auto packet = make_packet();
+    auto frame = make_frame();
+    auto cancelled = [&] { return options_.cancel && options_.cancel->load(); };
+    auto receive = [&](AVCodecContext* decoder, bool video) {
+        for (;;) {
+            const int rc = avcodec_receive_frame(decoder, frame.get());
+            if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+            check(rc, "decoding");
+            if (video) on_video_frame(frame.get());
+            else on_audio_frame(frame.get());
+            av_frame_unref(frame.get());
+        }
+    };
+    for (;;) {
+        if (cancelled()) throw transcode_cancelled();
+        const int rc = av_read_frame(input_.get(), packet.get());
+        if (rc == AVERROR_EOF) break;
+        if (rc < 0) throw media_error("truncated", "the film cannot be read to its end: " + av_error_text(rc));
+        const int index = packet->stream_index;
+        if (index == info_.video_stream || (audio_decoder_ && index == info_.audio_stream)) {
+            const bool video = index == info_.video_stream;
+            AVCodecContext* decoder = video ? video_decoder_.get() : audio_decoder_.get();
+            const int sent = avcodec_send_packet(decoder, packet.get());
+            // A damaged packet costs a few pictures, not the film.
+            if (sent < 0 && sent != AVERROR(EAGAIN) && sent != AVERROR_INVALIDDATA) check(sent, "decoding");
+            receive(decoder, video);
+        } else if (auto s = subtitle_decoders_.find(index); s != subtitle_decoders_.end()) {
+            decode_subtitle(s->second, packet.get());
+        }
+        av_packet_unref(packet.get());
+    }
+    avcodec_send_packet(video_decoder_.get(), nullptr);
+    receive(video_decoder_.get(), true);
+    if (audio_decoder_) {
+        avcodec_send_packet(audio_decoder_.get(), nullptr);
+        receive(audio_decoder_.get(), false);
+    }
+    if (rungs_.empty()) throw media_error("no_video", "no picture of the film could be decoded");
+    drain_video(true);
+    drain_audio(true);
+    send_all([] { return rung_work{nullptr, nullptr, true}; });
+    for (auto& r : rungs_) r->finish();
+
+    transcode_summary summary;
+    summary.source = info_;
+    std::vector<variant_entry> variants;
+    for (auto& r : rungs_) {
+        summary.rungs.push_back(r->ladder_rung());
+        variant_entry v;
+        v.uri = r->ladder_rung().name() + "/index.m3u8";
+        v.width = r->ladder_rung().width;
+        v.height = r->ladder_rung().height;
+        v.frame_rate = av_q2d(picture_.frame_rate);
+        v.codecs = r->codecs();
+        v.stats = measure_media_playlist(r->playlist().string());
+        variants.push_back(v);
+    }
+    write_subtitles(summary);
+    std::vector<subtitle_entry> subtitle_entries;
+    for (const auto& lang : summary.subtitle_languages)
+        subtitle_entries.push_back({lang, language_name(lang), "subtitles/" + lang + ".m3u8"});
+    thumbnails_->write(options_.work_dir);
+    std::ofstream(options_.work_dir / "master.m3u8", std::ios::binary) << master_playlist(variants, subtitle_entries);
+    report(info_.duration_seconds, true);
+    return summary;
+}
+
+}  // namespace
+
+nlohmann::json transcode_summary::to_json() const {
+    auto ladder = nlohmann::json::array();
+    for (const auto& r : rungs)
+        ladder.push_back({{"name", r.name()}, {"width", r.width}, {"height", r.height}, {"video_kbps", r.video_kbps}});
+    return {{"source", media_info_to_json(source)}, {"rungs", ladder}, {"subtitles", subtitle_languages}};
+}
+
+transcode_summary transcode_film(const transcode_options& options) {
+    // Refuse a non-film before creating anything.
+    probe_media(options.input, options.limits);
+    if (fs::exists(options.work_dir)) throw std::runtime_error(options.work_dir.string() + " already exists");
+    fs::create_directories(options.work_dir);
+    film_pipeline pipeline(options);
+    return pipeline.run();
+}
+
+transcode_summary transcode_and_publish(transcode_options options, const fs::path& final_dir) {
+    if (fs::exists(final_dir)) throw std::runtime_error(final_dir.string() + " already exists");
+    const fs::path absolute = fs::absolute(final_dir);
+    fs::create_directories(absolute.parent_path());
+    options.work_dir = absolute.parent_path() / ("." + absolute.filename().string() + ".tmp-" + std::to_string(::getpid()));
+    std::error_code ignored;
+    fs::remove_all(options.work_dir, ignored);
+    try {
+        auto summary = transcode_film(options);
+        fs::rename(options.work_dir, absolute);
+        return summary;
+    } catch (...) {
+        fs::remove_all(options.work_dir, ignored);
+        throw;
+    }
+}
+
+}  // namespace festival::transcoder

@@ -1,0 +1,59 @@
+#pragma once
+// One film to HLS: decode once, feed every rung of the ladder, encode the sound once, write the
+// master playlist, WebVTT subtitle renditions, the poster and the storyboard into a folder.
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "transcoder/ladder.hpp"
+#include "transcoder/media_probe.hpp"
+#include "transcoder/rung_output.hpp"
+
+namespace festival::transcoder {
+
+struct subtitle_file {
+    std::string lang;
+    std::string path;
+};
+
+struct transcode_progress {
+    double percent = 0;
+    double fps = 0;
+    std::optional<double> eta_seconds;
+};
+
+struct transcode_options {
+    std::string input;
+    std::filesystem::path work_dir;  // created; must not exist yet
+    std::vector<subtitle_file> subtitles;
+    std::vector<int> ladder = default_ladder();
+    encoder_settings encoding;
+    media_limits limits;
+    std::function<void(const transcode_progress&)> on_progress;  // about once a second
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct transcode_summary {
+    media_info source;
+    std::vector<rung> rungs;
+    std::vector<std::string> subtitle_languages;
+    nlohmann::json to_json() const;
+};
+
+class transcode_cancelled : public std::runtime_error {
+public:
+    transcode_cancelled() : std::runtime_error("cancelled") {}
+};
+
+// Throws media_error when the input is not a film, transcode_cancelled, or another exception.
+transcode_summary transcode_film(const transcode_options& options);
+
+// Writes `options.work_dir`'s content to `final_dir` atomically: transcodes into a hidden sibling
+// folder, then renames it. Partial output is removed on failure.
+transcode_summary transcode_and_publish(transcode_options options, const std::filesystem::path& final_dir);
+
+}  // namespace festival::transcoder

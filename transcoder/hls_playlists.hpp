@@ -1,0 +1,39 @@
+#pragma once
+// Playlist text for HLS (RFC 8216): the master playlist we write ourselves, the WebVTT media
+// playlists, and the measurements they need. No file I/O here except reading a media playlist.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace festival::transcoder {
+
+struct segment_stats {
+    double duration_seconds = 0;
+    std::int64_t peak_bits_per_second = 0;     // the heaviest segment (with the init section)
+    std::int64_t average_bits_per_second = 0;  // all segments over the whole duration
+    int segments = 0;
+};
+// Reads a media playlist and sizes its segments (and EXT-X-MAP) on disk, relative to its folder.
+segment_stats measure_media_playlist(const std::string& playlist_path);
+
+struct variant_entry {
+    std::string uri;  // relative to the master playlist
+    int width = 0, height = 0;
+    double frame_rate = 0;
+    std::string codecs;  // "avc1.64001f,mp4a.40.2"
+    segment_stats stats;
+};
+
+struct subtitle_entry {
+    std::string lang;  // BCP 47
+    std::string name;
+    std::string uri;
+};
+
+std::string master_playlist(const std::vector<variant_entry>& variants, const std::vector<subtitle_entry>& subtitles);
+// A VOD media playlist with one WebVTT segment covering the film.
+std::string subtitle_media_playlist(const std::string& vtt_uri, double duration_seconds);
+// RFC 6381 "avc1.PPCCLL" from an H.264 SPS found in Annex B or avcC extradata; empty when none.
+std::string avc_codec_string(const std::uint8_t* extradata, int size);
+
+}  // namespace festival::transcoder

@@ -1,0 +1,228 @@
+#include "transcoder/media_probe.hpp"
+
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+}
+
+namespace festival::transcoder {
+namespace {
+
+// Container formats a festival film may come in (libavformat demuxer names).
+constexpr const char* format_whitelist = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mxf";
+
+// What a file that no whitelisted demuxer accepts looks like, to explain the refusal.
+[[noreturn]] void refuse_unknown(const std::string& path, int open_error) {
+    std::array<unsigned char, 4096 + AVPROBE_PADDING_SIZE> buffer{};
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(buffer.data()), 4096);
+    const auto size = static_cast<int>(in.gcount());
+    if (size == 0) throw media_error("not_a_film", "the file is empty");
+    const std::string head(reinterpret_cast<const char*>(buffer.data()), static_cast<std::size_t>(size));
+    // A recognised film container whose index cannot be read: cut short during upload or copy.
+    const bool iso_media = size >= 8 && (head.substr(4, 4) == "ftyp" || head.substr(4, 4) == "mdat" ||
+                                         head.substr(4, 4) == "moov" || head.substr(4, 4) == "free");
+    const bool ebml = size >= 4 && head.substr(0, 4) == "\x1A\x45\xDF\xA3";
+    if (iso_media || ebml)
+        throw media_error("truncated", "the film file is incomplete or damaged (" + av_error_text(open_error) + ")");
+    AVProbeData probe{};
+    probe.filename = "";  // judge by content only
+    probe.buf = buffer.data();
+    probe.buf_size = size;
+    const AVInputFormat* guess = av_probe_input_format(&probe, 1);
+    const std::string name = guess ? guess->name : "";
+    static const std::set<std::string> playlists = {"hls", "concat", "ffconcat", "ffmetadata", "dash", "sdp", "rtsp"};
+    static const std::set<std::string> audio = {"mp3", "wav", "flac", "ogg", "aac", "ac3", "eac3", "w64", "aiff",
+                                                "amr", "ape", "wv", "opus", "dts", "caf", "au", "tta"};
+    if (playlists.count(name) || head.rfind("#EXTM3U", 0) == 0 || head.rfind("ffconcat", 0) == 0)
+        throw media_error("playlist_not_allowed",
+                          "the file is a playlist (" + (name.empty() ? std::string("m3u") : name) +
+                              ") that points at other files; upload the film itself");
+    if (audio.count(name)) throw media_error("no_video", "the file is audio only (" + name + "), not a film");
+    if (name.ends_with("_pipe") || name == "image2" || name == "gif")
+        throw media_error("not_a_film", "the file is an image (" + name + "), not a film");
+    throw media_error("not_a_film", name.empty() ? "the file is not a video container we accept"
+                                                 : "the file is " + name + ", not a video container we accept");
+}
+
+int clockwise_rotation(const AVStream* stream) {
+    const auto* matrix =
+        reinterpret_cast<const int32_t*>(av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+    if (!matrix) return 0;
+    const double counter_clockwise = av_display_rotation_get(matrix);
+    if (std::isnan(counter_clockwise)) return 0;
+    int degrees = static_cast<int>(std::lround(-counter_clockwise / 90.0)) * 90;
+    degrees %= 360;
+    if (degrees < 0) degrees += 360;
+    return degrees;
+}
+
+int even(double value) { return std::max(2, static_cast<int>(std::lround(value / 2.0)) * 2); }
+
+std::string language_of(const AVStream* stream) {
+    const auto* tag = av_dict_get(stream->metadata, "language", nullptr, 0);
+    return tag && std::string(tag->value) != "und" ? tag->value : "";
+}
+
+}  // namespace
+
+input_ptr open_media_input(const std::string& path, const media_limits& limits) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw media_error("unreadable", "no such file: " + path);
+    AVDictionary* raw_options = nullptr;
+    av_dict_set(&raw_options, "format_whitelist", format_whitelist, 0);
+    av_dict_set(&raw_options, "protocol_whitelist", "file", 0);
+    av_dict_set(&raw_options, "enable_drefs", "0", 0);  // mov: no references to other files
+    std::unique_ptr<AVDictionary, dictionary_closer> options(raw_options);
+    AVFormatContext* raw = avformat_alloc_context();
+    if (!raw) throw std::bad_alloc();
+    raw->max_streams = limits.max_streams;
+    // "file:" so that a name like "concat:a|b" is never taken for a protocol.
+    const std::string url = "file:" + path;
+    raw_options = options.release();
+    const int rc = avformat_open_input(&raw, url.c_str(), nullptr, &raw_options);
+    options.reset(raw_options);
+    if (rc < 0) refuse_unknown(path, rc);  // raw was freed by libav
+    input_ptr input(raw);
+    for (unsigned i = 0; i < input->nb_streams; ++i) {
+        const auto* par = input->streams[i]->codecpar;
+        if (par->codec_type == AVMEDIA_TYPE_VIDEO &&
+            (par->width > limits.max_dimension || par->height > limits.max_dimension))
+            throw media_error("too_large", "the picture is " + std::to_string(par->width) + "x" +
+                                               std::to_string(par->height) + ", more than " +
+                                               std::to_string(limits.max_dimension) + " pixels wide or high");
+    }
+    const int info = avformat_find_stream_info(input.get(), nullptr);
+    if (info < 0) throw media_error("truncated", "the file's streams cannot be read: " + av_error_text(info));
+    return input;
+}
+
+media_info describe_media(AVFormatContext* input, const media_limits& limits) {
+    media_info m;
+    m.format = input->iformat->name;
+    if (input->nb_streams > static_cast<unsigned>(limits.max_streams))
+        throw media_error("too_many_streams", "the file has " + std::to_string(input->nb_streams) + " streams");
+    m.video_stream = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    // A cover image inside an audio file is not a film.
+    if (m.video_stream >= 0 && (input->streams[m.video_stream]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+        m.video_stream = -1;
+    if (m.video_stream < 0) throw media_error("no_video", "the file has no video, only sound or data");
+    const AVStream* video = input->streams[m.video_stream];
+    const auto* par = video->codecpar;
+    const AVCodec* decoder = avcodec_find_decoder(par->codec_id);
+    if (!decoder) throw media_error("unsupported_codec", "the video codec cannot be decoded");
+    m.video_codec = decoder->name;
+    if (par->width <= 0 || par->height <= 0 || par->format < 0)
+        throw media_error("truncated", "the video stream has no readable pictures");
+    if (par->width < 16 || par->height < 16) throw media_error("too_small", "the picture is smaller than 16x16");
+    if (par->width > limits.max_dimension || par->height > limits.max_dimension)
+        throw media_error("too_large", "the picture is " + std::to_string(par->width) + "x" + std::to_string(par->height));
+    m.width = par->width;
+    m.height = par->height;
+    const auto* pix = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(par->format));
+    m.pixel_format = pix ? pix->name : "unknown";
+    m.bit_depth = pix ? pix->comp[0].depth : 8;
+    m.sample_aspect = av_guess_sample_aspect_ratio(input, const_cast<AVStream*>(video), nullptr);
+    if (m.sample_aspect.num <= 0 || m.sample_aspect.den <= 0) m.sample_aspect = {1, 1};
+    m.rotation = clockwise_rotation(video);
+    const double sar = av_q2d(m.sample_aspect);
+    int w = m.width, h = m.height;
+    if (sar > 1) w = even(m.width * sar);
+    else if (sar < 1) h = even(m.height / sar);
+    else { w = even(w); h = even(h); }
+    if (m.rotation == 90 || m.rotation == 270) std::swap(w, h);
+    m.display_width = w;
+    m.display_height = h;
+    // The average rate of an MP4 is often slightly off (edit lists, B-frame delay); the container's
+    // base rate is the true one when they are close. Far apart means variable frame rate.
+    const AVRational avg = video->avg_frame_rate, base = video->r_frame_rate;
+    const bool avg_ok = avg.num > 0 && avg.den > 0, base_ok = base.num > 0 && base.den > 0 && av_q2d(base) <= 120;
+    if (base_ok && (!avg_ok || std::abs(av_q2d(avg) / av_q2d(base) - 1) < 0.02)) m.frame_rate = base;
+    else if (avg_ok) m.frame_rate = avg;
+    else m.frame_rate = {25, 1};
+    if (av_q2d(m.frame_rate) > 120 || av_q2d(m.frame_rate) < 1) m.frame_rate = {25, 1};
+    m.variable_frame_rate = avg_ok && base_ok && std::abs(av_q2d(avg) / av_q2d(base) - 1) >= 0.02;
+    m.interlaced = par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN;
+
+    if (input->duration != AV_NOPTS_VALUE && input->duration > 0) m.duration_seconds = input->duration / double(AV_TIME_BASE);
+    else if (video->duration != AV_NOPTS_VALUE && video->duration > 0) m.duration_seconds = video->duration * av_q2d(video->time_base);
+    if (m.duration_seconds <= 0) throw media_error("truncated", "the film's duration cannot be read");
+    if (m.duration_seconds > limits.max_duration_seconds)
+        throw media_error("too_long", "the film lasts " + std::to_string(int(m.duration_seconds)) + " s, more than " +
+                                          std::to_string(int(limits.max_duration_seconds)) + " s");
+
+    m.audio_stream = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, m.video_stream, nullptr, 0);
+    if (m.audio_stream >= 0) {
+        const auto* apar = input->streams[m.audio_stream]->codecpar;
+        const AVCodec* audio_decoder = avcodec_find_decoder(apar->codec_id);
+        if (audio_decoder && apar->ch_layout.nb_channels > 0) {
+            m.audio_codec = audio_decoder->name;
+            m.audio_channels = apar->ch_layout.nb_channels;
+        } else {
+            m.audio_stream = -1;  // undecodable sound: the film plays silent rather than not at all
+        }
+    }
+    for (unsigned i = 0; i < input->nb_streams; ++i) {
+        const AVStream* s = input->streams[i];
+        if (s->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE) continue;
+        const auto* descriptor = avcodec_descriptor_get(s->codecpar->codec_id);
+        if (!descriptor || !(descriptor->props & AV_CODEC_PROP_TEXT_SUB)) continue;  // bitmaps need OCR
+        if (!avcodec_find_decoder(s->codecpar->codec_id)) continue;
+        m.subtitles.push_back({static_cast<int>(i), language_of(s), descriptor->name});
+    }
+    return m;
+}
+
+media_info probe_media(const std::string& path, const media_limits& limits) {
+    auto input = open_media_input(path, limits);
+    auto info = describe_media(input.get(), limits);
+    // The index may promise more than the file holds: read the last second's video.
+    const auto file_size = static_cast<std::int64_t>(std::filesystem::file_size(path));
+    const auto target = static_cast<std::int64_t>(std::max(0.0, info.duration_seconds - 1.0) * AV_TIME_BASE);
+    if (av_seek_frame(input.get(), -1, target, AVSEEK_FLAG_BACKWARD) >= 0) {
+        auto packet = make_packet();
+        bool found = false;
+        for (int reads = 0; reads < 500 && !found; ++reads) {
+            const int rc = av_read_frame(input.get(), packet.get());
+            if (rc < 0) break;
+            const bool video = packet->stream_index == info.video_stream;
+            const bool beyond = packet->pos >= 0 && packet->pos + packet->size > file_size;
+            const bool corrupt = packet->flags & AV_PKT_FLAG_CORRUPT;
+            av_packet_unref(packet.get());
+            if (video && (beyond || corrupt)) break;
+            if (video) found = true;
+        }
+        if (!found) throw media_error("truncated", "the end of the film is missing: the file was cut short");
+    }
+    return info;
+}
+
+nlohmann::json media_info_to_json(const media_info& m) {
+    auto subtitles = nlohmann::json::array();
+    for (const auto& s : m.subtitles) subtitles.push_back({{"index", s.index}, {"lang", s.lang}, {"codec", s.codec}});
+    return {{"format", m.format},
+            {"duration_seconds", m.duration_seconds},
+            {"width", m.width},
+            {"height", m.height},
+            {"display_width", m.display_width},
+            {"display_height", m.display_height},
+            {"rotation", m.rotation},
+            {"sample_aspect_ratio", std::to_string(m.sample_aspect.num) + ":" + std::to_string(m.sample_aspect.den)},
+            {"video_codec", m.video_codec},
+            {"pixel_format", m.pixel_format},
+            {"bit_depth", m.bit_depth},
+            {"frame_rate", av_q2d(m.frame_rate)},
+            {"variable_frame_rate", m.variable_frame_rate},
+            {"interlaced", m.interlaced},
+            {"audio_channels", m.audio_channels},
+            {"audio_codec", m.audio_codec.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.audio_codec)},
+            {"subtitle_streams", subtitles}};
+}
+
+}  // namespace festival::transcoder

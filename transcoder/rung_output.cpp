@@ -1,0 +1,171 @@
+#include "transcoder/rung_output.hpp"
+
+extern "C" {
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/opt.h>
+}
+
+#include "transcoder/hls_playlists.hpp"
+
+namespace festival::transcoder {
+
+rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecContext* audio,
+                         const encoder_settings& settings, const std::filesystem::path& folder)
+    : rung_(r), folder_(folder) {
+    std::filesystem::create_directories(folder_);
+
+    // buffer -> scale to the rung (square pixels, 8-bit 4:2:0) -> buffersink
+    graph_.reset(avfilter_graph_alloc());
+    if (!graph_) throw std::bad_alloc();
+    graph_->nb_threads = 1;
+    const std::string source_args =
+        "video_size=" + std::to_string(in.width) + "x" + std::to_string(in.height) +
+        ":pix_fmt=" + std::to_string(in.pixel_format) + ":time_base=" + std::to_string(in.time_base.num) + "/" +
+        std::to_string(in.time_base.den) + ":pixel_aspect=" + std::to_string(in.sample_aspect.num) + "/" +
+        std::to_string(in.sample_aspect.den);
+    check(avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in", source_args.c_str(), nullptr,
+                                       graph_.get()),
+          "creating the rung's source");
+    check(avfilter_graph_create_filter(&sink_, avfilter_get_by_name("buffersink"), "out", nullptr, nullptr, graph_.get()),
+          "creating the rung's sink");
+    const std::string chain = "scale=w=" + std::to_string(r.width) + ":h=" + std::to_string(r.height) +
+                              ":flags=bicubic:out_range=tv,format=pix_fmts=yuv420p,setsar=1";
+    inout_ptr outputs(avfilter_inout_alloc()), inputs(avfilter_inout_alloc());
+    outputs->name = av_strdup("in");
+    outputs->filter_ctx = source_;
+    inputs->name = av_strdup("out");
+    inputs->filter_ctx = sink_;
+    AVFilterInOut* outputs_raw = outputs.release();
+    AVFilterInOut* inputs_raw = inputs.release();
+    const int parsed = avfilter_graph_parse_ptr(graph_.get(), chain.c_str(), &inputs_raw, &outputs_raw, nullptr);
+    outputs.reset(outputs_raw);
+    inputs.reset(inputs_raw);
+    check(parsed, "building the rung's scaler");
+    check(avfilter_graph_config(graph_.get(), nullptr), "configuring the rung's scaler");
+
+    const std::string playlist_path = (folder_ / "index.m3u8").string();
+    AVFormatContext* raw = nullptr;
+    check(avformat_alloc_output_context2(&raw, nullptr, "hls", playlist_path.c_str()), "creating the HLS writer");
+    muxer_.reset(raw);
+
+    const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
+    if (!h264) throw std::runtime_error("libx264 is not available");
+    encoder_.reset(avcodec_alloc_context3(h264));
+    auto* e = encoder_.get();
+    e->width = r.width;
+    e->height = r.height;
+    e->pix_fmt = AV_PIX_FMT_YUV420P;
+    e->sample_aspect_ratio = {1, 1};
+    e->time_base = in.time_base;
+    e->framerate = in.frame_rate;
+    e->bit_rate = static_cast<std::int64_t>(r.video_kbps) * 1000;
+    e->rc_max_rate = e->bit_rate * 3 / 2;
+    e->rc_buffer_size = static_cast<int>(e->bit_rate * 2);
+    // One GOP per segment; the decoder thread also forces an IDR at each boundary, which keeps
+    // the rungs aligned even when the frame rate varies.
+    const int gop = std::max(1, static_cast<int>(std::lround(av_q2d(in.frame_rate) * settings.segment_seconds)));
+    e->gop_size = gop;
+    e->keyint_min = gop;
+    e->thread_count = settings.threads;
+    e->color_range = AVCOL_RANGE_MPEG;
+    e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // fMP4 keeps SPS/PPS in the init section
+    av_opt_set(e->priv_data, "preset", settings.preset.c_str(), 0);
+    av_opt_set(e->priv_data, "profile", "high", 0);
+    av_opt_set_int(e->priv_data, "sc_threshold", 0, 0);
+    av_opt_set_int(e->priv_data, "forced-idr", 1, 0);
+    av_opt_set(e->priv_data, "x264-params", "open-gop=0", 0);
+    check(avcodec_open2(e, h264, nullptr), "opening the H.264 encoder");
+    codecs_ = avc_codec_string(e->extradata, e->extradata_size);
+    if (codecs_.empty()) codecs_ = "avc1.640028";
+
+    video_stream_ = avformat_new_stream(muxer_.get(), nullptr);
+    check(avcodec_parameters_from_context(video_stream_->codecpar, e), "video stream parameters");
+    video_stream_->time_base = e->time_base;
+    video_stream_->avg_frame_rate = in.frame_rate;
+    if (audio) {
+        audio_stream_ = avformat_new_stream(muxer_.get(), nullptr);
+        check(avcodec_parameters_from_context(audio_stream_->codecpar, audio), "audio stream parameters");
+        audio_stream_->time_base = audio->time_base;
+        audio_time_base_ = audio->time_base;
+        codecs_ += ",mp4a.40.2";
+    }
+
+    AVDictionary* raw_options = nullptr;
+    av_dict_set(&raw_options, "hls_time", std::to_string(settings.segment_seconds).c_str(), 0);
+    av_dict_set(&raw_options, "hls_playlist_type", "vod", 0);
+    av_dict_set(&raw_options, "hls_segment_type", "fmp4", 0);
+    av_dict_set(&raw_options, "hls_fmp4_init_filename", "init.mp4", 0);
+    av_dict_set(&raw_options, "hls_segment_filename", (folder_ / "segment_%05d.m4s").string().c_str(), 0);
+    av_dict_set(&raw_options, "hls_flags", "independent_segments", 0);
+    const int header = avformat_write_header(muxer_.get(), &raw_options);
+    av_dict_free(&raw_options);
+    check(header, "starting the HLS writer");
+}
+
+rung_output::~rung_output() {
+    queue_.close();
+    if (thread_.joinable()) thread_.join();
+}
+
+void rung_output::start() {
+    thread_ = std::thread([this] {
+        try {
+            run();
+        } catch (const std::exception& e) {
+            error_ = e.what();
+        }
+        if (!error_.empty()) queue_.close();  // unblocks the decoder thread, which then sees the failure
+    });
+}
+
+void rung_output::finish() {
+    if (thread_.joinable()) thread_.join();
+    if (!error_.empty()) throw std::runtime_error("rung " + rung_.name() + ": " + error_);
+}
+
+void rung_output::encode(AVFrame* picture) {
+    check(avcodec_send_frame(encoder_.get(), picture), "encoding");
+    auto packet = make_packet();
+    for (;;) {
+        const int rc = avcodec_receive_packet(encoder_.get(), packet.get());
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+        check(rc, "encoding");
+        av_packet_rescale_ts(packet.get(), encoder_->time_base, video_stream_->time_base);
+        packet->stream_index = video_stream_->index;
+        check(av_interleaved_write_frame(muxer_.get(), packet.get()), "writing a segment");
+    }
+}
+
+void rung_output::run() {
+    auto scaled = make_frame();
+    auto drain = [&] {
+        for (;;) {
+            const int rc = av_buffersink_get_frame(sink_, scaled.get());
+            if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+            check(rc, "scaling");
+            encode(scaled.get());
+            av_frame_unref(scaled.get());
+        }
+    };
+    while (auto item = queue_.pop()) {
+        if (item->end) {
+            check(av_buffersrc_add_frame(source_, nullptr), "flushing the scaler");
+            drain();
+            encode(nullptr);
+            check(av_write_trailer(muxer_.get()), "finishing the HLS playlist");
+            return;
+        }
+        if (item->picture) {
+            check(av_buffersrc_add_frame(source_, item->picture.get()), "scaling");
+            drain();
+        } else if (item->audio && audio_stream_) {
+            av_packet_rescale_ts(item->audio.get(), audio_time_base_, audio_stream_->time_base);
+            item->audio->stream_index = audio_stream_->index;
+            check(av_interleaved_write_frame(muxer_.get(), item->audio.get()), "writing a segment");
+        }
+    }
+    throw std::runtime_error("stopped before the end of the film");
+}
+
+}  // namespace festival::transcoder

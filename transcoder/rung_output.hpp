@@ -1,0 +1,69 @@
+#pragma once
+// One rung of the ladder on its own thread: scales the shared decoded pictures to its size, encodes
+// them with x264 (keyframes where the decoder thread marked segment boundaries) and writes fMP4 HLS
+// with the already encoded audio.
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "transcoder/av_handles.hpp"
+#include "transcoder/ladder.hpp"
+#include "transcoder/work_queue.hpp"
+
+namespace festival::transcoder {
+
+// The pictures every rung receives.
+struct picture_format {
+    int width = 0, height = 0;
+    AVPixelFormat pixel_format = AV_PIX_FMT_NONE;
+    AVRational time_base{1, 25};
+    AVRational sample_aspect{1, 1};
+    AVRational frame_rate{25, 1};
+};
+
+struct encoder_settings {
+    std::string preset = "veryfast";
+    int segment_seconds = 4;
+    int threads = 0;  // x264 threads per rung; 0 = x264's choice
+};
+
+class rung_output {
+public:
+    // `audio` is the shared AAC encoder, or null for a silent film. Creates `folder`.
+    rung_output(const rung& r, const picture_format& input, const AVCodecContext* audio, const encoder_settings& settings,
+                const std::filesystem::path& folder);
+    ~rung_output();
+    rung_output(const rung_output&) = delete;
+    rung_output& operator=(const rung_output&) = delete;
+
+    void start();
+    // Blocks while the rung is behind; false when it failed (see finish()).
+    bool push(rung_work item) { return queue_.push(std::move(item)); }
+    // Waits for the rung to finish writing; throws its error if it failed.
+    void finish();
+
+    const rung& ladder_rung() const { return rung_; }
+    const std::string& codecs() const { return codecs_; }
+    std::filesystem::path playlist() const { return folder_ / "index.m3u8"; }
+
+private:
+    void run();
+    void encode(AVFrame* picture);
+
+    rung rung_;
+    std::filesystem::path folder_;
+    graph_ptr graph_;
+    AVFilterContext* source_ = nullptr;
+    AVFilterContext* sink_ = nullptr;
+    codec_ptr encoder_;
+    output_ptr muxer_;
+    AVStream* video_stream_ = nullptr;
+    AVStream* audio_stream_ = nullptr;
+    AVRational audio_time_base_{1, 48000};
+    std::string codecs_;
+    work_queue queue_{24};
+    std::thread thread_;
+    std::string error_;
+};
+
+}  // namespace festival::transcoder
