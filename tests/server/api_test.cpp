@@ -321,3 +321,40 @@ TEST_CASE("media preview: curators see an unpublished film's files, privately; v
     check_error_shape(curator.call("GET", "/preview/" + std::to_string(draft_id) + "/v3/..%2f..%2f..%2fcatalog.db"), 404);
     check_error_shape(curator.call("GET", "/preview/99999/v3/master.m3u8"), 404);
 }
+
+TEST_CASE("a real HLS client (ffmpeg) reads every rung of a screening film to the end over HTTP") {
+    festival_fixture f;
+    const auto curator = f.curator();
+    const int id = curator.call("POST", "/api/films", film_body("ladder").dump()).json()["id"];
+    const auto folder = f.dir.path() / "media" / std::to_string(id) / "v1";
+    std::filesystem::create_directories(folder);
+    // Two rungs with a master playlist and fMP4 segments, as a transcode publishes them.
+    std::string output;
+    const int made = run_command(
+        {"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i",
+         "sine=frequency=440", "-t", "6", "-filter_complex", "[0:v]split=2[a][b];[b]scale=160:120[c]", "-map", "[a]",
+         "-map", "[c]", "-map", "1:a", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-c:a", "aac", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+         "-master_pl_name", "master.m3u8", "-var_stream_map", "v:0,a:0 v:1,a:1", "-hls_segment_filename",
+         (folder / "r%v_%03d.m4s").string(), "-hls_fmp4_init_filename", "init.mp4", (folder / "r%v.m3u8").string()},
+        output);
+    REQUIRE_MESSAGE(made == 0, output);
+    {
+        festival::catalog::database db((f.dir.path() / "catalog.db").string());
+        db.exec("UPDATE films SET media_version = 1 WHERE id = " + std::to_string(id));
+    }
+    REQUIRE(curator.call("PATCH", "/api/films/ladder", json{{"year", 2021}}.dump()).status == 200);
+
+    const auto master = "http://127.0.0.1:" + std::to_string(f.port()) + "/media/" + std::to_string(id) + "/v1/master.m3u8";
+    std::string probe;
+    REQUIRE(run_command({"ffprobe", "-v", "error", "-show_entries", "stream=codec_type,height", "-of", "csv=p=0",
+                         master},
+                        probe) == 0);
+    CHECK(probe.find("240") != std::string::npos);
+    CHECK(probe.find("120") != std::string::npos);
+    // Every stream of every variant, decoded to the end: no error output, exit 0.
+    std::string decoded;
+    const int rc = run_command({"ffmpeg", "-v", "error", "-i", master, "-map", "0", "-f", "null", "-"}, decoded);
+    CHECK_MESSAGE(rc == 0, decoded);
+    CHECK_MESSAGE(decoded.empty(), decoded);
+}
