@@ -86,6 +86,27 @@ const std::vector<std::string_view>& migrations() {
         );
         CREATE INDEX jobs_claim ON jobs(status, lease_until);
         )sql",
+        // Resumable film uploads: what each upload has durably received and how it ended.
+        R"sql(
+        CREATE TABLE IF NOT EXISTS uploads (
+            id            TEXT PRIMARY KEY,
+            film_id       INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+            user_id       INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            length        INTEGER NOT NULL CHECK (length >= 0),
+            offset        INTEGER NOT NULL DEFAULT 0 CHECK (offset >= 0 AND offset <= length),
+            metadata      TEXT NOT NULL DEFAULT '',
+            filename      TEXT NOT NULL DEFAULT '',
+            status        TEXT NOT NULL DEFAULT 'receiving' CHECK (status IN ('receiving','done','failed')),
+            error         TEXT,
+            job_id        INTEGER,
+            last_checksum TEXT,
+            expires_at    INTEGER NOT NULL,
+            created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        );
+        CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads(status, expires_at);
+        CREATE INDEX IF NOT EXISTS uploads_film ON uploads(film_id);
+        )sql",
     };
     return steps;
 }

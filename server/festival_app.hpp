@@ -7,6 +7,7 @@
 #include "server/config.hpp"
 #include "server/file_cache.hpp"
 #include "server/film_availability.hpp"
+#include "server/upload_store.hpp"
 
 namespace festival::server {
 
@@ -20,6 +21,7 @@ struct festival_app {
     std::shared_ptr<const config> settings;
     catalog_connections catalog;
     film_availability availability;
+    upload_store uploads{settings->data_dir};
     file_cache files;
 };
 

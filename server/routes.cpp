@@ -1,6 +1,7 @@
 #include "server/routes.hpp"
 
 #include "server/handlers.hpp"
+#include "server/uploads_api.hpp"
 
 namespace festival::server {
 
@@ -10,6 +11,10 @@ std::vector<route> festival_routes(festival_app& app) {
     };
     constexpr std::size_t small_body = 64 * 1024;
     constexpr std::size_t film_body = 256 * 1024;
+    auto sink = [&app](std::unique_ptr<body_sink> (*fn)(festival_app&, http_request&)) {
+        return [&app, fn](http_request& request) { return fn(app, request); };
+    };
+    const auto upload_body = static_cast<std::size_t>(app.settings->max_upload_bytes);
     using enum access;
     using enum runs_on;
     return {
@@ -25,6 +30,16 @@ std::vector<route> festival_routes(festival_app& app) {
         {"POST",   "/api/session",            anyone,        worker_pool,  small_body,  bind(sign_in)},
         {"GET",    "/api/session",            anyone,        worker_pool,  0,           bind(get_session)},
         {"DELETE", "/api/session",            anyone,        worker_pool,  0,           bind(sign_out)},
+        // Resumable uploads (tus 1.0.0); bodies stream to disk through a sink, up to the upload limit.
+        {"OPTIONS", "/api/uploads",           anyone,        io_thread,    0,           bind(tus_options)},
+        {"POST",   "/api/uploads",            curator,       worker_pool,  upload_body, nullptr,
+                                                                           sink(open_upload_creation)},
+        {"HEAD",   "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(head_upload)},
+        {"PATCH",  "/api/uploads/{id}",       curator,       worker_pool,  upload_body, nullptr,
+                                                                           sink(open_upload_patch)},
+        {"DELETE", "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(delete_upload)},
+        {"GET",    "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(get_upload)},
+        {"GET",    "/api/films/{key}/uploads", curator,      worker_pool,  0,           bind(list_film_uploads)},
         {"GET",    "/media/{film}/{rest...}", anyone,        io_thread,    0,           bind(get_media_file)},
         {"GET",    "/preview/{film}/{rest...}", curator,     worker_pool,  0,           bind(get_media_preview)},
         {"GET",    "/api/locale",             anyone,        io_thread,    0,           bind(get_locale)},

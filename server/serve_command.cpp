@@ -17,6 +17,7 @@
 #include "server/http_server.hpp"
 #include "server/routes.hpp"
 #include "server/transcoder_supervisor.hpp"
+#include "server/upload_cleaner.hpp"
 
 namespace festival::server {
 namespace {
@@ -123,6 +124,7 @@ int serve_command(const std::vector<std::string>& args) {
         });
     }
     availability_refresher refresher(app);
+    upload_cleaner abandoned_uploads(app);
     server->run();
     if (demo_media.joinable()) demo_media.join();
     transcoders.stop();

@@ -1,0 +1,49 @@
+#pragma once
+// Resumable uploads of film masters: the durable record of how many bytes of each upload are safely
+// on disk (the offset a client resumes from), who sent it, for which film, and how it ended.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace festival::catalog {
+
+class database;
+
+struct upload {
+    std::string id;  // 32 hex digits, unguessable: it names the upload in URLs
+    std::int64_t film_id = 0;
+    std::int64_t user_id = 0;
+    std::int64_t length = 0;
+    std::int64_t offset = 0;   // bytes fsync'd to disk and acknowledged
+    std::string metadata;      // the Upload-Metadata header as received
+    std::string filename;
+    std::string status = "receiving";  // receiving | done | failed
+    std::optional<std::string> error;  // why a complete upload was refused (not a film …)
+    std::optional<std::int64_t> job_id;  // the transcode job queued for it
+    std::optional<std::string> last_checksum;  // "sha1 <base64>" of the last verified PATCH
+    std::int64_t expires_at = 0;  // unix seconds; an unfinished upload is removed after this
+    std::string created_at;
+    std::string updated_at;
+};
+
+// Stores a new upload; throws conflict when the id exists.
+void create_upload(database& db, const upload& u);
+std::optional<upload> find_upload(database& db, const std::string& id);
+// Records a new durable offset and pushes the expiry back (activity keeps an upload alive).
+void record_upload_offset(database& db, const std::string& id, std::int64_t offset, std::int64_t expires_at,
+                          const std::optional<std::string>& checksum);
+// Records how a complete upload ended: done (with its job) or failed (with the reason).
+void finish_upload(database& db, const std::string& id, const std::string& status,
+                   const std::optional<std::string>& error, std::optional<std::int64_t> job_id);
+void delete_upload(database& db, const std::string& id);
+// Uploads past their expiry that never finished, or failed ones past expiry: the cleaner's work.
+std::vector<upload> list_expired_uploads(database& db, std::int64_t now);
+// A film's uploads, newest first.
+std::vector<upload> list_film_uploads(database& db, std::int64_t film_id);
+
+nlohmann::json upload_to_json(const upload& u);
+
+}  // namespace festival::catalog

@@ -1,0 +1,33 @@
+#pragma once
+// Removes abandoned uploads (tus expiration): their bytes and their record, once at start-up and then
+// every `interval`, until destroyed.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server/festival_app.hpp"
+
+namespace festival::server {
+
+// One pass; returns how many uploads it removed. Skips uploads a request is writing.
+int remove_expired_uploads(festival_app& app);
+
+class upload_cleaner {
+public:
+    explicit upload_cleaner(festival_app& app, std::chrono::seconds interval = std::chrono::minutes(10));
+    ~upload_cleaner();
+    upload_cleaner(const upload_cleaner&) = delete;
+    upload_cleaner& operator=(const upload_cleaner&) = delete;
+
+private:
+    void loop(std::chrono::seconds interval);
+
+    festival_app& app_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+}  // namespace festival::server

@@ -1,0 +1,93 @@
+#include "server/upload_probe.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vector>
+
+extern char** environ;
+
+namespace festival::server {
+namespace {
+
+probe_result unavailable(const std::string& why) {
+    probe_result r;
+    r.error_code = "probe_unavailable";
+    r.error_message = "the film could not be checked: " + why;
+    return r;
+}
+
+}  // namespace
+
+probe_result probe_film(const std::string& transcoder, const std::string& file, std::chrono::seconds limit) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return unavailable("no pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    std::vector<std::string> args = {transcoder, "probe", "--input", file};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, transcoder.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    if (rc != 0) {
+        ::close(out[0]);
+        return unavailable("cannot start " + transcoder);
+    }
+    // Read its answer (bounded: a probe prints one small JSON object), then reap it.
+    std::string output;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    bool timed_out = false;
+    char buffer[4096];
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            break;
+        }
+        pollfd p{out[0], POLLIN, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) continue;
+        const ssize_t n = ::read(out[0], buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (output.size() < 1024 * 1024) output.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(out[0]);
+    if (timed_out) ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (timed_out) return unavailable("the probe took too long");
+
+    nlohmann::json answer = nlohmann::json::parse(output, nullptr, false);
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    probe_result result;
+    if (code == 0 && answer.is_object() && !answer.contains("error")) {
+        result.playable = true;
+        result.facts = std::move(answer);
+        return result;
+    }
+    if (answer.is_object() && answer.contains("error") && answer["error"].is_object()) {
+        result.error_code = answer["error"].value("code", "not_a_film");
+        result.error_message = answer["error"].value("message", "this file is not a playable film");
+        return result;
+    }
+    if (code == 2) {
+        result.error_code = "not_a_film";
+        result.error_message = "this file is not a playable film";
+        return result;
+    }
+    return unavailable("the probe stopped unexpectedly (status " + std::to_string(code) + ")");
+}
+
+}  // namespace festival::server

@@ -1,0 +1,22 @@
+#pragma once
+// Asks `festival-transcoder probe --input FILE` whether an uploaded file is a playable film. The
+// bytes are hostile until proven otherwise, so they are parsed in that child process, never here.
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace festival::server {
+
+struct probe_result {
+    bool playable = false;
+    nlohmann::json facts;      // duration_seconds, width, height, … when playable
+    std::string error_code;    // e.g. "no_video_stream", or "probe_unavailable"
+    std::string error_message;
+};
+
+// Runs the probe to completion (killed after `limit`). Blocking: call on the worker pool.
+probe_result probe_film(const std::string& transcoder, const std::string& file,
+                        std::chrono::seconds limit = std::chrono::seconds(300));
+
+}  // namespace festival::server

@@ -1,0 +1,63 @@
+#pragma once
+// Where upload bytes live on disk (data/uploads/<id>.part) and who is writing them: one request at a
+// time per upload, so two PATCHes can never interleave bytes. Also the free-disk check.
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace festival::server {
+
+class upload_store;
+
+// Held by the one request writing (or deleting) an upload; released when destroyed.
+class upload_lock {
+public:
+    upload_lock(upload_store& store, std::string id) : store_(&store), id_(std::move(id)) {}
+    upload_lock(upload_lock&& other) noexcept : store_(std::exchange(other.store_, nullptr)), id_(std::move(other.id_)) {}
+    upload_lock& operator=(upload_lock&&) = delete;
+    upload_lock(const upload_lock&) = delete;
+    upload_lock& operator=(const upload_lock&) = delete;
+    ~upload_lock();
+
+private:
+    upload_store* store_;
+    std::string id_;
+};
+
+class upload_store {
+public:
+    // `data_dir` is the festival's data folder: uploads go to data/uploads, accepted masters to data/sources.
+    explicit upload_store(const std::string& data_dir);
+
+    std::filesystem::path part_path(const std::string& id) const { return uploads_dir_ / (id + ".part"); }
+    const std::filesystem::path& uploads_dir() const { return uploads_dir_; }
+    // data/sources/<film>/: accepted masters and subtitles, kept for re-transcoding.
+    std::filesystem::path film_sources_dir(std::int64_t film_id) const {
+        return sources_dir_ / std::to_string(film_id);
+    }
+
+    // nullopt when another request holds the upload (the caller answers 423 Locked).
+    std::optional<upload_lock> try_lock(const std::string& id);
+    // Bytes the uploads folder's file system can still take, keeping a reserve for the catalog and media.
+    std::uint64_t usable_bytes() const;
+
+    static constexpr std::uint64_t disk_reserve = 256ULL * 1024 * 1024;
+
+private:
+    friend class upload_lock;
+    void unlock(const std::string& id);
+
+    std::filesystem::path uploads_dir_;
+    std::filesystem::path sources_dir_;
+    std::mutex mutex_;
+    std::set<std::string> busy_;
+};
+
+// Makes a rename or a new file in `dir` durable.
+void sync_directory(const std::filesystem::path& dir);
+
+}  // namespace festival::server
