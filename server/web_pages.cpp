@@ -20,7 +20,7 @@ std::string page_file_for(const std::string& path) {
 void add_security_headers(http_response& response) {
     response.set_header("Content-Security-Policy",
                         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-                        "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "
+                        "media-src 'self' blob: data:; connect-src 'self'; worker-src 'self' blob:; "
                         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Referrer-Policy", "strict-origin-when-cross-origin");

@@ -1,0 +1,146 @@
+// A film's page (/films/{slug}): poster, title and synopsis in the viewer's language, details and
+// credits, the player while it screens ("not yet screening" / "screening ended" with the dates
+// otherwise), and the viewers' ratings and comments (the feedback widget, when the festival has it).
+import { api, ApiError, getSession } from '/js/api.js';
+import { posterElement } from '/js/film-card.js';
+import { countryName, formatDate, languageName, pick, pickLang, t } from '/js/i18n.js';
+import { el, startPage } from '/js/layout.js';
+
+const slug = decodeURIComponent(location.pathname.replace(/^\/films\//, '').replace(/\/$/, ''));
+let film = null;
+let player = null;
+let playerBox = null;
+
+function fact(key, value) {
+  if (value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length)) return [];
+  return [el('dt', {}, t(key)), el('dd', {}, Array.isArray(value) ? value.join(', ') : String(value))];
+}
+
+function credits(film) {
+  const entries = Object.entries(film.credits || {});
+  if (!entries.length) return null;
+  const rows = entries.flatMap(([role, who]) => {
+    const key = `credit.${role}`;
+    const label = t(key) === key ? role : t(key);
+    return [el('dt', {}, label), el('dd', {}, Array.isArray(who) ? who.join(', ') : String(who))];
+  });
+  return el('section', { 'aria-labelledby': 'credits-title' }, el('h2', { id: 'credits-title' }, t('film.credits')), el('dl', { class: 'film-facts' }, rows));
+}
+
+function screeningNotice(film) {
+  const from = formatDate(film.available_from);
+  const until = formatDate(film.available_until);
+  if (film.screening === 'upcoming') return el('p', { class: 'notice screening-notice', id: 'screening-state' }, t('film.not_yet', { from, until: until || '…' }));
+  if (film.screening === 'ended') return el('p', { class: 'notice screening-notice', id: 'screening-state' }, t('film.ended', { from: from || '…', until }));
+  return null;
+}
+
+/** Which playlist this visitor may play: the public one while screening, the preview for the festival team. */
+async function playableSource(film) {
+  if (!film.media) return null;
+  if (film.published && film.screening === 'now') return { src: film.media.master, report: true };
+  const session = await getSession();
+  if (session && film.media.preview) return { src: film.media.preview, report: false };
+  return null;
+}
+
+async function playerSection(film) {
+  const source = await playableSource(film);
+  const title = pick(film.texts, 'title') || film.original_title;
+  if (!source) {
+    if (film.screening === 'now' && !film.media) return el('p', { class: 'notice screening-notice' }, t('film.no_media'));
+    return null;
+  }
+  if (player) {
+    player.updateTexts();  // the same player after a language switch: playback goes on
+    return playerBox;
+  }
+  const { createPlayer } = await import('/js/player.js');
+  playerBox = el('section', { class: 'player-section', 'aria-label': t('player.label', { title }) });
+  const posterUrl = film.media.poster;
+  player = createPlayer(playerBox, {
+    filmKey: film.slug,
+    src: source.src,
+    poster: source.report ? posterUrl : null,
+    storyboard: source.report ? film.media.storyboard : null,
+    title,
+    spokenLanguages: film.spoken_languages || [],
+    report: source.report,
+  });
+  // For the browser tests and anyone debugging: the live player.
+  window.festivalPlayer = player;
+  return playerBox;
+}
+
+// Mounted again after a language switch, so the widget speaks the new language too.
+async function feedbackSection(film) {
+  const section = el('section', { id: 'feedback', 'aria-labelledby': 'feedback-title' }, el('h2', { id: 'feedback-title' }, t('film.feedback')));
+  try {
+    const widget = await import('/js/feedback-widget.js');
+    const box = el('div', { class: 'feedback-box' });
+    section.append(box);
+    await widget.mountFeedback(box, film, t);
+  } catch {
+    return null;  // no feedback widget on this server yet: the page goes without it
+  }
+  return section;
+}
+
+async function render(main) {
+  if (!film) {
+    try {
+      film = await api(`/api/films/${encodeURIComponent(slug)}`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        document.title = t('film.not_found');
+        main.replaceChildren(
+          el('h1', {}, t('film.not_found')),
+          el('p', {}, el('a', { href: '/catalog' }, t('film.back'))),
+        );
+        return;
+      }
+      throw e;
+    }
+  }
+  const title = pick(film.texts, 'title') || film.original_title;
+  const synopsis = pick(film.texts, 'synopsis');
+  document.title = `${title} — ${document.title.split(' — ').pop()}`;
+  const facts = [
+    ...fact('film.directors', film.directors),
+    ...fact('film.year', film.year),
+    ...fact('film.runtime', film.runtime_minutes ? t('common.minutes', { n: film.runtime_minutes }) : null),
+    ...fact('film.category', t(`category.${film.category}`)),
+    ...fact('film.countries', (film.countries || []).map(countryName)),
+    ...fact('film.languages', (film.spoken_languages || []).map(languageName)),
+    ...fact('film.subtitles', (film.subtitle_languages || []).map(languageName)),
+    ...fact('film.themes', (film.themes || []).map((theme) => (t(`theme.${theme}`) === `theme.${theme}` ? theme : t(`theme.${theme}`)))),
+  ];
+  const until = film.screening === 'now' && film.available_until ? el('p', { class: 'muted' }, t('film.window', { until: formatDate(film.available_until) })) : null;
+  const [playerPart, feedbackPart] = await Promise.all([playerSection(film), feedbackSection(film)]);
+  const parts = [
+    el('p', {}, el('a', { href: '/catalog' }, `← ${t('film.back')}`)),
+    el('h1', { lang: pickLang(film.texts, 'title') }, title),
+    title !== film.original_title
+      ? el('p', { class: 'muted' }, `${t('film.original_title')} `, el('span', { lang: film.spoken_languages?.[0] || null }, film.original_title))
+      : null,
+    screeningNotice(film),
+    playerPart,
+    until,
+    el(
+      'div',
+      { class: 'film-layout' },
+      el('div', {}, posterElement(film, 'film-poster')),
+      el(
+        'div',
+        {},
+        el('section', { 'aria-labelledby': 'synopsis-title' }, el('h2', { id: 'synopsis-title' }, t('film.synopsis')), el('p', { class: 'synopsis', lang: pickLang(film.texts, 'synopsis') }, synopsis)),
+        el('section', { 'aria-labelledby': 'details-title' }, el('h2', { id: 'details-title' }, t('film.details')), el('dl', { class: 'film-facts' }, facts)),
+        credits(film),
+      ),
+    ),
+    feedbackPart,
+  ];
+  main.replaceChildren(...parts.filter(Boolean));
+}
+
+startPage({ page: 'film', title: 'film.title', render });

@@ -1,0 +1,697 @@
+// The film player: HLS through hls.js (native HLS only where Media Source Extensions are missing),
+// a quality menu (auto + each rung), subtitles by language, the poster, seek thumbnails from the film's
+// storyboard (WebVTT cues pointing at sprite tiles, "#xywh=x,y,w,h"), resume where the viewer stopped
+// (localStorage), keyboard controls, a clear message on error, and audience reporting (plays, 10 s
+// heartbeats with the seconds actually played, end on pagehide).
+import { api, getSession } from '/js/api.js';
+import { formatNumber, lang, languageName, t } from '/js/i18n.js';
+import { el } from '/js/layout.js';
+
+const HEARTBEAT_MS = 10_000;
+const RESUME_SAVE_MS = 5_000;
+const SEEK_STEP = 5;
+const VOLUME_STEP = 0.1;
+
+let hlsLoading = null;
+
+// Icons drawn as SVG (emoji glyphs are missing from many systems' fonts); the buttons carry aria-labels.
+const ICONS = {
+  play: 'M8 5v14l11-7z',
+  pause: 'M6 5h4v14H6zM14 5h4v14h-4z',
+  volume: 'M4 9v6h4l5 4V5L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z',
+  muted: 'M4 9v6h4l5 4V5L8 9H4zm12 .4 1.4-1.4 2.1 2.1 2.1-2.1 1.4 1.4-2.1 2.1 2.1 2.1-1.4 1.4-2.1-2.1-2.1 2.1-1.4-1.4 2.1-2.1z',
+  fullscreen: 'M4 4h6v2H6v4H4zm10 0h6v6h-2V6h-4zM4 14h2v4h4v2H4zm14 0h2v6h-6v-2h4z',
+};
+
+function icon(name) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', 'icon');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', ICONS[name]);
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
+}
+
+/** Loads /vendor/hls.min.js once (a classic script from our own origin, as the CSP wants). */
+function loadHls() {
+  if (window.Hls) return Promise.resolve(window.Hls);
+  if (!hlsLoading) {
+    hlsLoading = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = '/vendor/hls.min.js';
+      script.async = true;
+      script.onload = () => (window.Hls ? resolve(window.Hls) : reject(new Error('hls.js did not load')));
+      script.onerror = () => {
+        hlsLoading = null;
+        reject(new Error('hls.js could not be loaded'));
+      };
+      document.head.append(script);
+    });
+  }
+  return hlsLoading;
+}
+
+function hasMediaSource() {
+  return Boolean(window.MediaSource || window.ManagedMediaSource || window.WebKitMediaSource);
+}
+
+/** 75 → "1:15", 3725 → "1:02:05". */
+export function formatTime(seconds) {
+  if (!Number.isFinite(seconds) || seconds < 0) seconds = 0;
+  const s = Math.floor(seconds % 60);
+  const m = Math.floor((seconds / 60) % 60);
+  const h = Math.floor(seconds / 3600);
+  const pad = (n) => String(n).padStart(2, '0');
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+function parseVttTime(text) {
+  const parts = text.trim().split(':').map(Number);
+  return parts.reduce((total, part) => total * 60 + part, 0);
+}
+
+/** The storyboard's cues: [{start, end, url, x, y, w, h}], url resolved against the VTT's own URL. */
+export function parseStoryboard(vtt, baseUrl) {
+  const cues = [];
+  const blocks = vtt.replace(/\r/g, '').split(/\n\n+/);
+  for (const block of blocks) {
+    const lines = block.split('\n').filter(Boolean);
+    const timing = lines.findIndex((line) => line.includes('-->'));
+    if (timing < 0 || !lines[timing + 1]) continue;
+    const [from, to] = lines[timing].split('-->').map((part) => part.trim().split(/\s+/)[0]);
+    const target = lines[timing + 1].trim();
+    const hash = target.indexOf('#xywh=');
+    if (hash < 0) continue;
+    const [x, y, w, h] = target.slice(hash + 6).split(',').map(Number);
+    if ([x, y, w, h].some((n) => !Number.isFinite(n))) continue;
+    cues.push({ start: parseVttTime(from), end: parseVttTime(to), url: new URL(target.slice(0, hash), baseUrl).href, x, y, w, h });
+  }
+  return cues;
+}
+
+function storage(key, value) {
+  try {
+    if (value === undefined) return JSON.parse(localStorage.getItem(key) || 'null');
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // storage blocked or full: the player works without memory
+  }
+  return null;
+}
+
+/**
+ * Audience reporting for one film: a play starts at the first playback, then a heartbeat every 10 s
+ * carries the position and the seconds actually played since the previous one; the play ends on
+ * pagehide (sendBeacon) or when the film ends. Every failure is ignored: viewing never depends on it.
+ */
+class AudienceReport {
+  constructor(filmKey, video) {
+    this.filmKey = filmKey;
+    this.video = video;
+    this.playId = null;
+    this.starting = null;
+    this.played = 0;
+    this.lastTime = null;
+    this.timer = null;
+    this.unavailable = false;
+  }
+
+  onTimeUpdate() {
+    const now = this.video.currentTime;
+    if (this.lastTime !== null && !this.video.paused && !this.video.seeking) {
+      const delta = now - this.lastTime;
+      // Time jumps are seeks, not viewing.
+      if (delta > 0 && delta < 2 * Math.max(1, this.video.playbackRate)) this.played += delta;
+    }
+    this.lastTime = now;
+  }
+
+  onSeeking() {
+    this.lastTime = null;
+  }
+
+  async onPlaying() {
+    this.lastTime = this.video.currentTime;
+    if (this.playId || this.starting || this.unavailable) return;
+    this.starting = api(`/api/films/${encodeURIComponent(this.filmKey)}/plays`, {
+      method: 'POST',
+      body: { position: Math.floor(this.video.currentTime) },
+    })
+      .then((answer) => {
+        this.playId = answer && answer.play_id ? String(answer.play_id) : null;
+        if (this.playId) {
+          try {
+            sessionStorage.setItem(`festival.play.${this.filmKey}`, this.playId);
+          } catch {
+            // no storage: the feedback form simply sends no play id
+          }
+          document.dispatchEvent(new CustomEvent('festival:play', { detail: { film: this.filmKey, playId: this.playId } }));
+        }
+      })
+      .catch((e) => {
+        this.playId = null;  // the audience API refused or is absent: keep playing, stop asking
+        if (e.status === 404 || e.status === 405) this.unavailable = true;
+      })
+      .finally(() => {
+        this.starting = null;
+      });
+    if (!this.timer) this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+  }
+
+  body() {
+    const body = { position: Math.round(this.video.currentTime * 10) / 10, played: Math.round(this.played * 10) / 10 };
+    this.played = 0;
+    return body;
+  }
+
+  async heartbeat() {
+    if (!this.playId) return;
+    if (this.video.paused && this.played === 0) return;  // nothing new to tell
+    const id = this.playId;
+    try {
+      await api(`/api/plays/${encodeURIComponent(id)}/heartbeat`, { method: 'POST', body: this.body() });
+    } catch (e) {
+      // The server forgot this play (restart, long pause): the next playback starts a new one.
+      if (e.status === 404 || e.status === 410) this.playId = null;
+    }
+  }
+
+  /** Ends the play; from pagehide it must not wait, so it uses sendBeacon (or a keepalive fetch). */
+  async end() {
+    clearInterval(this.timer);
+    this.timer = null;
+    if (!this.playId) return;
+    const url = `/api/plays/${encodeURIComponent(this.playId)}/end`;
+    const payload = JSON.stringify(this.body());
+    this.playId = null;
+    const session = await Promise.race([getSession(), Promise.resolve(undefined)]);
+    if (session && session.csrf_token) {
+      // Signed-in writes need the CSRF header, which a beacon cannot carry.
+      fetch(url, {
+        method: 'POST', keepalive: true, credentials: 'same-origin', body: payload,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
+      }).catch(() => {});
+      return;
+    }
+    const sent = navigator.sendBeacon && navigator.sendBeacon(url, new Blob([payload], { type: 'application/json' }));
+    if (!sent) fetch(url, { method: 'POST', keepalive: true, body: payload, headers: { 'Content-Type': 'application/json' } }).catch(() => {});
+  }
+}
+
+/**
+ * Builds a player in container. options: {filmKey, src (master playlist), poster, storyboard (VTT URL),
+ * title, spokenLanguages, report (audience reporting, default true)}. Returns {element, video,
+ * updateTexts(), destroy()}.
+ */
+export function createPlayer(container, options) {
+  const { filmKey, src, poster, storyboard, title, spokenLanguages = [], report = true } = options;
+  const resumeKey = `festival.resume.${filmKey}`;
+  let hls = null;
+  let destroyed = false;
+  let duration = 0;
+  let dragging = false;
+  let recoveredMedia = false;
+  let storyboardCues = null;
+  let levelsReady = false;
+
+  const video = el('video', { class: 'player-video', playsinline: true, preload: 'metadata', tabindex: '0', crossorigin: 'anonymous' });
+  if (poster) video.poster = poster;
+  const message = el('div', { class: 'player-message', role: 'alert', hidden: true });
+  const bigPlay = el('button', { type: 'button', class: 'player-big-play' }, icon('play'));
+  const screen = el('div', { class: 'player-screen' }, video, bigPlay, message);
+
+  const seek = el('input', { class: 'player-seek', type: 'range', min: '0', max: '0', step: '0.1', value: '0' });
+  const thumb = el('div', { class: 'player-thumb', hidden: true, 'aria-hidden': 'true' }, el('span', { class: 'player-thumb-time' }));
+  const playButton = el('button', { type: 'button', class: 'player-play' }, icon('play'));
+  const time = el('span', { class: 'player-time', 'aria-live': 'off' }, '0:00 / 0:00');
+  const muteButton = el('button', { type: 'button', class: 'player-mute' }, icon('volume'));
+  const volume = el('input', { class: 'player-volume', type: 'range', min: '0', max: '1', step: '0.05', value: '1' });
+  const volumeLabel = el('label', {}, el('span', { class: 'visually-hidden' }), volume);
+  const quality = el('select', { class: 'player-quality' });
+  const qualityLabel = el('label', {}, el('span'), quality);
+  const subtitles = el('select', { class: 'player-subtitles' });
+  const subtitlesLabel = el('label', {}, el('span'), subtitles);
+  const fullscreenButton = el('button', { type: 'button', class: 'player-fullscreen' }, icon('fullscreen'));
+  const controls = el(
+    'div',
+    { class: 'player-controls' },
+    el('div', { class: 'player-seek-wrap' }, seek, thumb),
+    playButton,
+    time,
+    muteButton,
+    volumeLabel,
+    qualityLabel,
+    subtitlesLabel,
+    fullscreenButton,
+  );
+  const hint = el('p', { class: 'player-hint' });
+  const element = el('div', { class: 'player', role: 'region' }, screen, controls);
+  container.replaceChildren(element, hint);
+
+  const audience = report ? new AudienceReport(filmKey, video) : null;
+
+  // ---------- texts (again after a language switch) ----------
+  function updatePlayButton() {
+    const label = video.paused ? t('player.play') : t('player.pause');
+    playButton.replaceChildren(icon(video.paused ? 'play' : 'pause'));
+    playButton.setAttribute('aria-label', label);
+    bigPlay.setAttribute('aria-label', t('player.play'));
+  }
+  function updateMuteButton() {
+    muteButton.replaceChildren(icon(video.muted || video.volume === 0 ? 'muted' : 'volume'));
+    muteButton.setAttribute('aria-label', video.muted ? t('player.unmute') : t('player.mute'));
+    muteButton.setAttribute('aria-pressed', String(video.muted));
+  }
+  function updateFullscreenButton() {
+    const active = document.fullscreenElement === element;
+    fullscreenButton.setAttribute('aria-label', active ? t('player.exit_fullscreen') : t('player.fullscreen'));
+    fullscreenButton.setAttribute('aria-pressed', String(active));
+  }
+  function updateTime() {
+    const current = video.currentTime || 0;
+    time.textContent = `${formatTime(current)} / ${formatTime(duration)}`;
+    if (!dragging) seek.value = String(current);
+    seek.setAttribute('aria-valuetext', t('player.time', { current: formatTime(current), duration: formatTime(duration) }));
+  }
+  function updateTexts() {
+    element.setAttribute('aria-label', t('player.label', { title }));
+    video.setAttribute('aria-label', title);
+    seek.setAttribute('aria-label', t('player.seek'));
+    volume.setAttribute('aria-label', t('player.volume'));
+    volumeLabel.firstChild.textContent = t('player.volume');
+    qualityLabel.firstChild.textContent = t('player.quality');
+    subtitlesLabel.firstChild.textContent = t('player.subtitles');
+    hint.textContent = t('player.keys');
+    updatePlayButton();
+    updateMuteButton();
+    updateFullscreenButton();
+    updateTime();
+    fillQuality();
+    fillSubtitles();
+    if (message.dataset.key) showMessage(message.dataset.key, message.dataset.retry === 'true');
+  }
+
+  // ---------- messages ----------
+  function showMessage(key, retry = false) {
+    message.dataset.key = key;
+    message.dataset.retry = String(retry);
+    const children = [el('p', {}, t(key))];
+    if (retry) {
+      children.push(
+        el('button', { type: 'button', class: 'button', onclick: () => { hideMessage(); start(); } }, t('player.retry')),
+      );
+    }
+    message.replaceChildren(...children);
+    message.hidden = false;
+    bigPlay.hidden = true;
+  }
+  function hideMessage() {
+    delete message.dataset.key;
+    message.hidden = true;
+    message.replaceChildren();
+  }
+
+  // ---------- quality ----------
+  function levelName(level) {
+    if (level.height) return `${level.height}p`;
+    if (level.bitrate) return `${formatNumber(Math.round(level.bitrate / 1000))} kb/s`;
+    return '?';
+  }
+  function fillQuality() {
+    const chosen = quality.value || '-1';
+    const options = [];
+    if (hls && levelsReady) {
+      const auto = hls.autoLevelEnabled && hls.currentLevel >= 0 && hls.levels[hls.currentLevel]
+        ? t('player.quality_auto_now', { level: levelName(hls.levels[hls.currentLevel]) })
+        : t('player.quality_auto');
+      options.push(el('option', { value: '-1' }, auto));
+      hls.levels
+        .map((level, index) => ({ level, index }))
+        .sort((a, b) => (b.level.height || b.level.bitrate) - (a.level.height || a.level.bitrate))
+        .forEach(({ level, index }) => options.push(el('option', { value: String(index) }, levelName(level))));
+    } else {
+      options.push(el('option', { value: '-1' }, t('player.quality_auto')));
+    }
+    quality.replaceChildren(...options);
+    quality.value = options.some((o) => o.value === chosen) ? chosen : '-1';
+    quality.disabled = options.length < 2;
+  }
+  quality.addEventListener('change', () => {
+    if (!hls) return;
+    const index = Number(quality.value);
+    // currentLevel switches now (flushing the buffer); -1 gives the choice back to the bandwidth estimate.
+    hls.currentLevel = index;
+    if (index < 0) hls.loadLevel = -1;
+    fillQuality();
+  });
+
+  // ---------- subtitles ----------
+  function subtitleTracks() {
+    if (hls) return hls.subtitleTracks.map((track, index) => ({ index, lang: track.lang || '', name: track.name }));
+    return [...video.textTracks]
+      .map((track, index) => ({ index, lang: track.language || '', name: track.label, kind: track.kind }))
+      .filter((track) => track.kind === 'subtitles' || track.kind === 'captions');
+  }
+  function currentSubtitle() {
+    if (hls) return hls.subtitleDisplay ? hls.subtitleTrack : -1;
+    return [...video.textTracks].findIndex((track) => track.mode === 'showing');
+  }
+  function chooseSubtitle(index) {
+    if (hls) {
+      hls.subtitleDisplay = index >= 0;
+      hls.subtitleTrack = index;
+    }
+    // hls.js renders cues in the video's own text tracks; show only the chosen one.
+    const wanted = index >= 0 ? subtitleTracks().find((track) => track.index === index) : null;
+    for (const track of video.textTracks) {
+      if (track.kind !== 'subtitles' && track.kind !== 'captions') continue;
+      if (hls) {
+        if (!wanted) track.mode = 'disabled';
+      } else {
+        track.mode = [...video.textTracks].indexOf(track) === index ? 'showing' : 'disabled';
+      }
+    }
+  }
+  function fillSubtitles() {
+    const tracks = subtitleTracks();
+    const chosen = currentSubtitle();
+    const options = [el('option', { value: '-1' }, t('player.subtitles_off'))];
+    for (const track of tracks) {
+      const name = track.lang ? languageName(track.lang) : track.name || String(track.index + 1);
+      options.push(el('option', { value: String(track.index), lang: track.lang || null }, name));
+    }
+    subtitles.replaceChildren(...options);
+    subtitles.value = String(chosen);
+    subtitles.disabled = tracks.length === 0;
+  }
+  /** The first time tracks are known: the viewer's remembered choice, else their language when the film speaks another. */
+  let subtitleDefaulted = false;
+  function defaultSubtitle() {
+    const tracks = subtitleTracks();
+    if (!tracks.length || subtitleDefaulted || destroyed) return;
+    subtitleDefaulted = true;
+    const remembered = storage('festival.subtitles');
+    let wanted = null;
+    if (remembered === 'off') wanted = null;
+    else if (typeof remembered === 'string') wanted = remembered;
+    else if (!spokenLanguages.includes(lang())) wanted = lang();
+    const match = wanted ? tracks.find((track) => track.lang.toLowerCase().split('-')[0] === wanted) : null;
+    chooseSubtitle(match ? match.index : -1);
+    fillSubtitles();
+  }
+  subtitles.addEventListener('change', () => {
+    const index = Number(subtitles.value);
+    chooseSubtitle(index);
+    const track = subtitleTracks().find((tr) => tr.index === index);
+    storage('festival.subtitles', track ? track.lang : 'off');
+  });
+
+  // ---------- seek thumbnails ----------
+  async function loadStoryboard() {
+    if (!storyboard || storyboardCues) return;
+    storyboardCues = [];
+    try {
+      const response = await fetch(storyboard);
+      if (!response.ok) return;
+      storyboardCues = parseStoryboard(await response.text(), new URL(storyboard, location.href).href);
+    } catch {
+      storyboardCues = [];
+    }
+  }
+  function showThumb(seconds, ratio) {
+    const label = thumb.firstChild;
+    label.textContent = formatTime(seconds);
+    const cue = storyboardCues && storyboardCues.find((c) => seconds >= c.start && seconds < c.end);
+    // CSSOM, not style attributes: the CSP allows no inline styles.
+    if (cue) {
+      thumb.style.width = `${cue.w}px`;
+      thumb.style.height = `${cue.h}px`;
+      thumb.style.backgroundImage = `url("${cue.url}")`;
+      thumb.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+    } else {
+      thumb.style.width = '4rem';
+      thumb.style.height = '1.5rem';
+      thumb.style.backgroundImage = 'none';
+    }
+    const half = (cue ? cue.w : 64) / 2;
+    const width = seek.clientWidth;
+    thumb.style.left = `${Math.min(Math.max(ratio * width, half), Math.max(half, width - half))}px`;
+    thumb.hidden = false;
+  }
+  seek.addEventListener('pointermove', (event) => {
+    if (!duration) return;
+    const box = seek.getBoundingClientRect();
+    const ratio = Math.min(Math.max((event.clientX - box.left) / box.width, 0), 1);
+    showThumb(ratio * duration, ratio);
+  });
+  seek.addEventListener('pointerleave', () => {
+    if (!dragging) thumb.hidden = true;
+  });
+  seek.addEventListener('pointerenter', loadStoryboard);
+  seek.addEventListener('focus', loadStoryboard);
+  seek.addEventListener('input', () => {
+    dragging = true;
+    const value = Number(seek.value);
+    if (duration) showThumb(value, value / duration);
+    video.currentTime = value;
+    updateTime();
+  });
+  seek.addEventListener('change', () => {
+    dragging = false;
+    thumb.hidden = true;
+  });
+  seek.addEventListener('blur', () => {
+    thumb.hidden = true;
+  });
+
+  // ---------- playback ----------
+  async function togglePlay() {
+    if (video.paused || video.ended) {
+      try {
+        await video.play();
+      } catch (e) {
+        if (e.name !== 'AbortError' && e.name !== 'NotAllowedError') showMessage('player.error_media');
+      }
+    } else {
+      video.pause();
+    }
+  }
+  function seekBy(seconds) {
+    if (!duration) return;
+    video.currentTime = Math.min(Math.max(video.currentTime + seconds, 0), Math.max(duration - 0.5, 0));
+  }
+  function changeVolume(step) {
+    video.muted = false;
+    video.volume = Math.round(Math.min(Math.max(video.volume + step, 0), 1) * 100) / 100;
+  }
+  function toggleFullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else element.requestFullscreen?.().catch(() => {});
+  }
+
+  playButton.addEventListener('click', togglePlay);
+  bigPlay.addEventListener('click', () => {
+    togglePlay();
+    video.focus();
+  });
+  video.addEventListener('click', togglePlay);
+  muteButton.addEventListener('click', () => {
+    video.muted = !video.muted;
+  });
+  volume.addEventListener('input', () => {
+    video.muted = false;
+    video.volume = Number(volume.value);
+  });
+  fullscreenButton.addEventListener('click', toggleFullscreen);
+  video.addEventListener('dblclick', toggleFullscreen);
+  document.addEventListener('fullscreenchange', updateFullscreenButton);
+
+  element.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    const inControl = target instanceof HTMLSelectElement || target instanceof HTMLInputElement;
+    const onButton = target instanceof HTMLButtonElement;
+    const key = event.key;
+    let handled = true;
+    if (key === 'k' || key === 'K') togglePlay();
+    else if (key === ' ' && !onButton && !inControl) togglePlay();
+    else if (key === 'f' || key === 'F') toggleFullscreen();
+    else if (key === 'm' || key === 'M') video.muted = !video.muted;
+    else if (inControl) handled = false;  // selects and sliders keep their own arrow keys
+    else if (key === 'ArrowLeft') seekBy(-SEEK_STEP);
+    else if (key === 'ArrowRight') seekBy(SEEK_STEP);
+    else if (key === 'ArrowUp') changeVolume(VOLUME_STEP);
+    else if (key === 'ArrowDown') changeVolume(-VOLUME_STEP);
+    else if (key === 'Home') video.currentTime = 0;
+    else if (key === 'End' && duration) video.currentTime = Math.max(duration - 1, 0);
+    else handled = false;
+    if (handled) event.preventDefault();
+  });
+
+  // ---------- resume ----------
+  let lastSaved = 0;
+  function savePosition(force = false) {
+    if (!duration) return;
+    const now = Date.now();
+    if (!force && now - lastSaved < RESUME_SAVE_MS) return;
+    lastSaved = now;
+    const position = video.currentTime;
+    // Near the start or the end there is nothing to resume.
+    if (position < 5 || position > duration - 10) storage(resumeKey, null);
+    else storage(resumeKey, { position, duration, src, saved_at: new Date().toISOString() });
+  }
+  function resume() {
+    const saved = storage(resumeKey);
+    if (!saved || !(saved.position > 0) || saved.position > duration - 5) return;
+    video.currentTime = saved.position;
+    hint.textContent = `${t('player.resume', { time: formatTime(saved.position) })} ${t('player.keys')}`;
+  }
+
+  // ---------- video events ----------
+  video.addEventListener('play', () => {
+    bigPlay.hidden = true;
+    updatePlayButton();
+  });
+  video.addEventListener('pause', () => {
+    updatePlayButton();
+    savePosition(true);
+  });
+  video.addEventListener('playing', () => {
+    hideMessage();
+    audience?.onPlaying();
+  });
+  video.addEventListener('seeking', () => audience?.onSeeking());
+  video.addEventListener('timeupdate', () => {
+    audience?.onTimeUpdate();
+    updateTime();
+    savePosition();
+  });
+  video.addEventListener('durationchange', () => {
+    duration = Number.isFinite(video.duration) ? video.duration : 0;
+    seek.max = String(duration);
+    updateTime();
+  });
+  video.addEventListener('loadedmetadata', () => {
+    resume();
+    loadStoryboard();
+  });
+  video.addEventListener('ended', () => {
+    storage(resumeKey, null);
+    audience?.end();
+    updatePlayButton();
+  });
+  video.addEventListener('volumechange', () => {
+    volume.value = String(video.muted ? 0 : video.volume);
+    updateMuteButton();
+    storage('festival.volume', { volume: video.volume, muted: video.muted });
+  });
+  video.addEventListener('error', () => {
+    if (hls) return;  // hls.js reports its own errors
+    showMessage(video.error && video.error.code === 2 ? 'player.error_network' : 'player.error_media', true);
+  });
+  video.textTracks.addEventListener?.('addtrack', () => {
+    if (!hls) {
+      defaultSubtitle();
+    }
+  });
+
+  const onPageHide = () => {
+    savePosition(true);
+    audience?.end();
+  };
+  window.addEventListener('pagehide', onPageHide);
+
+  const savedVolume = storage('festival.volume');
+  if (savedVolume && typeof savedVolume.volume === 'number') {
+    video.volume = Math.min(Math.max(savedVolume.volume, 0), 1);
+    video.muted = Boolean(savedVolume.muted);
+  }
+
+  // ---------- loading ----------
+  function onHlsError(Hls, data) {
+    if (!data.fatal) return;
+    const status = data.response && data.response.code;
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !recoveredMedia) {
+      recoveredMedia = true;  // one decoder hiccup may be recovered from; a second is reported
+      hls.recoverMediaError();
+      return;
+    }
+    if (status === 403 || status === 404 || status === 401) showMessage('player.error_forbidden', true);
+    else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) showMessage('player.error_network', true);
+    else showMessage('player.error_media', true);
+    hls.destroy();
+    hls = null;
+  }
+
+  async function start() {
+    if (destroyed) return;
+    const resumeAt = video.currentTime;
+    if (hasMediaSource()) {
+      let Hls;
+      try {
+        Hls = await loadHls();
+      } catch {
+        showMessage('player.error_network', true);
+        return;
+      }
+      if (destroyed) return;
+      if (!Hls.isSupported()) {
+        showMessage('player.error_unsupported');
+        return;
+      }
+      hls?.destroy();
+      levelsReady = false;
+      hls = new Hls({
+        capLevelToPlayerSize: true,  // no 1080p into a phone-sized player
+        subtitleDisplay: false,
+        renderTextTracksNatively: true,
+        startPosition: resumeAt > 0 ? resumeAt : -1,
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        levelsReady = true;
+        fillQuality();
+      });
+      hls.on(Hls.Events.LEVEL_SWITCHED, fillQuality);
+      // hls.js picks its own default track while it parses; ours is applied just after.
+      hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => setTimeout(defaultSubtitle, 0));
+      hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, fillSubtitles);
+      hls.on(Hls.Events.ERROR, (event, data) => onHlsError(Hls, data));
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      video.src = src;  // Safari on iOS before Managed Media Source: the browser plays HLS itself
+      video.load();
+    } else {
+      showMessage('player.error_unsupported');
+    }
+  }
+
+  updateTexts();
+  start();
+
+  return {
+    element,
+    video,
+    updateTexts,
+    /** For tests and the page: the hls.js instance (null with native HLS). */
+    get hls() {
+      return hls;
+    },
+    destroy() {
+      destroyed = true;
+      savePosition(true);
+      audience?.end();
+      window.removeEventListener('pagehide', onPageHide);
+      document.removeEventListener('fullscreenchange', updateFullscreenButton);
+      hls?.destroy();
+      hls = null;
+      video.removeAttribute('src');
+      video.load();
+    },
+  };
+}
