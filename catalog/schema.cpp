@@ -107,6 +107,75 @@ const std::vector<std::string_view>& migrations() {
         CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads(status, expires_at);
         CREATE INDEX IF NOT EXISTS uploads_film ON uploads(film_id);
         )sql",
+        // Viewer feedback: ratings, moderated comments, the festival feedback form, the audience award.
+        R"sql(
+        CREATE TABLE feedback_ratings (
+            id         INTEGER PRIMARY KEY,
+            film_id    INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+            stars      INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+            play_id    TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        );
+        CREATE INDEX feedback_ratings_film ON feedback_ratings(film_id);
+        CREATE UNIQUE INDEX feedback_ratings_one_per_play ON feedback_ratings(film_id, play_id)
+            WHERE play_id IS NOT NULL;
+        CREATE TABLE feedback_comments (
+            id           INTEGER PRIMARY KEY,
+            film_id      INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+            name         TEXT NOT NULL DEFAULT '',
+            lang         TEXT NOT NULL DEFAULT '',
+            text         TEXT NOT NULL,
+            status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','approved','rejected')),
+            author_hash  TEXT NOT NULL,
+            play_id      TEXT,
+            submissions  INTEGER NOT NULL DEFAULT 1,
+            created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            moderated_at TEXT
+        );
+        CREATE INDEX feedback_comments_public ON feedback_comments(film_id, status, id);
+        CREATE INDEX feedback_comments_queue ON feedback_comments(status, id);
+        CREATE UNIQUE INDEX feedback_comments_same_text ON feedback_comments(film_id, author_hash, text);
+        CREATE TABLE feedback_questions (
+            id         INTEGER PRIMARY KEY,
+            position   INTEGER NOT NULL,
+            kind       TEXT NOT NULL CHECK (kind IN ('choice','film','text')),
+            required   INTEGER NOT NULL DEFAULT 0,
+            label      TEXT NOT NULL DEFAULT '{}',
+            options    TEXT NOT NULL DEFAULT '[]',
+            active     INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE feedback_submissions (
+            id         INTEGER PRIMARY KEY,
+            lang       TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        );
+        CREATE TABLE feedback_answers (
+            submission_id INTEGER NOT NULL REFERENCES feedback_submissions(id) ON DELETE CASCADE,
+            question_id   INTEGER NOT NULL REFERENCES feedback_questions(id),
+            value         TEXT NOT NULL,
+            PRIMARY KEY (submission_id, question_id)
+        );
+        CREATE TABLE feedback_award (
+            id           INTEGER PRIMARY KEY CHECK (id = 1),
+            public       INTEGER NOT NULL DEFAULT 0,
+            prior_weight REAL NOT NULL DEFAULT 10
+        );
+        INSERT INTO feedback_award (id) VALUES (1);
+        INSERT INTO feedback_questions (position, kind, required, label, options) VALUES
+          (1, 'choice', 0,
+           '{"fr":"Comment avez-vous connu le festival ?","en":"How did you hear about the festival?","es":"¿Cómo conoció el festival?"}',
+           '[{"value":"friends","label":{"fr":"Par des proches","en":"From friends or family","es":"Por amigos o familiares"}},' ||
+           '{"value":"association","label":{"fr":"Par une association","en":"Through an association","es":"Por una asociación"}},' ||
+           '{"value":"social_media","label":{"fr":"Réseaux sociaux","en":"Social media","es":"Redes sociales"}},' ||
+           '{"value":"press","label":{"fr":"Presse ou radio","en":"Press or radio","es":"Prensa o radio"}},' ||
+           '{"value":"other","label":{"fr":"Autre","en":"Other","es":"Otro"}}]'),
+          (2, 'film', 0,
+           '{"fr":"Quel film vous a le plus touché ?","en":"Which film touched you most?","es":"¿Qué película le conmovió más?"}',
+           '[]'),
+          (3, 'text', 0,
+           '{"fr":"Un mot pour l''équipe du festival ?","en":"A word for the festival team?","es":"¿Unas palabras para el equipo del festival?"}',
+           '[]');
+        )sql",
     };
     return steps;
 }

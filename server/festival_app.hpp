@@ -7,6 +7,7 @@
 #include "server/config.hpp"
 #include "server/file_cache.hpp"
 #include "server/film_availability.hpp"
+#include "server/rate_limiter.hpp"
 #include "server/upload_store.hpp"
 
 namespace festival::server {
@@ -23,6 +24,7 @@ struct festival_app {
     film_availability availability;
     upload_store uploads{settings->data_dir};
     file_cache files;
+    viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
 };
 
 }  // namespace festival::server

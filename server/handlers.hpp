@@ -35,6 +35,23 @@ std::optional<std::string> preferred_page_language(std::string_view accept_langu
 http_response get_media_file(festival_app& app, http_request& request);
 http_response get_media_preview(festival_app& app, http_request& request);
 
+// feedback_api.cpp (viewers, no account)
+http_response post_film_rating(festival_app& app, http_request& request);
+http_response get_film_ratings(festival_app& app, http_request& request);
+http_response post_film_comment(festival_app& app, http_request& request);
+http_response get_film_comments(festival_app& app, http_request& request);
+http_response get_feedback_form(festival_app& app, http_request& request);
+http_response put_feedback_form(festival_app& app, http_request& request);
+http_response post_feedback_answers(festival_app& app, http_request& request);
+
+// moderation_api.cpp (organizers; the award is public once published)
+http_response list_moderation_comments(festival_app& app, http_request& request);
+http_response moderate_comments(festival_app& app, http_request& request);
+http_response get_award(festival_app& app, http_request& request);
+http_response put_award(festival_app& app, http_request& request);
+http_response export_feedback_csv(festival_app& app, http_request& request);
+http_response export_feedback_json(festival_app& app, http_request& request);
+
 // Shared by handlers: a JSON body must come as JSON (a cross-site form cannot send this type).
 void require_json_content(const http_request& request);
 

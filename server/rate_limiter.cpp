@@ -1,0 +1,54 @@
+#include "server/rate_limiter.hpp"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+namespace festival::server {
+
+viewer_hasher::viewer_hasher() {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+    randombytes_buf(key_, sizeof key_);
+}
+
+std::string viewer_hasher::hash(std::string_view address) const {
+    unsigned char digest[16];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(address.data()), address.size(),
+                       key_, sizeof key_);
+    char hex[sizeof digest * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
+rate_limiter::rate_limiter(std::size_t limit, std::chrono::seconds window) : limit_(limit), window_(window) {}
+
+std::int64_t rate_limiter::try_acquire(const std::string& key, clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    forget_idle(now);
+    auto& times = events_[key];
+    while (!times.empty() && times.front() + window_ <= now) times.pop_front();
+    if (times.size() < limit_) {
+        times.push_back(now);
+        return 0;
+    }
+    const auto wait = std::chrono::ceil<std::chrono::seconds>(times.front() + window_ - now).count();
+    return wait < 1 ? 1 : wait;
+}
+
+std::size_t rate_limiter::tracked_keys() const {
+    std::lock_guard lock(mutex_);
+    return events_.size();
+}
+
+// Keys whose last event left the window are dropped, once per window, so memory follows the
+// number of recent viewers rather than every viewer ever seen.
+void rate_limiter::forget_idle(clock::time_point now) {
+    if (now < next_sweep_) return;
+    next_sweep_ = now + window_;
+    for (auto it = events_.begin(); it != events_.end();) {
+        if (it->second.empty() || it->second.back() + window_ <= now) it = events_.erase(it);
+        else ++it;
+    }
+}
+
+}  // namespace festival::server

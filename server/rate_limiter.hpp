@@ -1,0 +1,58 @@
+#pragma once
+// Per-viewer limits on anonymous writes (comments, ratings, form answers), kept in memory.
+// Viewers are told apart by a keyed hash of their address (BLAKE2b via libsodium's
+// crypto_generichash, with a random key that lives only in this process), so no address is ever
+// stored and the hashes cannot be linked across restarts.
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace festival::server {
+
+class viewer_hasher {
+public:
+    viewer_hasher();  // draws a fresh random key
+    // 32 hex digits; the same address gives the same hash for this process's lifetime.
+    std::string hash(std::string_view address) const;
+
+private:
+    unsigned char key_[32];
+};
+
+// A sliding window: at most `limit` events per key within `window`.
+class rate_limiter {
+public:
+    using clock = std::chrono::steady_clock;
+    rate_limiter(std::size_t limit, std::chrono::seconds window);
+
+    // Counts one event for `key` at `now` when allowed and returns 0; otherwise counts nothing and
+    // returns the seconds to wait before the next event would be allowed (at least 1).
+    std::int64_t try_acquire(const std::string& key, clock::time_point now = clock::now());
+
+    std::size_t limit() const { return limit_; }
+    std::chrono::seconds window() const { return window_; }
+    std::size_t tracked_keys() const;
+
+private:
+    void forget_idle(clock::time_point now);
+
+    std::size_t limit_;
+    std::chrono::seconds window_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::deque<clock::time_point>> events_;
+    clock::time_point next_sweep_{};
+};
+
+// The limits on what one viewer may send (documented in docs/api.md).
+struct viewer_limits {
+    viewer_hasher hasher;
+    rate_limiter comments{10, std::chrono::minutes(10)};
+    rate_limiter ratings{30, std::chrono::minutes(10)};
+    rate_limiter form_answers{5, std::chrono::minutes(10)};
+};
+
+}  // namespace festival::server

@@ -1,0 +1,332 @@
+// Feedback over HTTP against a real `festival serve` on 127.0.0.1 and a free port.
+#include <doctest/doctest.h>
+
+#include <memory>
+
+#include "tests/support/festival_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace festival::testing;
+using nlohmann::json;
+
+namespace {
+
+const char* password = "feedback password 123";
+
+struct feedback_fixture {
+    temp_dir dir;
+    std::unique_ptr<festival_process> server;
+
+    feedback_fixture() {
+        add_user("curator@festival.test", "curator");
+        add_user("organizer@festival.test", "organizer");
+        server = std::make_unique<festival_process>(dir.path().string());
+        const auto c = curator();
+        for (const char* slug : {"retour", "loved", "lone-five", "cold"}) {
+            json film = {{"slug", slug}, {"original_title", std::string("Réintégration ") + slug},
+                         {"category", "documentary"}, {"published", true}};
+            REQUIRE(c.call("POST", "/api/films", film.dump()).status == 201);
+        }
+        REQUIRE(c.call("POST", "/api/films",
+                       json{{"slug", "draft"}, {"original_title", "Draft"}, {"category", "short"}}.dump())
+                    .status == 201);
+    }
+    void add_user(const std::string& email, const std::string& role) {
+        std::string output;
+        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
+                             dir.path().string()},
+                            output, std::string(password) + "\n") == 0);
+    }
+    unsigned short port() const { return server->port(); }
+    signed_in_client curator() const { return sign_in(port(), "curator@festival.test", password); }
+    signed_in_client organizer() const { return sign_in(port(), "organizer@festival.test", password); }
+
+    http_result comment(const std::string& film, const json& body) const {
+        return http_call(port(), "POST", "/api/films/" + film + "/comments", body.dump());
+    }
+    http_result rate(const std::string& film, const json& body) const {
+        return http_call(port(), "POST", "/api/films/" + film + "/ratings", body.dump());
+    }
+    json queue(const std::string& status = "pending") const {
+        const auto r = organizer().call("GET", "/api/moderation/comments?status=" + status);
+        REQUIRE(r.status == 200);
+        return r.json();
+    }
+    json public_comments(const std::string& film, const std::string& query = "") const {
+        const auto r = http_call(port(), "GET", "/api/films/" + film + "/comments" + query);
+        REQUIRE(r.status == 200);
+        return r.json();
+    }
+    std::int64_t moderate(const std::vector<std::int64_t>& ids, const std::string& action) const {
+        const auto r = organizer().call("POST", "/api/moderation/comments", json{{"ids", ids}, {"action", action}}.dump());
+        REQUIRE(r.status == 200);
+        return r.json()["changed"].get<std::int64_t>();
+    }
+};
+
+std::string error_code(const http_result& r) { return r.json()["error"]["code"].get<std::string>(); }
+
+}  // namespace
+
+TEST_CASE("HTML and script payloads are stored and returned verbatim, and public only once approved") {
+    feedback_fixture f;
+    const std::string payload = "<script>window.__pwned=1</script><img src=x onerror=\"alert('xss')\"> & \"quotes\"";
+    const auto posted = f.comment("retour", {{"text", payload}, {"name", "<b>Zoé</b>"}, {"lang", "fr"}, {"website", ""}});
+    CHECK(posted.status == 202);
+    CHECK(posted.json()["status"] == "pending");
+    CHECK(f.public_comments("retour")["total"] == 0);  // not public before moderation
+
+    const auto queue = f.queue();
+    REQUIRE(queue["total"] == 1);
+    CHECK(queue["comments"][0]["text"] == payload);
+    CHECK(queue["comments"][0]["film"]["slug"] == "retour");
+    f.moderate({queue["comments"][0]["id"].get<std::int64_t>()}, "approve");
+
+    const auto shown = http_call(f.port(), "GET", "/api/films/retour/comments");
+    CHECK(shown.header("content-type").find("application/json") != std::string::npos);
+    const auto list = shown.json();
+    REQUIRE(list["total"] == 1);
+    CHECK(list["comments"][0]["text"] == payload);
+    CHECK(list["comments"][0]["name"] == "<b>Zoé</b>");
+    CHECK(list["comments"][0]["lang"] == "fr");
+    CHECK_FALSE(list["comments"][0].contains("author_hash"));
+    CHECK(f.public_comments("loved")["total"] == 0);  // another film's list stays empty
+}
+
+TEST_CASE("invalid UTF-8, over-long text and oversized bodies are refused") {
+    feedback_fixture f;
+    const std::string broken = R"({"text":"caf)" "\xC3\x28" R"( au lait"})";
+    auto r = http_call(f.port(), "POST", "/api/films/retour/comments", broken);
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "invalid_utf8");
+    r = http_call(f.port(), "POST", "/api/films/retour/ratings", std::string(R"({"stars":5,"play_id":"a)") + "\xFF\"}");
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "invalid_utf8");
+
+    std::string limit_text;
+    for (int i = 0; i < 2000; ++i) limit_text += "é";
+    CHECK(f.comment("retour", {{"text", limit_text}}).status == 202);  // 2000 characters are fine
+    r = f.comment("retour", {{"text", limit_text + "é"}});
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "too_long");
+    r = f.comment("retour", {{"text", "ok"}, {"name", std::string(81, 'n')}});
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "too_long");
+    r = f.comment("retour", {{"text", std::string(40 * 1024, 'x')}});
+    CHECK(r.status == 413);
+    r = f.comment("retour", {{"text", "   "}});
+    CHECK(r.status == 400);
+    r = http_call(f.port(), "POST", "/api/films/retour/comments", R"({"text":"hi"})", {{"Content-Type", "text/plain"}});
+    CHECK(r.status == 415);
+    CHECK(f.comment("no-such-film", {{"text", "hi"}}).status == 404);
+    CHECK(f.comment("draft", {{"text", "hi"}}).status == 404);  // unpublished films take no feedback
+    CHECK(f.queue()["total"] == 1);
+}
+
+TEST_CASE("thirty rapid comments from one client get 429 with Retry-After after the tenth") {
+    feedback_fixture f;
+    int accepted = 0, limited = 0;
+    std::string retry_after;
+    for (int i = 0; i < 30; ++i) {
+        const auto r = f.comment("retour", {{"text", "comment number " + std::to_string(i)}});
+        if (r.status == 202) {
+            CHECK(limited == 0);  // nothing is accepted again once limited
+            ++accepted;
+        } else {
+            CHECK(r.status == 429);
+            CHECK(error_code(r) == "rate_limited");
+            retry_after = r.header("retry-after");
+            ++limited;
+        }
+    }
+    CHECK(accepted == 10);
+    CHECK(limited == 20);
+    REQUIRE_FALSE(retry_after.empty());
+    CHECK(std::stoi(retry_after) > 0);
+    CHECK(std::stoi(retry_after) <= 600);
+    CHECK(f.queue()["total"] == 10);
+    // Ratings have their own budget, and reading is never limited.
+    CHECK(f.rate("retour", {{"stars", 4}}).status == 201);
+    CHECK(http_call(f.port(), "GET", "/api/films/retour/comments").status == 200);
+}
+
+TEST_CASE("the honeypot drops robots silently and the same text twice is merged") {
+    feedback_fixture f;
+    CHECK(f.comment("retour", {{"text", "Buy cheap pills"}, {"website", "http://spam.example"}}).status == 202);
+    CHECK(f.comment("retour", {{"text", "Un film magnifique"}, {"website", ""}}).status == 202);
+    CHECK(f.comment("retour", {{"text", "Un film magnifique"}, {"website", ""}}).status == 202);
+    const auto queue = f.queue();
+    REQUIRE(queue["total"] == 1);
+    CHECK(queue["comments"][0]["text"] == "Un film magnifique");
+    CHECK(queue["comments"][0]["submissions"] == 2);
+}
+
+TEST_CASE("organizers approve, reject and delete comments in bulk; approved ones are paged newest first") {
+    feedback_fixture f;
+    for (int i = 1; i <= 5; ++i) REQUIRE(f.comment("retour", {{"text", "avis " + std::to_string(i)}}).status == 202);
+    const auto queue = f.queue();
+    REQUIRE(queue["total"] == 5);
+    std::vector<std::int64_t> ids;
+    for (const auto& c : queue["comments"]) ids.push_back(c["id"].get<std::int64_t>());
+    CHECK(queue["comments"][0]["text"] == "avis 1");  // the queue is worked oldest first
+
+    CHECK(f.moderate({ids[0], ids[1], ids[2], ids[3]}, "approve") == 4);
+    auto page1 = f.public_comments("retour", "?page=1&per_page=3");
+    CHECK(page1["total"] == 4);
+    REQUIRE(page1["comments"].size() == 3);
+    CHECK(page1["comments"][0]["text"] == "avis 4");
+    CHECK(page1["comments"][2]["text"] == "avis 2");
+    auto page2 = f.public_comments("retour", "?page=2&per_page=3");
+    REQUIRE(page2["comments"].size() == 1);
+    CHECK(page2["comments"][0]["text"] == "avis 1");
+
+    CHECK(f.moderate({ids[0], ids[4]}, "reject") == 2);
+    CHECK(f.public_comments("retour")["total"] == 3);
+    CHECK(f.queue("rejected")["total"] == 2);
+    CHECK(f.queue("pending")["total"] == 0);
+    CHECK(f.moderate({ids[1], ids[4], 424242}, "delete") == 2);
+    CHECK(f.queue("all")["total"] == 3);
+    CHECK(f.public_comments("retour")["total"] == 2);
+
+    const auto o = f.organizer();
+    CHECK(o.call("POST", "/api/moderation/comments", json{{"ids", ids}, {"action", "publish"}}.dump()).status == 400);
+    CHECK(o.call("POST", "/api/moderation/comments", json{{"ids", json::array()}, {"action", "approve"}}.dump()).status == 400);
+    CHECK(http_call(f.port(), "GET", "/api/films/retour/comments?per_page=0").status == 400);
+}
+
+TEST_CASE("moderation, exports and the unpublished award are closed to everyone but organizers") {
+    feedback_fixture f;
+    REQUIRE(f.comment("retour", {{"text", "secret until approved"}}).status == 202);
+    const auto body = json{{"ids", {1}}, {"action", "approve"}}.dump();
+    CHECK(http_call(f.port(), "GET", "/api/moderation/comments").status == 401);
+    CHECK(http_call(f.port(), "POST", "/api/moderation/comments", body).status == 401);
+    CHECK(http_call(f.port(), "GET", "/api/moderation/export.csv").status == 401);
+    CHECK(http_call(f.port(), "GET", "/api/moderation/export.json").status == 401);
+    CHECK(http_call(f.port(), "GET", "/api/award").status == 401);
+    CHECK(http_call(f.port(), "PUT", "/api/award", R"({"public":true})").status == 401);
+    CHECK(http_call(f.port(), "PUT", "/api/feedback/form", R"({"questions":[]})").status == 401);
+    const auto c = f.curator();
+    CHECK(c.call("GET", "/api/moderation/comments").status == 403);
+    CHECK(c.call("POST", "/api/moderation/comments", body).status == 403);
+    CHECK(c.call("GET", "/api/moderation/export.csv").status == 403);
+    CHECK(c.call("GET", "/api/award").status == 403);
+    CHECK(c.call("PUT", "/api/award", R"({"public":true})").status == 403);
+    // An organizer's write without the CSRF token is refused too.
+    CHECK(f.organizer().call("POST", "/api/moderation/comments", body, false).status == 403);
+    CHECK(f.public_comments("retour")["total"] == 0);
+}
+
+TEST_CASE("ratings count at once, once per play, and the award matches a hand-computed Bayesian ranking") {
+    feedback_fixture f;
+    CHECK(f.rate("retour", {{"stars", 0}}).status == 400);
+    CHECK(f.rate("retour", {{"stars", 6}}).status == 400);
+    CHECK(f.rate("retour", {{"stars", "5"}}).status == 400);
+    CHECK(f.rate("retour", {{"stars", 4.5}}).status == 400);
+    auto r = f.rate("retour", {{"stars", 3}, {"play_id", "play-abc"}});
+    CHECK(r.status == 201);
+    CHECK(r.json()["count"] == 1);
+    r = f.rate("retour", {{"stars", 5}, {"play_id", "play-abc"}});  // the same play again replaces
+    CHECK(r.status == 200);
+    CHECK(r.json()["replaced"] == true);
+    auto summary = http_call(f.port(), "GET", "/api/films/retour/ratings").json();
+    CHECK(summary["count"] == 1);
+    CHECK(summary["average"].get<double>() == doctest::Approx(5.0));
+    CHECK(http_call(f.port(), "GET", "/api/films/cold/ratings").json()["average"].is_null());
+
+    // "retour" now holds one 5 (like lone-five would); use the other films for the example.
+    for (int i = 0; i < 6; ++i) REQUIRE(f.rate("loved", {{"stars", 5}}).status == 201);
+    for (int i = 0; i < 4; ++i) REQUIRE(f.rate("loved", {{"stars", 4}}).status == 201);
+    for (int stars : {2, 3, 1}) REQUIRE(f.rate("cold", {{"stars", stars}}).status == 201);
+    // By hand, C = 10, 14 ratings summing to 57: m = 57/14.
+    //   loved (10 votes, 4.6): (570/14 + 46)/20 = 4.335714;  retour (one 5): (570/14 + 5)/11 = 4.155844;
+    //   cold (2, 3, 1): (570/14 + 6)/13 = 3.593407.
+    const auto award = f.organizer().call("GET", "/api/award").json();
+    CHECK(award["public"] == false);
+    CHECK(award["prior_weight"] == 10);
+    CHECK(award["festival_mean"].get<double>() == doctest::Approx(57.0 / 14.0));
+    REQUIRE(award["ranking"].size() == 3);
+    CHECK(award["ranking"][0]["film"]["slug"] == "loved");
+    CHECK(award["ranking"][0]["score"].get<double>() == doctest::Approx(4.335714).epsilon(1e-6));
+    CHECK(award["ranking"][1]["film"]["slug"] == "retour");
+    CHECK(award["ranking"][1]["score"].get<double>() == doctest::Approx(4.155844).epsilon(1e-6));
+    CHECK(award["ranking"][2]["film"]["slug"] == "cold");
+    CHECK(award["ranking"][2]["score"].get<double>() == doctest::Approx(3.593407).epsilon(1e-6));
+    CHECK(award["ranking"][2]["count"] == 3);
+
+    CHECK(http_call(f.port(), "GET", "/api/award").status == 401);
+    REQUIRE(f.organizer().call("PUT", "/api/award", R"({"public":true})").status == 200);
+    const auto open = http_call(f.port(), "GET", "/api/award");
+    CHECK(open.status == 200);
+    CHECK(open.json()["ranking"][0]["film"]["slug"] == "loved");
+    REQUIRE(f.organizer().call("PUT", "/api/award", R"({"public":false})").status == 200);
+    CHECK(http_call(f.port(), "GET", "/api/award").status == 401);
+}
+
+TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas; JSON has everything") {
+    feedback_fixture f;
+    REQUIRE(f.comment("retour", {{"text", "Très émouvant, niño \"bravo\""}, {"name", "Zoé"}, {"lang", "es"}}).status == 202);
+    REQUIRE(f.comment("retour", {{"text", "=HYPERLINK(\"http://evil.example\",\"clic\")"}}).status == 202);
+    REQUIRE(f.rate("retour", {{"stars", 5}}).status == 201);
+    const auto o = f.organizer();
+    const auto csv = o.call("GET", "/api/moderation/export.csv");
+    REQUIRE(csv.status == 200);
+    CHECK(csv.header("content-type") == "text/csv; charset=utf-8");
+    CHECK(csv.header("content-disposition").find("attachment") != std::string::npos);
+    CHECK(csv.body.rfind("\xEF\xBB\xBF" "id,film,film_title,status,name,lang,text", 0) == 0);
+    CHECK(csv.body.find("\"Très émouvant, niño \"\"bravo\"\"\"") != std::string::npos);
+    CHECK(csv.body.find("Zoé") != std::string::npos);
+    CHECK(csv.body.find("Réintégration retour") != std::string::npos);
+    CHECK(csv.body.find("\"'=HYPERLINK(") != std::string::npos);
+    CHECK(csv.body.find(",=HYPERLINK") == std::string::npos);
+
+    const auto ratings = o.call("GET", "/api/moderation/export.csv?kind=ratings");
+    REQUIRE(ratings.status == 200);
+    CHECK(ratings.body.find("1,retour,Réintégration retour,1,5.0000,5.0000") != std::string::npos);
+    CHECK(o.call("GET", "/api/moderation/export.csv?kind=nope").status == 400);
+
+    const auto all = o.call("GET", "/api/moderation/export.json");
+    REQUIRE(all.status == 200);
+    const auto j = all.json();
+    REQUIRE(j["comments"].size() == 2);
+    CHECK(j["comments"][0]["text"] == "Très émouvant, niño \"bravo\"");
+    CHECK(j["ratings"][0]["film"] == "retour");
+    CHECK(j["questions"].size() == 3);
+}
+
+TEST_CASE("anyone answers the festival form; organizers edit its questions and export the answers") {
+    feedback_fixture f;
+    const auto form = http_call(f.port(), "GET", "/api/feedback/form").json();
+    REQUIRE(form["questions"].size() == 3);
+    const auto heard = std::to_string(form["questions"][0]["id"].get<int>());
+    const auto touched = std::to_string(form["questions"][1]["id"].get<int>());
+    const auto word = std::to_string(form["questions"][2]["id"].get<int>());
+    auto r = http_call(f.port(), "POST", "/api/feedback",
+                       json{{"answers", {{heard, "social_media"}, {touched, "loved"}, {word, "Bravo à l'équipe ! ñ"}}},
+                            {"lang", "fr"}, {"website", ""}}.dump());
+    CHECK(r.status == 201);
+    r = http_call(f.port(), "POST", "/api/feedback", json{{"answers", {{heard, "carrier pigeon"}}}}.dump());
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == "invalid_answer");
+    r = http_call(f.port(), "POST", "/api/feedback", json{{"answers", {{touched, "draft"}}}}.dump());
+    CHECK(r.status == 400);  // an unpublished film is no answer
+    // A robot filling the honeypot is told "received" and nothing is kept.
+    CHECK(http_call(f.port(), "POST", "/api/feedback",
+                    json{{"answers", {{word, "spam"}}}, {"website", "x"}}.dump()).status == 201);
+
+    const auto o = f.organizer();
+    auto questions = form["questions"];
+    questions[2]["label"]["en"] = "Anything else?";
+    questions[2]["required"] = true;
+    r = o.call("PUT", "/api/feedback/form", json{{"questions", questions}}.dump());
+    REQUIRE(r.status == 200);
+    CHECK(r.json()["questions"][2]["label"]["en"] == "Anything else?");
+    CHECK(o.call("PUT", "/api/feedback/form", json{{"questions", {{{"kind", "maybe"}}}}}.dump()).status == 400);
+
+    const auto csv = o.call("GET", "/api/moderation/export.csv?kind=answers&lang=fr");
+    REQUIRE(csv.status == 200);
+    CHECK(csv.body.rfind("\xEF\xBB\xBF", 0) == 0);
+    CHECK(csv.body.find("Comment avez-vous connu le festival ?") != std::string::npos);
+    CHECK(csv.body.find("social_media,loved,Bravo à l'équipe ! ñ") != std::string::npos);
+    CHECK(csv.body.find("spam") == std::string::npos);
+}

@@ -1,0 +1,236 @@
+// Feedback in the catalog, on an in-memory database: ratings, comments, the award, the form, exports.
+#include <doctest/doctest.h>
+
+#include "catalog/database.hpp"
+#include "catalog/errors.hpp"
+#include "catalog/feedback.hpp"
+#include "catalog/feedback_award.hpp"
+#include "catalog/feedback_export.hpp"
+#include "catalog/feedback_form.hpp"
+#include "catalog/feedback_text.hpp"
+#include "catalog/films.hpp"
+#include "catalog/schema.hpp"
+
+using namespace festival::catalog;
+
+namespace {
+
+database fresh_catalog() {
+    database db(":memory:");
+    migrate(db);
+    return db;
+}
+
+std::int64_t add_film(database& db, const std::string& slug, bool published = true) {
+    film draft;
+    draft.slug = slug;
+    draft.original_title = "Film " + slug;
+    draft.category = "short";
+    draft.published = published;
+    return create_film(db, draft).id;
+}
+
+std::string code_of(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const catalog_error& e) {
+        return e.code();
+    }
+    return "no error";
+}
+
+new_comment comment_from(std::int64_t film, const std::string& text, const std::string& author = "aaaa") {
+    new_comment c;
+    c.film_id = film;
+    c.text = text;
+    c.author_hash = author;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("UTF-8 is checked strictly: overlongs, surrogates, truncation and stray bytes are refused") {
+    CHECK(valid_utf8("Réintégration, niño, 映画, 🎬"));
+    CHECK(valid_utf8(""));
+    CHECK_FALSE(valid_utf8("\xC3\x28"));          // a lead byte without its continuation
+    CHECK_FALSE(valid_utf8("\xC0\xAF"));          // overlong '/'
+    CHECK_FALSE(valid_utf8("\xE0\x80\xAF"));      // overlong, three bytes
+    CHECK_FALSE(valid_utf8("\xED\xA0\x80"));      // a UTF-16 surrogate
+    CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+    CHECK_FALSE(valid_utf8("caf\xC3"));           // cut in the middle of a character
+    CHECK_FALSE(valid_utf8("\xFF"));
+    CHECK(code_points("é🎬a") == 3);
+    CHECK(code_of([] { check_viewer_text("text", std::string(2001, 'a'), 2000, true); }) == "too_long");
+    CHECK(code_of([] { check_viewer_text("text", "\x01", 2000, true); }) == "invalid_text");
+    CHECK(code_of([] { check_viewer_text("text", " \n ", 2000, true); }) == "empty");
+    std::string accents;
+    for (int i = 0; i < 2000; ++i) accents += "é";  // 2000 characters, 4000 bytes
+    CHECK(code_of([&] { check_viewer_text("text", accents, 2000, true); }) == "no error");
+}
+
+TEST_CASE("ratings count at once and a play rates a film only once") {
+    auto db = fresh_catalog();
+    const auto film = add_film(db, "retour");
+    CHECK(add_rating(db, film, 4, std::nullopt) == rating_outcome::created);
+    CHECK(add_rating(db, film, 5, std::string("play-1")) == rating_outcome::created);
+    CHECK(add_rating(db, film, 2, std::string("play-1")) == rating_outcome::replaced);
+    const auto s = film_ratings(db, film);
+    CHECK(s.count == 2);
+    CHECK(s.sum == 6);
+    REQUIRE(s.average);
+    CHECK(*s.average == doctest::Approx(3.0));
+    CHECK(code_of([&] { add_rating(db, film, 6, std::nullopt); }) == "invalid_stars");
+    CHECK(code_of([&] { add_rating(db, film, 0, std::nullopt); }) == "invalid_stars");
+    CHECK(code_of([&] { add_rating(db, film, 3, std::string("<bad id>")); }) == "invalid_play_id");
+    CHECK_FALSE(film_ratings(db, add_film(db, "unrated")).average);
+}
+
+TEST_CASE("the award ranks by the Bayesian average, matching a hand-computed example") {
+    auto db = fresh_catalog();
+    const auto lone = add_film(db, "lone-five");     // one 5-star vote
+    const auto loved = add_film(db, "loved");        // ten votes averaging 4.6
+    const auto cold = add_film(db, "cold");          // 2, 3, 1
+    const auto hidden = add_film(db, "hidden", false);
+    add_rating(db, lone, 5, std::nullopt);
+    for (int i = 0; i < 6; ++i) add_rating(db, loved, 5, std::nullopt);
+    for (int i = 0; i < 4; ++i) add_rating(db, loved, 4, std::nullopt);
+    for (int stars : {2, 3, 1}) add_rating(db, cold, stars, std::nullopt);
+    add_rating(db, hidden, 1, std::nullopt);  // unpublished films are neither ranked nor in the mean
+
+    // By hand: 14 ratings summing to 57, so m = 57/14 and C = 10.
+    //   loved: (570/14 + 46) / 20 = 1214/280 = 4.335714…
+    //   lone:  (570/14 + 5) / 11  = 640/154  = 4.155844…
+    //   cold:  (570/14 + 6) / 13  = 654/182  = 3.593406…
+    const auto award = audience_award(db);
+    CHECK(award.prior_weight == 10);
+    CHECK(award.ratings == 14);
+    REQUIRE(award.festival_mean);
+    CHECK(*award.festival_mean == doctest::Approx(57.0 / 14.0));
+    REQUIRE(award.entries.size() == 3);
+    CHECK(award.entries[0].slug == "loved");
+    CHECK(award.entries[0].score == doctest::Approx(1214.0 / 280.0));
+    CHECK(award.entries[0].average == doctest::Approx(4.6));
+    CHECK(award.entries[1].slug == "lone-five");
+    CHECK(award.entries[1].score == doctest::Approx(640.0 / 154.0));
+    CHECK(award.entries[1].average == doctest::Approx(5.0));
+    CHECK(award.entries[2].slug == "cold");
+    CHECK(award.entries[2].score == doctest::Approx(654.0 / 182.0));
+    CHECK(award.entries[2].rank == 3);
+    CHECK(bayesian_average(10, 4.0, 5, 1) == doctest::Approx(45.0 / 11.0));
+
+    CHECK_FALSE(award_is_public(db));
+    set_award_public(db, true);
+    CHECK(audience_award(db).is_public);
+}
+
+TEST_CASE("comments wait for moderation, duplicates merge, and bulk actions apply to many at once") {
+    auto db = fresh_catalog();
+    const auto film = add_film(db, "retour");
+    const auto first = submit_comment(db, comment_from(film, "Très beau film <script>alert(1)</script>"));
+    const auto again = submit_comment(db, comment_from(film, "Très beau film <script>alert(1)</script>"));
+    CHECK_FALSE(first.merged);
+    CHECK(again.merged);
+    CHECK(again.id == first.id);
+    // The same text from someone else is another comment.
+    CHECK_FALSE(submit_comment(db, comment_from(film, "Très beau film <script>alert(1)</script>", "bbbb")).merged);
+    const auto third = submit_comment(db, comment_from(film, "Merci"));
+
+    comment_query pub;
+    pub.status = comment_status::approved;
+    pub.film_id = film;
+    CHECK(list_comments(db, pub).total == 0);
+
+    comment_query queue;
+    queue.status = comment_status::pending;
+    const auto pending = list_comments(db, queue);
+    REQUIRE(pending.total == 3);
+    CHECK(pending.items[0].id == third.id);  // newest first by default
+    CHECK(pending.items[2].id == first.id);
+    CHECK(pending.items[2].submissions == 2);
+
+    CHECK(moderate_comments(db, {first.id, third.id, 9999}, moderation_action::approve) == 2);
+    const auto shown = list_comments(db, pub);
+    REQUIRE(shown.total == 2);
+    CHECK(shown.items[0].id == third.id);  // newest first
+    CHECK(shown.items[1].text == "Très beau film <script>alert(1)</script>");  // verbatim
+    CHECK(moderate_comments(db, {third.id}, moderation_action::reject) == 1);
+    CHECK(list_comments(db, pub).total == 1);
+    CHECK(moderate_comments(db, {first.id, third.id}, moderation_action::remove) == 2);
+    comment_query everything;
+    CHECK(list_comments(db, everything).total == 1);
+
+    CHECK(code_of([&] { submit_comment(db, comment_from(film, "")); }) == "empty");
+    CHECK(code_of([&] {
+              auto c = comment_from(film, "ok");
+              c.lang = "<b>";
+              submit_comment(db, c);
+          }) == "invalid_lang");
+}
+
+TEST_CASE("CSV cells are quoted per RFC 4180 and formula cells are defused") {
+    CHECK(csv_field("plain") == "plain");
+    CHECK(csv_field("a,b") == "\"a,b\"");
+    CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    CHECK(csv_field("two\nlines") == "\"two\nlines\"");
+    CHECK(csv_field("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"");
+    CHECK(csv_field("+33 1") == "'+33 1");
+    CHECK(csv_field("-2") == "'-2");
+    CHECK(csv_field("@SUM(A1)") == "'@SUM(A1)");
+    CHECK(csv_field("Réintégration ñ") == "Réintégration ñ");
+    CHECK(csv_record({"a", "b,c"}) == "a,\"b,c\"\r\n");
+
+    auto db = fresh_catalog();
+    const auto film = add_film(db, "retour");
+    submit_comment(db, comment_from(film, "=1+1 Très émouvant, niño"));
+    const auto csv = comments_csv(db);
+    CHECK(csv.rfind("\xEF\xBB\xBF" "id,film,", 0) == 0);
+    CHECK(csv.find("\"'=1+1 Très émouvant, niño\"") != std::string::npos);
+}
+
+TEST_CASE("the festival form keeps question ids, checks answers and exports them") {
+    auto db = fresh_catalog();
+    const auto film = add_film(db, "retour");
+    auto questions = form_questions(db);
+    REQUIRE(questions.size() == 3);  // the default form
+    CHECK(questions[0]["kind"] == "choice");
+    CHECK(questions[1]["kind"] == "film");
+    const auto heard = questions[0]["id"].get<std::int64_t>();
+    const auto touched = questions[1]["id"].get<std::int64_t>();
+    const auto word = questions[2]["id"].get<std::int64_t>();
+
+    const auto sid = submit_form_answers(
+        db, {{std::to_string(heard), "friends"}, {std::to_string(touched), "retour"}, {std::to_string(word), "Merci ñ"}},
+        "fr");
+    CHECK(sid > 0);
+    CHECK(code_of([&] { submit_form_answers(db, {{std::to_string(heard), "tv"}}, "fr"); }) == "invalid_answer");
+    CHECK(code_of([&] { submit_form_answers(db, {{"999", "x"}}, "fr"); }) == "unknown_question");
+    CHECK(code_of([&] { submit_form_answers(db, nlohmann::json::object(), "fr"); }) == "empty");
+
+    // Drop the film question, make the text one required and add a new choice.
+    nlohmann::json changed = nlohmann::json::array();
+    changed.push_back(questions[2]);
+    changed[0]["required"] = true;
+    changed.push_back(questions[0]);
+    changed.push_back({{"kind", "choice"},
+                       {"label", {{"en", "Again next year?"}}},
+                       {"options", {{{"value", "yes"}, {"label", {{"en", "Yes"}}}}}}});
+    const auto now = replace_form_questions(db, changed);
+    REQUIRE(now.size() == 3);
+    CHECK(now[0]["id"] == word);
+    CHECK(now[0]["required"] == true);
+    CHECK(now[1]["id"] == heard);
+    CHECK(code_of([&] { submit_form_answers(db, {{std::to_string(heard), "press"}}, "en"); }) == "answer_required");
+    CHECK(code_of([&] { replace_form_questions(db, {{{"kind", "poll"}, {"label", {{"en", "?"}}}}}); }) ==
+          "invalid_question");
+    changed[0]["kind"] = "film";
+    CHECK(code_of([&] { replace_form_questions(db, changed); }) == "invalid_form");
+
+    const auto csv = answers_csv(db, "fr");
+    CHECK(csv.rfind("\xEF\xBB\xBF", 0) == 0);
+    CHECK(csv.find("Comment avez-vous connu le festival ?") != std::string::npos);
+    CHECK(csv.find(",friends,retour,Merci ñ") != std::string::npos);  // the film answer as its slug
+    const auto all = feedback_json(db);
+    CHECK(all["answers"].size() == 1);
+    CHECK(all["questions"].size() == 3);
+    CHECK(film > 0);
+}
