@@ -1,8 +1,10 @@
 #include "transcoder/command_line.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -13,6 +15,7 @@
 #include "transcoder/av_handles.hpp"
 #include "transcoder/demo_source.hpp"
 #include "transcoder/film_transcode.hpp"
+#include "transcoder/job_worker.hpp"
 #include "transcoder/media_probe.hpp"
 
 namespace festival::transcoder {
@@ -143,6 +146,21 @@ int transcode_command(const flags& f) {
     }
 }
 
+int work_command(const flags& f) {
+    worker_options o;
+    o.data_dir = f.required("data-dir");
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    o.worker_id = f.get("worker-id", std::string(host) + "-" + std::to_string(::getpid()));
+    // The environment variable lets tests shorten the lease of workers the server starts.
+    const char* lease = std::getenv("FESTIVAL_JOB_LEASE_SECONDS");
+    o.lease_seconds = f.number("lease-seconds", lease ? std::atoi(lease) : 30);
+    if (o.lease_seconds < 1) throw std::invalid_argument("--lease-seconds must be at least 1");
+    o.once = f.has("once");
+    o.encoding.preset = f.get("preset", "veryfast");
+    return run_worker(o);
+}
+
 }  // namespace
 
 int run_command_line(int argc, char** argv) {
@@ -155,6 +173,7 @@ int run_command_line(int argc, char** argv) {
     try {
         if (command == "probe") return probe_command(parse_flags(argc, argv, 2, {}));
         if (command == "transcode") return transcode_command(parse_flags(argc, argv, 2, {"quiet"}));
+        if (command == "work") return work_command(parse_flags(argc, argv, 2, {"once"}));
         if (command == "demo-source") return demo_source_command(parse_flags(argc, argv, 2, {"no-audio"}));
         std::fputs(usage, stderr);
         return 1;

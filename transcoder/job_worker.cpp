@@ -1,0 +1,263 @@
+#include "transcoder/job_worker.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/jobs.hpp"
+#include "catalog/schema.hpp"
+#include "transcoder/film_transcode.hpp"
+
+namespace festival::transcoder {
+namespace {
+
+namespace fs = std::filesystem;
+
+volatile sig_atomic_t stop_requested = 0;
+void on_stop_signal(int) { stop_requested = 1; }
+
+void log_event(nlohmann::json event) {
+    const auto line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void write_line(int fd, const nlohmann::json& value) {
+    const auto line = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::size_t written = 0;
+    while (written < line.size()) {
+        const auto n = ::write(fd, line.data() + written, line.size() - written);
+        if (n <= 0) return;
+        written += static_cast<std::size_t>(n);
+    }
+}
+
+void limit(int resource, rlim_t value) {
+    rlimit current{};
+    if (getrlimit(resource, &current) != 0) return;
+    const rlimit wanted{std::min(value, current.rlim_max), current.rlim_max};
+    setrlimit(resource, &wanted);
+}
+
+// The forked child: transcodes one job into `work_dir`, reporting on `fd`, and never returns.
+[[noreturn]] void transcode_child(const catalog::job& job, const fs::path& work_dir, const encoder_settings& encoding,
+                                  int fd, pid_t worker) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != worker) ::_exit(1);
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGINT, SIG_DFL);
+    // Generous enough for a 1080p ladder, small enough that a crafted file cannot take the machine.
+    limit(RLIMIT_AS, rlim_t(8) << 30);
+    limit(RLIMIT_CORE, 0);
+    transcode_options o;
+    o.input = job.source_path;
+    o.work_dir = work_dir;
+    for (const auto& s : job.subtitles) o.subtitles.push_back({s.lang, s.path});
+    o.encoding = encoding;
+    o.on_progress = [fd](const transcode_progress& p) {
+        write_line(fd, {{"percent", p.percent}, {"fps", p.fps},
+                        {"eta_seconds", p.eta_seconds ? nlohmann::json(*p.eta_seconds) : nlohmann::json(nullptr)}});
+    };
+    int code = 0;
+    try {
+        // CPU time: thirty times the film's duration, at least ten minutes.
+        const auto info = probe_media(job.source_path);
+        limit(RLIMIT_CPU, static_cast<rlim_t>(std::max(600.0, info.duration_seconds * 30)));
+        transcode_film(o);
+        write_line(fd, {{"done", true}});
+    } catch (const media_error& e) {
+        write_line(fd, {{"error", e.code() + ": " + e.what()}, {"permanent", true}});
+        code = 2;
+    } catch (const std::exception& e) {
+        write_line(fd, {{"error", e.what()}, {"permanent", false}});
+        code = 1;
+    }
+    ::close(fd);
+    ::_exit(code);  // no destructors: the parent's catalog connection is not ours
+}
+
+enum class outcome { done, failed, lost, stopping };
+
+class worker {
+public:
+    explicit worker(const worker_options& o)
+        : options_(o), db_(catalog::open_catalog(o.data_dir + "/catalog.db")), parent_(::getppid()) {}
+
+    int run() {
+        log_event({{"event", "worker_started"}, {"worker", options_.worker_id}, {"pid", ::getpid()}});
+        while (!should_stop()) {
+            auto job = catalog::claim_job(db_, options_.worker_id, options_.lease_seconds, catalog::unix_now());
+            if (!job) {
+                if (options_.once) break;
+                sleep_a_little();
+                continue;
+            }
+            process(*job);
+        }
+        log_event({{"event", "worker_stopped"}, {"worker", options_.worker_id}});
+        return 0;
+    }
+
+private:
+    bool parent_gone() const { return parent_ != 1 && ::getppid() != parent_; }
+    bool should_stop() const { return stop_requested || parent_gone(); }
+
+    void sleep_a_little() {
+        for (int waited = 0; waited < options_.idle_poll_ms && !should_stop(); waited += 50)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+
+    void process(const catalog::job& job) {
+        const fs::path film_dir = fs::absolute(fs::path(options_.data_dir) / "media" / std::to_string(job.film_id));
+        const fs::path work_dir = film_dir / (".tmp-" + std::to_string(job.id));
+        const fs::path final_dir = film_dir / ("v" + std::to_string(job.id));
+        log_event({{"event", "job_claimed"}, {"job", job.id}, {"film", job.film_id}, {"attempt", job.attempts},
+                   {"worker", options_.worker_id}});
+        std::error_code ignored;
+        fs::remove_all(work_dir, ignored);  // partial output of an attempt whose worker died
+        fs::create_directories(film_dir);
+        std::string error;
+        bool permanent = false;
+        outcome result = outcome::done;
+        if (!fs::exists(final_dir)) result = transcode(job, work_dir, error, permanent);
+        switch (result) {
+            case outcome::done:
+                if (!fs::exists(final_dir)) fs::rename(work_dir, final_dir);
+                if (catalog::finish_job(db_, job.id, options_.worker_id)) {
+                    log_event({{"event", "job_done"}, {"job", job.id}, {"film", job.film_id}});
+                } else {
+                    fs::remove_all(final_dir, ignored);  // cancelled at the last moment
+                    log_event({{"event", "job_lost"}, {"job", job.id}});
+                }
+                break;
+            case outcome::failed:
+                fs::remove_all(work_dir, ignored);
+                catalog::fail_job(db_, job.id, options_.worker_id, error, permanent);
+                log_event({{"event", "job_failed"}, {"job", job.id}, {"error", error}, {"permanent", permanent}});
+                break;
+            case outcome::lost:
+                fs::remove_all(work_dir, ignored);
+                log_event({{"event", "job_lost"}, {"job", job.id}, {"reason", "cancelled or lease taken over"}});
+                break;
+            case outcome::stopping:
+                fs::remove_all(work_dir, ignored);
+                catalog::release_job(db_, job.id, options_.worker_id);
+                log_event({{"event", "job_released"}, {"job", job.id}});
+                break;
+        }
+    }
+
+    outcome transcode(const catalog::job& job, const fs::path& work_dir, std::string& error, bool& permanent) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) {
+            error = "cannot create a pipe";
+            return outcome::failed;
+        }
+        std::fflush(nullptr);
+        const pid_t self = ::getpid();
+        const pid_t child = ::fork();
+        if (child < 0) {
+            ::close(fds[0]);
+            ::close(fds[1]);
+            error = "cannot start a transcoder process";
+            return outcome::failed;
+        }
+        if (child == 0) {
+            ::close(fds[0]);
+            transcode_child(job, work_dir, options_.encoding, fds[1], self);
+        }
+        ::close(fds[1]);
+
+        catalog::job_progress progress;
+        std::string buffer, final_line;
+        auto last_beat = std::chrono::steady_clock::now();
+        const auto beat_every = std::chrono::milliseconds(std::max(200, options_.lease_seconds * 1000 / 3));
+        std::optional<outcome> interrupted;
+        bool open = true;
+        while (open) {
+            pollfd p{fds[0], POLLIN, 0};
+            const int ready = ::poll(&p, 1, 200);
+            if (ready > 0) {
+                char chunk[4096];
+                const auto n = ::read(fds[0], chunk, sizeof chunk);
+                if (n <= 0) open = false;
+                else buffer.append(chunk, static_cast<std::size_t>(n));
+                for (auto newline = buffer.find('\n'); newline != std::string::npos; newline = buffer.find('\n')) {
+                    const auto line = nlohmann::json::parse(buffer.substr(0, newline), nullptr, false);
+                    buffer.erase(0, newline + 1);
+                    if (line.is_discarded()) continue;
+                    if (line.contains("percent")) {
+                        progress.percent = line.value("percent", 0.0);
+                        progress.fps = line.value("fps", 0.0);
+                        progress.eta_seconds.reset();
+                        if (line.contains("eta_seconds") && line["eta_seconds"].is_number())
+                            progress.eta_seconds = line["eta_seconds"].get<double>();
+                    } else {
+                        final_line = line.dump();
+                        if (line.contains("error")) {
+                            error = line["error"].get<std::string>();
+                            permanent = line.value("permanent", false);
+                        }
+                    }
+                }
+            }
+            if (!interrupted && should_stop()) interrupted = outcome::stopping;
+            const auto now = std::chrono::steady_clock::now();
+            if (!interrupted && now - last_beat >= beat_every) {
+                last_beat = now;
+                if (!catalog::heartbeat_job(db_, job.id, options_.worker_id, progress, options_.lease_seconds,
+                                            catalog::unix_now()))
+                    interrupted = outcome::lost;
+            }
+            if (interrupted) {
+                ::kill(child, SIGKILL);
+                break;
+            }
+        }
+        ::close(fds[0]);
+        int status = 0;
+        while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (interrupted) return *interrupted;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return outcome::done;
+        if (error.empty())
+            error = WIFSIGNALED(status) ? "the transcoder stopped on signal " + std::to_string(WTERMSIG(status))
+                                        : "the transcoder failed with code " + std::to_string(WEXITSTATUS(status));
+        return outcome::failed;
+    }
+
+    worker_options options_;
+    catalog::database db_;
+    pid_t parent_;
+};
+
+}  // namespace
+
+int run_worker(const worker_options& options) {
+    // Parent gone (the server crashed): we get SIGTERM and stop like on a normal shutdown.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGINT, &action, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    worker w(options);
+    return w.run();
+}
+
+}  // namespace festival::transcoder
