@@ -1,7 +1,7 @@
 // Shared by the browser tests: a real `festival serve --demo` on 127.0.0.1 and a free port (always
 // stopped), Debian's chromium driven by playwright-core, screenshots, polling and an axe-core check.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -142,12 +142,19 @@ export async function screenshot(page, name) {
   return file;
 }
 
+let axeCache = null;
+function axeSource() {
+  axeCache ??= readFileSync(path.join(repoDir, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  return axeCache;
+}
+
 /**
  * Runs axe-core (from node_modules, injected into the page) and returns the serious and critical
  * violations as short strings ("rule: target …").
  */
 export async function seriousAccessibilityViolations(page) {
-  await page.addScriptTag({ path: path.join(repoDir, 'node_modules/axe-core/axe.min.js') });
+  // Evaluated through the DevTools protocol: the pages' CSP rightly refuses an injected inline <script>.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource());
   const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
