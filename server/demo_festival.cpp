@@ -13,10 +13,7 @@
 #include "catalog/festival_info.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
-#if __has_include("catalog/jobs.hpp")
 #include "catalog/jobs.hpp"
-#define FESTIVAL_HAS_JOBS 1
-#endif
 
 extern char** environ;
 
@@ -179,7 +176,6 @@ void queue_demo_media(catalog::database& db, const std::string& transcoder, cons
             std::fprintf(stderr, "{\"event\":\"demo_media_failed\",\"film\":\"%s\"}\n", f.slug.c_str());
             continue;
         }
-#ifdef FESTIVAL_HAS_JOBS
         std::vector<catalog::subtitle_source> subtitles;
         for (const std::string lang : {"fr", "en", "es"}) {
             const auto path = folder / (f.slug + "." + lang + ".srt");
@@ -187,7 +183,6 @@ void queue_demo_media(catalog::database& db, const std::string& transcoder, cons
             subtitles.push_back({lang, path.string()});
         }
         catalog::enqueue_job(db, f.id, source.string(), subtitles);
-#endif
     }
 }
 

@@ -25,6 +25,12 @@ http_response sign_in(festival_app& app, http_request& request);
 http_response get_session(festival_app& app, http_request& request);
 http_response sign_out(festival_app& app, http_request& request);
 
+// jobs_api.cpp
+http_response list_film_jobs(festival_app& app, http_request& request);
+http_response get_job(festival_app& app, http_request& request);
+http_response cancel_job(festival_app& app, http_request& request);
+http_response job_events(festival_app& app, http_request& request);
+
 // web_pages.cpp
 http_response get_web_page(festival_app& app, http_request& request);
 // GET /api/locale: {"lang": "fr"|"en"|"es"|null}, the page language Accept-Language prefers.
