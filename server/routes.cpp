@@ -1,6 +1,7 @@
 #include "server/routes.hpp"
 
 #include "server/handlers.hpp"
+#include "server/film_assets_api.hpp"
 #include "server/uploads_api.hpp"
 
 namespace festival::server {
@@ -40,6 +41,10 @@ std::vector<route> festival_routes(festival_app& app) {
         {"DELETE", "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(delete_upload)},
         {"GET",    "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(get_upload)},
         {"GET",    "/api/films/{key}/uploads", curator,      worker_pool,  0,           bind(list_film_uploads)},
+        {"PUT",    "/api/films/{key}/subtitles/{lang}", curator, worker_pool, subtitles_body_limit, bind(put_film_subtitles)},
+        {"DELETE", "/api/films/{key}/subtitles/{lang}", curator, worker_pool, 0,       bind(delete_film_subtitles)},
+        {"PUT",    "/api/films/{key}/poster", curator,       worker_pool,  poster_body_limit, bind(put_film_poster)},
+        {"GET",    "/api/films/{key}/poster", anyone,        worker_pool,  0,           bind(get_film_poster)},
         {"GET",    "/api/films/{key}/ratings",  anyone,     worker_pool,  0,           bind(get_film_ratings)},
         {"POST",   "/api/films/{key}/ratings",  anyone,     worker_pool,  4 * 1024,    bind(post_film_rating)},
         {"GET",    "/api/films/{key}/comments", anyone,     worker_pool,  0,           bind(get_film_comments)},
