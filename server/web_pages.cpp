@@ -11,7 +11,8 @@ namespace {
 // Clean page addresses and the files behind them.
 std::string page_file_for(const std::string& path) {
     if (path == "/") return "index.html";
-    if (path == "/catalog" || path == "/about" || path == "/curator" || path == "/organizer" || path == "/login")
+    if (path == "/catalog" || path == "/about" || path == "/curator" || path == "/organizer" || path == "/login" ||
+        path == "/moderation" || path == "/feedback")
         return path.substr(1) + ".html";
     if (path.starts_with("/films/") && path.find('/', 7) == std::string::npos) return "film.html";
     return path.substr(1);

@@ -1,0 +1,209 @@
+// Viewer feedback in a real browser (Debian chromium): hostile comments approved by an organizer
+// render as inert text on the film page, the widget rates and comments, the moderation page
+// approves in bulk and toggles the award, and the festival form takes answers.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { demoAccounts, getJson, launchBrowser, screenshot, startFestival, waitFor } from './support.mjs';
+
+let festival;
+let browser;
+let slug;
+
+// Each payload tries a different way to run code if it were ever treated as HTML.
+const PAYLOADS = [
+  '<img src=x onerror="window.__feedbackXss=1;alert(1)">',
+  '<script>window.__feedbackXss=2;alert(2)</script>',
+  '<svg onload="window.__feedbackXss=3"></svg><a href="javascript:alert(4)">clic</a> & "quotes" \'single\'',
+];
+const HOSTILE_NAME = '<b onmouseover="window.__feedbackXss=5">Zoé</b>';
+
+before(async () => {
+  festival = await startFestival({ extraArgs: ['--transcoders', '0'] });
+  browser = await launchBrowser();
+  const films = await getJson(`${festival.url}/api/films?per_page=100`);
+  assert.ok(films.items.length > 0, 'the demo festival has films');
+  slug = films.items[0].slug;
+});
+
+after(async () => {
+  await browser?.close();
+  await festival?.stop();
+});
+
+/** An organizer session from Node: the cookie and CSRF token for API calls. */
+async function organizerApi() {
+  const response = await fetch(`${festival.url}/api/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: demoAccounts.organizer, password: demoAccounts.password }),
+  });
+  assert.equal(response.status, 200);
+  const session = await response.json();
+  const cookie = response.headers.get('set-cookie').split(';')[0];
+  return async (method, path, body) => {
+    const r = await fetch(festival.url + path, {
+      method,
+      headers: { Cookie: cookie, 'X-CSRF-Token': session.csrf_token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.clone().text()}`);
+    return r.json();
+  };
+}
+
+async function postComment(film, body) {
+  const r = await fetch(`${festival.url}/api/films/${film}/comments`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(r.status, 202);
+}
+
+/** A page that records every dialog (alert/confirm) and page error. */
+async function openPage(path, { locale = 'fr-FR', signIn = false } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const dialogs = [];
+  const errors = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (signIn) {
+    await page.goto(`${festival.url}/about`);
+    const status = await page.evaluate(async ({ email, password }) => {
+      const r = await fetch('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });
+      return r.status;
+    }, { email: demoAccounts.organizer, password: demoAccounts.password });
+    assert.equal(status, 200);
+  }
+  await page.goto(festival.url + path);
+  await page.waitForSelector('main:not([aria-busy])');
+  return { page, context, dialogs, errors };
+}
+
+describe('feedback', () => {
+  test('approved comments with script and onerror payloads render as inert text on the film page', async () => {
+    const call = await organizerApi();
+    for (const text of PAYLOADS) await postComment(slug, { text, name: HOSTILE_NAME, lang: 'fr', website: '' });
+    const queue = await call('GET', '/api/moderation/comments?status=pending');
+    const ids = queue.comments.filter((c) => PAYLOADS.includes(c.text)).map((c) => c.id);
+    assert.equal(ids.length, PAYLOADS.length);
+    assert.equal((await call('POST', '/api/moderation/comments', { ids, action: 'approve' })).changed, PAYLOADS.length);
+
+    const { page, context, dialogs, errors } = await openPage(`/films/${slug}`);
+    await page.waitForSelector('#feedback .fb-comment', { timeout: 15_000 });
+    // Give an injected handler every chance to fire: wait until a broken image of our own, loaded
+    // from the same address as the payload's, has reported its error.
+    await page.waitForLoadState('load');
+    await page.evaluate(() => new Promise((resolve) => {
+      const probe = new Image();
+      probe.onerror = resolve;
+      probe.onload = resolve;
+      probe.src = 'x';
+    }));
+    const texts = await page.$$eval('#feedback .fb-comment .fb-text', (nodes) => nodes.map((n) => n.textContent));
+    assert.deepEqual([...texts].sort(), [...PAYLOADS].sort(), 'each comment is shown exactly as written');
+    const names = await page.$$eval('#feedback .fb-comment .fb-name', (nodes) => nodes.map((n) => n.textContent));
+    assert.ok(names.every((n) => n === HOSTILE_NAME));
+    const injected = await page.evaluate(() => ({
+      flag: window.__feedbackXss,
+      elements: document.querySelectorAll('#feedback img, #feedback script, #feedback svg, #feedback b, #feedback a[href^="javascript"]').length,
+    }));
+    assert.equal(injected.flag, undefined, 'no payload ran');
+    assert.equal(injected.elements, 0, 'no payload became an element');
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, []);
+    await screenshot(page, 'feedback-film-hostile-comments');
+    await context.close();
+  });
+
+  test('a viewer rates and comments through the widget; the comment waits for moderation', async () => {
+    const { page, context, errors } = await openPage(`/films/${slug}`);
+    await page.waitForSelector('#feedback .fb-stars');
+    const before = await getJson(`${festival.url}/api/films/${slug}/ratings`);
+    await page.click('#feedback .fb-stars label:nth-of-type(4)');
+    await page.waitForSelector('#feedback .fb-rating .fb-status.success');
+    const afterRating = await getJson(`${festival.url}/api/films/${slug}/ratings`);
+    assert.equal(afterRating.count, before.count + 1);
+    assert.match(await page.textContent('#feedback .fb-summary'), /4/);
+
+    // The honeypot is in the form but not visible to people.
+    const trapBox = await page.locator('#feedback input[name="website"]').boundingBox();
+    assert.ok(!trapBox || trapBox.x < 0 || trapBox.width <= 1, 'the honeypot is off-screen');
+    const comment = 'Très beau film, merci ! <b>pas du gras</b> — ñ';
+    await page.fill('#feedback textarea[name="text"]', comment);
+    await page.fill('#feedback input[name="name"]', 'Inès');
+    await page.selectOption('#feedback select[name="lang"]', 'es');
+    await page.click('#feedback form button[type="submit"]');
+    await page.waitForSelector('#feedback .fb-form .fb-status.success');
+    const call = await organizerApi();
+    const queue = await call('GET', '/api/moderation/comments?status=pending');
+    const mine = queue.comments.find((c) => c.text === comment);
+    assert.ok(mine, 'the comment is in the moderation queue, verbatim');
+    assert.equal(mine.name, 'Inès');
+    assert.equal(mine.lang, 'es');
+    const shown = await getJson(`${festival.url}/api/films/${slug}/comments`);
+    assert.ok(!shown.comments.some((c) => c.text === comment), 'not public before approval');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('organizers approve in bulk, publish the award and edit the form on the moderation page', async () => {
+    const films = await getJson(`${festival.url}/api/films?per_page=100`);
+    const other = films.items[films.items.length - 1].slug;
+    await postComment(other, { text: 'Premier avis <i>à approuver</i>', website: '' });
+    await postComment(other, { text: 'Second avis à approuver', website: '' });
+
+    const { page, context, dialogs, errors } = await openPage('/moderation', { signIn: true });
+    await page.waitForSelector('.mod-table tbody tr');
+    const rowTexts = await page.$$eval('.mod-table tbody td.mod-text', (cells) => cells.map((c) => c.textContent));
+    assert.ok(rowTexts.includes('Premier avis <i>à approuver</i>'), 'pending comments are listed as text');
+    assert.equal(await page.locator('.mod-table td.mod-text i').count(), 0);
+    await page.check('#mod-select-all');
+    await page.click('.mod-toolbar button[data-action="approve"]');
+    await waitFor(async () => (await page.locator('#mod-queue ~ p.fb-status.success, .mod-section .fb-status.success').count()) > 0,
+      { timeoutMs: 10_000, message: 'the approval message' });
+    const approved = await getJson(`${festival.url}/api/films/${other}/comments`);
+    assert.ok(approved.comments.some((c) => c.text === 'Second avis à approuver'));
+    assert.ok(approved.comments.some((c) => c.text === 'Premier avis <i>à approuver</i>'));
+
+    // The award: private until the switch is turned on.
+    assert.equal((await fetch(`${festival.url}/api/award`)).status, 401);
+    await page.check('#mod-award-public');
+    await waitFor(async () => (await fetch(`${festival.url}/api/award`)).status === 200, { timeoutMs: 10_000, message: 'a public award' });
+    assert.ok(await page.locator('#mod-award-table tbody tr').count() >= 1, 'the ranking lists the rated film');
+
+    // The form editor: add a required free-text question and save.
+    const questionsBefore = (await getJson(`${festival.url}/api/feedback/form`)).questions.length;
+    await page.click('text=Ajouter une question');
+    const last = page.locator('#mod-questions fieldset').last();
+    await last.locator('input[lang="fr"]').fill('Reviendrez-vous l’an prochain ?');
+    await last.locator('input[lang="en"]').fill('Will you come back next year?');
+    await page.click('text=Enregistrer le questionnaire');
+    await waitFor(async () => (await getJson(`${festival.url}/api/feedback/form`)).questions.length === questionsBefore + 1,
+      { timeoutMs: 10_000, message: 'the saved question' });
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, []);
+    await screenshot(page, 'feedback-moderation');
+    await context.close();
+  });
+
+  test('anyone answers the festival form, and sees the published award', async () => {
+    const { page, context, errors } = await openPage('/feedback', { locale: 'en-US' });
+    await page.waitForSelector('#ff-form');
+    await page.locator('#ff-form input[type="radio"]').first().check();
+    await page.locator('#ff-form textarea').first().fill('Merci pour ce festival — ¡olé!');
+    await page.click('#ff-form button[type="submit"]');
+    await page.waitForSelector('#ff-form .fb-status.success');
+    const call = await organizerApi();
+    const all = await call('GET', '/api/moderation/export.json');
+    assert.ok(all.answers.some((a) => Object.values(a.answers).includes('Merci pour ce festival — ¡olé!')));
+    assert.ok(await page.locator('#ff-award-list li').count() >= 1, 'the published ranking is shown');
+    assert.deepEqual(errors, []);
+    await screenshot(page, 'feedback-festival-form');
+    await context.close();
+  });
+});

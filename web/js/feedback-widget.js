@@ -1,0 +1,217 @@
+// Viewers' feedback on a film page: a 1–5 star rating, a comment form (optional name and language)
+// and the approved comments, newest first, a page at a time.
+//
+//   import { mountFeedback } from '/js/feedback-widget.js';
+//   await mountFeedback(container, film, t);
+//
+// Everything viewers wrote is put on the page with textContent / DOM nodes, never as HTML, so a
+// comment reading "<script>…" shows those characters and runs nothing.
+import { api, ApiError } from '/js/api.js';
+import { formatDate, formatNumber, lang, languageName, LANGUAGES } from '/js/i18n.js';
+
+const PER_PAGE = 10;
+const MAX_COMMENT = 2000;
+
+let ids = 0;
+
+function node(tag, attributes = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'class') n.className = value;
+    else n.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    n.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return n;
+}
+
+function useStylesheet() {
+  if (document.querySelector('link[data-feedback-css]')) return;
+  const link = node('link', { rel: 'stylesheet', href: '/css/feedback.css', 'data-feedback-css': true });
+  document.head.append(link);
+}
+
+/** The play id the player got for this film (audience counting), so a play rates a film once. */
+function currentPlayId(film) {
+  try {
+    return sessionStorage.getItem(`festival.play.${film.slug}`) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorText(t, e) {
+  if (e instanceof ApiError) {
+    if (e.status === 429) return t('feedback.rate_limited');
+    if (e.code === 'too_long') return t('feedback.too_long', { max: MAX_COMMENT });
+    if (e.code === 'empty') return t('feedback.empty');
+    return t('feedback.error', { message: e.message });
+  }
+  return t('feedback.error', { message: String(e && e.message ? e.message : e) });
+}
+
+function charCount(text) {
+  return [...text].length;  // code points, as the server counts
+}
+
+function ratingPart(film, t) {
+  const key = encodeURIComponent(film.slug);
+  const uid = `fb${++ids}`;
+  const summary = node('p', { class: 'fb-summary' });
+  const status = node('p', { class: 'fb-status', role: 'status' });
+  const fieldset = node('fieldset', { class: 'fb-stars' }, node('legend', {}, t('feedback.rating_legend')));
+  let remembered = null;
+  try {
+    remembered = localStorage.getItem(`festival.rated.${film.slug}`);
+  } catch {
+    // storage blocked: nothing remembered
+  }
+  for (let n = 1; n <= 5; n++) {
+    const input = node('input', { type: 'radio', name: `${uid}-stars`, id: `${uid}-star-${n}`, value: n });
+    if (remembered === String(n)) input.checked = true;
+    const label = node('label', { for: `${uid}-star-${n}`, title: n === 1 ? t('feedback.star_one') : t('feedback.stars', { n }) },
+      node('span', { 'aria-hidden': 'true' }, '★'),
+      node('span', { class: 'visually-hidden' }, n === 1 ? t('feedback.star_one') : t('feedback.stars', { n })));
+    input.addEventListener('change', async () => {
+      fieldset.disabled = true;
+      status.className = 'fb-status';
+      status.textContent = t('feedback.sending');
+      try {
+        const body = { stars: n };
+        const playId = currentPlayId(film);
+        if (playId) body.play_id = playId;
+        const result = await api(`/api/films/${key}/ratings`, { method: 'POST', body });
+        showSummary(result);
+        status.className = 'fb-status success';
+        status.textContent = t('feedback.rated');
+        try {
+          localStorage.setItem(`festival.rated.${film.slug}`, String(n));
+        } catch {
+          // storage blocked: fine
+        }
+      } catch (e) {
+        status.className = 'fb-status error';
+        status.textContent = errorText(t, e);
+      } finally {
+        fieldset.disabled = false;
+      }
+    });
+    fieldset.append(input, label);
+  }
+  function showSummary(s) {
+    summary.textContent = s && s.count > 0
+      ? t('feedback.average', { average: formatNumber(s.average, { maximumFractionDigits: 1 }), count: formatNumber(s.count) })
+      : t('feedback.no_ratings');
+  }
+  const load = api(`/api/films/${key}/ratings`).then(showSummary).catch(() => showSummary(null));
+  return { element: node('div', { class: 'fb-rating' }, fieldset, summary, status), ready: load };
+}
+
+function commentForm(film, t) {
+  const key = encodeURIComponent(film.slug);
+  const uid = `fb${++ids}`;
+  const text = node('textarea', { id: `${uid}-text`, name: 'text', rows: 5, maxlength: MAX_COMMENT, required: true, 'aria-describedby': `${uid}-count` });
+  const count = node('p', { id: `${uid}-count`, class: 'muted fb-count' }, t('feedback.chars_left', { n: MAX_COMMENT }));
+  text.addEventListener('input', () => {
+    count.textContent = t('feedback.chars_left', { n: Math.max(0, MAX_COMMENT - charCount(text.value)) });
+  });
+  const name = node('input', { id: `${uid}-name`, name: 'name', type: 'text', maxlength: 80, autocomplete: 'nickname' });
+  const language = node('select', { id: `${uid}-lang`, name: 'lang' });
+  for (const l of LANGUAGES) language.append(node('option', { value: l, selected: l === lang() }, languageName(l)));
+  language.append(node('option', { value: '' }, t('feedback.language_other')));
+  // The honeypot: hidden from people (off-screen, out of the tab order, hidden from screen readers).
+  const website = node('input', { id: `${uid}-website`, name: 'website', type: 'text', tabindex: '-1', autocomplete: 'off' });
+  const trap = node('div', { class: 'fb-trap', 'aria-hidden': 'true' }, node('label', { for: `${uid}-website` }, t('feedback.website')), website);
+  const submit = node('button', { type: 'submit', class: 'primary' }, t('feedback.submit'));
+  const status = node('p', { class: 'fb-status', role: 'status' });
+  const form = node('form', { class: 'fb-form', novalidate: true },
+    node('h3', {}, t('feedback.comment_heading')),
+    node('div', { class: 'field' }, node('label', { for: text.id }, t('feedback.comment')), text, count),
+    node('div', { class: 'fb-row' },
+      node('div', { class: 'field' }, node('label', { for: name.id }, t('feedback.name')), name),
+      node('div', { class: 'field' }, node('label', { for: language.id }, t('feedback.language')), language)),
+    trap, submit, status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    status.className = 'fb-status';
+    if (!text.value.trim()) {
+      status.className = 'fb-status error';
+      status.textContent = t('feedback.empty');
+      text.focus();
+      return;
+    }
+    if (charCount(text.value) > MAX_COMMENT) {
+      status.className = 'fb-status error';
+      status.textContent = t('feedback.too_long', { max: MAX_COMMENT });
+      return;
+    }
+    submit.disabled = true;
+    status.textContent = t('feedback.sending');
+    try {
+      const body = { text: text.value, name: name.value.trim(), lang: language.value, website: website.value };
+      const playId = currentPlayId(film);
+      if (playId) body.play_id = playId;
+      await api(`/api/films/${key}/comments`, { method: 'POST', body });
+      text.value = '';
+      count.textContent = t('feedback.chars_left', { n: MAX_COMMENT });
+      status.className = 'fb-status success';
+      status.textContent = t('feedback.sent');
+    } catch (e) {
+      status.className = 'fb-status error';
+      status.textContent = errorText(t, e);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function commentList(film, t) {
+  const key = encodeURIComponent(film.slug);
+  const list = node('ol', { class: 'fb-comments' });
+  const empty = node('p', { class: 'muted', hidden: true }, t('feedback.no_comments'));
+  const pageInfo = node('span', { class: 'muted' });
+  const newer = node('button', { type: 'button', class: 'button-secondary' }, t('feedback.newer'));
+  const older = node('button', { type: 'button', class: 'button-secondary' }, t('feedback.older'));
+  const pager = node('nav', { class: 'fb-pager', 'aria-label': t('feedback.pages'), hidden: true }, newer, pageInfo, older);
+  const heading = node('h3', {}, t('feedback.comments'));
+  let page = 1;
+
+  async function show(p) {
+    const result = await api(`/api/films/${key}/comments?page=${p}&per_page=${PER_PAGE}`);
+    page = p;
+    const pages = Math.max(1, Math.ceil(result.total / PER_PAGE));
+    list.replaceChildren(...result.comments.map((c) => {
+      const text = node('p', { class: 'fb-text' }, c.text);
+      if (c.lang) text.setAttribute('lang', c.lang);
+      const time = node('time', { datetime: c.created_at }, formatDate(c.created_at, { dateStyle: 'medium' }));
+      return node('li', { class: 'fb-comment', 'data-comment-id': c.id },
+        node('p', { class: 'fb-meta' }, node('span', { class: 'fb-name' }, c.name || t('feedback.anonymous')), ' · ', time),
+        text);
+    }));
+    empty.hidden = result.total > 0;
+    pager.hidden = pages <= 1;
+    pageInfo.textContent = t('feedback.page', { page, pages });
+    newer.disabled = page <= 1;
+    older.disabled = page >= pages;
+  }
+  newer.addEventListener('click', () => show(page - 1).catch(() => {}));
+  older.addEventListener('click', () => show(page + 1).catch(() => {}));
+  const element = node('div', { class: 'fb-list' }, heading, empty, list, pager);
+  return { element, ready: show(1).catch((e) => { empty.hidden = false; empty.textContent = errorText(t, e); }) };
+}
+
+/**
+ * Renders the feedback widget for `film` (an /api/films object) into `container`, replacing what was
+ * there; `t` is the i18n lookup. Resolves once ratings and the first page of comments are shown.
+ */
+export async function mountFeedback(container, film, t) {
+  useStylesheet();
+  const rating = ratingPart(film, t);
+  const list = commentList(film, t);
+  container.replaceChildren(node('div', { class: 'fb' }, rating.element, commentForm(film, t), list.element));
+  await Promise.all([rating.ready, list.ready]);
+}
