@@ -3,7 +3,9 @@
 // approves in bulk and toggles the award, and the festival form takes answers.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { demoAccounts, getJson, launchBrowser, screenshot, startFestival, waitFor } from './support.mjs';
+import {
+  demoAccounts, getJson, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor,
+} from './support.mjs';
 
 let festival;
 let browser;
@@ -148,6 +150,7 @@ describe('feedback', () => {
     const shown = await getJson(`${festival.url}/api/films/${slug}/comments`);
     assert.ok(!shown.comments.some((c) => c.text === comment), 'not public before approval');
     assert.deepEqual(errors, []);
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
     await context.close();
   });
 
@@ -187,6 +190,7 @@ describe('feedback', () => {
       { timeoutMs: 10_000, message: 'the saved question' });
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, []);
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
     await screenshot(page, 'feedback-moderation');
     await context.close();
   });
@@ -203,6 +207,7 @@ describe('feedback', () => {
     assert.ok(all.answers.some((a) => Object.values(a.answers).includes('Merci pour ce festival — ¡olé!')));
     assert.ok(await page.locator('#ff-award-list li').count() >= 1, 'the published ranking is shown');
     assert.deepEqual(errors, []);
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
     await screenshot(page, 'feedback-festival-form');
     await context.close();
   });
