@@ -176,6 +176,58 @@ const std::vector<std::string_view>& migrations() {
            '{"fr":"Un mot pour l''équipe du festival ?","en":"A word for the festival team?","es":"¿Unas palabras para el equipo del festival?"}',
            '[]');
         )sql",
+        // Audience statistics: plays, and per-film aggregates per minute, hour and day (times in unix ms,
+        // minutes, hours and days as integers), retention per percent, viewers as keyed hashes only.
+        R"sql(
+        CREATE TABLE IF NOT EXISTS plays (
+            id                TEXT PRIMARY KEY,
+            film_id           INTEGER NOT NULL,
+            viewer_hash       TEXT NOT NULL,
+            started_at        INTEGER NOT NULL,
+            last_seen_at      INTEGER NOT NULL,
+            runtime_seconds   REAL,
+            played_ms         INTEGER NOT NULL DEFAULT 0,
+            furthest_position REAL NOT NULL DEFAULT 0,
+            watched           TEXT NOT NULL DEFAULT '',
+            viewed_at         INTEGER,
+            completed         INTEGER NOT NULL DEFAULT 0,
+            ended             INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS plays_by_film ON plays(film_id, started_at);
+        CREATE TABLE IF NOT EXISTS stats_film_minute (
+            film_id INTEGER NOT NULL, minute INTEGER NOT NULL,
+            plays INTEGER NOT NULL DEFAULT 0, views INTEGER NOT NULL DEFAULT 0,
+            watch_ms INTEGER NOT NULL DEFAULT 0, peak_live INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (film_id, minute)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS stats_film_hour (
+            film_id INTEGER NOT NULL, hour INTEGER NOT NULL,
+            plays INTEGER NOT NULL DEFAULT 0, views INTEGER NOT NULL DEFAULT 0,
+            watch_ms INTEGER NOT NULL DEFAULT 0, peak_live INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (film_id, hour)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS stats_film_day (
+            film_id INTEGER NOT NULL, day INTEGER NOT NULL,
+            plays INTEGER NOT NULL DEFAULT 0, views INTEGER NOT NULL DEFAULT 0,
+            watch_ms INTEGER NOT NULL DEFAULT 0, peak_live INTEGER NOT NULL DEFAULT 0,
+            measured_plays INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0,
+            unique_viewers INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (film_id, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS stats_film_day_by_day ON stats_film_day(day);
+        CREATE TABLE IF NOT EXISTS stats_retention (
+            film_id INTEGER NOT NULL, day INTEGER NOT NULL, bucket INTEGER NOT NULL,
+            plays INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (film_id, day, bucket)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS stats_viewers (
+            film_id INTEGER NOT NULL, day INTEGER NOT NULL, viewer_hash TEXT NOT NULL,
+            PRIMARY KEY (film_id, day, viewer_hash)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS stats_festival_minute (
+            minute INTEGER PRIMARY KEY, peak_live INTEGER NOT NULL DEFAULT 0
+        );
+        )sql",
     };
     return steps;
 }

@@ -3,9 +3,22 @@
 
 #include "catalog/clock.hpp"
 #include "catalog/festival_info.hpp"
+#include "catalog/stats.hpp"
 #include "server/handlers.hpp"
 
 namespace festival::server {
+namespace {
+
+// The audience so far, for the home page's closing message (definitions in docs/statistics.md).
+nlohmann::json audience_totals_json(festival_app& app) {
+    const auto t = catalog::festival_totals(app.catalog.local(), {});
+    return {{"views", t.views},
+            {"unique_viewers", t.unique_viewers},
+            {"watch_hours", static_cast<double>(t.watch_ms) / 3'600'000.0},
+            {"peak_live", t.peak_live}};
+}
+
+}  // namespace
 
 http_response get_festival(festival_app& app, http_request&) {
     const auto info = catalog::load_festival(app.catalog.local());
@@ -17,7 +30,7 @@ http_response get_festival(festival_app& app, http_request&) {
                                      {"ends_on", optional(info.ends_on)},
                                      {"state", catalog::to_string(catalog::edition_at(info, catalog::unix_now()))},
                                      {"texts", texts},
-                                     {"totals", {{"views", 0}, {"unique_viewers", 0}, {"watch_hours", 0.0}}}});
+                                     {"totals", audience_totals_json(app)}});
 }
 
 http_response put_festival(festival_app& app, http_request& request) {

@@ -7,6 +7,7 @@
 #include "server/config.hpp"
 #include "server/file_cache.hpp"
 #include "server/film_availability.hpp"
+#include "server/audience_registry.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/upload_store.hpp"
 
@@ -24,6 +25,7 @@ struct festival_app {
     film_availability availability;
     upload_store uploads{settings->data_dir};
     file_cache files;
+    audience_registry audience{audience_settings::from_environment()};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
 };
 

@@ -11,6 +11,7 @@
 
 #include "catalog/accounts.hpp"
 #include "catalog/schema.hpp"
+#include "server/audience_writer.hpp"
 #include "server/demo_festival.hpp"
 #include "server/dispatcher.hpp"
 #include "server/festival_app.hpp"
@@ -124,8 +125,10 @@ int serve_command(const std::vector<std::string>& args) {
         });
     }
     availability_refresher refresher(app);
+    audience_writer audience_batches(app.audience, app.catalog);
     upload_cleaner abandoned_uploads(app);
     server->run();
+    audience_batches.stop();  // writes the last batch of heartbeats
     if (demo_media.joinable()) demo_media.join();
     transcoders.stop();
     std::fprintf(stderr, "{\"event\":\"stopped\"}\n");

@@ -74,7 +74,8 @@ std::vector<rung> plan_ladder(const std::vector<int>& nominals, int display_widt
         rung r{nominal, even(w), even(h), 0};
         if (r.width > display_width || r.height > display_height) continue;  // never upscale
         if (!ladder.empty() && ladder.back().width == r.width) continue;
-        const double fill = (double(r.width) * r.height) / (box_w * box_h);
+        double fill = (double(r.width) * r.height) / (box_w * box_h);
+        if (fill > 0.97) fill = 1;  // a full box but for rounding
         r.video_kbps = static_cast<int>(nominal_kbps(nominal) * std::max(0.6, std::min(1.0, fill)));
         ladder.push_back(r);
     }

@@ -182,23 +182,31 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
 media_info probe_media(const std::string& path, const media_limits& limits) {
     auto input = open_media_input(path, limits);
     auto info = describe_media(input.get(), limits);
-    // The index may promise more than the file holds: read the last second's video.
+    // The index may promise more than the file holds (cut during upload or copy).
     const auto file_size = static_cast<std::int64_t>(std::filesystem::file_size(path));
-    const auto target = static_cast<std::int64_t>(std::max(0.0, info.duration_seconds - 1.0) * AV_TIME_BASE);
+    AVStream* video = input->streams[info.video_stream];
+    if (const int entries = avformat_index_get_entries_count(video); entries > 0) {
+        const AVIndexEntry* last = avformat_index_get_entry(video, entries - 1);
+        if (last && last->pos + last->size > file_size)
+            throw media_error("truncated", "the end of the film is missing: the file was cut short");
+    }
+    // And the pictures of the last seconds must be readable.
+    const double tail = std::max(0.0, info.duration_seconds - 1.5);
+    const auto target = static_cast<std::int64_t>(tail * AV_TIME_BASE);
     if (av_seek_frame(input.get(), -1, target, AVSEEK_FLAG_BACKWARD) >= 0) {
         auto packet = make_packet();
-        bool found = false;
-        for (int reads = 0; reads < 500 && !found; ++reads) {
-            const int rc = av_read_frame(input.get(), packet.get());
-            if (rc < 0) break;
-            const bool video = packet->stream_index == info.video_stream;
-            const bool beyond = packet->pos >= 0 && packet->pos + packet->size > file_size;
-            const bool corrupt = packet->flags & AV_PKT_FLAG_CORRUPT;
+        const double start = input->start_time != AV_NOPTS_VALUE ? input->start_time / double(AV_TIME_BASE) : 0.0;
+        bool reached = false;
+        for (int reads = 0; reads < 20000 && !reached; ++reads) {
+            if (av_read_frame(input.get(), packet.get()) < 0) break;
+            if (packet->stream_index == info.video_stream && !(packet->flags & AV_PKT_FLAG_CORRUPT) &&
+                !(packet->pos >= 0 && packet->pos + packet->size > file_size)) {
+                const auto ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+                if (ts != AV_NOPTS_VALUE && ts * av_q2d(video->time_base) - start >= tail - 1.0) reached = true;
+            }
             av_packet_unref(packet.get());
-            if (video && (beyond || corrupt)) break;
-            if (video) found = true;
         }
-        if (!found) throw media_error("truncated", "the end of the film is missing: the file was cut short");
+        if (!reached) throw media_error("truncated", "the end of the film is missing: the file was cut short");
     }
     return info;
 }

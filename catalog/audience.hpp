@@ -1,0 +1,116 @@
+#pragma once
+// The audience ledger: the accounting of plays in memory, as the definitions in docs/statistics.md
+// say — capped watch time, views, completion, retention buckets, live counts and per-minute peaks.
+// Pure logic over explicit times (unix milliseconds), so it is tested with a fake clock; the server
+// wraps it in a mutex and drains its pending changes into SQLite once per second.
+#include <bitset>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "catalog/stats.hpp"
+
+namespace festival::catalog {
+
+struct audience_rules {
+    std::int64_t view_ms = 30'000;            // playback that makes a play a view …
+    std::int64_t short_film_ms = 60'000;      // … or half the runtime for films shorter than this
+    std::int64_t view_repeat_ms = 3'600'000;  // one view per viewer hash (and film) per this period
+    std::int64_t tolerance_ms = 2'000;        // network jitter allowed over the wall time between heartbeats
+    std::int64_t live_ms = 30'000;            // a play with a heartbeat this recent is live
+    std::int64_t idle_expiry_ms = 600'000;    // a play without heartbeats this long has expired
+    std::int64_t forget_ms = 3'600'000;       // an expired play is remembered (410) this long, then unknown
+    double completion_share = 0.9;            // completed = reached this share of the runtime
+};
+
+struct viewer_heartbeat {
+    double position = 0;  // seconds into the film
+    double played = 0;    // seconds actually played since the previous heartbeat
+};
+
+enum class heartbeat_result { accepted, unknown, expired };
+
+// What one heartbeat earned; exposed for tests of the math.
+struct heartbeat_credit {
+    std::int64_t credited_ms = 0;
+    bool became_view = false;     // reached the threshold with this heartbeat (counted or not)
+    bool counted_view = false;    // … and counted (not a repeat within the hour)
+    bool became_complete = false;
+};
+
+// The threshold of playback (ms) that makes a play of this runtime a view.
+std::int64_t view_threshold_ms(const std::optional<double>& runtime_seconds, const audience_rules& rules);
+// The percent buckets a span [from, to] seconds of a film of `runtime` seconds covers: bucket k is
+// [k·R/100, (k+1)·R/100), touched when the span overlaps it with positive length.
+std::bitset<retention_buckets> buckets_of_span(double from, double to, double runtime);
+
+struct live_counts {
+    std::int64_t total = 0;
+    std::map<std::int64_t, std::int64_t> by_film;
+};
+
+class audience_ledger {
+public:
+    explicit audience_ledger(audience_rules rules = {}) : rules_(rules) {}
+
+    // A new play bound to its film and viewer hash. The id must be fresh (random, from the caller).
+    void start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
+                    std::optional<double> runtime_seconds, std::int64_t now_ms);
+
+    // Binding checks before a heartbeat: the play's film and viewer hash, when known and not expired.
+    struct binding {
+        std::int64_t film_id = 0;
+        std::string viewer_hash;
+        std::int64_t started_ms = 0;
+    };
+    std::optional<binding> find(const std::string& id, std::int64_t now_ms) const;
+    heartbeat_result state(const std::string& id, std::int64_t now_ms) const;
+
+    // Credits a heartbeat (or the final one when `final`, which ends the play).
+    heartbeat_result heartbeat(const std::string& id, const viewer_heartbeat& beat, bool final, std::int64_t now_ms,
+                               heartbeat_credit* credit = nullptr);
+    // Sets the runtime of a play that did not have one (the player reports the media duration).
+    void report_runtime(const std::string& id, double runtime_seconds);
+
+    // Plays with a heartbeat in the last `live_ms`, not ended.
+    live_counts live(std::int64_t now_ms) const;
+    // Samples live counts into this minute's peaks (call about once a second).
+    void sample_live(std::int64_t now_ms);
+    // Forgets plays idle past expiry + forget_ms and view-repeat entries past their hour.
+    void expire(std::int64_t now_ms);
+
+    // The changes since the last call, for one SQLite transaction.
+    stats_batch take_pending();
+    std::size_t play_count() const { return plays_.size(); }
+    const audience_rules& rules() const { return rules_; }
+
+private:
+    struct play {
+        std::int64_t film_id = 0;
+        std::string viewer_hash;
+        std::int64_t started_ms = 0;
+        std::int64_t last_ms = 0;
+        std::optional<double> runtime;
+        bool measured = false;  // counted in its day's measured plays (runtime became known)
+        std::int64_t credited_ms = 0;
+        double furthest = 0;
+        std::bitset<retention_buckets> watched;
+        std::optional<std::int64_t> viewed_at;
+        bool reached_view = false;
+        bool completed = false;
+        bool ended = false;
+    };
+    bool expired(const play& p, std::int64_t now_ms) const;
+    void measure(play& p);
+
+    audience_rules rules_;
+    std::unordered_map<std::string, play> plays_;
+    std::unordered_map<std::string, std::int64_t> last_counted_view_;  // viewer hash → when
+    std::unordered_set<std::string> dirty_;  // plays changed since the last batch
+    stats_batch pending_;
+};
+
+}  // namespace festival::catalog

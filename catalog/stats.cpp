@@ -1,0 +1,273 @@
+#include "catalog/stats.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+
+namespace festival::catalog {
+namespace {
+
+void add(minute_delta& into, const minute_delta& d) {
+    into.plays += d.plays;
+    into.views += d.views;
+    into.watch_ms += d.watch_ms;
+    into.peak_live = std::max(into.peak_live, d.peak_live);
+}
+
+// Upserts one aggregate row: counts add up, the peak keeps its maximum.
+void upsert_time_row(statement& st, std::int64_t film, std::int64_t bucket, const minute_delta& d) {
+    st.reset();
+    st.bind(1, film).bind(2, bucket).bind(3, d.plays).bind(4, d.views).bind(5, d.watch_ms).bind(6, d.peak_live).run();
+}
+
+std::string time_upsert_sql(const char* table, const char* bucket) {
+    return std::string("INSERT INTO ") + table + " (film_id, " + bucket +
+           ", plays, views, watch_ms, peak_live) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+           "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, views = views + excluded.views, "
+           "watch_ms = watch_ms + excluded.watch_ms, peak_live = max(peak_live, excluded.peak_live)";
+}
+
+// The WHERE clause for a day range on a column, with its bound values appended to `values`.
+std::string range_clause(const char* column, const day_range& range, std::vector<std::int64_t>& values) {
+    std::string sql;
+    if (range.from) {
+        sql += std::string(" AND ") + column + " >= ?" + std::to_string(values.size() + 1);
+        values.push_back(*range.from);
+    }
+    if (range.to) {
+        sql += std::string(" AND ") + column + " <= ?" + std::to_string(values.size() + 1);
+        values.push_back(*range.to);
+    }
+    return sql;
+}
+
+void bind_all(statement& st, const std::vector<std::int64_t>& values) {
+    for (std::size_t i = 0; i < values.size(); ++i) st.bind(static_cast<int>(i + 1), values[i]);
+}
+
+constexpr const char* day_sums =
+    "SUM(plays), SUM(views), SUM(unique_viewers), SUM(watch_ms), MAX(peak_live), SUM(measured_plays), SUM(completed)";
+
+audience_totals read_sums(const statement& st, int first) {
+    audience_totals t;
+    t.plays = st.is_null(first) ? 0 : st.int64(first);
+    t.views = st.is_null(first + 1) ? 0 : st.int64(first + 1);
+    t.unique_viewers = st.is_null(first + 2) ? 0 : st.int64(first + 2);
+    t.watch_ms = st.is_null(first + 3) ? 0 : st.int64(first + 3);
+    t.peak_live = st.is_null(first + 4) ? 0 : st.int64(first + 4);
+    t.measured_plays = st.is_null(first + 5) ? 0 : st.int64(first + 5);
+    t.completed = st.is_null(first + 6) ? 0 : st.int64(first + 6);
+    return t;
+}
+
+}  // namespace
+
+std::string day_text(std::int64_t unix_day) { return format_utc(unix_day * 86400).substr(0, 10); }
+
+std::optional<std::int64_t> parse_day(const std::string& text) {
+    if (text.size() != 10) return std::nullopt;
+    const auto seconds = parse_utc(text);
+    if (!seconds || day_text(*seconds / 86400) != text) return std::nullopt;  // rejects 2026-02-31
+    return *seconds / 86400;
+}
+
+void stats_batch::merge(stats_batch&& later) {
+    for (auto& [id, play] : later.plays) plays[id] = std::move(play);
+    for (const auto& [key, d] : later.minutes) add(minutes[key], d);
+    for (auto& [key, d] : later.days) {
+        auto& into = days[key];
+        into.measured_plays += d.measured_plays;
+        into.completed += d.completed;
+        for (const auto& [bucket, n] : d.retention) into.retention[bucket] += n;
+        into.viewer_hashes.merge(d.viewer_hashes);
+    }
+    for (const auto& [minute, live] : later.festival_peak_live)
+        festival_peak_live[minute] = std::max(festival_peak_live[minute], live);
+}
+
+void write_stats_batch(database& db, const stats_batch& batch) {
+    if (batch.empty()) return;
+    transaction tx(db);
+    auto play = db.prepare(
+        "INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, "
+        "furthest_position, watched, viewed_at, completed, ended) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at, runtime_seconds = "
+        "excluded.runtime_seconds, played_ms = excluded.played_ms, furthest_position = excluded.furthest_position, "
+        "watched = excluded.watched, viewed_at = excluded.viewed_at, completed = excluded.completed, ended = "
+        "excluded.ended");
+    for (const auto& [id, p] : batch.plays) {
+        play.reset();
+        play.bind(1, id).bind(2, p.film_id).bind(3, p.viewer_hash).bind(4, p.started_ms).bind(5, p.last_ms);
+        play.bind(6, p.runtime_seconds).bind(7, p.credited_ms).bind(8, p.furthest_position).bind(9, p.watched);
+        play.bind(10, p.viewed_at_ms).bind(11, p.completed ? 1 : 0).bind(12, p.ended ? 1 : 0).run();
+    }
+
+    auto minute_row = db.prepare(time_upsert_sql("stats_film_minute", "minute"));
+    auto hour_row = db.prepare(time_upsert_sql("stats_film_hour", "hour"));
+    std::map<std::pair<std::int64_t, std::int64_t>, minute_delta> hours, days;
+    for (const auto& [key, d] : batch.minutes) {
+        upsert_time_row(minute_row, key.first, key.second, d);
+        add(hours[{key.first, key.second / 60}], d);
+        add(days[{key.first, key.second / 1440}], d);
+    }
+    for (const auto& [key, d] : hours) upsert_time_row(hour_row, key.first, key.second, d);
+
+    // The day rows also carry what plays started that day contributed.
+    auto day_row = db.prepare(
+        "INSERT INTO stats_film_day (film_id, day, plays, views, watch_ms, peak_live, measured_plays, completed, "
+        "unique_viewers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO UPDATE SET "
+        "plays = plays + excluded.plays, views = views + excluded.views, watch_ms = watch_ms + excluded.watch_ms, "
+        "peak_live = max(peak_live, excluded.peak_live), measured_plays = measured_plays + excluded.measured_plays, "
+        "completed = completed + excluded.completed, unique_viewers = unique_viewers + excluded.unique_viewers");
+    auto viewer = db.prepare("INSERT OR IGNORE INTO stats_viewers (film_id, day, viewer_hash) VALUES (?1, ?2, ?3)");
+    auto retention = db.prepare(
+        "INSERT INTO stats_retention (film_id, day, bucket, plays) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays");
+    std::set<std::pair<std::int64_t, std::int64_t>> keys;
+    for (const auto& [key, d] : days) keys.insert(key);
+    for (const auto& [key, d] : batch.days) keys.insert(key);
+    for (const auto& key : keys) {
+        const auto time_it = days.find(key);
+        const minute_delta t = time_it == days.end() ? minute_delta{} : time_it->second;
+        const auto play_it = batch.days.find(key);
+        std::int64_t measured = 0, completed = 0, new_viewers = 0;
+        if (play_it != batch.days.end()) {
+            measured = play_it->second.measured_plays;
+            completed = play_it->second.completed;
+            for (const auto& hash : play_it->second.viewer_hashes) {
+                viewer.reset();
+                viewer.bind(1, key.first).bind(2, key.second).bind(3, hash).run();
+                new_viewers += db.changes();
+            }
+            for (const auto& [bucket, n] : play_it->second.retention) {
+                retention.reset();
+                retention.bind(1, key.first).bind(2, key.second).bind(3, bucket).bind(4, n).run();
+            }
+        }
+        day_row.reset();
+        day_row.bind(1, key.first).bind(2, key.second).bind(3, t.plays).bind(4, t.views).bind(5, t.watch_ms);
+        day_row.bind(6, t.peak_live).bind(7, measured).bind(8, completed).bind(9, new_viewers).run();
+    }
+
+    auto festival_peak = db.prepare(
+        "INSERT INTO stats_festival_minute (minute, peak_live) VALUES (?1, ?2) "
+        "ON CONFLICT DO UPDATE SET peak_live = max(peak_live, excluded.peak_live)");
+    for (const auto& [minute, live] : batch.festival_peak_live) {
+        festival_peak.reset();
+        festival_peak.bind(1, minute).bind(2, live).run();
+    }
+    tx.commit();
+}
+
+audience_totals festival_totals(database& db, const day_range& range) {
+    std::vector<std::int64_t> values;
+    const auto where = range_clause("day", range, values);
+    auto st = db.prepare(std::string("SELECT ") + day_sums + " FROM stats_film_day WHERE 1" + where);
+    bind_all(st, values);
+    st.step();
+    auto totals = read_sums(st, 0);
+    // Festival-wide peak: per film peaks do not add up, so it has its own per-minute samples.
+    std::vector<std::int64_t> minute_values;
+    std::string minute_where;
+    if (range.from) {
+        minute_where += " AND minute >= ?" + std::to_string(minute_values.size() + 1);
+        minute_values.push_back(*range.from * 1440);
+    }
+    if (range.to) {
+        minute_where += " AND minute < ?" + std::to_string(minute_values.size() + 1);
+        minute_values.push_back((*range.to + 1) * 1440);
+    }
+    auto peak = db.prepare("SELECT MAX(peak_live) FROM stats_festival_minute WHERE 1" + minute_where);
+    bind_all(peak, minute_values);
+    peak.step();
+    totals.peak_live = peak.is_null(0) ? 0 : peak.int64(0);
+    return totals;
+}
+
+std::vector<day_totals> daily_totals(database& db, const day_range& range) {
+    std::vector<std::int64_t> values;
+    const auto where = range_clause("day", range, values);
+    auto st = db.prepare(std::string("SELECT day, ") + day_sums + " FROM stats_film_day WHERE 1" + where +
+                         " GROUP BY day ORDER BY day");
+    bind_all(st, values);
+    std::vector<day_totals> out;
+    while (st.step()) out.push_back({st.int64(0), read_sums(st, 1)});
+    if (out.empty()) return out;
+    auto peaks = db.prepare(
+        "SELECT minute / 1440, MAX(peak_live) FROM stats_festival_minute WHERE minute >= ?1 AND minute < ?2 "
+        "GROUP BY minute / 1440");
+    peaks.bind(1, out.front().day * 1440).bind(2, (out.back().day + 1) * 1440);
+    std::map<std::int64_t, std::int64_t> by_day;
+    while (peaks.step()) by_day[peaks.int64(0)] = peaks.int64(1);
+    for (auto& d : out) d.totals.peak_live = by_day.count(d.day) ? by_day[d.day] : 0;
+    return out;
+}
+
+std::vector<film_totals> per_film_totals(database& db, const day_range& range) {
+    std::vector<std::int64_t> values;
+    const auto where = range_clause("day", range, values);
+    auto st = db.prepare(std::string("SELECT film_id, ") + day_sums + " FROM stats_film_day WHERE 1" + where +
+                         " GROUP BY film_id ORDER BY film_id");
+    bind_all(st, values);
+    std::vector<film_totals> out;
+    while (st.step()) out.push_back({st.int64(0), read_sums(st, 1)});
+    return out;
+}
+
+retention_curve film_retention(database& db, std::int64_t film_id, const day_range& range) {
+    retention_curve curve;
+    curve.share.assign(retention_buckets, 0.0);
+    std::vector<std::int64_t> values{film_id};
+    const auto where = range_clause("day", range, values);
+    auto measured = db.prepare("SELECT SUM(measured_plays) FROM stats_film_day WHERE film_id = ?1" + where);
+    bind_all(measured, values);
+    measured.step();
+    curve.measured_plays = measured.is_null(0) ? 0 : measured.int64(0);
+    if (curve.measured_plays == 0) return curve;
+    auto st = db.prepare("SELECT bucket, SUM(plays) FROM stats_retention WHERE film_id = ?1" + where +
+                         " GROUP BY bucket");
+    bind_all(st, values);
+    while (st.step()) {
+        const auto bucket = st.int64(0);
+        if (bucket >= 0 && bucket < retention_buckets)
+            curve.share[static_cast<std::size_t>(bucket)] = static_cast<double>(st.int64(1)) / curve.measured_plays;
+    }
+    return curve;
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, std::int64_t from_minute,
+                                                                  std::int64_t to_minute) {
+    auto st = db.prepare(
+        "SELECT minute, peak_live FROM stats_festival_minute WHERE minute >= ?1 AND minute <= ?2 ORDER BY minute");
+    st.bind(1, from_minute).bind(2, to_minute);
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    while (st.step()) out.emplace_back(st.int64(0), st.int64(1));
+    return out;
+}
+
+std::optional<play_snapshot> find_play(database& db, const std::string& id) {
+    auto st = db.prepare(
+        "SELECT id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, furthest_position, "
+        "watched, viewed_at, completed, ended FROM plays WHERE id = ?1");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    play_snapshot p;
+    p.id = st.text(0);
+    p.film_id = st.int64(1);
+    p.viewer_hash = st.text(2);
+    p.started_ms = st.int64(3);
+    p.last_ms = st.int64(4);
+    if (!st.is_null(5)) p.runtime_seconds = st.real(5);
+    p.credited_ms = st.int64(6);
+    p.furthest_position = st.real(7);
+    p.watched = st.text(8);
+    p.viewed_at_ms = st.optional_int64(9);
+    p.completed = st.int64(10) != 0;
+    p.ended = st.int64(11) != 0;
+    return p;
+}
+
+}  // namespace festival::catalog

@@ -1,0 +1,117 @@
+#pragma once
+// The festival's audience statistics in SQLite: the plays, and aggregates per film per minute, hour
+// and day so the organizers' dashboard reads a few rows instead of every heartbeat. Writes come in
+// batches (one transaction each) from the in-memory audience ledger; reads answer the dashboard.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace festival::catalog {
+
+class database;
+
+constexpr int retention_buckets = 100;  // one per percent of a film's runtime
+
+// Unix days and minutes: time buckets as integers (UTC).
+inline std::int64_t minute_of(std::int64_t unix_ms) { return unix_ms >= 0 ? unix_ms / 60000 : (unix_ms - 59999) / 60000; }
+inline std::int64_t day_of(std::int64_t unix_ms) { return unix_ms >= 0 ? unix_ms / 86400000 : (unix_ms - 86399999) / 86400000; }
+// "2026-05-01" for a unix day, and back (nullopt when malformed).
+std::string day_text(std::int64_t unix_day);
+std::optional<std::int64_t> parse_day(const std::string& text);
+
+// A play as stored: its latest accounting.
+struct play_snapshot {
+    std::string id;
+    std::int64_t film_id = 0;
+    std::string viewer_hash;
+    std::int64_t started_ms = 0;
+    std::int64_t last_ms = 0;
+    std::optional<double> runtime_seconds;
+    std::int64_t credited_ms = 0;
+    double furthest_position = 0;
+    std::string watched;                    // retention_buckets characters, '1' = that percent watched
+    std::optional<std::int64_t> viewed_at_ms;  // when it became a counted view
+    bool completed = false;
+    bool ended = false;
+};
+
+// What happened during a minute for one film (the time it happened decides the minute).
+struct minute_delta {
+    std::int64_t plays = 0;     // plays started
+    std::int64_t views = 0;     // counted views reached
+    std::int64_t watch_ms = 0;  // credited playback
+    std::int64_t peak_live = 0; // highest number of live plays seen (a maximum, not a sum)
+};
+
+// What plays started on a day contributed (the play's start day decides): the denominators and
+// numerators of completion and retention, and the viewers.
+struct play_day_delta {
+    std::int64_t measured_plays = 0;  // plays whose runtime is known
+    std::int64_t completed = 0;
+    std::map<int, std::int64_t> retention;  // bucket → plays newly having watched it
+    std::set<std::string> viewer_hashes;
+};
+
+// One batch for one transaction.
+struct stats_batch {
+    std::map<std::string, play_snapshot> plays;                        // by play id, latest state
+    std::map<std::pair<std::int64_t, std::int64_t>, minute_delta> minutes;  // (film, unix minute)
+    std::map<std::pair<std::int64_t, std::int64_t>, play_day_delta> days;   // (film, unix day)
+    std::map<std::int64_t, std::int64_t> festival_peak_live;           // unix minute → live plays, all films
+    bool empty() const { return plays.empty() && minutes.empty() && days.empty() && festival_peak_live.empty(); }
+    // Folds a later batch into this one (used when a write failed and is retried with the next).
+    void merge(stats_batch&& later);
+};
+
+// Writes the batch in one transaction: play rows upserted, aggregates added (peaks maxed).
+void write_stats_batch(database& db, const stats_batch& batch);
+
+// An inclusive range of unix days; open ends when absent.
+struct day_range {
+    std::optional<std::int64_t> from;
+    std::optional<std::int64_t> to;
+};
+
+struct audience_totals {
+    std::int64_t plays = 0;
+    std::int64_t views = 0;
+    std::int64_t unique_viewers = 0;  // distinct (viewer, film, day) hashes
+    std::int64_t watch_ms = 0;
+    std::int64_t peak_live = 0;        // festival-wide, highest per-minute value
+    std::int64_t measured_plays = 0;
+    std::int64_t completed = 0;
+    double completion() const { return measured_plays ? static_cast<double>(completed) / measured_plays : 0.0; }
+};
+
+struct day_totals {
+    std::int64_t day = 0;
+    audience_totals totals;
+};
+
+struct film_totals {
+    std::int64_t film_id = 0;
+    audience_totals totals;
+};
+
+audience_totals festival_totals(database& db, const day_range& range);
+// One entry per day that has any activity, ascending.
+std::vector<day_totals> daily_totals(database& db, const day_range& range);
+// One entry per film with any activity, by film id.
+std::vector<film_totals> per_film_totals(database& db, const day_range& range);
+// Share of measured plays (started in the range) that watched each percent; empty shares when none.
+struct retention_curve {
+    std::int64_t measured_plays = 0;
+    std::vector<double> share;  // retention_buckets values in [0, 1]
+};
+retention_curve film_retention(database& db, std::int64_t film_id, const day_range& range);
+// Festival-wide live plays per minute in [from_minute, to_minute], ascending (minutes with a sample).
+std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, std::int64_t from_minute,
+                                                                  std::int64_t to_minute);
+std::optional<play_snapshot> find_play(database& db, const std::string& id);
+
+}  // namespace festival::catalog

@@ -1,0 +1,161 @@
+#include "server/audience_registry.hpp"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include "catalog/database.hpp"
+
+namespace festival::server {
+namespace {
+
+std::int64_t env_number(const char* name, std::int64_t fallback, std::int64_t low, std::int64_t high) {
+    const char* value = std::getenv(name);
+    if (!value) return fallback;
+    try {
+        std::size_t used = 0;
+        const auto n = std::stoll(value, &used);
+        if (used == std::string(value).size() && n >= low && n <= high) return n;
+    } catch (const std::exception&) {
+    }
+    throw std::invalid_argument(std::string(name) + " must be a number from " + std::to_string(low) + " to " +
+                                std::to_string(high));
+}
+
+std::string random_hex(std::size_t bytes) {
+    std::string raw(bytes, '\0');
+    randombytes_buf(raw.data(), raw.size());
+    std::string hex(bytes * 2 + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    hex.pop_back();
+    return hex;
+}
+
+}  // namespace
+
+std::int64_t system_clock_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+audience_settings audience_settings::from_environment() {
+    audience_settings s;
+    s.rules.view_ms = env_number("FESTIVAL_VIEW_SECONDS", s.rules.view_ms / 1000, 1, 86400) * 1000;
+    s.rules.idle_expiry_ms =
+        env_number("FESTIVAL_PLAY_EXPIRY_SECONDS", s.rules.idle_expiry_ms / 1000, 60, 7 * 86400) * 1000;
+    s.flush_interval_ms = env_number("FESTIVAL_AUDIENCE_FLUSH_MS", s.flush_interval_ms, 10, 86'400'000);
+    if (const char* file = std::getenv("FESTIVAL_TEST_CLOCK_FILE")) {
+        s.clock = [path = std::string(file)] {
+            std::ifstream in(path);
+            std::int64_t ms = 0;
+            if (!(in >> ms)) throw std::runtime_error("cannot read the test clock from " + path);
+            return ms;
+        };
+    }
+    return s;
+}
+
+std::string daily_viewer_hasher::hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
+                                std::int64_t film_id) {
+    std::string salt;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = salts_.find(unix_day);
+        if (it == salts_.end()) {
+            it = salts_.emplace(unix_day, std::string(crypto_generichash_KEYBYTES, '\0')).first;
+            randombytes_buf(it->second.data(), it->second.size());
+        }
+        salt = it->second;
+        // Keep yesterday's salt for plays that started before midnight; wipe anything older.
+        for (auto old = salts_.begin(); old != salts_.end();) {
+            if (old->first < unix_day - 1) {
+                sodium_memzero(old->second.data(), old->second.size());
+                old = salts_.erase(old);
+            } else {
+                ++old;
+            }
+        }
+    }
+    const std::string message = address + '\0' + user_agent + '\0' + std::to_string(unix_day) + '\0' +
+                                std::to_string(film_id);
+    unsigned char out[16];
+    crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       reinterpret_cast<const unsigned char*>(salt.data()), salt.size());
+    sodium_memzero(salt.data(), salt.size());
+    char hex[sizeof out * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+    return hex;
+}
+
+audience_registry::audience_registry(audience_settings settings)
+    : settings_(std::move(settings)), ledger_(settings_.rules) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+}
+
+std::string audience_registry::start_play(std::int64_t film_id, std::optional<double> runtime_seconds,
+                                          const viewer& who) {
+    const auto now = now_ms();
+    const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
+    const auto id = random_hex(16);
+    std::lock_guard lock(mutex_);
+    ledger_.start_play(id, film_id, viewer_hash, runtime_seconds, now);
+    return id;
+}
+
+play_outcome audience_registry::heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat,
+                                          bool final, const viewer& who, std::optional<std::int64_t> film_id,
+                                          std::optional<double> reported_runtime) {
+    const auto now = now_ms();
+    std::optional<catalog::audience_ledger::binding> bound;
+    {
+        std::lock_guard lock(mutex_);
+        bound = ledger_.find(play_id, now);
+        if (!bound) {
+            return ledger_.state(play_id, now) == catalog::heartbeat_result::expired ? play_outcome::expired
+                                                                                     : play_outcome::unknown;
+        }
+    }
+    if (film_id && *film_id != bound->film_id) return play_outcome::other_film;
+    // The hash is computed outside the ledger's lock; the play cannot change film or viewer meanwhile.
+    if (hasher_.hash(who.address, who.user_agent, catalog::day_of(bound->started_ms), bound->film_id) !=
+        bound->viewer_hash)
+        return play_outcome::not_yours;
+    std::lock_guard lock(mutex_);
+    if (reported_runtime) ledger_.report_runtime(play_id, *reported_runtime);
+    switch (ledger_.heartbeat(play_id, beat, final, now)) {
+        case catalog::heartbeat_result::accepted: return play_outcome::accepted;
+        case catalog::heartbeat_result::expired: return play_outcome::expired;
+        case catalog::heartbeat_result::unknown: return play_outcome::unknown;
+    }
+    return play_outcome::unknown;
+}
+
+catalog::live_counts audience_registry::live() {
+    const auto now = now_ms();
+    std::lock_guard lock(mutex_);
+    return ledger_.live(now);
+}
+
+void audience_registry::tick() {
+    const auto now = now_ms();
+    std::lock_guard lock(mutex_);
+    ledger_.sample_live(now);
+    ledger_.expire(now);
+}
+
+void audience_registry::flush(catalog::database& db) {
+    std::lock_guard order(flush_mutex_);
+    {
+        std::lock_guard lock(mutex_);
+        unwritten_.merge(ledger_.take_pending());
+    }
+    if (unwritten_.empty()) return;
+    catalog::write_stats_batch(db, unwritten_);  // throws: kept for the next flush
+    unwritten_ = {};
+}
+
+}  // namespace festival::server

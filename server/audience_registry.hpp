@@ -1,0 +1,83 @@
+#pragma once
+// The live audience: plays in memory (the catalog's audience_ledger behind a mutex), viewer hashes
+// keyed by a salt that changes every UTC day and never leaves memory, and the batch that the
+// audience writer drains into SQLite. Every call is cheap and never touches SQLite, except flush().
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "catalog/audience.hpp"
+
+namespace festival::catalog {
+class database;
+}
+
+namespace festival::server {
+
+// Unix milliseconds. Tests drive the server's audience clock through FESTIVAL_TEST_CLOCK_FILE.
+using audience_clock = std::function<std::int64_t()>;
+std::int64_t system_clock_ms();
+
+struct audience_settings {
+    catalog::audience_rules rules;
+    std::int64_t flush_interval_ms = 1000;
+    audience_clock clock = system_clock_ms;
+    // FESTIVAL_VIEW_SECONDS, FESTIVAL_PLAY_EXPIRY_SECONDS, FESTIVAL_AUDIENCE_FLUSH_MS and, for tests
+    // only, FESTIVAL_TEST_CLOCK_FILE (a file holding unix milliseconds, read at every tick).
+    // Throws std::invalid_argument on a malformed value.
+    static audience_settings from_environment();
+};
+
+// Keyed BLAKE2b of (address, user agent, day, film) with the day's random salt. After the day the
+// salt is wiped, so a stored hash can no longer be tied to an address.
+class daily_viewer_hasher {
+public:
+    std::string hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
+                     std::int64_t film_id);
+
+private:
+    std::mutex mutex_;
+    std::map<std::int64_t, std::string> salts_;  // by unix day; today and yesterday only
+};
+
+enum class play_outcome { accepted, unknown, expired, not_yours, other_film };
+
+class audience_registry {
+public:
+    explicit audience_registry(audience_settings settings);
+
+    struct viewer {
+        std::string address;
+        std::string user_agent;
+    };
+    // A new play of a film by this viewer; returns its random id.
+    std::string start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
+    // A heartbeat (or the final beacon): the play must be known, alive, this viewer's and, when the
+    // client names a film, that film. Nothing changes unless the outcome is `accepted`.
+    play_outcome heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat, bool final,
+                           const viewer& who, std::optional<std::int64_t> film_id,
+                           std::optional<double> reported_runtime);
+
+    catalog::live_counts live();
+    // Samples live counts for this minute's peaks and forgets long-expired plays.
+    void tick();
+    // Writes what changed since the last flush in one transaction. Serialized; a failed batch is kept
+    // and written with the next one.
+    void flush(catalog::database& db);
+
+    std::int64_t now_ms() const { return settings_.clock(); }
+    const audience_settings& settings() const { return settings_; }
+
+private:
+    audience_settings settings_;
+    daily_viewer_hasher hasher_;
+    std::mutex mutex_;  // guards ledger_
+    catalog::audience_ledger ledger_;
+    std::mutex flush_mutex_;  // one batch at a time, in order
+    catalog::stats_batch unwritten_;
+};
+
+}  // namespace festival::server

@@ -1,0 +1,59 @@
+#include "server/audience_writer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+#include "server/audience_registry.hpp"
+#include "server/catalog_connections.hpp"
+
+namespace festival::server {
+
+audience_writer::audience_writer(audience_registry& registry, catalog_connections& catalog)
+    : registry_(registry), catalog_(catalog), thread_([this] { loop(); }) {}
+
+audience_writer::~audience_writer() { stop(); }
+
+void audience_writer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stop_ && !thread_.joinable()) return;
+        stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void audience_writer::flush_logged() {
+    try {
+        registry_.flush(catalog_.local());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "{\"event\":\"audience_flush_failed\",\"what\":\"%s\"}\n", e.what());
+    }
+}
+
+void audience_writer::loop() {
+    using clock = std::chrono::steady_clock;
+    const auto flush_every = std::chrono::milliseconds(registry_.settings().flush_interval_ms);
+    const auto sample_every = std::min<clock::duration>(std::chrono::seconds(1), flush_every);
+    auto next_flush = clock::now() + flush_every;
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, sample_every, [this] { return stop_; })) {
+        lock.unlock();
+        try {
+            registry_.tick();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "{\"event\":\"audience_tick_failed\",\"what\":\"%s\"}\n", e.what());
+        }
+        if (clock::now() >= next_flush) {
+            flush_logged();
+            next_flush = clock::now() + flush_every;
+        }
+        lock.lock();
+    }
+    lock.unlock();
+    flush_logged();
+}
+
+}  // namespace festival::server

@@ -1,0 +1,35 @@
+#pragma once
+// The audience's batch writer: a thread that samples live counts every second and drains the
+// audience registry into SQLite once per flush interval, in one transaction, off the I/O threads.
+// stop() (and the destructor) writes the last batch, so a clean shutdown loses nothing.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace festival::server {
+
+class audience_registry;
+class catalog_connections;
+
+class audience_writer {
+public:
+    audience_writer(audience_registry& registry, catalog_connections& catalog);
+    ~audience_writer();
+    audience_writer(const audience_writer&) = delete;
+    audience_writer& operator=(const audience_writer&) = delete;
+    // Stops the thread after a final flush; idempotent.
+    void stop();
+
+private:
+    void loop();
+    void flush_logged();
+
+    audience_registry& registry_;
+    catalog_connections& catalog_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+}  // namespace festival::server

@@ -1,0 +1,261 @@
+// Simulated viewers against a real `festival serve`, whose audience clock the test drives through
+// FESTIVAL_TEST_CLOCK_FILE (unix milliseconds in a file).
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "catalog/clock.hpp"
+#include "tests/audience/scenario.hpp"
+#include "tests/support/festival_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace festival::testing;
+using nlohmann::json;
+
+namespace {
+
+const std::int64_t t0 = *festival::catalog::parse_utc("2026-06-01T10:00:00Z") * 1000;
+const char* password = "statistics password 1";
+
+struct audience_fixture {
+    temp_dir dir;
+    std::filesystem::path clock_file = dir.path() / "clock";
+    std::map<std::string, std::string> env;
+    std::unique_ptr<festival_process> server;
+
+    explicit audience_fixture(std::map<std::string, std::string> extra_env = {}) : env(std::move(extra_env)) {
+        set_clock(t0);
+        env["FESTIVAL_TEST_CLOCK_FILE"] = clock_file.string();
+        for (const auto& [role, email] : {std::pair{"curator", "curator@festival.test"},
+                                          std::pair{"organizer", "organizer@festival.test"}}) {
+            std::string output;
+            REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
+                                         dir.path().string()},
+                                        output, std::string(password) + "\n") == 0,
+                            output);
+        }
+        start();
+    }
+    void start() {
+        for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+        server = std::make_unique<festival_process>(dir.path().string());
+        for (const auto& [name, value] : env) unsetenv(name.c_str());
+    }
+    void set_clock(std::int64_t ms) {
+        const auto temp = clock_file.string() + ".new";
+        std::ofstream(temp) << ms << "\n";
+        std::filesystem::rename(temp, clock_file);
+    }
+    unsigned short port() const { return server->port(); }
+    signed_in_client organizer() const { return sign_in(port(), "organizer@festival.test", password); }
+    signed_in_client curator() const { return sign_in(port(), "curator@festival.test", password); }
+
+    std::int64_t add_film(const std::string& slug, std::optional<int> runtime_minutes) {
+        json body = {{"slug", slug}, {"original_title", "Film " + slug}, {"category", "short"}, {"published", true}};
+        if (runtime_minutes) body["runtime_minutes"] = *runtime_minutes;
+        const auto created = curator().call("POST", "/api/films", body.dump());
+        REQUIRE(created.status == 201);
+        return created.json()["id"].get<std::int64_t>();
+    }
+    std::string start_play(const std::string& film, const std::string& agent, const json& body = nullptr) {
+        const auto r = http_call(port(), "POST", "/api/films/" + film + "/plays", body.is_null() ? "" : body.dump(),
+                                 {{"User-Agent", agent}});
+        REQUIRE(r.status == 201);
+        return r.json()["play_id"].get<std::string>();
+    }
+    int beat(const std::string& play, const std::string& agent, double position, double played,
+             const std::string& kind = "heartbeat", json extra = json::object()) {
+        extra["position"] = position;
+        extra["played"] = played;
+        header_list headers = {{"User-Agent", agent}};
+        if (kind == "end") headers.emplace_back("Content-Type", "text/plain;charset=UTF-8");
+        return http_call(port(), "POST", "/api/plays/" + play + "/" + kind, extra.dump(), headers).status;
+    }
+    json stats(const std::string& query = "") {
+        const auto r = organizer().call("GET", "/api/stats" + query);
+        REQUIRE(r.status == 200);
+        return r.json();
+    }
+};
+
+json film_row(const json& stats, std::int64_t film_id) {
+    for (const auto& row : stats["films"])
+        if (row["film_id"] == film_id) return row;
+    FAIL("no row for film " << film_id);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("200 simulated plays across 3 films and 2 days give exactly the expected statistics") {
+    audience_fixture f;
+    const std::int64_t films[3] = {f.add_film("two-minutes", 2), f.add_film("ten-minutes", 10), f.add_film("short", {})};
+    const auto plays = scenario_plays();
+    std::vector<std::string> ids(plays.size());
+    for (int day = 0; day < 2; ++day) {
+        const std::int64_t start = t0 + day * 86'400'000LL;
+        f.set_clock(start);
+        for (std::size_t i = 0; i < plays.size(); ++i) {
+            if (plays[i].day != day) continue;
+            // The catalog knows the first two runtimes; the player reports the third film's duration.
+            ids[i] = f.start_play(std::to_string(films[plays[i].film]), plays[i].user_agent,
+                                  plays[i].film == 2 ? json{{"duration", 40}} : json(nullptr));
+        }
+        for (int step = 1; step <= 61; ++step) {
+            f.set_clock(start + step * 10'000);
+            for (std::size_t i = 0; i < plays.size(); ++i) {
+                const auto& p = plays[i];
+                if (p.day != day || p.seconds <= (step - 1) * 10) continue;
+                const int played = std::min(10, p.seconds - (step - 1) * 10);
+                REQUIRE(f.beat(ids[i], p.user_agent, std::min(step * 10, p.seconds), played) == 204);
+                // The page is closed once the play stops: the final beacon, as sendBeacon sends it.
+                if (p.seconds <= step * 10) REQUIRE(f.beat(ids[i], p.user_agent, p.seconds, 0, "end") == 204);
+            }
+            for (std::size_t i = 0; i < plays.size(); ++i)
+                if (step == 1 && plays[i].day == day && plays[i].seconds == 0)
+                    REQUIRE(f.beat(ids[i], plays[i].user_agent, 0, 0, "end") == 204);
+        }
+    }
+
+    const auto expected = scenario_expected();
+    const auto stats = f.stats();
+    const auto& totals = stats["totals"];
+    CHECK(totals["plays"] == 200);
+    CHECK(totals["views"] == expected.at(-1).views);
+    CHECK(totals["unique_viewers"] == expected.at(-1).unique_viewers);
+    CHECK(totals["watch_seconds"].get<double>() == doctest::Approx(expected.at(-1).watch_ms / 1000.0));
+    CHECK(totals["completed"] == expected.at(-1).completed);
+    CHECK(totals["completion"].get<double>() == doctest::Approx(expected.at(-1).completed / 200.0));
+    REQUIRE(stats["days"].size() == 2);
+    CHECK(stats["days"][0]["day"] == "2026-06-01");
+    CHECK(stats["days"][1]["day"] == "2026-06-02");
+    CHECK(stats["days"][0]["plays"].get<int>() + stats["days"][1]["plays"].get<int>() == 200);
+    for (int film = 0; film < 3; ++film) {
+        CAPTURE(film);
+        const auto& e = expected.at(film);
+        const auto row = film_row(stats, films[film]);
+        CHECK(row["plays"] == e.plays);
+        CHECK(row["views"] == e.views);
+        CHECK(row["unique_viewers"] == e.unique_viewers);
+        CHECK(row["watch_seconds"].get<double>() == doctest::Approx(e.watch_ms / 1000.0));
+        CHECK(row["completed"] == e.completed);
+        const auto retention =
+            f.organizer().call("GET", "/api/stats/films/" + std::to_string(films[film]) + "/retention").json();
+        CHECK(retention["measured_plays"] == e.plays);
+        REQUIRE(retention["share"].size() == 100);
+        for (std::size_t k = 0; k < 100; ++k) {
+            CAPTURE(k);
+            CHECK(retention["share"][k].get<double>() == doctest::Approx(double(e.retention[k]) / e.plays));
+        }
+    }
+    // The date filter keeps one day; the home page's totals agree.
+    const auto second_day = f.stats("?from=2026-06-02&to=2026-06-02");
+    CHECK(second_day["totals"]["plays"] == 100);
+    CHECK(second_day["days"].size() == 1);
+    const auto festival = http_call(f.port(), "GET", "/api/festival").json();
+    CHECK(festival["totals"]["views"] == expected.at(-1).views);
+    CHECK(festival["totals"]["unique_viewers"] == expected.at(-1).unique_viewers);
+    CHECK(festival["totals"]["watch_hours"].get<double>() == doctest::Approx(expected.at(-1).watch_ms / 3.6e6));
+    CHECK(festival["totals"].contains("peak_live"));
+}
+
+TEST_CASE("inflated played values and a play id replayed on another film or by another viewer earn nothing extra") {
+    audience_fixture f;
+    const auto a = f.add_film("film-a", 10);
+    const auto b = f.add_film("film-b", 10);
+    const auto play = f.start_play("film-a", "greedy");
+    for (int step = 1; step <= 6; ++step) {
+        f.set_clock(t0 + step * 10'000);
+        CHECK(f.beat(play, "greedy", step * 10, 5000) == 204);
+    }
+    CHECK(f.beat(play, "greedy", 70, 10, "heartbeat", {{"film", b}}) == 409);
+    CHECK(f.beat(play, "someone else", 70, 10) == 403);
+    const auto stats = f.stats();
+    CHECK(film_row(stats, a)["watch_seconds"].get<double>() == doctest::Approx(60.0));
+    CHECK(film_row(stats, a)["views"] == 1);
+    CHECK(film_row(stats, b)["watch_seconds"].get<double>() == 0.0);
+    CHECK(film_row(stats, b)["plays"] == 0);
+    CHECK(stats["totals"]["watch_seconds"].get<double>() == doctest::Approx(60.0));
+}
+
+TEST_CASE("heartbeats for unknown or expired plays get 404 or 410 and change nothing") {
+    audience_fixture f;
+    f.add_film("film-a", 10);
+    const auto ended = f.start_play("film-a", "v1");
+    const auto idle = f.start_play("film-a", "v2");
+    f.set_clock(t0 + 10'000);
+    REQUIRE(f.beat(ended, "v1", 10, 10) == 204);
+    REQUIRE(f.beat(ended, "v1", 10, 0, "end") == 204);
+    const auto before = f.stats();
+    CHECK(f.beat("0123456789abcdef0123456789abcdef", "v1", 10, 10) == 404);
+    CHECK(f.beat("not-a-play", "v1", 10, 10) == 404);
+    CHECK(f.beat(ended, "v1", 20, 10) == 410);
+    CHECK(f.beat(ended, "v1", 20, 10, "end") == 410);
+    f.set_clock(t0 + 11 * 60'000);  // ten minutes without a heartbeat
+    CHECK(f.beat(idle, "v2", 10, 10) == 410);
+    CHECK(f.beat(idle, "v2", 10, 10, "end") == 410);
+    const auto after = f.stats();
+    CHECK(after["totals"] == before["totals"]);
+    auto without_live = [](json rows) {
+        for (auto& row : rows) row.erase("live");  // the idle play stopped being live meanwhile
+        return rows;
+    };
+    CHECK(without_live(after["films"]) == without_live(before["films"]));
+    CHECK(http_call(f.port(), "POST", "/api/films/no-such-film/plays").status == 404);
+    CHECK(f.beat(ended, "v1", -1, 10) == 400);
+    CHECK(http_call(f.port(), "POST", "/api/plays/" + ended + "/heartbeat", "{not json").status == 400);
+}
+
+TEST_CASE("only organizers read the statistics") {
+    audience_fixture f;
+    f.add_film("film-a", 10);
+    for (const std::string target : {"/api/stats", "/api/stats/export?format=csv", "/api/stats/live",
+                                     "/api/stats/films/film-a/retention"}) {
+        CAPTURE(target);
+        CHECK(http_call(f.port(), "GET", target).status == 401);
+        CHECK(f.curator().call("GET", target).status == 403);
+    }
+    const auto organizer = f.organizer();
+    CHECK(organizer.call("GET", "/api/stats").status == 200);
+    CHECK(organizer.call("GET", "/api/stats?from=2026-02-31").status == 400);
+    CHECK(organizer.call("GET", "/api/stats?from=2026-06-02&to=2026-06-01").status == 400);
+    const auto csv = organizer.call("GET", "/api/stats/export?format=csv&table=films");
+    CHECK(csv.status == 200);
+    CHECK(csv.header("content-type").find("text/csv") == 0);
+    CHECK(csv.body.find("film_id,slug,title,plays,views") == 0);
+    CHECK(csv.body.find("film-a") != std::string::npos);
+    const auto exported = organizer.call("GET", "/api/stats/export?format=json&table=days");
+    CHECK(exported.status == 200);
+    CHECK(exported.json()["days"].is_array());
+    CHECK(organizer.call("GET", "/api/stats/films/nothing/retention").status == 404);
+}
+
+TEST_CASE("kill -9 loses at most the unwritten batch; SIGTERM writes it") {
+    // A long flush interval: only an explicit read (which flushes) or the shutdown writes a batch.
+    audience_fixture f(std::map<std::string, std::string>{{"FESTIVAL_AUDIENCE_FLUSH_MS", "3600000"}});
+    f.add_film("film-a", 10);
+    const auto play = f.start_play("film-a", "v");
+    for (int step = 1; step <= 3; ++step) {
+        f.set_clock(t0 + step * 10'000);
+        REQUIRE(f.beat(play, "v", step * 10, 10) == 204);
+    }
+    CHECK(f.stats()["totals"]["watch_seconds"].get<double>() == doctest::Approx(30.0));  // written now
+    f.set_clock(t0 + 40'000);
+    REQUIRE(f.beat(play, "v", 40, 10) == 204);  // only in memory
+    f.server->kill_hard();
+    f.start();
+    CHECK(f.stats()["totals"]["watch_seconds"].get<double>() == doctest::Approx(30.0));
+
+    const auto second = f.start_play("film-a", "v2");
+    f.set_clock(t0 + 50'000);
+    REQUIRE(f.beat(second, "v2", 10, 10) == 204);
+    CHECK(f.server->stop() == 0);
+    f.start();
+    const auto stats = f.stats();
+    CHECK(stats["totals"]["watch_seconds"].get<double>() == doctest::Approx(40.0));
+    CHECK(stats["totals"]["plays"] == 2);
+}

@@ -1,0 +1,197 @@
+// The audience ledger and the statistics it stores, with a fake clock: the definitions of
+// docs/statistics.md checked on plain numbers.
+#include <doctest/doctest.h>
+
+#include "catalog/audience.hpp"
+#include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/schema.hpp"
+#include "catalog/stats.hpp"
+#include "tests/audience/scenario.hpp"
+
+using namespace festival::catalog;
+
+namespace {
+
+const std::int64_t t0 = *parse_utc("2026-06-01T10:00:00Z") * 1000;
+
+std::int64_t credit(audience_ledger& ledger, const std::string& id, double position, double played, std::int64_t at) {
+    heartbeat_credit c;
+    REQUIRE(ledger.heartbeat(id, {position, played}, false, at, &c) == heartbeat_result::accepted);
+    return c.credited_ms;
+}
+
+}  // namespace
+
+TEST_CASE("played seconds are capped by the wall time since the previous heartbeat and since the start") {
+    audience_ledger ledger;
+    ledger.start_play("p", 1, "viewer", 600.0, t0);
+    CHECK(credit(ledger, "p", 100, 100, t0 + 10'000) == 10'000);  // claimed 100 s after 10 s
+    CHECK(credit(ledger, "p", 110, 10, t0 + 20'000) == 10'000);   // honest
+    CHECK(credit(ledger, "p", 111, 5, t0 + 21'000) == 1'000);     // only 1 s has passed since the start's credit
+    CHECK(credit(ledger, "p", 111, 0, t0 + 22'000) == 0);
+    // After a pause, the claim is bounded by the wall time since the start, less what was credited …
+    CHECK(credit(ledger, "p", 200, 300, t0 + 122'000) == 122'000 - 21'000);
+    CHECK(credit(ledger, "p", 200, -5, t0 + 123'000) == 0);
+    // … and by the wall time since the previous heartbeat, plus 2 s of network jitter.
+    ledger.start_play("q", 1, "viewer", 600.0, t0);
+    CHECK(credit(ledger, "q", 0, 0, t0 + 100'000) == 0);
+    CHECK(credit(ledger, "q", 50, 50, t0 + 110'000) == 12'000);
+    CHECK(credit(ledger, "q", 59, 9, t0 + 119'000) == 9'000);
+}
+
+TEST_CASE("an inflating client earns exactly what an honest one does") {
+    audience_ledger ledger;
+    ledger.start_play("honest", 1, "a", 600.0, t0);
+    ledger.start_play("greedy", 1, "b", 600.0, t0);
+    std::int64_t honest = 0, greedy = 0;
+    for (int step = 1; step <= 12; ++step) {
+        honest += credit(ledger, "honest", step * 10.0, 10, t0 + step * 10'000);
+        greedy += credit(ledger, "greedy", step * 10.0, 1000, t0 + step * 10'000);
+    }
+    CHECK(honest == 120'000);
+    CHECK(greedy == 120'000);
+}
+
+TEST_CASE("a play becomes a view at 30 s, or half of a film shorter than a minute, once per viewer per hour") {
+    audience_rules rules;
+    CHECK(view_threshold_ms(std::nullopt, rules) == 30'000);
+    CHECK(view_threshold_ms(600.0, rules) == 30'000);
+    CHECK(view_threshold_ms(40.0, rules) == 20'000);
+    audience_ledger ledger(rules);
+    auto play_for = [&](const std::string& id, std::int64_t start, std::optional<double> runtime, int seconds) {
+        ledger.start_play(id, 7, "same viewer", runtime, start);
+        heartbeat_credit c;
+        ledger.heartbeat(id, {double(seconds), double(seconds)}, true, start + seconds * 1000, &c);
+        return c;
+    };
+    CHECK(play_for("a", t0, 600.0, 29).became_view == false);
+    const auto first = play_for("b", t0 + 100'000, 600.0, 30);
+    CHECK(first.became_view);
+    CHECK(first.counted_view);
+    const auto reload = play_for("c", t0 + 200'000, 600.0, 45);  // a reload within the hour
+    CHECK(reload.became_view);
+    CHECK_FALSE(reload.counted_view);
+    CHECK(play_for("d", t0 + 100'000 + 3'600'000, 600.0, 30).counted_view);  // an hour later
+    CHECK(play_for("e", t0 + 9'000'000, 40.0, 20).became_view);
+}
+
+TEST_CASE("retention buckets cover the percents a watched span overlaps") {
+    CHECK(buckets_of_span(0, 60, 120).count() == 50);
+    CHECK(buckets_of_span(0, 60, 120).test(49));
+    CHECK_FALSE(buckets_of_span(0, 60, 120).test(50));
+    CHECK(buckets_of_span(0, 60.01, 120).test(50));
+    CHECK(buckets_of_span(59.9, 60, 120).count() == 1);
+    CHECK(buckets_of_span(0, 500, 120).count() == 100);  // clamped to the runtime
+    CHECK(buckets_of_span(10, 10, 120).none());
+    CHECK(buckets_of_span(0, 10, 0).none());
+}
+
+TEST_CASE("heartbeats for unknown, ended or expired plays are refused and change nothing") {
+    audience_ledger ledger;
+    CHECK(ledger.heartbeat("nope", {1, 1}, false, t0) == heartbeat_result::unknown);
+    ledger.start_play("ended", 1, "v", 120.0, t0);
+    ledger.start_play("idle", 1, "w", 120.0, t0);
+    REQUIRE(ledger.heartbeat("ended", {10, 10}, true, t0 + 10'000) == heartbeat_result::accepted);
+    (void)ledger.take_pending();
+    CHECK(ledger.heartbeat("ended", {20, 10}, false, t0 + 20'000) == heartbeat_result::expired);
+    CHECK(ledger.heartbeat("idle", {10, 10}, false, t0 + 600'000) == heartbeat_result::expired);
+    CHECK(ledger.take_pending().empty());
+    ledger.expire(t0 + 600'000 + 3'600'000);
+    CHECK(ledger.state("idle", t0 + 600'000 + 3'600'000) == heartbeat_result::unknown);
+}
+
+TEST_CASE("live plays are those with a heartbeat in the last 30 s; peaks are kept per minute") {
+    audience_ledger ledger;
+    ledger.start_play("a", 1, "v1", 120.0, t0);
+    ledger.start_play("b", 1, "v2", 120.0, t0);
+    ledger.start_play("c", 2, "v3", 120.0, t0);
+    ledger.sample_live(t0 + 1000);
+    CHECK(ledger.live(t0 + 29'999).total == 3);
+    CHECK(ledger.heartbeat("a", {10, 10}, false, t0 + 20'000) == heartbeat_result::accepted);
+    CHECK(ledger.live(t0 + 30'000).total == 1);
+    CHECK(ledger.live(t0 + 30'000).by_film.at(1) == 1);
+    ledger.sample_live(t0 + 65'000);  // next minute: nobody
+    ledger.sample_live(t0 + 30'000);
+    const auto batch = ledger.take_pending();
+    CHECK(batch.festival_peak_live.at(minute_of(t0)) == 3);
+    CHECK(batch.minutes.at({1, minute_of(t0)}).peak_live == 2);
+    CHECK(batch.minutes.at({2, minute_of(t0)}).peak_live == 1);
+    CHECK_FALSE(batch.festival_peak_live.contains(minute_of(t0 + 65'000)));
+}
+
+TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected statistics") {
+    database db(":memory:");
+    migrate(db);
+    audience_ledger ledger;
+    const auto plays = festival::testing::scenario_plays();
+    for (int day = 0; day < 2; ++day) {
+        const std::int64_t start = t0 + day * 86'400'000LL;
+        for (std::size_t i = 0; i < plays.size(); ++i) {
+            const auto& p = plays[i];
+            if (p.day != day) continue;
+            ledger.start_play("play" + std::to_string(i), p.film + 1,
+                              p.user_agent + "/" + std::to_string(p.film) + "/" + std::to_string(day),
+                              double(festival::testing::scenario_runtime[p.film]), start);
+        }
+        ledger.sample_live(start + 500);
+        for (int step = 1; step <= 61; ++step) {
+            for (std::size_t i = 0; i < plays.size(); ++i) {
+                const auto& p = plays[i];
+                if (p.day != day || p.seconds <= (step - 1) * 10) continue;
+                const int played = std::min(10, p.seconds - (step - 1) * 10);
+                // The last heartbeat of a play is its final beacon.
+                REQUIRE(ledger.heartbeat("play" + std::to_string(i), {double(std::min(step * 10, p.seconds)), double(played)},
+                                         p.seconds <= step * 10, start + step * 10'000) == heartbeat_result::accepted);
+            }
+            if (step % 7 == 0) write_stats_batch(db, ledger.take_pending());
+        }
+        for (std::size_t i = 0; i < plays.size(); ++i)  // plays of 0 s end without playing
+            if (plays[i].day == day && plays[i].seconds == 0)
+                CHECK(ledger.heartbeat("play" + std::to_string(i), {0, 0}, true, start + 5'000) == heartbeat_result::accepted);
+        write_stats_batch(db, ledger.take_pending());
+    }
+    const auto expected = festival::testing::scenario_expected();
+    const auto totals = festival_totals(db, {});
+    CHECK(totals.plays == 200);
+    CHECK(totals.views == expected.at(-1).views);
+    CHECK(totals.unique_viewers == expected.at(-1).unique_viewers);
+    CHECK(totals.watch_ms == expected.at(-1).watch_ms);
+    CHECK(totals.completed == expected.at(-1).completed);
+    CHECK(totals.measured_plays == 200);
+    CHECK(totals.peak_live == 100);
+    const auto films = per_film_totals(db, {});
+    REQUIRE(films.size() == 3);
+    for (const auto& f : films) {
+        const auto& e = expected.at(static_cast<int>(f.film_id) - 1);
+        CAPTURE(f.film_id);
+        CHECK(f.totals.plays == e.plays);
+        CHECK(f.totals.views == e.views);
+        CHECK(f.totals.unique_viewers == e.unique_viewers);
+        CHECK(f.totals.watch_ms == e.watch_ms);
+        CHECK(f.totals.completed == e.completed);
+        std::int64_t most_in_a_day = 0;  // all of a day's plays of a film are live together
+        for (int day = 0; day < 2; ++day) {
+            std::int64_t n = 0;
+            for (const auto& p : plays) n += p.day == day && p.film + 1 == f.film_id;
+            most_in_a_day = std::max(most_in_a_day, n);
+        }
+        CHECK(f.totals.peak_live == most_in_a_day);
+        const auto curve = film_retention(db, f.film_id, {});
+        CHECK(curve.measured_plays == e.plays);
+        for (int k = 0; k < 100; ++k) {
+            CAPTURE(k);
+            CHECK(curve.share[static_cast<std::size_t>(k)] == doctest::Approx(double(e.retention[k]) / e.plays));
+        }
+    }
+    const auto days = daily_totals(db, {});
+    REQUIRE(days.size() == 2);
+    CHECK(days[0].totals.plays == 100);
+    CHECK(days[1].totals.plays == 100);
+    CHECK(day_text(days[0].day) == "2026-06-01");
+    const auto first_day = festival_totals(db, {days[0].day, days[0].day});
+    CHECK(first_day.plays == 100);
+    CHECK(first_day.views + festival_totals(db, {days[1].day, std::nullopt}).views == totals.views);
+    CHECK(find_play(db, "play0")->ended);
+    CHECK(find_play(db, "play0")->credited_ms == plays[0].seconds * 1000);
+}
