@@ -1,0 +1,203 @@
+// A viewer watches a demo film in a real browser: the demo festival transcodes its clips, the film page
+// plays one with hls.js (currentTime passes 5 s, no error), Spanish subtitles show a Spanish cue, the
+// quality menu lists the rungs, keyboard controls work, the position is resumed after a reload, a
+// rating is submitted (when the feedback widget is there), with screenshots and an axe-core check.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor,
+} from './support.mjs';
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1366, height: 900 };
+// The demo transcodes six short clips on a 2-core machine; the first is ready in well under this.
+const MEDIA_TIMEOUT_MS = 8 * 60_000;
+const SPANISH_CUES = ['Bienvenidos al festival.', 'Esta película es una demostración.', 'Gracias por estar aquí, y buena película.'];
+
+let festival;
+let browser;
+let film = null;  // a film screening now whose media is published
+
+before(async () => {
+  festival = await startFestival();
+  browser = await launchBrowser();
+  if (!hasTranscoder()) return;
+  // Any film screening now, as soon as the transcoder has published its media.
+  film = await waitFor(
+    async () => {
+      const { items } = await getJson(`${festival.url}/api/films?screening=now&per_page=100`);
+      return items.find((f) => f.media && f.media.master) || null;
+    },
+    { timeoutMs: MEDIA_TIMEOUT_MS, intervalMs: 2000, message: 'a demo film with published media' },
+  );
+});
+
+after(async () => {
+  await browser?.close();
+  await festival?.stop();
+});
+
+async function openFilm(slug, { viewport = DESKTOP, context } = {}) {
+  context ??= await browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+  });
+  await page.goto(`${festival.url}/films/${slug}`);
+  await page.waitForSelector('main:not([aria-busy]) h1');
+  return { page, context, problems };
+}
+
+const currentTime = (page) => page.evaluate(() => document.querySelector('video').currentTime);
+const playerMessage = (page) => page.evaluate(() => {
+  const m = document.querySelector('.player-message');
+  return m && !m.hidden ? m.textContent : null;
+});
+
+describe('the film player', () => {
+  test('a film plays with hls.js, Spanish subtitles show a Spanish cue, keyboard and quality menu work', async (t) => {
+    if (!hasTranscoder()) {
+      t.skip('build/festival-transcoder is not built: the demo films have no media to play');
+      return;
+    }
+    const { page, context, problems } = await openFilm(film.slug);
+    await page.waitForSelector('.player video');
+    // hls.js from our own /vendor, on Media Source Extensions.
+    assert.ok(await page.evaluate(() => Boolean(window.Hls && window.festivalPlayer.hls)), 'hls.js drives the video');
+
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 5, { timeoutMs: 60_000, message: 'currentTime past 5 s' });
+    assert.equal(await playerMessage(page), null, 'no player error');
+    assert.equal(await page.evaluate(() => document.querySelector('video').error), null);
+
+    // Quality: "Auto" plus each rung of the ladder, by height.
+    const qualities = await page.$$eval('.player-quality option', (options) => options.map((o) => o.textContent));
+    assert.ok(qualities.length >= 2, `quality menu: ${qualities}`);
+    assert.match(qualities[0], /^Auto/);
+    for (const q of qualities.slice(1)) assert.match(q, /^\d+p$/);
+    const lowest = await page.$eval('.player-quality', (s) => s.options[s.options.length - 1].value);
+    await page.selectOption('.player-quality', lowest);
+    assert.equal(await page.evaluate(() => window.festivalPlayer.hls.manualLevel), Number(lowest));
+
+    // Subtitles by language; Spanish shows a Spanish cue.
+    const languages = await page.$$eval('.player-subtitles option', (options) => options.map((o) => o.textContent));
+    assert.deepEqual([...languages].sort(), ['English', 'French', 'Off', 'Spanish']);
+    await page.selectOption('.player-subtitles', { label: 'Spanish' });
+    const cue = await waitFor(
+      () => page.evaluate(() => {
+        for (const track of document.querySelector('video').textTracks) {
+          if (track.mode === 'showing' && track.activeCues && track.activeCues.length)
+            return `${track.language}|${track.activeCues[0].text}`;
+        }
+        return null;
+      }),
+      { timeoutMs: 30_000, message: 'a Spanish cue on screen' },
+    );
+    const [cueLang, cueText] = cue.split('|');
+    assert.equal(cueLang, 'es');
+    assert.ok(SPANISH_CUES.includes(cueText), `Spanish cue: ${cueText}`);
+
+    // Keyboard: k pauses and plays, the left arrow goes back 5 s, m mutes.
+    await page.focus('.player video');
+    await page.keyboard.press('k');
+    await waitFor(() => page.evaluate(() => document.querySelector('video').paused), { message: 'paused by k' });
+    const before = await currentTime(page);
+    await page.keyboard.press('ArrowLeft');
+    await waitFor(async () => Math.abs((await currentTime(page)) - Math.max(before - 5, 0)) < 0.6, { message: '5 s back' });
+    await page.keyboard.press('m');
+    assert.equal(await page.evaluate(() => document.querySelector('video').muted), true);
+    await page.keyboard.press('m');
+    await page.keyboard.press(' ');
+    await waitFor(() => page.evaluate(() => !document.querySelector('video').paused), { message: 'playing again' });
+
+    await screenshot(page, 'film-playing-desktop');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the position is resumed after a reload, and the page reports the play to the audience API', async (t) => {
+    if (!hasTranscoder()) {
+      t.skip('build/festival-transcoder is not built: the demo films have no media to play');
+      return;
+    }
+    const { page, context } = await openFilm(film.slug);
+    await page.waitForSelector('.player video');
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 7, { timeoutMs: 60_000, message: 'currentTime past 7 s' });
+    await page.evaluate(() => document.querySelector('video').pause());
+    const stoppedAt = await currentTime(page);
+
+    const audience = await fetch(`${festival.url}/api/films/${film.slug}/plays`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    if (audience.status === 201) {
+      const playId = await page.evaluate((slug) => sessionStorage.getItem(`festival.play.${slug}`), film.slug);
+      assert.ok(playId, 'the player started a play');
+    } else {
+      t.diagnostic(`the audience API answered ${audience.status}: play reporting not checked`);
+    }
+
+    await page.reload();
+    await page.waitForSelector('.player video');
+    await waitFor(async () => Math.abs((await currentTime(page)) - stoppedAt) < 1.5, { timeoutMs: 20_000, message: `resume at ${stoppedAt}` });
+    assert.match(await page.textContent('.player-hint'), /^Resuming at 0:0\d\./);
+    await context.close();
+  });
+
+  test('film page screenshots at phone and desktop widths, with no serious accessibility violation', async () => {
+    const slug = film ? film.slug : 'chemins-de-reintegration';
+    for (const [name, viewport] of [['film-phone', PHONE], ['film-desktop', DESKTOP]]) {
+      const { page, context, problems } = await openFilm(slug, { viewport });
+      if (film) await page.waitForSelector('.player video');
+      await page.waitForFunction(() => [...document.images].every((img) => img.complete));
+      await screenshot(page, name);
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], name);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${name} fits the width`);
+      assert.deepEqual(problems, []);
+      await context.close();
+    }
+  });
+
+  test('a film that has not opened yet says so with its dates, and offers no player', async () => {
+    const { items } = await getJson(`${festival.url}/api/films?screening=upcoming`);
+    assert.ok(items.length > 0);
+    const { page, context } = await openFilm(items[0].slug);
+    assert.match(await page.textContent('#screening-state'), /^Not yet screening: this film can be watched from [A-Z][a-z]+ \d{1,2}, \d{4} to [A-Z][a-z]+ \d{1,2}, \d{4}\.$/);
+    assert.equal(await page.$('.player video'), null);
+    const ended = (await getJson(`${festival.url}/api/films?screening=ended`)).items[0];
+    await page.goto(`${festival.url}/films/${ended.slug}`);
+    await page.waitForSelector('main:not([aria-busy]) h1');
+    assert.match(await page.textContent('#screening-state'), /^Screening ended: /);
+    assert.equal(await page.$('.player video'), null);
+    await context.close();
+  });
+});
+
+describe('feedback on the film page', () => {
+  test('a viewer submits a rating', async (t) => {
+    const widget = await fetch(`${festival.url}/js/feedback-widget.js`);
+    if (widget.status !== 200) {
+      t.skip('web/js/feedback-widget.js is not there yet: no rating form on film pages');
+      return;
+    }
+    const slug = film ? film.slug : 'chemins-de-reintegration';
+    const before = await getJson(`${festival.url}/api/films/${slug}/ratings`);
+    const { page, context, problems } = await openFilm(slug);
+    await page.waitForSelector('#feedback');
+    // A viewer clicks the fourth star (the label drawn for the "4 stars" radio); the rating is sent at once.
+    const four = page.locator('#feedback').getByRole('radio', { name: /\b4\b/ }).first();
+    await four.waitFor({ state: 'attached' });
+    await page.click(`#feedback label[for="${await four.getAttribute('id')}"]`);
+    assert.equal(await four.isChecked(), true);
+    const afterRating = await waitFor(
+      async () => {
+        const now = await getJson(`${festival.url}/api/films/${slug}/ratings`);
+        return now.count > before.count ? now : null;
+      },
+      { timeoutMs: 10_000, message: 'the rating to be counted' },
+    );
+    assert.equal(afterRating.count, before.count + 1);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
