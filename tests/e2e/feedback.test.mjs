@@ -2,6 +2,7 @@
 // render as inert text on the film page, the widget rates and comments, the moderation page
 // approves in bulk and toggles the award, and the festival form takes answers.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
   demoAccounts, getJson, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor,
@@ -60,6 +61,26 @@ async function postComment(film, body) {
     body: JSON.stringify(body),
   });
   assert.equal(r.status, 202);
+}
+
+/**
+ * POSTs a comment from another loopback address (127.0.0.N): the server sees another client, with
+ * its own rate limit. Resolves with the status.
+ */
+function postCommentFrom(address, film, body) {
+  const { hostname, port } = new URL(festival.url);
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request({
+      host: hostname, port, method: 'POST', path: `/api/films/${film}/comments`, localAddress: address,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length },
+    }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode));
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 /** A page that records every dialog (alert/confirm) and page error. */
@@ -151,6 +172,35 @@ describe('feedback', () => {
     assert.ok(!shown.comments.some((c) => c.text === comment), 'not public before approval');
     assert.deepEqual(errors, []);
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await context.close();
+  });
+
+  test('the widget pages through approved comments, newest first, ten at a time', async () => {
+    const films = await getJson(`${festival.url}/api/films?per_page=100`);
+    const film = films.items[1 % films.items.length].slug;
+    const call = await organizerApi();
+    // Twelve comments from two other clients (ten each is the limit for one).
+    for (let i = 1; i <= 12; i++) {
+      assert.equal(await postCommentFrom(i <= 6 ? '127.0.0.2' : '127.0.0.3', film, { text: `avis numéro ${i}` }), 202);
+    }
+    const queue = await call('GET', `/api/moderation/comments?status=pending&film=${film}&per_page=100`);
+    const ids = queue.comments.filter((c) => c.text.startsWith('avis numéro ')).map((c) => c.id);
+    assert.equal(ids.length, 12);
+    await call('POST', '/api/moderation/comments', { ids, action: 'approve' });
+
+    const { page, context, errors } = await openPage(`/films/${film}`);
+    await page.waitForSelector('#feedback .fb-comment');
+    const texts = () => page.$$eval('#feedback .fb-comment .fb-text', (nodes) => nodes.map((n) => n.textContent));
+    const first = await texts();
+    assert.equal(first.length, 10);
+    assert.equal(first[0], 'avis numéro 12');
+    assert.equal(first[9], 'avis numéro 3');
+    await page.click('#feedback .fb-pager button:last-of-type');
+    await waitFor(async () => (await texts())[0] === 'avis numéro 2', { timeoutMs: 10_000, message: 'the second page' });
+    assert.deepEqual(await texts(), ['avis numéro 2', 'avis numéro 1']);
+    await page.click('#feedback .fb-pager button:first-of-type');
+    await waitFor(async () => (await texts()).length === 10, { timeoutMs: 10_000, message: 'the first page again' });
+    assert.deepEqual(errors, []);
     await context.close();
   });
 
