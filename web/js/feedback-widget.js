@@ -103,7 +103,7 @@ function ratingPart(film, t) {
   }
   function showSummary(s) {
     summary.textContent = s && s.count > 0
-      ? t('feedback.average', { average: formatNumber(s.average, { maximumFractionDigits: 1 }), count: formatNumber(s.count) })
+      ? t(s.count === 1 ? 'feedback.average_one' : 'feedback.average', { average: formatNumber(s.average, { maximumFractionDigits: 1 }), count: formatNumber(s.count) })
       : t('feedback.no_ratings');
   }
   const load = api(`/api/films/${key}/ratings`).then(showSummary).catch(() => showSummary(null));

@@ -40,7 +40,7 @@ async function awardPart() {
   const rows = award.ranking.slice(0, 10).map((e) => {
     const titles = Object.fromEntries(Object.entries(e.film.titles || {}).map(([l, title]) => [l, { title }]));
     return el('li', {}, el('a', { href: `/films/${encodeURIComponent(e.film.slug)}` }, pick(titles, 'title') || e.film.original_title),
-      el('span', { class: 'muted' }, ` — ${t('feedback.average', {
+      el('span', { class: 'muted' }, ` — ${t(e.count === 1 ? 'feedback.average_one' : 'feedback.average', {
         average: formatNumber(e.average, { maximumFractionDigits: 1 }), count: formatNumber(e.count) })}`));
   });
   return el('section', { class: 'mod-section', 'aria-labelledby': 'ff-award' },
