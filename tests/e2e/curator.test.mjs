@@ -1,0 +1,141 @@
+// The curator's workspace in chromium: create a film, upload a small real film through the page
+// (tus-js-client), follow the transcode live and end with a playable film; an upload interrupted by a
+// page reload resumes from what the server kept; a file that is not a film shows its reason.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+  buildDir, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival,
+  waitFor, watchPageErrors,
+} from './support.mjs';
+
+const email = 'curator@uploads.test';
+const password = 'curator page password';
+let festival;
+let browser;
+let work;
+
+before(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'festival-curator-'));
+  // No demo: its own films would keep the transcoder busy before ours.
+  festival = await startFestival({ demo: false, extraArgs: ['--transcoders', hasTranscoder() ? '1' : '0'] });
+  const added = spawnSync(path.join(buildDir, 'festival'), ['user', 'add', '--email', email, '--role', 'curator',
+    '--data-dir', festival.dataDir], { input: `${password}\n` });
+  assert.equal(added.status, 0, added.stderr?.toString());
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await festival?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function signedInPage() {
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const page = await context.newPage();
+  const errors = watchPageErrors(page);
+  await page.goto(`${festival.url}/login?next=/curator`);
+  await page.fill('#login-email', email);
+  await page.fill('#login-password', password);
+  await page.click('form button[type="submit"]');
+  await page.waitForURL(/\/curator/);
+  await page.waitForSelector('#curator-new');
+  errors.length = 0;  // the sign-in page's own GET /api/session answers 401 before signing in
+  return { context, page, errors };
+}
+
+async function createFilm(page, title) {
+  await page.click('#curator-new');
+  await page.waitForSelector('#curator-new-form');
+  await page.fill('#curator-new-form input[id$="-original"]', title);
+  await page.selectOption('#curator-new-form select[id$="-category"]', 'short');
+  await page.fill('#curator-new-form input[id$="-title-en"]', `${title} (English)`);
+  await page.fill('#curator-new-form input[id$="-title-fr"]', `${title} (français)`);
+  await page.check('#curator-new-form input[id$="-published"]');
+  await page.click('#curator-create');
+  await page.waitForSelector('#curator-film-form');
+  return Number(/#film=(\d+)/.exec(page.url())[1]);
+}
+
+test('a curator creates a film, uploads it through the page and it becomes playable', { timeout: 240_000 }, async (t) => {
+  if (!hasTranscoder()) return t.skip(`${buildDir}/festival-transcoder is not built: no transcode, nothing to play`);
+  const film = path.join(work, 'tiny.mp4');
+  const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=4',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
+    '-shortest', '-y', film]);
+  assert.equal(made.status, 0, made.stderr?.toString());
+
+  const { context, page, errors } = await signedInPage();
+  const id = await createFilm(page, 'Tiny film');
+  assert.deepEqual(await seriousAccessibilityViolations(page), []);
+  await page.setInputFiles('#curator-master-file', film);
+  await page.click('#curator-upload-start');
+  await page.waitForFunction(() => document.querySelector('#curator-upload-status')?.className === 'success', null, { timeout: 60_000 });
+  // Live job progress arrives over server-sent events until the job is done.
+  await page.waitForFunction(() => document.querySelector('#curator-job-status')?.dataset.status === 'done', null, { timeout: 180_000 });
+  assert.equal(await page.getAttribute('#curator-job-progress', 'value'), '100');
+  await screenshot(page, 'curator-transcoded');
+
+  const info = await getJson(`${festival.url}/api/films/${id}`);
+  assert.ok(info.published);
+  assert.ok(info.media, 'the film has media');
+  const master = await fetch(`${festival.url}${info.media.master}`);
+  assert.equal(master.status, 200);
+  const variant = (await master.text()).split('\n').find((l) => l && !l.startsWith('#'));
+  const playlistUrl = new URL(variant, `${festival.url}${info.media.master}`);
+  const playlist = await (await fetch(playlistUrl)).text();
+  const segment = playlist.split('\n').find((l) => l && !l.startsWith('#'));
+  const segmentResponse = await fetch(new URL(segment, playlistUrl));
+  assert.equal(segmentResponse.status, 200);
+  assert.ok((await segmentResponse.arrayBuffer()).byteLength > 1000);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an upload interrupted by a page reload resumes from the stored offset; a non-film shows its reason', { timeout: 180_000 }, async () => {
+  const file = path.join(work, 'not-a-film.mov');
+  writeFileSync(file, randomBytes(24 * 1024 * 1024));
+  const { context, page, errors } = await signedInPage();
+  const id = await createFilm(page, 'Slow upload');
+  // A slow uplink, as from a festival office: the reload comes while bytes are still flowing.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 1.5 * 1024 * 1024 });
+  await page.setInputFiles('#curator-master-file', file);
+  await page.click('#curator-upload-start');
+  await page.waitForSelector('#curator-upload-figures:not(:empty)');
+  // The server checkpoints every 16 MB of a PATCH: wait until it has made some bytes durable.
+  const curatorCookies = await context.cookies();
+  const cookie = curatorCookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const uploads = () => getJson(`${festival.url}/api/films/${id}/uploads`, { headers: { Cookie: cookie } });
+  await waitFor(async () => (await uploads()).items[0]?.offset > 0, { timeoutMs: 60_000, message: 'a durable offset' });
+  const kept = (await uploads()).items[0].offset;
+
+  await page.reload();
+  await page.waitForSelector('#curator-upload-resumable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  const patchOffsets = [];
+  page.on('request', (request) => {
+    if (request.method() === 'PATCH') patchOffsets.push(Number(request.headers()['upload-offset']));
+  });
+  await page.setInputFiles('#curator-master-file', file);
+  await page.click('#curator-upload-start');
+  await page.waitForFunction(() => document.querySelector('#curator-upload-status')?.className === 'error', null, { timeout: 60_000 });
+  assert.ok(patchOffsets.length > 0 && patchOffsets[0] >= kept, `resumed at ${patchOffsets[0]}, the server kept ${kept}`);
+  const refusal = await page.textContent('#curator-upload-status');
+  assert.match(refusal, /refused/);
+  const last = (await uploads()).items[0];
+  assert.equal(last.status, 'failed');
+  assert.equal(last.offset, 24 * 1024 * 1024);
+  assert.ok(refusal.includes(last.error), `${refusal} shows ${last.error}`);
+  assert.equal((await uploads()).items.length, 1, 'one upload, resumed, not restarted');
+  await screenshot(page, 'curator-refused');
+  assert.deepEqual(errors.filter((e) => !e.includes('422')), []);
+  await context.close();
+});

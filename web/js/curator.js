@@ -1,0 +1,102 @@
+// The curator's workspace: every film (published or not), its editor, the master upload with resumable
+// progress, live transcode progress, subtitles and poster. The selected film lives in the address
+// (#film=ID or #new) so a reload comes back to it, and to its unfinished upload.
+import { api, getSession } from '/js/api.js';
+import { pick, t } from '/js/i18n.js';
+import { el, startPage } from '/js/layout.js';
+import { assetsSection } from '/js/curator-assets.js';
+import { filmEditor } from '/js/curator-film-form.js';
+import { jobSection } from '/js/curator-jobs.js';
+import { uploadSection } from '/js/curator-upload.js';
+
+function selectedFromHash() {
+  const match = /^#film=(\d+)$/.exec(location.hash);
+  if (match) return Number(match[1]);
+  return location.hash === '#new' ? 'new' : null;
+}
+
+function filmLabel(film) {
+  return pick(film.texts, 'title') || film.original_title;
+}
+
+async function render(main) {
+  const session = await getSession();
+  if (!session || !session.user) {
+    main.replaceChildren(
+      el('h1', {}, t('curator.heading')),
+      el('p', { class: 'notice' }, t('curator.sign_in_first'), ' ',
+        el('a', { href: '/login?next=/curator' }, t('nav.login'))),
+    );
+    return null;
+  }
+  const cleanups = [];
+  const list = el('ul', { class: 'curator-films', id: 'curator-films' });
+  const editorColumn = el('div', { id: 'curator-editor' });
+  const newButton = el('button', { type: 'button', class: 'primary', id: 'curator-new' }, t('curator.new_film'));
+  newButton.addEventListener('click', () => { location.hash = '#new'; });
+
+  async function refreshList(selected) {
+    const films = await api('/api/films?include=unpublished&per_page=100');
+    list.replaceChildren(...films.items.map((film) => el('li', {},
+      el('button', {
+        type: 'button',
+        'data-film': film.id,
+        'aria-current': String(film.id === selected),
+        onclick: () => { location.hash = `#film=${film.id}`; },
+      },
+      filmLabel(film),
+      el('span', { class: 'meta' }, `${t(`screening.${film.screening}`)} · ${film.media ? t('curator.has_media', { version: film.media.version }) : t('curator.no_media')}`)))));
+    if (films.items.length === 0) list.append(el('li', { class: 'muted' }, t('curator.no_films')));
+  }
+
+  async function showSelected() {
+    while (cleanups.length) cleanups.pop()();
+    const selected = selectedFromHash();
+    await refreshList(selected);
+    if (selected === null) {
+      editorColumn.replaceChildren(el('p', { class: 'muted' }, t('curator.pick_film')));
+      return;
+    }
+    if (selected === 'new') {
+      editorColumn.replaceChildren(filmEditor(null, {
+        onSaved: (film) => { location.hash = `#film=${film.id}`; },
+      }));
+      return;
+    }
+    let film;
+    try {
+      film = await api(`/api/films/${selected}`);
+    } catch (e) {
+      editorColumn.replaceChildren(el('p', { class: 'error', role: 'alert' }, e.message));
+      return;
+    }
+    const jobs = jobSection(film, { onDone: () => refreshList(film.id) });
+    cleanups.push(jobs.stop);
+    const upload = uploadSection(film, { onQueued: (jobId) => jobs.follow(jobId) });
+    cleanups.push(upload.stop);
+    editorColumn.replaceChildren(
+      el('h2', { id: 'curator-film-title' }, filmLabel(film)),
+      filmEditor(film, { onSaved: () => showSelected() }),
+      upload.node,
+      jobs.node,
+      assetsSection(film, { onChanged: () => showSelected(), onQueued: (jobId) => jobs.follow(jobId) }),
+    );
+  }
+
+  const onHash = () => { showSelected(); };
+  window.addEventListener('hashchange', onHash);
+  main.replaceChildren(
+    el('h1', {}, t('curator.heading')),
+    el('div', { class: 'curator-layout' },
+      el('section', { 'aria-labelledby': 'curator-films-heading' },
+        el('h2', { id: 'curator-films-heading' }, t('curator.films')), newButton, el('p'), list),
+      editorColumn),
+  );
+  await showSelected();
+  return () => {
+    window.removeEventListener('hashchange', onHash);
+    while (cleanups.length) cleanups.pop()();
+  };
+}
+
+startPage({ page: 'curator', title: 'curator.title', render });
