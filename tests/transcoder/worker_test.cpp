@@ -1,0 +1,204 @@
+// `festival-transcoder work` against a real catalog file: publication, a worker killed with kill -9,
+// cancellation, refusal, and shutdown. Workers use a 2 s lease so a dead worker's job is taken over soon.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "catalog/database.hpp"
+#include "catalog/film_json.hpp"
+#include "catalog/films.hpp"
+#include "catalog/jobs.hpp"
+#include "catalog/schema.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/transcoder/media_tools.hpp"
+
+extern char** environ;
+
+using namespace festival::testing;
+namespace catalog = festival::catalog;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A worker child process, stopped (SIGKILL if need be) when the test ends.
+class worker_process {
+public:
+    worker_process(const fs::path& data_dir, const std::string& id, const std::string& preset) {
+        std::vector<std::string> args = {FESTIVAL_TRANSCODER_EXE, "work", "--data-dir", data_dir.string(), "--worker-id",
+                                         id, "--lease-seconds", "2", "--preset", preset};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        const auto log = (data_dir / (id + ".log")).string();
+        posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        REQUIRE(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+        posix_spawn_file_actions_destroy(&actions);
+    }
+    ~worker_process() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    void kill_hard() {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+    int stop() {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+// Waits for a condition the workers bring about; the limit only keeps a broken build from hanging.
+bool eventually(const std::function<bool()>& condition, int limit_seconds = 180) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
+    while (std::chrono::steady_clock::now() < until) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
+struct job_fixture {
+    temp_dir dir;
+    catalog::database db{catalog::open_catalog((dir.path() / "catalog.db").string())};
+    std::int64_t film = catalog::create_film(db, catalog::film_from_json({{"slug", "la-traversee"},
+                                                                         {"original_title", "La traversée"},
+                                                                         {"category", "short"}}))
+                            .id;
+
+    fs::path clip(const std::string& name, int seconds, const std::string& size) {
+        const auto path = dir.path() / name;
+        make_media({"-f", "lavfi", "-i", "testsrc2=s=" + size + ":r=25:d=" + std::to_string(seconds), "-f", "lavfi", "-i",
+                    "sine=d=" + std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+                    "-shortest", path.string()});
+        return path;
+    }
+    catalog::job job(std::int64_t id) { return *catalog::find_job(db, id); }
+    fs::path film_dir() const { return dir.path() / "media" / std::to_string(film); }
+    fs::path work_dir(std::int64_t id) const { return film_dir() / (".tmp-" + std::to_string(id)); }
+    fs::path published(std::int64_t id) const { return film_dir() / ("v" + std::to_string(id)); }
+    // True once the transcoder has written its first segment for the job.
+    bool writing(std::int64_t id) const {
+        std::error_code ec;
+        if (!fs::exists(work_dir(id), ec)) return false;
+        for (auto it = fs::recursive_directory_iterator(work_dir(id), ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec))
+            if (it->path().extension() == ".m4s") return true;
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a worker publishes a job as the film's new media version") {
+    job_fixture f;
+    const auto srt = f.dir.path() / "fr.srt";
+    std::ofstream(srt) << "1\n00:00:00,500 --> 00:00:02,000\nBienvenue.\n";
+    const auto id = catalog::enqueue_job(f.db, f.film, f.clip("film.mp4", 5, "320x240").string(), {{"fr", srt.string()}});
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    const auto done = f.job(id);
+    CHECK(done.status == "done");
+    CHECK(done.progress == doctest::Approx(100));
+    CHECK(done.attempts == 1);
+    CHECK(catalog::find_film(f.db, f.film)->media_version == id);
+    CHECK(fs::exists(f.published(id) / "master.m3u8"));
+    CHECK(fs::exists(f.published(id) / "poster.jpg"));
+    CHECK(fs::exists(f.published(id) / "storyboard.vtt"));
+    CHECK(fs::exists(f.published(id) / "subtitles" / "fr.vtt"));
+    CHECK_FALSE(fs::exists(f.work_dir(id)));
+    CHECK(worker.stop() == 0);
+}
+
+TEST_CASE("a worker killed with kill -9 mid-job: another worker takes the job after the lease and finishes it") {
+    job_fixture f;
+    const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
+    {
+        worker_process doomed(f.dir.path(), "doomed", "veryslow");
+        REQUIRE(eventually([&] { return f.writing(id); }));
+        doomed.kill_hard();
+    }
+    CHECK(f.job(id).status == "running");
+    CHECK(f.job(id).worker == "doomed");
+    worker_process rescuer(f.dir.path(), "rescuer", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    const auto done = f.job(id);
+    CHECK(done.status == "done");
+    CHECK(done.attempts == 2);
+    CHECK(catalog::find_film(f.db, f.film)->media_version == id);
+    CHECK_FALSE(fs::exists(f.work_dir(id)));
+    const auto master = read_text(f.published(id) / "master.m3u8");
+    const auto variants = stream_entries(master);
+    REQUIRE(variants.size() == 2);
+    for (const auto& v : variants) {
+        const auto j = probe_json(f.published(id) / v.uri, {"-show_entries", "format=duration"});
+        CHECK(std::stod(j["format"]["duration"].get<std::string>()) == doctest::Approx(16.0).epsilon(0.2 / 16));
+        CHECK(keyframe_times(f.published(id) / v.uri).size() == 4);
+    }
+}
+
+TEST_CASE("cancelling a running job stops its transcoder and publishes nothing; the worker goes on") {
+    job_fixture f;
+    const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
+    worker_process worker(f.dir.path(), "w1", "veryslow");
+    REQUIRE(eventually([&] { return f.writing(id); }));
+    CHECK(catalog::cancel_job(f.db, id).status == "cancelled");
+    REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }));
+    CHECK(f.job(id).status == "cancelled");
+    CHECK_FALSE(fs::exists(f.published(id)));
+    CHECK_FALSE(catalog::find_film(f.db, f.film)->media_version);
+    // The same worker takes the next job.
+    const auto next = catalog::enqueue_job(f.db, f.film, f.clip("short.mp4", 2, "160x120").string(), {});
+    REQUIRE(eventually([&] { return f.job(next).finished(); }));
+    CHECK(f.job(next).status == "done");
+    CHECK(f.job(next).worker == "w1");
+}
+
+TEST_CASE("a job whose file is not a film fails at once with the reason") {
+    job_fixture f;
+    const auto text = f.dir.path() / "notes.mp4";
+    std::ofstream(text) << "not a film at all\n";
+    const auto id = catalog::enqueue_job(f.db, f.film, text.string(), {});
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    const auto failed = f.job(id);
+    CHECK(failed.status == "failed");
+    CHECK(failed.attempts == 1);
+    REQUIRE(failed.error);
+    CHECK(failed.error->rfind("not_a_film:", 0) == 0);
+    CHECK_FALSE(fs::exists(f.published(id)));
+    CHECK_FALSE(fs::exists(f.work_dir(id)));
+}
+
+TEST_CASE("a worker stopped with SIGTERM gives its job back to the queue") {
+    job_fixture f;
+    const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
+    worker_process worker(f.dir.path(), "w1", "veryslow");
+    REQUIRE(eventually([&] { return f.writing(id); }));
+    CHECK(worker.stop() == 0);
+    const auto released = f.job(id);
+    CHECK(released.status == "queued");
+    CHECK(released.attempts == 0);
+    CHECK_FALSE(fs::exists(f.work_dir(id)));
+}
