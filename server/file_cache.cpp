@@ -13,6 +13,9 @@
 namespace festival::server {
 namespace {
 
+// Playlists and subtitle files are this small; segments are megabytes and always go by sendfile.
+constexpr std::size_t small_file_bytes = 16 * 1024;
+
 // openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS: the kernel refuses any escape from root.
 int open_beneath(const std::string& root, const std::string& relative_path) {
     const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -200,6 +203,11 @@ std::optional<cached_file> file_cache::open(const std::string& root, const std::
     e.info.etag = make_etag(st);
     e.info.last_modified = http_date(st.st_mtim.tv_sec);
     e.info.content_type = content_type_for(relative_path);
+    if (st.st_size <= static_cast<off_t>(small_file_bytes)) {
+        auto text = std::make_shared<std::string>(static_cast<std::size_t>(st.st_size), '\0');
+        if (::pread(fd, text->data(), text->size(), 0) == static_cast<ssize_t>(text->size()))
+            e.info.contents = std::move(text);
+    }
     e.inode = static_cast<std::uint64_t>(st.st_ino);
     e.checked = now;
     auto [it, inserted] = entries_.insert_or_assign(key, std::move(e));
@@ -241,10 +249,16 @@ http_response file_response(const http_request& request, const cached_file& file
         response.status = 206;
         response.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                                  std::to_string(range.last) + "/" + std::to_string(file.size));
-        response.file = file_range{file.file, range.first, range.last - range.first + 1};
+        if (file.contents)
+            response.body = file.contents->substr(range.first, range.last - range.first + 1);
+        else
+            response.file = file_range{file.file, range.first, range.last - range.first + 1};
         return response;
     }
-    response.file = file_range{file.file, 0, file.size};
+    if (file.contents)
+        response.body = *file.contents;
+    else
+        response.file = file_range{file.file, 0, file.size};
     return response;
 }
 

@@ -17,49 +17,68 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return parts;
 }
 
-bool match_pattern(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
-    if (path.empty() || path.front() != '/') return false;
-    const auto want = split_path(pattern);
-    const auto have = split_path(path);
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        const auto segment = want[i];
-        const bool variable = segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
-        if (variable && segment.ends_with("...}")) {
-            if (i >= have.size()) return false;
-            std::string rest;
-            for (std::size_t k = i; k < have.size(); ++k) rest += (k > i ? "/" : "") + std::string(have[k]);
-            params[std::string(segment.substr(1, segment.size() - 5))] = rest;
-            return !rest.empty();
-        }
-        if (i >= have.size()) return false;
-        if (variable) {
-            if (have[i].empty()) return false;
-            params[std::string(segment.substr(1, segment.size() - 2))] = std::string(have[i]);
-        } else if (segment != have[i]) {
-            return false;
-        }
-    }
-    return want.size() == have.size();
-}
-
 }  // namespace
 
 bool needs_csrf(const route& r) {
     return r.needs != access::anyone && r.method != "GET" && r.method != "HEAD";
 }
 
-router::router(std::vector<route> routes) : routes_(std::move(routes)) {}
+router::router(std::vector<route> routes) : routes_(std::move(routes)) {
+    patterns_.reserve(routes_.size());
+    for (const auto& r : routes_) patterns_.push_back(compile(r.pattern));
+}
+
+std::vector<router::segment> router::compile(std::string_view pattern) {
+    std::vector<segment> out;
+    for (const auto part : split_path(pattern)) {
+        const bool variable = part.size() > 2 && part.front() == '{' && part.back() == '}';
+        if (variable && part.ends_with("...}"))
+            out.push_back({segment::kind::rest, std::string(part.substr(1, part.size() - 5))});
+        else if (variable)
+            out.push_back({segment::kind::variable, std::string(part.substr(1, part.size() - 2))});
+        else
+            out.push_back({segment::kind::literal, std::string(part)});
+    }
+    return out;
+}
+
+// Tries a pattern against a split path; fills `params` only when given (after a match is known).
+bool router::matches(const std::vector<segment>& pattern, const std::vector<std::string_view>& path,
+                     std::map<std::string, std::string>* params) {
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const auto& want = pattern[i];
+        if (want.what == segment::kind::rest) {
+            if (i >= path.size()) return false;
+            // The remainder as sent, from this segment to the end; it must not be empty.
+            const char* first = path[i].data();
+            const char* last = path.back().data() + path.back().size();
+            if (first == last) return false;
+            if (params) (*params)[want.text] = std::string(first, last);
+            return true;
+        }
+        if (i >= path.size()) return false;
+        if (want.what == segment::kind::variable) {
+            if (path[i].empty()) return false;
+            if (params) (*params)[want.text] = std::string(path[i]);
+        } else if (want.text != path[i]) {
+            return false;
+        }
+    }
+    return pattern.size() == path.size();
+}
 
 route_match router::match(const std::string& method, const std::string& path) const {
     route_match result;
-    for (const auto& r : routes_) {
-        std::map<std::string, std::string> params;
-        if (!match_pattern(r.pattern, path, params)) continue;
+    if (path.empty() || path.front() != '/') return result;
+    const auto parts = split_path(path);
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+        const auto& r = routes_[i];
+        if (!matches(patterns_[i], parts, nullptr)) continue;
         // A catch-all ("/{path...}") does not make every path known: other methods there are 404s.
         if (!r.pattern.starts_with("/{")) result.path_known = true;
         if (r.method == method || (method == "HEAD" && r.method == "GET")) {
             result.found = &r;
-            result.params = std::move(params);
+            matches(patterns_[i], parts, &result.params);
             return result;
         }
     }

@@ -64,7 +64,16 @@ public:
     const std::vector<route>& routes() const { return routes_; }
 
 private:
+    // A pattern split once at start-up: literal segments, {name} and a final {name...}.
+    struct segment {
+        enum class kind { literal, variable, rest } what;
+        std::string text;  // the literal, or the parameter's name
+    };
     std::vector<route> routes_;
+    std::vector<std::vector<segment>> patterns_;  // parallel to routes_
+    static std::vector<segment> compile(std::string_view pattern);
+    static bool matches(const std::vector<segment>& pattern, const std::vector<std::string_view>& path,
+                        std::map<std::string, std::string>* params);
 };
 
 }  // namespace festival::server
