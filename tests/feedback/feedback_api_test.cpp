@@ -1,6 +1,11 @@
 // Feedback over HTTP against a real `festival serve` on 127.0.0.1 and a free port.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <memory>
 
 #include "tests/support/festival_process.hpp"
@@ -66,6 +71,35 @@ struct feedback_fixture {
 };
 
 std::string error_code(const http_result& r) { return r.json()["error"]["code"].get<std::string>(); }
+
+// POSTs JSON from another loopback address (127.0.0.N), so the server sees another client; returns
+// the status code of the answer.
+int post_from(const char* local_address, unsigned short port, const std::string& target, const std::string& body) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, local_address, &local.sin_addr);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0);
+    const std::string request = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+    char head[13] = {};
+    std::size_t got = 0;
+    while (got < 12) {
+        const auto n = ::read(fd, head + got, 12 - got);
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    REQUIRE(got == 12);  // "HTTP/1.1 202"
+    return std::stoi(std::string(head + 9, 3));
+}
 
 }  // namespace
 
@@ -146,6 +180,9 @@ TEST_CASE("thirty rapid comments from one client get 429 with Retry-After after 
     CHECK(std::stoi(retry_after) > 0);
     CHECK(std::stoi(retry_after) <= 600);
     CHECK(f.queue()["total"] == 10);
+    // The limit is per client: another address still gets through.
+    CHECK(post_from("127.0.0.2", f.port(), "/api/films/retour/comments", R"({"text":"from elsewhere"})") == 202);
+    CHECK(f.queue()["total"] == 11);
     // Ratings have their own budget, and reading is never limited.
     CHECK(f.rate("retour", {{"stars", 4}}).status == 201);
     CHECK(http_call(f.port(), "GET", "/api/films/retour/comments").status == 200);
