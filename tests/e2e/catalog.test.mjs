@@ -244,3 +244,32 @@ describe('sign-in', () => {
     await organizer.context.close();
   });
 });
+
+describe('after the festival', () => {
+  test('once closed, the home page thanks viewers and shows the final audience figures', async () => {
+    const signIn = await fetch(`${festival.url}/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: demoAccounts.organizer, password: demoAccounts.password }),
+    });
+    const { csrf_token: csrf } = await signIn.json();
+    const cookie = signIn.headers.get('set-cookie').split(';')[0];
+    const info = await getJson(`${festival.url}/api/festival`);
+    const closed = await fetch(`${festival.url}/api/festival`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
+      body: JSON.stringify({ name: info.name, starts_on: '2025-01-10', ends_on: '2025-06-20', texts: info.texts }),
+    });
+    assert.equal(closed.status, 200, await closed.text());
+    const totals = (await getJson(`${festival.url}/api/festival`)).totals;
+
+    const { page, context } = await openPage('/', { headers: { 'Accept-Language': 'es' } });
+    assert.match(await page.textContent('.hero .welcome'), /^Gracias por ver nuestras películas/);
+    assert.equal(await page.textContent('.hero .dates'), 'Del 10 de enero de 2025 al 20 de junio de 2025');
+    const figures = await page.$$eval('.totals .figure', (nodes) => nodes.map((n) => n.textContent));
+    const es = new Intl.NumberFormat('es');
+    assert.deepEqual(figures, [es.format(totals.views), es.format(totals.unique_viewers), new Intl.NumberFormat('es', { maximumFractionDigits: 0 }).format(totals.watch_hours)]);
+    assert.equal(await page.textContent('#totals-title'), 'El festival en cifras');
+    await context.close();
+  });
+});

@@ -112,6 +112,14 @@ describe('the film player', () => {
     await page.keyboard.press(' ');
     await waitFor(() => page.evaluate(() => !document.querySelector('video').paused), { message: 'playing again' });
 
+    // Switching language keeps the same player playing, relabelled.
+    const video = await page.$('.player video');
+    await page.getByRole('button', { name: 'Español' }).click();
+    await waitFor(async () => (await page.textContent('#synopsis-title')) === 'Sinopsis', { message: 'Spanish page' });
+    assert.equal(await page.evaluate((v) => v.isConnected && !v.paused, video), true, 'still playing');
+    assert.equal(await page.textContent('.player-controls label:has(.player-subtitles) span'), 'Subtítulos');
+    assert.equal(await page.$eval('.player-subtitles', (s) => s.selectedOptions[0].textContent), 'español');
+
     await screenshot(page, 'film-playing-desktop');
     assert.deepEqual(problems, []);
     await context.close();

@@ -129,7 +129,8 @@ async function render(main) {
     el(
       'div',
       { class: 'film-layout' },
-      el('div', {}, posterElement(film, 'film-poster')),
+      // With a player the poster is already on screen (the video's own poster).
+      playerPart && playerPart.classList?.contains('player-section') ? null : el('div', {}, posterElement(film, 'film-poster')),
       el(
         'div',
         {},
