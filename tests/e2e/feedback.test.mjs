@@ -147,11 +147,28 @@ describe('feedback', () => {
     const { page, context, errors } = await openPage(`/films/${slug}`);
     await page.waitForSelector('#feedback .fb-stars');
     const before = await getJson(`${festival.url}/api/films/${slug}/ratings`);
-    await page.click('#feedback .fb-stars label:nth-of-type(4)');
+    assert.equal(before.count, 0, 'the demo film starts unrated');
+    // Moving through the stars with the keyboard sends nothing until the button is pressed.
+    await page.focus('#feedback .fb-stars input[value="1"]');
+    await page.keyboard.press('Space');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await page.$eval('#feedback .fb-stars input:checked', (i) => i.value), '4');
+    assert.equal((await getJson(`${festival.url}/api/films/${slug}/ratings`)).count, before.count);
+    await page.click('#feedback .fb-rate button[type="submit"]');
     await page.waitForSelector('#feedback .fb-rating .fb-status.success');
     const afterRating = await getJson(`${festival.url}/api/films/${slug}/ratings`);
     assert.equal(afterRating.count, before.count + 1);
     assert.match(await page.textContent('#feedback .fb-summary'), /4/);
+    // Changing one's mind in the same tab replaces the rating.
+    await page.click('#feedback .fb-stars label:nth-of-type(2)');
+    await page.click('#feedback .fb-rate button[type="submit"]');
+    await waitFor(async () => (await getJson(`${festival.url}/api/films/${slug}/ratings`)).average === 2,
+      { timeoutMs: 10_000, message: 'the replaced rating' });
+    assert.equal((await getJson(`${festival.url}/api/films/${slug}/ratings`)).count, before.count + 1);
+    await page.click('#feedback .fb-stars label:nth-of-type(4)');
+    await page.click('#feedback .fb-rate button[type="submit"]');
+    await waitFor(async () => (await getJson(`${festival.url}/api/films/${slug}/ratings`)).average === 4,
+      { timeoutMs: 10_000, message: 'the rating back at 4' });
 
     // The honeypot is in the form but not visible to people.
     const trapBox = await page.locator('#feedback input[name="website"]').boundingBox();
@@ -160,7 +177,7 @@ describe('feedback', () => {
     await page.fill('#feedback textarea[name="text"]', comment);
     await page.fill('#feedback input[name="name"]', 'Inès');
     await page.selectOption('#feedback select[name="lang"]', 'es');
-    await page.click('#feedback form button[type="submit"]');
+    await page.click('#feedback .fb-form button[type="submit"]');
     await page.waitForSelector('#feedback .fb-form .fb-status.success');
     const call = await organizerApi();
     const queue = await call('GET', '/api/moderation/comments?status=pending');

@@ -57,6 +57,26 @@ function charCount(text) {
   return [...text].length;  // code points, as the server counts
 }
 
+/**
+ * Which "play" a rating belongs to: the player's play id when the viewer played the film, otherwise
+ * an id for this browser tab. Either way, changing one's mind replaces the rating instead of adding one.
+ */
+function ratingPlayId(film) {
+  const played = currentPlayId(film);
+  if (played) return played;
+  const storageKey = `festival.rating-visit.${film.slug}`;
+  try {
+    let id = sessionStorage.getItem(storageKey);
+    if (!id) {
+      id = `visit-${crypto.randomUUID()}`;
+      sessionStorage.setItem(storageKey, id);
+    }
+    return id;
+  } catch {
+    return undefined;  // storage blocked: each rating counts on its own
+  }
+}
+
 function ratingPart(film, t) {
   const key = encodeURIComponent(film.slug);
   const uid = `fb${++ids}`;
@@ -72,42 +92,53 @@ function ratingPart(film, t) {
   for (let n = 1; n <= 5; n++) {
     const input = node('input', { type: 'radio', name: `${uid}-stars`, id: `${uid}-star-${n}`, value: n });
     if (remembered === String(n)) input.checked = true;
-    const label = node('label', { for: `${uid}-star-${n}`, title: n === 1 ? t('feedback.star_one') : t('feedback.stars', { n }) },
-      node('span', { 'aria-hidden': 'true' }, '★'),
-      node('span', { class: 'visually-hidden' }, n === 1 ? t('feedback.star_one') : t('feedback.stars', { n })));
-    input.addEventListener('change', async () => {
-      fieldset.disabled = true;
-      status.className = 'fb-status';
-      status.textContent = t('feedback.sending');
-      try {
-        const body = { stars: n };
-        const playId = currentPlayId(film);
-        if (playId) body.play_id = playId;
-        const result = await api(`/api/films/${key}/ratings`, { method: 'POST', body });
-        showSummary(result);
-        status.className = 'fb-status success';
-        status.textContent = t('feedback.rated');
-        try {
-          localStorage.setItem(`festival.rated.${film.slug}`, String(n));
-        } catch {
-          // storage blocked: fine
-        }
-      } catch (e) {
-        status.className = 'fb-status error';
-        status.textContent = errorText(t, e);
-      } finally {
-        fieldset.disabled = false;
-      }
-    });
+    const words = n === 1 ? t('feedback.star_one') : t('feedback.stars', { n });
+    const label = node('label', { for: input.id, title: words },
+      node('span', { 'aria-hidden': 'true' }, '★'), node('span', { class: 'visually-hidden' }, words));
     fieldset.append(input, label);
   }
+  // Choosing stars (arrow keys move through them) sends nothing; the button does, once.
+  const send = node('button', { type: 'submit', class: 'button-secondary' }, t('feedback.rate'));
+  const form = node('form', { class: 'fb-rate', novalidate: true }, fieldset, send);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const chosen = fieldset.querySelector('input:checked');
+    if (!chosen) {
+      status.className = 'fb-status error';
+      status.textContent = t('feedback.choose_stars');
+      return;
+    }
+    const stars = Number(chosen.value);
+    send.disabled = true;
+    status.className = 'fb-status';
+    status.textContent = t('feedback.sending');
+    try {
+      const body = { stars };
+      const playId = ratingPlayId(film);
+      if (playId) body.play_id = playId;
+      const result = await api(`/api/films/${key}/ratings`, { method: 'POST', body });
+      showSummary(result);
+      status.className = 'fb-status success';
+      status.textContent = t('feedback.rated');
+      try {
+        localStorage.setItem(`festival.rated.${film.slug}`, String(stars));
+      } catch {
+        // storage blocked: fine
+      }
+    } catch (e) {
+      status.className = 'fb-status error';
+      status.textContent = errorText(t, e);
+    } finally {
+      send.disabled = false;
+    }
+  });
   function showSummary(s) {
     summary.textContent = s && s.count > 0
       ? t(s.count === 1 ? 'feedback.average_one' : 'feedback.average', { average: formatNumber(s.average, { maximumFractionDigits: 1 }), count: formatNumber(s.count) })
       : t('feedback.no_ratings');
   }
   const load = api(`/api/films/${key}/ratings`).then(showSummary).catch(() => showSummary(null));
-  return { element: node('div', { class: 'fb-rating' }, fieldset, summary, status), ready: load };
+  return { element: node('div', { class: 'fb-rating' }, form, summary, status), ready: load };
 }
 
 function commentForm(film, t) {
