@@ -111,6 +111,7 @@ private:
     std::unique_ptr<thumbnail_maker> thumbnails_;
     picture_format picture_;
     double next_keyframe_ = 0;
+    std::int64_t last_video_pts_ = 0;  // in the video stream's time base
     std::int64_t frames_ = 0;
     clock_type::time_point started_ = clock_type::now(), last_report_{};
 };
@@ -188,6 +189,7 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
         }
         for (auto& r : rungs_) r->start();
     }
+    last_video_pts_ = std::max(last_video_pts_, frame->pts);
     check(av_buffersrc_add_frame_flags(video_chain_->source, frame, AV_BUFFERSRC_FLAG_KEEP_REF), "filtering pictures");
     drain_video(false);
 }
@@ -202,7 +204,12 @@ void film_pipeline::send_all(const std::function<rung_work()>& make) {
 
 void film_pipeline::drain_video(bool flush) {
     if (!video_chain_) return;
-    if (flush) check(av_buffersrc_add_frame(video_chain_->source, nullptr), "flushing filters");
+    // The end is one frame after the last picture, so the constant-rate step keeps that picture.
+    if (flush) {
+        const AVStream* stream = input_->streams[info_.video_stream];
+        const auto end = last_video_pts_ + std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(info_.frame_rate), stream->time_base));
+        check(av_buffersrc_close(video_chain_->source, end, 0), "flushing filters");
+    }
     auto picture = make_frame();
     for (;;) {
         const int rc = av_buffersink_get_frame(video_chain_->sink, picture.get());

@@ -61,7 +61,7 @@ private:
     AVStream* audio_stream_ = nullptr;
     AVRational audio_time_base_{1, 48000};
     std::string codecs_;
-    work_queue queue_{24};
+    work_queue queue_{8};
     std::thread thread_;
     std::string error_;
 };
