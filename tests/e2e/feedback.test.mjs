@@ -263,7 +263,10 @@ describe('feedback', () => {
   });
 
   test('anyone answers the festival form, and sees the published award', async () => {
-    const { page, context, errors } = await openPage('/feedback', { locale: 'en-US' });
+    // Film pages lead to the festival form.
+    const { page, context, errors } = await openPage(`/films/${slug}`, { locale: 'en-US' });
+    await page.click('#feedback .fb-festival-link a');
+    await page.waitForURL(/\/feedback$/);
     await page.waitForSelector('#ff-form');
     await page.locator('#ff-form input[type="radio"]').first().check();
     await page.locator('#ff-form textarea').first().fill('Merci pour ce festival — ¡olé!');

@@ -243,6 +243,7 @@ export async function mountFeedback(container, film, t) {
   useStylesheet();
   const rating = ratingPart(film, t);
   const list = commentList(film, t);
-  container.replaceChildren(node('div', { class: 'fb' }, rating.element, commentForm(film, t), list.element));
+  const festivalForm = node('p', { class: 'fb-festival-link' }, node('a', { href: '/feedback' }, t('feedback.form_link')));
+  container.replaceChildren(node('div', { class: 'fb' }, rating.element, commentForm(film, t), list.element, festivalForm));
   await Promise.all([rating.ready, list.ready]);
 }
