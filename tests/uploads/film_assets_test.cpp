@@ -123,6 +123,11 @@ TEST_CASE("a poster is accepted as JPEG or PNG by its bytes, within the size lim
     CHECK(f.put("/api/films/voyage/poster", "GIF89a" + pattern_bytes(300, 3), "image/gif").status == 415);
     CHECK(f.put("/api/films/voyage/poster", "<svg xmlns='http://www.w3.org/2000/svg'/>" + std::string(100, ' '),
                 "image/jpeg").status == 415);
-    CHECK(f.put("/api/films/voyage/poster", "\xFF\xD8\xFF" + std::string(6 * 1024 * 1024, 'x'), "image/jpeg").status == 413);
+    // Over 5 MB: refused from the header alone, before any byte of the body is read.
+    const auto too_big = raw_exchange(f.server->port(),
+                                      "PUT /api/films/voyage/poster HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " +
+                                          f.curator.cookie + "\r\nX-CSRF-Token: " + f.curator.csrf_token +
+                                          "\r\nContent-Type: image/jpeg\r\nContent-Length: 6000000\r\n\r\n\xFF\xD8\xFF");
+    CHECK(too_big.starts_with("HTTP/1.1 413"));
     CHECK(http_call(f.server->port(), "GET", "/api/films/voyage/poster", "", {{"Cookie", f.curator.cookie}}).body == jpeg);
 }

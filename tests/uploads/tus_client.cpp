@@ -95,14 +95,15 @@ struct partial_patch::impl {
 };
 
 partial_patch::partial_patch(const tus_client& client, const std::string& path, std::int64_t offset,
-                             const std::string& bytes, std::size_t announced)
+                             const std::string& bytes, std::size_t announced, const std::string& checksum_header)
     : impl_(std::make_unique<impl>()) {
     namespace asio = boost::asio;
     impl_->socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), client.session.port));
     std::string head = "PATCH " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
                        "Content-Type: application/offset+octet-stream\r\nUpload-Offset: " + std::to_string(offset) +
                        "\r\nContent-Length: " + std::to_string(announced) + "\r\nCookie: " + client.session.cookie +
-                       "\r\nX-CSRF-Token: " + client.session.csrf_token + "\r\n\r\n";
+                       "\r\nX-CSRF-Token: " + client.session.csrf_token + "\r\n" +
+                       (checksum_header.empty() ? "" : "Upload-Checksum: " + checksum_header + "\r\n") + "\r\n";
     asio::write(impl_->socket, asio::buffer(head));
     asio::write(impl_->socket, asio::buffer(bytes));
 }

@@ -36,7 +36,7 @@ std::string read_file(const std::string& path);
 class partial_patch {
 public:
     partial_patch(const tus_client& client, const std::string& path, std::int64_t offset, const std::string& bytes,
-                  std::size_t announced);
+                  std::size_t announced, const std::string& checksum_header = "");
     ~partial_patch();
 
 private:

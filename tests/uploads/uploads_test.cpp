@@ -321,6 +321,8 @@ TEST_CASE("a real film completes: probed, moved beside the film's sources and qu
                          "-c:a", "aac", "-shortest", "-y", film_path},
                         output) == 0);
     const auto film = read_file(film_path);
+    // A version already online (as after an earlier upload) must keep streaming until the new job publishes.
+    festival::catalog::database((f.dir.path() / "catalog.db").string()).exec("UPDATE films SET media_version = 7");
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(film.size()), "tiny.mp4");
     const auto last = f.curator.patch(location, 0, film);
     CHECK(last.status == 204);
@@ -332,5 +334,26 @@ TEST_CASE("a real film completes: probed, moved beside the film's sources and qu
     CHECK(sha256_hex(read_file((f.dir.path() / "sources" / "1" / ("master-" + id + ".mp4")).string())) ==
           sha256_hex(film));
     const auto job = f.curator.session.call("GET", "/api/jobs/" + std::to_string(status["job_id"].get<int>()));
-    if (job.status == 200) CHECK(job.json()["film_id"] == 1);
+    REQUIRE(job.status == 200);
+    CHECK(job.json()["film_id"] == 1);
+    CHECK(job.json()["status"] == "queued");
+    CHECK(f.curator.session.call("GET", "/api/films/voyage").json()["media"]["version"] == 7);
+}
+
+TEST_CASE("a PATCH with a checksum that breaks off mid-body keeps nothing of that body") {
+    uploads_fixture f;
+    const auto bytes = pattern_bytes(2000000, 19);
+    const auto location = f.curator.create("voyage", 2000000);
+    REQUIRE(f.curator.patch(location, 0, bytes.substr(0, 1000)).status == 204);
+    {
+        // Announced with its checksum, but only part of the body arrives before the client leaves.
+        partial_patch broken(f.curator, location, 1000, bytes.substr(1000, 500000), 1999000,
+                             sha1_checksum(bytes.substr(1000)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    http_result next;
+    while ((next = f.curator.patch(location, 1000, bytes.substr(1000, 1000))).status == 423)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(next.status == 204);  // the stored offset was still 1000
+    CHECK(read_file(part_file(f.dir, location)) == bytes.substr(0, 2000));
 }
