@@ -91,7 +91,12 @@ std::string lower(std::string_view text) {
 struct http_server::impl {
     server_options options;
     const dispatcher& routes;
-    asio::io_context io;
+    // One event loop per I/O thread, like one worker process each: a connection lives on one loop and
+    // is never touched by two threads, so no strand is needed. `io` also runs the acceptor and signals.
+    asio::io_context io{1};
+    std::vector<std::unique_ptr<asio::io_context>> more_loops;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_loops_running;
+    std::size_t next_loop = 0;
     asio::thread_pool workers;
     tcp::acceptor acceptor;
     asio::signal_set signals;
@@ -103,7 +108,6 @@ struct http_server::impl {
     impl(server_options o, const dispatcher& d)
         : options(std::move(o)),
           routes(d),
-          io(options.io_threads),
           workers(static_cast<std::size_t>(options.worker_threads)),
           acceptor(io),
           signals(io, SIGINT, SIGTERM),
@@ -113,6 +117,21 @@ struct http_server::impl {
         acceptor.set_option(asio::socket_base::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen(asio::socket_base::max_listen_connections);
+        for (int i = 1; i < options.io_threads; ++i) {
+            more_loops.push_back(std::make_unique<asio::io_context>(1));
+            keep_loops_running.push_back(asio::make_work_guard(*more_loops.back()));
+        }
+    }
+
+    // Spreads new connections over the loops in turn.
+    asio::io_context& loop_for_next_connection() {
+        const std::size_t i = next_loop++ % (more_loops.size() + 1);
+        return i == 0 ? io : *more_loops[i - 1];
+    }
+
+    void stop_loops() {
+        io.stop();
+        for (auto& loop : more_loops) loop->stop();
     }
 
     void log_request(const http_request& request, int status, std::uint64_t bytes,
@@ -492,7 +511,7 @@ private:
 }  // namespace
 
 void http_server::impl::accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(loop_for_next_connection(), [this](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
             // e.g. EMFILE: pause instead of spinning, and keep accepting once descriptors free up.
@@ -521,7 +540,7 @@ void http_server::impl::begin_shutdown() {
 // flight (or the grace period ends) the loop stops.
 void http_server::impl::wait_for_drain() {
     if (requests_in_flight.load() == 0 || drain_timer.expiry() <= std::chrono::steady_clock::now()) {
-        io.stop();
+        stop_loops();
         return;
     }
     auto poll = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
@@ -543,8 +562,9 @@ void http_server::run() {
     });
     impl_->accept();
     std::vector<std::thread> threads;
-    for (int i = 1; i < impl_->options.io_threads; ++i) threads.emplace_back([this] { impl_->io.run(); });
+    for (auto& loop : impl_->more_loops) threads.emplace_back([&loop] { loop->run(); });
     impl_->io.run();
+    impl_->stop_loops();
     for (auto& t : threads) t.join();
     impl_->workers.join();
 }
