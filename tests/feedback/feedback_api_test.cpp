@@ -72,6 +72,36 @@ struct feedback_fixture {
 
 std::string error_code(const http_result& r) { return r.json()["error"]["code"].get<std::string>(); }
 
+// Reads CSV as RFC 4180 describes it (quoted fields may hold commas, quotes and line breaks).
+std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
+    std::vector<std::vector<std::string>> rows(1);
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
+            else if (c == '"') quoted = false;
+            else field += c;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            rows.back().push_back(std::move(field));
+            field.clear();
+        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            rows.back().push_back(std::move(field));
+            field.clear();
+            rows.emplace_back();
+            ++i;
+        } else {
+            field += c;
+        }
+    }
+    if (!field.empty() || !rows.back().empty()) rows.back().push_back(field);
+    if (rows.back().empty()) rows.pop_back();
+    return rows;
+}
+
 // POSTs JSON from another loopback address (127.0.0.N), so the server sees another client; returns
 // the status code of the answer.
 int post_from(const char* local_address, unsigned short port, const std::string& target, const std::string& body) {
@@ -317,6 +347,18 @@ TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas;
     CHECK(csv.body.find("\"'=HYPERLINK(") != std::string::npos);
     CHECK(csv.body.find(",=HYPERLINK") == std::string::npos);
 
+    // Read back as a spreadsheet would: every field intact, the formula defused by its leading '.
+    const std::string multiline = "Première ligne, \"citée\"\nseconde ligne ñ";
+    REQUIRE(f.comment("loved", {{"text", multiline}}).status == 202);
+    const auto rows = parse_csv(o.call("GET", "/api/moderation/export.csv").body.substr(3));
+    REQUIRE(rows.size() == 4);
+    for (const auto& row : rows) CHECK(row.size() == 10);
+    CHECK(rows[1][4] == "Zoé");
+    CHECK(rows[1][6] == "Très émouvant, niño \"bravo\"");
+    CHECK(rows[2][6] == "'=HYPERLINK(\"http://evil.example\",\"clic\")");
+    CHECK(rows[3][1] == "loved");
+    CHECK(rows[3][6] == multiline);
+
     const auto ratings = o.call("GET", "/api/moderation/export.csv?kind=ratings");
     REQUIRE(ratings.status == 200);
     CHECK(ratings.body.find("1,retour,Réintégration retour,1,5.0000,5.0000") != std::string::npos);
@@ -325,7 +367,7 @@ TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas;
     const auto all = o.call("GET", "/api/moderation/export.json");
     REQUIRE(all.status == 200);
     const auto j = all.json();
-    REQUIRE(j["comments"].size() == 2);
+    REQUIRE(j["comments"].size() == 3);
     CHECK(j["comments"][0]["text"] == "Très émouvant, niño \"bravo\"");
     CHECK(j["ratings"][0]["film"] == "retour");
     CHECK(j["questions"].size() == 3);
