@@ -66,8 +66,8 @@ async function createFilm(page, title) {
 test('a curator creates a film, uploads it through the page and it becomes playable', { timeout: 240_000 }, async (t) => {
   if (!hasTranscoder()) return t.skip(`${buildDir}/festival-transcoder is not built: no transcode, nothing to play`);
   const film = path.join(work, 'tiny.mp4');
-  const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=4',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
+  const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=6',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
     '-shortest', '-y', film]);
   assert.equal(made.status, 0, made.stderr?.toString());
 
@@ -96,6 +96,20 @@ test('a curator creates a film, uploads it through the page and it becomes playa
   assert.ok((await segmentResponse.arrayBuffer()).byteLength > 1000);
   assert.deepEqual(errors, []);
   await context.close();
+
+  // And a visitor plays it on its film page.
+  const visitor = await browser.newContext({ locale: 'en-GB' });
+  const viewerPage = await visitor.newPage();
+  const viewerErrors = watchPageErrors(viewerPage);
+  await viewerPage.goto(`${festival.url}/films/${info.slug}`);
+  await viewerPage.waitForSelector('.player video');
+  await viewerPage.click('.player-big-play');
+  await waitFor(() => viewerPage.evaluate(() => document.querySelector('video').currentTime > 1.5),
+    { timeoutMs: 60_000, message: 'the uploaded film playing past 1.5 s' });
+  assert.equal(await viewerPage.evaluate(() => document.querySelector('video').error), null);
+  // An anonymous visitor's GET /api/session is a 401 by design; nothing else may fail.
+  assert.deepEqual(viewerErrors.filter((e) => !e.includes('status of 401')), []);
+  await visitor.close();
 });
 
 test('an upload interrupted by a page reload resumes from the stored offset; a non-film shows its reason', { timeout: 180_000 }, async () => {
