@@ -24,7 +24,7 @@ export function dailyChart(days) {
       el('th', { scope: 'col' }, t('organizer.views')), el('th', { scope: 'col' }, t('organizer.watch_hours')),
       el('th', { scope: 'col' }, t('organizer.unique_viewers')), el('th', { scope: 'col' }, t('organizer.peak_live')))),
     el('tbody', {}, days.map((d) => el('tr', {}, el('td', {}, formatDate(d.day)), el('td', {}, formatNumber(d.views)),
-      el('td', {}, formatNumber(d.watch_hours, { maximumFractionDigits: 1 })), el('td', {}, formatNumber(d.unique_viewers)),
+      el('td', {}, formatNumber(d.watch_hours, { maximumFractionDigits: 2 })), el('td', {}, formatNumber(d.unique_viewers)),
       el('td', {}, formatNumber(d.peak_live))))));
   const section = el('section', { class: 'card', 'aria-labelledby': 'stats-daily-title' },
     el('h2', { id: 'stats-daily-title' }, t('organizer.per_day')),

@@ -7,7 +7,7 @@ const COLUMNS = [
   { key: 'title', label: 'organizer.film', text: true },
   { key: 'views', label: 'organizer.views' },
   { key: 'unique_viewers', label: 'organizer.unique_viewers' },
-  { key: 'watch_hours', label: 'organizer.watch_hours', options: { maximumFractionDigits: 1 } },
+  { key: 'watch_hours', label: 'organizer.watch_hours', options: { maximumFractionDigits: 2 } },
   { key: 'completion', label: 'organizer.completion', options: { style: 'percent', maximumFractionDigits: 0 } },
   { key: 'peak_live', label: 'organizer.peak_live' },
   { key: 'live', label: 'organizer.live' },
@@ -27,7 +27,7 @@ export function filmTable(films, onPick) {
 
   function cell(row, column) {
     if (column.text) {
-      return el('td', {}, el('button', { type: 'button', class: 'link-button', onclick: () => onPick(row) }, row.title || row.slug || `#${row.film_id}`));
+      return el('td', {}, el('button', { type: 'button', class: 'stats-film-link', onclick: () => onPick(row) }, row.title || row.slug || `#${row.film_id}`));
     }
     const value = row[column.key];
     return el('td', {}, value === null || value === undefined ? '—' : formatNumber(value, column.options));

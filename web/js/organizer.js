@@ -45,7 +45,7 @@ function totalsSection(totals) {
     el('ul', { class: 'totals', id: 'stats-totals' },
       item(totals.views, 'organizer.views'),
       item(totals.unique_viewers, 'organizer.unique_viewers'),
-      item(totals.watch_hours, 'organizer.watch_hours', { maximumFractionDigits: 1 }),
+      item(totals.watch_hours, 'organizer.watch_hours', { maximumFractionDigits: totals.watch_hours < 10 ? 2 : 0 }),
       item(totals.peak_live, 'organizer.peak_live'),
       item(totals.plays, 'organizer.plays'),
       item(totals.completion, 'organizer.completion', { style: 'percent', maximumFractionDigits: 0 })));

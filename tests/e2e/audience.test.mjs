@@ -1,0 +1,118 @@
+// The audience counted end to end: a viewer watches a demo film for 35 s in Chromium (the 24 s demo
+// clip loops), and the organizer dashboard shows 1 view and 1 live viewer; the page works, passes
+// axe-core and its exports download. Definitions: docs/statistics.md.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  demoAccounts, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival,
+  waitFor, watchPageErrors,
+} from './support.mjs';
+
+const MEDIA_TIMEOUT_MS = 8 * 60_000;
+
+let festival;
+let browser;
+let film = null;
+
+before(async () => {
+  festival = await startFestival();
+  browser = await launchBrowser();
+  if (!hasTranscoder()) return;
+  film = await waitFor(
+    async () => {
+      const { items } = await getJson(`${festival.url}/api/films?screening=now&per_page=100`);
+      return items.find((f) => f.media && f.media.master) || null;
+    },
+    { timeoutMs: MEDIA_TIMEOUT_MS, intervalMs: 2000, message: 'a demo film with published media' },
+  );
+});
+
+after(async () => {
+  await browser?.close();
+  await festival?.stop();
+});
+
+async function organizerPage() {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
+  const signedIn = await context.request.post(`${festival.url}/api/session`, {
+    data: { email: demoAccounts.organizer, password: demoAccounts.password },
+  });
+  assert.equal(signedIn.status(), 200);
+  const page = await context.newPage();
+  const errors = watchPageErrors(page);
+  return { context, page, errors };
+}
+
+const figure = (page, index) =>
+  page.evaluate((i) => document.querySelectorAll('#stats-totals .figure')[i]?.textContent ?? null, index);
+
+describe('the organizer dashboard', () => {
+  test('a viewer watching a demo film for 35 s shows as 1 view and 1 live viewer', async (t) => {
+    if (!hasTranscoder()) {
+      t.skip('build/festival-transcoder is not built: the demo films have no media to play');
+      return;
+    }
+    const viewer = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
+    const watching = await viewer.newPage();
+    await watching.goto(`${festival.url}/films/${film.slug}`);
+    await watching.waitForSelector('.player video');
+    await watching.evaluate(() => { document.querySelector('video').loop = true; });  // the clip is 24 s
+    await watching.click('.player-big-play');
+    await waitFor(() => watching.evaluate(() => document.querySelector('video').currentTime > 0.5), {
+      timeoutMs: 60_000, message: 'playback started',
+    });
+    const started = Date.now();
+    await waitFor(async () => Date.now() - started >= 35_000 &&
+      watching.evaluate(() => !document.querySelector('video').paused), { timeoutMs: 60_000, message: '35 s of playback' });
+
+    const { context, page, errors } = await organizerPage();
+    await page.goto(`${festival.url}/organizer`);
+    await page.waitForSelector('#stats-totals');
+    // The view is counted at the first heartbeat with 30 s credited (heartbeats come every 10 s).
+    await waitFor(async () => {
+      if ((await figure(page, 0)) === '1') return true;
+      await page.reload();
+      await page.waitForSelector('#stats-totals');
+      return false;
+    }, { timeoutMs: 30_000, intervalMs: 2000, message: '1 view on the dashboard' });
+    await waitFor(async () => (await page.textContent('#stats-live-count')) === '1', { message: '1 live viewer' });
+    const row = await page.$eval(`#stats-films tr[data-film="${film.id}"]`, (tr) => [...tr.cells].map((c) => c.textContent));
+    assert.equal(row[1], '1', `the film's views: ${row}`);
+    assert.equal(row[6], '1', `the film's live viewers: ${row}`);
+    assert.equal(await figure(page, 1), '1', 'one unique viewer');
+    assert.equal(await figure(page, 3), '1', 'peak live viewers');
+    await waitFor(() => page.evaluate(() => Boolean(document.querySelector('#stats-daily-chart') && window.Chart)), {
+      message: 'the daily chart',
+    });
+    await screenshot(page, 'organizer-dashboard');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    // Sorting by a column and the CSV export.
+    await page.click('#stats-films th button[data-sort="title"]');
+    assert.equal(await page.getAttribute('#stats-films th:first-child', 'aria-sort'), 'ascending');
+    const csv = await context.request.get(`${festival.url}/api/stats/export?format=csv&table=films`);
+    assert.equal(csv.status(), 200);
+    assert.match(await csv.text(), new RegExp(`^${film.id},${film.slug},`, 'm'));
+    assert.deepEqual(errors, []);
+
+    // Closing the viewer's page ends the play (sendBeacon): no longer live.
+    await watching.close({ runBeforeUnload: true });
+    await waitFor(async () => (await page.textContent('#stats-live-count')) === '0', { message: 'no live viewer after the page closed' });
+    await viewer.close();
+    await context.close();
+  });
+
+  test('the statistics page asks visitors and curators to sign in as an organizer', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${festival.url}/organizer`);
+    await page.waitForSelector('main:not([aria-busy]) .notice');
+    assert.match(await page.textContent('main .notice'), /organizer/);
+    const curator = await context.request.post(`${festival.url}/api/session`, {
+      data: { email: demoAccounts.curator, password: demoAccounts.password },
+    });
+    assert.equal(curator.status(), 200);
+    assert.equal((await context.request.get(`${festival.url}/api/stats`)).status(), 403);
+    await context.close();
+  });
+});
