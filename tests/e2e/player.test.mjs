@@ -152,6 +152,95 @@ describe('the film player', () => {
     await context.close();
   });
 
+  test('the player reports the play, heartbeats with the seconds played, and ends the play when the page is left', async (t) => {
+    if (!hasTranscoder()) {
+      t.skip('build/festival-transcoder is not built: the demo films have no media to play');
+      return;
+    }
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    const calls = [];
+    // Context-wide, so the beacon sent while the page goes away is seen too.
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'POST' && /^\/api\/(films\/[^/]+\/plays|plays\/[^/]+\/(heartbeat|end))$/.test(url.pathname))
+        calls.push({ path: url.pathname, body: request.postData(), response: request.response() });
+    });
+    await context.addInitScript(() => {
+      const send = navigator.sendBeacon.bind(navigator);
+      navigator.sendBeacon = (url, data) => {
+        const accepted = send(url, data);
+        const seen = JSON.parse(localStorage.getItem('test.beacons') || '[]');
+        seen.push({ url: new URL(url, location.href).href, accepted, body: typeof data === 'string' ? data : `(${typeof data})` });
+        localStorage.setItem('test.beacons', JSON.stringify(seen));
+        return accepted;
+      };
+    });
+    const { page } = await openFilm(film.slug, { context });
+    await page.waitForSelector('.player video');
+    await page.evaluate(() => localStorage.removeItem(`festival.resume.${window.location.pathname.split('/').pop()}`));
+    await page.click('.player-big-play');
+    const heartbeat = await waitFor(() => calls.find((c) => c.path.endsWith('/heartbeat')), { timeoutMs: 30_000, message: 'a heartbeat' });
+    const start = calls.find((c) => c.path.endsWith('/plays'));
+    assert.ok(start, 'the play was started before the heartbeat');
+    const started = await (await start.response).json();
+    assert.equal(heartbeat.path, `/api/plays/${started.play_id}/heartbeat`);
+    const beat = JSON.parse(heartbeat.body);
+    // The first heartbeat comes 10 s after the start; what was played in between is about that.
+    assert.ok(beat.played > 5 && beat.played <= 11, `played ${beat.played}`);
+    assert.ok(beat.position > 5, `position ${beat.position}`);
+    assert.equal((await heartbeat.response).status(), 204);
+
+    // Leaving the page ends the play with a beacon. Beacons outlive their page, where the browser's
+    // request events may miss them, so the page's sendBeacon calls are recorded as they are made.
+    await page.goto(`${festival.url}/about`);
+    await page.waitForSelector('main:not([aria-busy]) h1');
+    const beacons = await page.evaluate(() => JSON.parse(localStorage.getItem('test.beacons') || '[]'));
+    const end = beacons.find((b) => b.url.endsWith('/end'));
+    assert.ok(end, `an end beacon (sent: ${JSON.stringify(beacons)})`);
+    assert.equal(new URL(end.url).pathname, `/api/plays/${started.play_id}/end`);
+    assert.equal(end.accepted, true);
+    const ended = JSON.parse(end.body);
+    assert.ok(typeof ended.position === 'number' && ended.position > 5, end.body);
+    assert.ok(typeof ended.played === 'number' && ended.played >= 0, end.body);
+    await context.close();
+  });
+
+  test('seek thumbnails come from the storyboard; a refused stream shows a clear message with a retry', async (t) => {
+    if (!hasTranscoder()) {
+      t.skip('build/festival-transcoder is not built: the demo films have no media to play');
+      return;
+    }
+    const { page, context } = await openFilm(film.slug);
+    await page.waitForSelector('.player video');
+    await waitFor(() => page.evaluate(() => document.querySelector('.player-seek').max > 0), { message: 'the duration' });
+    const box = await page.locator('.player-seek').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await waitFor(() => page.evaluate(() => {
+      const thumb = document.querySelector('.player-thumb');
+      return !thumb.hidden && thumb.style.backgroundImage.includes('storyboard');
+    }), { message: 'a storyboard tile under the pointer' });
+    const tile = await page.evaluate(() => document.querySelector('.player-thumb').style.backgroundImage);
+    const sprite = tile.match(/url\("([^"]+)"\)/)[1];
+    assert.equal((await fetch(sprite)).status, 200, `sprite ${sprite}`);
+    await page.mouse.move(0, 0);
+    await context.close();
+
+    // The stream refused (as outside a screening window): the viewer is told, and may try again.
+    const refused = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    await refused.route('**/master.m3u8', (route) =>
+      route.fulfill({ status: 403, contentType: 'application/json', body: '{"error":{"code":"not_screening","message":"no"}}' }));
+    const second = await openFilm(film.slug, { context: refused });
+    const message = await waitFor(() => second.page.evaluate(() => {
+      const m = document.querySelector('.player-message');
+      return m && !m.hidden ? m.textContent : null;
+    }), { timeoutMs: 30_000, message: 'the error message' });
+    assert.match(message, /^This film cannot be watched right now\./);
+    await refused.unroute('**/master.m3u8');
+    await second.page.getByRole('button', { name: 'Try again' }).click();
+    await waitFor(() => second.page.evaluate(() => document.querySelector('.player-message').hidden && window.festivalPlayer.hls && window.festivalPlayer.hls.levels.length > 0), { message: 'the stream after retrying' });
+    await refused.close();
+  });
+
   test('film page screenshots at phone and desktop widths, with no serious accessibility violation', async () => {
     const slug = film ? film.slug : 'chemins-de-reintegration';
     for (const [name, viewport] of [['film-phone', PHONE], ['film-desktop', DESKTOP]]) {
@@ -197,6 +286,9 @@ describe('feedback on the film page', () => {
     await four.waitFor({ state: 'attached' });
     await page.click(`#feedback label[for="${await four.getAttribute('id')}"]`);
     assert.equal(await four.isChecked(), true);
+    // The rating form's own button sends the choice (when the widget does not send it at once).
+    const send = page.locator('#feedback form:has(input[type="radio"]) button[type="submit"]');
+    if (await send.count()) await send.first().click();
     const afterRating = await waitFor(
       async () => {
         const now = await getJson(`${festival.url}/api/films/${slug}/ratings`);

@@ -3,10 +3,10 @@
 import { el } from '/js/layout.js';
 import { formatDate, pick, pickLang, t } from '/js/i18n.js';
 
-/** The poster URL for a film, or null: the transcoded poster first, then one set by hand. */
-export function posterUrl(film) {
-  if (film.media && film.media.poster) return film.media.poster;
-  if (typeof film.poster === 'string' && film.poster.startsWith('/')) return film.poster;
+/** The poster for a film, or null: one a curator set (a real poster, portrait), else a frame of the film. */
+export function posterOf(film) {
+  if (typeof film.poster === 'string' && film.poster.startsWith('/')) return { url: film.poster, portrait: true };
+  if (film.media && film.media.poster) return { url: film.media.poster, portrait: false };
   return null;
 }
 
@@ -14,10 +14,13 @@ export function posterUrl(film) {
 export function posterElement(film, className) {
   const title = pick(film.texts, 'title') || film.original_title;
   const fallback = () => el('div', { class: `${className}-fallback poster-fallback`, 'aria-hidden': 'true' }, title);
-  const url = posterUrl(film);
-  if (!url) return fallback();
+  const poster = posterOf(film);
+  if (!poster) return fallback();
   // The title is next to the poster, so the image itself is decorative for screen readers.
-  const img = el('img', { class: className, src: url, alt: '', loading: 'lazy', decoding: 'async', width: 400, height: 600 });
+  const img = el('img', {
+    class: `${className}${poster.portrait ? ' portrait' : ''}`, src: poster.url, alt: '', loading: 'lazy', decoding: 'async',
+    width: poster.portrait ? 400 : 640, height: poster.portrait ? 600 : 360,
+  });
   img.addEventListener('error', () => img.replaceWith(fallback()), { once: true });
   return img;
 }

@@ -119,6 +119,10 @@ class AudienceReport {
     this.lastTime = null;
     this.timer = null;
     this.unavailable = false;
+    this.csrf = null;
+    getSession().then((session) => {
+      this.csrf = session && session.csrf_token ? session.csrf_token : null;
+    });
   }
 
   onTimeUpdate() {
@@ -137,13 +141,23 @@ class AudienceReport {
 
   async onPlaying() {
     this.lastTime = this.video.currentTime;
+    if (!this.timer) this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    this.start();
+  }
+
+  duration() {
+    return Number.isFinite(this.video.duration) && this.video.duration > 0 ? Math.round(this.video.duration * 10) / 10 : undefined;
+  }
+
+  start() {
     if (this.playId || this.starting || this.unavailable) return;
     this.starting = api(`/api/films/${encodeURIComponent(this.filmKey)}/plays`, {
       method: 'POST',
-      body: { position: Math.floor(this.video.currentTime) },
+      body: { position: Math.floor(this.video.currentTime), duration: this.duration() },
     })
       .then((answer) => {
         this.playId = answer && answer.play_id ? String(answer.play_id) : null;
+        this.played = 0;
         if (this.playId) {
           try {
             sessionStorage.setItem(`festival.play.${this.filmKey}`, this.playId);
@@ -155,16 +169,19 @@ class AudienceReport {
       })
       .catch((e) => {
         this.playId = null;  // the audience API refused or is absent: keep playing, stop asking
-        if (e.status === 404 || e.status === 405) this.unavailable = true;
+        if (e.status === 404 || e.status === 405 || e.status === 403) this.unavailable = true;
       })
       .finally(() => {
         this.starting = null;
       });
-    if (!this.timer) this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
   }
 
   body() {
-    const body = { position: Math.round(this.video.currentTime * 10) / 10, played: Math.round(this.played * 10) / 10 };
+    const body = {
+      position: Math.round(this.video.currentTime * 10) / 10,
+      played: Math.round(this.played * 10) / 10,
+      duration: this.duration(),
+    };
     this.played = 0;
     return body;
   }
@@ -176,29 +193,34 @@ class AudienceReport {
     try {
       await api(`/api/plays/${encodeURIComponent(id)}/heartbeat`, { method: 'POST', body: this.body() });
     } catch (e) {
-      // The server forgot this play (restart, long pause): the next playback starts a new one.
-      if (e.status === 404 || e.status === 410) this.playId = null;
+      // The server forgot or closed this play (restart, long pause): a new one starts if still playing.
+      if (e.status === 404 || e.status === 410) {
+        this.playId = null;
+        if (!this.video.paused) this.start();
+      }
     }
   }
 
-  /** Ends the play; from pagehide it must not wait, so it uses sendBeacon (or a keepalive fetch). */
-  async end() {
+  /**
+   * Ends the play. From pagehide nothing may wait, so this is synchronous: a beacon (text/plain JSON,
+   * which the audience API accepts), or for a signed-in viewer a keepalive fetch that can carry the
+   * CSRF header a beacon cannot.
+   */
+  end() {
     clearInterval(this.timer);
     this.timer = null;
     if (!this.playId) return;
     const url = `/api/plays/${encodeURIComponent(this.playId)}/end`;
     const payload = JSON.stringify(this.body());
     this.playId = null;
-    const session = await Promise.race([getSession(), Promise.resolve(undefined)]);
-    if (session && session.csrf_token) {
-      // Signed-in writes need the CSRF header, which a beacon cannot carry.
+    if (this.csrf) {
       fetch(url, {
         method: 'POST', keepalive: true, credentials: 'same-origin', body: payload,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf },
       }).catch(() => {});
       return;
     }
-    const sent = navigator.sendBeacon && navigator.sendBeacon(url, new Blob([payload], { type: 'application/json' }));
+    const sent = navigator.sendBeacon && navigator.sendBeacon(url, payload);
     if (!sent) fetch(url, { method: 'POST', keepalive: true, body: payload, headers: { 'Content-Type': 'application/json' } }).catch(() => {});
   }
 }

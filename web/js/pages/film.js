@@ -2,7 +2,7 @@
 // credits, the player while it screens ("not yet screening" / "screening ended" with the dates
 // otherwise), and the viewers' ratings and comments (the feedback widget, when the festival has it).
 import { api, ApiError, getSession } from '/js/api.js';
-import { posterElement } from '/js/film-card.js';
+import { posterElement, posterOf } from '/js/film-card.js';
 import { countryName, formatDate, languageName, pick, pickLang, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
 
@@ -129,8 +129,10 @@ async function render(main) {
     el(
       'div',
       { class: 'film-layout' },
-      // With a player the poster is already on screen (the video's own poster).
-      playerPart && playerPart.classList?.contains('player-section') ? null : el('div', {}, posterElement(film, 'film-poster')),
+      // Beside a player, a frame of the film would only repeat the video's own poster.
+      playerPart && playerPart.classList?.contains('player-section') && !posterOf(film)?.portrait
+        ? null
+        : el('div', {}, posterElement(film, 'film-poster')),
       el(
         'div',
         {},
