@@ -224,6 +224,37 @@ describe('safety of catalog text', () => {
   });
 });
 
+describe('film texts in the viewer\'s language', () => {
+  test('a film without Spanish texts is shown to a Spanish viewer in the next language it has, marked as such', async () => {
+    const signIn = await fetch(`${festival.url}/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: demoAccounts.curator, password: demoAccounts.password }),
+    });
+    const { csrf_token: csrf } = await signIn.json();
+    const cookie = signIn.headers.get('set-cookie').split(';')[0];
+    const created = await fetch(`${festival.url}/api/films`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
+      body: JSON.stringify({
+        slug: 'only-french', original_title: 'Seulement en français', category: 'documentary', published: true,
+        available_from: '2020-01-01', available_until: '2099-01-01',
+        texts: { fr: { title: 'Seulement en français', synopsis: 'Un synopsis écrit en français.' }, en: { title: 'Only in French' } },
+      }),
+    });
+    assert.equal(created.status, 201, await created.text());
+    const { page, context } = await openPage('/films/only-french', { headers: { 'Accept-Language': 'es' } });
+    await page.waitForSelector('.synopsis');
+    assert.equal(await page.textContent('#synopsis-title'), 'Sinopsis');  // the UI in Spanish
+    // Title: English is the first fallback; the synopsis only exists in French.
+    assert.equal(await page.textContent('h1'), 'Only in French');
+    assert.equal(await page.getAttribute('h1', 'lang'), 'en');
+    assert.equal(await page.textContent('.synopsis'), 'Un synopsis écrit en français.');
+    assert.equal(await page.getAttribute('.synopsis', 'lang'), 'fr');
+    await context.close();
+  });
+});
+
 describe('sign-in', () => {
   test('a curator signs in and lands on /curator; a wrong password is refused with a message', async () => {
     const { page, context } = await openPage('/login');
