@@ -79,7 +79,7 @@ async function render(main) {
     select('filter-country', 'catalog.country', countries, state.country),
     select('filter-language', 'catalog.language', languages, state.language),
     select('filter-tag', 'catalog.theme', themes, state.tag),
-    el('div', { class: 'field' }, reset),
+    el('div', { class: 'field reset-field' }, reset),
   );
   const count = el('p', { id: 'catalog-count', class: 'results-count', role: 'status', 'aria-live': 'polite' });
   const results = el('div', { id: 'catalog-results' });
