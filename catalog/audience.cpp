@@ -159,11 +159,20 @@ void audience_ledger::expire(std::int64_t now_ms) {
     std::erase_if(last_counted_view_, [&](const auto& entry) { return now_ms - entry.second >= rules_.view_repeat_ms; });
 }
 
-stats_batch audience_ledger::take_pending() {
-    for (const auto& id : dirty_) {
+stats_batch audience_ledger::take_pending(std::int64_t now_ms, bool every_play) {
+    for (auto it_id = dirty_.begin(); it_id != dirty_.end();) {
+        const auto& id = *it_id;
         const auto it = plays_.find(id);
-        if (it == plays_.end()) continue;
-        const play& p = it->second;
+        if (it == plays_.end()) {
+            it_id = dirty_.erase(it_id);
+            continue;
+        }
+        play& p = it->second;
+        if (!every_play && p.saved_ms && !p.ended && now_ms - *p.saved_ms < rules_.play_row_ms) {
+            ++it_id;
+            continue;
+        }
+        p.saved_ms = now_ms;
         play_snapshot s;
         s.id = id;
         s.film_id = p.film_id;
@@ -174,13 +183,14 @@ stats_batch audience_ledger::take_pending() {
         s.credited_ms = p.credited_ms;
         s.furthest_position = p.furthest;
         s.watched.resize(retention_buckets);
-        for (int k = 0; k < retention_buckets; ++k) s.watched[static_cast<std::size_t>(k)] = p.watched.test(static_cast<std::size_t>(k)) ? '1' : '0';
+        for (int k = 0; k < retention_buckets; ++k)
+            s.watched[static_cast<std::size_t>(k)] = p.watched.test(static_cast<std::size_t>(k)) ? '1' : '0';
         s.viewed_at_ms = p.viewed_at;
         s.completed = p.completed;
         s.ended = p.ended;
         pending_.plays[id] = std::move(s);
+        it_id = dirty_.erase(it_id);
     }
-    dirty_.clear();
     stats_batch out;
     std::swap(out, pending_);
     return out;

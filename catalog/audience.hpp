@@ -24,6 +24,7 @@ struct audience_rules {
     std::int64_t idle_expiry_ms = 600'000;    // a play without heartbeats this long has expired
     std::int64_t forget_ms = 3'600'000;       // an expired play is remembered (410) this long, then unknown
     double completion_share = 0.9;            // completed = reached this share of the runtime
+    std::int64_t play_row_ms = 30'000;        // a playing play's row is rewritten at most this often
 };
 
 struct viewer_heartbeat {
@@ -82,8 +83,10 @@ public:
     // Forgets plays idle past expiry + forget_ms and view-repeat entries past their hour.
     void expire(std::int64_t now_ms);
 
-    // The changes since the last call, for one SQLite transaction.
-    stats_batch take_pending();
+    // The changes since the last call, for one SQLite transaction: every aggregate, and the rows of
+    // plays that are new, ended or not saved for play_row_ms (all changed plays when `every_play`),
+    // so thousands of plays playing at once do not rewrite thousands of rows every second.
+    stats_batch take_pending(std::int64_t now_ms, bool every_play = false);
     std::size_t play_count() const { return plays_.size(); }
     const audience_rules& rules() const { return rules_; }
 
@@ -102,6 +105,7 @@ private:
         bool reached_view = false;
         bool completed = false;
         bool ended = false;
+        std::optional<std::int64_t> saved_ms;  // when its row was last put in a batch
     };
     bool expired(const play& p, std::int64_t now_ms) const;
     void measure(play& p);

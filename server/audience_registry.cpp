@@ -147,11 +147,12 @@ void audience_registry::tick() {
     ledger_.expire(now);
 }
 
-void audience_registry::flush(catalog::database& db) {
+void audience_registry::flush(catalog::database& db, bool every_play) {
     std::lock_guard order(flush_mutex_);
+    const auto now = now_ms();
     {
         std::lock_guard lock(mutex_);
-        unwritten_.merge(ledger_.take_pending());
+        unwritten_.merge(ledger_.take_pending(now, every_play));
     }
     if (unwritten_.empty()) return;
     catalog::write_stats_batch(db, unwritten_);  // throws: kept for the next flush

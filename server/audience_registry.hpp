@@ -64,9 +64,9 @@ public:
     catalog::live_counts live();
     // Samples live counts for this minute's peaks and forgets long-expired plays.
     void tick();
-    // Writes what changed since the last flush in one transaction. Serialized; a failed batch is kept
-    // and written with the next one.
-    void flush(catalog::database& db);
+    // Writes what changed since the last flush in one transaction (with every changed play's row when
+    // `every_play`, as on shutdown). Serialized; a failed batch is kept and written with the next one.
+    void flush(catalog::database& db, bool every_play = false);
 
     std::int64_t now_ms() const { return settings_.clock(); }
     const audience_settings& settings() const { return settings_; }

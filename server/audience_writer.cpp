@@ -25,9 +25,9 @@ void audience_writer::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void audience_writer::flush_logged() {
+void audience_writer::flush_logged(bool every_play) {
     try {
-        registry_.flush(catalog_.local());
+        registry_.flush(catalog_.local(), every_play);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "{\"event\":\"audience_flush_failed\",\"what\":\"%s\"}\n", e.what());
     }
@@ -47,13 +47,13 @@ void audience_writer::loop() {
             std::fprintf(stderr, "{\"event\":\"audience_tick_failed\",\"what\":\"%s\"}\n", e.what());
         }
         if (clock::now() >= next_flush) {
-            flush_logged();
+            flush_logged(false);
             next_flush = clock::now() + flush_every;
         }
         lock.lock();
     }
     lock.unlock();
-    flush_logged();
+    flush_logged(true);
 }
 
 }  // namespace festival::server

@@ -22,7 +22,7 @@ public:
 
 private:
     void loop();
-    void flush_logged();
+    void flush_logged(bool every_play);
 
     audience_registry& registry_;
     catalog_connections& catalog_;

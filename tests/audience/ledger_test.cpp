@@ -93,10 +93,10 @@ TEST_CASE("heartbeats for unknown, ended or expired plays are refused and change
     ledger.start_play("ended", 1, "v", 120.0, t0);
     ledger.start_play("idle", 1, "w", 120.0, t0);
     REQUIRE(ledger.heartbeat("ended", {10, 10}, true, t0 + 10'000) == heartbeat_result::accepted);
-    (void)ledger.take_pending();
+    (void)ledger.take_pending(t0 + 10'000);
     CHECK(ledger.heartbeat("ended", {20, 10}, false, t0 + 20'000) == heartbeat_result::expired);
     CHECK(ledger.heartbeat("idle", {10, 10}, false, t0 + 600'000) == heartbeat_result::expired);
-    CHECK(ledger.take_pending().empty());
+    CHECK(ledger.take_pending(t0 + 600'000, true).empty());
     ledger.expire(t0 + 600'000 + 3'600'000);
     CHECK(ledger.state("idle", t0 + 600'000 + 3'600'000) == heartbeat_result::unknown);
 }
@@ -113,7 +113,7 @@ TEST_CASE("live plays are those with a heartbeat in the last 30 s; peaks are kep
     CHECK(ledger.live(t0 + 30'000).by_film.at(1) == 1);
     ledger.sample_live(t0 + 65'000);  // next minute: nobody
     ledger.sample_live(t0 + 30'000);
-    const auto batch = ledger.take_pending();
+    const auto batch = ledger.take_pending(t0 + 65'000);
     CHECK(batch.festival_peak_live.at(minute_of(t0)) == 3);
     CHECK(batch.minutes.at({1, minute_of(t0)}).peak_live == 2);
     CHECK(batch.minutes.at({2, minute_of(t0)}).peak_live == 1);
@@ -144,12 +144,12 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
                 REQUIRE(ledger.heartbeat("play" + std::to_string(i), {double(std::min(step * 10, p.seconds)), double(played)},
                                          p.seconds <= step * 10, start + step * 10'000) == heartbeat_result::accepted);
             }
-            if (step % 7 == 0) write_stats_batch(db, ledger.take_pending());
+            if (step % 7 == 0) write_stats_batch(db, ledger.take_pending(start + step * 10'000));
         }
         for (std::size_t i = 0; i < plays.size(); ++i)  // plays of 0 s end without playing
             if (plays[i].day == day && plays[i].seconds == 0)
                 CHECK(ledger.heartbeat("play" + std::to_string(i), {0, 0}, true, start + 5'000) == heartbeat_result::accepted);
-        write_stats_batch(db, ledger.take_pending());
+        write_stats_batch(db, ledger.take_pending(start + 620'000));
     }
     const auto expected = festival::testing::scenario_expected();
     const auto totals = festival_totals(db, {});
@@ -194,4 +194,20 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
     CHECK(first_day.views + festival_totals(db, {days[1].day, std::nullopt}).views == totals.views);
     CHECK(find_play(db, "play0")->ended);
     CHECK(find_play(db, "play0")->credited_ms == plays[0].seconds * 1000);
+}
+
+TEST_CASE("a playing play's row is batched every 30 s; aggregates and new or ended plays every batch") {
+    audience_ledger ledger;
+    ledger.start_play("p", 1, "v", 600.0, t0);
+    CHECK(ledger.take_pending(t0).plays.size() == 1);  // new
+    REQUIRE(ledger.heartbeat("p", {10, 10}, false, t0 + 10'000) == heartbeat_result::accepted);
+    const auto batch = ledger.take_pending(t0 + 10'000);
+    CHECK(batch.plays.empty());
+    CHECK(batch.minutes.at({1, minute_of(t0 + 10'000)}).watch_ms == 10'000);
+    REQUIRE(ledger.heartbeat("p", {20, 10}, false, t0 + 20'000) == heartbeat_result::accepted);
+    CHECK(ledger.take_pending(t0 + 30'000).plays.at("p").credited_ms == 20'000);
+    REQUIRE(ledger.heartbeat("p", {25, 5}, false, t0 + 35'000) == heartbeat_result::accepted);
+    CHECK(ledger.take_pending(t0 + 35'000, true).plays.at("p").credited_ms == 25'000);  // on shutdown
+    REQUIRE(ledger.heartbeat("p", {30, 5}, true, t0 + 40'000) == heartbeat_result::accepted);
+    CHECK(ledger.take_pending(t0 + 40'000).plays.at("p").ended);
 }
