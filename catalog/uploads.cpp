@@ -105,4 +105,17 @@ nlohmann::json upload_to_json(const upload& u) {
             {"updated_at", u.updated_at}};
 }
 
+std::int64_t start_server_job(database& db, std::int64_t film_id, const std::string& source_path,
+                              const std::vector<subtitle_source>& subtitles, const std::string& worker,
+                              std::int64_t lease_until) {
+    transaction tx(db);
+    const auto id = enqueue_job(db, film_id, source_path, subtitles);
+    auto st = db.prepare(
+        "UPDATE jobs SET status = 'running', worker = ?, attempts = 1, lease_until = ?, updated_at = ? "
+        "WHERE id = ? AND status = 'queued'");
+    st.bind(1, worker).bind(2, lease_until).bind(3, utc_now()).bind(4, id).run();
+    tx.commit();
+    return id;
+}
+
 }  // namespace festival::catalog

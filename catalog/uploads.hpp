@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/jobs.hpp"
+
 namespace festival::catalog {
 
 class database;
@@ -45,5 +47,11 @@ std::vector<upload> list_expired_uploads(database& db, std::int64_t now);
 std::vector<upload> list_film_uploads(database& db, std::int64_t film_id);
 
 nlohmann::json upload_to_json(const upload& u);
+
+// A job the server performs itself (re-packaging subtitles, no transcoder involved): queued and taken
+// by `worker` in one transaction, so no transcoder can claim it; finish or fail it with jobs.hpp.
+std::int64_t start_server_job(database& db, std::int64_t film_id, const std::string& source_path,
+                              const std::vector<subtitle_source>& subtitles, const std::string& worker,
+                              std::int64_t lease_until);
 
 }  // namespace festival::catalog

@@ -1,6 +1,7 @@
-// Subtitles and posters for a film. Subtitles live in data/sources/<film>/subtitles/<lang>.vtt and go
-// into the film's next transcode job; when the film already has a master, that job is queued now (the
-// published version keeps streaming until it finishes). Posters are checked by their magic bytes.
+// Subtitles and posters for a film. Subtitles live in data/sources/<film>/subtitles/<lang>.vtt; a film
+// already online gets them at once in a re-packaged version (no re-encoding), a film whose master is
+// still being transcoded gets a new job with them, and a film without a master gives them to its first
+// job. Posters are checked by their magic bytes.
 #include "server/film_assets_api.hpp"
 
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "server/upload_completion.hpp"
+#include "server/upload_repackage.hpp"
 #include "server/upload_store.hpp"
 #include "server/upload_subtitles.hpp"
 
@@ -90,17 +92,19 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
     write_file_durably(path, vtt.text);
 
     auto& db = app.catalog.local();
-    catalog::transaction tx(db);
     if (std::find(film.subtitle_languages.begin(), film.subtitle_languages.end(), lang) == film.subtitle_languages.end()) {
         film.subtitle_languages.push_back(lang);
         catalog::update_film(db, film);
     }
-    const auto job = requeue_with_subtitles(app, film.id);
-    tx.commit();
+    // Online already: re-packaged at once, the video untouched. Otherwise the next transcode takes them.
+    auto job = repackage_subtitles(app, film.id);
+    const bool repackaged = job.has_value();
+    if (!job) job = requeue_with_subtitles(app, film.id);
     std::fprintf(stderr, "{\"event\":\"subtitles_stored\",\"film\":%lld,\"lang\":\"%s\",\"cues\":%d}\n",
                  static_cast<long long>(film.id), lang.c_str(), vtt.cues);
     return http_response::json(201, {{"lang", lang},
                                      {"cues", vtt.cues},
+                                     {"repackaged", repackaged},
                                      {"job_id", job ? nlohmann::json(*job) : nlohmann::json(nullptr)}});
 }
 
@@ -111,12 +115,9 @@ http_response delete_film_subtitles(festival_app& app, http_request& request) {
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
     if (!fs::remove(path)) throw http_error(404, "subtitles_not_found", "no " + lang + " subtitles for this film");
     sync_directory(path.parent_path());
-    auto& db = app.catalog.local();
-    catalog::transaction tx(db);
     std::erase(film.subtitle_languages, lang);
-    catalog::update_film(db, film);
-    requeue_with_subtitles(app, film.id);
-    tx.commit();
+    catalog::update_film(app.catalog.local(), film);
+    if (!repackage_subtitles(app, film.id, lang)) requeue_with_subtitles(app, film.id);
     return http_response::no_content();
 }
 

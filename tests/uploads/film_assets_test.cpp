@@ -2,8 +2,11 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "catalog/database.hpp"
 #include "server/http_message.hpp"
+#include "server/upload_repackage.hpp"
 #include "server/upload_subtitles.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -130,4 +133,69 @@ TEST_CASE("a poster is accepted as JPEG or PNG by its bytes, within the size lim
                                           "\r\nContent-Type: image/jpeg\r\nContent-Length: 6000000\r\n\r\n\xFF\xD8\xFF");
     CHECK(too_big.starts_with("HTTP/1.1 413"));
     CHECK(http_call(f.server->port(), "GET", "/api/films/voyage/poster", "", {{"Cookie", f.curator.cookie}}).body == jpeg);
+}
+
+TEST_CASE("the master playlist's subtitle renditions are replaced, its variants kept") {
+    const std::string master =
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"en\",NAME=\"English\",DEFAULT=NO,AUTOSELECT=YES,"
+        "FORCED=NO,URI=\"subtitles/en.m3u8\"\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360,SUBTITLES=\"subs\"\n360p/index.m3u8\n";
+    const auto two = festival::server::master_with_subtitles(master, {"en", "fr"});
+    CHECK(two.find("LANGUAGE=\"en\"") != std::string::npos);
+    CHECK(two.find("LANGUAGE=\"fr\",NAME=\"Français\"") != std::string::npos);
+    CHECK(two.find("URI=\"subtitles/fr.m3u8\"") != std::string::npos);
+    CHECK(two.find("RESOLUTION=640x360,SUBTITLES=\"subs\"\n360p/index.m3u8\n") != std::string::npos);
+    const auto none = festival::server::master_with_subtitles(master, {});
+    CHECK(none == "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+                  "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
+}
+
+TEST_CASE("subtitles for a film online are re-packaged into a new version without re-encoding") {
+    assets_fixture f;
+    // A published version as a transcoder leaves it (the bytes of the segments do not matter here).
+    const auto v7 = f.dir.path() / "media/1/v7";
+    fs::create_directories(v7 / "360p");
+    auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; };
+    write(v7 / "master.m3u8",
+          "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
+    write(v7 / "360p/index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.000,\n"
+                                  "seg0.m4s\n#EXTINF:2.500,\nseg1.m4s\n#EXT-X-ENDLIST\n");
+    write(v7 / "360p/init.mp4", pattern_bytes(500, 1));
+    write(v7 / "360p/seg0.m4s", pattern_bytes(5000, 2));
+    write(v7 / "360p/seg1.m4s", pattern_bytes(4000, 3));
+    write(v7 / "poster.jpg", "\xFF\xD8\xFF" + pattern_bytes(100, 4));
+    festival::catalog::database((f.dir.path() / "catalog.db").string())
+        .exec("UPDATE films SET media_version = 7, published = 1");
+
+    const auto stored = f.put("/api/films/voyage/subtitles/fr", "1\n00:00:01,000 --> 00:00:02,000\nBonjour\n", "text/plain");
+    REQUIRE(stored.status == 201);
+    CHECK(stored.json()["repackaged"] == true);
+    const auto version = stored.json()["job_id"].get<std::int64_t>();
+    const auto film = f.curator.call("GET", "/api/films/voyage").json();
+    CHECK(film["media"]["version"] == version);
+    const auto fresh = f.dir.path() / ("media/1/v" + std::to_string(version));
+    const auto master = read_file((fresh / "master.m3u8").string());
+    CHECK(master.find("LANGUAGE=\"fr\"") != std::string::npos);
+    CHECK(master.find("SUBTITLES=\"subs\"\n360p/index.m3u8") != std::string::npos);
+    CHECK(read_file((fresh / "subtitles/fr.vtt").string()) == "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour\n\n");
+    CHECK(read_file((fresh / "subtitles/fr.m3u8").string()).find("#EXTINF:6.500,\nfr.vtt") != std::string::npos);
+    // The same segment files, linked rather than copied or re-encoded; the old version is untouched.
+    CHECK(fs::equivalent(fresh / "360p/seg0.m4s", v7 / "360p/seg0.m4s"));
+    CHECK(fs::equivalent(fresh / "poster.jpg", v7 / "poster.jpg"));
+    CHECK(read_file((v7 / "master.m3u8").string()).find("SUBTITLES") == std::string::npos);
+    const auto job = f.curator.call("GET", "/api/jobs/" + std::to_string(version)).json();
+    CHECK(job["status"] == "done");
+    // Viewers get the new version's subtitles.
+    const auto vtt = http_call(f.server->port(), "GET", "/media/1/v" + std::to_string(version) + "/subtitles/fr.vtt");
+    CHECK(vtt.status == 200);
+    CHECK(vtt.body.find("Bonjour") != std::string::npos);
+
+    // Removing them publishes a version without them.
+    REQUIRE(f.curator.call("DELETE", "/api/films/voyage/subtitles/fr").status == 204);
+    const auto after = f.curator.call("GET", "/api/films/voyage").json()["media"]["version"].get<std::int64_t>();
+    CHECK(after > version);
+    const auto without = read_file((f.dir.path() / ("media/1/v" + std::to_string(after)) / "master.m3u8").string());
+    CHECK(without.find("SUBTITLES") == std::string::npos);
 }
