@@ -94,6 +94,22 @@ test('a curator creates a film, uploads it through the page and it becomes playa
   const segmentResponse = await fetch(new URL(segment, playlistUrl));
   assert.equal(segmentResponse.status, 200);
   assert.ok((await segmentResponse.arrayBuffer()).byteLength > 1000);
+
+  // French subtitles for the film online: a new version at once, the video not re-encoded.
+  const srt = path.join(work, 'tiny.fr.srt');
+  writeFileSync(srt, '1\r\n00:00:00,500 --> 00:00:05,000\r\nBonjour à tous\r\n');
+  await page.selectOption('#curator-subtitles-lang', 'fr');
+  await page.setInputFiles('#curator-subtitles-file', srt);
+  await page.click('#curator-subtitles-send');
+  await page.waitForFunction(() => document.querySelector('#curator-subtitles-status')?.className === 'success');
+  const withSubtitles = await waitFor(async () => {
+    const now = await getJson(`${festival.url}/api/films/${id}`);
+    return now.media.version !== info.media.version ? now : null;
+  }, { message: 'a new media version with subtitles' });
+  const newMaster = await (await fetch(`${festival.url}${withSubtitles.media.master}`)).text();
+  assert.match(newMaster, /TYPE=SUBTITLES.*LANGUAGE="fr"/);
+  const cues = await (await fetch(new URL('subtitles/fr.vtt', `${festival.url}${withSubtitles.media.master}`))).text();
+  assert.match(cues, /Bonjour à tous/);
   assert.deepEqual(errors, []);
   await context.close();
 

@@ -1,5 +1,6 @@
 // Subtitles per language and the poster of a film. Subtitles (SRT or WebVTT, UTF-8) are converted by
-// the server and go into the film's next transcode, queued at once when the film already has a master.
+// the server; a film already online gets them at once (re-packaged, the video untouched), otherwise
+// they go into the film's next transcode.
 import { api } from '/js/api.js';
 import { LANGUAGES, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
@@ -41,8 +42,9 @@ export function assetsSection(film, { onChanged, onQueued }) {
         method: 'PUT', body: file, headers: { 'Content-Type': 'text/plain; charset=utf-8' },
       });
       subtitleStatus.className = 'success';
-      subtitleStatus.textContent = t('curator.subtitles_stored', { count: result.cues, lang: languageName(result.lang) });
-      if (result.job_id) onQueued(result.job_id);
+      subtitleStatus.textContent = t(result.repackaged ? 'curator.subtitles_repackaged' : 'curator.subtitles_stored',
+        { count: result.cues, lang: languageName(result.lang) });
+      if (result.job_id && !result.repackaged) onQueued(result.job_id);
     } catch (e) {
       subtitleStatus.className = 'error';
       subtitleStatus.textContent = e.message;
