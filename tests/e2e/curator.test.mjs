@@ -166,6 +166,23 @@ test('an upload interrupted by a page reload resumes from the stored offset; a n
   assert.ok(refusal.includes(last.error), `${refusal} shows ${last.error}`);
   assert.equal((await uploads()).items.length, 1, 'one upload, resumed, not restarted');
   await screenshot(page, 'curator-refused');
+
+  // A poster, checked by its bytes, shows in the editor.
+  const poster = path.join(work, 'poster.png');
+  const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=darkred:s=200x300', '-frames:v', '1', '-y', poster]);
+  assert.equal(made.status, 0, made.stderr?.toString());
+  await page.setInputFiles('#curator-poster-file', poster);
+  await page.click('#curator-poster-send');
+  await page.waitForFunction(() => document.querySelector('#curator-poster-image')?.naturalWidth === 200);
+
+  // A transcode that failed shows its reason (recorded as a worker records it).
+  const failed = spawnSync('sqlite3', [path.join(festival.dataDir, 'catalog.db'),
+    `INSERT INTO jobs (film_id, source_path, status, attempts, error) VALUES (${id}, '/nowhere.mov', 'failed', 3, 'the decoder stopped at 00:12:04')`]);
+  assert.equal(failed.status, 0, failed.stderr?.toString());
+  await page.reload();
+  await page.waitForSelector('#curator-job-error:not([hidden])');
+  assert.match(await page.textContent('#curator-job-error'), /the decoder stopped at 00:12:04/);
+  assert.equal(await page.getAttribute('#curator-job-status', 'data-status'), 'failed');
   assert.deepEqual(errors.filter((e) => !e.includes('422')), []);
   await context.close();
 });
