@@ -256,7 +256,9 @@ TEST_CASE("after kill -9 mid-PATCH, HEAD answers the last durable offset and the
     festival_process restarted(dir.path().string());
     const auto curator = curator_of(restarted);
     const auto offset = head_offset(curator, location);
-    CHECK(offset == 1000000 + 16 * 1024 * 1024);
+    // One checkpoint (16 MB into the body, rounded up to the piece that crossed it), nothing after it.
+    CHECK(offset >= 1000000 + 16 * 1024 * 1024);
+    CHECK(offset <= 1000000 + 20 * 1024 * 1024);
     const auto rest = curator.patch(location, offset, bytes.substr(static_cast<std::size_t>(offset), 1000));
     CHECK(rest.status == 204);
     CHECK(read_file(part_file(dir, location)) == bytes.substr(0, static_cast<std::size_t>(offset) + 1000));
