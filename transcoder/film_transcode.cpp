@@ -163,6 +163,13 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
     if (!video_chain_) {
         std::vector<std::string> steps;
         if (info_.interlaced || frame->interlaced_frame) steps.push_back("bwdif=mode=send_frame:deint=interlaced");
+        // HDR (PQ or HLG) tone-mapped to SDR BT.709, so 8-bit players show sensible colours.
+        const bool hdr = frame->color_trc == AVCOL_TRC_SMPTE2084 || frame->color_trc == AVCOL_TRC_ARIB_STD_B67;
+        if (hdr && avfilter_get_by_name("zscale") && avfilter_get_by_name("tonemap")) {
+            steps.push_back("zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,"
+                            "zscale=t=bt709:m=bt709:r=tv,format=yuv420p");
+            picture_.bt709 = true;
+        }
         if (info_.rotation == 90) steps.push_back("transpose=clock");
         else if (info_.rotation == 180) steps.push_back("hflip,vflip");
         else if (info_.rotation == 270) steps.push_back("transpose=cclock");

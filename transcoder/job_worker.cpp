@@ -100,13 +100,19 @@ public:
     int run() {
         log_event({{"event", "worker_started"}, {"worker", options_.worker_id}, {"pid", ::getpid()}});
         while (!should_stop()) {
-            auto job = catalog::claim_job(db_, options_.worker_id, options_.lease_seconds, catalog::unix_now());
-            if (!job) {
-                if (options_.once) break;
+            try {
+                auto job = catalog::claim_job(db_, options_.worker_id, options_.lease_seconds, catalog::unix_now());
+                if (!job) {
+                    if (options_.once) break;
+                    sleep_a_little();
+                    continue;
+                }
+                process(*job);
+            } catch (const std::exception& e) {
+                // A busy or failing catalog: try again; a job we hold comes back after its lease.
+                log_event({{"event", "worker_error"}, {"worker", options_.worker_id}, {"error", e.what()}});
                 sleep_a_little();
-                continue;
             }
-            process(*job);
         }
         log_event({{"event", "worker_stopped"}, {"worker", options_.worker_id}});
         return 0;
@@ -219,9 +225,14 @@ private:
             const auto now = std::chrono::steady_clock::now();
             if (!interrupted && now - last_beat >= beat_every) {
                 last_beat = now;
-                if (!catalog::heartbeat_job(db_, job.id, options_.worker_id, progress, options_.lease_seconds,
-                                            catalog::unix_now()))
-                    interrupted = outcome::lost;
+                try {
+                    if (!catalog::heartbeat_job(db_, job.id, options_.worker_id, progress, options_.lease_seconds,
+                                                catalog::unix_now()))
+                        interrupted = outcome::lost;
+                } catch (const catalog::database_error& e) {
+                    // Busy for longer than the timeout: the next beat still comes well within the lease.
+                    log_event({{"event", "heartbeat_failed"}, {"job", job.id}, {"error", e.what()}});
+                }
             }
             if (interrupted) {
                 ::kill(child, SIGKILL);

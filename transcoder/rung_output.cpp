@@ -69,6 +69,11 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
     e->keyint_min = gop;
     e->thread_count = settings.threads;
     e->color_range = AVCOL_RANGE_MPEG;
+    if (in.bt709) {
+        e->color_primaries = AVCOL_PRI_BT709;
+        e->color_trc = AVCOL_TRC_BT709;
+        e->colorspace = AVCOL_SPC_BT709;
+    }
     e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // fMP4 keeps SPS/PPS in the init section
     av_opt_set(e->priv_data, "preset", settings.preset.c_str(), 0);
     av_opt_set(e->priv_data, "profile", "high", 0);

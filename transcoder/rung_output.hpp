@@ -19,6 +19,7 @@ struct picture_format {
     AVRational time_base{1, 25};
     AVRational sample_aspect{1, 1};
     AVRational frame_rate{25, 1};
+    bool bt709 = false;  // converted to BT.709 (from HDR): tag the output as such
 };
 
 struct encoder_settings {

@@ -231,3 +231,18 @@ TEST_CASE("an existing output folder is never overwritten") {
     CHECK(r.exit_code != 0);
     CHECK(fs::exists(dir.path() / "published" / "keep.txt"));
 }
+
+TEST_CASE("an HDR (PQ) 10-bit clip is tone-mapped to 8-bit BT.709") {
+    temp_dir dir;
+    const auto source = dir.path() / "hdr.mp4";
+    make_media({"-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", "-c:v", "libx264", "-pix_fmt", "yuv420p10le",
+                "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-preset",
+                "ultrafast", source.string()});
+    const auto out = transcode(dir, source);
+    const auto variants = stream_entries(read_text(out / "master.m3u8"));
+    REQUIRE(variants.size() == 1);
+    const auto video = video_stream(out / variants[0].uri);
+    CHECK(video["pix_fmt"] == "yuv420p");
+    CHECK(video["color_transfer"] == "bt709");
+    CHECK(video["color_primaries"] == "bt709");
+}
