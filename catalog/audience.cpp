@@ -34,8 +34,12 @@ void audience_ledger::measure(play& p) {
     pending_.days[{p.film_id, day_of(p.started_ms)}].measured_plays += 1;
 }
 
-void audience_ledger::start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
+bool audience_ledger::start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
                                  std::optional<double> runtime_seconds, std::int64_t now_ms) {
+    // Bounds the memory one client can take by starting plays in a loop; reloads stay far below.
+    auto& held = plays_per_viewer_[viewer_hash];
+    if (held >= rules_.plays_per_viewer) return false;
+    ++held;
     play p;
     p.film_id = film_id;
     p.viewer_hash = viewer_hash;
@@ -47,6 +51,7 @@ void audience_ledger::start_play(const std::string& id, std::int64_t film_id, co
     measure(p);
     plays_[id] = std::move(p);
     dirty_.insert(id);
+    return true;
 }
 
 bool audience_ledger::expired(const play& p, std::int64_t now_ms) const {
@@ -154,7 +159,10 @@ void audience_ledger::sample_live(std::int64_t now_ms) {
 void audience_ledger::expire(std::int64_t now_ms) {
     std::erase_if(plays_, [&](const auto& entry) {
         const auto& p = entry.second;
-        return now_ms - p.last_ms >= rules_.idle_expiry_ms + rules_.forget_ms && !dirty_.contains(entry.first);
+        if (now_ms - p.last_ms < rules_.idle_expiry_ms + rules_.forget_ms || dirty_.contains(entry.first)) return false;
+        if (const auto held = plays_per_viewer_.find(p.viewer_hash); held != plays_per_viewer_.end() && --held->second <= 0)
+            plays_per_viewer_.erase(held);
+        return true;
     });
     std::erase_if(last_counted_view_, [&](const auto& entry) { return now_ms - entry.second >= rules_.view_repeat_ms; });
 }

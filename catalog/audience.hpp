@@ -25,6 +25,7 @@ struct audience_rules {
     std::int64_t forget_ms = 3'600'000;       // an expired play is remembered (410) this long, then unknown
     double completion_share = 0.9;            // completed = reached this share of the runtime
     std::int64_t play_row_ms = 30'000;        // a playing play's row is rewritten at most this often
+    int plays_per_viewer = 100;               // plays one viewer hash may hold in memory at once
 };
 
 struct viewer_heartbeat {
@@ -58,7 +59,8 @@ public:
     explicit audience_ledger(audience_rules rules = {}) : rules_(rules) {}
 
     // A new play bound to its film and viewer hash. The id must be fresh (random, from the caller).
-    void start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
+    // False (and nothing recorded) when this viewer already holds plays_per_viewer plays in memory.
+    bool start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
                     std::optional<double> runtime_seconds, std::int64_t now_ms);
 
     // Binding checks before a heartbeat: the play's film and viewer hash, when known and not expired.
@@ -113,6 +115,7 @@ private:
     audience_rules rules_;
     std::unordered_map<std::string, play> plays_;
     std::unordered_map<std::string, std::int64_t> last_counted_view_;  // viewer hash → when
+    std::unordered_map<std::string, int> plays_per_viewer_;            // viewer hash → plays held
     std::unordered_set<std::string> dirty_;  // plays changed since the last batch
     stats_batch pending_;
 };

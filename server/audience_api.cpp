@@ -78,7 +78,8 @@ http_response start_play(festival_app& app, http_request& request) {
         if (body.is_object()) runtime = seconds_field(body, "duration", false);
     }
     const auto id = app.audience.start_play(film->id, runtime, viewer_of(request));
-    return http_response::json(201, {{"play_id", id}, {"film_id", film->id}, {"heartbeat_seconds", 10}});
+    if (!id) throw http_error(429, "too_many_plays", "too many plays of this film from this viewer; try again later");
+    return http_response::json(201, {{"play_id", *id}, {"film_id", film->id}, {"heartbeat_seconds", 10}});
 }
 
 http_response play_heartbeat(festival_app& app, http_request& request) { return report(app, request, false); }

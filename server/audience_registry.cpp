@@ -96,13 +96,13 @@ audience_registry::audience_registry(audience_settings settings)
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
 }
 
-std::string audience_registry::start_play(std::int64_t film_id, std::optional<double> runtime_seconds,
+std::optional<std::string> audience_registry::start_play(std::int64_t film_id, std::optional<double> runtime_seconds,
                                           const viewer& who) {
     const auto now = now_ms();
     const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
     const auto id = random_hex(16);
     std::lock_guard lock(mutex_);
-    ledger_.start_play(id, film_id, viewer_hash, runtime_seconds, now);
+    if (!ledger_.start_play(id, film_id, viewer_hash, runtime_seconds, now)) return std::nullopt;
     return id;
 }
 

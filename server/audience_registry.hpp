@@ -53,8 +53,9 @@ public:
         std::string address;
         std::string user_agent;
     };
-    // A new play of a film by this viewer; returns its random id.
-    std::string start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
+    // A new play of a film by this viewer; returns its random id, or nullopt when this viewer holds
+    // too many plays already.
+    std::optional<std::string> start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
     // A heartbeat (or the final beacon): the play must be known, alive, this viewer's and, when the
     // client names a film, that film. Nothing changes unless the outcome is `accepted`.
     play_outcome heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat, bool final,

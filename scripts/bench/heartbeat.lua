@@ -1,5 +1,5 @@
--- wrk script for scripts/bench-heartbeat: each thread sends heartbeats for its own share of the play
--- ids (one per line in the file given as the first argument), round robin, each claiming 0.1 s of
+-- wrk script for scripts/bench-heartbeat: each thread sends heartbeats for its own share of the plays
+-- ("id user-agent" lines in the file given as the first argument), round robin, with each play's agent, each claiming 0.1 s of
 -- playback, which the server's cap always allows at these rates. From the deadline (unix ms, second
 -- argument) on, threads send GET /healthz instead, so that when wrk stops no heartbeat is in flight:
 -- every heartbeat the server credited has been answered and counted here.
@@ -23,17 +23,20 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local ids, cursor, deadline, started = {}, 0, 0, 0
+local ids, agents, cursor, deadline, started = {}, {}, 0, 0, 0
 accepted, refused, heartbeats_sent, first_ms, last_ms = 0, 0, 0, 0, 0
 local body = '{"position":12.5,"played":0.1}'
-local headers = { ["Content-Type"] = "application/json", ["User-Agent"] = "festival-bench" }
 local in_heartbeat = false
 
 function init(args)
   local count = tonumber(args[3])
   local k = 0
   for line in io.lines(args[1]) do
-    if k % count == index then table.insert(ids, line) end
+    if k % count == index then
+      local id, agent = line:match("^(%S+) (.+)$")
+      table.insert(ids, id)
+      table.insert(agents, { ["Content-Type"] = "application/json", ["User-Agent"] = agent })
+    end
     k = k + 1
   end
   deadline = tonumber(args[2])
@@ -45,7 +48,7 @@ function request()
     cursor = cursor % #ids + 1
     heartbeats_sent = heartbeats_sent + 1
     in_heartbeat = true
-    return wrk.format("POST", "/api/plays/" .. ids[cursor] .. "/heartbeat", headers, body)
+    return wrk.format("POST", "/api/plays/" .. ids[cursor] .. "/heartbeat", agents[cursor], body)
   end
   in_heartbeat = false
   return wrk.format("GET", "/healthz")

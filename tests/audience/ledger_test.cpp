@@ -211,3 +211,14 @@ TEST_CASE("a playing play's row is batched every 30 s; aggregates and new or end
     REQUIRE(ledger.heartbeat("p", {30, 5}, true, t0 + 40'000) == heartbeat_result::accepted);
     CHECK(ledger.take_pending(t0 + 40'000).plays.at("p").ended);
 }
+
+TEST_CASE("one viewer holds at most 100 plays in memory; others are not affected") {
+    audience_ledger ledger;
+    for (int i = 0; i < 100; ++i) REQUIRE(ledger.start_play("p" + std::to_string(i), 1, "looping client", 600.0, t0));
+    CHECK_FALSE(ledger.start_play("p100", 1, "looping client", 600.0, t0));
+    CHECK(ledger.state("p100", t0) == heartbeat_result::unknown);
+    CHECK(ledger.start_play("other", 1, "another viewer", 600.0, t0));
+    CHECK(ledger.take_pending(t0).minutes.at({1, minute_of(t0)}).plays == 101);
+    ledger.expire(t0 + 600'000 + 3'600'000);  // forgotten: room again
+    CHECK(ledger.start_play("p100", 1, "looping client", 600.0, t0 + 600'000 + 3'600'000));
+}
