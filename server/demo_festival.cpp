@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <spawn.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -159,12 +160,19 @@ bool seed_demo_catalog(catalog::database& db) {
     return true;
 }
 
+namespace {
+std::atomic<bool> demo_media_stopping{false};
+}
+
+void stop_queueing_demo_media() { demo_media_stopping = true; }
+
 void queue_demo_media(catalog::database& db, const std::string& transcoder, const std::string& data_dir) {
     const std::filesystem::path folder = std::filesystem::path(data_dir) / "demo";
     std::filesystem::create_directories(folder);
     constexpr int clip_seconds = 24;
     int index = 0;
     for (const auto& f : catalog::list_all_films(db)) {
+        if (demo_media_stopping) return;
         if (f.media_version) continue;
         const auto source = folder / (f.slug + ".mp4");
         const std::string label = f.texts.count("en") ? f.texts.at("en").title : f.original_title;
@@ -172,7 +180,8 @@ void queue_demo_media(catalog::database& db, const std::string& transcoder, cons
         const std::string width = index % 2 ? "854" : "1280", height = index % 2 ? "480" : "720";
         ++index;
         if (!run_child({transcoder, "demo-source", "--output", source.string(), "--seconds",
-                        std::to_string(clip_seconds), "--width", width, "--height", height, "--label", label})) {
+                        std::to_string(clip_seconds), "--width", width, "--height", height, "--label", label,
+                        "--preset", "ultrafast"})) {
             std::fprintf(stderr, "{\"event\":\"demo_media_failed\",\"film\":\"%s\"}\n", f.slug.c_str());
             continue;
         }

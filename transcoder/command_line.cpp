@@ -1,5 +1,7 @@
 #include "transcoder/command_line.hpp"
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -105,6 +107,8 @@ int probe_command(const flags& f) {
 }
 
 int demo_source_command(const flags& f) {
+    // Made for a server that may stop at any moment: no orphan keeps encoding after it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     demo_source_options o;
     o.output = f.required("output");
     o.seconds = f.number("seconds", 10);
