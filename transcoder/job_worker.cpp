@@ -99,6 +99,7 @@ public:
 
     int run() {
         log_event({{"event", "worker_started"}, {"worker", options_.worker_id}, {"pid", ::getpid()}});
+        sweep_abandoned_output();
         while (!should_stop()) {
             try {
                 auto job = catalog::claim_job(db_, options_.worker_id, options_.lease_seconds, catalog::unix_now());
@@ -125,6 +126,32 @@ private:
     void sleep_a_little() {
         for (int waited = 0; waited < options_.idle_poll_ms && !should_stop(); waited += 50)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+
+    // Partial output of jobs nobody runs any more (cancelled or failed while their worker was dead).
+    // A running job's folder is left to its worker, or to whoever takes the job over.
+    void sweep_abandoned_output() {
+        std::error_code ec;
+        const fs::path media = fs::path(options_.data_dir) / "media";
+        for (auto film = fs::directory_iterator(media, ec); !ec && film != fs::directory_iterator(); film.increment(ec)) {
+            std::error_code inner;
+            for (auto entry = fs::directory_iterator(film->path(), inner); !inner && entry != fs::directory_iterator();
+                 entry.increment(inner)) {
+                const auto name = entry->path().filename().string();
+                if (!name.starts_with(".tmp-")) continue;
+                std::int64_t id = 0;
+                try {
+                    id = std::stoll(name.substr(5));
+                } catch (const std::exception&) {
+                    continue;
+                }
+                const auto job = catalog::find_job(db_, id);
+                if (job && job->status == "running") continue;
+                std::error_code ignored;
+                fs::remove_all(entry->path(), ignored);
+                log_event({{"event", "partial_output_removed"}, {"job", id}});
+            }
+        }
     }
 
     void process(const catalog::job& job) {

@@ -107,6 +107,22 @@ TEST_CASE("a playlist or concat file pointing at other files is never followed")
         CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
 }
 
+TEST_CASE("a file whose header claims a 50000x50000 picture is refused before decoding") {
+    temp_dir dir;
+    const auto clip = dir.path() / "clip.mkv";
+    make_media({"-f", "lavfi", "-i", "testsrc2=s=320x256:d=1", "-c:v", "libx264", "-preset", "ultrafast", clip.string()});
+    // Matroska stores PixelWidth (0xB0) and PixelHeight (0xBA) as 2-byte integers here: 320 and 256.
+    auto bytes = read_text(clip);
+    const std::string width("\xB0\x82\x01\x40", 4), height("\xBA\x82\x01\x00", 4);
+    REQUIRE(bytes.find(width) != std::string::npos);
+    REQUIRE(bytes.find(height) != std::string::npos);
+    bytes.replace(bytes.find(width), 4, std::string("\xB0\x82\xC3\x50", 4));   // 50000
+    bytes.replace(bytes.find(height), 4, std::string("\xBA\x82\xC3\x50", 4));  // 50000
+    const auto huge = dir.path() / "huge.mkv";
+    write(huge, bytes);
+    CHECK(refusal_code(huge) == "too_large");
+}
+
 TEST_CASE("limits on picture size and duration are enforced") {
     temp_dir dir;
     const auto clip = dir.path() / "clip.mkv";

@@ -175,6 +175,17 @@ TEST_CASE("cancelling a running job stops its transcoder and publishes nothing; 
     CHECK(f.job(next).worker == "w1");
 }
 
+TEST_CASE("a starting worker removes partial output of jobs that no longer run") {
+    job_fixture f;
+    const auto id = catalog::enqueue_job(f.db, f.film, "/nowhere.mp4", {});
+    catalog::cancel_job(f.db, id);
+    fs::create_directories(f.work_dir(id) / "720p");
+    std::ofstream(f.work_dir(id) / "720p" / "segment_00000.m4s") << "partial";
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }));
+    CHECK(f.job(id).status == "cancelled");
+}
+
 TEST_CASE("a job whose file is not a film fails at once with the reason") {
     job_fixture f;
     const auto text = f.dir.path() / "notes.mp4";
