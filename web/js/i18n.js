@@ -28,12 +28,24 @@ function remembered() {
   }
 }
 
+// Asked once per browsing session (sessionStorage), not on every page.
 async function serverLocale() {
+  try {
+    const known = sessionStorage.getItem('festival.lang.accept');
+    if (known !== null) return supported(known);
+  } catch {
+    // storage blocked: ask the server
+  }
   try {
     const response = await fetch('/api/locale', { headers: { Accept: 'application/json' } });
     if (!response.ok) return null;
-    const body = await response.json();
-    return supported(body.lang);
+    const found = supported((await response.json()).lang);
+    try {
+      sessionStorage.setItem('festival.lang.accept', found || '');
+    } catch {
+      // storage blocked: asked again next page
+    }
+    return found;
   } catch {
     return null;
   }

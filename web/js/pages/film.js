@@ -52,7 +52,9 @@ async function playerSection(film) {
     return null;
   }
   if (player) {
-    player.updateTexts();  // the same player after a language switch: playback goes on
+    // The same player after a language switch: playback goes on, its labels follow the language.
+    player.updateTexts();
+    playerBox.setAttribute('aria-label', t('player.label', { title }));
     return playerBox;
   }
   const { createPlayer } = await import('/js/player.js');
