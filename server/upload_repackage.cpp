@@ -26,6 +26,12 @@ namespace fs = std::filesystem;
 
 constexpr const char* repackager = "server-subtitles";
 
+std::string version_folder(std::int64_t version) {
+    std::string name = "v";
+    name += std::to_string(version);
+    return name;
+}
+
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path.string());
@@ -119,7 +125,7 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
     const auto film = catalog::find_film(db, film_id);
     if (!film || !film->media_version) return std::nullopt;
     const auto film_dir = fs::path(app.settings->media_dir()) / std::to_string(film_id);
-    const auto current = film_dir / ("v" + std::to_string(*film->media_version));
+    const auto current = film_dir / version_folder(*film->media_version);
     if (!fs::exists(current / "master.m3u8")) return std::nullopt;
     const auto made_by = catalog::find_job(db, *film->media_version);
     const auto stored = stored_subtitles(app, film_id);
@@ -154,7 +160,7 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
                       master_with_subtitles(master, std::vector<std::string>(languages.begin(), languages.end())));
         sync_directory(subtitles);
         sync_directory(work);
-        const auto published = film_dir / ("v" + std::to_string(job));
+        const auto published = film_dir / version_folder(job);
         fs::rename(work, published);
         sync_directory(film_dir);
         if (!catalog::finish_job(db, job, repackager)) throw std::runtime_error("the job was cancelled");
