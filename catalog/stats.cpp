@@ -239,10 +239,14 @@ retention_curve film_retention(database& db, std::int64_t film_id, const day_ran
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, std::int64_t from_minute,
-                                                                  std::int64_t to_minute) {
-    auto st = db.prepare(
-        "SELECT minute, peak_live FROM stats_festival_minute WHERE minute >= ?1 AND minute <= ?2 ORDER BY minute");
+                                                                  std::int64_t to_minute,
+                                                                  std::optional<std::int64_t> film_id) {
+    auto st = db.prepare(film_id ? "SELECT minute, peak_live FROM stats_film_minute WHERE film_id = ?3 AND minute >= ?1 "
+                                   "AND minute <= ?2 AND peak_live > 0 ORDER BY minute"
+                                 : "SELECT minute, peak_live FROM stats_festival_minute WHERE minute >= ?1 AND "
+                                   "minute <= ?2 ORDER BY minute");
     st.bind(1, from_minute).bind(2, to_minute);
+    if (film_id) st.bind(3, *film_id);
     std::vector<std::pair<std::int64_t, std::int64_t>> out;
     while (st.step()) out.emplace_back(st.int64(0), st.int64(1));
     return out;

@@ -109,9 +109,11 @@ struct retention_curve {
     std::vector<double> share;  // retention_buckets values in [0, 1]
 };
 retention_curve film_retention(database& db, std::int64_t film_id, const day_range& range);
-// Festival-wide live plays per minute in [from_minute, to_minute], ascending (minutes with a sample).
+// Peak live plays per minute in [from_minute, to_minute], ascending (minutes with a sample only),
+// festival-wide or for one film.
 std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, std::int64_t from_minute,
-                                                                  std::int64_t to_minute);
+                                                                  std::int64_t to_minute,
+                                                                  std::optional<std::int64_t> film_id = std::nullopt);
 std::optional<play_snapshot> find_play(database& db, const std::string& id);
 
 }  // namespace festival::catalog

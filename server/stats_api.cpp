@@ -155,6 +155,26 @@ http_response get_film_retention(festival_app& app, http_request& request) {
                                      {"share", curve.share}});
 }
 
+http_response get_concurrency(festival_app& app, http_request& request) {
+    const auto day_text = request.query_param("day");
+    const auto day = day_text ? catalog::parse_day(*day_text)
+                              : std::optional<std::int64_t>(catalog::day_of(app.audience.now_ms()));
+    if (!day) throw http_error(400, "invalid_query", "'day': expected YYYY-MM-DD");
+    auto& db = flushed_catalog(app);
+    std::optional<std::int64_t> film_id;
+    if (const auto key = request.query_param("film"); key && !key->empty()) {
+        const auto film = catalog::find_film_by_key(db, *key);
+        if (!film) throw http_error(404, "film_not_found", "no such film");
+        film_id = film->id;
+    }
+    nlohmann::json minutes = nlohmann::json::array();
+    for (const auto& [minute, live] : catalog::live_by_minute(db, *day * 1440, *day * 1440 + 1439, film_id))
+        minutes.push_back({{"minute", minute - *day * 1440}, {"live", live}});
+    return http_response::json(200, {{"day", catalog::day_text(*day)},
+                                     {"film_id", film_id ? nlohmann::json(*film_id) : nlohmann::json(nullptr)},
+                                     {"minutes", minutes}});
+}
+
 http_response get_live_stats(festival_app& app, http_request&) {
     auto first = live_json(app.audience.live());
     auto response = http_response::json(200, nlohmann::json::object());

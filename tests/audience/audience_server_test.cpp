@@ -214,7 +214,7 @@ TEST_CASE("only organizers read the statistics") {
     audience_fixture f;
     f.add_film("film-a", 10);
     for (const std::string target : {"/api/stats", "/api/stats/export?format=csv", "/api/stats/live",
-                                     "/api/stats/films/film-a/retention"}) {
+                                     "/api/stats/films/film-a/retention", "/api/stats/concurrency"}) {
         CAPTURE(target);
         CHECK(http_call(f.port(), "GET", target).status == 401);
         CHECK(f.curator().call("GET", target).status == 403);
@@ -232,6 +232,11 @@ TEST_CASE("only organizers read the statistics") {
     CHECK(exported.status == 200);
     CHECK(exported.json()["days"].is_array());
     CHECK(organizer.call("GET", "/api/stats/films/nothing/retention").status == 404);
+    const auto concurrency = organizer.call("GET", "/api/stats/concurrency?day=2026-06-01&film=film-a");
+    CHECK(concurrency.status == 200);
+    CHECK(concurrency.json()["day"] == "2026-06-01");
+    CHECK(concurrency.json()["minutes"].is_array());
+    CHECK(organizer.call("GET", "/api/stats/concurrency?day=June").status == 400);
 }
 
 TEST_CASE("kill -9 loses at most the unwritten batch; SIGTERM writes it") {

@@ -193,6 +193,12 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
     CHECK(first_day.plays == 100);
     CHECK(first_day.views + festival_totals(db, {days[1].day, std::nullopt}).views == totals.views);
     CHECK(find_play(db, "play0")->ended);
+    // Per-minute peaks: everyone of a day was live in its first minute.
+    const auto minutes = live_by_minute(db, minute_of(t0), minute_of(t0) + 1439);
+    REQUIRE_FALSE(minutes.empty());
+    CHECK(minutes.front() == std::make_pair(minute_of(t0), std::int64_t{100}));
+    const auto film_minutes = live_by_minute(db, minute_of(t0), minute_of(t0) + 1439, 1);
+    CHECK(film_minutes.front().second == 34);
     CHECK(find_play(db, "play0")->credited_ms == plays[0].seconds * 1000);
 }
 

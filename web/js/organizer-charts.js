@@ -81,3 +81,28 @@ export function retentionChart(curve) {
   }
   return box;
 }
+
+/** Peak live viewers per minute over one day (minutes without a sample had nobody live). */
+export function concurrencyChart(data) {
+  const perMinute = new Array(1440).fill(0);
+  for (const { minute, live } of data.minutes) perMinute[minute] = live;
+  const label = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  const canvas = el('canvas', { id: 'stats-concurrency-chart', role: 'img', 'aria-label': t('organizer.concurrency') });
+  const peak = Math.max(0, ...perMinute);
+  const box = el('div', {}, el('p', {}, t('organizer.concurrency_summary', {
+    day: formatDate(data.day), peak: formatNumber(peak),
+  })), peak ? el('div', { class: 'stats-chart' }, canvas) : null);
+  if (peak) {
+    queueMicrotask(() => draw(canvas, {
+      type: 'line',
+      data: {
+        labels: perMinute.map((_, m) => label(m)),
+        datasets: [{ label: t('organizer.concurrency'), data: perMinute, pointRadius: 0, stepped: true,
+          borderColor: accent('--accent', '#8a2be2') }],
+      },
+      options: { maintainAspectRatio: false, animation: false,
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 24 } } } },
+    }));
+  }
+  return box;
+}

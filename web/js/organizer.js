@@ -4,7 +4,7 @@
 import { api, getSession } from '/js/api.js';
 import { formatNumber, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
-import { dailyChart, retentionChart } from '/js/organizer-charts.js';
+import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-charts.js';
 import { filmTable } from '/js/organizer-table.js';
 
 let live = null;  // the EventSource of the live counter, closed when the page is drawn again
@@ -101,6 +101,28 @@ function retentionSection(films) {
   return { section, show };
 }
 
+function concurrencySection(films, days) {
+  const holder = el('div', { id: 'stats-concurrency' });
+  const lastDay = days.length ? days[days.length - 1].day : new Date().toISOString().slice(0, 10);
+  const day = el('input', { type: 'date', id: 'stats-concurrency-day', value: range.to || lastDay });
+  const film = el('select', { id: 'stats-concurrency-film' }, el('option', { value: '' }, t('organizer.all_films')),
+    films.map((f) => el('option', { value: f.film_id }, f.title || f.slug || `#${f.film_id}`)));
+  async function show() {
+    const q = new URLSearchParams({ day: day.value });
+    if (film.value) q.set('film', film.value);
+    holder.replaceChildren(concurrencyChart(await api(`/api/stats/concurrency?${q}`)));
+  }
+  day.addEventListener('change', show);
+  film.addEventListener('change', show);
+  show();
+  return el('section', { class: 'card', 'aria-labelledby': 'stats-concurrency-title' },
+    el('h2', { id: 'stats-concurrency-title' }, t('organizer.concurrency')),
+    el('p', { class: 'stats-range' },
+      el('label', { for: 'stats-concurrency-day' }, t('organizer.day'), day),
+      el('label', { for: 'stats-concurrency-film' }, t('organizer.film'), film)),
+    holder);
+}
+
 async function render(main) {
   const session = await getSession();
   if (!session || session.user.role !== 'organizer') {
@@ -116,6 +138,7 @@ async function render(main) {
     rangeForm(main),
     totalsSection(stats.totals),
     dailyChart(stats.days),
+    concurrencySection(stats.films, stats.days),
     el('section', { class: 'card', 'aria-labelledby': 'stats-films-title' },
       el('h2', { id: 'stats-films-title' }, t('organizer.per_film')),
       filmTable(stats.films, (film) => {
