@@ -67,17 +67,6 @@ http_response end_play(festival_app& app, http_request& request);
 http_response get_stats(festival_app& app, http_request& request);
 http_response get_film_retention(festival_app& app, http_request& request);
 http_response get_live_stats(festival_app& app, http_request& request);
-http_response export_stats(festival_app& app, http_request& request);
-
-// audience_api.cpp (the player's reports; heartbeats stay in memory)
-http_response start_play(festival_app& app, http_request& request);
-http_response play_heartbeat(festival_app& app, http_request& request);
-http_response end_play(festival_app& app, http_request& request);
-
-// stats_api.cpp (organizers)
-http_response get_stats(festival_app& app, http_request& request);
-http_response get_film_retention(festival_app& app, http_request& request);
-http_response get_live_stats(festival_app& app, http_request& request);
 http_response get_concurrency(festival_app& app, http_request& request);
 http_response export_stats(festival_app& app, http_request& request);
 
