@@ -108,6 +108,7 @@ private:
     std::unique_ptr<filter_chain> video_chain_, audio_chain_;
     std::map<int, subtitle_decoder> subtitle_decoders_;
     std::vector<std::unique_ptr<rung_output>> rungs_;
+    std::vector<packet_ptr> pending_audio_;
     std::unique_ptr<thumbnail_maker> thumbnails_;
     picture_format picture_;
     double next_keyframe_ = 0;
@@ -195,6 +196,9 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
                                                            work / r.name()));
         }
         for (auto& r : rungs_) r->start();
+        for (auto& early : pending_audio_)
+            send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(early.get())), false}; });
+        pending_audio_.clear();
     }
     last_video_pts_ = std::max(last_video_pts_, frame->pts);
     check(av_buffersrc_add_frame_flags(video_chain_->source, frame, AV_BUFFERSRC_FLAG_KEEP_REF), "filtering pictures");
@@ -274,9 +278,9 @@ void film_pipeline::encode_audio(AVFrame* frame) {
         const int rc = avcodec_receive_packet(audio_encoder_.get(), packet.get());
         if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
         check(rc, "encoding sound");
-        // Before the first picture the rungs do not exist yet; such sound is dropped (the muxers
-        // would start with it otherwise), which only happens for sound ahead of the first picture.
-        if (!rungs_.empty()) send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet.get())), false}; });
+        // Sound decoded before the first picture waits until the rungs exist.
+        if (rungs_.empty()) pending_audio_.emplace_back(av_packet_clone(packet.get()));
+        else send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet.get())), false}; });
         av_packet_unref(packet.get());
     }
 }
