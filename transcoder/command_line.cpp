@@ -90,8 +90,9 @@ void print_error(const std::string& code, const std::string& message) {
 }
 
 int probe_command(const flags& f) {
-    // Probing hostile bytes: a small budget of memory and CPU time.
-    limit(RLIMIT_AS, rlim_t(2) << 30);
+    // Probing hostile bytes: a small budget of memory (address space, which thread stacks and malloc
+    // arenas also take) and CPU time.
+    limit(RLIMIT_AS, rlim_t(4) << 30);
     limit(RLIMIT_CPU, 60);
     try {
         const auto info = probe_media(f.required("input"));

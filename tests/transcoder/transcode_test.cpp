@@ -85,6 +85,11 @@ TEST_CASE("a 16:9 clip becomes a ladder capped at its height, with aligned keyfr
         CHECK(audio[0]["codec_name"] == "aac");
         CHECK(audio[0]["profile"] == "LC");
         CHECK(audio[0]["channels"] == 2);
+        // The sound starts with the pictures (nothing decoded before the first picture is lost).
+        const auto audio_packets = probe_json(playlist, {"-select_streams", "a:0", "-show_entries", "packet=pts_time",
+                                                         "-read_intervals", "%+#3"});
+        REQUIRE_FALSE(audio_packets["packets"].empty());
+        CHECK(std::stod(audio_packets["packets"][0]["pts_time"].get<std::string>()) < 0.1);
         keyframes.push_back(keyframe_times(playlist));
         // One segment per 4 s: 9 s make three, each starting on a keyframe.
         int segments = 0;
