@@ -198,7 +198,7 @@ describe('the film player', () => {
     await context.close();
   });
 
-  test('seek thumbnails come from the storyboard; a refused stream shows a clear message with a retry', async (t) => {
+  test('seek thumbnails come from the storyboard; a refused stream is explained; native HLS plays without MSE', async (t) => {
     if (!hasTranscoder()) {
       t.skip('build/festival-transcoder is not built: the demo films have no media to play');
       return;
@@ -232,6 +232,22 @@ describe('the film player', () => {
     await second.page.getByRole('button', { name: 'Try again' }).click();
     await waitFor(() => second.page.evaluate(() => document.querySelector('.player-message').hidden && window.festivalPlayer.hls && window.festivalPlayer.hls.levels.length > 0), { message: 'the stream after retrying' });
     await refused.close();
+
+    // Without Media Source Extensions (as on older iPhones) the browser's own HLS plays the film.
+    const old = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    await old.addInitScript(() => {
+      delete window.MediaSource;
+      delete window.ManagedMediaSource;
+      delete window.WebKitMediaSource;
+    });
+    const third = await openFilm(film.slug, { context: old });
+    await third.page.waitForSelector('.player video');
+    assert.equal(await third.page.evaluate(() => window.festivalPlayer.hls), null, 'no hls.js without MSE');
+    assert.match(await third.page.evaluate(() => document.querySelector('video').src), /\/master\.m3u8$/);
+    await third.page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(third.page)) > 2, { timeoutMs: 60_000, message: 'native HLS playing' });
+    assert.equal(await playerMessage(third.page), null);
+    await old.close();
   });
 
   test('film page screenshots at phone and desktop widths, with no serious accessibility violation', async () => {
