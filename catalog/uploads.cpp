@@ -84,6 +84,12 @@ std::vector<upload> list_expired_uploads(database& db, std::int64_t now) {
     return read_all(st);
 }
 
+std::vector<upload> list_unprocessed_complete_uploads(database& db) {
+    auto st = db.prepare(std::string("SELECT ") + upload_columns +
+                         " FROM uploads WHERE status = 'receiving' AND offset = length ORDER BY created_at");
+    return read_all(st);
+}
+
 std::vector<upload> list_film_uploads(database& db, std::int64_t film_id) {
     auto st = db.prepare(std::string("SELECT ") + upload_columns +
                          " FROM uploads WHERE film_id = ? ORDER BY created_at DESC, rowid DESC");

@@ -43,6 +43,9 @@ void finish_upload(database& db, const std::string& id, const std::string& statu
 void delete_upload(database& db, const std::string& id);
 // Uploads past their expiry that never finished, or failed ones past expiry: the cleaner's work.
 std::vector<upload> list_expired_uploads(database& db, std::int64_t now);
+// Uploads whose every byte was stored but whose outcome was never recorded (the server stopped
+// between the last byte and the probe): they still need probing and a job.
+std::vector<upload> list_unprocessed_complete_uploads(database& db);
 // A film's uploads, newest first.
 std::vector<upload> list_film_uploads(database& db, std::int64_t film_id);
 

@@ -6,6 +6,7 @@
 
 #include "catalog/clock.hpp"
 #include "catalog/uploads.hpp"
+#include "server/upload_completion.hpp"
 
 namespace festival::server {
 
@@ -39,6 +40,22 @@ int remove_expired_uploads(festival_app& app) {
     return removed;
 }
 
+int complete_interrupted_uploads(festival_app& app) {
+    int finished = 0;
+    for (const auto& u : catalog::list_unprocessed_complete_uploads(app.catalog.local())) {
+        const auto lock = app.uploads.try_lock(u.id);
+        if (!lock) continue;
+        try {
+            complete_upload(app, u);
+        } catch (const std::exception& e) {
+            // Recorded on the upload (status failed, with the reason) unless the catalog itself failed.
+            std::fprintf(stderr, "{\"event\":\"upload_completion_failed\",\"upload\":\"%s\"}\n", u.id.c_str());
+        }
+        ++finished;
+    }
+    return finished;
+}
+
 upload_cleaner::upload_cleaner(festival_app& app, std::chrono::seconds interval) : app_(app) {
     try {
         remove_expired_uploads(app_);
@@ -58,6 +75,12 @@ upload_cleaner::~upload_cleaner() {
 }
 
 void upload_cleaner::loop(std::chrono::seconds interval) {
+    // Off the start-up path: probing can take a while, and requests are served meanwhile.
+    try {
+        complete_interrupted_uploads(app_);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "{\"event\":\"upload_completion_failed\",\"what\":\"%s\"}\n", e.what());
+    }
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, interval, [this] { return stop_; })) {
         try {

@@ -1,6 +1,7 @@
 #pragma once
 // Removes abandoned uploads (tus expiration): their bytes and their record, once at start-up and then
-// every `interval`, until destroyed.
+// every `interval`, until destroyed. At start-up it also finishes uploads whose last byte arrived just
+// before the server stopped (probe, job).
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -12,6 +13,8 @@ namespace festival::server {
 
 // One pass; returns how many uploads it removed. Skips uploads a request is writing.
 int remove_expired_uploads(festival_app& app);
+// Probes and queues uploads that were complete when the server stopped before doing so.
+int complete_interrupted_uploads(festival_app& app);
 
 class upload_cleaner {
 public:

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "catalog/database.hpp"
@@ -358,4 +359,35 @@ TEST_CASE("a PATCH with a checksum that breaks off mid-body keeps nothing of tha
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK(next.status == 204);  // the stored offset was still 1000
     CHECK(read_file(part_file(f.dir, location)) == bytes.substr(0, 2000));
+}
+
+TEST_CASE("an upload whose last byte was stored just before a crash is probed when the server restarts") {
+    temp_dir dir;
+    add_curator(dir);
+    const auto bytes = pattern_bytes(100000, 20);
+    std::string location;
+    {
+        festival_process server(dir.path().string(), {"--transcoder", transcoder_path()});
+        const auto curator = curator_of(server);
+        add_film(curator, "voyage");
+        location = curator.create("voyage", 100000);
+        REQUIRE(curator.patch(location, 0, bytes.substr(0, 40000)).status == 204);
+        server.kill_hard();
+    }
+    // As the last PATCH leaves it when the server dies between recording the offset and probing.
+    {
+        std::ofstream(part_file(dir, location), std::ios::binary | std::ios::app) << bytes.substr(40000);
+        festival::catalog::database((dir.path() / "catalog.db").string()).exec("UPDATE uploads SET offset = length");
+    }
+    festival_process restarted(dir.path().string(), {"--transcoder", transcoder_path()});
+    const auto curator = curator_of(restarted);
+    nlohmann::json status;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    do {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        status = curator.session.call("GET", location).json();
+    } while (status["status"] == "receiving" && std::chrono::steady_clock::now() < deadline);
+    CHECK(status["status"] == "failed");  // random bytes: the probe refuses them, with its reason
+    CHECK(!status["error"].get<std::string>().empty());
+    CHECK(read_file(part_file(dir, location)) == bytes);
 }

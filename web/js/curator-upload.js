@@ -81,9 +81,14 @@ async function startUpload(film, file, { onQueued }) {
       entry.state = 'checking';
       notify(entry);
       try {
-        const stored = await api(upload.url);
-        entry.state = 'done';
-        entry.message = t('curator.upload_done');
+        // Normally settled by the last PATCH; after a server restart it is settled in the background.
+        let stored = await api(upload.url);
+        for (let i = 0; stored.status === 'receiving' && i < 300; i++) {
+          await new Promise((r) => setTimeout(r, 1000));
+          stored = await api(upload.url);
+        }
+        entry.state = stored.status === 'done' ? 'done' : 'failed';
+        entry.message = stored.status === 'done' ? t('curator.upload_done') : t('curator.upload_refused', { reason: stored.error || stored.status });
         notify(entry);
         if (stored.job_id) onQueued(stored.job_id);
       } catch (e) {
