@@ -47,6 +47,15 @@ async function render(main) {
       filmLabel(film),
       el('span', { class: 'meta' }, `${t(`screening.${film.screening}`)} · ${film.media ? t('curator.has_media', { version: film.media.version }) : t('curator.no_media')}`)))));
     if (films.items.length === 0) list.append(el('li', { class: 'muted' }, t('curator.no_films')));
+    // Where each film's newest transcode stands, filled in as the answers come.
+    for (const film of films.items) {
+      api(`/api/films/${film.id}/jobs`).then(({ jobs }) => {
+        const newest = jobs[0];
+        if (!newest || newest.status === 'done') return;
+        const meta = list.querySelector(`button[data-film="${film.id}"] .meta`);
+        if (meta) meta.append(` · ${t('curator.job_state', { id: newest.id, status: t(`curator.job_${newest.status}`) })}`);
+      }).catch(() => {});
+    }
   }
 
   async function showSelected() {
