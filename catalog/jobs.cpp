@@ -112,8 +112,10 @@ bool finish_job(database& db, std::int64_t id, const std::string& worker) {
         "updated_at = ? WHERE id = ? AND status = 'running' AND worker = ?");
     st.bind(1, utc_now()).bind(2, id).bind(3, worker).run();
     if (db.changes() != 1) return false;
+    // A job started earlier that finishes later never replaces a newer version.
     auto publish = db.prepare(
-        "UPDATE films SET media_version = ?1, updated_at = ?2 WHERE id = (SELECT film_id FROM jobs WHERE id = ?1)");
+        "UPDATE films SET media_version = ?1, updated_at = ?2 WHERE id = (SELECT film_id FROM jobs WHERE id = ?1) "
+        "AND (media_version IS NULL OR media_version < ?1)");
     publish.bind(1, id).bind(2, utc_now()).run();
     tx.commit();
     return true;

@@ -58,8 +58,8 @@ struct job_progress {
 // or its lease expired and another worker took it): the worker must stop.
 bool heartbeat_job(database& db, std::int64_t id, const std::string& worker, const job_progress& progress,
                    int lease_seconds, std::int64_t now);
-// Marks the job done and publishes it as the film's media version, in one transaction. False when the
-// job is no longer this worker's.
+// Marks the job done and publishes it as the film's media version (unless a newer job already did), in
+// one transaction. False when the job is no longer this worker's.
 bool finish_job(database& db, std::int64_t id, const std::string& worker);
 // Records a failed attempt: back to queued with the reason, or failed for good after max_attempts
 // (or at once when `permanent`, e.g. the source is not a film). False when not this worker's.

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -19,6 +20,7 @@
 
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
+#include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
 #include "transcoder/film_transcode.hpp"
@@ -154,6 +156,28 @@ private:
         }
     }
 
+    // Keeps the published version and the one before it (viewers who started it can finish);
+    // older versions go.
+    void prune_old_versions(const fs::path& film_dir) {
+        std::vector<std::pair<std::int64_t, fs::path>> versions;
+        std::error_code ec;
+        for (auto entry = fs::directory_iterator(film_dir, ec); !ec && entry != fs::directory_iterator();
+             entry.increment(ec)) {
+            const auto name = entry->path().filename().string();
+            if (name.size() < 2 || name[0] != 'v' || name.find_first_not_of("0123456789", 1) != std::string::npos)
+                continue;
+            versions.emplace_back(std::stoll(name.substr(1)), entry->path());
+        }
+        std::sort(versions.begin(), versions.end());
+        const auto current = catalog::find_film(db_, std::stoll(film_dir.filename().string()));
+        for (std::size_t i = 0; i + 2 < versions.size(); ++i) {
+            if (current && current->media_version == versions[i].first) continue;
+            std::error_code ignored;
+            fs::remove_all(versions[i].second, ignored);
+            log_event({{"event", "old_version_removed"}, {"film_dir", film_dir.string()}, {"version", versions[i].first}});
+        }
+    }
+
     void process(const catalog::job& job) {
         const fs::path film_dir = fs::absolute(fs::path(options_.data_dir) / "media" / std::to_string(job.film_id));
         const fs::path work_dir = film_dir / (".tmp-" + std::to_string(job.id));
@@ -172,6 +196,7 @@ private:
                 if (!fs::exists(final_dir)) fs::rename(work_dir, final_dir);
                 if (catalog::finish_job(db_, job.id, options_.worker_id)) {
                     log_event({{"event", "job_done"}, {"job", job.id}, {"film", job.film_id}});
+                    prune_old_versions(film_dir);
                 } else {
                     fs::remove_all(final_dir, ignored);  // cancelled at the last moment
                     log_event({{"event", "job_lost"}, {"job", job.id}});

@@ -93,6 +93,19 @@ TEST_CASE("finishing a job publishes it as the film's media version") {
     CHECK_FALSE(finish_job(db, id, "w1"));
 }
 
+TEST_CASE("an older job finishing after a newer one does not replace the newer version") {
+    auto db = open_catalog(":memory:");
+    const auto film = add_film(db, "a");
+    const auto older = enqueue_job(db, film, "/a", {});
+    const auto newer = enqueue_job(db, film, "/b", {});
+    claim_job(db, "w1", lease, t0);
+    claim_job(db, "w2", lease, t0);
+    CHECK(finish_job(db, newer, "w2"));
+    CHECK(finish_job(db, older, "w1"));
+    CHECK(find_job(db, older)->status == "done");
+    CHECK(find_film(db, film)->media_version == newer);
+}
+
 TEST_CASE("a failed attempt is retried until the third, then the job stays failed with its reason") {
     auto db = open_catalog(":memory:");
     const auto film = add_film(db, "a");

@@ -186,6 +186,20 @@ TEST_CASE("a starting worker removes partial output of jobs that no longer run")
     CHECK(f.job(id).status == "cancelled");
 }
 
+TEST_CASE("each new version replaces the film's media; only the last two versions stay on disk") {
+    job_fixture f;
+    const auto clip = f.clip("short.mp4", 2, "160x120");
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 3; ++i) ids.push_back(catalog::enqueue_job(f.db, f.film, clip.string(), {}));
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(ids[2]).finished(); }));
+    for (auto id : ids) CHECK(f.job(id).status == "done");
+    CHECK(catalog::find_film(f.db, f.film)->media_version == ids[2]);
+    CHECK_FALSE(fs::exists(f.published(ids[0])));
+    CHECK(fs::exists(f.published(ids[1]) / "master.m3u8"));
+    CHECK(fs::exists(f.published(ids[2]) / "master.m3u8"));
+}
+
 TEST_CASE("a job whose file is not a film fails at once with the reason") {
     job_fixture f;
     const auto text = f.dir.path() / "notes.mp4";
