@@ -41,6 +41,11 @@ async function openFilm(slug, { viewport = DESKTOP, context } = {}) {
   context ??= await browser.newContext({ viewport, locale: 'en-US' });
   const page = await context.newPage();
   const problems = [];
+  // Everything a page loads comes from the festival itself: no third-party request, blocking or not.
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(`${festival.url}/`) && !/^(data|blob):/.test(url)) problems.push(`third-party request: ${url}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
