@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "server/audience_registry.hpp"
@@ -11,7 +12,15 @@
 namespace festival::server {
 
 audience_writer::audience_writer(audience_registry& registry, catalog_connections& catalog)
-    : registry_(registry), catalog_(catalog), thread_([this] { loop(); }) {}
+    : registry_(registry), catalog_(catalog) {
+    const auto& s = registry_.settings();
+    std::fprintf(stderr,
+                 "{\"event\":\"audience\",\"view_seconds\":%lld,\"play_expiry_seconds\":%lld,\"flush_ms\":%lld,"
+                 "\"test_clock\":%s}\n",
+                 static_cast<long long>(s.rules.view_ms / 1000), static_cast<long long>(s.rules.idle_expiry_ms / 1000),
+                 static_cast<long long>(s.flush_interval_ms), std::getenv("FESTIVAL_TEST_CLOCK_FILE") ? "true" : "false");
+    thread_ = std::thread([this] { loop(); });
+}
 
 audience_writer::~audience_writer() { stop(); }
 
