@@ -1,0 +1,77 @@
+// The server's audience registry with a fake clock: viewer hashes, bindings and batches that survive
+// a failed write.
+#include <doctest/doctest.h>
+
+#include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/schema.hpp"
+#include "catalog/stats.hpp"
+#include "server/audience_registry.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace festival;
+
+namespace {
+
+struct fake_clock_registry {
+    std::int64_t now = *catalog::parse_utc("2026-06-01T23:59:00Z") * 1000;
+    server::audience_registry registry{[this] {
+        server::audience_settings s;
+        s.clock = [this] { return now; };
+        return s;
+    }()};
+};
+
+}  // namespace
+
+TEST_CASE("viewer hashes are stable within a day, differ across days, films and viewers, and never hold the address") {
+    server::daily_viewer_hasher hasher;
+    const auto a = hasher.hash("192.0.2.7", "Firefox", 20000, 1);
+    CHECK(a.size() == 32);
+    CHECK(a.find("192.0.2.7") == std::string::npos);
+    CHECK(hasher.hash("192.0.2.7", "Firefox", 20000, 1) == a);
+    CHECK(hasher.hash("192.0.2.7", "Firefox", 20001, 1) != a);
+    CHECK(hasher.hash("192.0.2.7", "Firefox", 20000, 2) != a);
+    CHECK(hasher.hash("192.0.2.8", "Firefox", 20000, 1) != a);
+    CHECK(hasher.hash("192.0.2.7", "Chromium", 20000, 1) != a);
+    server::daily_viewer_hasher restarted;  // a new process draws new salts
+    CHECK(restarted.hash("192.0.2.7", "Firefox", 20000, 1) != a);
+}
+
+TEST_CASE("a play is bound to its viewer and film, also across midnight") {
+    fake_clock_registry f;
+    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
+    const auto id = f.registry.start_play(3, 600.0, viewer);
+    REQUIRE(id);
+    f.now += 120'000;  // the next day (UTC) has begun
+    CHECK(f.registry.heartbeat(*id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
+    CHECK(f.registry.heartbeat(*id, {10, 10}, false, {"192.0.2.7", "Chromium"}, std::nullopt, std::nullopt) ==
+          server::play_outcome::not_yours);
+    CHECK(f.registry.heartbeat(*id, {10, 10}, false, viewer, 4, std::nullopt) == server::play_outcome::other_film);
+    CHECK(f.registry.heartbeat("0123456789abcdef0123456789abcdef", {10, 10}, false, viewer, std::nullopt,
+                               std::nullopt) == server::play_outcome::unknown);
+    CHECK(f.registry.live().total == 1);
+}
+
+TEST_CASE("a batch that could not be written is written with the next one") {
+    testing::temp_dir dir;
+    const auto path = (dir.path() / "catalog.db").string();
+    fake_clock_registry f;
+    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
+    const auto id = f.registry.start_play(1, 600.0, viewer);
+    f.now += 10'000;
+    REQUIRE(f.registry.heartbeat(*id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
+    catalog::database db(path);
+    CHECK_THROWS_AS(f.registry.flush(db), catalog::database_error);  // no tables yet: the write fails
+    catalog::migrate(db);
+    f.now += 10'000;
+    REQUIRE(f.registry.heartbeat(*id, {20, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
+    f.registry.flush(db);
+    const auto totals = catalog::festival_totals(db, {});
+    CHECK(totals.plays == 1);
+    CHECK(totals.watch_ms == 20'000);
+    CHECK(totals.unique_viewers == 1);
+    f.registry.flush(db, true);
+    CHECK(catalog::find_play(db, *id)->credited_ms == 20'000);
+    CHECK(catalog::festival_totals(db, {}).watch_ms == 20'000);  // nothing written twice
+}
