@@ -616,10 +616,15 @@ export function createPlayer(container, options) {
     if (hls) return;  // hls.js reports its own errors
     showMessage(video.error && video.error.code === 2 ? 'player.error_network' : 'player.error_media', true);
   });
+  // Native HLS adds its subtitle tracks one by one: choose once they have all arrived, list every one.
+  let tracksSettling = null;
   video.textTracks.addEventListener?.('addtrack', () => {
-    if (!hls) {
+    if (hls) return;
+    clearTimeout(tracksSettling);
+    tracksSettling = setTimeout(() => {
       defaultSubtitle();
-    }
+      fillSubtitles();
+    }, 150);
   });
 
   const onPageHide = () => {
