@@ -239,7 +239,7 @@ TEST_CASE("only organizers read the statistics") {
     CHECK(organizer.call("GET", "/api/stats/concurrency?day=June").status == 400);
 }
 
-TEST_CASE("kill -9 loses at most the unwritten batch; SIGTERM writes it") {
+TEST_CASE("kill -9 loses at most the unwritten batch, and SIGTERM writes it") {
     // A long flush interval: only an explicit read (which flushes) or the shutdown writes a batch.
     audience_fixture f(std::map<std::string, std::string>{{"FESTIVAL_AUDIENCE_FLUSH_MS", "3600000"}});
     f.add_film("film-a", 10);

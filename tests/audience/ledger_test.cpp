@@ -101,7 +101,7 @@ TEST_CASE("heartbeats for unknown, ended or expired plays are refused and change
     CHECK(ledger.state("idle", t0 + 600'000 + 3'600'000) == heartbeat_result::unknown);
 }
 
-TEST_CASE("live plays are those with a heartbeat in the last 30 s; peaks are kept per minute") {
+TEST_CASE("live plays are those with a heartbeat in the last 30 s, and peaks are kept per minute") {
     audience_ledger ledger;
     ledger.start_play("a", 1, "v1", 120.0, t0);
     ledger.start_play("b", 1, "v2", 120.0, t0);
@@ -202,7 +202,7 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
     CHECK(find_play(db, "play0")->credited_ms == plays[0].seconds * 1000);
 }
 
-TEST_CASE("a playing play's row is batched every 30 s; aggregates and new or ended plays every batch") {
+TEST_CASE("a playing play's row is batched every 30 s, while aggregates and new or ended plays go in every batch") {
     audience_ledger ledger;
     ledger.start_play("p", 1, "v", 600.0, t0);
     CHECK(ledger.take_pending(t0).plays.size() == 1);  // new
@@ -218,7 +218,7 @@ TEST_CASE("a playing play's row is batched every 30 s; aggregates and new or end
     CHECK(ledger.take_pending(t0 + 40'000).plays.at("p").ended);
 }
 
-TEST_CASE("one viewer holds at most 100 plays in memory; others are not affected") {
+TEST_CASE("one viewer holds at most 100 plays in memory, and others are not affected") {
     audience_ledger ledger;
     for (int i = 0; i < 100; ++i) REQUIRE(ledger.start_play("p" + std::to_string(i), 1, "looping client", 600.0, t0));
     CHECK_FALSE(ledger.start_play("p100", 1, "looping client", 600.0, t0));
