@@ -137,6 +137,28 @@ describe('home and catalog', () => {
     await context.close();
   });
 
+  test('the catalog works from the keyboard alone: filter, then open a film', async () => {
+    const { page, context } = await openPage('/catalog');
+    await waitForSlugs(page, await apiSlugs(''), 'every film first');
+    const tabTo = async (matches, what) => {
+      for (let i = 0; i < 40; ++i) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(matches)) return;
+      }
+      assert.fail(`${what} is not reachable with Tab`);
+    };
+    await tabTo(() => document.activeElement.id === 'filter-category', 'the category filter');
+    // Typing a letter picks the matching option in a focused select, as a keyboard user does.
+    await page.keyboard.type('Sh');
+    await waitForSlugs(page, await apiSlugs('category=short'), 'shorts chosen from the keyboard');
+    await tabTo(() => document.activeElement.closest('li[data-slug]') !== null, 'a film card');
+    const slug = await page.evaluate(() => document.activeElement.closest('li[data-slug]').dataset.slug);
+    assert.ok(['dix-mille-kilometres', 'letters-from-the-border'].includes(slug), slug);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/films/${slug}`);
+    await context.close();
+  });
+
   test('catalog screenshots at phone and desktop widths, with no serious accessibility violation', async () => {
     for (const [name, viewport] of [['catalog-phone', PHONE], ['catalog-desktop', DESKTOP]]) {
       const { page, context, problems } = await openPage('/catalog', { viewport });
