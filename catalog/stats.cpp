@@ -252,6 +252,29 @@ std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, 
     return out;
 }
 
+std::vector<std::pair<int, minute_delta>> hourly_totals(database& db, std::int64_t unix_day,
+                                                        std::optional<std::int64_t> film_id) {
+    auto st = db.prepare(std::string("SELECT hour, SUM(plays), SUM(views), SUM(watch_ms), MAX(peak_live) FROM "
+                                     "stats_film_hour WHERE hour >= ?1 AND hour < ?2") +
+                         (film_id ? " AND film_id = ?3" : "") + " GROUP BY hour ORDER BY hour");
+    st.bind(1, unix_day * 24).bind(2, unix_day * 24 + 24);
+    if (film_id) st.bind(3, *film_id);
+    std::vector<std::pair<int, minute_delta>> out;
+    while (st.step())
+        out.emplace_back(static_cast<int>(st.int64(0) - unix_day * 24),
+                         minute_delta{st.int64(1), st.int64(2), st.int64(3), st.int64(4)});
+    if (film_id) return out;
+    // Festival-wide peaks come from their own per-minute samples (per-film peaks do not add up).
+    auto peaks = db.prepare(
+        "SELECT minute / 60, MAX(peak_live) FROM stats_festival_minute WHERE minute >= ?1 AND minute < ?2 "
+        "GROUP BY minute / 60");
+    peaks.bind(1, unix_day * 1440).bind(2, unix_day * 1440 + 1440);
+    std::map<std::int64_t, std::int64_t> by_hour;
+    while (peaks.step()) by_hour[peaks.int64(0) - unix_day * 24] = peaks.int64(1);
+    for (auto& [hour, totals] : out) totals.peak_live = by_hour.count(hour) ? by_hour[hour] : 0;
+    return out;
+}
+
 std::optional<play_snapshot> find_play(database& db, const std::string& id) {
     auto st = db.prepare(
         "SELECT id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, furthest_position, "

@@ -114,6 +114,10 @@ retention_curve film_retention(database& db, std::int64_t film_id, const day_ran
 std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, std::int64_t from_minute,
                                                                   std::int64_t to_minute,
                                                                   std::optional<std::int64_t> film_id = std::nullopt);
+// Plays, views, watch time and peak live per hour of one unix day (hours with activity only),
+// festival-wide or for one film.
+std::vector<std::pair<int, minute_delta>> hourly_totals(database& db, std::int64_t unix_day,
+                                                        std::optional<std::int64_t> film_id = std::nullopt);
 std::optional<play_snapshot> find_play(database& db, const std::string& id);
 
 }  // namespace festival::catalog

@@ -170,9 +170,14 @@ http_response get_concurrency(festival_app& app, http_request& request) {
     nlohmann::json minutes = nlohmann::json::array();
     for (const auto& [minute, live] : catalog::live_by_minute(db, *day * 1440, *day * 1440 + 1439, film_id))
         minutes.push_back({{"minute", minute - *day * 1440}, {"live", live}});
+    nlohmann::json hours = nlohmann::json::array();
+    for (const auto& [hour, t] : catalog::hourly_totals(db, *day, film_id))
+        hours.push_back({{"hour", hour}, {"plays", t.plays}, {"views", t.views},
+                         {"watch_hours", static_cast<double>(t.watch_ms) / 3'600'000.0}, {"peak_live", t.peak_live}});
     return http_response::json(200, {{"day", catalog::day_text(*day)},
                                      {"film_id", film_id ? nlohmann::json(*film_id) : nlohmann::json(nullptr)},
-                                     {"minutes", minutes}});
+                                     {"minutes", minutes},
+                                     {"hours", hours}});
 }
 
 http_response get_live_stats(festival_app& app, http_request&) {

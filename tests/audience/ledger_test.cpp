@@ -199,6 +199,15 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
     CHECK(minutes.front() == std::make_pair(minute_of(t0), std::int64_t{100}));
     const auto film_minutes = live_by_minute(db, minute_of(t0), minute_of(t0) + 1439, 1);
     CHECK(film_minutes.front().second == 34);
+    // By hour: the first day's plays all started and ended between 10:00 and 10:11.
+    const auto hours = hourly_totals(db, days[0].day);
+    REQUIRE(hours.size() == 1);
+    CHECK(hours[0].first == 10);
+    CHECK(hours[0].second.plays == 100);
+    CHECK(hours[0].second.views == days[0].totals.views);
+    CHECK(hours[0].second.watch_ms == days[0].totals.watch_ms);
+    CHECK(hours[0].second.peak_live == 100);
+    CHECK(hourly_totals(db, days[0].day, 1).at(0).second.peak_live == 34);
     CHECK(find_play(db, "play0")->credited_ms == plays[0].seconds * 1000);
 }
 

@@ -89,9 +89,20 @@ export function concurrencyChart(data) {
   const label = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   const canvas = el('canvas', { id: 'stats-concurrency-chart', role: 'img', 'aria-label': t('organizer.concurrency') });
   const peak = Math.max(0, ...perMinute);
+  const hourTable = el('table', { class: 'stats-table' },
+    el('caption', { class: 'visually-hidden' }, t('organizer.by_hour')),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('organizer.hour')),
+      el('th', { scope: 'col' }, t('organizer.plays')), el('th', { scope: 'col' }, t('organizer.views')),
+      el('th', { scope: 'col' }, t('organizer.watch_hours')), el('th', { scope: 'col' }, t('organizer.peak_live')))),
+    el('tbody', {}, (data.hours || []).map((h) => el('tr', {}, el('td', {}, `${label(h.hour * 60)}–${label(h.hour * 60 + 59)}`),
+      el('td', {}, formatNumber(h.plays)), el('td', {}, formatNumber(h.views)),
+      el('td', {}, formatNumber(h.watch_hours, { maximumFractionDigits: 2 })), el('td', {}, formatNumber(h.peak_live))))));
   const box = el('div', {}, el('p', {}, t('organizer.concurrency_summary', {
     day: formatDate(data.day), peak: formatNumber(peak),
-  })), peak ? el('div', { class: 'stats-chart' }, canvas) : null);
+  })), peak ? el('div', { class: 'stats-chart' }, canvas) : null,
+  (data.hours || []).length
+    ? el('details', {}, el('summary', {}, t('organizer.by_hour')), el('div', { class: 'stats-table-wrap' }, hourTable))
+    : null);
   if (peak) {
     queueMicrotask(() => draw(canvas, {
       type: 'line',
