@@ -74,7 +74,10 @@ async function buildHeader(page) {
   ];
   if (session && session.user) {
     links.push(navLink('/curator', 'nav.curator', 'curator', page));
-    if (session.user.role === 'organizer') links.push(navLink('/organizer', 'nav.organizer', 'organizer', page));
+    if (session.user.role === 'organizer') {
+      links.push(navLink('/organizer', 'nav.organizer', 'organizer', page));
+      links.push(navLink('/moderation', 'nav.moderation', 'moderation', page));
+    }
     links.push(
       el(
         'li',
