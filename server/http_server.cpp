@@ -275,6 +275,9 @@ private:
         auto& parser = *streaming_parser_;
         if (parser.is_done()) return finish_body();
         if (!piece_buffer_) piece_buffer_ = std::make_unique<char[]>(piece_size);
+        // Beast reads at most the read buffer's free capacity (64 KB at most): left at the size the
+        // header needed, each read would bring about a kilobyte, and each kilobyte a trip to the sink.
+        buffer_.reserve(64 * 1024);
         parser.get().body().data = piece_buffer_.get();
         parser.get().body().size = piece_size;
         stream_.expires_after(server_.options.read_timeout);

@@ -153,21 +153,23 @@ TEST_CASE("the master playlist's subtitle renditions are replaced, its variants 
 
 TEST_CASE("subtitles for a film online are re-packaged into a new version without re-encoding") {
     assets_fixture f;
-    // A published version as a transcoder leaves it (the bytes of the segments do not matter here).
-    const auto v7 = f.dir.path() / "media/1/v7";
-    fs::create_directories(v7 / "360p");
+    // A published version as a transcoder leaves it (the bytes of the segments do not matter here),
+    // made by job 1.
+    const auto current = f.dir.path() / "media/1/v1";
+    fs::create_directories(current / "360p");
     auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; };
-    write(v7 / "master.m3u8",
+    write(current / "master.m3u8",
           "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
           "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
-    write(v7 / "360p/index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.000,\n"
+    write(current / "360p/index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.000,\n"
                                   "seg0.m4s\n#EXTINF:2.500,\nseg1.m4s\n#EXT-X-ENDLIST\n");
-    write(v7 / "360p/init.mp4", pattern_bytes(500, 1));
-    write(v7 / "360p/seg0.m4s", pattern_bytes(5000, 2));
-    write(v7 / "360p/seg1.m4s", pattern_bytes(4000, 3));
-    write(v7 / "poster.jpg", "\xFF\xD8\xFF" + pattern_bytes(100, 4));
+    write(current / "360p/init.mp4", pattern_bytes(500, 1));
+    write(current / "360p/seg0.m4s", pattern_bytes(5000, 2));
+    write(current / "360p/seg1.m4s", pattern_bytes(4000, 3));
+    write(current / "poster.jpg", "\xFF\xD8\xFF" + pattern_bytes(100, 4));
     festival::catalog::database((f.dir.path() / "catalog.db").string())
-        .exec("UPDATE films SET media_version = 7, published = 1");
+        .exec("INSERT INTO jobs (film_id, source_path, status, progress) VALUES (1, '/sources/master.mov', 'done', 100);"
+              "UPDATE films SET media_version = 1, published = 1");
 
     const auto stored = f.put("/api/films/voyage/subtitles/fr", "1\n00:00:01,000 --> 00:00:02,000\nBonjour\n", "text/plain");
     REQUIRE(stored.status == 201);
@@ -182,9 +184,9 @@ TEST_CASE("subtitles for a film online are re-packaged into a new version withou
     CHECK(read_file((fresh / "subtitles/fr.vtt").string()) == "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour\n\n");
     CHECK(read_file((fresh / "subtitles/fr.m3u8").string()).find("#EXTINF:6.500,\nfr.vtt") != std::string::npos);
     // The same segment files, linked rather than copied or re-encoded; the old version is untouched.
-    CHECK(fs::equivalent(fresh / "360p/seg0.m4s", v7 / "360p/seg0.m4s"));
-    CHECK(fs::equivalent(fresh / "poster.jpg", v7 / "poster.jpg"));
-    CHECK(read_file((v7 / "master.m3u8").string()).find("SUBTITLES") == std::string::npos);
+    CHECK(fs::equivalent(fresh / "360p/seg0.m4s", current / "360p/seg0.m4s"));
+    CHECK(fs::equivalent(fresh / "poster.jpg", current / "poster.jpg"));
+    CHECK(read_file((current / "master.m3u8").string()).find("SUBTITLES") == std::string::npos);
     const auto job = f.curator.call("GET", "/api/jobs/" + std::to_string(version)).json();
     CHECK(job["status"] == "done");
     // Viewers get the new version's subtitles.
