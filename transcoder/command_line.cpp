@@ -162,7 +162,9 @@ int work_command(const flags& f) {
     o.lease_seconds = f.number("lease-seconds", lease ? std::atoi(lease) : 30);
     if (o.lease_seconds < 1) throw std::invalid_argument("--lease-seconds must be at least 1");
     o.once = f.has("once");
-    o.encoding.preset = f.get("preset", "veryfast");
+    // Likewise a faster x264 preset for workers a demo or a test starts.
+    const char* preset = std::getenv("FESTIVAL_TRANSCODE_PRESET");
+    o.encoding.preset = f.get("preset", preset && *preset ? preset : "veryfast");
     return run_worker(o);
 }
 

@@ -449,7 +449,8 @@ transcode_summary transcode_film(const transcode_options& options) {
 
 transcode_summary transcode_and_publish(transcode_options options, const fs::path& final_dir) {
     if (fs::exists(final_dir)) throw std::runtime_error(final_dir.string() + " already exists");
-    const fs::path absolute = fs::absolute(final_dir);
+    fs::path absolute = fs::absolute(final_dir).lexically_normal();
+    if (absolute.filename().empty()) absolute = absolute.parent_path();  // "out/" names "out"
     fs::create_directories(absolute.parent_path());
     options.work_dir = absolute.parent_path() / ("." + absolute.filename().string() + ".tmp-" + std::to_string(::getpid()));
     std::error_code ignored;

@@ -243,7 +243,8 @@ private:
         catalog::job_progress progress;
         std::string buffer, final_line;
         auto last_beat = std::chrono::steady_clock::now();
-        const auto beat_every = std::chrono::milliseconds(std::max(200, options_.lease_seconds * 1000 / 3));
+        // Often enough for a curator watching progress, and three beats per lease at least.
+        const auto beat_every = std::chrono::milliseconds(std::clamp(options_.lease_seconds * 1000 / 3, 200, 2000));
         std::optional<outcome> interrupted;
         bool open = true;
         while (open) {
