@@ -104,6 +104,11 @@ int probe_command(const flags& f) {
     } catch (const std::bad_alloc&) {
         print_error("too_large", "the file needs more memory than a film may use");
         return 2;
+    } catch (const std::invalid_argument&) {
+        throw;  // a usage error, not the file's
+    } catch (const std::exception& e) {
+        print_error("unreadable", std::string("the file cannot be read as a film: ") + e.what());
+        return 2;
     }
 }
 
