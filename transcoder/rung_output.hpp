@@ -25,7 +25,7 @@ struct picture_format {
 struct encoder_settings {
     std::string preset = "veryfast";
     int segment_seconds = 4;
-    int threads = 0;  // x264 threads per rung; 0 = x264's choice
+    int threads = 0;  // x264 threads per rung; 0 = one per core
 };
 
 class rung_output {
