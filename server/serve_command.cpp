@@ -129,6 +129,7 @@ int serve_command(const std::vector<std::string>& args) {
     upload_cleaner abandoned_uploads(app);
     server->run();
     audience_batches.stop();  // writes the last batch of heartbeats
+    stop_queueing_demo_media();  // the clip being made finishes; no new one starts
     if (demo_media.joinable()) demo_media.join();
     transcoders.stop();
     std::fprintf(stderr, "{\"event\":\"stopped\"}\n");
