@@ -52,19 +52,6 @@ http_response too_many(std::int64_t wait_seconds) {
     return response;
 }
 
-int query_number(const http_request& request, const char* name, int fallback, int high) {
-    const auto text = request.query_param(name);
-    if (!text) return fallback;
-    try {
-        std::size_t used = 0;
-        const int n = std::stoi(*text, &used);
-        if (used == text->size() && n >= 1 && n <= high) return n;
-    } catch (const std::exception&) {
-    }
-    throw http_error(400, "invalid_query",
-                     std::string("'") + name + "' must be a number from 1 to " + std::to_string(high));
-}
-
 json summary_json(const catalog::rating_summary& s) {
     return {{"count", s.count}, {"average", s.average ? json(*s.average) : json()}};
 }
@@ -116,8 +103,8 @@ http_response post_film_comment(festival_app& app, http_request& request) {
 
 http_response get_film_comments(festival_app& app, http_request& request) {
     const auto film = feedback_film(app, request);
-    const int page = query_number(request, "page", 1, 100000);
-    const int per_page = query_number(request, "per_page", 20, 100);
+    const int page = request.query_number("page", 1, 100000);
+    const int per_page = request.query_number("per_page", 20, 100);
     catalog::comment_query query;
     query.status = catalog::comment_status::approved;
     query.film_id = film.id;

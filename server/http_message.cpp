@@ -68,6 +68,19 @@ std::optional<std::string> http_request::query_param(std::string_view name) cons
     return std::nullopt;
 }
 
+int http_request::query_number(std::string_view name, int fallback, int high) const {
+    const auto text = query_param(name);
+    if (!text) return fallback;
+    try {
+        std::size_t used = 0;
+        const int n = std::stoi(*text, &used);
+        if (used == text->size() && n >= 1 && n <= high) return n;
+    } catch (const std::exception&) {
+    }
+    throw http_error(400, "invalid_query",
+                     "'" + std::string(name) + "' must be a number from 1 to " + std::to_string(high));
+}
+
 std::optional<std::string> http_request::cookie(std::string_view name) const {
     const auto header_value = header("cookie");
     if (!header_value) return std::nullopt;

@@ -32,6 +32,8 @@ struct http_request {
     std::optional<std::string_view> header(std::string_view lower_case_name) const;
     // A query parameter, percent-decoded; nullopt when absent.
     std::optional<std::string> query_param(std::string_view name) const;
+    // A whole-number query parameter from 1 to `high`, `fallback` when absent; 400 invalid_query otherwise.
+    int query_number(std::string_view name, int fallback, int high) const;
     std::optional<std::string> cookie(std::string_view name) const;
     // The body parsed as JSON; throws http_error 400 with the parser's message when malformed.
     nlohmann::json json_body() const;

@@ -12,19 +12,6 @@ using nlohmann::json;
 
 constexpr std::size_t max_bulk_ids = 1000;
 
-int query_number(const http_request& request, const char* name, int fallback, int high) {
-    const auto text = request.query_param(name);
-    if (!text) return fallback;
-    try {
-        std::size_t used = 0;
-        const int n = std::stoi(*text, &used);
-        if (used == text->size() && n >= 1 && n <= high) return n;
-    } catch (const std::exception&) {
-    }
-    throw http_error(400, "invalid_query",
-                     std::string("'") + name + "' must be a number from 1 to " + std::to_string(high));
-}
-
 json comment_json(const catalog::comment& c) {
     return {{"id", c.id},
             {"film", {{"id", c.film_id}, {"slug", c.film_slug}, {"original_title", c.film_title}}},
@@ -84,8 +71,8 @@ http_response list_moderation_comments(festival_app& app, http_request& request)
     }
     // The queue is worked through in arrival order; decided comments show the latest first.
     query.oldest_first = query.status == catalog::comment_status::pending;
-    const int page = query_number(request, "page", 1, 100000);
-    const int per_page = query_number(request, "per_page", 50, 500);
+    const int page = request.query_number("page", 1, 100000);
+    const int per_page = request.query_number("per_page", 50, 500);
     query.limit = per_page;
     query.offset = (page - 1) * per_page;
     const auto result = catalog::list_comments(app.catalog.local(), query);

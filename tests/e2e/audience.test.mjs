@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   demoAccounts, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival,
-  waitFor, watchPageErrors,
+  waitFor, waitForPlayableDemoFilm, watchPageErrors,
 } from './support.mjs';
 
-const MEDIA_TIMEOUT_MS = 8 * 60_000;
 
 let festival;
 let browser;
@@ -18,13 +17,7 @@ before(async () => {
   festival = await startFestival();
   browser = await launchBrowser();
   if (!hasTranscoder()) return;
-  film = await waitFor(
-    async () => {
-      const { items } = await getJson(`${festival.url}/api/films?screening=now&per_page=100`);
-      return items.find((f) => f.media && f.media.master) || null;
-    },
-    { timeoutMs: MEDIA_TIMEOUT_MS, intervalMs: 2000, message: 'a demo film with published media' },
-  );
+  film = await waitForPlayableDemoFilm(festival);
 });
 
 after(async () => {

@@ -6,12 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor,
+  waitForPlayableDemoFilm,
 } from './support.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 900 };
-// The demo transcodes six short clips on a 2-core machine; the first is ready in well under this.
-const MEDIA_TIMEOUT_MS = 8 * 60_000;
 const SPANISH_CUES = ['Bienvenidos al festival.', 'Esta película es una demostración.', 'Gracias por estar aquí, y buena película.'];
 
 let festival;
@@ -22,14 +21,7 @@ before(async () => {
   festival = await startFestival();
   browser = await launchBrowser();
   if (!hasTranscoder()) return;
-  // Any film screening now, as soon as the transcoder has published its media.
-  film = await waitFor(
-    async () => {
-      const { items } = await getJson(`${festival.url}/api/films?screening=now&per_page=100`);
-      return items.find((f) => f.media && f.media.master) || null;
-    },
-    { timeoutMs: MEDIA_TIMEOUT_MS, intervalMs: 2000, message: 'a demo film with published media' },
-  );
+  film = await waitForPlayableDemoFilm(festival);
 });
 
 after(async () => {

@@ -128,6 +128,18 @@ export async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 250, messag
 }
 
 /** GET url and parse JSON (throws on a non-2xx status). */
+// A demo film screening now whose media the transcoder has published. The demo transcodes six short
+// clips on a 2-core machine; the first is ready in well under this bound.
+export async function waitForPlayableDemoFilm(festival, { timeoutMs = 8 * 60_000 } = {}) {
+  return waitFor(
+    async () => {
+      const { items } = await getJson(`${festival.url}/api/films?screening=now&per_page=100`);
+      return items.find((f) => f.media && f.media.master) || null;
+    },
+    { timeoutMs, intervalMs: 2000, message: 'a demo film with published media' },
+  );
+}
+
 export async function getJson(url, init) {
   const response = await fetch(url, init);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
