@@ -8,29 +8,16 @@
 // comment reading "<script>…" shows those characters and runs nothing.
 import { api, ApiError } from '/js/api.js';
 import { formatDate, formatNumber, lang, languageName, LANGUAGES } from '/js/i18n.js';
+import { el } from '/js/layout.js';
 
 const PER_PAGE = 10;
 const MAX_COMMENT = 2000;
 
 let ids = 0;
 
-function node(tag, attributes = {}, ...children) {
-  const n = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') n.className = value;
-    else n.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    n.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return n;
-}
-
 function useStylesheet() {
   if (document.querySelector('link[data-feedback-css]')) return;
-  const link = node('link', { rel: 'stylesheet', href: '/css/feedback.css', 'data-feedback-css': true });
+  const link = el('link', { rel: 'stylesheet', href: '/css/feedback.css', 'data-feedback-css': true });
   document.head.append(link);
 }
 
@@ -80,9 +67,9 @@ function ratingPlayId(film) {
 function ratingPart(film, t) {
   const key = encodeURIComponent(film.slug);
   const uid = `fb${++ids}`;
-  const summary = node('p', { class: 'fb-summary' });
-  const status = node('p', { class: 'fb-status', role: 'status' });
-  const fieldset = node('fieldset', { class: 'fb-stars' }, node('legend', {}, t('feedback.rating_legend')));
+  const summary = el('p', { class: 'fb-summary' });
+  const status = el('p', { class: 'fb-status', role: 'status' });
+  const fieldset = el('fieldset', { class: 'fb-stars' }, el('legend', {}, t('feedback.rating_legend')));
   let remembered = null;
   try {
     remembered = localStorage.getItem(`festival.rated.${film.slug}`);
@@ -90,16 +77,16 @@ function ratingPart(film, t) {
     // storage blocked: nothing remembered
   }
   for (let n = 1; n <= 5; n++) {
-    const input = node('input', { type: 'radio', name: `${uid}-stars`, id: `${uid}-star-${n}`, value: n });
+    const input = el('input', { type: 'radio', name: `${uid}-stars`, id: `${uid}-star-${n}`, value: n });
     if (remembered === String(n)) input.checked = true;
     const words = n === 1 ? t('feedback.star_one') : t('feedback.stars', { n });
-    const label = node('label', { for: input.id, title: words },
-      node('span', { 'aria-hidden': 'true' }, '★'), node('span', { class: 'visually-hidden' }, words));
+    const label = el('label', { for: input.id, title: words },
+      el('span', { 'aria-hidden': 'true' }, '★'), el('span', { class: 'visually-hidden' }, words));
     fieldset.append(input, label);
   }
   // Choosing stars (arrow keys move through them) sends nothing; the button does, once.
-  const send = node('button', { type: 'submit', class: 'button-secondary' }, t('feedback.rate'));
-  const form = node('form', { class: 'fb-rate', novalidate: true }, fieldset, send);
+  const send = el('button', { type: 'submit', class: 'button-secondary' }, t('feedback.rate'));
+  const form = el('form', { class: 'fb-rate', novalidate: true }, fieldset, send);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const chosen = fieldset.querySelector('input:checked');
@@ -138,32 +125,32 @@ function ratingPart(film, t) {
       : t('feedback.no_ratings');
   }
   const load = api(`/api/films/${key}/ratings`).then(showSummary).catch(() => showSummary(null));
-  return { element: node('div', { class: 'fb-rating' }, form, summary, status), ready: load };
+  return { element: el('div', { class: 'fb-rating' }, form, summary, status), ready: load };
 }
 
 function commentForm(film, t) {
   const key = encodeURIComponent(film.slug);
   const uid = `fb${++ids}`;
-  const text = node('textarea', { id: `${uid}-text`, name: 'text', rows: 5, maxlength: MAX_COMMENT, required: true, 'aria-describedby': `${uid}-count` });
-  const count = node('p', { id: `${uid}-count`, class: 'muted fb-count' }, t('feedback.chars_left', { n: MAX_COMMENT }));
+  const text = el('textarea', { id: `${uid}-text`, name: 'text', rows: 5, maxlength: MAX_COMMENT, required: true, 'aria-describedby': `${uid}-count` });
+  const count = el('p', { id: `${uid}-count`, class: 'muted fb-count' }, t('feedback.chars_left', { n: MAX_COMMENT }));
   text.addEventListener('input', () => {
     count.textContent = t('feedback.chars_left', { n: Math.max(0, MAX_COMMENT - charCount(text.value)) });
   });
-  const name = node('input', { id: `${uid}-name`, name: 'name', type: 'text', maxlength: 80, autocomplete: 'nickname' });
-  const language = node('select', { id: `${uid}-lang`, name: 'lang' });
-  for (const l of LANGUAGES) language.append(node('option', { value: l, selected: l === lang() }, languageName(l)));
-  language.append(node('option', { value: '' }, t('feedback.language_other')));
+  const name = el('input', { id: `${uid}-name`, name: 'name', type: 'text', maxlength: 80, autocomplete: 'nickname' });
+  const language = el('select', { id: `${uid}-lang`, name: 'lang' });
+  for (const l of LANGUAGES) language.append(el('option', { value: l, selected: l === lang() }, languageName(l)));
+  language.append(el('option', { value: '' }, t('feedback.language_other')));
   // The honeypot: hidden from people (off-screen, out of the tab order, hidden from screen readers).
-  const website = node('input', { id: `${uid}-website`, name: 'website', type: 'text', tabindex: '-1', autocomplete: 'off' });
-  const trap = node('div', { class: 'fb-trap', 'aria-hidden': 'true' }, node('label', { for: `${uid}-website` }, t('feedback.website')), website);
-  const submit = node('button', { type: 'submit', class: 'primary' }, t('feedback.submit'));
-  const status = node('p', { class: 'fb-status', role: 'status' });
-  const form = node('form', { class: 'fb-form', novalidate: true },
-    node('h3', {}, t('feedback.comment_heading')),
-    node('div', { class: 'field' }, node('label', { for: text.id }, t('feedback.comment')), text, count),
-    node('div', { class: 'fb-row' },
-      node('div', { class: 'field' }, node('label', { for: name.id }, t('feedback.name')), name),
-      node('div', { class: 'field' }, node('label', { for: language.id }, t('feedback.language')), language)),
+  const website = el('input', { id: `${uid}-website`, name: 'website', type: 'text', tabindex: '-1', autocomplete: 'off' });
+  const trap = el('div', { class: 'fb-trap', 'aria-hidden': 'true' }, el('label', { for: `${uid}-website` }, t('feedback.website')), website);
+  const submit = el('button', { type: 'submit', class: 'primary' }, t('feedback.submit'));
+  const status = el('p', { class: 'fb-status', role: 'status' });
+  const form = el('form', { class: 'fb-form', novalidate: true },
+    el('h3', {}, t('feedback.comment_heading')),
+    el('div', { class: 'field' }, el('label', { for: text.id }, t('feedback.comment')), text, count),
+    el('div', { class: 'fb-row' },
+      el('div', { class: 'field' }, el('label', { for: name.id }, t('feedback.name')), name),
+      el('div', { class: 'field' }, el('label', { for: language.id }, t('feedback.language')), language)),
     trap, submit, status);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -202,13 +189,13 @@ function commentForm(film, t) {
 
 function commentList(film, t) {
   const key = encodeURIComponent(film.slug);
-  const list = node('ol', { class: 'fb-comments' });
-  const empty = node('p', { class: 'muted', hidden: true }, t('feedback.no_comments'));
-  const pageInfo = node('span', { class: 'muted' });
-  const newer = node('button', { type: 'button', class: 'button-secondary' }, t('feedback.newer'));
-  const older = node('button', { type: 'button', class: 'button-secondary' }, t('feedback.older'));
-  const pager = node('nav', { class: 'fb-pager', 'aria-label': t('feedback.pages'), hidden: true }, newer, pageInfo, older);
-  const heading = node('h3', {}, t('feedback.comments'));
+  const list = el('ol', { class: 'fb-comments' });
+  const empty = el('p', { class: 'muted', hidden: true }, t('feedback.no_comments'));
+  const pageInfo = el('span', { class: 'muted' });
+  const newer = el('button', { type: 'button', class: 'button-secondary' }, t('feedback.newer'));
+  const older = el('button', { type: 'button', class: 'button-secondary' }, t('feedback.older'));
+  const pager = el('nav', { class: 'fb-pager', 'aria-label': t('feedback.pages'), hidden: true }, newer, pageInfo, older);
+  const heading = el('h3', {}, t('feedback.comments'));
   let page = 1;
 
   async function show(p) {
@@ -216,11 +203,11 @@ function commentList(film, t) {
     page = p;
     const pages = Math.max(1, Math.ceil(result.total / PER_PAGE));
     list.replaceChildren(...result.comments.map((c) => {
-      const text = node('p', { class: 'fb-text' }, c.text);
+      const text = el('p', { class: 'fb-text' }, c.text);
       if (c.lang) text.setAttribute('lang', c.lang);
-      const time = node('time', { datetime: c.created_at }, formatDate(c.created_at, { dateStyle: 'medium' }));
-      return node('li', { class: 'fb-comment', 'data-comment-id': c.id },
-        node('p', { class: 'fb-meta' }, node('span', { class: 'fb-name' }, c.name || t('feedback.anonymous')), ' · ', time),
+      const time = el('time', { datetime: c.created_at }, formatDate(c.created_at, { dateStyle: 'medium' }));
+      return el('li', { class: 'fb-comment', 'data-comment-id': c.id },
+        el('p', { class: 'fb-meta' }, el('span', { class: 'fb-name' }, c.name || t('feedback.anonymous')), ' · ', time),
         text);
     }));
     empty.hidden = result.total > 0;
@@ -231,7 +218,7 @@ function commentList(film, t) {
   }
   newer.addEventListener('click', () => show(page - 1).catch(() => {}));
   older.addEventListener('click', () => show(page + 1).catch(() => {}));
-  const element = node('div', { class: 'fb-list' }, heading, empty, list, pager);
+  const element = el('div', { class: 'fb-list' }, heading, empty, list, pager);
   return { element, ready: show(1).catch((e) => { empty.hidden = false; empty.textContent = errorText(t, e); }) };
 }
 
@@ -243,7 +230,7 @@ export async function mountFeedback(container, film, t) {
   useStylesheet();
   const rating = ratingPart(film, t);
   const list = commentList(film, t);
-  const festivalForm = node('p', { class: 'fb-festival-link' }, node('a', { href: '/feedback' }, t('feedback.form_link')));
-  container.replaceChildren(node('div', { class: 'fb' }, rating.element, commentForm(film, t), list.element, festivalForm));
+  const festivalForm = el('p', { class: 'fb-festival-link' }, el('a', { href: '/feedback' }, t('feedback.form_link')));
+  container.replaceChildren(el('div', { class: 'fb' }, rating.element, commentForm(film, t), list.element, festivalForm));
   await Promise.all([rating.ready, list.ready]);
 }
