@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  getJson, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor, demoAccounts,
+  getJson, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor, watchPageProblems,
+  demoAccounts,
 } from './support.mjs';
 
 const PHONE = { width: 390, height: 844 };
@@ -28,16 +29,7 @@ after(async () => {
 async function openPage(path, { viewport = DESKTOP, locale = 'en-US', headers } = {}) {
   const context = await browser.newContext({ viewport, locale, extraHTTPHeaders: headers });
   const page = await context.newPage();
-  const problems = [];
-  // Everything a page loads comes from the festival itself: no third-party request, blocking or not.
-  page.on('request', (request) => {
-    const url = request.url();
-    if (!url.startsWith(`${festival.url}/`) && !/^(data|blob):/.test(url)) problems.push(`third-party request: ${url}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
-  });
+  const problems = watchPageProblems(page, festival.url);
   await page.goto(festival.url + path);
   await page.waitForSelector('main:not([aria-busy])');
   return { page, context, problems };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor,
-  waitForPlayableDemoFilm,
+  waitForPlayableDemoFilm, watchPageProblems,
 } from './support.mjs';
 
 const PHONE = { width: 390, height: 844 };
@@ -32,16 +32,7 @@ after(async () => {
 async function openFilm(slug, { viewport = DESKTOP, context } = {}) {
   context ??= await browser.newContext({ viewport, locale: 'en-US' });
   const page = await context.newPage();
-  const problems = [];
-  // Everything a page loads comes from the festival itself: no third-party request, blocking or not.
-  page.on('request', (request) => {
-    const url = request.url();
-    if (!url.startsWith(`${festival.url}/`) && !/^(data|blob):/.test(url)) problems.push(`third-party request: ${url}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
-  });
+  const problems = watchPageProblems(page, festival.url);
   await page.goto(`${festival.url}/films/${slug}`);
   await page.waitForSelector('main:not([aria-busy]) h1');
   return { page, context, problems };

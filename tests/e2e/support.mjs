@@ -173,6 +173,23 @@ export async function seriousAccessibilityViolations(page) {
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
 }
 
+/**
+ * Collects what a festival page must never do: load anything from another origin (blocking or not),
+ * throw, or break the Content Security Policy. Returns the live list of problems as short strings.
+ */
+export function watchPageProblems(page, festivalUrl) {
+  const problems = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(`${festivalUrl}/`) && !/^(data|blob):/.test(url)) problems.push(`third-party request: ${url}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+  });
+  return problems;
+}
+
 /** Collects page errors and failed console messages so a test can assert there were none. */
 export function watchPageErrors(page) {
   const errors = [];
