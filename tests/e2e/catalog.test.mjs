@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   getJson, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor, watchPageProblems,
-  demoAccounts,
+  demoAccounts, signInApi,
 } from './support.mjs';
 
 const PHONE = { width: 390, height: 844 };
@@ -211,14 +211,7 @@ describe('three languages', () => {
 describe('safety of catalog text', () => {
   test('catalog text that looks like HTML is shown as text, never run', async () => {
     // A curator creates a published film whose title and synopsis carry markup.
-    const signIn = await fetch(`${festival.url}/api/session`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: demoAccounts.curator, password: demoAccounts.password }),
-    });
-    assert.equal(signIn.status, 200);
-    const { csrf_token: csrf } = await signIn.json();
-    const cookie = signIn.headers.get('set-cookie').split(';')[0];
+    const { cookie, csrf } = await signInApi(festival.url, demoAccounts.curator);
     const hostile = '<img src=x id=injected onerror="window.__pwned=1">';
     const created = await fetch(`${festival.url}/api/films`, {
       method: 'POST',
@@ -245,13 +238,7 @@ describe('safety of catalog text', () => {
 
 describe('film texts in the viewer\'s language', () => {
   test('a film without Spanish texts is shown to a Spanish viewer in the next language it has, marked as such', async () => {
-    const signIn = await fetch(`${festival.url}/api/session`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: demoAccounts.curator, password: demoAccounts.password }),
-    });
-    const { csrf_token: csrf } = await signIn.json();
-    const cookie = signIn.headers.get('set-cookie').split(';')[0];
+    const { cookie, csrf } = await signInApi(festival.url, demoAccounts.curator);
     const created = await fetch(`${festival.url}/api/films`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
@@ -297,13 +284,7 @@ describe('sign-in', () => {
 
 describe('after the festival', () => {
   test('once closed, the home page thanks viewers and shows the final audience figures', async () => {
-    const signIn = await fetch(`${festival.url}/api/session`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: demoAccounts.organizer, password: demoAccounts.password }),
-    });
-    const { csrf_token: csrf } = await signIn.json();
-    const cookie = signIn.headers.get('set-cookie').split(';')[0];
+    const { cookie, csrf } = await signInApi(festival.url, demoAccounts.organizer);
     const info = await getJson(`${festival.url}/api/festival`);
     const closed = await fetch(`${festival.url}/api/festival`, {
       method: 'PUT',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
-  demoAccounts, getJson, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival, waitFor,
+  demoAccounts, getJson, launchBrowser, screenshot, seriousAccessibilityViolations, signInApi, startFestival, waitFor,
 } from './support.mjs';
 
 let festival;
@@ -35,18 +35,11 @@ after(async () => {
 
 /** An organizer session from Node: the cookie and CSRF token for API calls. */
 async function organizerApi() {
-  const response = await fetch(`${festival.url}/api/session`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: demoAccounts.organizer, password: demoAccounts.password }),
-  });
-  assert.equal(response.status, 200);
-  const session = await response.json();
-  const cookie = response.headers.get('set-cookie').split(';')[0];
+  const { cookie, csrf } = await signInApi(festival.url, demoAccounts.organizer);
   return async (method, path, body) => {
     const r = await fetch(festival.url + path, {
       method,
-      headers: { Cookie: cookie, 'X-CSRF-Token': session.csrf_token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrf, ...(body ? { 'Content-Type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.clone().text()}`);

@@ -127,7 +127,6 @@ export async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 250, messag
   }
 }
 
-/** GET url and parse JSON (throws on a non-2xx status). */
 // A demo film screening now whose media the transcoder has published. The demo transcodes six short
 // clips on a 2-core machine; the first is ready in well under this bound.
 export async function waitForPlayableDemoFilm(festival, { timeoutMs = 8 * 60_000 } = {}) {
@@ -140,10 +139,26 @@ export async function waitForPlayableDemoFilm(festival, { timeoutMs = 8 * 60_000
   );
 }
 
+/** GET url and parse JSON (throws on a non-2xx status). */
 export async function getJson(url, init) {
   const response = await fetch(url, init);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+/**
+ * Signs in through the API from Node (no browser) and returns {cookie, csrf} for signed-in calls:
+ * headers `Cookie: cookie` and `X-CSRF-Token: csrf`. Throws unless the festival answers 200.
+ */
+export async function signInApi(url, email, password = demoAccounts.password) {
+  const response = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`sign-in as ${email}: HTTP ${response.status} ${await response.text()}`);
+  const cookie = response.headers.get('set-cookie').split(';')[0];
+  return { cookie, csrf: (await response.json()).csrf_token };
 }
 
 /** Saves a full-page screenshot as tests/e2e/artifacts/<name>.png and returns its path. */

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import * as tus from 'tus-js-client';
 
-import { buildDir } from './support.mjs';
+import { buildDir, signInApi } from './support.mjs';
 
 const exe = path.join(buildDir, 'festival');
 const password = 'uploads test password';
@@ -42,15 +42,7 @@ function waitExit(child) {
   return new Promise((resolve) => child.once('exit', resolve));
 }
 
-async function signIn(url) {
-  const res = await fetch(`${url}/api/session`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: 'c@festival.test', password }),
-  });
-  assert.equal(res.status, 200);
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  return { cookie, csrf: (await res.json()).csrf_token };
-}
+const signIn = (url) => signInApi(url, 'c@festival.test', password);
 
 // 300 MB that does not compress or repeat: a random 1 MB block with each copy's index stamped in.
 function writeSource(file, megabytes) {
