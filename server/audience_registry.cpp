@@ -61,34 +61,12 @@ audience_settings audience_settings::from_environment() {
 
 std::string daily_viewer_hasher::hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
                                 std::int64_t film_id) {
-    std::string salt;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = salts_.find(unix_day);
-        if (it == salts_.end()) {
-            it = salts_.emplace(unix_day, std::string(crypto_generichash_KEYBYTES, '\0')).first;
-            randombytes_buf(it->second.data(), it->second.size());
-        }
-        salt = it->second;
-        // Keep yesterday's salt for plays that started before midnight; wipe anything older.
-        for (auto old = salts_.begin(); old != salts_.end();) {
-            if (old->first < unix_day - 1) {
-                sodium_memzero(old->second.data(), old->second.size());
-                old = salts_.erase(old);
-            } else {
-                ++old;
-            }
-        }
-    }
     const std::string message = address + '\0' + user_agent + '\0' + std::to_string(unix_day) + '\0' +
                                 std::to_string(film_id);
-    unsigned char out[16];
-    crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-                       reinterpret_cast<const unsigned char*>(salt.data()), salt.size());
-    sodium_memzero(salt.data(), salt.size());
-    char hex[sizeof out * 2 + 1];
-    sodium_bin2hex(hex, sizeof hex, out, sizeof out);
-    return hex;
+    std::lock_guard lock(mutex_);
+    // Keep yesterday's key for plays that started before midnight; drop (and so wipe) anything older.
+    std::erase_if(keys_, [unix_day](const auto& day) { return day.first < unix_day - 1; });
+    return keys_[unix_day].hash(message);
 }
 
 audience_registry::audience_registry(audience_settings settings)

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "catalog/audience.hpp"
+#include "server/rate_limiter.hpp"
 
 namespace festival::catalog {
 class database;
@@ -31,8 +32,8 @@ struct audience_settings {
     static audience_settings from_environment();
 };
 
-// Keyed BLAKE2b of (address, user agent, day, film) with the day's random salt. After the day the
-// salt is wiped, so a stored hash can no longer be tied to an address.
+// Keyed BLAKE2b of (address, user agent, day, film) with the day's random key (a viewer_hasher per
+// day). After the day the key is wiped, so a stored hash can no longer be tied to an address.
 class daily_viewer_hasher {
 public:
     std::string hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
@@ -40,7 +41,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::map<std::int64_t, std::string> salts_;  // by unix day; today and yesterday only
+    std::map<std::int64_t, viewer_hasher> keys_;  // by unix day; today and yesterday only
 };
 
 enum class play_outcome { accepted, unknown, expired, not_yours, other_film };

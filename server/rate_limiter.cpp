@@ -11,6 +11,8 @@ viewer_hasher::viewer_hasher() {
     randombytes_buf(key_, sizeof key_);
 }
 
+viewer_hasher::~viewer_hasher() { sodium_memzero(key_, sizeof key_); }
+
 std::string viewer_hasher::hash(std::string_view address) const {
     unsigned char digest[16];
     crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(address.data()), address.size(),

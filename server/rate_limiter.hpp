@@ -16,6 +16,7 @@ namespace festival::server {
 class viewer_hasher {
 public:
     viewer_hasher();  // draws a fresh random key
+    ~viewer_hasher();  // wipes the key
     // 32 hex digits; the same address gives the same hash for this process's lifetime.
     std::string hash(std::string_view address) const;
 
