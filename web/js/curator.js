@@ -3,7 +3,7 @@
 // (#film=ID or #new) so a reload comes back to it, and to its unfinished upload.
 import { api, getSession } from '/js/api.js';
 import { pick, t } from '/js/i18n.js';
-import { el, startPage } from '/js/layout.js';
+import { el, signInNotice, startPage } from '/js/layout.js';
 import { assetsSection } from '/js/curator-assets.js';
 import { filmEditor } from '/js/curator-film-form.js';
 import { jobSection } from '/js/curator-jobs.js';
@@ -22,11 +22,7 @@ function filmLabel(film) {
 async function render(main) {
   const session = await getSession();
   if (!session || !session.user) {
-    main.replaceChildren(
-      el('h1', {}, t('curator.heading')),
-      el('p', { class: 'notice' }, t('curator.sign_in_first'), ' ',
-        el('a', { href: '/login?next=/curator' }, t('nav.login'))),
-    );
+    signInNotice(main, { title: 'curator.heading', message: 'curator.sign_in_first', next: '/curator' });
     return null;
   }
   const cleanups = [];

@@ -36,6 +36,13 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** What a visitor who may not see a page gets: its heading and a notice with a sign-in link back to next. */
+export function signInNotice(main, { title, message, next }) {
+  main.replaceChildren(
+    el('h1', {}, t(title)),
+    el('p', { class: 'notice' }, t(message), ' ', el('a', { href: `/login?next=${next}` }, t('nav.login'))));
+}
+
 function navLink(href, key, page, current) {
   return el('li', {}, el('a', { href, 'aria-current': page === current ? 'page' : null }, t(key)));
 }

@@ -1,12 +1,11 @@
 // The organizers' feedback page: the comment moderation queue, the audience award, the festival
 // feedback form's questions and the exports. Comment texts are shown as text, never as HTML.
 import { getSession } from '/js/api.js';
-import { t } from '/js/i18n.js';
-import { el, startPage } from '/js/layout.js';
+import { lang, t } from '/js/i18n.js';
+import { el, signInNotice, startPage } from '/js/layout.js';
 import { awardSection } from '/js/moderation-award.js';
 import { formSection } from '/js/moderation-form.js';
 import { queueSection } from '/js/moderation-queue.js';
-import { lang } from '/js/i18n.js';
 
 function exportsSection() {
   const link = (href, key) => el('a', { class: 'button-secondary', href, download: '' }, t(key));
@@ -25,9 +24,7 @@ startPage({
   render: async (main) => {
     const session = await getSession();
     if (!session || session.user.role !== 'organizer') {
-      main.replaceChildren(
-        el('h1', {}, t('moderation.title')),
-        el('p', { class: 'notice' }, t('moderation.signin'), ' ', el('a', { href: '/login?next=/moderation' }, t('nav.login'))));
+      signInNotice(main, { title: 'moderation.title', message: 'moderation.signin', next: '/moderation' });
       return;
     }
     const [queue, award, form] = await Promise.all([queueSection(), awardSection(), formSection()]);

@@ -3,7 +3,7 @@
 // curve, and CSV/JSON exports. Definitions: docs/statistics.md.
 import { api, getSession } from '/js/api.js';
 import { formatNumber, t } from '/js/i18n.js';
-import { el, startPage } from '/js/layout.js';
+import { el, signInNotice, startPage } from '/js/layout.js';
 import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-charts.js';
 import { filmTable } from '/js/organizer-table.js';
 
@@ -126,8 +126,7 @@ function concurrencySection(films, days) {
 async function render(main) {
   const session = await getSession();
   if (!session || session.user.role !== 'organizer') {
-    main.replaceChildren(el('h1', {}, t('organizer.title')),
-      el('p', { class: 'notice' }, t('organizer.signin'), ' ', el('a', { href: '/login?next=/organizer' }, t('nav.login'))));
+    signInNotice(main, { title: 'organizer.title', message: 'organizer.signin', next: '/organizer' });
     return;
   }
   const stats = await api(`/api/stats${query()}`);
