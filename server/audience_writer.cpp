@@ -19,20 +19,12 @@ audience_writer::audience_writer(audience_registry& registry, catalog_connection
                  "\"test_clock\":%s}\n",
                  static_cast<long long>(s.rules.view_ms / 1000), static_cast<long long>(s.rules.idle_expiry_ms / 1000),
                  static_cast<long long>(s.flush_interval_ms), std::getenv("FESTIVAL_TEST_CLOCK_FILE") ? "true" : "false");
-    thread_ = std::thread([this] { loop(); });
+    thread_.start([this] { loop(); });
 }
 
 audience_writer::~audience_writer() { stop(); }
 
-void audience_writer::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        if (stop_ && !thread_.joinable()) return;
-        stop_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-}
+void audience_writer::stop() { thread_.stop(); }
 
 void audience_writer::flush_logged(bool every_play) {
     try {
@@ -47,9 +39,7 @@ void audience_writer::loop() {
     const auto flush_every = std::chrono::milliseconds(registry_.settings().flush_interval_ms);
     const auto sample_every = std::min<clock::duration>(std::chrono::seconds(1), flush_every);
     auto next_flush = clock::now() + flush_every;
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, sample_every, [this] { return stop_; })) {
-        lock.unlock();
+    while (thread_.sleep_for(sample_every)) {
         try {
             registry_.tick();
         } catch (const std::exception& e) {
@@ -59,9 +49,7 @@ void audience_writer::loop() {
             flush_logged(false);
             next_flush = clock::now() + flush_every;
         }
-        lock.lock();
     }
-    lock.unlock();
     flush_logged(true);
 }
 

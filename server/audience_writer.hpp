@@ -2,9 +2,7 @@
 // The audience's batch writer: a thread that samples live counts every second and drains the
 // audience registry into SQLite once per flush interval, in one transaction, off the I/O threads.
 // stop() (and the destructor) writes the last batch, so a clean shutdown loses nothing.
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include "server/background_thread.hpp"
 
 namespace festival::server {
 
@@ -26,10 +24,7 @@ private:
 
     audience_registry& registry_;
     catalog_connections& catalog_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stop_ = false;
-    std::thread thread_;
+    background_thread thread_;
 };
 
 }  // namespace festival::server

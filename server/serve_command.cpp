@@ -1,9 +1,7 @@
 #include "server/serve_command.hpp"
 
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -12,6 +10,7 @@
 #include "catalog/accounts.hpp"
 #include "catalog/schema.hpp"
 #include "server/audience_writer.hpp"
+#include "server/background_thread.hpp"
 #include "server/demo_festival.hpp"
 #include "server/dispatcher.hpp"
 #include "server/festival_app.hpp"
@@ -27,21 +26,12 @@ namespace {
 // purges expired sessions now and then, until told to stop.
 class availability_refresher {
 public:
-    explicit availability_refresher(festival_app& app) : thread_([this, &app] { loop(app); }) {}
-    ~availability_refresher() {
-        {
-            std::lock_guard lock(mutex_);
-            stop_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
+    explicit availability_refresher(festival_app& app) { thread_.start([this, &app] { loop(app); }); }
 
 private:
     void loop(festival_app& app) {
         int rounds = 0;
-        std::unique_lock lock(mutex_);
-        while (!wake_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) {
+        while (thread_.sleep_for(std::chrono::seconds(2))) {
             try {
                 app.refresh_availability();
                 if (++rounds % 1800 == 0) catalog::purge_expired_sessions(app.catalog.local());
@@ -51,10 +41,7 @@ private:
         }
     }
 
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stop_ = false;
-    std::thread thread_;
+    background_thread thread_;
 };
 
 // Each viewer holds a keep-alive connection: allow as many descriptors as the system lets us.

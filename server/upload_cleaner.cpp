@@ -62,16 +62,7 @@ upload_cleaner::upload_cleaner(festival_app& app, std::chrono::seconds interval)
     } catch (const std::exception& e) {
         std::fprintf(stderr, "{\"event\":\"upload_cleaning_failed\",\"what\":\"%s\"}\n", e.what());
     }
-    thread_ = std::thread([this, interval] { loop(interval); });
-}
-
-upload_cleaner::~upload_cleaner() {
-    {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
+    thread_.start([this, interval] { loop(interval); });
 }
 
 void upload_cleaner::loop(std::chrono::seconds interval) {
@@ -81,8 +72,7 @@ void upload_cleaner::loop(std::chrono::seconds interval) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "{\"event\":\"upload_completion_failed\",\"what\":\"%s\"}\n", e.what());
     }
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval, [this] { return stop_; })) {
+    while (thread_.sleep_for(interval)) {
         try {
             remove_expired_uploads(app_);
         } catch (const std::exception& e) {

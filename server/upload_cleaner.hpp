@@ -3,10 +3,8 @@
 // every `interval`, until destroyed. At start-up it also finishes uploads whose last byte arrived just
 // before the server stopped (probe, job).
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
+#include "server/background_thread.hpp"
 #include "server/festival_app.hpp"
 
 namespace festival::server {
@@ -19,7 +17,6 @@ int complete_interrupted_uploads(festival_app& app);
 class upload_cleaner {
 public:
     explicit upload_cleaner(festival_app& app, std::chrono::seconds interval = std::chrono::minutes(10));
-    ~upload_cleaner();
     upload_cleaner(const upload_cleaner&) = delete;
     upload_cleaner& operator=(const upload_cleaner&) = delete;
 
@@ -27,10 +24,7 @@ private:
     void loop(std::chrono::seconds interval);
 
     festival_app& app_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stop_ = false;
-    std::thread thread_;
+    background_thread thread_;
 };
 
 }  // namespace festival::server
