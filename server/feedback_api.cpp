@@ -6,6 +6,7 @@
 #include "catalog/feedback_form.hpp"
 #include "catalog/feedback_text.hpp"
 #include "catalog/films.hpp"
+#include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
 
 namespace festival::server {
@@ -35,14 +36,6 @@ std::optional<std::string> play_id_field(const json& body) {
     return body["play_id"].get<std::string>();
 }
 
-// Feedback is for films viewers can see: published ones (curators signed in see the rest too).
-catalog::film feedback_film(festival_app& app, const http_request& request) {
-    auto found = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
-    if (!found || (!found->published && !request.session))
-        throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
-    return *found;
-}
-
 // The answer when a viewer sends too much too fast: 429 with Retry-After in seconds.
 http_response too_many(std::int64_t wait_seconds) {
     auto response = error_response(429, "rate_limited",
@@ -60,7 +53,7 @@ json summary_json(const catalog::rating_summary& s) {
 
 http_response post_film_rating(festival_app& app, http_request& request) {
     const auto body = viewer_body(request);
-    const auto film = feedback_film(app, request);
+    const auto film = load_visible_film(app, request);
     if (!body.contains("stars") || !body["stars"].is_number_integer())
         throw http_error(400, "invalid_stars", "'stars' must be a whole number from 1 to 5");
     const auto stars = body["stars"].get<std::int64_t>();
@@ -76,13 +69,13 @@ http_response post_film_rating(festival_app& app, http_request& request) {
 }
 
 http_response get_film_ratings(festival_app& app, http_request& request) {
-    const auto film = feedback_film(app, request);
+    const auto film = load_visible_film(app, request);
     return http_response::json(200, summary_json(catalog::film_ratings(app.catalog.local(), film.id)));
 }
 
 http_response post_film_comment(festival_app& app, http_request& request) {
     const auto body = viewer_body(request);
-    const auto film = feedback_film(app, request);
+    const auto film = load_visible_film(app, request);
     catalog::new_comment draft;
     draft.film_id = film.id;
     draft.text = string_field(body, "text");
@@ -102,7 +95,7 @@ http_response post_film_comment(festival_app& app, http_request& request) {
 }
 
 http_response get_film_comments(festival_app& app, http_request& request) {
-    const auto film = feedback_film(app, request);
+    const auto film = load_visible_film(app, request);
     const int page = request.query_number("page", 1, 100000);
     const int per_page = request.query_number("per_page", 20, 100);
     catalog::comment_query query;

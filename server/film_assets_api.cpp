@@ -18,6 +18,7 @@
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
+#include "server/film_lookup.hpp"
 #include "server/upload_completion.hpp"
 #include "server/upload_repackage.hpp"
 #include "server/upload_store.hpp"
@@ -27,12 +28,6 @@ namespace festival::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-catalog::film film_for_change(festival_app& app, const http_request& request) {
-    auto found = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
-    if (!found) throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
-    return *found;
-}
 
 // Whole file or nothing: a crash leaves the previous version, never half of the new one.
 void write_file_durably(const fs::path& path, std::string_view bytes) {
@@ -86,7 +81,7 @@ std::string short_hash(std::string_view bytes) {
 http_response put_film_subtitles(festival_app& app, http_request& request) {
     const auto lang = request.params.at("lang");
     require_language_code(lang);
-    auto film = film_for_change(app, request);
+    auto film = load_film_for_change(app, request);
     const auto vtt = subtitles_to_webvtt(request.body);
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
     write_file_durably(path, vtt.text);
@@ -111,7 +106,7 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
 http_response delete_film_subtitles(festival_app& app, http_request& request) {
     const auto lang = request.params.at("lang");
     require_language_code(lang);
-    auto film = film_for_change(app, request);
+    auto film = load_film_for_change(app, request);
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
     if (!fs::remove(path)) throw http_error(404, "subtitles_not_found", "no " + lang + " subtitles for this film");
     sync_directory(path.parent_path());
@@ -122,7 +117,7 @@ http_response delete_film_subtitles(festival_app& app, http_request& request) {
 }
 
 http_response put_film_poster(festival_app& app, http_request& request) {
-    auto film = film_for_change(app, request);
+    auto film = load_film_for_change(app, request);
     const auto& bytes = request.body;
     std::string extension;
     if (bytes.size() >= 3 && bytes.compare(0, 3, "\xFF\xD8\xFF") == 0) extension = ".jpg";
@@ -141,13 +136,11 @@ http_response put_film_poster(festival_app& app, http_request& request) {
 }
 
 http_response get_film_poster(festival_app& app, http_request& request) {
-    const auto film = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
-    if (!film || (!film->published && !request.session))
-        throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
-    const auto root = app.uploads.film_sources_dir(film->id).string();
+    const auto film = load_visible_film(app, request);
+    const auto root = app.uploads.film_sources_dir(film.id).string();
     for (const char* name : {"poster.jpg", "poster.png"}) {
         if (auto file = app.files.open(root, name)) {
-            auto response = file_response(request, *file, film->published ? "public, max-age=300" : "private, no-cache");
+            auto response = file_response(request, *file, film.published ? "public, max-age=300" : "private, no-cache");
             response.set_header("X-Content-Type-Options", "nosniff");
             return response;
         }

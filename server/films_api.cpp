@@ -1,6 +1,7 @@
 // GET/POST/PATCH/DELETE /api/films…: the catalog as JSON.
 #include "catalog/clock.hpp"
 #include "catalog/film_json.hpp"
+#include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
 
 namespace festival::server {
@@ -29,7 +30,8 @@ std::optional<catalog::screening_state> screening_param(const http_request& requ
     throw http_error(400, "invalid_query", "'screening' must be now, upcoming, ended or unpublished");
 }
 
-// Anonymous viewers see published films only; signed-in curators see every film.
+}  // namespace
+
 catalog::film load_visible_film(festival_app& app, const http_request& request) {
     auto found = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
     if (!found || (!found->published && !request.session))
@@ -42,8 +44,6 @@ catalog::film load_film_for_change(festival_app& app, const http_request& reques
     if (!found) throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
     return *found;
 }
-
-}  // namespace
 
 http_response list_films(festival_app& app, http_request& request) {
     catalog::film_query query;

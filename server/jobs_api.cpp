@@ -5,6 +5,7 @@
 
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
+#include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
 
 namespace festival::server {
@@ -29,10 +30,9 @@ catalog::job load_job(festival_app& app, std::int64_t id) {
 
 http_response list_film_jobs(festival_app& app, http_request& request) {
     auto& db = app.catalog.local();
-    const auto film = catalog::find_film_by_key(db, request.params.at("key"));
-    if (!film) throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
+    const auto film = load_film_for_change(app, request);
     auto jobs = nlohmann::json::array();
-    for (const auto& j : catalog::list_film_jobs(db, film->id)) jobs.push_back(catalog::job_to_json(j));
+    for (const auto& j : catalog::list_film_jobs(db, film.id)) jobs.push_back(catalog::job_to_json(j));
     return http_response::json(200, {{"jobs", jobs}});
 }
 

@@ -9,6 +9,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/films.hpp"
 #include "catalog/uploads.hpp"
+#include "server/film_lookup.hpp"
 #include "server/tus_headers.hpp"
 #include "server/upload_sink.hpp"
 
@@ -177,10 +178,9 @@ http_response get_upload(festival_app& app, http_request& request) {
 }
 
 http_response list_film_uploads(festival_app& app, http_request& request) {
-    const auto film = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
-    if (!film) throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
+    const auto film = load_film_for_change(app, request);
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& u : catalog::list_film_uploads(app.catalog.local(), film->id))
+    for (const auto& u : catalog::list_film_uploads(app.catalog.local(), film.id))
         items.push_back(catalog::upload_to_json(u));
     auto response = http_response::json(200, {{"items", items}});
     response.set_header("Cache-Control", "no-store");
