@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  demoAccounts, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival,
-  waitFor, waitForPlayableDemoFilm, watchPageErrors,
+  demoAccounts, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, signInContext,
+  startFestival, waitFor, waitForPlayableDemoFilm, watchPageErrors,
 } from './support.mjs';
 
 
@@ -27,10 +27,7 @@ after(async () => {
 
 async function organizerPage() {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
-  const signedIn = await context.request.post(`${festival.url}/api/session`, {
-    data: { email: demoAccounts.organizer, password: demoAccounts.password },
-  });
-  assert.equal(signedIn.status(), 200);
+  await signInContext(context, festival.url, demoAccounts.organizer);
   const page = await context.newPage();
   const errors = watchPageErrors(page);
   return { context, page, errors };
@@ -101,10 +98,7 @@ describe('the organizer dashboard', () => {
     await page.goto(`${festival.url}/organizer`);
     await page.waitForSelector('main:not([aria-busy]) .notice');
     assert.match(await page.textContent('main .notice'), /organizer/);
-    const curator = await context.request.post(`${festival.url}/api/session`, {
-      data: { email: demoAccounts.curator, password: demoAccounts.password },
-    });
-    assert.equal(curator.status(), 200);
+    await signInContext(context, festival.url, demoAccounts.curator);
     assert.equal((await context.request.get(`${festival.url}/api/stats`)).status(), 403);
     await context.close();
   });

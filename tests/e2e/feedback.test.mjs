@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
-  demoAccounts, getJson, launchBrowser, screenshot, seriousAccessibilityViolations, signInApi, startFestival, waitFor,
+  demoAccounts, getJson, launchBrowser, screenshot, seriousAccessibilityViolations, signInApi, signInContext, startFestival, waitFor,
 } from './support.mjs';
 
 let festival;
@@ -87,14 +87,7 @@ async function openPage(path, { locale = 'fr-FR', signIn = false } = {}) {
     d.dismiss().catch(() => {});
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  if (signIn) {
-    await page.goto(`${festival.url}/about`);
-    const status = await page.evaluate(async ({ email, password }) => {
-      const r = await fetch('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });
-      return r.status;
-    }, { email: demoAccounts.organizer, password: demoAccounts.password });
-    assert.equal(status, 200);
-  }
+  if (signIn) await signInContext(context, festival.url, demoAccounts.organizer);
   await page.goto(festival.url + path);
   await page.waitForSelector('main:not([aria-busy])');
   return { page, context, dialogs, errors };

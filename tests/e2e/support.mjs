@@ -161,6 +161,12 @@ export async function signInApi(url, email, password = demoAccounts.password) {
   return { cookie, csrf: (await response.json()).csrf_token };
 }
 
+/** Signs a browser context in through the API: its pages then carry the session cookie. */
+export async function signInContext(context, url, email, password = demoAccounts.password) {
+  const response = await context.request.post(`${url}/api/session`, { data: { email, password } });
+  if (response.status() !== 200) throw new Error(`sign-in as ${email}: HTTP ${response.status()} ${await response.text()}`);
+}
+
 /** Saves a full-page screenshot as tests/e2e/artifacts/<name>.png and returns its path. */
 export async function screenshot(page, name) {
   mkdirSync(artifactsDir, { recursive: true });
