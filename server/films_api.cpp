@@ -7,19 +7,6 @@
 namespace festival::server {
 namespace {
 
-int page_number(const http_request& request, const char* name, int fallback, int low, int high) {
-    const auto text = request.query_param(name);
-    if (!text) return fallback;
-    try {
-        std::size_t used = 0;
-        const int n = std::stoi(*text, &used);
-        if (used == text->size() && n >= low && n <= high) return n;
-    } catch (const std::exception&) {
-    }
-    throw http_error(400, "invalid_query", std::string("'") + name + "' must be a number from " +
-                                               std::to_string(low) + " to " + std::to_string(high));
-}
-
 std::optional<catalog::screening_state> screening_param(const http_request& request) {
     const auto text = request.query_param("screening");
     if (!text || text->empty()) return std::nullopt;
@@ -58,8 +45,8 @@ http_response list_films(festival_app& app, http_request& request) {
     query.published_only = !(request.session && request.query_param("include") == "unpublished");
     if (!request.session && query.screening == catalog::screening_state::unpublished)
         throw http_error(401, "not_signed_in", "sign in to list unpublished films");
-    const int page = page_number(request, "page", 1, 1, 100000);
-    const int per_page = page_number(request, "per_page", 24, 1, 100);
+    const int page = request.query_number("page", 1, 100000);
+    const int per_page = request.query_number("per_page", 24, 100);
     query.limit = per_page;
     query.offset = (page - 1) * per_page;
     const auto now = catalog::unix_now();
