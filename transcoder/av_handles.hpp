@@ -14,10 +14,21 @@ extern "C" {
 
 namespace festival::transcoder {
 
-struct input_closer {
-    void operator()(AVFormatContext* p) const noexcept { avformat_close_input(&p); }
+// Most libav free functions take the handle's address and null it: one deleter serves them all.
+template <typename T, void (*Free)(T**)>
+struct address_freer {
+    void operator()(T* p) const noexcept { Free(&p); }
 };
-using input_ptr = std::unique_ptr<AVFormatContext, input_closer>;
+template <typename T, void (*Free)(T**)>
+using av_ptr = std::unique_ptr<T, address_freer<T, Free>>;
+
+using input_ptr = av_ptr<AVFormatContext, avformat_close_input>;
+using codec_ptr = av_ptr<AVCodecContext, avcodec_free_context>;
+using frame_ptr = av_ptr<AVFrame, av_frame_free>;
+using packet_ptr = av_ptr<AVPacket, av_packet_free>;
+using graph_ptr = av_ptr<AVFilterGraph, avfilter_graph_free>;
+using inout_ptr = av_ptr<AVFilterInOut, avfilter_inout_free>;
+using dictionary_ptr = av_ptr<AVDictionary, av_dict_free>;
 
 // An output context also owns its pb unless the format opens no file.
 struct output_closer {
@@ -28,39 +39,10 @@ struct output_closer {
 };
 using output_ptr = std::unique_ptr<AVFormatContext, output_closer>;
 
-struct codec_closer {
-    void operator()(AVCodecContext* p) const noexcept { avcodec_free_context(&p); }
-};
-using codec_ptr = std::unique_ptr<AVCodecContext, codec_closer>;
-
-struct frame_closer {
-    void operator()(AVFrame* p) const noexcept { av_frame_free(&p); }
-};
-using frame_ptr = std::unique_ptr<AVFrame, frame_closer>;
-
-struct packet_closer {
-    void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
-};
-using packet_ptr = std::unique_ptr<AVPacket, packet_closer>;
-
-struct graph_closer {
-    void operator()(AVFilterGraph* p) const noexcept { avfilter_graph_free(&p); }
-};
-using graph_ptr = std::unique_ptr<AVFilterGraph, graph_closer>;
-
-struct inout_closer {
-    void operator()(AVFilterInOut* p) const noexcept { avfilter_inout_free(&p); }
-};
-using inout_ptr = std::unique_ptr<AVFilterInOut, inout_closer>;
-
 struct sws_closer {
     void operator()(SwsContext* p) const noexcept { sws_freeContext(p); }
 };
 using sws_ptr = std::unique_ptr<SwsContext, sws_closer>;
-
-struct dictionary_closer {
-    void operator()(AVDictionary* p) const noexcept { av_dict_free(&p); }
-};
 
 inline frame_ptr make_frame() {
     frame_ptr f(av_frame_alloc());

@@ -79,7 +79,7 @@ input_ptr open_media_input(const std::string& path, const media_limits& limits) 
     av_dict_set(&raw_options, "format_whitelist", format_whitelist, 0);
     av_dict_set(&raw_options, "protocol_whitelist", "file", 0);
     av_dict_set(&raw_options, "enable_drefs", "0", 0);  // mov: no references to other files
-    std::unique_ptr<AVDictionary, dictionary_closer> options(raw_options);
+    dictionary_ptr options(raw_options);
     AVFormatContext* raw = avformat_alloc_context();
     if (!raw) throw std::bad_alloc();
     raw->max_streams = limits.max_streams;
