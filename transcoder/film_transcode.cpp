@@ -16,6 +16,7 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include "transcoder/filter_chain.hpp"
 #include "transcoder/hls_playlists.hpp"
 #include "transcoder/subtitles.hpp"
 #include "transcoder/thumbnails.hpp"
@@ -27,36 +28,6 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 std::string rational(AVRational r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
-
-// buffersrc/buffersink around a filter chain given as text.
-struct filter_chain {
-    graph_ptr graph;
-    AVFilterContext* source = nullptr;
-    AVFilterContext* sink = nullptr;
-
-    filter_chain(bool audio, const std::string& source_args, const std::string& chain) {
-        graph.reset(avfilter_graph_alloc());
-        if (!graph) throw std::bad_alloc();
-        check(avfilter_graph_create_filter(&source, avfilter_get_by_name(audio ? "abuffer" : "buffer"), "in",
-                                           source_args.c_str(), nullptr, graph.get()),
-              "creating a filter source");
-        check(avfilter_graph_create_filter(&sink, avfilter_get_by_name(audio ? "abuffersink" : "buffersink"), "out",
-                                           nullptr, nullptr, graph.get()),
-              "creating a filter sink");
-        inout_ptr outputs(avfilter_inout_alloc()), inputs(avfilter_inout_alloc());
-        outputs->name = av_strdup("in");
-        outputs->filter_ctx = source;
-        inputs->name = av_strdup("out");
-        inputs->filter_ctx = sink;
-        AVFilterInOut* outputs_raw = outputs.release();
-        AVFilterInOut* inputs_raw = inputs.release();
-        const int parsed = avfilter_graph_parse_ptr(graph.get(), chain.c_str(), &inputs_raw, &outputs_raw, nullptr);
-        outputs.reset(outputs_raw);
-        inputs.reset(inputs_raw);
-        check(parsed, "building filters " + chain);
-        check(avfilter_graph_config(graph.get(), nullptr), "configuring filters " + chain);
-    }
-};
 
 codec_ptr open_decoder(const AVStream* stream) {
     const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
@@ -179,9 +150,7 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
         std::string chain;
         for (const auto& s : steps) chain += (chain.empty() ? "" : ",") + s;
         AVRational sar = frame->sample_aspect_ratio.num > 0 ? frame->sample_aspect_ratio : info_.sample_aspect;
-        const std::string args = "video_size=" + std::to_string(frame->width) + "x" + std::to_string(frame->height) +
-                                 ":pix_fmt=" + std::to_string(frame->format) + ":time_base=" +
-                                 rational(stream->time_base) + ":pixel_aspect=" + rational(sar);
+        const std::string args = picture_source_args(frame->width, frame->height, frame->format, stream->time_base, sar);
         video_chain_ = std::make_unique<filter_chain>(false, args, chain);
         picture_.width = av_buffersink_get_w(video_chain_->sink);
         picture_.height = av_buffersink_get_h(video_chain_->sink);

@@ -6,6 +6,7 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include "transcoder/filter_chain.hpp"
 #include "transcoder/hls_playlists.hpp"
 
 namespace festival::transcoder {
@@ -15,34 +16,12 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
     : rung_(r), folder_(folder) {
     std::filesystem::create_directories(folder_);
 
-    // buffer -> scale to the rung (square pixels, 8-bit 4:2:0) -> buffersink
-    graph_.reset(avfilter_graph_alloc());
-    if (!graph_) throw std::bad_alloc();
-    graph_->nb_threads = 1;
-    const std::string source_args =
-        "video_size=" + std::to_string(in.width) + "x" + std::to_string(in.height) +
-        ":pix_fmt=" + std::to_string(in.pixel_format) + ":time_base=" + std::to_string(in.time_base.num) + "/" +
-        std::to_string(in.time_base.den) + ":pixel_aspect=" + std::to_string(in.sample_aspect.num) + "/" +
-        std::to_string(in.sample_aspect.den);
-    check(avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in", source_args.c_str(), nullptr,
-                                       graph_.get()),
-          "creating the rung's source");
-    check(avfilter_graph_create_filter(&sink_, avfilter_get_by_name("buffersink"), "out", nullptr, nullptr, graph_.get()),
-          "creating the rung's sink");
-    const std::string chain = "scale=w=" + std::to_string(r.width) + ":h=" + std::to_string(r.height) +
-                              ":flags=bicubic:out_range=tv,format=pix_fmts=yuv420p,setsar=1";
-    inout_ptr outputs(avfilter_inout_alloc()), inputs(avfilter_inout_alloc());
-    outputs->name = av_strdup("in");
-    outputs->filter_ctx = source_;
-    inputs->name = av_strdup("out");
-    inputs->filter_ctx = sink_;
-    AVFilterInOut* outputs_raw = outputs.release();
-    AVFilterInOut* inputs_raw = inputs.release();
-    const int parsed = avfilter_graph_parse_ptr(graph_.get(), chain.c_str(), &inputs_raw, &outputs_raw, nullptr);
-    outputs.reset(outputs_raw);
-    inputs.reset(inputs_raw);
-    check(parsed, "building the rung's scaler");
-    check(avfilter_graph_config(graph_.get(), nullptr), "configuring the rung's scaler");
+    // buffer -> scale to the rung (square pixels, 8-bit 4:2:0) -> buffersink, on this rung's thread only
+    scaler_ = std::make_unique<filter_chain>(
+        false, picture_source_args(in.width, in.height, in.pixel_format, in.time_base, in.sample_aspect),
+        "scale=w=" + std::to_string(r.width) + ":h=" + std::to_string(r.height) +
+            ":flags=bicubic:out_range=tv,format=pix_fmts=yuv420p,setsar=1",
+        1);
 
     const std::string playlist_path = (folder_ / "index.m3u8").string();
     AVFormatContext* raw = nullptr;
@@ -149,7 +128,7 @@ void rung_output::run() {
     auto scaled = make_frame();
     auto drain = [&] {
         for (;;) {
-            const int rc = av_buffersink_get_frame(sink_, scaled.get());
+            const int rc = av_buffersink_get_frame(scaler_->sink, scaled.get());
             if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
             check(rc, "scaling");
             encode(scaled.get());
@@ -158,14 +137,14 @@ void rung_output::run() {
     };
     while (auto item = queue_.pop()) {
         if (item->end) {
-            check(av_buffersrc_add_frame(source_, nullptr), "flushing the scaler");
+            check(av_buffersrc_add_frame(scaler_->source, nullptr), "flushing the scaler");
             drain();
             encode(nullptr);
             check(av_write_trailer(muxer_.get()), "finishing the HLS playlist");
             return;
         }
         if (item->picture) {
-            check(av_buffersrc_add_frame(source_, item->picture.get()), "scaling");
+            check(av_buffersrc_add_frame(scaler_->source, item->picture.get()), "scaling");
             drain();
         } else if (item->audio && audio_stream_) {
             av_packet_rescale_ts(item->audio.get(), audio_time_base_, audio_stream_->time_base);

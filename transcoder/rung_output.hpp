@@ -3,6 +3,7 @@
 // them with x264 (keyframes where the decoder thread marked segment boundaries) and writes fMP4 HLS
 // with the already encoded audio.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -11,6 +12,8 @@
 #include "transcoder/work_queue.hpp"
 
 namespace festival::transcoder {
+
+struct filter_chain;
 
 // The pictures every rung receives.
 struct picture_format {
@@ -53,9 +56,7 @@ private:
 
     rung rung_;
     std::filesystem::path folder_;
-    graph_ptr graph_;
-    AVFilterContext* source_ = nullptr;
-    AVFilterContext* sink_ = nullptr;
+    std::unique_ptr<filter_chain> scaler_;
     codec_ptr encoder_;
     output_ptr muxer_;
     AVStream* video_stream_ = nullptr;

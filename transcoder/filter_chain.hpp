@@ -1,0 +1,21 @@
+#pragma once
+// A filter chain given as text between a buffer source and a buffer sink.
+#include <string>
+
+#include "transcoder/av_handles.hpp"
+
+namespace festival::transcoder {
+
+struct filter_chain {
+    graph_ptr graph;
+    AVFilterContext* source = nullptr;
+    AVFilterContext* sink = nullptr;
+
+    // `threads` 0 lets libavfilter choose.
+    filter_chain(bool audio, const std::string& source_args, const std::string& chain, int threads = 0);
+};
+
+// The "buffer" source's arguments for pictures of this size, pixel format, time base and pixel aspect.
+std::string picture_source_args(int width, int height, int pixel_format, AVRational time_base, AVRational sample_aspect);
+
+}  // namespace festival::transcoder
