@@ -8,6 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "catalog/accounts.hpp"
 #include "catalog/database.hpp"
 
 namespace festival::server {
@@ -24,15 +25,6 @@ std::int64_t env_number(const char* name, std::int64_t fallback, std::int64_t lo
     }
     throw std::invalid_argument(std::string(name) + " must be a number from " + std::to_string(low) + " to " +
                                 std::to_string(high));
-}
-
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    randombytes_buf(raw.data(), raw.size());
-    std::string hex(bytes * 2 + 1, '\0');
-    sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-    hex.pop_back();
-    return hex;
 }
 
 }  // namespace
@@ -78,7 +70,7 @@ std::optional<std::string> audience_registry::start_play(std::int64_t film_id, s
                                           const viewer& who) {
     const auto now = now_ms();
     const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
-    const auto id = random_hex(16);
+    const auto id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
     std::lock_guard lock(mutex_);
     if (!ledger_.start_play(id, film_id, viewer_hash, runtime_seconds, now)) return std::nullopt;
     return id;
