@@ -5,6 +5,7 @@
 #include <map>
 
 #include "catalog/feedback.hpp"
+#include "catalog/feedback_export.hpp"
 #include "catalog/films.hpp"
 #include "catalog/stats.hpp"
 #include "server/audience_registry.hpp"
@@ -100,22 +101,17 @@ nlohmann::json film_rows(catalog::database& db, const catalog::day_range& range,
     return rows;
 }
 
-// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+// A CSV cell: text through the feedback exports' csv_field (quoted when needed, never read as a
+// formula by a spreadsheet); numbers as they are.
 std::string csv_cell(const nlohmann::json& value) {
-    std::string text;
-    if (value.is_string()) text = value.get<std::string>();
-    else if (value.is_null()) text = "";
-    else if (value.is_number_float()) {
+    if (value.is_string()) return catalog::csv_field(value.get<std::string>());
+    if (value.is_null()) return "";
+    if (value.is_number_float()) {
         char buffer[32];
         std::snprintf(buffer, sizeof buffer, "%.6g", value.get<double>());
-        text = buffer;
-    } else text = value.dump();
-    if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@') && value.is_string())
-        text = "'" + text;
-    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
+        return buffer;
+    }
+    return value.dump();
 }
 
 std::string to_csv(const nlohmann::json& rows, const std::vector<std::string>& columns) {
