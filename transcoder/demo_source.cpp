@@ -8,6 +8,7 @@ extern "C" {
 }
 
 #include "transcoder/av_handles.hpp"
+#include "transcoder/encoding.hpp"
 
 namespace festival::transcoder {
 namespace {
@@ -47,18 +48,6 @@ AVFilterContext* add_text(AVFilterGraph* graph, const char* label, const std::st
     av_opt_set(context, "y", y, AV_OPT_SEARCH_CHILDREN);
     check(avfilter_init_str(context, nullptr), "drawtext");
     return context;
-}
-
-void encode(AVCodecContext* encoder, const AVFrame* frame, AVFormatContext* output, AVStream* stream, AVPacket* packet) {
-    check(avcodec_send_frame(encoder, frame), "encoding");
-    for (;;) {
-        const int rc = avcodec_receive_packet(encoder, packet);
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-        check(rc, "encoding");
-        av_packet_rescale_ts(packet, encoder->time_base, stream->time_base);
-        packet->stream_index = stream->index;
-        check(av_interleaved_write_frame(output, packet), "writing the clip");
-    }
 }
 
 }  // namespace
@@ -121,15 +110,7 @@ void make_demo_source(const demo_source_options& o) {
     codec_ptr audio;
     AVStream* audio_stream = nullptr;
     if (audio_sink) {
-        const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
-        audio.reset(avcodec_alloc_context3(aac));
-        audio->sample_rate = 48000;
-        audio->sample_fmt = AV_SAMPLE_FMT_FLTP;
-        av_channel_layout_default(&audio->ch_layout, 2);
-        audio->bit_rate = 128000;
-        audio->time_base = {1, 48000};
-        if (output->oformat->flags & AVFMT_GLOBALHEADER) audio->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-        check(avcodec_open2(audio.get(), aac, nullptr), "opening the AAC encoder");
+        audio = open_aac_encoder(output->oformat->flags & AVFMT_GLOBALHEADER);
         av_buffersink_set_frame_size(audio_sink, audio->frame_size);
         audio_stream = avformat_new_stream(output.get(), nullptr);
         check(avcodec_parameters_from_context(audio_stream->codecpar, audio.get()), "audio parameters");
@@ -149,10 +130,10 @@ void make_demo_source(const demo_source_options& o) {
         const int rc = av_buffersink_get_frame(sink, frame.get());
         if (rc == AVERROR_EOF) {
             if (take_audio) {
-                encode(audio.get(), nullptr, output.get(), audio_stream, packet.get());
+                encode_and_write(audio.get(), nullptr, output.get(), audio_stream, packet.get());
                 audio_done = true;
             } else {
-                encode(video.get(), nullptr, output.get(), video_stream, packet.get());
+                encode_and_write(video.get(), nullptr, output.get(), video_stream, packet.get());
                 video_done = true;
             }
             continue;
@@ -161,11 +142,11 @@ void make_demo_source(const demo_source_options& o) {
         const auto pts_us = av_rescale_q(frame->pts, av_buffersink_get_time_base(sink), {1, 1000000});
         if (take_audio) {
             audio_pts_us = pts_us;
-            encode(audio.get(), frame.get(), output.get(), audio_stream, packet.get());
+            encode_and_write(audio.get(), frame.get(), output.get(), audio_stream, packet.get());
         } else {
             video_pts_us = pts_us;
             frame->pict_type = AV_PICTURE_TYPE_NONE;
-            encode(video.get(), frame.get(), output.get(), video_stream, packet.get());
+            encode_and_write(video.get(), frame.get(), output.get(), video_stream, packet.get());
         }
         av_frame_unref(frame.get());
     }

@@ -16,6 +16,7 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include "transcoder/encoding.hpp"
 #include "transcoder/filter_chain.hpp"
 #include "transcoder/hls_playlists.hpp"
 #include "transcoder/subtitles.hpp"
@@ -95,16 +96,7 @@ void film_pipeline::open() {
     video_decoder_ = open_decoder(input_->streams[info_.video_stream]);
     if (info_.audio_stream >= 0) {
         audio_decoder_ = open_decoder(input_->streams[info_.audio_stream]);
-        const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
-        audio_encoder_.reset(avcodec_alloc_context3(aac));
-        audio_encoder_->sample_rate = 48000;
-        audio_encoder_->sample_fmt = AV_SAMPLE_FMT_FLTP;
-        av_channel_layout_default(&audio_encoder_->ch_layout, 2);
-        audio_encoder_->bit_rate = 128000;
-        audio_encoder_->profile = FF_PROFILE_AAC_LOW;
-        audio_encoder_->time_base = {1, 48000};
-        audio_encoder_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-        check(avcodec_open2(audio_encoder_.get(), aac, nullptr), "opening the AAC encoder");
+        audio_encoder_ = open_aac_encoder(true);  // fMP4 keeps its configuration in the init section
     }
     std::set<std::string> uploaded;
     for (const auto& s : options_.subtitles) uploaded.insert(normalize_language(s.lang));

@@ -6,6 +6,7 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include "transcoder/encoding.hpp"
 #include "transcoder/filter_chain.hpp"
 #include "transcoder/hls_playlists.hpp"
 
@@ -111,21 +112,12 @@ void rung_output::finish() {
     if (!error_.empty()) throw std::runtime_error("rung " + rung_.name() + ": " + error_);
 }
 
-void rung_output::encode(AVFrame* picture) {
-    check(avcodec_send_frame(encoder_.get(), picture), "encoding");
-    auto packet = make_packet();
-    for (;;) {
-        const int rc = avcodec_receive_packet(encoder_.get(), packet.get());
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-        check(rc, "encoding");
-        av_packet_rescale_ts(packet.get(), encoder_->time_base, video_stream_->time_base);
-        packet->stream_index = video_stream_->index;
-        check(av_interleaved_write_frame(muxer_.get(), packet.get()), "writing a segment");
-    }
-}
-
 void rung_output::run() {
     auto scaled = make_frame();
+    auto packet = make_packet();
+    auto encode = [&](const AVFrame* picture) {
+        encode_and_write(encoder_.get(), picture, muxer_.get(), video_stream_, packet.get());
+    };
     auto drain = [&] {
         for (;;) {
             const int rc = av_buffersink_get_frame(scaler_->sink, scaled.get());

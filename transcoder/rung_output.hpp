@@ -52,7 +52,6 @@ public:
 
 private:
     void run();
-    void encode(AVFrame* picture);
 
     rung rung_;
     std::filesystem::path folder_;

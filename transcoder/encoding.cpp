@@ -1,0 +1,38 @@
+#include "transcoder/encoding.hpp"
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+}
+
+namespace festival::transcoder {
+
+codec_ptr open_aac_encoder(bool global_header) {
+    const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (!aac) throw std::runtime_error("no AAC encoder");
+    codec_ptr encoder(avcodec_alloc_context3(aac));
+    if (!encoder) throw std::bad_alloc();
+    encoder->sample_rate = 48000;
+    encoder->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    av_channel_layout_default(&encoder->ch_layout, 2);
+    encoder->bit_rate = 128000;
+    encoder->profile = FF_PROFILE_AAC_LOW;
+    encoder->time_base = {1, 48000};
+    if (global_header) encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    check(avcodec_open2(encoder.get(), aac, nullptr), "opening the AAC encoder");
+    return encoder;
+}
+
+void encode_and_write(AVCodecContext* encoder, const AVFrame* frame, AVFormatContext* output, AVStream* stream,
+                      AVPacket* packet) {
+    check(avcodec_send_frame(encoder, frame), "encoding");
+    for (;;) {
+        const int rc = avcodec_receive_packet(encoder, packet);
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+        check(rc, "encoding");
+        av_packet_rescale_ts(packet, encoder->time_base, stream->time_base);
+        packet->stream_index = stream->index;
+        check(av_interleaved_write_frame(output, packet), "writing media");
+    }
+}
+
+}  // namespace festival::transcoder
