@@ -401,7 +401,8 @@ nlohmann::json transcode_summary::to_json() const {
 
 transcode_summary transcode_film(const transcode_options& options) {
     // Refuse a non-film before creating anything.
-    probe_media(options.input, options.limits);
+    const auto probed = probe_media(options.input, options.limits);
+    if (options.on_probed) options.on_probed(probed);
     if (fs::exists(options.work_dir)) throw std::runtime_error(options.work_dir.string() + " already exists");
     fs::create_directories(options.work_dir);
     film_pipeline pipeline(options);

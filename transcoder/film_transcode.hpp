@@ -34,6 +34,7 @@ struct transcode_options {
     encoder_settings encoding;
     media_limits limits;
     std::function<void(const transcode_progress&)> on_progress;  // about once a second
+    std::function<void(const media_info&)> on_probed;  // once the input is known to be a film
     const std::atomic<bool>* cancel = nullptr;
 };
 

@@ -74,11 +74,12 @@ void limit(int resource, rlim_t value) {
         write_line(fd, {{"percent", p.percent}, {"fps", p.fps},
                         {"eta_seconds", p.eta_seconds ? nlohmann::json(*p.eta_seconds) : nlohmann::json(nullptr)}});
     };
+    // CPU time: thirty times the film's duration, at least ten minutes.
+    o.on_probed = [](const media_info& info) {
+        limit(RLIMIT_CPU, static_cast<rlim_t>(std::max(600.0, info.duration_seconds * 30)));
+    };
     int code = 0;
     try {
-        // CPU time: thirty times the film's duration, at least ten minutes.
-        const auto info = probe_media(job.source_path);
-        limit(RLIMIT_CPU, static_cast<rlim_t>(std::max(600.0, info.duration_seconds * 30)));
         transcode_film(o);
         write_line(fd, {{"done", true}});
     } catch (const media_error& e) {
