@@ -3,6 +3,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -67,9 +68,10 @@ private:
     int code_;
 };
 
-// Throws av_failure when `code` is negative; returns it otherwise.
-inline int check(int code, const std::string& what) {
-    if (code < 0) throw av_failure(what, code);
+// Throws av_failure when `code` is negative; returns it otherwise. `what` is a view so that the
+// per-picture calls build no string unless they fail.
+inline int check(int code, std::string_view what) {
+    if (code < 0) throw av_failure(std::string(what), code);
     return code;
 }
 
