@@ -162,7 +162,7 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
         pending_audio_.clear();
     }
     last_video_pts_ = std::max(last_video_pts_, frame->pts);
-    check(av_buffersrc_add_frame_flags(video_chain_->source, frame, AV_BUFFERSRC_FLAG_KEEP_REF), "filtering pictures");
+    check(av_buffersrc_add_frame(video_chain_->source, frame), "filtering pictures");  // moves the picture in
     drain_video(false);
 }
 
@@ -228,7 +228,7 @@ void film_pipeline::on_audio_frame(AVFrame* frame) {
     pts -= av_rescale_q(start_us_, AV_TIME_BASE_Q, stream->time_base);
     frame->pts = av_rescale_q(pts, stream->time_base, {1, frame->sample_rate});
     if (frame->pts < 0) return;
-    check(av_buffersrc_add_frame_flags(audio_chain_->source, frame, AV_BUFFERSRC_FLAG_KEEP_REF), "filtering sound");
+    check(av_buffersrc_add_frame(audio_chain_->source, frame), "filtering sound");  // moves the samples in
     drain_audio(false);
 }
 
