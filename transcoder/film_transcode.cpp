@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 extern "C" {
 #include <libavfilter/buffersink.h>
@@ -28,6 +29,15 @@ namespace {
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
+// x264 threads for one rung: the cores shared in proportion to the rung's pixels, at least one. A
+// small rung on one thread skips frame threading's hand-offs, and the big one keeps every core busy.
+int encoder_threads(const rung& r, const std::vector<rung>& ladder) {
+    const double cores = std::max(1u, std::thread::hardware_concurrency());
+    double largest = 0;
+    for (const auto& other : ladder) largest = std::max(largest, double(other.width) * other.height);
+    return std::max(1, static_cast<int>(std::lround(cores * r.width * r.height / largest)));
+}
+
 std::string rational(AVRational r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
 
 codec_ptr open_decoder(const AVStream* stream) {
@@ -36,7 +46,9 @@ codec_ptr open_decoder(const AVStream* stream) {
     codec_ptr decoder(avcodec_alloc_context3(codec));
     check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "decoder parameters");
     decoder->pkt_timebase = stream->time_base;
-    decoder->thread_count = 0;
+    // The rungs' encoders keep the cores busy; decoding is a small share of the work, so frame
+    // threads would mostly add hand-offs (measured: one thread is faster on 2 cores).
+    decoder->thread_count = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 4));
     check(avcodec_open2(decoder.get(), codec, nullptr), "opening a decoder");
     return decoder;
 }
@@ -152,9 +164,11 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
         if (picture_.sample_aspect.num <= 0) picture_.sample_aspect = {1, 1};
         picture_.frame_rate = info_.frame_rate;
         const fs::path work = options_.work_dir;
-        for (const auto& r : plan_ladder(options_.ladder, info_.display_width, info_.display_height)) {
-            rungs_.push_back(std::make_unique<rung_output>(r, picture_, audio_encoder_.get(), options_.encoding,
-                                                           work / r.name()));
+        const auto ladder = plan_ladder(options_.ladder, info_.display_width, info_.display_height);
+        for (const auto& r : ladder) {
+            auto settings = options_.encoding;
+            if (settings.threads <= 0) settings.threads = encoder_threads(r, ladder);
+            rungs_.push_back(std::make_unique<rung_output>(r, picture_, audio_encoder_.get(), settings, work / r.name()));
         }
         for (auto& r : rungs_) r->start();
         for (auto& early : pending_audio_)

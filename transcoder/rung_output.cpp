@@ -47,10 +47,8 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
     const int gop = std::max(1, static_cast<int>(std::lround(av_q2d(in.frame_rate) * settings.segment_seconds)));
     e->gop_size = gop;
     e->keyint_min = gop;
-    // One x264 thread per core and rung: as fast as x264's 1.5 per core when the rungs run side by
-    // side, with fewer pictures in flight (less memory).
-    e->thread_count = settings.threads > 0 ? settings.threads
-                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // The film's pipeline shares the cores among the rungs (film_transcode.cpp); 0 lets x264 choose.
+    e->thread_count = settings.threads;
     e->color_range = AVCOL_RANGE_MPEG;
     if (in.bt709) {
         e->color_primaries = AVCOL_PRI_BT709;

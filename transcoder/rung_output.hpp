@@ -28,7 +28,7 @@ struct picture_format {
 struct encoder_settings {
     std::string preset = "veryfast";
     int segment_seconds = 4;
-    int threads = 0;  // x264 threads per rung; 0 = one per core
+    int threads = 0;  // x264 threads per rung; 0 = the cores shared by the rungs' pixels
 };
 
 class rung_output {
