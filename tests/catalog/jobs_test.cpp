@@ -56,7 +56,7 @@ TEST_CASE("a job is claimed by one worker only, oldest first") {
     CHECK_FALSE(claim_job(db, "w3", lease, t0 + 1));
 }
 
-TEST_CASE("heartbeats renew the lease and record progress; an expired lease lets another worker take over") {
+TEST_CASE("heartbeats renew the lease and record progress, an expired lease lets another worker take over") {
     auto db = open_catalog(":memory:");
     const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
     REQUIRE(claim_job(db, "w1", lease, t0));

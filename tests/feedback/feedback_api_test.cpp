@@ -229,7 +229,7 @@ TEST_CASE("the honeypot drops robots silently and the same text twice is merged"
     CHECK(queue["comments"][0]["submissions"] == 2);
 }
 
-TEST_CASE("organizers approve, reject and delete comments in bulk; approved ones are paged newest first") {
+TEST_CASE("organizers approve, reject and delete comments in bulk, approved ones are paged newest first") {
     feedback_fixture f;
     for (int i = 1; i <= 5; ++i) REQUIRE(f.comment("retour", {{"text", "avis " + std::to_string(i)}}).status == 202);
     const auto queue = f.queue();
@@ -330,7 +330,7 @@ TEST_CASE("ratings count at once, once per play, and the award matches a hand-co
     CHECK(http_call(f.port(), "GET", "/api/award").status == 401);
 }
 
-TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas; JSON has everything") {
+TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas, JSON has everything") {
     feedback_fixture f;
     REQUIRE(f.comment("retour", {{"text", "Très émouvant, niño \"bravo\""}, {"name", "Zoé"}, {"lang", "es"}}).status == 202);
     REQUIRE(f.comment("retour", {{"text", "=HYPERLINK(\"http://evil.example\",\"clic\")"}}).status == 202);
@@ -373,7 +373,7 @@ TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas;
     CHECK(j["questions"].size() == 3);
 }
 
-TEST_CASE("anyone answers the festival form; organizers edit its questions and export the answers") {
+TEST_CASE("anyone answers the festival form, organizers edit its questions and export the answers") {
     feedback_fixture f;
     const auto form = http_call(f.port(), "GET", "/api/feedback/form").json();
     REQUIRE(form["questions"].size() == 3);

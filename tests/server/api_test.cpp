@@ -159,7 +159,7 @@ TEST_CASE("malformed HTTP and oversized headers get 400 and 431, and the server 
     CHECK(still_serving(f.port()));
 }
 
-TEST_CASE("curators edit and delete films; only organizers change the festival") {
+TEST_CASE("curators edit and delete films, only organizers change the festival") {
     festival_fixture f;
     const auto curator = f.curator();
     const auto created = curator.call("POST", "/api/films", film_body("edit-me").dump());
@@ -229,7 +229,7 @@ TEST_CASE("pages carry the security headers and a missing page is a JSON 404") {
     check_error_shape(http_call(server.port(), "GET", "/%2e%2e/%2e%2e/etc/passwd"), 404);
 }
 
-TEST_CASE("media: a screening film's files are served; unpublished, out-of-window and escaping paths are not") {
+TEST_CASE("media: a screening film's files are served, unpublished, out-of-window and escaping paths are not") {
     festival_fixture f;
     const auto curator = f.curator();
     const int open_id = curator.call("POST", "/api/films", film_body("open").dump()).json()["id"];
@@ -290,7 +290,7 @@ TEST_CASE("media: a screening film's files are served; unpublished, out-of-windo
               .status == 304);
 }
 
-TEST_CASE("media preview: curators see an unpublished film's files, privately; viewers do not") {
+TEST_CASE("media preview: curators see an unpublished film's files, privately, viewers do not") {
     festival_fixture f;
     const auto curator = f.curator();
     const int draft_id = curator.call("POST", "/api/films", film_body("draft", false).dump()).json()["id"];

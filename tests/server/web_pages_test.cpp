@@ -23,7 +23,7 @@ TEST_CASE("the page language is the festival language Accept-Language ranks high
     CHECK(preferred_page_language("fra, eng") == std::nullopt);
 }
 
-TEST_CASE("pages carry a strict CSP and security headers; GET /api/locale follows Accept-Language") {
+TEST_CASE("pages carry a strict CSP and security headers, GET /api/locale follows Accept-Language") {
     temp_dir dir;
     festival_process server(dir.path().string());
     for (const char* path : {"/", "/catalog", "/about", "/login", "/films/any-film", "/js/i18n.js", "/i18n/es.json"}) {

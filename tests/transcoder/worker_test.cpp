@@ -158,7 +158,7 @@ TEST_CASE("a worker killed with kill -9 mid-job: another worker takes the job af
     }
 }
 
-TEST_CASE("cancelling a running job stops its transcoder and publishes nothing; the worker goes on") {
+TEST_CASE("cancelling a running job stops its transcoder and publishes nothing, the worker goes on") {
     job_fixture f;
     const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
     worker_process worker(f.dir.path(), "w1", "veryslow");
@@ -186,7 +186,7 @@ TEST_CASE("a starting worker removes partial output of jobs that no longer run")
     CHECK(f.job(id).status == "cancelled");
 }
 
-TEST_CASE("each new version replaces the film's media; only the last two versions stay on disk") {
+TEST_CASE("each new version replaces the film's media, only the last two versions stay on disk") {
     job_fixture f;
     const auto clip = f.clip("short.mp4", 2, "160x120");
     std::vector<std::int64_t> ids;

@@ -24,7 +24,7 @@ http_request with_header(const std::string& name, const std::string& value) {
 
 }  // namespace
 
-TEST_CASE("Upload-Metadata pairs decode from base64; a key alone maps to an empty value") {
+TEST_CASE("Upload-Metadata pairs decode from base64, a key alone maps to an empty value") {
     const auto m = tus::parse_metadata("film dm95YWdl, filename bcOpbW9pcmUubW92,is_confidential");
     CHECK(m.at("film") == "voyage");
     CHECK(m.at("filename") == "mémoire.mov");
@@ -44,7 +44,7 @@ TEST_CASE("Upload-Checksum accepts sha1 with a 20-byte digest only") {
     CHECK(status_of([] { tus::parse_checksum("sha1"); }) == 400);
 }
 
-TEST_CASE("sizes are plain decimal numbers; Tus-Resumable must be 1.0.0") {
+TEST_CASE("sizes are plain decimal numbers, Tus-Resumable must be 1.0.0") {
     CHECK(tus::parse_size_header(with_header("upload-offset", "1234"), "upload-offset") == 1234);
     CHECK(!tus::parse_size_header(http_request{}, "upload-offset"));
     CHECK(status_of([] { tus::parse_size_header(with_header("upload-offset", "-1"), "upload-offset"); }) == 400);

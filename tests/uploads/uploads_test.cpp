@@ -77,7 +77,7 @@ TEST_CASE("OPTIONS /api/uploads advertises tus 1.0.0, its extensions, sha1 and t
     CHECK(options.header("tus-max-size") == "3000000000");
 }
 
-TEST_CASE("an upload sent in several PATCHes is stored byte for byte; HEAD tells the offset") {
+TEST_CASE("an upload sent in several PATCHes is stored byte for byte, HEAD tells the offset") {
     uploads_fixture f;
     const auto bytes = pattern_bytes(300000, 1);
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(bytes.size()));
@@ -100,7 +100,7 @@ TEST_CASE("an upload sent in several PATCHes is stored byte for byte; HEAD tells
     CHECK(read_file(part_file(f.dir, location)) == bytes.substr(0, 250000));
 }
 
-TEST_CASE("a complete upload that is not a film is refused with 422 and its reason; its bytes stay") {
+TEST_CASE("a complete upload that is not a film is refused with 422 and its reason, its bytes stay") {
     uploads_fixture f;
     const auto bytes = pattern_bytes(64 * 1024, 2);
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(bytes.size()), "notes.txt");
@@ -173,7 +173,7 @@ TEST_CASE("an upload over the size limit is 413, at creation and past Upload-Len
     CHECK(read_file(part_file(f.dir, location)) == bytes);
 }
 
-TEST_CASE("anonymous callers get 401 and curators without the CSRF token 403; bytes untouched") {
+TEST_CASE("anonymous callers get 401 and curators without the CSRF token 403, bytes untouched") {
     uploads_fixture f;
     const auto bytes = pattern_bytes(1500, 12);
     const auto location = f.curator.create("voyage", 3000);
