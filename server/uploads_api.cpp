@@ -23,11 +23,19 @@ bool is_upload_id(const std::string& id) {
     return true;
 }
 
-// The upload named in the path, unless it is unknown or expired (404 / 410, as tus expiration says).
+// A curator reads, resumes or cancels their own uploads; organizers may manage every one.
+void require_owner(const http_request& request, const catalog::upload& u) {
+    const auto& caller = request.session->user;
+    if (caller.role != catalog::role::organizer && caller.id != u.user_id)
+        throw http_error(403, "not_your_upload", "this upload belongs to another curator");
+}
+
+// The upload named in the path, unless it is unknown, someone else's or expired (404 / 403 / 410).
 catalog::upload load_upload(festival_app& app, const http_request& request) {
     const auto& id = request.params.at("id");
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
+    require_owner(request, *found);
     if (found->status == "receiving" && found->expires_at <= catalog::unix_now())
         throw http_error(410, "upload_expired", "this upload expired; start it again");
     return *found;
@@ -156,8 +164,9 @@ std::unique_ptr<body_sink> open_upload_patch(festival_app& app, http_request& re
 http_response delete_upload(festival_app& app, http_request& request) {
     tus::require_resumable(request);
     const auto& id = request.params.at("id");
-    if (!is_upload_id(id) || !catalog::find_upload(app.catalog.local(), id))
-        throw http_error(404, "upload_not_found", "no upload " + id);
+    const auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
+    if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
+    require_owner(request, *found);
     auto lock = lock_upload(app, id);
     std::error_code ignored;
     std::filesystem::remove(app.uploads.part_path(id), ignored);
@@ -172,6 +181,7 @@ http_response get_upload(festival_app& app, http_request& request) {
     const auto& id = request.params.at("id");
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
+    require_owner(request, *found);
     auto response = http_response::json(200, catalog::upload_to_json(*found));
     response.set_header("Cache-Control", "no-store");
     return response;

@@ -194,6 +194,34 @@ TEST_CASE("anonymous callers get 401 and curators without the CSRF token 403, by
     CHECK(read_file(part_file(f.dir, location)) == bytes);
 }
 
+TEST_CASE("another curator can neither read, resume nor cancel an upload, an organizer can, bytes untouched") {
+    uploads_fixture f;
+    const auto bytes = pattern_bytes(1500, 21);
+    const auto location = f.curator.create("voyage", 3000);
+    REQUIRE(f.curator.patch(location, 0, bytes).status == 204);
+    auto add_user = [&](const std::string& email, const std::string& role) {
+        std::string output;
+        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
+                             f.dir.path().string()},
+                            output, password + "\n") == 0);
+        return tus_client{sign_in(f.server->port(), email, password)};
+    };
+    const auto other = add_user("other@festival.test", "curator");
+    const auto refused = other.patch(location, 1500, pattern_bytes(1500, 22));
+    CHECK(refused.status == 403);
+    CHECK(refused.json()["error"]["code"] == "not_your_upload");
+    CHECK(other.head(location).status == 403);
+    CHECK(other.call("GET", location, "", {}).status == 403);
+    CHECK(other.call("DELETE", location, "", {}).status == 403);
+    CHECK(head_offset(f.curator, location) == 1500);
+    CHECK(read_file(part_file(f.dir, location)) == bytes);
+
+    const auto organizer = add_user("organizer@festival.test", "organizer");
+    CHECK(head_offset(organizer, location) == 1500);
+    CHECK(organizer.call("DELETE", location, "", {}).status == 204);
+    CHECK(!fs::exists(part_file(f.dir, location)));
+}
+
 TEST_CASE("creation checks the film, the metadata and the free disk space") {
     uploads_fixture f({"--max-upload-gb", "100000"});
     auto create = [&](const std::string& length, const std::string& metadata) {
