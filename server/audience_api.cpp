@@ -38,9 +38,10 @@ http_response report(festival_app& app, http_request& request, bool final) {
     try {
         body = nlohmann::json::parse(request.body);
     } catch (const nlohmann::json::parse_error&) {
-        throw http_error(400, "invalid_json", "send {\"position\": seconds, \"played\": seconds}");
+        throw http_error(400, "malformed_json", "the body is not valid JSON: send {\"position\": seconds, \"played\": seconds}");
     }
-    if (!body.is_object()) throw http_error(400, "invalid_json", "send {\"position\": seconds, \"played\": seconds}");
+    if (!body.is_object())
+        throw http_error(400, "invalid_body", "the body must be a JSON object: {\"position\": seconds, \"played\": seconds}");
     catalog::viewer_heartbeat beat;
     beat.position = *seconds_field(body, "position", true);
     beat.played = *seconds_field(body, "played", true);

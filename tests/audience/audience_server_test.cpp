@@ -207,7 +207,12 @@ TEST_CASE("heartbeats for unknown or expired plays get 404 or 410 and change not
     CHECK(without_live(after["films"]) == without_live(before["films"]));
     CHECK(http_call(f.port(), "POST", "/api/films/no-such-film/plays").status == 404);
     CHECK(f.beat(ended, "v1", -1, 10) == 400);
-    CHECK(http_call(f.port(), "POST", "/api/plays/" + ended + "/heartbeat", "{not json").status == 400);
+    const auto malformed = http_call(f.port(), "POST", "/api/plays/" + ended + "/heartbeat", "{not json");
+    CHECK(malformed.status == 400);
+    CHECK(malformed.json()["error"]["code"] == "malformed_json");  // the same code as every other route
+    const auto not_object = http_call(f.port(), "POST", "/api/plays/" + ended + "/heartbeat", "[1, 2]");
+    CHECK(not_object.status == 400);
+    CHECK(not_object.json()["error"]["code"] == "invalid_body");
 }
 
 TEST_CASE("only organizers read the statistics") {
