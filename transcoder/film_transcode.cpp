@@ -368,12 +368,14 @@ transcode_summary film_pipeline::run() {
         }
         av_packet_unref(packet.get());
     }
-    avcodec_send_packet(video_decoder_.get(), nullptr);
-    receive(video_decoder_.get(), true);
-    if (audio_decoder_) {
-        avcodec_send_packet(audio_decoder_.get(), nullptr);
-        receive(audio_decoder_.get(), false);
-    }
+    // The decoders give back the pictures and sound they still hold.
+    auto flush = [&](AVCodecContext* decoder, bool video) {
+        const int rc = avcodec_send_packet(decoder, nullptr);
+        if (rc < 0 && rc != AVERROR_EOF) check(rc, "flushing a decoder");
+        receive(decoder, video);
+    };
+    flush(video_decoder_.get(), true);
+    if (audio_decoder_) flush(audio_decoder_.get(), false);
     if (rungs_.empty()) throw media_error("no_video", "no picture of the film could be decoded");
     drain_video(true);
     drain_audio(true);
