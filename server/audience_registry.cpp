@@ -12,34 +12,17 @@
 #include "catalog/database.hpp"
 
 namespace festival::server {
-namespace {
-
-std::int64_t env_number(const char* name, std::int64_t fallback, std::int64_t low, std::int64_t high) {
-    const char* value = std::getenv(name);
-    if (!value) return fallback;
-    try {
-        std::size_t used = 0;
-        const auto n = std::stoll(value, &used);
-        if (used == std::string(value).size() && n >= low && n <= high) return n;
-    } catch (const std::exception&) {
-    }
-    throw std::invalid_argument(std::string(name) + " must be a number from " + std::to_string(low) + " to " +
-                                std::to_string(high));
-}
-
-}  // namespace
 
 std::int64_t system_clock_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-audience_settings audience_settings::from_environment() {
+audience_settings audience_settings::from_config(const config& c) {
     audience_settings s;
-    s.rules.view_ms = env_number("FESTIVAL_VIEW_SECONDS", s.rules.view_ms / 1000, 1, 86400) * 1000;
-    s.rules.idle_expiry_ms =
-        env_number("FESTIVAL_PLAY_EXPIRY_SECONDS", s.rules.idle_expiry_ms / 1000, 60, 7 * 86400) * 1000;
-    s.flush_interval_ms = env_number("FESTIVAL_AUDIENCE_FLUSH_MS", s.flush_interval_ms, 10, 86'400'000);
+    s.rules.view_ms = c.view_seconds * 1000LL;
+    s.rules.idle_expiry_ms = c.play_expiry_seconds * 1000LL;
+    s.flush_interval_ms = c.audience_flush_ms;
     if (const char* file = std::getenv("FESTIVAL_TEST_CLOCK_FILE")) {
         s.clock = [path = std::string(file)] {
             std::ifstream in(path);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "catalog/audience.hpp"
+#include "server/config.hpp"
 #include "server/rate_limiter.hpp"
 
 namespace festival::catalog {
@@ -26,10 +27,9 @@ struct audience_settings {
     catalog::audience_rules rules;
     std::int64_t flush_interval_ms = 1000;
     audience_clock clock = system_clock_ms;
-    // FESTIVAL_VIEW_SECONDS, FESTIVAL_PLAY_EXPIRY_SECONDS, FESTIVAL_AUDIENCE_FLUSH_MS and, for tests
-    // only, FESTIVAL_TEST_CLOCK_FILE (a file holding unix milliseconds, read at every tick).
-    // Throws std::invalid_argument on a malformed value.
-    static audience_settings from_environment();
+    // The festival's configuration (view threshold, play expiry, flush interval) and, for tests
+    // only, the clock from FESTIVAL_TEST_CLOCK_FILE (a file holding unix milliseconds, read at every tick).
+    static audience_settings from_config(const config& c);
 };
 
 // Keyed BLAKE2b of (address, user agent, day, film) with the day's random key (a viewer_hasher per

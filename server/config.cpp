@@ -39,6 +39,9 @@ void apply(config& c, const std::string& name, const std::string& value) {
     else if (name == "session-hours") c.session_lifetime_seconds = parse_int(name, value, 1, 24 * 90) * 3600LL;
     else if (name == "max-upload-gb") c.max_upload_bytes = parse_int(name, value, 1, 100000) * 1000LL * 1000 * 1000;
     else if (name == "demo") c.demo = value != "false" && value != "0";
+    else if (name == "view-seconds") c.view_seconds = parse_int(name, value, 1, 86400);
+    else if (name == "play-expiry-seconds") c.play_expiry_seconds = parse_int(name, value, 60, 7 * 86400);
+    else if (name == "audience-flush-ms") c.audience_flush_ms = parse_int(name, value, 10, 86'400'000);
     else throw std::invalid_argument("unknown setting '" + name + "'");
 }
 
@@ -61,7 +64,9 @@ void apply_environment(config& c) {
         {"FESTIVAL_LISTEN", "listen"},           {"FESTIVAL_DATA_DIR", "data-dir"},
         {"FESTIVAL_WEB_DIR", "web-dir"},         {"FESTIVAL_TRANSCODERS", "transcoders"},
         {"FESTIVAL_IO_THREADS", "io-threads"},   {"FESTIVAL_WORKER_THREADS", "worker-threads"},
-        {"FESTIVAL_ACCESS_LOG", "access-log"}};
+        {"FESTIVAL_ACCESS_LOG", "access-log"},   {"FESTIVAL_VIEW_SECONDS", "view-seconds"},
+        {"FESTIVAL_PLAY_EXPIRY_SECONDS", "play-expiry-seconds"},
+        {"FESTIVAL_AUDIENCE_FLUSH_MS", "audience-flush-ms"}};
     for (const auto& [env, name] : names)
         if (const char* value = std::getenv(env)) apply(c, name, value);
 }
@@ -96,7 +101,10 @@ nlohmann::json config::to_json() const {
             {"worker_threads", worker_threads},
             {"access_log", access_log},
             {"session_lifetime_seconds", session_lifetime_seconds},
-            {"max_upload_bytes", max_upload_bytes}};
+            {"max_upload_bytes", max_upload_bytes},
+            {"view_seconds", view_seconds},
+            {"play_expiry_seconds", play_expiry_seconds},
+            {"audience_flush_ms", audience_flush_ms}};
 }
 
 std::shared_ptr<const config> load_config(const std::vector<std::string>& args) {

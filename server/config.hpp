@@ -22,6 +22,11 @@ struct config {
     bool access_log = true;
     std::int64_t session_lifetime_seconds = 12 * 3600;
     std::int64_t max_upload_bytes = 50LL * 1000 * 1000 * 1000;
+    // Audience (docs/statistics.md): credited seconds that make a view, silence after which a play
+    // ends, and how often the counts are written to the catalog.
+    int view_seconds = 30;
+    int play_expiry_seconds = 600;
+    int audience_flush_ms = 1000;
 
     std::string catalog_path() const { return data_dir + "/catalog.db"; }
     std::string media_dir() const { return data_dir + "/media"; }

@@ -25,7 +25,7 @@ struct festival_app {
     film_availability availability;
     upload_store uploads{settings->data_dir};
     file_cache files;
-    audience_registry audience{audience_settings::from_environment()};  // plays and live counts
+    audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
 };
 
