@@ -74,6 +74,21 @@ rating_summary film_ratings(database& db, std::int64_t film_id) {
     return s;
 }
 
+std::map<std::int64_t, film_feedback_counts> feedback_counts_by_film(database& db) {
+    std::map<std::int64_t, film_feedback_counts> counts;
+    auto ratings = db.prepare("SELECT film_id, COUNT(*), SUM(stars) FROM feedback_ratings GROUP BY film_id");
+    while (ratings.step()) {
+        auto& r = counts[ratings.int64(0)].ratings;
+        r.count = ratings.int64(1);
+        r.sum = ratings.int64(2);
+        r.average = static_cast<double>(r.sum) / static_cast<double>(r.count);
+    }
+    auto comments = db.prepare("SELECT film_id, COUNT(*) FROM feedback_comments WHERE status = ?1 GROUP BY film_id");
+    comments.bind(1, to_string(comment_status::approved));
+    while (comments.step()) counts[comments.int64(0)].approved_comments = comments.int64(1);
+    return counts;
+}
+
 const char* to_string(comment_status s) {
     switch (s) {
         case comment_status::pending: return "pending";

@@ -1,6 +1,7 @@
 #pragma once
 // Viewer feedback on films: star ratings (counted at once) and comments (held for moderation).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,13 @@ struct rating_summary {
     std::optional<double> average;  // absent without ratings
 };
 rating_summary film_ratings(database& db, std::int64_t film_id);
+
+// Every film's ratings and approved comments, in two queries (the organizers' statistics table).
+struct film_feedback_counts {
+    rating_summary ratings;
+    std::int64_t approved_comments = 0;
+};
+std::map<std::int64_t, film_feedback_counts> feedback_counts_by_film(database& db);
 
 // ---- Comments ----
 enum class comment_status { pending, approved, rejected };

@@ -79,6 +79,7 @@ nlohmann::json film_rows(catalog::database& db, const catalog::day_range& range,
     std::map<std::int64_t, catalog::film> films;
     for (auto& f : catalog::list_all_films(db)) films.emplace(f.id, std::move(f));
     for (const auto& [id, f] : films) totals.try_emplace(id);
+    const auto feedback = catalog::feedback_counts_by_film(db);
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& [id, t] : totals) {
         auto row = totals_json(t);
@@ -88,14 +89,11 @@ nlohmann::json film_rows(catalog::database& db, const catalog::day_range& range,
         row["title"] = film == films.end() ? "" : film->second.original_title;
         const auto live_it = live.by_film.find(id);
         row["live"] = live_it == live.by_film.end() ? 0 : live_it->second;
-        const auto ratings = catalog::film_ratings(db, id);
+        const auto counts = feedback.find(id);
+        const auto& ratings = counts == feedback.end() ? catalog::rating_summary{} : counts->second.ratings;
         row["ratings"] = ratings.count;
         row["average_rating"] = ratings.average ? nlohmann::json(*ratings.average) : nlohmann::json(nullptr);
-        catalog::comment_query approved;
-        approved.status = catalog::comment_status::approved;
-        approved.film_id = id;
-        approved.limit = 1;
-        row["comments"] = catalog::list_comments(db, approved).total;
+        row["comments"] = counts == feedback.end() ? 0 : counts->second.approved_comments;
         rows.push_back(std::move(row));
     }
     return rows;

@@ -167,6 +167,34 @@ TEST_CASE("comments wait for moderation, duplicates merge, and bulk actions appl
           }) == "invalid_lang");
 }
 
+TEST_CASE("every film's ratings and approved comments are counted at once, equal to one film's") {
+    auto db = fresh_catalog();
+    const auto rated = add_film(db, "rated");
+    const auto discussed = add_film(db, "discussed");
+    const auto quiet = add_film(db, "quiet");
+    for (int stars : {5, 4, 2}) add_rating(db, rated, stars, std::nullopt);
+    add_rating(db, discussed, 3, std::nullopt);
+    const auto approved = submit_comment(db, comment_from(discussed, "Bravo"));
+    submit_comment(db, comment_from(discussed, "Merci", "bbbb"));  // still pending: not counted
+    const auto rejected = submit_comment(db, comment_from(rated, "Hors sujet"));
+    moderate_comments(db, {approved.id}, moderation_action::approve);
+    moderate_comments(db, {rejected.id}, moderation_action::reject);
+
+    const auto counts = feedback_counts_by_film(db);
+    REQUIRE(counts.count(rated) == 1);
+    CHECK(counts.at(rated).ratings.count == 3);
+    CHECK(counts.at(rated).ratings.sum == 11);
+    CHECK(counts.at(rated).ratings.average == doctest::Approx(11.0 / 3));
+    CHECK(counts.at(rated).approved_comments == 0);
+    CHECK(counts.at(discussed).ratings.count == 1);
+    CHECK(counts.at(discussed).approved_comments == 1);
+    CHECK(counts.count(quiet) == 0);
+    for (const auto film : {rated, discussed}) {
+        CHECK(counts.at(film).ratings.count == film_ratings(db, film).count);
+        CHECK(counts.at(film).ratings.sum == film_ratings(db, film).sum);
+    }
+}
+
 TEST_CASE("CSV cells are quoted per RFC 4180 and formula cells are defused") {
     CHECK(csv_field("plain") == "plain");
     CHECK(csv_field("a,b") == "\"a,b\"");
