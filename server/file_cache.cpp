@@ -163,8 +163,8 @@ std::string http_date(std::int64_t unix_seconds) {
 file_cache::file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after)
     : max_entries_(max_entries), revalidate_after_(revalidate_after) {}
 
-std::optional<cached_file> file_cache::open(const std::string& root, const std::string& relative_path) {
-    if (!is_safe_relative_path(relative_path)) return std::nullopt;
+std::shared_ptr<const cached_file> file_cache::open(const std::string& root, const std::string& relative_path) {
+    if (!is_safe_relative_path(relative_path)) return nullptr;
     const std::string key = root + '\0' + relative_path;
     const auto now = std::chrono::steady_clock::now();
     std::uint64_t known_inode = 0;
@@ -179,35 +179,37 @@ std::optional<cached_file> file_cache::open(const std::string& root, const std::
     if (fd < 0) {
         std::lock_guard lock(mutex_);
         entries_.erase(key);
-        return std::nullopt;
+        return nullptr;
     }
     struct stat st{};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
         std::lock_guard lock(mutex_);
         entries_.erase(key);
-        return std::nullopt;
+        return nullptr;
     }
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(key); it != entries_.end() && known_inode == static_cast<std::uint64_t>(st.st_ino) &&
-                                      it->second.info.etag == make_etag(st)) {
+                                      it->second.info->etag == make_etag(st)) {
         ::close(fd);  // unchanged: keep the descriptor already cached
         it->second.checked = now;
         return it->second.info;
     }
     if (entries_.size() >= max_entries_) entries_.clear();  // rare; cheaper than tracking recency
-    entry e;
-    e.info.file = std::make_shared<const open_file>(fd, static_cast<std::uint64_t>(st.st_size));
-    e.info.size = static_cast<std::uint64_t>(st.st_size);
-    e.info.modified_unix = st.st_mtim.tv_sec;
-    e.info.etag = make_etag(st);
-    e.info.last_modified = http_date(st.st_mtim.tv_sec);
-    e.info.content_type = content_type_for(relative_path);
+    auto info = std::make_shared<cached_file>();
+    info->file = std::make_shared<const open_file>(fd, static_cast<std::uint64_t>(st.st_size));
+    info->size = static_cast<std::uint64_t>(st.st_size);
+    info->modified_unix = st.st_mtim.tv_sec;
+    info->etag = make_etag(st);
+    info->last_modified = http_date(st.st_mtim.tv_sec);
+    info->content_type = content_type_for(relative_path);
     if (st.st_size <= static_cast<off_t>(small_file_bytes)) {
         auto text = std::make_shared<std::string>(static_cast<std::size_t>(st.st_size), '\0');
         if (::pread(fd, text->data(), text->size(), 0) == static_cast<ssize_t>(text->size()))
-            e.info.contents = std::move(text);
+            info->contents = std::move(text);
     }
+    entry e;
+    e.info = std::move(info);
     e.inode = static_cast<std::uint64_t>(st.st_ino);
     e.checked = now;
     auto [it, inserted] = entries_.insert_or_assign(key, std::move(e));
@@ -216,11 +218,13 @@ std::optional<cached_file> file_cache::open(const std::string& root, const std::
 
 http_response file_response(const http_request& request, const cached_file& file, const std::string& cache_control) {
     http_response response;
-    response.set_header("Content-Type", file.content_type);
-    response.set_header("ETag", file.etag);
-    response.set_header("Last-Modified", file.last_modified);
-    response.set_header("Cache-Control", cache_control);
-    response.set_header("Accept-Ranges", "bytes");
+    // A fresh answer: the names are distinct, no need for set_header's search.
+    response.headers.reserve(8);
+    response.headers.emplace_back("Content-Type", file.content_type);
+    response.headers.emplace_back("ETag", file.etag);
+    response.headers.emplace_back("Last-Modified", file.last_modified);
+    response.headers.emplace_back("Cache-Control", cache_control);
+    response.headers.emplace_back("Accept-Ranges", "bytes");
 
     if (const auto inm = request.header("if-none-match")) {
         if (etag_listed(*inm, file.etag)) {

@@ -32,12 +32,12 @@ public:
                         std::chrono::milliseconds revalidate_after = std::chrono::milliseconds(1000));
 
     // The file at `relative_path` beneath `root`; nullopt when absent, not a regular file, or the path
-    // is not allowed. Thread-safe and cheap on a hit.
-    std::optional<cached_file> open(const std::string& root, const std::string& relative_path);
+    // is not allowed. Thread-safe and cheap on a hit: the entry is shared, not copied.
+    std::shared_ptr<const cached_file> open(const std::string& root, const std::string& relative_path);
 
 private:
     struct entry {
-        cached_file info;
+        std::shared_ptr<const cached_file> info;
         std::uint64_t inode = 0;
         std::chrono::steady_clock::time_point checked;
     };

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <cerrno>
@@ -25,7 +26,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -41,6 +42,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+// Sockets bound to their loop's own executor type: no type-erased executor on every operation.
+using socket_type = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+using deadline_clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -86,6 +90,18 @@ std::string lower(std::string_view text) {
     return out;
 }
 
+class connection;
+
+// Timeouts without a timer per operation: each connection keeps a deadline, and once a second each
+// loop closes those of its connections that are past theirs (as nginx does with its timer tree).
+struct event_loop {
+    explicit event_loop(asio::io_context& c) : context(c), sweeper(c) {}
+    asio::io_context& context;
+    asio::steady_timer sweeper;
+    std::vector<std::weak_ptr<connection>> connections;  // touched on this loop's thread only
+    void sweep();
+};
+
 }  // namespace
 
 struct http_server::impl {
@@ -96,6 +112,7 @@ struct http_server::impl {
     asio::io_context io{1};
     std::vector<std::unique_ptr<asio::io_context>> more_loops;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_loops_running;
+    std::vector<std::unique_ptr<event_loop>> loops;  // loops[0] runs on `io`
     std::size_t next_loop = 0;
     asio::thread_pool workers;
     tcp::acceptor acceptor;
@@ -117,17 +134,16 @@ struct http_server::impl {
         acceptor.set_option(asio::socket_base::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen(asio::socket_base::max_listen_connections);
+        loops.push_back(std::make_unique<event_loop>(io));
         for (int i = 1; i < options.io_threads; ++i) {
             more_loops.push_back(std::make_unique<asio::io_context>(1));
             keep_loops_running.push_back(asio::make_work_guard(*more_loops.back()));
+            loops.push_back(std::make_unique<event_loop>(*more_loops.back()));
         }
     }
 
     // Spreads new connections over the loops in turn.
-    asio::io_context& loop_for_next_connection() {
-        const std::size_t i = next_loop++ % (more_loops.size() + 1);
-        return i == 0 ? io : *more_loops[i - 1];
-    }
+    event_loop& loop_for_next_connection() { return *loops[next_loop++ % loops.size()]; }
 
     void stop_loops() {
         io.stop();
@@ -175,13 +191,25 @@ private:
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
-    connection(tcp::socket socket, http_server::impl& server) : stream_(std::move(socket)), server_(server) {}
+    connection(socket_type socket, http_server::impl& server, event_loop& loop)
+        : socket_(std::move(socket)), server_(server), loop_(loop) {}
 
     void start() {
         beast::error_code ignored;
-        stream_.socket().set_option(tcp::no_delay(true), ignored);
-        remote_ = stream_.socket().remote_endpoint(ignored).address().to_string();
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+        socket_.set_option(tcp::no_delay(true), ignored);
+        remote_ = socket_.remote_endpoint(ignored).address().to_string();
+        asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+            self->loop_.connections.push_back(self);
+            self->read_header();
+        });
+    }
+
+    // Called by the loop's sweeper: the pending operation ends with operation_aborted.
+    void close_if_past_deadline(deadline_clock::time_point now) {
+        if (now < deadline_) return;
+        deadline_ = deadline_clock::time_point::max();
+        beast::error_code ignored;
+        socket_.close(ignored);
     }
 
 private:
@@ -191,9 +219,28 @@ private:
         parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
         // The route's own limit is set once the header names the route; until then none applies.
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-        stream_.expires_after(server_.options.idle_timeout);
-        http::async_read_header(stream_, buffer_, *parser_,
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+        expires_after(server_.options.idle_timeout);
+        parse_header();
+    }
+
+    // Beast's parser takes the header once it is whole; bytes already read (a pipelined request)
+    // are tried first, then the socket is read for more.
+    void parse_header() {
+        if (buffer_.size() > 0) {
+            beast::error_code ec;
+            buffer_.consume(parser_->put(buffer_.data(), ec));
+            if (ec != http::error::need_more) return on_header(ec);
+        }
+        socket_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 64 * 1024)),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->inline_answers_ = 0;
+                                    self->buffer_.commit(n);
+                                    if (ec == asio::error::eof)
+                                        ec = self->buffer_.size() > 0 ? http::error::partial_message
+                                                                      : http::error::end_of_stream;
+                                    if (ec) return self->on_header(ec);
+                                    self->parse_header();
+                                });
     }
 
     void on_header(beast::error_code ec) {
@@ -201,7 +248,7 @@ private:
         if (ec == http::error::header_limit) return reply_and_close(431, "header_too_large", "request header too large");
         if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
         if (ec) {
-            if (ec != http::error::end_of_stream && ec != beast::error::timeout && buffer_.size() > 0)
+            if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted && buffer_.size() > 0)
                 return reply_and_close(400, "bad_request", "malformed HTTP request");
             return fail(ec, "read header"), close();
         }
@@ -231,8 +278,8 @@ private:
         parser_->body_limit(limit);
         if (match_.found && match_.found->open_sink) return open_body_sink();
         if (parser_->is_done()) return on_body({});
-        stream_.expires_after(server_.options.read_timeout);
-        http::async_read(stream_, buffer_, *parser_,
+        expires_after(server_.options.read_timeout);
+        http::async_read(socket_, buffer_, *parser_,
                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
     }
 
@@ -243,10 +290,10 @@ private:
         if (!match_.found) return write(dispatcher::unmatched(match_, request_));
         in_flight_.emplace(server_.requests_in_flight);
         if (match_.found->where == runs_on::io_thread) return write(server_.routes.run(match_, request_));
-        stream_.expires_never();
+        expires_never();
         asio::post(server_.workers, [self = shared_from_this()] {
             auto response = self->server_.routes.run(self->match_, self->request_);
-            asio::post(self->stream_.get_executor(),
+            asio::post(self->socket_.get_executor(),
                        [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
         });
     }
@@ -255,11 +302,11 @@ private:
     // single body byte is read; then each piece read is handed to the sink there, one at a time.
     void open_body_sink() {
         in_flight_.emplace(server_.requests_in_flight);
-        stream_.expires_never();
+        expires_never();
         asio::post(server_.workers, [self = shared_from_this()] {
             http_response refusal;
             auto sink = self->server_.routes.open_sink(self->match_, self->request_, refusal);
-            asio::post(self->stream_.get_executor(), [self, sink = std::move(sink), refusal = std::move(refusal)]() mutable {
+            asio::post(self->socket_.get_executor(), [self, sink = std::move(sink), refusal = std::move(refusal)]() mutable {
                 if (!sink) {
                     self->keep_alive_ = false;  // the unread body makes the connection unusable
                     return self->write(std::move(refusal));
@@ -280,8 +327,8 @@ private:
         buffer_.reserve(64 * 1024);
         parser.get().body().data = piece_buffer_.get();
         parser.get().body().size = piece_size;
-        stream_.expires_after(server_.options.read_timeout);
-        http::async_read_some(stream_, buffer_, parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        expires_after(server_.options.read_timeout);
+        http::async_read_some(socket_, buffer_, parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec == http::error::need_buffer) ec = {};
             if (ec == http::error::body_limit) {
                 self->interrupt_body();
@@ -290,12 +337,12 @@ private:
             if (ec) return fail(ec, "read body piece"), self->interrupt_body(), self->close();
             const std::size_t got = piece_size - self->streaming_parser_->get().body().size;
             if (got == 0) return self->read_body_piece();
-            self->stream_.expires_never();
+            self->expires_never();
             asio::post(self->server_.workers, [self, got] {
                 http_response refusal;
                 const bool ok = dispatcher::run_sink_step(
                     [&] { self->sink_->write(std::string_view(self->piece_buffer_.get(), got)); }, refusal);
-                asio::post(self->stream_.get_executor(), [self, ok, refusal = std::move(refusal)]() mutable {
+                asio::post(self->socket_.get_executor(), [self, ok, refusal = std::move(refusal)]() mutable {
                     if (ok) return self->read_body_piece();
                     self->interrupt_body();
                     self->keep_alive_ = false;
@@ -309,7 +356,7 @@ private:
         asio::post(server_.workers, [self = shared_from_this()] {
             http_response response;
             dispatcher::run_sink_step([&] { response = self->sink_->finish(); }, response);
-            asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+            asio::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
                 self->sink_.reset();
                 self->streaming_parser_.reset();
                 self->write(std::move(response));
@@ -351,20 +398,49 @@ private:
             body_ = head_only ? std::string() : std::move(response.body);
             body_bytes_ = body_.size();
         }
-        stream_.expires_after(server_.options.read_timeout);
+        expires_after(server_.options.read_timeout);
         if (file_) return send_head_then_file();
         if (response.events && !head_only) return start_event_stream(std::move(response.events));
-        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
-        asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        send_head_and_body();
+    }
+
+    // Most answers fit in the socket's buffer: they go out now, in one sendmsg, and the loop waits
+    // for the socket only when it is full.
+    void send_head_and_body() {
+        iovec parts[2] = {{head_.data(), head_.size()}, {body_.data(), body_.size()}};
+        msghdr message{};
+        message.msg_iov = parts;
+        message.msg_iovlen = body_.empty() ? 1 : 2;
+        const ssize_t sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return on_written(beast::error_code(errno, beast::system_category()));
+        const std::size_t done = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+        if (done == head_.size() + body_.size()) return answer_sent();
+        if (done >= head_.size()) {
+            body_.erase(0, done - head_.size());
+            head_.clear();
+        } else {
+            head_.erase(0, done);
+        }
+        const std::array<asio::const_buffer, 2> rest{asio::buffer(head_), asio::buffer(body_)};
+        asio::async_write(socket_, rest, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->on_written(ec);
         });
     }
 
+    // A client that pipelines many requests is answered from the loop now and then, not by ever
+    // deeper calls.
+    void answer_sent() {
+        if (++inline_answers_ < 16) return on_written({});
+        inline_answers_ = 0;
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_written({}); });
+    }
+
     void start_event_stream(std::shared_ptr<event_stream> events) {
         events_ = std::move(events);
-        event_timer_.emplace(stream_.get_executor());
+        event_timer_.emplace(socket_.get_executor());
         const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
-        asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) return self->end_event_stream();
             self->poll_events();
         });
@@ -376,15 +452,15 @@ private:
             std::optional<std::string> text;
             http_response ignored;
             if (!dispatcher::run_sink_step([&] { text = self->events_->poll(); }, ignored)) text.reset();
-            asio::post(self->stream_.get_executor(), [self, text = std::move(text)]() mutable {
+            asio::post(self->socket_.get_executor(), [self, text = std::move(text)]() mutable {
                 if (!text) return self->end_event_stream();
                 // A comment line now and then finds clients that left without closing.
                 if (text->empty() && ++self->quiet_polls_ * self->events_->interval < std::chrono::seconds(15))
                     return self->wait_for_next_poll();
                 self->quiet_polls_ = 0;
                 self->body_ = text->empty() ? std::string(":\n\n") : std::move(*text);
-                self->stream_.expires_after(self->server_.options.read_timeout);
-                asio::async_write(self->stream_, asio::buffer(self->body_),
+                self->expires_after(self->server_.options.read_timeout);
+                asio::async_write(self->socket_, asio::buffer(self->body_),
                                   [self](beast::error_code ec, std::size_t) {
                                       if (ec) return self->end_event_stream();
                                       self->wait_for_next_poll();
@@ -394,7 +470,7 @@ private:
     }
 
     void wait_for_next_poll() {
-        stream_.expires_never();
+        expires_never();
         event_timer_->expires_after(events_->interval);
         event_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
             if (ec) return self->end_event_stream();
@@ -409,19 +485,19 @@ private:
 
     // The header goes out with MSG_MORE so the kernel joins it with the first file bytes.
     void send_head_then_file() {
-        const int fd = stream_.socket().native_handle();
+        const int fd = socket_.native_handle();
         const ssize_t sent = ::send(fd, head_.data(), head_.size(), MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent == static_cast<ssize_t>(head_.size())) return send_file_chunk();
         if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return close();
         head_.erase(0, sent > 0 ? static_cast<std::size_t>(sent) : 0);
-        asio::async_write(stream_, asio::buffer(head_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        asio::async_write(socket_, asio::buffer(head_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) return fail(ec, "write head"), self->close();
             self->send_file_chunk();
         });
     }
 
     void send_file_chunk() {
-        auto& socket = stream_.socket();
+        auto& socket = socket_;
         if (!socket.native_non_blocking()) {
             beast::error_code ignored;
             socket.native_non_blocking(true, ignored);
@@ -438,7 +514,7 @@ private:
             }
             if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 socket.async_wait(tcp::socket::wait_write,
-                                  asio::bind_executor(stream_.get_executor(),
+                                  asio::bind_executor(socket_.get_executor(),
                                                       [self = shared_from_this()](beast::error_code ec) {
                                                           if (ec) return fail(ec, "wait write"), self->close();
                                                           self->send_file_chunk();
@@ -460,33 +536,43 @@ private:
         read_header();
     }
 
+    // The sweeper of this connection's loop closes it once the deadline has passed.
+    void expires_after(std::chrono::seconds timeout) { deadline_ = deadline_clock::now() + timeout; }
+    void expires_never() { deadline_ = deadline_clock::time_point::max(); }
+
     void close() {
         in_flight_.reset();
         beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
         if (linger_) return drain_then_close();
-        stream_.close();
+        socket_.close(ignored);
     }
 
     // After an early error answer the client may still be sending the request we refused; closing
     // with unread bytes would reset the connection and lose our answer, so read and drop them first.
     void drain_then_close() {
         linger_ = false;
-        stream_.expires_after(std::chrono::seconds(2));
+        expires_after(std::chrono::seconds(2));
         drain_buffer_ = std::make_unique<char[]>(16 * 1024);
         drain_some(0);
     }
 
     void drain_some(std::size_t drained) {
-        stream_.async_read_some(asio::buffer(drain_buffer_.get(), 16 * 1024),
+        socket_.async_read_some(asio::buffer(drain_buffer_.get(), 16 * 1024),
                                 [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
-                                    if (ec || drained + n > 4 * 1024 * 1024) return self->stream_.close();
+                                    if (ec || drained + n > 4 * 1024 * 1024) {
+                                        beast::error_code ignored;
+                                        return self->socket_.close(ignored), void();
+                                    }
                                     self->drain_some(drained + n);
                                 });
     }
 
-    beast::tcp_stream stream_;
+    socket_type socket_;
     http_server::impl& server_;
+    event_loop& loop_;
+    deadline_clock::time_point deadline_ = deadline_clock::time_point::max();
+    int inline_answers_ = 0;  // answers sent in a row without waiting for the socket
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http_request request_;
@@ -513,8 +599,22 @@ private:
 
 }  // namespace
 
+void event_loop::sweep() {
+    const auto now = deadline_clock::now();
+    std::erase_if(connections, [now](const std::weak_ptr<connection>& weak) {
+        const auto alive = weak.lock();
+        if (alive) alive->close_if_past_deadline(now);
+        return !alive;
+    });
+    sweeper.expires_after(std::chrono::seconds(1));
+    sweeper.async_wait([this](beast::error_code ec) {
+        if (!ec) sweep();
+    });
+}
+
 void http_server::impl::accept() {
-    acceptor.async_accept(loop_for_next_connection(), [this](beast::error_code ec, tcp::socket socket) {
+    auto& loop = loop_for_next_connection();
+    acceptor.async_accept(loop.context, [this, &loop](beast::error_code ec, socket_type socket) {
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
             // e.g. EMFILE: pause instead of spinning, and keep accepting once descriptors free up.
@@ -525,7 +625,7 @@ void http_server::impl::accept() {
             });
             return;
         }
-        std::make_shared<connection>(std::move(socket), *this)->start();
+        std::make_shared<connection>(std::move(socket), *this, loop)->start();
         accept();
     });
 }
@@ -564,6 +664,7 @@ void http_server::run() {
         if (!ec) impl_->begin_shutdown();
     });
     impl_->accept();
+    for (auto& loop : impl_->loops) asio::post(loop->context, [&loop] { loop->sweep(); });
     std::vector<std::thread> threads;
     for (auto& loop : impl_->more_loops) threads.emplace_back([&loop] { loop->run(); });
     impl_->io.run();
