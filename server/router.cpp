@@ -26,6 +26,11 @@ bool needs_csrf(const route& r) {
 router::router(std::vector<route> routes) : routes_(std::move(routes)) {
     patterns_.reserve(routes_.size());
     for (const auto& r : routes_) patterns_.push_back(compile(r.pattern));
+    for (std::size_t i = 0; i < patterns_.size(); ++i) {
+        const auto& first = patterns_[i].front();  // every pattern starts with '/', so has a segment
+        if (first.what == segment::kind::literal) by_first_literal_[first.text].push_back(i);
+        else open_first_segment_.push_back(i);
+    }
 }
 
 std::vector<router::segment> router::compile(std::string_view pattern) {
@@ -71,7 +76,13 @@ route_match router::match(const std::string& method, const std::string& path) co
     route_match result;
     if (path.empty() || path.front() != '/') return result;
     const auto parts = split_path(path);
-    for (std::size_t i = 0; i < routes_.size(); ++i) {
+    static const std::vector<std::size_t> none;
+    const auto literal = by_first_literal_.find(parts.front());
+    const auto& named = literal == by_first_literal_.end() ? none : literal->second;
+    // Both lists in table order: the first route that matches wins.
+    auto a = named.begin(), b = open_first_segment_.begin();
+    while (a != named.end() || b != open_first_segment_.end()) {
+        const std::size_t i = (b == open_first_segment_.end() || (a != named.end() && *a < *b)) ? *a++ : *b++;
         const auto& r = routes_[i];
         if (!matches(patterns_[i], parts, nullptr)) continue;
         // A catch-all ("/{path...}") does not make every path known: other methods there are 404s.

@@ -71,6 +71,10 @@ private:
     };
     std::vector<route> routes_;
     std::vector<std::vector<segment>> patterns_;  // parallel to routes_
+    // Route indexes by their first segment, so a request tries only the routes that can match it:
+    // those whose first segment is this literal, and those whose first segment is a parameter.
+    std::map<std::string, std::vector<std::size_t>, std::less<>> by_first_literal_;
+    std::vector<std::size_t> open_first_segment_;
     static std::vector<segment> compile(std::string_view pattern);
     static bool matches(const std::vector<segment>& pattern, const std::vector<std::string_view>& path,
                         std::map<std::string, std::string>* params);
