@@ -56,11 +56,11 @@ void dispatcher::authorize(const route& r, http_request& request) const {
     }
 }
 
-http_response dispatcher::run(const route_match& match, http_request& request) const {
+http_response dispatcher::run(route_match& match, http_request& request) const {
     http_response response;
     run_sink_step(
         [&] {
-            request.params = match.params;
+            request.params = std::move(match.params);
             authorize(*match.found, request);
             response = match.found->handle(request);
         },
@@ -68,12 +68,12 @@ http_response dispatcher::run(const route_match& match, http_request& request) c
     return response;
 }
 
-std::unique_ptr<body_sink> dispatcher::open_sink(const route_match& match, http_request& request,
+std::unique_ptr<body_sink> dispatcher::open_sink(route_match& match, http_request& request,
                                                  http_response& refusal) const {
     std::unique_ptr<body_sink> sink;
     run_sink_step(
         [&] {
-            request.params = match.params;
+            request.params = std::move(match.params);
             authorize(*match.found, request);
             sink = match.found->open_sink(request);
         },

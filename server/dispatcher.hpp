@@ -19,11 +19,11 @@ public:
     dispatcher(router routes, session_finder find_session);
 
     const router& routes() const { return routes_; }
-    // Runs the handler of `match` for `request`, enforcing access; never throws.
-    http_response run(const route_match& match, http_request& request) const;
+    // Runs the handler of `match` for `request`, enforcing access; never throws. The match's
+    // parameters move into the request.
+    http_response run(route_match& match, http_request& request) const;
     // For streaming routes: checks access and opens the route's body sink; on refusal, the answer.
-    std::unique_ptr<body_sink> open_sink(const route_match& match, http_request& request,
-                                         http_response& refusal) const;
+    std::unique_ptr<body_sink> open_sink(route_match& match, http_request& request, http_response& refusal) const;
     // Runs a sink step, turning any exception into the JSON error answer; true when it succeeded.
     static bool run_sink_step(const std::function<void()>& step, http_response& refusal);
     // The answer for a request no route takes.

@@ -21,6 +21,7 @@ struct festival_app {
     void refresh_availability() { availability.replace(catalog::list_all_films(catalog.local())); }
 
     std::shared_ptr<const config> settings;
+    const std::string media_root = settings->media_dir();  // asked for on every segment
     catalog_connections catalog;
     film_availability availability;
     upload_store uploads{settings->data_dir};

@@ -57,9 +57,11 @@ void fail(beast::error_code ec, const char* what) {
                  ec.message().c_str());
 }
 
-// The status line and header block; the body (string or file) follows it.
-std::string format_head(const http_response& response, std::optional<std::uint64_t> content_length, bool keep_alive) {
-    std::string head;
+// The status line and header block, written over `head` (whose storage is reused); the body
+// (string or file) follows it.
+void format_head(std::string& head, const http_response& response, std::optional<std::uint64_t> content_length,
+                 bool keep_alive) {
+    head.clear();
     head.reserve(256);
     head += "HTTP/1.1 ";
     head += std::to_string(response.status);
@@ -81,7 +83,6 @@ std::string format_head(const http_response& response, std::optional<std::uint64
     }
     if (!keep_alive) head += "Connection: close\r\n";
     head += "\r\n";
-    return head;
 }
 
 std::string lower(std::string_view text) {
@@ -253,9 +254,15 @@ private:
             return fail(ec, "read header"), close();
         }
         const auto& header = parser_->get();
-        request_ = http_request{};
-        request_.method = std::string(header.method_string());
-        request_.target = std::string(header.target());
+        // Reused from one request to the next, so their storage is too.
+        request_.method.assign(header.method_string().data(), header.method_string().size());
+        request_.target.assign(header.target().data(), header.target().size());
+        request_.path.clear();
+        request_.query.clear();
+        request_.headers.clear();
+        request_.body.clear();
+        request_.params.clear();
+        request_.session.reset();
         request_.remote_address = remote_;
         const auto question = request_.target.find('?');
         const auto raw_path = std::string_view(request_.target).substr(0, question);
@@ -385,7 +392,7 @@ private:
         file_.reset();
         if (response.file) {
             const std::uint64_t length = response.file->length;
-            head_ = format_head(response, length, keep_alive_);
+            format_head(head_, response, length, keep_alive_);
             body_bytes_ = head_only ? 0 : length;
             if (!head_only && length > 0) file_ = std::move(response.file);
             body_.clear();
@@ -393,8 +400,8 @@ private:
             // An event stream has no length: it ends with the connection, which is never reused.
             const bool streaming = response.events && !head_only;
             if (streaming) keep_alive_ = false;
-            head_ = format_head(response, streaming ? std::nullopt : std::optional<std::uint64_t>(response.body.size()),
-                                keep_alive_);
+            format_head(head_, response,
+                        streaming ? std::nullopt : std::optional<std::uint64_t>(response.body.size()), keep_alive_);
             body_ = head_only ? std::string() : std::move(response.body);
             body_bytes_ = body_.size();
         }

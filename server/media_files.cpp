@@ -33,6 +33,14 @@ std::int64_t checked_film_id(const http_request& request) {
     return *film_id;
 }
 
+// "<film>/<version>/<file>" beneath the media folder.
+std::string media_path(std::int64_t film_id, const std::string& rest) {
+    std::string path = std::to_string(film_id);
+    path += '/';
+    path += rest;
+    return path;
+}
+
 }  // namespace
 
 http_response get_media_file(festival_app& app, http_request& request) {
@@ -42,7 +50,7 @@ http_response get_media_file(festival_app& app, http_request& request) {
     if (!window) throw http_error(404, "film_not_found", "no such film");
     if (!film_availability::screening(*window, catalog::unix_now()))
         throw http_error(403, "not_screening", "this film is not screening now");
-    const auto file = app.files.open(app.settings->media_dir(), std::to_string(film_id) + "/" + rest);
+    const auto file = app.files.open(app.media_root, media_path(film_id, rest));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Segments never change under a versioned path; playlists stay short-lived so that unpublishing
     // or the end of a screening window reaches viewers behind a cache quickly.
@@ -57,7 +65,7 @@ http_response get_media_preview(festival_app& app, http_request& request) {
     const auto& rest = request.params.at("rest");
     const auto film_id = checked_film_id(request);
     if (!catalog::find_film(app.catalog.local(), film_id)) throw http_error(404, "film_not_found", "no such film");
-    const auto file = app.files.open(app.settings->media_dir(), std::to_string(film_id) + "/" + rest);
+    const auto file = app.files.open(app.media_root, media_path(film_id, rest));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Private: a shared cache must never hand an unpublished film to a viewer.
     const bool playlist = rest.ends_with(".m3u8");
