@@ -100,6 +100,9 @@ struct event_loop {
     asio::io_context& context;
     asio::steady_timer sweeper;
     std::vector<std::weak_ptr<connection>> connections;  // touched on this loop's thread only
+    // The time of the last sweep: deadlines are coarse (a second), like the sweep, and setting one
+    // then costs no clock read.
+    deadline_clock::time_point now = deadline_clock::now();
     void sweep();
 };
 
@@ -245,7 +248,7 @@ private:
     }
 
     void on_header(beast::error_code ec) {
-        started_ = std::chrono::steady_clock::now();
+        if (server_.options.access_log) started_ = std::chrono::steady_clock::now();
         if (ec == http::error::header_limit) return reply_and_close(431, "header_too_large", "request header too large");
         if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
         if (ec) {
@@ -544,7 +547,7 @@ private:
     }
 
     // The sweeper of this connection's loop closes it once the deadline has passed.
-    void expires_after(std::chrono::seconds timeout) { deadline_ = deadline_clock::now() + timeout; }
+    void expires_after(std::chrono::seconds timeout) { deadline_ = loop_.now + timeout; }
     void expires_never() { deadline_ = deadline_clock::time_point::max(); }
 
     void close() {
@@ -607,8 +610,8 @@ private:
 }  // namespace
 
 void event_loop::sweep() {
-    const auto now = deadline_clock::now();
-    std::erase_if(connections, [now](const std::weak_ptr<connection>& weak) {
+    now = deadline_clock::now();
+    std::erase_if(connections, [this](const std::weak_ptr<connection>& weak) {
         const auto alive = weak.lock();
         if (alive) alive->close_if_past_deadline(now);
         return !alive;

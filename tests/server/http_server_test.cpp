@@ -1,9 +1,18 @@
 // The HTTP layer on its own: an in-process server with a small route table of its own.
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+#include <cerrno>
+#include <sys/time.h>
+
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "server/dispatcher.hpp"
 #include "server/http_server.hpp"
@@ -36,7 +45,7 @@ struct test_server {
     std::unique_ptr<http_server> server;
     std::thread runner;
 
-    test_server() {
+    explicit test_server(std::chrono::seconds idle_timeout = std::chrono::seconds(75)) {
         std::vector<route> table = {
             {"GET", "/hello", access::anyone, runs_on::io_thread, 0,
              [](http_request& r) { return http_response::json(200, {{"path", r.path}}); }},
@@ -71,6 +80,7 @@ struct test_server {
         options.port = 0;
         options.access_log = false;
         options.read_timeout = std::chrono::seconds(2);
+        options.idle_timeout = idle_timeout;
         server = std::make_unique<http_server>(options, *routes);
         runner = std::thread([this] { server->run(); });
     }
@@ -95,6 +105,59 @@ TEST_CASE("keep-alive connections answer pipelined requests in order") {
     REQUIRE(second != std::string::npos);
     CHECK(first < second);
     CHECK(answer.find("{\"path\":\"/hello\"}", second + 1) != std::string::npos);
+}
+
+namespace {
+
+// Opens a connection, sends `bytes` (keeping the connection open) and reads until the server closes
+// it; returns what came and how long the server took to close (at most `wait`).
+std::pair<std::string, std::chrono::milliseconds> read_until_closed(unsigned short port, const std::string& bytes,
+                                                                    std::chrono::seconds wait) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    timeval timeout{static_cast<time_t>(wait.count()), 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    const auto started = std::chrono::steady_clock::now();
+    if (!bytes.empty()) asio::write(socket, asio::buffer(bytes));
+    std::string answer;
+    char chunk[4096];
+    bool closed = false;
+    while (true) {
+        // Plain recv: SO_RCVTIMEO ends it after `wait` (Asio's read_some would poll on).
+        const ssize_t n = ::recv(socket.native_handle(), chunk, sizeof chunk, 0);
+        if (n > 0) {
+            answer.append(chunk, static_cast<std::size_t>(n));
+            continue;
+        }
+        closed = n == 0 || errno == ECONNRESET;
+        break;
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    return {answer, closed ? took : std::chrono::milliseconds::max()};
+}
+
+}  // namespace
+
+TEST_CASE("idle and stalled connections are closed once the idle timeout has passed, within a second or two") {
+    test_server s(std::chrono::seconds(1));
+    // Nothing sent, half a header, and a keep-alive connection after its answer: each is closed
+    // within three seconds (the timeout, the once-a-second sweep and its coarse clock).
+    for (const std::string bytes : {std::string(), std::string("GET /hello HTTP/1.1\r\nHo"),
+                                    std::string("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")}) {
+        const auto [answer, took] = read_until_closed(s.port(), bytes, std::chrono::seconds(6));
+        CHECK(took < std::chrono::seconds(4));
+        if (bytes.ends_with("\r\n\r\n")) {
+            CHECK(answer.find("{\"path\":\"/hello\"}") != std::string::npos);
+        } else {
+            CHECK(answer.empty());  // a stalled header gets no answer, just the end of the connection
+        }
+    }
+    // The default (75 s) keeps an idle connection open.
+    test_server patient;
+    const auto [answer, took] = read_until_closed(patient.port(), "", std::chrono::seconds(3));
+    CHECK(took == std::chrono::milliseconds::max());
 }
 
 TEST_CASE("a streamed body reaches its sink piece by piece and the sink answers") {
