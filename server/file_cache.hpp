@@ -21,6 +21,8 @@ struct cached_file {
     std::string etag;           // strong: size, mtime and inode
     std::string last_modified;  // IMF-fixdate
     std::string content_type;
+    // "Content-Type", "ETag", "Last-Modified" and "Accept-Ranges" as header lines, formatted once.
+    std::shared_ptr<const std::string> header_lines;
     // Small files (playlists, subtitles) are also kept in memory and answered with one write.
     std::shared_ptr<const std::string> contents;
 };

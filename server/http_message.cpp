@@ -105,7 +105,45 @@ nlohmann::json http_request::json_body() const {
     }
 }
 
+namespace {
+
+// Calls `each(name, value)` for every "Name: value\r\n" line until it returns true; true if one did.
+template <typename Each>
+bool for_each_header_line(std::string_view lines, Each each) {
+    while (!lines.empty()) {
+        const auto end = lines.find("\r\n");
+        const auto line = lines.substr(0, end);
+        if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+            auto value = line.substr(colon + 1);
+            while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+            if (each(line.substr(0, colon), value)) return true;
+        }
+        if (end == std::string_view::npos) break;
+        lines.remove_prefix(end + 2);
+    }
+    return false;
+}
+
+std::optional<std::string_view> find_header_line(std::string_view lines, std::string_view name) {
+    std::optional<std::string_view> found;
+    for_each_header_line(lines, [&](std::string_view key, std::string_view value) {
+        if (iequals(key, name)) found = value;
+        return found.has_value();
+    });
+    return found;
+}
+
+}  // namespace
+
 http_response& http_response::set_header(std::string name, std::string value) {
+    // A name among the shared lines: they become ordinary headers, so this one replaces its value.
+    if (shared_header_lines && find_header_line(*shared_header_lines, name)) {
+        for_each_header_line(*shared_header_lines, [&](std::string_view key, std::string_view line_value) {
+            headers.emplace_back(std::string(key), std::string(line_value));
+            return false;
+        });
+        shared_header_lines.reset();
+    }
     for (auto& [key, existing] : headers)
         if (iequals(key, name)) {
             existing = std::move(value);
@@ -118,6 +156,7 @@ http_response& http_response::set_header(std::string name, std::string value) {
 std::optional<std::string_view> http_response::header(std::string_view name) const {
     for (const auto& [key, value] : headers)
         if (iequals(key, name)) return std::string_view(value);
+    if (shared_header_lines) return find_header_line(*shared_header_lines, name);
     return std::nullopt;
 }
 

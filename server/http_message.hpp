@@ -67,6 +67,10 @@ struct event_stream {
 struct http_response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
+    // Lines ("Name: value\r\n") many answers share, e.g. a cached file's type and validators: sent
+    // after `headers` as they are, formatted once instead of per request. header() and set_header()
+    // see them like the others.
+    std::shared_ptr<const std::string> shared_header_lines;
     std::string body;
     std::optional<file_range> file;  // when set, the body comes from the file instead of `body`
     std::shared_ptr<event_stream> events;  // when set, `body` is sent first, then the events

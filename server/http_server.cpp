@@ -75,6 +75,7 @@ void format_head(std::string& head, const http_response& response, std::optional
         head += value;
         head += "\r\n";
     }
+    if (response.shared_header_lines) head += *response.shared_header_lines;
     head += "Server: festival\r\n";
     if (response.status != 204 && response.status != 304 && content_length) {
         head += "Content-Length: ";

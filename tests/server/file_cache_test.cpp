@@ -98,3 +98,35 @@ TEST_CASE("ranges: first byte, suffix, open end, beyond the end, and validators"
     stale.headers.emplace_back("if-none-match", "\"other\"");
     CHECK(file_response(stale, *file, "public").status == 200);
 }
+
+TEST_CASE("a file's type and validators are shared lines that header() and set_header() still see") {
+    festival::testing::temp_dir dir;
+    std::ofstream(dir.path() / "index.m3u8") << "#EXTM3U\n";
+    file_cache cache;
+    const auto file = cache.open(dir.path().string(), "index.m3u8");
+    REQUIRE(file);
+    auto response = file_response(get(), *file, "public, max-age=10");
+    REQUIRE(response.shared_header_lines);
+    CHECK(response.shared_header_lines == file->header_lines);  // the same lines, not a copy
+    CHECK(*response.header("content-type") == "application/vnd.apple.mpegurl");
+    CHECK(*response.header("ETag") == file->etag);
+    CHECK(*response.header("Last-Modified") == file->last_modified);
+    CHECK(*response.header("Accept-Ranges") == "bytes");
+    CHECK(*response.header("Cache-Control") == "public, max-age=10");
+    CHECK_FALSE(response.header("Content-Range"));
+
+    // Replacing a shared one turns the lines into ordinary headers: one Content-Type, the new one.
+    response.set_header("Content-Type", "text/plain");
+    CHECK_FALSE(response.shared_header_lines);
+    CHECK(*response.header("Content-Type") == "text/plain");
+    CHECK(*response.header("ETag") == file->etag);
+    int content_types = 0;
+    for (const auto& [name, value] : response.headers) content_types += name == "Content-Type";
+    CHECK(content_types == 1);
+    // A 304 keeps the validators.
+    auto request = get();
+    request.headers.emplace_back("if-none-match", file->etag);
+    const auto not_modified = file_response(request, *file, "public");
+    CHECK(not_modified.status == 304);
+    CHECK(*not_modified.header("ETag") == file->etag);
+}
