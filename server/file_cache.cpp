@@ -219,7 +219,7 @@ std::shared_ptr<const cached_file> file_cache::open(const std::string& root, con
     return it->second.info;
 }
 
-http_response file_response(const http_request& request, const cached_file& file, const std::string& cache_control) {
+http_response file_response(const http_request& request, const cached_file& file, std::string_view cache_control) {
     http_response response;
     response.shared_header_lines = file.header_lines;  // type and validators, formatted once per file
     response.headers.reserve(4);

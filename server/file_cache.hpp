@@ -56,6 +56,6 @@ std::string content_type_for(const std::string& path);
 std::string http_date(std::int64_t unix_seconds);
 
 // GET/HEAD answer for a file with validators and ranges: 200, 206, 304 or 416.
-http_response file_response(const http_request& request, const cached_file& file, const std::string& cache_control);
+http_response file_response(const http_request& request, const cached_file& file, std::string_view cache_control);
 
 }  // namespace festival::server

@@ -86,10 +86,10 @@ void format_head(std::string& head, const http_response& response, std::optional
     head += "\r\n";
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
+// Writes `text` lower-cased over `out`, reusing its storage.
+void assign_lower(std::string& out, std::string_view text) {
+    out.assign(text.data(), text.size());
     for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 class connection;
@@ -268,7 +268,6 @@ private:
         request_.target.assign(header.target().data(), header.target().size());
         request_.path.clear();
         request_.query.clear();
-        request_.headers.clear();
         request_.body.clear();
         request_.params.clear();
         request_.session.reset();
@@ -283,7 +282,15 @@ private:
         if (decoded->find('\0') != std::string::npos)
             return reply_and_close(404, "not_found", "nothing at this path");
         request_.path = std::move(*decoded);
-        for (const auto& field : header) request_.headers.emplace_back(lower(field.name_string()), field.value());
+        // Header entries are overwritten in place, so their strings keep their storage too.
+        std::size_t fields = 0;
+        for (const auto& field : header) {
+            if (fields == request_.headers.size()) request_.headers.emplace_back();
+            auto& [name, value] = request_.headers[fields++];
+            assign_lower(name, field.name_string());
+            value.assign(field.value().data(), field.value().size());
+        }
+        request_.headers.resize(fields);
         keep_alive_ = header.keep_alive();
 
         match_ = server_.routes.routes().match(request_.method, request_.path);
