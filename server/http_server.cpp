@@ -49,7 +49,7 @@ using deadline_clock = std::chrono::steady_clock;
 namespace {
 
 void fail(beast::error_code ec, const char* what) {
-    if (ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::eof ||
+    if (ec == asio::error::operation_aborted || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == http::error::end_of_stream ||
         ec == http::error::partial_message)
         return;
@@ -275,13 +275,19 @@ private:
         const auto question = request_.target.find('?');
         const auto raw_path = std::string_view(request_.target).substr(0, question);
         if (question != std::string::npos) request_.query = request_.target.substr(question + 1);
-        auto decoded = percent_decode(raw_path, false);
-        if (!decoded || decoded->empty() || decoded->front() != '/')
+        // Most paths have nothing to decode: copied into the reused string as they are.
+        if (raw_path.find('%') == std::string_view::npos) {
+            request_.path.assign(raw_path.data(), raw_path.size());
+        } else if (auto decoded = percent_decode(raw_path, false)) {
+            request_.path = std::move(*decoded);
+        } else {
+            return reply_and_close(400, "bad_path", "the request path is malformed");
+        }
+        if (request_.path.empty() || request_.path.front() != '/')
             return reply_and_close(400, "bad_path", "the request path is malformed");
         // A NUL names no file: answer as for any path outside what is served.
-        if (decoded->find('\0') != std::string::npos)
+        if (request_.path.find('\0') != std::string::npos)
             return reply_and_close(404, "not_found", "nothing at this path");
-        request_.path = std::move(*decoded);
         // Header entries are overwritten in place, so their strings keep their storage too.
         std::size_t fields = 0;
         for (const auto& field : header) {
