@@ -191,7 +191,13 @@ describe('the film player', () => {
       t.skip('build/festival-transcoder is not built: the demo films have no media to play');
       return;
     }
-    const { page, context } = await openFilm(film.slug);
+    // The storyboard answers late, so the pointer is already over the bar when its cues arrive.
+    const slowStoryboard = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    await slowStoryboard.route('**/storyboard*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await route.continue();
+    });
+    const { page, context } = await openFilm(film.slug, { context: slowStoryboard });
     await page.waitForSelector('.player video');
     await waitFor(() => page.evaluate(() => document.querySelector('.player-seek').max > 0), { message: 'the duration' });
     const box = await page.locator('.player-seek').boundingBox();

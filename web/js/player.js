@@ -444,8 +444,12 @@ export function createPlayer(container, options) {
     } catch {
       storyboardCues = [];
     }
+    // The pointer usually moved while the cues were loading: draw its tile now rather than on the next move.
+    if (!thumb.hidden && shownAt) showThumb(shownAt.seconds, shownAt.ratio);
   }
+  let shownAt = null;
   function showThumb(seconds, ratio) {
+    shownAt = { seconds, ratio };
     const label = thumb.firstChild;
     label.textContent = formatTime(seconds);
     const cue = storyboardCues && storyboardCues.find((c) => seconds >= c.start && seconds < c.end);
