@@ -60,7 +60,7 @@ http_response dispatcher::run(route_match& match, http_request& request) const {
     http_response response;
     run_sink_step(
         [&] {
-            request.params = std::move(match.params);
+            std::swap(request.params, match.params);  // both keep their storage for later requests
             authorize(*match.found, request);
             response = match.found->handle(request);
         },
@@ -73,7 +73,7 @@ std::unique_ptr<body_sink> dispatcher::open_sink(route_match& match, http_reques
     std::unique_ptr<body_sink> sink;
     run_sink_step(
         [&] {
-            request.params = std::move(match.params);
+            std::swap(request.params, match.params);  // both keep their storage for later requests
             authorize(*match.found, request);
             sink = match.found->open_sink(request);
         },
@@ -81,9 +81,9 @@ std::unique_ptr<body_sink> dispatcher::open_sink(route_match& match, http_reques
     return sink;
 }
 
-bool dispatcher::run_sink_step(const std::function<void()>& step, http_response& refusal) {
+bool dispatcher::run_guarded(void (*call)(void*), void* step, http_response& refusal) {
     try {
-        step();
+        call(step);
         return true;
     } catch (const http_error& e) {
         refusal = error_response(e.status(), e.code(), e.what());

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "server/router.hpp"
 
@@ -25,11 +26,16 @@ public:
     // For streaming routes: checks access and opens the route's body sink; on refusal, the answer.
     std::unique_ptr<body_sink> open_sink(route_match& match, http_request& request, http_response& refusal) const;
     // Runs a sink step, turning any exception into the JSON error answer; true when it succeeded.
-    static bool run_sink_step(const std::function<void()>& step, http_response& refusal);
+    // The step is called by reference, never copied (a std::function would allocate for most lambdas).
+    template <typename Step>
+    static bool run_sink_step(Step&& step, http_response& refusal) {
+        return run_guarded([](void* s) { (*static_cast<std::remove_reference_t<Step>*>(s))(); }, &step, refusal);
+    }
     // The answer for a request no route takes.
     static http_response unmatched(const route_match& match, const http_request& request);
 
 private:
+    static bool run_guarded(void (*call)(void*), void* step, http_response& refusal);
     void authorize(const route& r, http_request& request) const;
 
     router routes_;

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
@@ -109,13 +110,13 @@ range_verdict parse_range(std::string_view value, std::uint64_t size, byte_range
 
 }  // namespace
 
-bool is_safe_relative_path(const std::string& relative_path) {
+bool is_safe_relative_path(std::string_view relative_path) {
     if (relative_path.empty() || relative_path.size() > 1024) return false;
     std::size_t start = 0;
     while (start <= relative_path.size()) {
         auto slash = relative_path.find('/', start);
-        if (slash == std::string::npos) slash = relative_path.size();
-        const auto segment = std::string_view(relative_path).substr(start, slash - start);
+        if (slash == std::string_view::npos) slash = relative_path.size();
+        const auto segment = relative_path.substr(start, slash - start);
         if (segment.empty() || segment.front() == '.' || segment.find('\0') != std::string_view::npos ||
             segment.find('\\') != std::string_view::npos)
             return false;
@@ -124,7 +125,7 @@ bool is_safe_relative_path(const std::string& relative_path) {
     return true;
 }
 
-std::string content_type_for(const std::string& path) {
+std::string content_type_for(std::string_view path) {
     static const std::pair<const char*, const char*> types[] = {
         {".m3u8", "application/vnd.apple.mpegurl"},
         {".m4s", "video/iso.segment"},
@@ -160,40 +161,99 @@ std::string http_date(std::int64_t unix_seconds) {
     return buffer;
 }
 
-file_cache::file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after)
-    : max_entries_(max_entries), revalidate_after_(revalidate_after) {}
+namespace {
 
-std::shared_ptr<const cached_file> file_cache::open(const std::string& root, const std::string& relative_path) {
+std::atomic<std::uint64_t> next_cache_id{1};
+
+// "<cache id><root>\0<relative path>", written over `key` (whose storage is reused).
+void make_key(std::string& key, std::uint64_t cache_id, std::string_view root, std::string_view relative_path) {
+    key.assign(reinterpret_cast<const char*>(&cache_id), sizeof cache_id);
+    key.append(root);
+    key += '\0';
+    key.append(relative_path);
+}
+
+// Each thread's own copies of the entries it served lately. A hit there takes no lock, and the
+// reference counts it touches are the thread's own: with two I/O threads answering for the same hot
+// segment, the shared entry's lock and counts bouncing between the cores cost more than the lookup.
+struct thread_copy {
+    std::shared_ptr<const cached_file> info;    // this thread's copy
+    std::shared_ptr<const cached_file> source;  // the shared entry it copies
+    std::chrono::steady_clock::time_point checked;  // the shared entry's last check
+};
+thread_local std::unordered_map<std::string, thread_copy, std::hash<std::string>> thread_copies;
+thread_local std::string thread_key;
+
+std::shared_ptr<const cached_file> copy_for_this_thread(const cached_file& shared) {
+    auto copy = std::make_shared<cached_file>(shared);
+    if (shared.header_lines) copy->header_lines = std::make_shared<const std::string>(*shared.header_lines);
+    if (shared.not_modified_lines)
+        copy->not_modified_lines = std::make_shared<const std::string>(*shared.not_modified_lines);
+    return copy;
+}
+
+}  // namespace
+
+file_cache::file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after)
+    : id_(next_cache_id++), max_entries_(max_entries), revalidate_after_(revalidate_after) {}
+
+std::shared_ptr<const cached_file> file_cache::open(std::string_view root, std::string_view relative_path) {
     if (!is_safe_relative_path(relative_path)) return nullptr;
-    const std::string key = root + '\0' + relative_path;
+    auto& key = thread_key;
+    make_key(key, id_, root, relative_path);
+    const auto now = std::chrono::steady_clock::now();
+    auto mine = thread_copies.find(key);
+    if (mine != thread_copies.end() && now - mine->second.checked < revalidate_after_) return mine->second.info;
+
+    auto shared = shared_entry(key, root, relative_path);
+    if (!shared.info) {
+        if (mine != thread_copies.end()) thread_copies.erase(mine);
+        return nullptr;
+    }
+    if (mine == thread_copies.end()) {
+        if (thread_copies.size() >= max_entries_) thread_copies.clear();  // rare, as for the shared map
+        mine = thread_copies.emplace(key, thread_copy{}).first;
+    }
+    auto& copy = mine->second;
+    if (copy.source != shared.info) {
+        copy.info = copy_for_this_thread(*shared.info);
+        copy.source = shared.info;
+    }
+    copy.checked = shared.checked;
+    return copy.info;
+}
+
+file_cache::entry file_cache::shared_entry(const std::string& key, std::string_view root_view,
+                                           std::string_view relative_view) {
     const auto now = std::chrono::steady_clock::now();
     std::uint64_t known_inode = 0;
     {
         std::lock_guard lock(mutex_);
         if (auto it = entries_.find(key); it != entries_.end()) {
-            if (now - it->second.checked < revalidate_after_) return it->second.info;
+            if (now - it->second.checked < revalidate_after_) return it->second;
             known_inode = it->second.inode;
         }
     }
+    const std::string root(root_view), relative_path(relative_view);
     const int fd = open_beneath(root, relative_path);
     if (fd < 0) {
         std::lock_guard lock(mutex_);
         entries_.erase(key);
-        return nullptr;
+        return {};
     }
     struct stat st{};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
         std::lock_guard lock(mutex_);
         entries_.erase(key);
-        return nullptr;
+        return {};
     }
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(key); it != entries_.end() && known_inode == static_cast<std::uint64_t>(st.st_ino) &&
                                       it->second.info->etag == make_etag(st)) {
         ::close(fd);  // unchanged: keep the descriptor already cached
         it->second.checked = now;
-        return it->second.info;
+        return it->second;
     }
     if (entries_.size() >= max_entries_) entries_.clear();  // rare; cheaper than tracking recency
     auto info = std::make_shared<cached_file>();
@@ -206,6 +266,7 @@ std::shared_ptr<const cached_file> file_cache::open(const std::string& root, con
     info->header_lines = std::make_shared<const std::string>(
         "Content-Type: " + info->content_type + "\r\nETag: " + info->etag + "\r\nLast-Modified: " +
         info->last_modified + "\r\nAccept-Ranges: bytes\r\n");
+    info->not_modified_lines = std::make_shared<const std::string>("ETag: " + info->etag + "\r\n");
     if (st.st_size <= static_cast<off_t>(small_file_bytes)) {
         auto text = std::make_shared<std::string>(static_cast<std::size_t>(st.st_size), '\0');
         if (::pread(fd, text->data(), text->size(), 0) == static_cast<ssize_t>(text->size()))
@@ -216,26 +277,27 @@ std::shared_ptr<const cached_file> file_cache::open(const std::string& root, con
     e.inode = static_cast<std::uint64_t>(st.st_ino);
     e.checked = now;
     auto [it, inserted] = entries_.insert_or_assign(key, std::move(e));
-    return it->second.info;
+    return it->second;
 }
 
-http_response file_response(const http_request& request, const cached_file& file, std::string_view cache_control) {
+http_response file_response(const http_request& request, const cached_file& file, static_text policy_lines) {
     http_response response;
-    response.shared_header_lines = file.header_lines;  // type and validators, formatted once per file
-    response.headers.reserve(4);
-    response.headers.emplace_back("Cache-Control", cache_control);
+    response.static_header_lines = policy_lines;
 
+    bool current = false;
     if (const auto inm = request.header("if-none-match")) {
-        if (etag_listed(*inm, file.etag)) {
-            response.status = 304;
-            return response;
-        }
+        current = etag_listed(*inm, file.etag);
     } else if (const auto ims = request.header("if-modified-since")) {
-        if (const auto since = parse_http_date(*ims); since && file.modified_unix <= *since) {
-            response.status = 304;
-            return response;
-        }
+        const auto since = parse_http_date(*ims);
+        current = since && file.modified_unix <= *since;
     }
+    if (current) {
+        // The cache's copy is current: the validator and the policy, no representation metadata.
+        response.status = 304;
+        response.shared_header_lines = file.not_modified_lines;
+        return response;
+    }
+    response.shared_header_lines = file.header_lines;  // type and validators, formatted once per file
 
     byte_range range;
     auto verdict = range_verdict::whole;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "server/http_message.hpp"
@@ -23,6 +24,8 @@ struct cached_file {
     std::string content_type;
     // "Content-Type", "ETag", "Last-Modified" and "Accept-Ranges" as header lines, formatted once.
     std::shared_ptr<const std::string> header_lines;
+    // The "ETag" line alone, for 304s: they carry no representation metadata (RFC 9110 §15.4.5).
+    std::shared_ptr<const std::string> not_modified_lines;
     // Small files (playlists, subtitles) are also kept in memory and answered with one write.
     std::shared_ptr<const std::string> contents;
 };
@@ -33,9 +36,9 @@ public:
     explicit file_cache(std::size_t max_entries = 4096,
                         std::chrono::milliseconds revalidate_after = std::chrono::milliseconds(1000));
 
-    // The file at `relative_path` beneath `root`; nullopt when absent, not a regular file, or the path
-    // is not allowed. Thread-safe and cheap on a hit: the entry is shared, not copied.
-    std::shared_ptr<const cached_file> open(const std::string& root, const std::string& relative_path);
+    // The file at `relative_path` beneath `root`; nullptr when absent, not a regular file, or the path
+    // is not allowed. Thread-safe; a hit takes no lock and allocates nothing.
+    std::shared_ptr<const cached_file> open(std::string_view root, std::string_view relative_path);
 
 private:
     struct entry {
@@ -43,19 +46,30 @@ private:
         std::uint64_t inode = 0;
         std::chrono::steady_clock::time_point checked;
     };
+    struct key_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+    };
+    using entry_map = std::unordered_map<std::string, entry, key_hash, std::equal_to<>>;
+
+    // The shared entry for `key`, stat'ed again when older than revalidate_after_.
+    entry shared_entry(const std::string& key, std::string_view root, std::string_view relative_path);
+
+    const std::uint64_t id_;  // tells this cache's entries apart in the threads' own copies
     std::size_t max_entries_;
     std::chrono::milliseconds revalidate_after_;
     std::mutex mutex_;
-    std::unordered_map<std::string, entry> entries_;
+    entry_map entries_;
 };
 
 // A relative path is acceptable when every segment is a plain, visible name.
-bool is_safe_relative_path(const std::string& relative_path);
+bool is_safe_relative_path(std::string_view relative_path);
 
-std::string content_type_for(const std::string& path);
+std::string content_type_for(std::string_view path);
 std::string http_date(std::int64_t unix_seconds);
 
-// GET/HEAD answer for a file with validators and ranges: 200, 206, 304 or 416.
-http_response file_response(const http_request& request, const cached_file& file, std::string_view cache_control);
+// GET/HEAD answer for a file with validators and ranges: 200, 206, 304 or 416. `policy_lines` are the
+// route's header lines for it, at least its Cache-Control ("Cache-Control: no-cache\r\n").
+http_response file_response(const http_request& request, const cached_file& file, static_text policy_lines);
 
 }  // namespace festival::server

@@ -140,7 +140,9 @@ http_response get_film_poster(festival_app& app, http_request& request) {
     const auto root = app.uploads.film_sources_dir(film.id).string();
     for (const char* name : {"poster.jpg", "poster.png"}) {
         if (auto file = app.files.open(root, name)) {
-            auto response = file_response(request, *file, film.published ? "public, max-age=300" : "private, no-cache");
+            auto response = file_response(request, *file,
+                                          film.published ? static_text("Cache-Control: public, max-age=300\r\n")
+                                                         : static_text("Cache-Control: private, no-cache\r\n"));
             response.set_header("X-Content-Type-Options", "nosniff");
             return response;
         }

@@ -3,9 +3,17 @@
 #include "catalog/clock.hpp"
 
 namespace festival::server {
+namespace {
+
+std::atomic<std::uint64_t> next_version{1};
+
+}  // namespace
+
+film_availability::film_availability()
+    : films_(std::make_shared<const snapshot>()), version_(next_version++) {}
 
 void film_availability::replace(const std::vector<catalog::film>& films) {
-    std::map<std::int64_t, film_window> fresh;
+    auto fresh = std::make_shared<snapshot>();
     for (const auto& f : films) {
         film_window w;
         w.id = f.id;
@@ -13,15 +21,25 @@ void film_availability::replace(const std::vector<catalog::film>& films) {
         if (f.available_from) w.available_from = catalog::parse_utc(*f.available_from);
         if (f.available_until) w.available_until = catalog::parse_utc(*f.available_until);
         w.media_version = f.media_version;
-        fresh.emplace(f.id, w);
+        fresh->emplace(f.id, w);
     }
-    std::unique_lock lock(mutex_);
-    films_.swap(fresh);
+    std::lock_guard lock(mutex_);
+    films_ = std::move(fresh);
+    version_.store(next_version++, std::memory_order_release);
 }
 
 std::optional<film_window> film_availability::find(std::int64_t film_id) const {
-    std::shared_lock lock(mutex_);
-    if (auto it = films_.find(film_id); it != films_.end()) return it->second;
+    struct thread_copy {
+        std::uint64_t version = 0;
+        std::shared_ptr<const snapshot> films;
+    };
+    thread_local thread_copy mine;
+    if (mine.version != version_.load(std::memory_order_acquire)) {
+        std::lock_guard lock(mutex_);
+        mine.films = films_;
+        mine.version = version_.load(std::memory_order_relaxed);
+    }
+    if (auto it = mine.films->find(film_id); it != mine.films->end()) return it->second;
     return std::nullopt;
 }
 

@@ -2,12 +2,12 @@
 // Which films may be streamed right now, kept in memory so serving a segment never queries SQLite.
 // Refreshed after every catalog change this server makes and every few seconds (transcoders in
 // other processes publish new versions).
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 
 #include "catalog/films.hpp"
@@ -22,16 +22,23 @@ struct film_window {
     std::optional<std::int64_t> media_version;
 };
 
+// Read on every segment request by every I/O thread, replaced every few seconds: each thread keeps
+// the snapshot it last read and looks films up there, taking the lock only when a newer snapshot
+// exists. A lookup so writes no memory another thread reads (a shared lock's count would bounce
+// between the cores on every request).
 class film_availability {
 public:
+    film_availability();
     void replace(const std::vector<catalog::film>& films);
     std::optional<film_window> find(std::int64_t film_id) const;
     // True when anyone may stream the film at `now`.
     static bool screening(const film_window& w, std::int64_t now);
 
 private:
-    mutable std::shared_mutex mutex_;
-    std::map<std::int64_t, film_window> films_;
+    using snapshot = std::map<std::int64_t, film_window>;
+    mutable std::mutex mutex_;
+    std::shared_ptr<const snapshot> films_;
+    std::atomic<std::uint64_t> version_;  // unique among all instances: a thread's copy names one
 };
 
 }  // namespace festival::server

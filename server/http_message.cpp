@@ -47,6 +47,26 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     return out;
 }
 
+const std::string* route_params::find(std::string_view name) const {
+    for (std::size_t i = 0; i < used_; ++i)
+        if (entries_[i].first == name) return &entries_[i].second;
+    return nullptr;
+}
+
+const std::string& route_params::at(std::string_view name) const {
+    if (const auto* value = find(name)) return *value;
+    throw std::out_of_range("no route parameter '" + std::string(name) + "'");
+}
+
+void route_params::set(std::string_view name, std::string_view value) {
+    for (std::size_t i = 0; i < used_; ++i)
+        if (entries_[i].first == name) return entries_[i].second.assign(value.data(), value.size()), void();
+    if (used_ == entries_.size()) entries_.emplace_back();
+    auto& [key, text] = entries_[used_++];
+    key.assign(name.data(), name.size());
+    text.assign(value.data(), value.size());
+}
+
 std::optional<std::string_view> http_request::header(std::string_view name) const {
     for (const auto& [key, value] : headers)
         if (key == name) return std::string_view(value);
@@ -136,13 +156,21 @@ std::optional<std::string_view> find_header_line(std::string_view lines, std::st
 }  // namespace
 
 http_response& http_response::set_header(std::string name, std::string value) {
-    // A name among the shared lines: they become ordinary headers, so this one replaces its value.
-    if (shared_header_lines && find_header_line(*shared_header_lines, name)) {
-        for_each_header_line(*shared_header_lines, [&](std::string_view key, std::string_view line_value) {
+    // A name among the shared or static lines: those become ordinary headers, so this one replaces
+    // its value.
+    const auto to_headers = [&](std::string_view lines) {
+        for_each_header_line(lines, [&](std::string_view key, std::string_view line_value) {
             headers.emplace_back(std::string(key), std::string(line_value));
             return false;
         });
+    };
+    if (shared_header_lines && find_header_line(*shared_header_lines, name)) {
+        to_headers(*shared_header_lines);
         shared_header_lines.reset();
+    }
+    if (find_header_line(static_header_lines.view(), name)) {
+        to_headers(static_header_lines.view());
+        static_header_lines = "";
     }
     for (auto& [key, existing] : headers)
         if (iequals(key, name)) {
@@ -156,8 +184,9 @@ http_response& http_response::set_header(std::string name, std::string value) {
 std::optional<std::string_view> http_response::header(std::string_view name) const {
     for (const auto& [key, value] : headers)
         if (iequals(key, name)) return std::string_view(value);
-    if (shared_header_lines) return find_header_line(*shared_header_lines, name);
-    return std::nullopt;
+    if (shared_header_lines)
+        if (auto found = find_header_line(*shared_header_lines, name)) return found;
+    return find_header_line(static_header_lines.view(), name);
 }
 
 http_response http_response::json(int status, const nlohmann::json& value) {

@@ -18,6 +18,23 @@
 
 namespace festival::server {
 
+// The values of a matched route's {name} segments, by name. Kept flat, and reused by a connection from
+// one request to the next, so that matching a route allocates nothing once the strings have grown.
+class route_params {
+public:
+    // The value of `name`; throws std::out_of_range when the route has no such segment.
+    const std::string& at(std::string_view name) const;
+    const std::string* find(std::string_view name) const;
+    void set(std::string_view name, std::string_view value);
+    void clear() { used_ = 0; }
+    bool empty() const { return used_ == 0; }
+    std::size_t size() const { return used_; }
+
+private:
+    std::vector<std::pair<std::string, std::string>> entries_;  // the first used_ are current
+    std::size_t used_ = 0;
+};
+
 struct http_request {
     std::string method;  // upper-case: GET, POST, …
     std::string target;  // as received: path plus query
@@ -26,7 +43,7 @@ struct http_request {
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
     std::string body;
     std::string remote_address;
-    std::map<std::string, std::string> params;  // filled by the router from {name} segments
+    route_params params;  // filled by the router from {name} segments
     std::optional<catalog::signed_in> session;  // filled by the dispatcher when a valid cookie came
 
     std::optional<std::string_view> header(std::string_view lower_case_name) const;
@@ -64,6 +81,18 @@ struct event_stream {
     std::function<std::optional<std::string>()> poll;
 };
 
+// Text in static storage, held by view and never copied. Made only from a string literal (the
+// constructor runs at compile time), so it cannot outlive what it points at.
+class static_text {
+public:
+    template <std::size_t N>
+    consteval static_text(const char (&literal)[N]) : text_(literal, N - 1) {}
+    constexpr std::string_view view() const { return text_; }
+
+private:
+    std::string_view text_;
+};
+
 struct http_response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
@@ -71,6 +100,8 @@ struct http_response {
     // after `headers` as they are, formatted once instead of per request. header() and set_header()
     // see them like the others.
     std::shared_ptr<const std::string> shared_header_lines;
+    // Lines fixed by the route, e.g. its cache policy, sent after those; seen the same way.
+    static_text static_header_lines = "";
     std::string body;
     std::optional<file_range> file;  // when set, the body comes from the file instead of `body`
     std::shared_ptr<event_stream> events;  // when set, `body` is sent first, then the events

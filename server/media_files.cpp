@@ -33,9 +33,13 @@ std::int64_t checked_film_id(const http_request& request) {
     return *film_id;
 }
 
-// "<film>/<version>/<file>" beneath the media folder.
-std::string media_path(std::int64_t film_id, const std::string& rest) {
-    std::string path = std::to_string(film_id);
+// "<film>/<version>/<file>" beneath the media folder, written over this thread's buffer: valid until
+// the thread's next call.
+std::string_view media_path(std::int64_t film_id, std::string_view rest) {
+    thread_local std::string path;
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, film_id).ptr;
+    path.assign(digits, end);
     path += '/';
     path += rest;
     return path;
@@ -54,11 +58,10 @@ http_response get_media_file(festival_app& app, http_request& request) {
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Segments never change under a versioned path; playlists stay short-lived so that unpublishing
     // or the end of a screening window reaches viewers behind a cache quickly.
-    const bool playlist = rest.ends_with(".m3u8");
-    auto response = file_response(request, *file,
-                                  playlist ? "public, max-age=10" : "public, max-age=31536000, immutable");
-    response.set_header("Access-Control-Allow-Origin", "*");
-    return response;
+    constexpr static_text playlist_policy = "Cache-Control: public, max-age=10\r\nAccess-Control-Allow-Origin: *\r\n";
+    constexpr static_text segment_policy =
+        "Cache-Control: public, max-age=31536000, immutable\r\nAccess-Control-Allow-Origin: *\r\n";
+    return file_response(request, *file, rest.ends_with(".m3u8") ? playlist_policy : segment_policy);
 }
 
 http_response get_media_preview(festival_app& app, http_request& request) {
@@ -68,8 +71,9 @@ http_response get_media_preview(festival_app& app, http_request& request) {
     const auto file = app.files.open(app.media_root, media_path(film_id, rest));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Private: a shared cache must never hand an unpublished film to a viewer.
-    const bool playlist = rest.ends_with(".m3u8");
-    return file_response(request, *file, playlist ? "private, no-cache" : "private, max-age=86400");
+    constexpr static_text playlist_policy = "Cache-Control: private, no-cache\r\n";
+    constexpr static_text segment_policy = "Cache-Control: private, max-age=86400\r\n";
+    return file_response(request, *file, rest.ends_with(".m3u8") ? playlist_policy : segment_policy);
 }
 
 }  // namespace festival::server

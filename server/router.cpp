@@ -3,10 +3,10 @@
 #include <string_view>
 
 namespace festival::server {
-namespace {
 
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> parts;
+// The segments of a path after its leading '/'; held inline, as paths rarely have more than a dozen.
+router::split_path router::split(std::string_view path) {
+    split_path parts;
     std::size_t start = 1;
     while (start <= path.size()) {
         const auto slash = path.find('/', start);
@@ -16,8 +16,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
     }
     return parts;
 }
-
-}  // namespace
 
 bool needs_csrf(const route& r) {
     return r.needs != access::anyone && r.method != "GET" && r.method != "HEAD";
@@ -35,7 +33,7 @@ router::router(std::vector<route> routes) : routes_(std::move(routes)) {
 
 std::vector<router::segment> router::compile(std::string_view pattern) {
     std::vector<segment> out;
-    for (const auto part : split_path(pattern)) {
+    for (const auto part : split(pattern)) {
         const bool variable = part.size() > 2 && part.front() == '{' && part.back() == '}';
         if (variable && part.ends_with("...}"))
             out.push_back({segment::kind::rest, std::string(part.substr(1, part.size() - 5))});
@@ -48,8 +46,7 @@ std::vector<router::segment> router::compile(std::string_view pattern) {
 }
 
 // Tries a pattern against a split path; fills `params` only when given (after a match is known).
-bool router::matches(const std::vector<segment>& pattern, const std::vector<std::string_view>& path,
-                     std::map<std::string, std::string>* params) {
+bool router::matches(const std::vector<segment>& pattern, const split_path& path, route_params* params) {
     for (std::size_t i = 0; i < pattern.size(); ++i) {
         const auto& want = pattern[i];
         if (want.what == segment::kind::rest) {
@@ -58,13 +55,13 @@ bool router::matches(const std::vector<segment>& pattern, const std::vector<std:
             const char* first = path[i].data();
             const char* last = path.back().data() + path.back().size();
             if (first == last) return false;
-            if (params) (*params)[want.text] = std::string(first, last);
+            if (params) params->set(want.text, std::string_view(first, static_cast<std::size_t>(last - first)));
             return true;
         }
         if (i >= path.size()) return false;
         if (want.what == segment::kind::variable) {
             if (path[i].empty()) return false;
-            if (params) (*params)[want.text] = std::string(path[i]);
+            if (params) params->set(want.text, path[i]);
         } else if (want.text != path[i]) {
             return false;
         }
@@ -72,10 +69,18 @@ bool router::matches(const std::vector<segment>& pattern, const std::vector<std:
     return pattern.size() == path.size();
 }
 
-route_match router::match(const std::string& method, const std::string& path) const {
+route_match router::match(std::string_view method, std::string_view path) const {
     route_match result;
-    if (path.empty() || path.front() != '/') return result;
-    const auto parts = split_path(path);
+    match(method, path, result);
+    return result;
+}
+
+void router::match(std::string_view method, std::string_view path, route_match& result) const {
+    result.found = nullptr;
+    result.path_known = false;
+    result.params.clear();
+    if (path.empty() || path.front() != '/') return;
+    const auto parts = split(path);
     static const std::vector<std::size_t> none;
     const auto literal = by_first_literal_.find(parts.front());
     const auto& named = literal == by_first_literal_.end() ? none : literal->second;
@@ -90,10 +95,9 @@ route_match router::match(const std::string& method, const std::string& path) co
         if (r.method == method || (method == "HEAD" && r.method == "GET")) {
             result.found = &r;
             matches(patterns_[i], parts, &result.params);
-            return result;
+            return;
         }
     }
-    return result;
 }
 
 }  // namespace festival::server

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "server/http_message.hpp"
 
 namespace festival::server {
@@ -54,13 +56,15 @@ bool needs_csrf(const route& r);
 struct route_match {
     const route* found = nullptr;
     bool path_known = false;  // some route has this path, with another method (405)
-    std::map<std::string, std::string> params;
+    route_params params;
 };
 
 class router {
 public:
     explicit router(std::vector<route> routes);
-    route_match match(const std::string& method, const std::string& path) const;
+    route_match match(std::string_view method, std::string_view path) const;
+    // The same into `out`, whose parameter strings keep their storage from one request to the next.
+    void match(std::string_view method, std::string_view path, route_match& out) const;
     const std::vector<route>& routes() const { return routes_; }
 
 private:
@@ -76,8 +80,9 @@ private:
     std::map<std::string, std::vector<std::size_t>, std::less<>> by_first_literal_;
     std::vector<std::size_t> open_first_segment_;
     static std::vector<segment> compile(std::string_view pattern);
-    static bool matches(const std::vector<segment>& pattern, const std::vector<std::string_view>& path,
-                        std::map<std::string, std::string>* params);
+    using split_path = boost::container::small_vector<std::string_view, 12>;
+    static split_path split(std::string_view path);
+    static bool matches(const std::vector<segment>& pattern, const split_path& path, route_params* params);
 };
 
 }  // namespace festival::server

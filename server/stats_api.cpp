@@ -114,11 +114,16 @@ std::string csv_cell(const nlohmann::json& value) {
 
 std::string to_csv(const nlohmann::json& rows, const std::vector<std::string>& columns) {
     std::string out;
-    for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i];
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (i) out += ',';
+        out += columns[i];
+    }
     out += "\r\n";
     for (const auto& row : rows) {
-        for (std::size_t i = 0; i < columns.size(); ++i)
-            out += (i ? "," : "") + csv_cell(row.contains(columns[i]) ? row[columns[i]] : nlohmann::json(nullptr));
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (i) out += ',';
+            out += csv_cell(row.contains(columns[i]) ? row[columns[i]] : nlohmann::json(nullptr));
+        }
         out += "\r\n";
     }
     return out;

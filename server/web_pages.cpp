@@ -97,7 +97,7 @@ http_response get_web_page(festival_app& app, http_request& request) {
     const auto file = app.files.open(app.settings->web_dir, page_file_for(request.path));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Pages and assets are not fingerprinted: browsers revalidate them with the ETag each time.
-    auto response = file_response(request, *file, "no-cache");
+    auto response = file_response(request, *file, "Cache-Control: no-cache\r\n");
     add_security_headers(response);
     return response;
 }

@@ -46,12 +46,12 @@ TEST_CASE("a large file goes out as a byte range of its descriptor, whole or par
     const auto file = cache.open(dir.path().string(), "big.m4s");
     REQUIRE(file);
     CHECK_FALSE(file->contents);
-    auto whole = file_response(get(), *file, "public");
+    auto whole = file_response(get(), *file, "Cache-Control: public\r\n");
     REQUIRE(whole.file);
     CHECK(whole.file->offset == 0);
     CHECK(whole.file->length == 100000);
     CHECK(whole.body.empty());
-    auto suffix = file_response(get("bytes=-10"), *file, "public");
+    auto suffix = file_response(get("bytes=-10"), *file, "Cache-Control: public\r\n");
     CHECK(suffix.status == 206);
     REQUIRE(suffix.file);
     CHECK(suffix.file->offset == 99990);
@@ -67,36 +67,36 @@ TEST_CASE("ranges: first byte, suffix, open end, beyond the end, and validators"
     CHECK(file->content_type == "video/iso.segment");
 
     // A small file is answered from memory.
-    auto whole = file_response(get(), *file, "public");
+    auto whole = file_response(get(), *file, "Cache-Control: public\r\n");
     CHECK(whole.status == 200);
     CHECK_FALSE(whole.file);
     CHECK(whole.body == "0123456789");
 
-    auto first = file_response(get("bytes=0-0"), *file, "public");
+    auto first = file_response(get("bytes=0-0"), *file, "Cache-Control: public\r\n");
     CHECK(first.status == 206);
     CHECK(first.body == "0");
     CHECK(*first.header("Content-Range") == "bytes 0-0/10");
 
-    auto suffix = file_response(get("bytes=-3"), *file, "public");
+    auto suffix = file_response(get("bytes=-3"), *file, "Cache-Control: public\r\n");
     CHECK(suffix.status == 206);
     CHECK(suffix.body == "789");
 
-    auto open_end = file_response(get("bytes=4-"), *file, "public");
+    auto open_end = file_response(get("bytes=4-"), *file, "Cache-Control: public\r\n");
     CHECK(*open_end.header("Content-Range") == "bytes 4-9/10");
 
-    auto clipped = file_response(get("bytes=8-100"), *file, "public");
+    auto clipped = file_response(get("bytes=8-100"), *file, "Cache-Control: public\r\n");
     CHECK(*clipped.header("Content-Range") == "bytes 8-9/10");
 
-    auto beyond = file_response(get("bytes=10-20"), *file, "public");
+    auto beyond = file_response(get("bytes=10-20"), *file, "Cache-Control: public\r\n");
     CHECK(beyond.status == 416);
     CHECK(*beyond.header("Content-Range") == "bytes */10");
 
     auto revalidate = get();
     revalidate.headers.emplace_back("if-none-match", file->etag);
-    CHECK(file_response(revalidate, *file, "public").status == 304);
+    CHECK(file_response(revalidate, *file, "Cache-Control: public\r\n").status == 304);
     auto stale = get();
     stale.headers.emplace_back("if-none-match", "\"other\"");
-    CHECK(file_response(stale, *file, "public").status == 200);
+    CHECK(file_response(stale, *file, "Cache-Control: public\r\n").status == 200);
 }
 
 TEST_CASE("a file's type and validators are shared lines that header() and set_header() still see") {
@@ -105,7 +105,7 @@ TEST_CASE("a file's type and validators are shared lines that header() and set_h
     file_cache cache;
     const auto file = cache.open(dir.path().string(), "index.m3u8");
     REQUIRE(file);
-    auto response = file_response(get(), *file, "public, max-age=10");
+    auto response = file_response(get(), *file, "Cache-Control: public, max-age=10\r\n");
     REQUIRE(response.shared_header_lines);
     CHECK(response.shared_header_lines == file->header_lines);  // the same lines, not a copy
     CHECK(*response.header("content-type") == "application/vnd.apple.mpegurl");
@@ -126,7 +126,34 @@ TEST_CASE("a file's type and validators are shared lines that header() and set_h
     // A 304 keeps the validators.
     auto request = get();
     request.headers.emplace_back("if-none-match", file->etag);
-    const auto not_modified = file_response(request, *file, "public");
+    const auto not_modified = file_response(request, *file, "Cache-Control: public\r\n");
     CHECK(not_modified.status == 304);
     CHECK(*not_modified.header("ETag") == file->etag);
+    CHECK(*not_modified.header("Cache-Control") == "public");
+    // and nothing that describes the representation (RFC 9110 §15.4.5).
+    CHECK_FALSE(not_modified.header("Content-Type"));
+    CHECK_FALSE(not_modified.header("Accept-Ranges"));
+}
+
+TEST_CASE("a route's policy lines are sent as they are, and set_header() replaces one of them") {
+    festival::testing::temp_dir dir;
+    std::ofstream(dir.path() / "seg.m4s") << "0123456789";
+    file_cache cache;
+    const auto file = cache.open(dir.path().string(), "seg.m4s");
+    REQUIRE(file);
+    constexpr static_text policy = "Cache-Control: public, immutable\r\nAccess-Control-Allow-Origin: *\r\n";
+    auto response = file_response(get(), *file, policy);
+    CHECK(response.static_header_lines.view().data() == policy.view().data());  // a view, not a copy
+    CHECK(response.headers.empty());
+    CHECK(*response.header("cache-control") == "public, immutable");
+    CHECK(*response.header("Access-Control-Allow-Origin") == "*");
+
+    response.set_header("Cache-Control", "no-store");
+    CHECK(response.static_header_lines.view().empty());
+    CHECK(*response.header("Cache-Control") == "no-store");
+    CHECK(*response.header("Access-Control-Allow-Origin") == "*");
+    CHECK(*response.header("Content-Type") == "video/iso.segment");
+    int cache_controls = 0;
+    for (const auto& [name, value] : response.headers) cache_controls += name == "Cache-Control";
+    CHECK(cache_controls == 1);
 }

@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <regex>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -109,6 +111,15 @@ TEST_CASE("keep-alive connections answer pipelined requests in order") {
 
 namespace {
 
+// Reads until the server closes the connection, or nothing came for five seconds.
+void read_until_end(boost::asio::ip::tcp::socket& socket, std::string& out) {
+    timeval timeout{5, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    char chunk[4096];
+    ssize_t n = 0;
+    while ((n = ::recv(socket.native_handle(), chunk, sizeof chunk, 0)) > 0) out.append(chunk, static_cast<std::size_t>(n));
+}
+
 // Opens a connection, sends `bytes` (keeping the connection open) and reads until the server closes
 // it; returns what came and how long the server took to close (at most `wait`).
 std::pair<std::string, std::chrono::milliseconds> read_until_closed(unsigned short port, const std::string& bytes,
@@ -144,7 +155,7 @@ TEST_CASE("idle and stalled connections are closed once the idle timeout has pas
     test_server s(std::chrono::seconds(1));
     // Nothing sent, half a header, and a keep-alive connection after its answer: each is closed
     // after the timeout and within three seconds (the timeout, then the once-a-second sweep).
-    for (const std::string bytes : {std::string(), std::string("GET /hello HTTP/1.1\r\nHo"),
+    for (const std::string& bytes : {std::string(), std::string("GET /hello HTTP/1.1\r\nHo"),
                                     std::string("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")}) {
         const auto [answer, took] = read_until_closed(s.port(), bytes, std::chrono::seconds(6));
         CHECK(took >= std::chrono::milliseconds(950));
@@ -159,6 +170,33 @@ TEST_CASE("idle and stalled connections are closed once the idle timeout has pas
     test_server patient;
     const auto [answer, took] = read_until_closed(patient.port(), "", std::chrono::seconds(3));
     CHECK(took == std::chrono::milliseconds::max());
+}
+
+TEST_CASE("a request sent in pieces and a later one on the same connection are answered, each with a Date") {
+    // A read that found the socket empty waits for the kernel to say more came: each pause below
+    // leaves the server's read with nothing, and it must still wake for what follows.
+    namespace asio = boost::asio;
+    test_server s;
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), s.port()});
+    const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(150)); };
+    for (const char* piece : {"GET /hel", "lo HTTP/1.1\r\nHo", "st: x\r\n", "\r\n"}) {
+        asio::write(socket, asio::buffer(std::string(piece)));
+        pause();
+    }
+    asio::write(socket, asio::buffer(std::string("GET /hello?again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+    std::string answer;
+    read_until_end(socket, answer);
+    const auto first = answer.find("HTTP/1.1 200 OK\r\n");
+    REQUIRE(first != std::string::npos);
+    const auto second = answer.find("HTTP/1.1 200 OK\r\n", first + 1);
+    REQUIRE(second != std::string::npos);
+    CHECK(std::count(answer.begin(), answer.end(), '{') == 2);
+    // IMF-fixdate, e.g. "Date: Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7), in both answers.
+    const std::regex date("Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d\\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                          "\\d{4} \\d\\d:\\d\\d:\\d\\d GMT\r\n");
+    CHECK(std::distance(std::sregex_iterator(answer.begin(), answer.end(), date), std::sregex_iterator()) == 2);
 }
 
 TEST_CASE("a streamed body reaches its sink piece by piece and the sink answers") {
