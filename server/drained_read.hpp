@@ -15,6 +15,7 @@
 #include <memory>
 
 #include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/detail/reactor.hpp>
 #include <boost/asio/detail/reactor_op.hpp>
 #include <boost/asio/error.hpp>
@@ -38,8 +39,11 @@ public:
     }
 };
 
-// One read at a time into a caller's buffer; `Owner::on_read(error_code, bytes)` is called on the
-// socket's loop when it completes. The owner is kept alive by a shared_ptr while a read is queued.
+// One read at a time; the owner lends the memory only when the socket has bytes: Owner::read_room()
+// gives a mutable_buffer just before recv(2), Owner::read_found_nothing() is told when recv found
+// none, and Owner::on_read(error_code, bytes) is called on the socket's loop once the read is done.
+// So a connection waiting for its next request holds no buffer. The owner is kept alive by a
+// shared_ptr while a read is queued.
 template <typename Owner>
 class drained_read : private boost::asio::detail::reactor_op {
 public:
@@ -48,11 +52,8 @@ public:
     drained_read& operator=(const drained_read&) = delete;
 
     // `reactor` is the socket's context's; the socket must be non-blocking.
-    void start(boost::asio::detail::reactor& reactor, reactor_socket& socket, void* data, std::size_t size,
-               std::shared_ptr<Owner> owner) {
+    void start(boost::asio::detail::reactor& reactor, reactor_socket& socket, std::shared_ptr<Owner> owner) {
         fd_ = socket.native_handle();
-        data_ = data;
-        size_ = size;
         owner_ = std::move(owner);
         ec_ = boost::system::error_code();
         bytes_transferred_ = 0;
@@ -63,19 +64,23 @@ public:
 private:
     static status perform(reactor_op* base) {
         auto* self = static_cast<drained_read*>(base);
+        const boost::asio::mutable_buffer room = self->owner_->read_room();
         for (;;) {
-            const ssize_t n = ::recv(self->fd_, self->data_, self->size_, 0);
+            const ssize_t n = ::recv(self->fd_, room.data(), room.size(), 0);
             if (n > 0) {
                 self->bytes_transferred_ = static_cast<std::size_t>(n);
                 // Fewer bytes than room: the socket is empty until its next edge.
-                return self->bytes_transferred_ < self->size_ ? done_and_exhausted : done;
+                return self->bytes_transferred_ < room.size() ? done_and_exhausted : done;
             }
             if (n == 0) {
                 self->ec_ = boost::asio::error::eof;
                 return done_and_exhausted;
             }
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return not_done;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                self->owner_->read_found_nothing();
+                return not_done;
+            }
             self->ec_ = boost::system::error_code(errno, boost::asio::error::get_system_category());
             return done;
         }
@@ -91,8 +96,6 @@ private:
     }
 
     int fd_ = -1;
-    void* data_ = nullptr;
-    std::size_t size_ = 0;
     std::shared_ptr<Owner> owner_;
 };
 

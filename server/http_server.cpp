@@ -118,6 +118,66 @@ void assign_lower(std::string& out, std::string_view text) {
 
 class connection;
 
+// Counts a request from dispatch until its response is written, so shutdown waits for it.
+class in_flight_request {
+public:
+    explicit in_flight_request(std::atomic<int>& counter) : counter_(counter) { ++counter_; }
+    in_flight_request(const in_flight_request&) = delete;
+    in_flight_request& operator=(const in_flight_request&) = delete;
+    ~in_flight_request() { --counter_; }
+
+private:
+    std::atomic<int>& counter_;
+};
+
+// One request and its answer: the read buffer, the parser and the arena of its header fields, the
+// request, the answer being sent. A connection holds one only while a request is under way; between
+// requests it goes back to its loop, which hands out the one returned last: what a request touches
+// is then memory the loop used a moment ago, still in the cache, however many connections wait
+// (nginx frees its request pool and header buffer between keep-alive requests for the same reason).
+struct exchange {
+    beast::flat_buffer buffer;
+    // A typical header's fields fit in the first kilobyte: parsing them costs no malloc.
+    std::array<std::byte, 1024> arena_storage;
+    std::pmr::monotonic_buffer_resource arena{arena_storage.data(), arena_storage.size()};
+    std::optional<http::request_parser<http::string_body, header_allocator>> parser;
+    http_request request;  // its strings keep their storage from one request to the next
+    route_match match;
+    std::string head;
+    std::string body;
+    std::optional<file_range> file;
+    std::uint64_t body_bytes = 0;
+    int status = 0;
+    std::chrono::steady_clock::time_point started;
+    std::optional<in_flight_request> in_flight;
+    // Uploads: the body goes to a sink piece by piece.
+    static constexpr std::size_t piece_size = 256 * 1024;
+    std::unique_ptr<body_sink> sink;
+    std::optional<http::request_parser<http::buffer_body, header_allocator>> streaming_parser;
+    std::unique_ptr<char[]> piece_buffer;
+    // Event streams.
+    std::shared_ptr<event_stream> events;
+    std::optional<asio::steady_timer> event_timer;
+    int quiet_polls = 0;
+
+    // Lets go of what belongs to the request just answered; keeps the storage of the rest.
+    void finish_request() {
+        streaming_parser.reset();
+        parser.reset();
+        arena.release();  // after the parsers, whose fields it held
+        file.reset();
+        in_flight.reset();
+        sink.reset();
+        piece_buffer.reset();
+        events.reset();
+        event_timer.reset();
+        quiet_polls = 0;
+        request.session.reset();
+        if (request.body.capacity() > 64 * 1024) std::string().swap(request.body);
+        if (body.capacity() > 64 * 1024) std::string().swap(body);
+    }
+};
+
 // The steady clock's own timeline (CLOCK_MONOTONIC) as of the kernel's last tick, a few ms old:
 // deadlines need no better, and it costs a fraction of a precise read on every request.
 deadline_clock::time_point coarse_now() {
@@ -138,6 +198,20 @@ struct event_loop {
     // Requests between dispatch and their answer's last byte; a counter per loop, on its own cache
     // line, so that counting costs no traffic between cores. Read by shutdown.
     alignas(64) std::atomic<int> requests_in_flight{0};
+    std::vector<std::unique_ptr<exchange>> spare_exchanges;  // last returned, first taken
+
+    std::unique_ptr<exchange> take() {
+        if (spare_exchanges.empty()) return std::make_unique<exchange>();
+        auto x = std::move(spare_exchanges.back());
+        spare_exchanges.pop_back();
+        return x;
+    }
+    void give_back(std::unique_ptr<exchange> x) {
+        x->finish_request();
+        // An upload's 64 KB read buffer is not kept for the requests that follow.
+        if (x->buffer.capacity() > 16 * 1024) x->buffer = beast::flat_buffer();
+        if (spare_exchanges.size() < 1024) spare_exchanges.push_back(std::move(x));
+    }
     void sweep();
 };
 
@@ -221,18 +295,6 @@ struct http_server::impl {
 
 namespace {
 
-// Counts a request from dispatch until its response is written, so shutdown waits for it.
-class in_flight_request {
-public:
-    explicit in_flight_request(std::atomic<int>& counter) : counter_(counter) { ++counter_; }
-    in_flight_request(const in_flight_request&) = delete;
-    in_flight_request& operator=(const in_flight_request&) = delete;
-    ~in_flight_request() { --counter_; }
-
-private:
-    std::atomic<int>& counter_;
-};
-
 class connection : public std::enable_shared_from_this<connection> {
 public:
     connection(socket_type socket, http_server::impl& server, event_loop& loop)
@@ -258,113 +320,125 @@ public:
     }
 
 private:
+    // Between requests the connection gives its exchange back to the loop (unless the client already
+    // sent the next one) and waits for bytes without holding any memory for them.
     void read_header() {
         if (server_.stopping) return close();
-        // The previous request's header fields are gone with its parsers: their arena starts over.
-        streaming_parser_.reset();
-        parser_.reset();
-        header_arena_.release();
-        parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(header_allocator(&header_arena_)));
-        parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-        // The route's own limit is set once the header names the route; until then none applies.
-        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         expires_after(server_.options.idle_timeout);
-        parse_header();
+        if (x_ && x_->buffer.size() > 0) return parse_header();  // a pipelined request: parse it now
+        if (x_) loop_.give_back(std::move(x_));
+        read_.start(loop_.reactor, socket_, shared_from_this());
     }
 
-    // Beast's parser takes the header once it is whole; bytes already read (a pipelined request)
-    // are tried first, then the socket is read for more.
+    // Beast's parser takes the header once it is whole: until then each read adds to the buffer and
+    // the parser is tried again.
     void parse_header() {
-        if (buffer_.size() > 0) {
-            beast::error_code ec;
-            buffer_.consume(parser_->put(buffer_.data(), ec));
-            if (ec != http::error::need_more) return on_header(ec);
+        if (!x_->parser) {
+            x_->parser.emplace(std::piecewise_construct, std::make_tuple(),
+                               std::make_tuple(header_allocator(&x_->arena)));
+            x_->parser->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+            // The route's own limit is set once the header names the route; until then none applies.
+            x_->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
         }
-        const auto room = buffer_.prepare(beast::read_size(buffer_, 64 * 1024));
-        read_.start(loop_.reactor, socket_, room.data(), room.size(), shared_from_this());
+        beast::error_code ec;
+        x_->buffer.consume(x_->parser->put(x_->buffer.data(), ec));
+        if (ec != http::error::need_more) return on_header(ec);
+        read_.start(loop_.reactor, socket_, shared_from_this());
     }
 
 public:
+    // drained_read asks for memory only once the socket has bytes: the loop's most recently used
+    // exchange, still in the cache.
+    asio::mutable_buffer read_room() {
+        if (!x_) x_ = loop_.take();
+        return x_->buffer.prepare(beast::read_size(x_->buffer, 64 * 1024));
+    }
+
+    void read_found_nothing() {
+        if (x_ && x_->buffer.size() == 0 && !x_->parser) loop_.give_back(std::move(x_));
+    }
+
     // drained_read's completion, on this connection's loop.
     void on_read(beast::error_code ec, std::size_t n) {
         inline_answers_ = 0;
-        buffer_.commit(n);
-        if (ec == asio::error::eof) ec = buffer_.size() > 0 ? http::error::partial_message : http::error::end_of_stream;
+        if (!x_) x_ = loop_.take();  // an error before any byte
+        x_->buffer.commit(n);
+        if (ec == asio::error::eof)
+            ec = x_->buffer.size() > 0 ? http::error::partial_message : http::error::end_of_stream;
         if (ec) return on_header(ec);
         parse_header();
     }
 
 private:
-
     void on_header(beast::error_code ec) {
-        if (server_.options.access_log) started_ = std::chrono::steady_clock::now();
+        if (server_.options.access_log) x_->started = std::chrono::steady_clock::now();
         if (ec == http::error::header_limit) return reply_and_close(431, "header_too_large", "request header too large");
         if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
         if (ec) {
-            if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted && buffer_.size() > 0)
+            if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted && x_->buffer.size() > 0)
                 return reply_and_close(400, "bad_request", "malformed HTTP request");
             return fail(ec, "read header"), close();
         }
-        const auto& header = parser_->get();
+        const auto& header = x_->parser->get();
         // Reused from one request to the next, so their storage is too.
-        request_.method.assign(header.method_string().data(), header.method_string().size());
-        request_.target.assign(header.target().data(), header.target().size());
-        request_.path.clear();
-        request_.query.clear();
-        request_.body.clear();
-        request_.params.clear();
-        request_.session.reset();
-        request_.remote_address = remote_;
-        const auto question = request_.target.find('?');
-        const auto raw_path = std::string_view(request_.target).substr(0, question);
-        if (question != std::string::npos) request_.query = request_.target.substr(question + 1);
+        x_->request.method.assign(header.method_string().data(), header.method_string().size());
+        x_->request.target.assign(header.target().data(), header.target().size());
+        x_->request.path.clear();
+        x_->request.query.clear();
+        x_->request.body.clear();
+        x_->request.params.clear();
+        x_->request.session.reset();
+        x_->request.remote_address = remote_;
+        const auto question = x_->request.target.find('?');
+        const auto raw_path = std::string_view(x_->request.target).substr(0, question);
+        if (question != std::string::npos) x_->request.query = x_->request.target.substr(question + 1);
         // Most paths have nothing to decode: copied into the reused string as they are.
         if (raw_path.find('%') == std::string_view::npos) {
-            request_.path.assign(raw_path.data(), raw_path.size());
+            x_->request.path.assign(raw_path.data(), raw_path.size());
         } else if (auto decoded = percent_decode(raw_path, false)) {
-            request_.path = std::move(*decoded);
+            x_->request.path = std::move(*decoded);
         } else {
             return reply_and_close(400, "bad_path", "the request path is malformed");
         }
-        if (request_.path.empty() || request_.path.front() != '/')
+        if (x_->request.path.empty() || x_->request.path.front() != '/')
             return reply_and_close(400, "bad_path", "the request path is malformed");
         // A NUL names no file: answer as for any path outside what is served.
-        if (request_.path.find('\0') != std::string::npos)
+        if (x_->request.path.find('\0') != std::string::npos)
             return reply_and_close(404, "not_found", "nothing at this path");
         // Header entries are overwritten in place, so their strings keep their storage too.
         std::size_t fields = 0;
         for (const auto& field : header) {
-            if (fields == request_.headers.size()) request_.headers.emplace_back();
-            auto& [name, value] = request_.headers[fields++];
+            if (fields == x_->request.headers.size()) x_->request.headers.emplace_back();
+            auto& [name, value] = x_->request.headers[fields++];
             assign_lower(name, field.name_string());
             value.assign(field.value().data(), field.value().size());
         }
-        request_.headers.resize(fields);
+        x_->request.headers.resize(fields);
         keep_alive_ = header.keep_alive();
 
-        server_.routes.routes().match(request_.method, request_.path, match_);
-        const std::size_t limit = match_.found ? match_.found->body_limit : 64 * 1024;
-        if (const auto length = parser_->content_length(); length && *length > limit)
+        server_.routes.routes().match(x_->request.method, x_->request.path, x_->match);
+        const std::size_t limit = x_->match.found ? x_->match.found->body_limit : 64 * 1024;
+        if (const auto length = x_->parser->content_length(); length && *length > limit)
             return reply_and_close(413, "body_too_large",
                                    "the body is larger than " + std::to_string(limit) + " bytes");
-        parser_->body_limit(limit);
-        if (match_.found && match_.found->open_sink) return open_body_sink();
-        if (parser_->is_done()) return on_body({});
+        x_->parser->body_limit(limit);
+        if (x_->match.found && x_->match.found->open_sink) return open_body_sink();
+        if (x_->parser->is_done()) return on_body({});
         expires_after(server_.options.read_timeout);
-        http::async_read(socket_, buffer_, *parser_,
+        http::async_read(socket_, x_->buffer, *x_->parser,
                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
     }
 
     void on_body(beast::error_code ec) {
         if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
         if (ec) return fail(ec, "read body"), close();
-        request_.body = parser_->release().body();
-        if (!match_.found) return write(dispatcher::unmatched(match_, request_));
-        in_flight_.emplace(loop_.requests_in_flight);
-        if (match_.found->where == runs_on::io_thread) return write(server_.routes.run(match_, request_));
+        x_->request.body = x_->parser->release().body();
+        if (!x_->match.found) return write(dispatcher::unmatched(x_->match, x_->request));
+        x_->in_flight.emplace(loop_.requests_in_flight);
+        if (x_->match.found->where == runs_on::io_thread) return write(server_.routes.run(x_->match, x_->request));
         expires_never();
         asio::post(server_.workers, [self = shared_from_this()] {
-            auto response = self->server_.routes.run(self->match_, self->request_);
+            auto response = self->server_.routes.run(self->x_->match, self->x_->request);
             asio::post(self->socket_.get_executor(),
                        [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
         });
@@ -373,47 +447,47 @@ private:
     // Streaming routes (uploads): access is checked and the sink opened on the worker pool before a
     // single body byte is read; then each piece read is handed to the sink there, one at a time.
     void open_body_sink() {
-        in_flight_.emplace(loop_.requests_in_flight);
+        x_->in_flight.emplace(loop_.requests_in_flight);
         expires_never();
         asio::post(server_.workers, [self = shared_from_this()] {
             http_response refusal;
-            auto sink = self->server_.routes.open_sink(self->match_, self->request_, refusal);
+            auto sink = self->server_.routes.open_sink(self->x_->match, self->x_->request, refusal);
             asio::post(self->socket_.get_executor(), [self, sink = std::move(sink), refusal = std::move(refusal)]() mutable {
                 if (!sink) {
                     self->keep_alive_ = false;  // the unread body makes the connection unusable
                     return self->write(std::move(refusal));
                 }
-                self->sink_ = std::move(sink);
-                self->streaming_parser_.emplace(std::move(*self->parser_));
+                self->x_->sink = std::move(sink);
+                self->x_->streaming_parser.emplace(std::move(*self->x_->parser));
                 self->read_body_piece();
             });
         });
     }
 
     void read_body_piece() {
-        auto& parser = *streaming_parser_;
+        auto& parser = *x_->streaming_parser;
         if (parser.is_done()) return finish_body();
-        if (!piece_buffer_) piece_buffer_ = std::make_unique<char[]>(piece_size);
+        if (!x_->piece_buffer) x_->piece_buffer = std::make_unique<char[]>(exchange::piece_size);
         // Beast reads at most the read buffer's free capacity (64 KB at most): left at the size the
         // header needed, each read would bring about a kilobyte, and each kilobyte a trip to the sink.
-        buffer_.reserve(64 * 1024);
-        parser.get().body().data = piece_buffer_.get();
-        parser.get().body().size = piece_size;
+        x_->buffer.reserve(64 * 1024);
+        parser.get().body().data = x_->piece_buffer.get();
+        parser.get().body().size = exchange::piece_size;
         expires_after(server_.options.read_timeout);
-        http::async_read_some(socket_, buffer_, parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        http::async_read_some(socket_, x_->buffer, parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec == http::error::need_buffer) ec = {};
             if (ec == http::error::body_limit) {
                 self->interrupt_body();
                 return self->reply_and_close(413, "body_too_large", "the body is too large");
             }
             if (ec) return fail(ec, "read body piece"), self->interrupt_body(), self->close();
-            const std::size_t got = piece_size - self->streaming_parser_->get().body().size;
+            const std::size_t got = exchange::piece_size - self->x_->streaming_parser->get().body().size;
             if (got == 0) return self->read_body_piece();
             self->expires_never();
             asio::post(self->server_.workers, [self, got] {
                 http_response refusal;
                 const bool ok = dispatcher::run_sink_step(
-                    [&] { self->sink_->write(std::string_view(self->piece_buffer_.get(), got)); }, refusal);
+                    [&] { self->x_->sink->write(std::string_view(self->x_->piece_buffer.get(), got)); }, refusal);
                 asio::post(self->socket_.get_executor(), [self, ok, refusal = std::move(refusal)]() mutable {
                     if (ok) return self->read_body_piece();
                     self->interrupt_body();
@@ -427,10 +501,10 @@ private:
     void finish_body() {
         asio::post(server_.workers, [self = shared_from_this()] {
             http_response response;
-            dispatcher::run_sink_step([&] { response = self->sink_->finish(); }, response);
+            dispatcher::run_sink_step([&] { response = self->x_->sink->finish(); }, response);
             asio::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
-                self->sink_.reset();
-                self->streaming_parser_.reset();
+                self->x_->sink.reset();
+                self->x_->streaming_parser.reset();
                 self->write(std::move(response));
             });
         });
@@ -438,13 +512,13 @@ private:
 
     // Keeps what arrived for a resume; runs on the worker pool, the sink dies with the request.
     void interrupt_body() {
-        if (!sink_) return;
-        asio::post(server_.workers, [sink = std::shared_ptr<body_sink>(std::move(sink_))] { sink->interrupted(); });
-        streaming_parser_.reset();
+        if (!x_->sink) return;
+        asio::post(server_.workers, [sink = std::shared_ptr<body_sink>(std::move(x_->sink))] { sink->interrupted(); });
+        x_->streaming_parser.reset();
     }
 
     void reply_and_close(int status, const char* code, const std::string& message) {
-        if (request_.method.empty()) request_.method = "-";
+        if (x_->request.method.empty()) x_->request.method = "-";
         keep_alive_ = false;
         linger_ = true;
         write(error_response(status, code, message));
@@ -452,26 +526,26 @@ private:
 
     void write(http_response response) {
         if (response.close_connection || server_.stopping) keep_alive_ = false;
-        const bool head_only = request_.method == "HEAD";
-        status_ = response.status;
-        file_.reset();
+        const bool head_only = x_->request.method == "HEAD";
+        x_->status = response.status;
+        x_->file.reset();
         if (response.file) {
             const std::uint64_t length = response.file->length;
-            format_head(head_, response, length, keep_alive_);
-            body_bytes_ = head_only ? 0 : length;
-            if (!head_only && length > 0) file_ = std::move(response.file);
-            body_.clear();
+            format_head(x_->head, response, length, keep_alive_);
+            x_->body_bytes = head_only ? 0 : length;
+            if (!head_only && length > 0) x_->file = std::move(response.file);
+            x_->body.clear();
         } else {
             // An event stream has no length: it ends with the connection, which is never reused.
             const bool streaming = response.events && !head_only;
             if (streaming) keep_alive_ = false;
-            format_head(head_, response,
+            format_head(x_->head, response,
                         streaming ? std::nullopt : std::optional<std::uint64_t>(response.body.size()), keep_alive_);
-            body_ = head_only ? std::string() : std::move(response.body);
-            body_bytes_ = body_.size();
+            x_->body = head_only ? std::string() : std::move(response.body);
+            x_->body_bytes = x_->body.size();
         }
         expires_after(server_.options.read_timeout);
-        if (file_) return send_head_then_file();
+        if (x_->file) return send_head_then_file();
         if (response.events && !head_only) return start_event_stream(std::move(response.events));
         send_head_and_body();
     }
@@ -479,22 +553,22 @@ private:
     // Most answers fit in the socket's buffer: they go out now, in one sendmsg, and the loop waits
     // for the socket only when it is full.
     void send_head_and_body() {
-        iovec parts[2] = {{head_.data(), head_.size()}, {body_.data(), body_.size()}};
+        iovec parts[2] = {{x_->head.data(), x_->head.size()}, {x_->body.data(), x_->body.size()}};
         msghdr message{};
         message.msg_iov = parts;
-        message.msg_iovlen = body_.empty() ? 1 : 2;
+        message.msg_iovlen = x_->body.empty() ? 1 : 2;
         const ssize_t sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return on_written(beast::error_code(errno, beast::system_category()));
         const std::size_t done = sent > 0 ? static_cast<std::size_t>(sent) : 0;
-        if (done == head_.size() + body_.size()) return answer_sent();
-        if (done >= head_.size()) {
-            body_.erase(0, done - head_.size());
-            head_.clear();
+        if (done == x_->head.size() + x_->body.size()) return answer_sent();
+        if (done >= x_->head.size()) {
+            x_->body.erase(0, done - x_->head.size());
+            x_->head.clear();
         } else {
-            head_.erase(0, done);
+            x_->head.erase(0, done);
         }
-        const std::array<asio::const_buffer, 2> rest{asio::buffer(head_), asio::buffer(body_)};
+        const std::array<asio::const_buffer, 2> rest{asio::buffer(x_->head), asio::buffer(x_->body)};
         asio::async_write(socket_, rest, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->on_written(ec);
         });
@@ -509,9 +583,9 @@ private:
     }
 
     void start_event_stream(std::shared_ptr<event_stream> events) {
-        events_ = std::move(events);
-        event_timer_.emplace(socket_.get_executor());
-        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+        x_->events = std::move(events);
+        x_->event_timer.emplace(socket_.get_executor());
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(x_->head), asio::buffer(x_->body)};
         asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) return self->end_event_stream();
             self->poll_events();
@@ -523,16 +597,16 @@ private:
         asio::post(server_.workers, [self = shared_from_this()] {
             std::optional<std::string> text;
             http_response ignored;
-            if (!dispatcher::run_sink_step([&] { text = self->events_->poll(); }, ignored)) text.reset();
+            if (!dispatcher::run_sink_step([&] { text = self->x_->events->poll(); }, ignored)) text.reset();
             asio::post(self->socket_.get_executor(), [self, text = std::move(text)]() mutable {
                 if (!text) return self->end_event_stream();
                 // A comment line now and then finds clients that left without closing.
-                if (text->empty() && ++self->quiet_polls_ * self->events_->interval < std::chrono::seconds(15))
+                if (text->empty() && ++self->x_->quiet_polls * self->x_->events->interval < std::chrono::seconds(15))
                     return self->wait_for_next_poll();
-                self->quiet_polls_ = 0;
-                self->body_ = text->empty() ? std::string(":\n\n") : std::move(*text);
+                self->x_->quiet_polls = 0;
+                self->x_->body = text->empty() ? std::string(":\n\n") : std::move(*text);
                 self->expires_after(self->server_.options.read_timeout);
-                asio::async_write(self->socket_, asio::buffer(self->body_),
+                asio::async_write(self->socket_, asio::buffer(self->x_->body),
                                   [self](beast::error_code ec, std::size_t) {
                                       if (ec) return self->end_event_stream();
                                       self->wait_for_next_poll();
@@ -543,26 +617,26 @@ private:
 
     void wait_for_next_poll() {
         expires_never();
-        event_timer_->expires_after(events_->interval);
-        event_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+        x_->event_timer->expires_after(x_->events->interval);
+        x_->event_timer->async_wait([self = shared_from_this()](beast::error_code ec) {
             if (ec) return self->end_event_stream();
             self->poll_events();
         });
     }
 
     void end_event_stream() {
-        events_.reset();
+        x_->events.reset();
         on_written({});
     }
 
     // The header goes out with MSG_MORE so the kernel joins it with the first file bytes.
     void send_head_then_file() {
         const int fd = socket_.native_handle();
-        const ssize_t sent = ::send(fd, head_.data(), head_.size(), MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (sent == static_cast<ssize_t>(head_.size())) return send_file_chunk();
+        const ssize_t sent = ::send(fd, x_->head.data(), x_->head.size(), MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent == static_cast<ssize_t>(x_->head.size())) return send_file_chunk();
         if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return close();
-        head_.erase(0, sent > 0 ? static_cast<std::size_t>(sent) : 0);
-        asio::async_write(socket_, asio::buffer(head_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        x_->head.erase(0, sent > 0 ? static_cast<std::size_t>(sent) : 0);
+        asio::async_write(socket_, asio::buffer(x_->head), [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) return fail(ec, "write head"), self->close();
             self->send_file_chunk();
         });
@@ -571,13 +645,13 @@ private:
     void send_file_chunk() {
         auto& socket = socket_;
         const int fd = socket.native_handle();
-        while (file_->length > 0) {
-            off_t offset = static_cast<off_t>(file_->offset);
-            const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_->length, 1 << 20));
-            const ssize_t sent = ::sendfile(fd, file_->file->fd, &offset, chunk);
+        while (x_->file->length > 0) {
+            off_t offset = static_cast<off_t>(x_->file->offset);
+            const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(x_->file->length, 1 << 20));
+            const ssize_t sent = ::sendfile(fd, x_->file->file->fd, &offset, chunk);
             if (sent > 0) {
-                file_->offset += static_cast<std::uint64_t>(sent);
-                file_->length -= static_cast<std::uint64_t>(sent);
+                x_->file->offset += static_cast<std::uint64_t>(sent);
+                x_->file->length -= static_cast<std::uint64_t>(sent);
                 continue;
             }
             if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -596,13 +670,13 @@ private:
     }
 
     void on_written(beast::error_code ec) {
-        server_.log_request(request_, status_, body_bytes_, started_);
-        file_.reset();
-        in_flight_.reset();
+        server_.log_request(x_->request, x_->status, x_->body_bytes, x_->started);
+        x_->file.reset();
+        x_->in_flight.reset();
         if (ec) return fail(ec, "write"), close();
         if (!keep_alive_) return close();
-        // A pipelined request is parsed now; otherwise drained_read waits for the next one without
-        // trying the socket it knows to be empty.
+        // The exchange is done with this request: its parser, answer and file go, its storage stays.
+        x_->finish_request();
         read_header();
     }
 
@@ -611,7 +685,7 @@ private:
     void expires_never() { deadline_ = deadline_clock::time_point::max(); }
 
     void close() {
-        in_flight_.reset();
+        if (x_) x_->in_flight.reset();
         beast::error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_send, ignored);
         if (linger_) return drain_then_close();
@@ -643,32 +717,10 @@ private:
     http_server::impl& server_;
     event_loop& loop_;
     deadline_clock::time_point deadline_ = deadline_clock::time_point::max();
-    int inline_answers_ = 0;  // answers sent in a row without waiting for the socket
-    beast::flat_buffer buffer_;
-    // A request's header fields are allocated from this arena, which starts over with each request:
-    // a typical header fits in its first kilobyte, held by the connection, so parsing it costs no
-    // malloc. Declared before the parsers, which hold its memory.
-    std::array<std::byte, 1024> header_arena_storage_;
-    std::pmr::monotonic_buffer_resource header_arena_{header_arena_storage_.data(), header_arena_storage_.size()};
-    std::optional<http::request_parser<http::string_body, header_allocator>> parser_;
-    http_request request_;
-    route_match match_;
+    std::unique_ptr<exchange> x_;  // while a request is under way
     std::string remote_;
-    std::string head_;
-    std::string body_;
-    std::optional<file_range> file_;
-    std::uint64_t body_bytes_ = 0;
-    int status_ = 0;
+    int inline_answers_ = 0;  // answers sent in a row without waiting for the socket
     bool keep_alive_ = true;
-    std::chrono::steady_clock::time_point started_;
-    std::optional<in_flight_request> in_flight_;
-    static constexpr std::size_t piece_size = 256 * 1024;
-    std::unique_ptr<body_sink> sink_;
-    std::optional<http::request_parser<http::buffer_body, header_allocator>> streaming_parser_;
-    std::unique_ptr<char[]> piece_buffer_;
-    std::shared_ptr<event_stream> events_;
-    std::optional<asio::steady_timer> event_timer_;
-    int quiet_polls_ = 0;
     bool linger_ = false;
     std::unique_ptr<char[]> drain_buffer_;
 };
