@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "server/file_cache.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -16,6 +17,18 @@ http_request get(const std::string& range = "") {
     if (!range.empty()) r.headers.emplace_back("range", range);
     return r;
 }
+
+// A folder holding one file, and the cache's entry for it.
+struct one_file {
+    festival::testing::temp_dir dir;
+    file_cache cache;
+    std::shared_ptr<const cached_file> file;
+    one_file(const std::string& name, const std::string& contents) {
+        std::ofstream(dir.path() / name) << contents;
+        file = cache.open(dir.path().string(), name);
+        REQUIRE(file);
+    }
+};
 
 }  // namespace
 
@@ -40,11 +53,8 @@ TEST_CASE("a symlink beneath the root is not followed out of it") {
 }
 
 TEST_CASE("a large file goes out as a byte range of its descriptor, whole or partial") {
-    festival::testing::temp_dir dir;
-    std::ofstream(dir.path() / "big.m4s") << std::string(100000, 'b');
-    file_cache cache;
-    const auto file = cache.open(dir.path().string(), "big.m4s");
-    REQUIRE(file);
+    const one_file f("big.m4s", std::string(100000, 'b'));
+    const auto& file = f.file;
     CHECK_FALSE(file->contents);
     auto whole = file_response(get(), *file, "Cache-Control: public\r\n");
     REQUIRE(whole.file);
@@ -59,11 +69,8 @@ TEST_CASE("a large file goes out as a byte range of its descriptor, whole or par
 }
 
 TEST_CASE("ranges: first byte, suffix, open end, beyond the end, and validators") {
-    festival::testing::temp_dir dir;
-    std::ofstream(dir.path() / "f.m4s") << "0123456789";
-    file_cache cache;
-    const auto file = cache.open(dir.path().string(), "f.m4s");
-    REQUIRE(file);
+    const one_file f("f.m4s", "0123456789");
+    const auto& file = f.file;
     CHECK(file->content_type == "video/iso.segment");
 
     // A small file is answered from memory.
@@ -100,11 +107,8 @@ TEST_CASE("ranges: first byte, suffix, open end, beyond the end, and validators"
 }
 
 TEST_CASE("a file's type and validators are shared lines that header() and set_header() still see") {
-    festival::testing::temp_dir dir;
-    std::ofstream(dir.path() / "index.m3u8") << "#EXTM3U\n";
-    file_cache cache;
-    const auto file = cache.open(dir.path().string(), "index.m3u8");
-    REQUIRE(file);
+    const one_file f("index.m3u8", "#EXTM3U\n");
+    const auto& file = f.file;
     auto response = file_response(get(), *file, "Cache-Control: public, max-age=10\r\n");
     REQUIRE(response.shared_header_lines);
     CHECK(response.shared_header_lines == file->header_lines);  // the same lines, not a copy
@@ -136,11 +140,8 @@ TEST_CASE("a file's type and validators are shared lines that header() and set_h
 }
 
 TEST_CASE("a route's policy lines are sent as they are, and set_header() replaces one of them") {
-    festival::testing::temp_dir dir;
-    std::ofstream(dir.path() / "seg.m4s") << "0123456789";
-    file_cache cache;
-    const auto file = cache.open(dir.path().string(), "seg.m4s");
-    REQUIRE(file);
+    const one_file f("seg.m4s", "0123456789");
+    const auto& file = f.file;
     constexpr static_text policy = "Cache-Control: public, immutable\r\nAccess-Control-Allow-Origin: *\r\n";
     auto response = file_response(get(), *file, policy);
     CHECK(response.static_header_lines.view().data() == policy.view().data());  // a view, not a copy
@@ -156,4 +157,41 @@ TEST_CASE("a route's policy lines are sent as they are, and set_header() replace
     int cache_controls = 0;
     for (const auto& [name, value] : response.headers) cache_controls += name == "Cache-Control";
     CHECK(cache_controls == 1);
+}
+
+TEST_CASE("a file replaced on disk is served anew once its entry is due for a check, on every thread") {
+    festival::testing::temp_dir dir;
+    std::ofstream(dir.path() / "index.m3u8") << "#EXTM3U\n#first\n";
+    file_cache cache(16, std::chrono::milliseconds(200));
+    const auto root = dir.path().string();
+    const auto before = cache.open(root, "index.m3u8");
+    REQUIRE(before);
+    CHECK(cache.open(root, "index.m3u8") == before);  // a hit: the same entry, nothing re-read
+
+    // Another thread gets its own copy of the entry: the same file and validators.
+    std::shared_ptr<const cached_file> other;
+    std::thread([&] { other = cache.open(root, "index.m3u8"); }).join();
+    REQUIRE(other);
+    CHECK(other != before);
+    CHECK(other->etag == before->etag);
+    CHECK(other->file == before->file);
+
+    // Replaced by a rename, as the transcoder publishes: a new inode, new contents.
+    std::ofstream(dir.path() / "next") << "#EXTM3U\n#second, longer\n";
+    std::filesystem::rename(dir.path() / "next", dir.path() / "index.m3u8");
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    const auto after = cache.open(root, "index.m3u8");
+    REQUIRE(after);
+    CHECK(after->etag != before->etag);
+    REQUIRE(after->contents);
+    CHECK(*after->contents == "#EXTM3U\n#second, longer\n");
+    std::shared_ptr<const cached_file> other_after;
+    std::thread([&] { other_after = cache.open(root, "index.m3u8"); }).join();
+    REQUIRE(other_after);
+    CHECK(other_after->etag == after->etag);
+
+    // Removed: gone for every thread once due for a check.
+    std::filesystem::remove(dir.path() / "index.m3u8");
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    CHECK_FALSE(cache.open(root, "index.m3u8"));
 }
