@@ -228,6 +228,30 @@ TEST_CASE("a client that leaves mid-body leaves an interrupted sink, and bodies 
     CHECK(too_big.rfind("HTTP/1.1 413", 0) == 0);
 }
 
+TEST_CASE("on one connection: an upload, a header larger than its arena, then a plain request, each answered") {
+    // A connection's request memory is handed back between requests and reused by the next one:
+    // what an upload or a large header leaves behind must not leak into the request after it.
+    test_server s;
+    const std::string body(300 * 1024 + 5, 'u');
+    const std::string cookie(6000, 'c');
+    const auto answer = raw_exchange(s.port(),
+                                     "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                                         "\r\n\r\n" + body +
+                                         "GET /hello?big HTTP/1.1\r\nHost: x\r\nCookie: k=" + cookie + "\r\n\r\n"
+                                         "GET /hello?last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(s.received == body);
+    CHECK_FALSE(s.interrupted);
+    const auto created = answer.find("HTTP/1.1 201 Created\r\n");
+    REQUIRE(created != std::string::npos);
+    const auto second = answer.find("HTTP/1.1 200 OK\r\n", created);
+    REQUIRE(second != std::string::npos);
+    const auto third = answer.find("HTTP/1.1 200 OK\r\n", second + 1);
+    REQUIRE(third != std::string::npos);
+    CHECK(answer.find("{\"bytes\":" + std::to_string(body.size()) + "}") != std::string::npos);
+    CHECK(answer.find("{\"path\":\"/hello\"}", second) < third);
+    CHECK(answer.find("{\"path\":\"/hello\"}", third) != std::string::npos);
+}
+
 TEST_CASE("an event stream sends each polled event and ends when the source does") {
     test_server s;
     const auto answer = raw_exchange(s.port(), "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
