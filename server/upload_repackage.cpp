@@ -3,11 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <set>
 #include <sstream>
 
@@ -18,6 +16,8 @@
 #include "catalog/uploads.hpp"
 #include "server/upload_completion.hpp"
 #include "server/upload_store.hpp"
+#include "transcoder/hls_playlists.hpp"
+#include "transcoder/subtitles.hpp"
 
 namespace festival::server {
 namespace {
@@ -48,36 +48,15 @@ void write_durably(const fs::path& path, const std::string& text) {
     if (!ok) throw std::runtime_error("cannot write " + path.string());
 }
 
-std::string language_name(const std::string& lang) {
-    static const std::map<std::string, std::string> names = {
-        {"fr", "Français"}, {"en", "English"}, {"es", "Español"}, {"ar", "العربية"},
-        {"de", "Deutsch"},  {"it", "Italiano"}, {"pt", "Português"}, {"wo", "Wolof"}};
-    const auto it = names.find(lang);
-    return it == names.end() ? lang : it->second;
-}
-
 // The film's length as the first variant's playlist says (sum of its segments).
 double duration_of(const fs::path& version, const std::string& master) {
     std::istringstream lines(master);
     std::string line;
     while (std::getline(lines, line)) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty() || line[0] == '#') continue;
-        std::istringstream variant(read_text(version / line));
-        double total = 0;
-        while (std::getline(variant, line))
-            if (line.rfind("#EXTINF:", 0) == 0) total += std::stod(line.substr(8));
-        return total;
+        if (!line.empty() && line[0] != '#') return transcoder::measure_media_playlist((version / line).string()).duration_seconds;
     }
     throw std::runtime_error("the master playlist lists no variant");
-}
-
-std::string subtitle_playlist(const std::string& lang, double duration) {
-    char extinf[64];
-    std::snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,\n", duration);
-    return "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" +
-           std::to_string(static_cast<long long>(std::ceil(duration))) +
-           "\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n" + extinf + lang + ".vtt\n#EXT-X-ENDLIST\n";
 }
 
 // Hard links every file of `from` into `to` (same file system: no byte is copied), but the master.
@@ -106,9 +85,8 @@ std::string master_with_subtitles(const std::string& master, const std::vector<s
         if (line.rfind("#EXT-X-STREAM-INF:", 0) == 0) {
             if (!media_written) {
                 for (const auto& lang : languages)
-                    out += "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"" + lang + "\",NAME=\"" +
-                           language_name(lang) + "\",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI=\"subtitles/" + lang +
-                           ".m3u8\"\n";
+                    out += transcoder::subtitle_rendition_line(
+                        {lang, transcoder::language_name(lang), "subtitles/" + lang + ".m3u8"});
                 media_written = true;
             }
             if (const auto at = line.find(group); at != std::string::npos) line.erase(at, group.size());
@@ -146,7 +124,7 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
             fs::remove(subtitles / (s.lang + ".vtt"), ignored);
             fs::remove(subtitles / (s.lang + ".m3u8"), ignored);
             write_durably(subtitles / (s.lang + ".vtt"), read_text(s.path));
-            write_durably(subtitles / (s.lang + ".m3u8"), subtitle_playlist(s.lang, duration));
+            write_durably(subtitles / (s.lang + ".m3u8"), transcoder::subtitle_media_playlist(s.lang + ".vtt", duration));
         }
         if (dropped) {
             fs::remove(subtitles / (*dropped + ".vtt"));

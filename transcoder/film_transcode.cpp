@@ -430,7 +430,12 @@ transcode_summary transcode_and_publish(transcode_options options, const fs::pat
     fs::path absolute = fs::absolute(final_dir).lexically_normal();
     if (absolute.filename().empty()) absolute = absolute.parent_path();  // "out/" names "out"
     fs::create_directories(absolute.parent_path());
-    options.work_dir = absolute.parent_path() / ("." + absolute.filename().string() + ".tmp-" + std::to_string(::getpid()));
+    // Hidden beside the final folder (same file system, so the publishing rename is atomic).
+    std::string work_name = ".";
+    work_name += absolute.filename().string();
+    work_name += ".tmp-";
+    work_name += std::to_string(::getpid());
+    options.work_dir = absolute.parent_path() / work_name;
     std::error_code ignored;
     fs::remove_all(options.work_dir, ignored);
     try {

@@ -60,9 +60,7 @@ segment_stats measure_media_playlist(const std::string& playlist_path) {
 
 std::string master_playlist(const std::vector<variant_entry>& variants, const std::vector<subtitle_entry>& subtitles) {
     std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
-    for (const auto& s : subtitles)
-        out += "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"" + s.lang + "\",NAME=\"" + s.name +
-               "\",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI=\"" + s.uri + "\"\n";
+    for (const auto& s : subtitles) out += subtitle_rendition_line(s);
     for (const auto& v : variants) {
         char rate[32];
         std::snprintf(rate, sizeof rate, "%.3f", v.frame_rate);
@@ -72,6 +70,11 @@ std::string master_playlist(const std::vector<variant_entry>& variants, const st
                "\",FRAME-RATE=" + rate + (subtitles.empty() ? "" : ",SUBTITLES=\"subs\"") + "\n" + v.uri + "\n";
     }
     return out;
+}
+
+std::string subtitle_rendition_line(const subtitle_entry& s) {
+    return "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"" + s.lang + "\",NAME=\"" + s.name +
+           "\",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI=\"" + s.uri + "\"\n";
 }
 
 std::string subtitle_media_playlist(const std::string& vtt_uri, double duration_seconds) {

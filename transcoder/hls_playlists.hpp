@@ -31,6 +31,8 @@ struct subtitle_entry {
 };
 
 std::string master_playlist(const std::vector<variant_entry>& variants, const std::vector<subtitle_entry>& subtitles);
+// The master playlist's EXT-X-MEDIA line for one subtitle rendition, in the group "subs".
+std::string subtitle_rendition_line(const subtitle_entry& subtitle);
 // A VOD media playlist with one WebVTT segment covering the film.
 std::string subtitle_media_playlist(const std::string& vtt_uri, double duration_seconds);
 // RFC 6381 "avc1.PPCCLL" from an H.264 SPS found in Annex B or avcC extradata; empty when none.

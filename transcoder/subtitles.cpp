@@ -175,7 +175,8 @@ std::string language_name(const std::string& lang) {
     static const std::map<std::string, std::string> names = {
         {"fr", "Français"}, {"fre", "Français"}, {"fra", "Français"}, {"en", "English"}, {"eng", "English"},
         {"es", "Español"},  {"spa", "Español"},  {"ar", "العربية"},   {"ara", "العربية"}, {"de", "Deutsch"},
-        {"ger", "Deutsch"}, {"it", "Italiano"},  {"ita", "Italiano"}, {"pt", "Português"}, {"por", "Português"}};
+        {"ger", "Deutsch"}, {"it", "Italiano"},  {"ita", "Italiano"}, {"pt", "Português"}, {"por", "Português"},
+        {"wo", "Wolof"},    {"wol", "Wolof"}};
     auto it = names.find(lang);
     return it == names.end() ? lang : it->second;
 }
