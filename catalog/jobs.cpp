@@ -69,6 +69,21 @@ std::vector<job> list_film_jobs(database& db, std::int64_t film_id) {
     return jobs;
 }
 
+std::map<std::int64_t, job> latest_jobs(database& db, const std::vector<std::int64_t>& film_ids) {
+    std::map<std::int64_t, job> latest;
+    if (film_ids.empty()) return latest;
+    auto st = db.prepare(std::string("SELECT ") + job_columns +
+                         " FROM jobs WHERE id IN (SELECT MAX(id) FROM jobs"
+                         " WHERE film_id IN (SELECT value FROM json_each(?)) GROUP BY film_id)");
+    st.bind(1, nlohmann::json(film_ids).dump());
+    while (st.step()) {
+        auto j = read_job_row(st);
+        const auto film_id = j.film_id;
+        latest.emplace(film_id, std::move(j));
+    }
+    return latest;
+}
+
 std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now) {
     transaction tx(db);
     const auto stamp = utc_now();

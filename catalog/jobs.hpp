@@ -3,6 +3,7 @@
 // renews by heartbeat; a job whose lease ran out (its worker died) can be claimed again. Every claim
 // counts as an attempt; after `max_attempts` the job stays failed with its reason.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,8 @@ std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& 
 std::optional<job> find_job(database& db, std::int64_t id);
 // A film's jobs, newest first.
 std::vector<job> list_film_jobs(database& db, std::int64_t film_id);
+// The newest job of each of these films that has one, by film id, in one query.
+std::map<std::int64_t, job> latest_jobs(database& db, const std::vector<std::int64_t>& film_ids);
 
 // Atomically takes the oldest queued job, or a running one whose lease expired, for `worker`.
 // Jobs whose worker died on their last allowed attempt are marked failed instead.

@@ -1,6 +1,7 @@
 // GET/POST/PATCH/DELETE /api/films…: the catalog as JSON.
 #include "catalog/clock.hpp"
 #include "catalog/film_json.hpp"
+#include "catalog/jobs.hpp"
 #include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
 
@@ -53,6 +54,16 @@ http_response list_films(festival_app& app, http_request& request) {
     const auto result = catalog::list_films(app.catalog.local(), query, now);
     nlohmann::json items = nlohmann::json::array();
     for (const auto& f : result.items) items.push_back(catalog::film_to_json(f, now));
+    // The curators' list also says where each film's newest transcode stands: one query for the page.
+    if (!query.published_only) {
+        std::vector<std::int64_t> ids;
+        for (const auto& f : result.items) ids.push_back(f.id);
+        const auto latest = catalog::latest_jobs(app.catalog.local(), ids);
+        for (std::size_t i = 0; i < result.items.size(); ++i) {
+            const auto it = latest.find(result.items[i].id);
+            items[i]["latest_job"] = it == latest.end() ? nlohmann::json(nullptr) : catalog::job_to_json(it->second);
+        }
+    }
     return http_response::json(200, {{"items", items}, {"total", result.total}, {"page", page}, {"per_page", per_page}});
 }
 

@@ -38,6 +38,23 @@ TEST_CASE("an enqueued job keeps its source and subtitles and is listed newest f
     CHECK_THROWS_AS(enqueue_job(db, 9999, "/x", {}), catalog_error);
 }
 
+TEST_CASE("the newest job of each film, for a page of films, in one query") {
+    auto db = open_catalog(":memory:");
+    const auto a = add_film(db, "a"), b = add_film(db, "b"), c = add_film(db, "c");
+    enqueue_job(db, a, "/a1", {});
+    const auto a2 = enqueue_job(db, a, "/a2", {});
+    const auto b1 = enqueue_job(db, b, "/b1", {});
+    const auto other = add_film(db, "d");
+    enqueue_job(db, other, "/d1", {});  // not asked for
+    const auto latest = latest_jobs(db, {a, b, c});
+    REQUIRE(latest.size() == 2);  // c has none
+    CHECK(latest.at(a).id == a2);
+    CHECK(latest.at(a).source_path == "/a2");
+    CHECK(latest.at(b).id == b1);
+    CHECK(latest.count(other) == 0);
+    CHECK(latest_jobs(db, {}).empty());
+}
+
 TEST_CASE("a job is claimed by one worker only, oldest first") {
     auto db = open_catalog(":memory:");
     const auto film = add_film(db, "a");

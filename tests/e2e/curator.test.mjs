@@ -188,6 +188,8 @@ test('an upload interrupted by a page reload resumes from the stored offset; a n
   await page.waitForSelector('#curator-job-error:not([hidden])');
   assert.match(await page.textContent('#curator-job-error'), /the decoder stopped at 00:12:04/);
   assert.equal(await page.getAttribute('#curator-job-status', 'data-status'), 'failed');
+  // The film list says so too, from the list's own answer.
+  assert.match(await page.textContent(`#curator-films button[data-film="${id}"] .meta`), /Tâche \d+ : échec/);  // this page speaks French
   assert.deepEqual(await seriousAccessibilityViolations(page), []);
   assert.deepEqual(errors.filter((e) => !e.includes('422')), []);
   await context.close();

@@ -80,6 +80,19 @@ TEST_CASE("curators follow a job to publication, list a film's jobs and cancel a
     CHECK(listed.json()["jobs"][0]["id"] == second);  // newest first
     CHECK(listed.json()["jobs"][1]["id"] == first);
     CHECK(curator.call("GET", "/api/films/nothing-here/jobs").status == 404);
+    // The curators' film list carries each film's newest job; the public list does not.
+    const auto mine = curator.call("GET", "/api/films?include=unpublished&per_page=100").json();
+    bool seen = false;
+    for (const auto& item : mine["items"]) {
+        REQUIRE(item.contains("latest_job"));
+        if (item["id"] != film) continue;
+        seen = true;
+        CHECK(item["latest_job"]["id"] == second);
+        CHECK(item["latest_job"]["status"] == "cancelled");
+    }
+    CHECK(seen);
+    for (const auto& item : http_call(server.port(), "GET", "/api/films").json()["items"])
+        CHECK_FALSE(item.contains("latest_job"));
 
     // The film now streams from the published version.
     const auto film_json = http_call(server.port(), "GET", "/api/films/la-traversee").json();

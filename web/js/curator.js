@@ -31,6 +31,16 @@ async function render(main) {
   const newButton = el('button', { type: 'button', class: 'primary', id: 'curator-new' }, t('curator.new_film'));
   newButton.addEventListener('click', () => { location.hash = '#new'; });
 
+  // Screening state, media version, and the newest transcode when it has not simply succeeded.
+  function filmMeta(film) {
+    const parts = [t(`screening.${film.screening}`),
+      film.media ? t('curator.has_media', { version: film.media.version }) : t('curator.no_media')];
+    const newest = film.latest_job;
+    if (newest && newest.status !== 'done')
+      parts.push(t('curator.job_state', { id: newest.id, status: t(`curator.job_${newest.status}`) }));
+    return parts.join(' · ');
+  }
+
   async function refreshList(selected) {
     const films = await api('/api/films?include=unpublished&per_page=100');
     list.replaceChildren(...films.items.map((film) => el('li', {},
@@ -41,17 +51,8 @@ async function render(main) {
         onclick: () => { location.hash = `#film=${film.id}`; },
       },
       filmLabel(film),
-      el('span', { class: 'meta' }, `${t(`screening.${film.screening}`)} · ${film.media ? t('curator.has_media', { version: film.media.version }) : t('curator.no_media')}`)))));
+      el('span', { class: 'meta' }, filmMeta(film))))));
     if (films.items.length === 0) list.append(el('li', { class: 'muted' }, t('curator.no_films')));
-    // Where each film's newest transcode stands, filled in as the answers come.
-    for (const film of films.items) {
-      api(`/api/films/${film.id}/jobs`).then(({ jobs }) => {
-        const newest = jobs[0];
-        if (!newest || newest.status === 'done') return;
-        const meta = list.querySelector(`button[data-film="${film.id}"] .meta`);
-        if (meta) meta.append(` · ${t('curator.job_state', { id: newest.id, status: t(`curator.job_${newest.status}`) })}`);
-      }).catch(() => {});
-    }
   }
 
   async function showSelected() {
