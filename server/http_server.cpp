@@ -189,9 +189,9 @@ deadline_clock::time_point coarse_now() {
 // Timeouts without a timer per operation: each connection keeps a deadline, and once a second each
 // loop closes those of its connections that are past theirs (as nginx does with its timer tree).
 struct event_loop {
-    explicit event_loop(asio::io_context& c)
-        : context(c), reactor(asio::use_service<asio::detail::reactor>(c)), sweeper(c) {}
-    asio::io_context& context;
+    event_loop() : reactor(asio::use_service<asio::detail::reactor>(context)), sweeper(context) {}
+    asio::io_context context{1};  // run by one thread: Asio's one-thread fast paths apply
+    asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(context);
     asio::detail::reactor& reactor;  // where connections queue their reads (drained_read)
     asio::steady_timer sweeper;
     std::vector<std::weak_ptr<connection>> connections;  // touched on this loop's thread only
@@ -221,11 +221,10 @@ struct http_server::impl {
     server_options options;
     const dispatcher& routes;
     // One event loop per I/O thread, like one worker process each: a connection lives on one loop and
-    // is never touched by two threads, so no strand is needed. `io` also runs the acceptor and signals.
-    asio::io_context io{1};
-    std::vector<std::unique_ptr<asio::io_context>> more_loops;
-    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_loops_running;
-    std::vector<std::unique_ptr<event_loop>> loops;  // loops[0] runs on `io`
+    // is never touched by two threads, so no strand is needed. The first loop, run by the thread that
+    // calls run(), also runs the acceptor and the signals. Declared before what uses their contexts.
+    std::vector<std::unique_ptr<event_loop>> loops;
+    asio::io_context& io;  // the first loop's
     std::size_t next_loop = 0;
     asio::thread_pool workers;
     tcp::acceptor acceptor;
@@ -237,6 +236,8 @@ struct http_server::impl {
     impl(server_options o, const dispatcher& d)
         : options(std::move(o)),
           routes(d),
+          loops(make_loops(options.io_threads)),
+          io(loops.front()->context),
           workers(static_cast<std::size_t>(options.worker_threads)),
           acceptor(io),
           signals(io, SIGINT, SIGTERM),
@@ -246,20 +247,19 @@ struct http_server::impl {
         acceptor.set_option(asio::socket_base::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen(asio::socket_base::max_listen_connections);
-        loops.push_back(std::make_unique<event_loop>(io));
-        for (int i = 1; i < options.io_threads; ++i) {
-            more_loops.push_back(std::make_unique<asio::io_context>(1));
-            keep_loops_running.push_back(asio::make_work_guard(*more_loops.back()));
-            loops.push_back(std::make_unique<event_loop>(*more_loops.back()));
-        }
+    }
+
+    static std::vector<std::unique_ptr<event_loop>> make_loops(int count) {
+        std::vector<std::unique_ptr<event_loop>> made;
+        for (int i = 0; i < std::max(count, 1); ++i) made.push_back(std::make_unique<event_loop>());
+        return made;
     }
 
     // Spreads new connections over the loops in turn.
     event_loop& loop_for_next_connection() { return *loops[next_loop++ % loops.size()]; }
 
     void stop_loops() {
-        io.stop();
-        for (auto& loop : more_loops) loop->stop();
+        for (auto& loop : loops) loop->context.stop();
     }
 
     void log_request(const http_request& request, int status, std::uint64_t bytes,
@@ -794,7 +794,8 @@ void http_server::run() {
     impl_->accept();
     for (auto& loop : impl_->loops) asio::post(loop->context, [&loop] { loop->sweep(); });
     std::vector<std::thread> threads;
-    for (auto& loop : impl_->more_loops) threads.emplace_back([&loop] { loop->run(); });
+    for (std::size_t i = 1; i < impl_->loops.size(); ++i)
+        threads.emplace_back([&loop = *impl_->loops[i]] { loop.context.run(); });
     impl_->io.run();
     impl_->stop_loops();
     for (auto& t : threads) t.join();
