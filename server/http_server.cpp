@@ -361,7 +361,7 @@ public:
     // drained_read's completion, on this connection's loop.
     void on_read(beast::error_code ec, std::size_t n) {
         inline_answers_ = 0;
-        if (!x_) x_ = loop_.take();  // an error before any byte
+        if (!x_) return fail(ec, "read header"), close();  // no byte came: an error, or the end
         x_->buffer.commit(n);
         if (ec == asio::error::eof)
             ec = x_->buffer.size() > 0 ? http::error::partial_message : http::error::end_of_stream;
