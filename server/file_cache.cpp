@@ -181,7 +181,7 @@ struct thread_copy {
     std::shared_ptr<const cached_file> source;  // the shared entry it copies
     std::chrono::steady_clock::time_point checked;  // the shared entry's last check
 };
-thread_local std::unordered_map<std::string, thread_copy, std::hash<std::string>> thread_copies;
+thread_local std::unordered_map<std::string, thread_copy> thread_copies;
 thread_local std::string thread_key;
 
 std::shared_ptr<const cached_file> copy_for_this_thread(const cached_file& shared) {

@@ -46,12 +46,6 @@ private:
         std::uint64_t inode = 0;
         std::chrono::steady_clock::time_point checked;
     };
-    struct key_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-    };
-    using entry_map = std::unordered_map<std::string, entry, key_hash, std::equal_to<>>;
-
     // The shared entry for `key`, stat'ed again when older than revalidate_after_.
     entry shared_entry(const std::string& key, std::string_view root, std::string_view relative_path);
 
@@ -59,7 +53,7 @@ private:
     std::size_t max_entries_;
     std::chrono::milliseconds revalidate_after_;
     std::mutex mutex_;
-    entry_map entries_;
+    std::unordered_map<std::string, entry> entries_;
 };
 
 // A relative path is acceptable when every segment is a plain, visible name.

@@ -27,8 +27,6 @@ public:
     const std::string* find(std::string_view name) const;
     void set(std::string_view name, std::string_view value);
     void clear() { used_ = 0; }
-    bool empty() const { return used_ == 0; }
-    std::size_t size() const { return used_; }
 
 private:
     std::vector<std::pair<std::string, std::string>> entries_;  // the first used_ are current
