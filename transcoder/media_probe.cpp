@@ -1,5 +1,6 @@
 #include "transcoder/media_probe.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -154,8 +155,8 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
     else if (video->duration != AV_NOPTS_VALUE && video->duration > 0) m.duration_seconds = video->duration * av_q2d(video->time_base);
     if (m.duration_seconds <= 0) throw media_error("truncated", "the film's duration cannot be read");
     if (m.duration_seconds > limits.max_duration_seconds)
-        throw media_error("too_long", "the film lasts " + std::to_string(int(m.duration_seconds)) + " s, more than " +
-                                          std::to_string(int(limits.max_duration_seconds)) + " s");
+        throw media_error("too_long", "the film lasts " + std::to_string(std::llround(std::min(m.duration_seconds, 1e15))) +
+                                          " s, more than " + std::to_string(std::llround(limits.max_duration_seconds)) + " s");
 
     m.audio_stream = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, m.video_stream, nullptr, 0);
     if (m.audio_stream >= 0) {

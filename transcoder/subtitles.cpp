@@ -11,21 +11,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "catalog/feedback_text.hpp"
+
 namespace festival::transcoder {
 namespace {
-
-bool valid_utf8(const std::string& s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
-        if (extra < 0 || i + extra >= s.size()) return false;
-        for (int k = 1; k <= extra; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-        i += extra + 1;
-    }
-    return true;
-}
 
 void append_utf8(std::string& out, unsigned code) {
     if (code < 0x80) out += char(code);
@@ -37,10 +26,13 @@ void append_utf8(std::string& out, unsigned code) {
 double parse_time(const std::string& t) {
     int h = 0, m = 0, s = 0, ms = 0;
     char sep = 0;
+    // In floating point: hours from a hostile file could overflow an int.
+    auto seconds = [&] { return h < 0 || m < 0 || s < 0 || ms < 0 ? -1.0 : h * 3600.0 + m * 60.0 + s + ms / 1000.0; };
     if (std::sscanf(t.c_str(), "%d:%d:%d%c%d", &h, &m, &s, &sep, &ms) == 5 && (sep == ',' || sep == '.'))
-        return h * 3600 + m * 60 + s + ms / 1000.0;
+        return seconds();
+    h = 0;
     if (std::sscanf(t.c_str(), "%d:%d%c%d", &m, &s, &sep, &ms) == 4 && (sep == ',' || sep == '.'))
-        return m * 60 + s + ms / 1000.0;
+        return seconds();
     return -1;
 }
 
@@ -65,7 +57,7 @@ std::string escape_cue(const std::string& text) {
 
 std::string to_utf8(const std::string& bytes) {
     std::string text = bytes.rfind("\xEF\xBB\xBF", 0) == 0 ? bytes.substr(3) : bytes;
-    if (valid_utf8(text)) return text;
+    if (catalog::valid_utf8(text)) return text;  // strict: no overlongs, surrogates or cut characters
     // Windows-1252: Latin-1 plus the typographic marks in 0x80–0x9F.
     static const unsigned cp1252[32] = {0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160,
                                         0x2039, 0x152, 0x8D, 0x17D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,

@@ -8,6 +8,7 @@
 #include "tests/transcoder/media_tools.hpp"
 #include "transcoder/hls_playlists.hpp"
 #include "transcoder/ladder.hpp"
+#include "catalog/feedback_text.hpp"
 #include "transcoder/subtitles.hpp"
 
 using namespace festival::transcoder;
@@ -119,6 +120,24 @@ TEST_CASE("an SRT in Windows-1252 with French accents becomes UTF-8 WebVTT") {
     CHECK(vtt.find("à Paris") != std::string::npos);
     CHECK(vtt.find("{\\an8}") == std::string::npos);
     CHECK(vtt.find("Deux &amp; trois") != std::string::npos);
+}
+
+TEST_CASE("bytes that only look like UTF-8 (overlong, surrogate) are read as Windows-1252") {
+    // Found by subtitles_fuzz: an overlong "\xC0\xA8" passed the old check and reached the WebVTT.
+    for (const std::string odd : {"caf\xC0\xA8", "caf\xED\xA0\x80", "caf\xF4\x90\x80\x80"}) {
+        const auto text = to_utf8(odd);
+        CHECK(text.rfind("caf", 0) == 0);
+        CHECK(festival::catalog::valid_utf8(text));
+    }
+    CHECK(to_utf8("Réintégration, niño") == "Réintégration, niño");  // real UTF-8 stays as it is
+}
+
+TEST_CASE("cue times too large for an int are read without overflow") {
+    // Found by subtitles_fuzz under UBSan: hours * 3600 overflowed.
+    const auto cues = parse_subtitle_text("1\n624973141:00:00,000 --> 624973141:00:01,000\nLate\n");
+    REQUIRE(cues.size() == 1);
+    CHECK(cues[0].start == doctest::Approx(624973141.0 * 3600));
+    CHECK(cues[0].end - cues[0].start == doctest::Approx(1.0));
 }
 
 TEST_CASE("WebVTT input is read too, and text that is not subtitles is refused") {
