@@ -123,6 +123,23 @@ void close_session(database& db, const std::string& token) {
     st.bind(1, token_hash(token)).run();
 }
 
+int close_user_sessions(database& db, std::int64_t user_id) {
+    auto st = db.prepare("DELETE FROM sessions WHERE user_id = ?");
+    st.bind(1, user_id).run();
+    return db.changes();
+}
+
+int close_user_sessions(database& db, const std::string& email) {
+    std::int64_t user_id = 0;
+    {
+        auto st = db.prepare("SELECT id FROM users WHERE email = ?");
+        st.bind(1, email);
+        if (!st.step()) throw not_found("no_such_user", "no account has the email " + email);
+        user_id = st.int64(0);
+    }
+    return close_user_sessions(db, user_id);
+}
+
 int purge_expired_sessions(database& db) {
     auto st = db.prepare("DELETE FROM sessions WHERE expires_at <= ?");
     st.bind(1, unix_now()).run();

@@ -44,6 +44,10 @@ std::optional<user> check_login(database& db, const std::string& email, const st
 session_tokens open_session(database& db, std::int64_t user_id, std::int64_t lifetime_seconds);
 std::optional<signed_in> find_session(database& db, const std::string& token);
 void close_session(database& db, const std::string& token);
+// Ends every session of a user, wherever they signed in; returns how many.
+int close_user_sessions(database& db, std::int64_t user_id);
+// The same for the account with this email; throws not_found when there is none.
+int close_user_sessions(database& db, const std::string& email);
 // Drops every session past its expiry; returns how many.
 int purge_expired_sessions(database& db);
 

@@ -39,12 +39,25 @@ catalog::database open_data_dir(const std::map<std::string, std::string>& f) {
     return catalog::open_catalog(dir + "/catalog.db");
 }
 
+// `festival user sign-out-everywhere --email E`: ends every session of that account at once.
+int sign_out_everywhere(const std::vector<std::string>& args) {
+    const auto f = flags(args, 1);
+    if (!f.count("email")) throw std::invalid_argument("--email is required");
+    auto db = open_data_dir(f);
+    const int ended = catalog::close_user_sessions(db, f.at("email"));
+    std::printf("ended %d session%s of %s\n", ended, ended == 1 ? "" : "s", f.at("email").c_str());
+    return 0;
+}
+
 }  // namespace
 
 int user_command(const std::vector<std::string>& args) {
     try {
+        if (!args.empty() && args[0] == "sign-out-everywhere") return sign_out_everywhere(args);
         if (args.empty() || args[0] != "add")
-            throw std::invalid_argument("usage: festival user add --email E --role curator|organizer [--name N]");
+            throw std::invalid_argument(
+                "usage: festival user add --email E --role curator|organizer [--name N]\n"
+                "       festival user sign-out-everywhere --email E");
         const auto f = flags(args, 1);
         if (!f.count("email") || !f.count("role")) throw std::invalid_argument("--email and --role are required");
         const auto r = catalog::role_from_string(f.at("role"));

@@ -36,6 +36,10 @@ void apply(config& c, const std::string& name, const std::string& value) {
     else if (name == "worker-threads") c.worker_threads = parse_int(name, value, 1, 256);
     else if (name == "transcoders") c.transcoders = parse_int(name, value, 0, 32);
     else if (name == "access-log") c.access_log = value != "off" && value != "false" && value != "0";
+    else if (name == "secure-cookies") c.secure_cookies = value != "off" && value != "false" && value != "0";
+    else if (name == "sign-in-window-seconds") c.sign_in_window_seconds = parse_int(name, value, 1, 86400);
+    else if (name == "password-threads") c.password_threads = parse_int(name, value, 1, 16);
+    else if (name == "password-queue") c.password_queue = parse_int(name, value, 1, 1024);
     else if (name == "session-hours") c.session_lifetime_seconds = parse_int(name, value, 1, 24 * 90) * 3600LL;
     else if (name == "max-upload-gb") c.max_upload_bytes = parse_int(name, value, 1, 100000) * 1000LL * 1000 * 1000;
     else if (name == "demo") c.demo = value != "false" && value != "0";
@@ -66,7 +70,8 @@ void apply_environment(config& c) {
         {"FESTIVAL_IO_THREADS", "io-threads"},   {"FESTIVAL_WORKER_THREADS", "worker-threads"},
         {"FESTIVAL_ACCESS_LOG", "access-log"},   {"FESTIVAL_VIEW_SECONDS", "view-seconds"},
         {"FESTIVAL_PLAY_EXPIRY_SECONDS", "play-expiry-seconds"},
-        {"FESTIVAL_AUDIENCE_FLUSH_MS", "audience-flush-ms"}};
+        {"FESTIVAL_AUDIENCE_FLUSH_MS", "audience-flush-ms"},
+        {"FESTIVAL_SECURE_COOKIES", "secure-cookies"}};
     for (const auto& [env, name] : names)
         if (const char* value = std::getenv(env)) apply(c, name, value);
 }
@@ -101,6 +106,10 @@ nlohmann::json config::to_json() const {
             {"worker_threads", worker_threads},
             {"access_log", access_log},
             {"session_lifetime_seconds", session_lifetime_seconds},
+            {"secure_cookies", secure_cookies},
+            {"sign_in_window_seconds", sign_in_window_seconds},
+            {"password_threads", password_threads},
+            {"password_queue", password_queue},
             {"max_upload_bytes", max_upload_bytes},
             {"view_seconds", view_seconds},
             {"play_expiry_seconds", play_expiry_seconds},

@@ -21,6 +21,12 @@ struct config {
     int transcoders = 1;
     bool access_log = true;
     std::int64_t session_lifetime_seconds = 12 * 3600;
+    bool secure_cookies = false;  // adds Secure to the session cookie (behind HTTPS)
+    // Sign-in (docs/security.md): the window failed attempts are counted over, and the pool that
+    // hashes passwords with its bounded queue.
+    int sign_in_window_seconds = 15 * 60;
+    int password_threads = 1;
+    int password_queue = 8;
     std::int64_t max_upload_bytes = 50LL * 1000 * 1000 * 1000;
     // Audience (docs/statistics.md): credited seconds that make a view, silence after which a play
     // ends, and how often the counts are written to the catalog.

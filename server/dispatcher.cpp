@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <cctype>
 #include <cstdio>
 
 #include "catalog/errors.hpp"
@@ -34,14 +35,56 @@ bool same_token(std::string_view a, std::string_view b) {
     return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+bool is_safe_method(std::string_view method) { return method == "GET" || method == "HEAD" || method == "OPTIONS"; }
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// "host[:port]" with the scheme's default port made explicit, lower-cased, so that an Origin and a
+// Host header naming the same server compare equal.
+std::string authority_with_port(std::string_view authority, std::string_view default_port) {
+    std::string out = lower(authority);
+    const auto colon = out.rfind(':');
+    const auto bracket = out.rfind(']');  // an IPv6 literal: its colons are not a port
+    if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
+        out += ':';
+        out += default_port;
+    }
+    return out;
+}
+
+// A write from another site's page, which a browser would make for its visitor (a form, a beacon,
+// a fetch with a safelisted type): anonymous routes have no session token to tell it apart, so the
+// browser's own account of where the request comes from decides. Sec-Fetch-Site, which pages cannot
+// set, is trusted when present; otherwise Origin must name this host. Requests with neither (curl,
+// scripts, older browsers' same-origin forms) are not from a browser on another site.
+bool from_another_site(const http_request& request) {
+    if (const auto site = request.header("sec-fetch-site")) return *site != "same-origin" && *site != "none";
+    const auto origin = request.header("origin");
+    if (!origin) return false;
+    const auto host = request.header("host");
+    if (!host) return true;
+    for (const auto& [scheme, port] : {std::pair{"http://", "80"}, std::pair{"https://", "443"}}) {
+        const std::string_view prefix(scheme);
+        if (origin->size() > prefix.size() && lower(origin->substr(0, prefix.size())) == prefix)
+            return authority_with_port(origin->substr(prefix.size()), port) != authority_with_port(*host, port);
+    }
+    return true;  // "null" (a sandboxed frame, a redirect across sites) or an unknown scheme
+}
+
 }  // namespace
 
 dispatcher::dispatcher(router routes, session_finder find_session)
     : routes_(std::move(routes)), find_session_(std::move(find_session)) {}
 
 void dispatcher::authorize(const route& r, http_request& request) const {
-    // Only worker-pool routes may look the session up (it reads SQLite).
-    if (r.where == runs_on::worker_pool) {
+    if (r.needs == access::anyone && !is_safe_method(request.method) && from_another_site(request))
+        throw http_error(403, "cross_site_request", "writes are accepted only from the festival's own pages");
+    // Only routes off the I/O threads may look the session up (it reads SQLite).
+    if (r.where != runs_on::io_thread) {
         if (auto token = request.cookie(session_cookie_name)) request.session = find_session_(*token);
     }
     if (r.needs == access::anyone) return;

@@ -28,6 +28,7 @@ struct festival_app {
     file_cache files;
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
+    sign_in_limits sign_ins{std::chrono::seconds(settings->sign_in_window_seconds)};
 };
 
 }  // namespace festival::server

@@ -27,6 +27,13 @@ open_file::~open_file() {
     if (fd >= 0) ::close(fd);
 }
 
+bool media_type_is(std::string_view content_type, std::string_view type) {
+    auto media = content_type.substr(0, content_type.find(';'));
+    while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+    while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+    return iequals(media, type);
+}
+
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;
     out.reserve(text.size());

@@ -127,6 +127,10 @@ private:
 
 http_response error_response(int status, std::string_view code, std::string_view message);
 
+// Whether a Content-Type value names exactly `type` ("application/json"): the media type before any
+// ';', trimmed, compared without regard to case. Parameters are not searched.
+bool media_type_is(std::string_view content_type, std::string_view type);
+
 // Decodes %XX and, when `plus_is_space`, '+'. Returns nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 

@@ -35,6 +35,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "server/access_log.hpp"
 #include "server/dispatcher.hpp"
 #include "server/drained_read.hpp"
 
@@ -58,6 +59,14 @@ void fail(beast::error_code ec, const char* what) {
         return;
     std::fprintf(stderr, "{\"event\":\"connection_error\",\"what\":\"%s\",\"message\":\"%s\"}\n", what,
                  ec.message().c_str());
+}
+
+// A body the client framed wrongly (a bad chunk size, a bad trailer …), as opposed to a client that
+// went away or stalled mid-body: the former deserves a 400 before the connection closes.
+bool is_malformed_body(beast::error_code ec) {
+    if (ec.category() != beast::http::make_error_code(http::error::bad_chunk).category()) return false;
+    return ec != http::error::end_of_stream && ec != http::error::partial_message && ec != http::error::short_read &&
+           ec != http::error::need_more && ec != http::error::need_buffer;
 }
 
 // "Date: <IMF-fixdate>\r\n", which an origin server with a clock sends on every answer (RFC 9110
@@ -150,6 +159,8 @@ struct exchange {
     int status = 0;
     std::chrono::steady_clock::time_point started;
     std::optional<in_flight_request> in_flight;
+    // What a body read may keep in the buffer beyond a chunk-size line or trailer section: one read.
+    static constexpr std::size_t body_read_room = 64 * 1024;
     // Uploads: the body goes to a sink piece by piece.
     static constexpr std::size_t piece_size = 256 * 1024;
     std::unique_ptr<body_sink> sink;
@@ -162,6 +173,7 @@ struct exchange {
 
     // Lets go of what belongs to the request just answered; keeps the storage of the rest.
     void finish_request() {
+        buffer.max_size(std::numeric_limits<std::size_t>::max());  // a request's cap ends with it
         streaming_parser.reset();
         parser.reset();
         arena.release();  // after the parsers, whose fields it held
@@ -227,6 +239,8 @@ struct http_server::impl {
     asio::io_context& io;  // the first loop's
     std::size_t next_loop = 0;
     asio::thread_pool workers;
+    asio::thread_pool password_workers;
+    std::atomic<std::size_t> password_requests{0};  // queued or running on password_workers
     tcp::acceptor acceptor;
     asio::signal_set signals;
     asio::steady_timer drain_timer;
@@ -239,6 +253,7 @@ struct http_server::impl {
           loops(make_loops(options.io_threads)),
           io(loops.front()->context),
           workers(static_cast<std::size_t>(options.worker_threads)),
+          password_workers(static_cast<std::size_t>(std::max(options.password_threads, 1))),
           acceptor(io),
           signals(io, SIGINT, SIGTERM),
           drain_timer(io) {
@@ -272,12 +287,14 @@ struct http_server::impl {
         std::tm tm{};
         gmtime_r(&now, &tm);
         std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        const auto path = nlohmann::json(request.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const auto path =
+            nlohmann::json(path_for_log(request.path)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const auto remote = address_for_log(request.remote_address);
         std::lock_guard lock(log_mutex);
         std::fprintf(stdout,
                      "{\"ts\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\",\"path\":%s,\"status\":%d,"
                      "\"bytes\":%llu,\"us\":%lld}\n",
-                     when, request.remote_address.c_str(), request.method.c_str(), path.c_str(), status,
+                     when, remote.c_str(), request.method.c_str(), path.c_str(), status,
                      static_cast<unsigned long long>(bytes), static_cast<long long>(micros));
         std::fflush(stdout);
     }
@@ -422,6 +439,11 @@ private:
             return reply_and_close(413, "body_too_large",
                                    "the body is larger than " + std::to_string(limit) + " bytes");
         x_->parser->body_limit(limit);
+        // Beast 1.81 keeps a chunk-size line or a trailer section in the read buffer until it ends,
+        // checking neither the header nor the body limit: without a cap on the buffer, an endless
+        // chunk extension grows it without bound. Body bytes leave the buffer as they are parsed, so
+        // it only ever needs one read's worth plus a line or a trailer section.
+        x_->buffer.max_size(std::max(x_->buffer.size(), exchange::body_read_room) + server_.options.header_limit);
         if (x_->match.found && x_->match.found->open_sink) return open_body_sink();
         if (x_->parser->is_done()) return on_body({});
         expires_after(server_.options.read_timeout);
@@ -430,18 +452,40 @@ private:
     }
 
     void on_body(beast::error_code ec) {
-        if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
+        if (ec && refuse_body(ec)) return;
         if (ec) return fail(ec, "read body"), close();
         x_->request.body = x_->parser->release().body();
         if (!x_->match.found) return write(dispatcher::unmatched(x_->match, x_->request));
         x_->in_flight.emplace(loop_.requests_in_flight);
-        if (x_->match.found->where == runs_on::io_thread) return write(server_.routes.run(x_->match, x_->request));
+        switch (x_->match.found->where) {
+            case runs_on::io_thread: return write(server_.routes.run(x_->match, x_->request));
+            case runs_on::worker_pool: return run_on(server_.workers, nullptr);
+            case runs_on::password_pool: return run_on_password_pool();
+        }
+    }
+
+    // `pending`, when given, counts the request until its handler has run.
+    void run_on(asio::thread_pool& pool, std::atomic<std::size_t>* pending) {
         expires_never();
-        asio::post(server_.workers, [self = shared_from_this()] {
+        asio::post(pool, [self = shared_from_this(), pending] {
             auto response = self->server_.routes.run(self->x_->match, self->x_->request);
+            if (pending) --*pending;
             asio::post(self->socket_.get_executor(),
                        [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
         });
+    }
+
+    // A bounded number of requests wait for the password pool; the others are told to come back
+    // rather than queue without end (each will hold 64 MiB while it hashes).
+    void run_on_password_pool() {
+        auto& pending = server_.password_requests;
+        if (pending.fetch_add(1) >= server_.options.password_queue_limit) {
+            --pending;
+            auto busy = error_response(503, "sign_in_busy", "too many sign-ins at once: try again in a moment");
+            busy.set_header("Retry-After", "2");
+            return write(std::move(busy));
+        }
+        run_on(server_.password_workers, &pending);
     }
 
     // Streaming routes (uploads): access is checked and the sink opened on the worker pool before a
@@ -470,16 +514,13 @@ private:
         if (!x_->piece_buffer) x_->piece_buffer = std::make_unique<char[]>(exchange::piece_size);
         // Beast reads at most the read buffer's free capacity (64 KB at most): left at the size the
         // header needed, each read would bring about a kilobyte, and each kilobyte a trip to the sink.
-        x_->buffer.reserve(64 * 1024);
+        x_->buffer.reserve(exchange::body_read_room);
         parser.get().body().data = x_->piece_buffer.get();
         parser.get().body().size = exchange::piece_size;
         expires_after(server_.options.read_timeout);
         http::async_read_some(socket_, x_->buffer, parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec == http::error::need_buffer) ec = {};
-            if (ec == http::error::body_limit) {
-                self->interrupt_body();
-                return self->reply_and_close(413, "body_too_large", "the body is too large");
-            }
+            if (ec && self->refuse_body(ec)) return;
             if (ec) return fail(ec, "read body piece"), self->interrupt_body(), self->close();
             const std::size_t got = exchange::piece_size - self->x_->streaming_parser->get().body().size;
             if (got == 0) return self->read_body_piece();
@@ -515,6 +556,26 @@ private:
         if (!x_->sink) return;
         asio::post(server_.workers, [sink = std::shared_ptr<body_sink>(std::move(x_->sink))] { sink->interrupted(); });
         x_->streaming_parser.reset();
+    }
+
+    // Answers a body the server will not take (too large, or framed wrongly) and closes; false for
+    // errors that leave nobody to answer (the client went away, the read timed out).
+    bool refuse_body(beast::error_code ec) {
+        int status = 413;
+        const char* code = "body_too_large";
+        const char* message = nullptr;
+        if (ec == http::error::body_limit) {
+            message = "the body is too large";
+        } else if (ec == http::error::buffer_overflow) {
+            message = "a chunk header or the trailer section is too long";
+        } else if (is_malformed_body(ec)) {
+            status = 400, code = "bad_request", message = "malformed HTTP request body";
+        } else {
+            return false;
+        }
+        interrupt_body();  // an upload keeps what arrived before the refused bytes
+        reply_and_close(status, code, message);
+        return true;
     }
 
     void reply_and_close(int status, const char* code, const std::string& message) {
@@ -783,6 +844,7 @@ http_server::http_server(server_options options, const dispatcher& routes)
 
 http_server::~http_server() {
     impl_->workers.join();
+    impl_->password_workers.join();
 }
 
 unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
@@ -800,6 +862,7 @@ void http_server::run() {
     impl_->stop_loops();
     for (auto& t : threads) t.join();
     impl_->workers.join();
+    impl_->password_workers.join();
 }
 
 void http_server::stop() {

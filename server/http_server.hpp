@@ -15,6 +15,8 @@ struct server_options {
     unsigned short port = 8080;  // 0 picks a free port
     int io_threads = 2;
     int worker_threads = 4;
+    int password_threads = 1;                // runs_on::password_pool
+    std::size_t password_queue_limit = 8;    // waiting or running there; more are answered 503
     std::chrono::seconds read_timeout{30};
     std::chrono::seconds idle_timeout{75};
     std::chrono::seconds shutdown_grace{10};

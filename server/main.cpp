@@ -13,6 +13,7 @@ const char* usage =
     "usage:\n"
     "  festival serve [--listen ADDR:PORT] [--data-dir DIR] [--demo] [--transcoders N] [--config FILE]\n"
     "  festival user add --email E --role curator|organizer [--name N] [--data-dir DIR]\n"
+    "  festival user sign-out-everywhere --email E [--data-dir DIR]\n"
     "  festival import FILE.json [--data-dir DIR]\n";
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <sodium.h>
 
+#include <cctype>
 #include <stdexcept>
+
+#include "server/client_address.hpp"
 
 namespace festival::server {
 
@@ -37,6 +40,17 @@ std::int64_t rate_limiter::try_acquire(const std::string& key, clock::time_point
     return wait < 1 ? 1 : wait;
 }
 
+void rate_limiter::forget_latest(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    const auto found = events_.find(key);
+    if (found != events_.end() && !found->second.empty()) found->second.pop_back();
+}
+
+void rate_limiter::forget(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    events_.erase(key);
+}
+
 std::size_t rate_limiter::tracked_keys() const {
     std::lock_guard lock(mutex_);
     return events_.size();
@@ -51,6 +65,31 @@ void rate_limiter::forget_idle(clock::time_point now) {
         if (it->second.empty() || it->second.back() + window_ <= now) it = events_.erase(it);
         else ++it;
     }
+}
+
+sign_in_limits::sign_in_limits(std::chrono::seconds window)
+    : accounts_(failures_per_account, window), networks_(failures_per_network, window) {}
+
+std::string sign_in_limits::account_key(std::string_view email) const {
+    std::string lower(email);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return hasher_.hash(lower);
+}
+
+std::int64_t sign_in_limits::begin_attempt(std::string_view email, std::string_view remote_address) {
+    const auto account = account_key(email);
+    const auto network = client_network(remote_address);
+    if (const auto wait = accounts_.try_acquire(account)) return wait;
+    if (const auto wait = networks_.try_acquire(network)) {
+        accounts_.forget_latest(account);
+        return wait;
+    }
+    return 0;
+}
+
+void sign_in_limits::succeeded(std::string_view email, std::string_view remote_address) {
+    accounts_.forget(account_key(email));
+    networks_.forget_latest(client_network(remote_address));
 }
 
 }  // namespace festival::server

@@ -34,6 +34,11 @@ public:
     // returns the seconds to wait before the next event would be allowed (at least 1).
     std::int64_t try_acquire(const std::string& key, clock::time_point now = clock::now());
 
+    // Takes back the latest event counted for `key` (an attempt that turned out not to count).
+    void forget_latest(const std::string& key);
+    // Forgets every event of `key`.
+    void forget(const std::string& key);
+
     std::size_t limit() const { return limit_; }
     std::chrono::seconds window() const { return window_; }
     std::size_t tracked_keys() const;
@@ -54,6 +59,28 @@ struct viewer_limits {
     rate_limiter comments{10, std::chrono::minutes(10)};
     rate_limiter ratings{30, std::chrono::minutes(10)};
     rate_limiter form_answers{5, std::chrono::minutes(10)};
+};
+
+// Sign-in attempts (docs/security.md): failed ones per account and per client network, counted
+// before the password is hashed, so a guesser is refused without costing a hash. An attempt counts
+// when it starts (concurrent guesses cannot slip past) and is taken back when the password was right.
+class sign_in_limits {
+public:
+    static constexpr std::size_t failures_per_account = 5;
+    static constexpr std::size_t failures_per_network = 20;
+    explicit sign_in_limits(std::chrono::seconds window);
+
+    // 0 when an attempt for `email` from `remote_address` may go on (it is counted); otherwise the
+    // seconds to wait, and nothing is counted.
+    std::int64_t begin_attempt(std::string_view email, std::string_view remote_address);
+    // The password was right: the account's failures are forgotten, the network's attempt taken back.
+    void succeeded(std::string_view email, std::string_view remote_address);
+
+private:
+    std::string account_key(std::string_view email) const;
+    viewer_hasher hasher_;  // keys are fixed-size hashes, however long the email sent
+    rate_limiter accounts_;
+    rate_limiter networks_;
 };
 
 }  // namespace festival::server

@@ -18,8 +18,10 @@ namespace festival::server {
 enum class access { anyone, curator, organizer };
 
 // Where a handler runs: cheap, non-blocking work (memory lookups, cached files) stays on the I/O
-// thread; anything touching SQLite, the disk in bulk or a password hash goes to the worker pool.
-enum class runs_on { io_thread, worker_pool };
+// thread; anything touching SQLite or the disk in bulk goes to the worker pool; hashing a password
+// (argon2id, 64 MiB, slow on purpose) goes to a small pool of its own with a bounded queue, so a
+// flood of sign-ins cannot starve the other routes (503 once the queue is full).
+enum class runs_on { io_thread, worker_pool, password_pool };
 
 using handler = std::function<http_response(http_request&)>;
 

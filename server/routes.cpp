@@ -28,7 +28,7 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/films/{key}",        anyone,        worker_pool,  0,           bind(get_film)},
         {"PATCH",  "/api/films/{key}",        curator,       worker_pool,  film_body,   bind(patch_film)},
         {"DELETE", "/api/films/{key}",        curator,       worker_pool,  0,           bind(delete_film)},
-        {"POST",   "/api/session",            anyone,        worker_pool,  small_body,  bind(sign_in)},
+        {"POST",   "/api/session",            anyone,        password_pool, small_body, bind(sign_in)},
         {"GET",    "/api/session",            anyone,        worker_pool,  0,           bind(get_session)},
         {"DELETE", "/api/session",            anyone,        worker_pool,  0,           bind(sign_out)},
         // Resumable uploads (tus 1.0.0); bodies stream to disk through a sink, up to the upload limit.

@@ -86,6 +86,8 @@ int serve_command(const std::vector<std::string>& args) {
     options.port = settings->listen_port;
     options.io_threads = settings->io_threads;
     options.worker_threads = settings->worker_threads;
+    options.password_threads = settings->password_threads;
+    options.password_queue_limit = static_cast<std::size_t>(settings->password_queue);
     options.access_log = settings->access_log;
     std::unique_ptr<http_server> server;
     try {

@@ -56,3 +56,21 @@ TEST_CASE("a bad audience setting is refused with its name and range") {
     scoped_env flush("FESTIVAL_AUDIENCE_FLUSH_MS", "soon");
     CHECK_THROWS_AS(load_config({}), std::invalid_argument);
 }
+
+TEST_CASE("sign-in settings come from the environment and flags, checked") {
+    const auto defaults = load_config({});
+    CHECK_FALSE(defaults->secure_cookies);
+    CHECK(defaults->sign_in_window_seconds == 900);
+    CHECK(defaults->password_threads == 1);
+    CHECK(defaults->password_queue == 8);
+    {
+        scoped_env secure("FESTIVAL_SECURE_COOKIES", "1");
+        CHECK(load_config({})->secure_cookies);
+        CHECK_FALSE(load_config({"--secure-cookies", "off"})->secure_cookies);
+    }
+    const auto flagged = load_config({"--sign-in-window-seconds", "60", "--password-threads", "2", "--password-queue", "3"});
+    CHECK(flagged->sign_in_window_seconds == 60);
+    CHECK(flagged->password_threads == 2);
+    CHECK(flagged->password_queue == 3);
+    CHECK_THROWS_AS(load_config({"--password-queue", "0"}), std::invalid_argument);
+}

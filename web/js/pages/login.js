@@ -2,12 +2,12 @@
 import { ApiError, signIn } from '/js/api.js';
 import { t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
+import { sameOriginPath } from '/js/sign-in-destination.js';
 
 function destination(user) {
-  const wanted = new URLSearchParams(location.search).get('next');
-  // Only same-site paths: never send a signed-in user to another site.
-  if (wanted && wanted.startsWith('/') && !wanted.startsWith('//')) return wanted;
-  return user.role === 'organizer' ? '/organizer' : '/curator';
+  // Only paths of this site: never send a signed-in user to another one.
+  const wanted = sameOriginPath(new URLSearchParams(location.search).get('next'), location.origin);
+  return wanted ?? (user.role === 'organizer' ? '/organizer' : '/curator');
 }
 
 function render(main) {
