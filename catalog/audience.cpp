@@ -28,21 +28,78 @@ std::bitset<retention_buckets> buckets_of_span(double from, double to, double ru
     return out;
 }
 
+bool watched_ranges::add(double from, double to, std::size_t max_ranges) {
+    if (!(to > from)) return true;
+    // The first range ending at or after `from` and the first starting after `to`: those between merge.
+    auto first = std::lower_bound(ranges_.begin(), ranges_.end(), from,
+                                  [](const auto& r, double x) { return r.second < x; });
+    auto last = std::upper_bound(first, ranges_.end(), to, [](double x, const auto& r) { return x < r.first; });
+    if (first == last) {
+        if (ranges_.size() >= max_ranges) return false;
+        ranges_.insert(first, {from, to});
+        return true;
+    }
+    const std::pair merged{std::min(from, first->first), std::max(to, std::prev(last)->second)};
+    const auto at = ranges_.erase(first, last);
+    ranges_.insert(at, merged);
+    return true;
+}
+
+double watched_ranges::covered(double from, double to) const {
+    double total = 0;
+    for (const auto& [a, b] : ranges_) total += std::max(0.0, std::min(b, to) - std::max(a, from));
+    return total;
+}
+
 void audience_ledger::measure(play& p) {
     if (p.measured || !p.runtime) return;
     p.measured = true;
     pending_.days[{p.film_id, day_of(p.started_ms)}].measured_plays += 1;
 }
 
-bool audience_ledger::start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
-                                 std::optional<double> runtime_seconds, std::int64_t now_ms) {
-    // Bounds the memory one client can take by starting plays in a loop; reloads stay far below.
+start_result audience_ledger::admit(address_activity& a, std::int64_t film_id, const std::string& viewer_hash,
+                                    std::int64_t now_ms) {
+    std::erase_if(a.plays, [&](const std::string& id) {
+        const auto it = plays_.find(id);
+        return it == plays_.end() || expired(it->second, now_ms);
+    });
+    std::erase_if(a.starts, [&](std::int64_t at) { return now_ms - at >= 60'000; });
+    const auto today = day_of(now_ms);
+    std::erase_if(a.viewers, [&](const auto& entry) { return entry.first.second < today - 1; });
+    if (a.starts.size() >= static_cast<std::size_t>(rules_.starts_per_address_minute))
+        return {start_refusal::too_many_starts, a.starts.front() + 60'000 - now_ms};
+    if (a.plays.size() >= static_cast<std::size_t>(rules_.open_plays_per_address)) {
+        // The soonest an open play can expire is its idle expiry after its last report.
+        std::int64_t soonest = rules_.idle_expiry_ms;
+        for (const auto& id : a.plays)
+            soonest = std::min(soonest, plays_.at(id).last_ms + rules_.idle_expiry_ms - now_ms);
+        return {start_refusal::too_many_open_plays, soonest};
+    }
+    const auto& seen = a.viewers[{film_id, today}];
+    if (!seen.contains(viewer_hash) && seen.size() >= static_cast<std::size_t>(rules_.viewers_per_address))
+        return {start_refusal::too_many_viewers, (today + 1) * 86'400'000LL - now_ms};
+    return {};
+}
+
+start_result audience_ledger::start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
+                                         std::optional<double> runtime_seconds, std::int64_t now_ms,
+                                         const std::string& address_key, const std::string& token_hash) {
+    auto& activity = addresses_[address_key.empty() ? viewer_hash : address_key];
+    if (auto refused = admit(activity, film_id, viewer_hash, now_ms); !refused) {
+        refused.retry_after_ms = std::max<std::int64_t>(1000, refused.retry_after_ms);
+        return refused;
+    }
+    // Bounds the memory one viewer hash can take; the address limits above keep far below it.
     auto& held = plays_per_viewer_[viewer_hash];
-    if (held >= rules_.plays_per_viewer) return false;
+    if (held >= rules_.plays_per_viewer) return {start_refusal::too_many_plays, rules_.forget_ms};
     ++held;
+    activity.plays.push_back(id);
+    activity.starts.push_back(now_ms);
+    activity.viewers[{film_id, day_of(now_ms)}].insert(viewer_hash);
     play p;
     p.film_id = film_id;
     p.viewer_hash = viewer_hash;
+    p.token_hash = token_hash;
     p.started_ms = now_ms;
     p.last_ms = now_ms;
     if (runtime_seconds && *runtime_seconds > 0) p.runtime = runtime_seconds;
@@ -51,7 +108,7 @@ bool audience_ledger::start_play(const std::string& id, std::int64_t film_id, co
     measure(p);
     plays_[id] = std::move(p);
     dirty_.insert(id);
-    return true;
+    return {};
 }
 
 bool audience_ledger::expired(const play& p, std::int64_t now_ms) const {
@@ -70,12 +127,45 @@ std::optional<audience_ledger::binding> audience_ledger::find(const std::string&
     return binding{it->second.film_id, it->second.viewer_hash, it->second.started_ms};
 }
 
+std::optional<play_for_rating> audience_ledger::rating_view(const std::string& id) const {
+    const auto it = plays_.find(id);
+    if (it == plays_.end()) return std::nullopt;
+    return play_for_rating{it->second.film_id, it->second.viewer_hash, it->second.token_hash, it->second.reached_view};
+}
+
 void audience_ledger::report_runtime(const std::string& id, double runtime_seconds) {
     const auto it = plays_.find(id);
     if (it == plays_.end() || it->second.runtime || !(runtime_seconds > 0)) return;
     it->second.runtime = runtime_seconds;
     measure(it->second);
+    account_watched(it->second, 0, runtime_seconds);  // what was watched before the runtime was known
     dirty_.insert(id);
+}
+
+void audience_ledger::account_watched(play& p, double from, double to) {
+    if (!p.runtime) return;
+    const double runtime = *p.runtime;
+    const auto day_key = std::make_pair(p.film_id, day_of(p.started_ms));
+    // A bucket counts as watched once half of it was: a sliver of credit cannot mark it.
+    const auto touched = buckets_of_span(from, to, runtime);
+    std::bitset<retention_buckets> fresh;
+    for (int k = 0; k < retention_buckets; ++k) {
+        const auto bit = static_cast<std::size_t>(k);
+        if (!touched.test(bit) || p.watched.test(bit)) continue;
+        const double a = k * runtime / retention_buckets, b = (k + 1) * runtime / retention_buckets;
+        if (p.ranges.covered(a, b) >= (b - a) / 2 - 1e-9) fresh.set(bit);
+    }
+    if (fresh.any()) {
+        auto& retention = pending_.days[day_key].retention;
+        for (int k = 0; k < retention_buckets; ++k)
+            if (fresh.test(static_cast<std::size_t>(k))) retention[k] += 1;
+        p.watched |= fresh;
+    }
+    // Completed = watched, not merely reached: the watched ranges cover the share of the runtime.
+    if (!p.completed && p.ranges.covered(0, runtime) >= rules_.completion_share * runtime - 1e-9) {
+        p.completed = true;
+        pending_.days[day_key].completed += 1;
+    }
 }
 
 heartbeat_result audience_ledger::heartbeat(const std::string& id, const viewer_heartbeat& beat, bool final,
@@ -97,25 +187,18 @@ heartbeat_result audience_ledger::heartbeat(const std::string& id, const viewer_
     p.ended = p.ended || final;
 
     if (credit.credited_ms > 0) {
-        const auto day_key = std::make_pair(p.film_id, day_of(p.started_ms));
         p.credited_ms += credit.credited_ms;
         pending_.minutes[{p.film_id, minute_of(now_ms)}].watch_ms += credit.credited_ms;
-        if (p.runtime && std::isfinite(beat.position)) {
-            const double runtime = *p.runtime;
-            const double to = std::clamp(beat.position, 0.0, runtime);
-            const auto span = buckets_of_span(to - credit.credited_ms / 1000.0, to, runtime);
-            const auto fresh = span & ~p.watched;
-            if (fresh.any()) {
-                auto& retention = pending_.days[day_key].retention;
-                for (int k = 0; k < retention_buckets; ++k)
-                    if (fresh.test(static_cast<std::size_t>(k))) retention[k] += 1;
-                p.watched |= fresh;
-            }
-            p.furthest = std::max(p.furthest, to);
-            if (!p.completed && p.furthest >= rules_.completion_share * runtime) {
-                p.completed = credit.became_complete = true;
-                pending_.days[day_key].completed += 1;
-            }
+        if (std::isfinite(beat.position)) {
+            // The credited seconds are the ones just before the reported position: a jump forward
+            // (a seek) is not watched, whatever position the player reports.
+            double to = std::max(0.0, beat.position);
+            if (p.runtime) to = std::min(to, *p.runtime);
+            const double from = std::max(0.0, to - credit.credited_ms / 1000.0);
+            const bool was_complete = p.completed;
+            if (p.ranges.add(from, to, rules_.watched_ranges_per_play)) account_watched(p, from, to);
+            if (to > from) p.furthest = std::max(p.furthest, to);
+            credit.became_complete = p.completed && !was_complete;
         }
         if (!p.reached_view && p.credited_ms >= view_threshold_ms(p.runtime, rules_)) {
             p.reached_view = credit.became_view = true;
@@ -165,6 +248,18 @@ void audience_ledger::expire(std::int64_t now_ms) {
         return true;
     });
     std::erase_if(last_counted_view_, [&](const auto& entry) { return now_ms - entry.second >= rules_.view_repeat_ms; });
+    // An address is remembered while it may hold open plays or recent starts, and for the days its
+    // viewers count in (today and yesterday), so its limits hold however it behaves.
+    for (auto it = addresses_.begin(); it != addresses_.end();) {
+        auto& a = it->second;
+        std::erase_if(a.plays, [&](const std::string& id) {
+            const auto play = plays_.find(id);
+            return play == plays_.end() || expired(play->second, now_ms);
+        });
+        std::erase_if(a.viewers, [&](const auto& v) { return v.first.second < day_of(now_ms) - 1; });
+        const bool idle = a.plays.empty() && a.viewers.empty() && (a.starts.empty() || now_ms - a.starts.back() >= 60'000);
+        it = idle ? addresses_.erase(it) : std::next(it);
+    }
 }
 
 stats_batch audience_ledger::take_pending(std::int64_t now_ms, bool every_play) {
@@ -190,6 +285,8 @@ stats_batch audience_ledger::take_pending(std::int64_t now_ms, bool every_play) 
         s.runtime_seconds = p.runtime;
         s.credited_ms = p.credited_ms;
         s.furthest_position = p.furthest;
+        s.token_hash = p.token_hash;
+        s.reached_view = p.reached_view;
         s.watched.resize(retention_buckets);
         for (int k = 0; k < retention_buckets; ++k)
             s.watched[static_cast<std::size_t>(k)] = p.watched.test(static_cast<std::size_t>(k)) ? '1' : '0';

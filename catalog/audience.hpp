@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "catalog/stats.hpp"
 
@@ -26,6 +27,12 @@ struct audience_rules {
     double completion_share = 0.9;            // completed = reached this share of the runtime
     std::int64_t play_row_ms = 30'000;        // a playing play's row is rewritten at most this often
     int plays_per_viewer = 100;               // plays one viewer hash may hold in memory at once
+    // Per address key (an IPv4 address or an IPv6 /64, whatever the user agent says):
+    int open_plays_per_address = 20;          // plays open (not ended, not idle) at once
+    int starts_per_address_minute = 10;       // play starts in any 60 s
+    int viewers_per_address = 10;             // viewer hashes (so unique viewers) per film and day
+    std::int64_t play_row_retention_ms = 2 * 86'400'000LL;  // a play's row is kept this long after its last report
+    std::size_t watched_ranges_per_play = 32; // separate watched ranges a play remembers
 };
 
 struct viewer_heartbeat {
@@ -34,6 +41,22 @@ struct viewer_heartbeat {
 };
 
 enum class heartbeat_result { accepted, unknown, expired };
+
+// Why a play could not start; `none` when it did. retry_after_ms says when trying again may work.
+enum class start_refusal { none, too_many_open_plays, too_many_starts, too_many_viewers, too_many_plays };
+struct start_result {
+    start_refusal refusal = start_refusal::none;
+    std::int64_t retry_after_ms = 0;
+    explicit operator bool() const { return refusal == start_refusal::none; }
+};
+
+// What a rating needs to know of the play it comes from.
+struct play_for_rating {
+    std::int64_t film_id = 0;
+    std::string viewer_hash;
+    std::string token_hash;
+    bool reached_view = false;
+};
 
 // What one heartbeat earned; exposed for tests of the math.
 struct heartbeat_credit {
@@ -49,6 +72,20 @@ std::int64_t view_threshold_ms(const std::optional<double>& runtime_seconds, con
 // [k·R/100, (k+1)·R/100), touched when the span overlaps it with positive length.
 std::bitset<retention_buckets> buckets_of_span(double from, double to, double runtime);
 
+// The positions of a film a play has watched: disjoint, sorted [from, to) ranges in seconds. Only
+// credited playback adds to it, so its length never exceeds the credited time.
+class watched_ranges {
+public:
+    // Adds [from, to); false (nothing added) when it would be a separate range beyond `max_ranges`.
+    bool add(double from, double to, std::size_t max_ranges);
+    // Seconds of [from, to) covered.
+    double covered(double from, double to) const;
+    const std::vector<std::pair<double, double>>& ranges() const { return ranges_; }
+
+private:
+    std::vector<std::pair<double, double>> ranges_;
+};
+
 struct live_counts {
     std::int64_t total = 0;
     std::map<std::int64_t, std::int64_t> by_film;
@@ -59,9 +96,13 @@ public:
     explicit audience_ledger(audience_rules rules = {}) : rules_(rules) {}
 
     // A new play bound to its film and viewer hash. The id must be fresh (random, from the caller).
-    // False (and nothing recorded) when this viewer already holds plays_per_viewer plays in memory.
-    bool start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
-                    std::optional<double> runtime_seconds, std::int64_t now_ms);
+    // Refused (nothing recorded) when its address key already holds open_plays_per_address open plays,
+    // started starts_per_address_minute plays in the last minute, or brought viewers_per_address other
+    // viewer hashes for this film today; or when this viewer hash holds plays_per_viewer plays in
+    // memory. An empty address key stands for the viewer hash. `token_hash` proves a rating's play.
+    start_result start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
+                            std::optional<double> runtime_seconds, std::int64_t now_ms,
+                            const std::string& address_key = {}, const std::string& token_hash = {});
 
     // Binding checks before a heartbeat: the play's film and viewer hash, when known and not expired.
     struct binding {
@@ -71,6 +112,8 @@ public:
     };
     std::optional<binding> find(const std::string& id, std::int64_t now_ms) const;
     heartbeat_result state(const std::string& id, std::int64_t now_ms) const;
+    // The play as a rating sees it (expired plays too, until forgotten).
+    std::optional<play_for_rating> rating_view(const std::string& id) const;
 
     // Credits a heartbeat (or the final one when `final`, which ends the play).
     heartbeat_result heartbeat(const std::string& id, const viewer_heartbeat& beat, bool final, std::int64_t now_ms,
@@ -102,20 +145,34 @@ private:
         bool measured = false;  // counted in its day's measured plays (runtime became known)
         std::int64_t credited_ms = 0;
         double furthest = 0;
+        watched_ranges ranges;  // what was watched, for retention and completion
         std::bitset<retention_buckets> watched;
+        std::string token_hash;
         std::optional<std::int64_t> viewed_at;
         bool reached_view = false;
         bool completed = false;
         bool ended = false;
         std::optional<std::int64_t> saved_ms;  // when its row was last put in a batch
     };
+    // Per address key: its plays that may still be open, its recent starts, and the viewer hashes
+    // it brought per (film, day). Forgotten once none of these matter any more.
+    struct address_activity {
+        std::vector<std::string> plays;
+        std::vector<std::int64_t> starts;
+        std::map<std::pair<std::int64_t, std::int64_t>, std::unordered_set<std::string>> viewers;
+    };
     bool expired(const play& p, std::int64_t now_ms) const;
     void measure(play& p);
+    start_result admit(address_activity& a, std::int64_t film_id, const std::string& viewer_hash, std::int64_t now_ms);
+    // Marks the retention buckets in [from, to) that the watched ranges now cover at least half of,
+    // and completes the play once they cover completion_share of the runtime.
+    void account_watched(play& p, double from, double to);
 
     audience_rules rules_;
     std::unordered_map<std::string, play> plays_;
     std::unordered_map<std::string, std::int64_t> last_counted_view_;  // viewer hash → when
     std::unordered_map<std::string, int> plays_per_viewer_;            // viewer hash → plays held
+    std::unordered_map<std::string, address_activity> addresses_;      // address key → activity
     std::unordered_set<std::string> dirty_;  // plays changed since the last batch
     stats_batch pending_;
 };

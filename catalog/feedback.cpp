@@ -45,26 +45,25 @@ void check_play_id(const std::optional<std::string>& play_id) {
     if (!ok) throw invalid("invalid_play_id", "'play_id' must be 1 to 64 letters, digits, '-' or '_'");
 }
 
-rating_outcome add_rating(database& db, std::int64_t film_id, int stars, const std::optional<std::string>& play_id) {
+rating_outcome add_rating(database& db, std::int64_t film_id, int stars, const std::string& play_id,
+                          const std::string& viewer_hash) {
     if (stars < 1 || stars > 5) throw invalid("invalid_stars", "'stars' must be a whole number from 1 to 5");
     check_play_id(play_id);
+    if (viewer_hash.empty()) throw invalid("invalid_viewer", "a rating needs its play's viewer hash");
     transaction tx(db);
-    rating_outcome outcome = rating_outcome::created;
-    if (play_id) {
-        auto update = db.prepare("UPDATE feedback_ratings SET stars = ?, created_at = ? WHERE film_id = ? AND play_id = ?");
-        update.bind(1, stars).bind(2, utc_now()).bind(3, film_id).bind(4, *play_id).run();
-        if (db.changes() > 0) outcome = rating_outcome::replaced;
-    }
-    if (outcome == rating_outcome::created) {
-        auto insert = db.prepare("INSERT INTO feedback_ratings (film_id, stars, play_id, created_at) VALUES (?, ?, ?, ?)");
-        insert.bind(1, film_id).bind(2, stars).bind(3, play_id).bind(4, utc_now()).run();
-    }
+    auto earlier = db.prepare("DELETE FROM feedback_ratings WHERE film_id = ? AND (play_id = ? OR viewer_hash = ?)");
+    earlier.bind(1, film_id).bind(2, play_id).bind(3, viewer_hash).run();
+    const auto outcome = db.changes() > 0 ? rating_outcome::replaced : rating_outcome::created;
+    auto insert = db.prepare(
+        "INSERT INTO feedback_ratings (film_id, stars, play_id, viewer_hash, created_at) VALUES (?, ?, ?, ?, ?)");
+    insert.bind(1, film_id).bind(2, stars).bind(3, play_id).bind(4, viewer_hash).bind(5, utc_now()).run();
     tx.commit();
     return outcome;
 }
 
 rating_summary film_ratings(database& db, std::int64_t film_id) {
-    auto st = db.prepare("SELECT COUNT(*), COALESCE(SUM(stars), 0) FROM feedback_ratings WHERE film_id = ?");
+    auto st = db.prepare(
+        "SELECT COUNT(*), COALESCE(SUM(stars), 0) FROM feedback_ratings WHERE film_id = ? AND viewer_hash IS NOT NULL");
     st.bind(1, film_id);
     st.step();
     rating_summary s;
@@ -76,7 +75,8 @@ rating_summary film_ratings(database& db, std::int64_t film_id) {
 
 std::map<std::int64_t, film_feedback_counts> feedback_counts_by_film(database& db) {
     std::map<std::int64_t, film_feedback_counts> counts;
-    auto ratings = db.prepare("SELECT film_id, COUNT(*), SUM(stars) FROM feedback_ratings GROUP BY film_id");
+    auto ratings = db.prepare(
+        "SELECT film_id, COUNT(*), SUM(stars) FROM feedback_ratings WHERE viewer_hash IS NOT NULL GROUP BY film_id");
     while (ratings.step()) {
         auto& r = counts[ratings.int64(0)].ratings;
         r.count = ratings.int64(1);

@@ -18,10 +18,15 @@ inline constexpr std::size_t max_play_id_chars = 64;
 // ---- Ratings ----
 enum class rating_outcome { created, replaced };
 
-// Records 1..5 stars for a film. With a play id, a second rating from the same play replaces the
-// first (one rating per play). Throws invalid("invalid_stars" / "invalid_play_id").
-rating_outcome add_rating(database& db, std::int64_t film_id, int stars, const std::optional<std::string>& play_id);
+// Records 1..5 stars for a film from a play that reached a view (the caller proved it). One rating
+// per play and one per viewer hash (a viewer-film-day): a later rating from the same play, or from
+// another play of the same viewer hash, replaces the earlier one. Throws invalid("invalid_stars" /
+// "invalid_play_id" / "invalid_viewer").
+rating_outcome add_rating(database& db, std::int64_t film_id, int stars, const std::string& play_id,
+                          const std::string& viewer_hash);
 
+// Summaries and the award count only ratings that carry their play's viewer hash; ratings stored
+// before plays were checked have none and are kept for the record only.
 struct rating_summary {
     std::int64_t count = 0;
     std::int64_t sum = 0;

@@ -31,10 +31,10 @@ award_ranking audience_award(database& db) {
     }
     std::int64_t festival_sum = 0;
     {
-        // The prior is the mean of every rating of every published film.
+        // The prior is the mean of every counted rating (one per viewed play and viewer) of every published film.
         auto st = db.prepare(
             "SELECT COUNT(*), COALESCE(SUM(r.stars), 0) FROM feedback_ratings r "
-            "JOIN films f ON f.id = r.film_id WHERE f.published = 1");
+            "JOIN films f ON f.id = r.film_id WHERE f.published = 1 AND r.viewer_hash IS NOT NULL");
         st.step();
         ranking.ratings = st.int64(0);
         festival_sum = st.int64(1);
@@ -45,7 +45,7 @@ award_ranking audience_award(database& db) {
 
     auto st = db.prepare(
         "SELECT f.id, f.slug, f.original_title, COUNT(*), SUM(r.stars) FROM feedback_ratings r "
-        "JOIN films f ON f.id = r.film_id WHERE f.published = 1 GROUP BY f.id");
+        "JOIN films f ON f.id = r.film_id WHERE f.published = 1 AND r.viewer_hash IS NOT NULL GROUP BY f.id");
     while (st.step()) {
         award_entry e;
         e.film_id = st.int64(0);

@@ -228,6 +228,18 @@ const std::vector<std::string_view>& migrations() {
             minute INTEGER PRIMARY KEY, peak_live INTEGER NOT NULL DEFAULT 0
         );
         )sql",
+        // A rating proves the play it comes from: plays keep the hash of the token their player was given
+        // and whether they reached a view; a rating keeps its play's viewer hash (one counted per viewer),
+        // and ratings without one (stored before this step) no longer count. Old play rows are pruned by
+        // their last report.
+        R"sql(
+        ALTER TABLE plays ADD COLUMN token_hash TEXT;
+        ALTER TABLE plays ADD COLUMN reached_view INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX plays_by_last_seen ON plays(last_seen_at);
+        ALTER TABLE feedback_ratings ADD COLUMN viewer_hash TEXT;
+        CREATE UNIQUE INDEX feedback_ratings_one_per_viewer ON feedback_ratings(film_id, viewer_hash)
+            WHERE viewer_hash IS NOT NULL;
+        )sql",
     };
     return steps;
 }

@@ -93,16 +93,17 @@ void write_stats_batch(database& db, const stats_batch& batch) {
     transaction tx(db);
     auto play = db.prepare(
         "INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, "
-        "furthest_position, watched, viewed_at, completed, ended) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at, runtime_seconds = "
-        "excluded.runtime_seconds, played_ms = excluded.played_ms, furthest_position = excluded.furthest_position, "
-        "watched = excluded.watched, viewed_at = excluded.viewed_at, completed = excluded.completed, ended = "
-        "excluded.ended");
+        "furthest_position, watched, viewed_at, completed, ended, token_hash, reached_view) VALUES (?1, ?2, ?3, ?4, "
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE SET last_seen_at = "
+        "excluded.last_seen_at, runtime_seconds = excluded.runtime_seconds, played_ms = excluded.played_ms, "
+        "furthest_position = excluded.furthest_position, watched = excluded.watched, viewed_at = excluded.viewed_at, "
+        "completed = excluded.completed, ended = excluded.ended, reached_view = excluded.reached_view");
     for (const auto& [id, p] : batch.plays) {
         play.reset();
         play.bind(1, id).bind(2, p.film_id).bind(3, p.viewer_hash).bind(4, p.started_ms).bind(5, p.last_ms);
         play.bind(6, p.runtime_seconds).bind(7, p.credited_ms).bind(8, p.furthest_position).bind(9, p.watched);
-        play.bind(10, p.viewed_at_ms).bind(11, p.completed ? 1 : 0).bind(12, p.ended ? 1 : 0).run();
+        play.bind(10, p.viewed_at_ms).bind(11, p.completed ? 1 : 0).bind(12, p.ended ? 1 : 0);
+        play.bind(13, p.token_hash).bind(14, p.reached_view ? 1 : 0).run();
     }
 
     auto minute_row = db.prepare(time_upsert_sql("stats_film_minute", "minute"));
@@ -278,7 +279,7 @@ std::vector<std::pair<int, minute_delta>> hourly_totals(database& db, std::int64
 std::optional<play_snapshot> find_play(database& db, const std::string& id) {
     auto st = db.prepare(
         "SELECT id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, furthest_position, "
-        "watched, viewed_at, completed, ended FROM plays WHERE id = ?1");
+        "watched, viewed_at, completed, ended, COALESCE(token_hash, ''), reached_view FROM plays WHERE id = ?1");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     play_snapshot p;
@@ -294,7 +295,21 @@ std::optional<play_snapshot> find_play(database& db, const std::string& id) {
     p.viewed_at_ms = st.optional_int64(9);
     p.completed = st.int64(10) != 0;
     p.ended = st.int64(11) != 0;
+    p.token_hash = st.text(12);
+    p.reached_view = st.int64(13) != 0;
     return p;
+}
+
+std::int64_t prune_plays(database& db, std::int64_t before_ms) {
+    auto st = db.prepare("DELETE FROM plays WHERE last_seen_at < ?1");
+    st.bind(1, before_ms).run();
+    return db.changes();
+}
+
+std::int64_t count_plays(database& db) {
+    auto st = db.prepare("SELECT COUNT(*) FROM plays");
+    st.step();
+    return st.int64(0);
 }
 
 }  // namespace festival::catalog

@@ -38,6 +38,8 @@ struct play_snapshot {
     std::optional<std::int64_t> viewed_at_ms;  // when it became a counted view
     bool completed = false;
     bool ended = false;
+    std::string token_hash;     // BLAKE2b of the token its player was given: proves a rating's play
+    bool reached_view = false;  // its credited time reached the view threshold (counted or not)
 };
 
 // What happened during a minute for one film (the time it happened decides the minute).
@@ -119,5 +121,9 @@ std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, 
 std::vector<std::pair<int, minute_delta>> hourly_totals(database& db, std::int64_t unix_day,
                                                         std::optional<std::int64_t> film_id = std::nullopt);
 std::optional<play_snapshot> find_play(database& db, const std::string& id);
+// Deletes the rows of plays whose last report is older than `before_ms`; returns how many. The
+// statistics come from the aggregates, which keep every play's contribution.
+std::int64_t prune_plays(database& db, std::int64_t before_ms);
+std::int64_t count_plays(database& db);
 
 }  // namespace festival::catalog

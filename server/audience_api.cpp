@@ -1,5 +1,6 @@
 // The player's reports: a play starts, heartbeats every ~10 s, a final beacon on page hide.
 // Heartbeats stay in memory on the I/O thread; the audience writer stores them in batches.
+#include <algorithm>
 #include <cmath>
 
 #include "catalog/clock.hpp"
@@ -63,6 +64,29 @@ http_response report(festival_app& app, http_request& request, bool final) {
     throw http_error(500, "internal_error", "unexpected heartbeat outcome");
 }
 
+// 429 with Retry-After: the address (an IPv4 address or an IPv6 /64) reached one of its play limits.
+http_response refused_start(const catalog::start_result& result) {
+    const char* code = "too_many_plays";
+    const char* why = "too many plays from this address; try again later";
+    switch (result.refusal) {
+        case catalog::start_refusal::too_many_starts:
+            code = "too_many_play_starts", why = "too many plays started from this address in the last minute";
+            break;
+        case catalog::start_refusal::too_many_open_plays:
+            code = "too_many_open_plays", why = "too many plays open from this address; end one first";
+            break;
+        case catalog::start_refusal::too_many_viewers:
+            code = "too_many_viewers", why = "too many viewers of this film from this address today";
+            break;
+        case catalog::start_refusal::too_many_plays:
+        case catalog::start_refusal::none: break;
+    }
+    const auto seconds = std::max<std::int64_t>(1, (result.retry_after_ms + 999) / 1000);
+    auto response = error_response(429, code, why);
+    response.set_header("Retry-After", std::to_string(seconds));
+    return response;
+}
+
 }  // namespace
 
 http_response start_play(festival_app& app, http_request& request) {
@@ -78,9 +102,12 @@ http_response start_play(festival_app& app, http_request& request) {
         const auto body = nlohmann::json::parse(request.body, nullptr, false);
         if (body.is_object()) runtime = seconds_field(body, "duration", false);
     }
-    const auto id = app.audience.start_play(film->id, runtime, viewer_of(request));
-    if (!id) throw http_error(429, "too_many_plays", "too many plays of this film from this viewer; try again later");
-    return http_response::json(201, {{"play_id", *id}, {"film_id", film->id}, {"heartbeat_seconds", 10}});
+    const auto play = app.audience.start_play(film->id, runtime, viewer_of(request));
+    if (!play.result) return refused_start(play.result);
+    return http_response::json(201, {{"play_id", play.id},
+                                     {"play_token", play.token},
+                                     {"film_id", film->id},
+                                     {"heartbeat_seconds", 10}});
 }
 
 http_response play_heartbeat(festival_app& app, http_request& request) { return report(app, request, false); }

@@ -10,6 +10,7 @@
 
 #include "catalog/accounts.hpp"
 #include "catalog/database.hpp"
+#include "server/viewer_key.hpp"
 
 namespace festival::server {
 
@@ -23,6 +24,10 @@ audience_settings audience_settings::from_config(const config& c) {
     s.rules.view_ms = c.view_seconds * 1000LL;
     s.rules.idle_expiry_ms = c.play_expiry_seconds * 1000LL;
     s.flush_interval_ms = c.audience_flush_ms;
+    // One knob for what one address may do: N viewers of a film a day, N starts a minute, 2N open plays.
+    s.rules.viewers_per_address = c.viewers_per_address;
+    s.rules.starts_per_address_minute = c.viewers_per_address;
+    s.rules.open_plays_per_address = 2 * c.viewers_per_address;
     if (const char* file = std::getenv("FESTIVAL_TEST_CLOCK_FILE")) {
         s.clock = [path = std::string(file)] {
             std::ifstream in(path);
@@ -34,9 +39,19 @@ audience_settings audience_settings::from_config(const config& c) {
     return s;
 }
 
+std::string play_token_hash(const std::string& token) {
+    unsigned char digest[32];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+                       nullptr, 0);
+    char hex[sizeof digest * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
 std::string daily_viewer_hasher::hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
                                 std::int64_t film_id) {
-    const std::string message = address + '\0' + user_agent + '\0' + std::to_string(unix_day) + '\0' +
+    // The address part is the viewer key (an IPv6 /64 as one), so one client cannot be many viewers.
+    const std::string message = viewer_key(address) + '\0' + user_agent + '\0' + std::to_string(unix_day) + '\0' +
                                 std::to_string(film_id);
     std::lock_guard lock(mutex_);
     // Keep yesterday's key for plays that started before midnight; drop (and so wipe) anything older.
@@ -49,14 +64,39 @@ audience_registry::audience_registry(audience_settings settings)
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
 }
 
-std::optional<std::string> audience_registry::start_play(std::int64_t film_id, std::optional<double> runtime_seconds,
-                                          const viewer& who) {
+audience_registry::started_play audience_registry::start_play(std::int64_t film_id,
+                                                               std::optional<double> runtime_seconds, const viewer& who) {
     const auto now = now_ms();
     const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
-    const auto id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
+    const auto address = address_hasher_.hash(viewer_key(who.address));
+    started_play play;
+    play.id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
+    play.token = catalog::random_token();
     std::lock_guard lock(mutex_);
-    if (!ledger_.start_play(id, film_id, viewer_hash, runtime_seconds, now)) return std::nullopt;
-    return id;
+    play.result = ledger_.start_play(play.id, film_id, viewer_hash, runtime_seconds, now, address,
+                                     play_token_hash(play.token));
+    if (!play.result) play.id.clear(), play.token.clear();
+    return play;
+}
+
+std::optional<catalog::play_for_rating> audience_registry::play_for_rating(catalog::database& db,
+                                                                           const std::string& play_id,
+                                                                           const std::string& token) {
+    std::optional<catalog::play_for_rating> play;
+    {
+        std::lock_guard lock(mutex_);
+        play = ledger_.rating_view(play_id);
+    }
+    if (!play) {
+        // Forgotten in memory (or before a restart): its last written row.
+        if (const auto row = catalog::find_play(db, play_id))
+            play = catalog::play_for_rating{row->film_id, row->viewer_hash, row->token_hash, row->reached_view};
+    }
+    const auto presented = play_token_hash(token);
+    if (!play || play->token_hash.size() != presented.size() ||
+        sodium_memcmp(play->token_hash.data(), presented.data(), presented.size()) != 0)
+        return std::nullopt;
+    return play;
 }
 
 play_outcome audience_registry::heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat,
@@ -107,9 +147,15 @@ void audience_registry::flush(catalog::database& db, bool every_play) {
         std::lock_guard lock(mutex_);
         unwritten_.merge(ledger_.take_pending(now, every_play));
     }
-    if (unwritten_.empty()) return;
-    catalog::write_stats_batch(db, unwritten_);  // throws: kept for the next flush
-    unwritten_ = {};
+    if (!unwritten_.empty()) {
+        catalog::write_stats_batch(db, unwritten_);  // throws: kept for the next flush
+        unwritten_ = {};
+    }
+    // The plays table stays bounded: a row is only needed to prove a rating's play for a while.
+    if (now - last_prune_ms_ >= 60'000) {
+        catalog::prune_plays(db, now - settings_.rules.play_row_retention_ms);
+        last_prune_ms_ = now;
+    }
 }
 
 }  // namespace festival::server

@@ -32,7 +32,7 @@ struct audience_settings {
     static audience_settings from_config(const config& c);
 };
 
-// Keyed BLAKE2b of (address, user agent, day, film) with the day's random key (a viewer_hasher per
+// Keyed BLAKE2b of (address key, user agent, day, film) with the day's random key (a viewer_hasher per
 // day). After the day the key is wiped, so a stored hash can no longer be tied to an address.
 class daily_viewer_hasher {
 public:
@@ -54,20 +54,31 @@ public:
         std::string address;
         std::string user_agent;
     };
-    // A new play of a film by this viewer; returns its random id, or nullopt when this viewer holds
-    // too many plays already.
-    std::optional<std::string> start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
+    // A new play of a film by this viewer: its random id and the token that later proves it to a
+    // rating (handed to this viewer only, never logged). Without id, `result` says why it was refused.
+    struct started_play {
+        catalog::start_result result;
+        std::string id;
+        std::string token;
+    };
+    started_play start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
     // A heartbeat (or the final beacon): the play must be known, alive, this viewer's and, when the
     // client names a film, that film. Nothing changes unless the outcome is `accepted`.
     play_outcome heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat, bool final,
                            const viewer& who, std::optional<std::int64_t> film_id,
                            std::optional<double> reported_runtime);
 
+    // The play a rating names, when it exists (in memory, or else in the catalog) and `token` is the
+    // one its player was given; nullopt otherwise, whichever of the two is wrong.
+    std::optional<catalog::play_for_rating> play_for_rating(catalog::database& db, const std::string& play_id,
+                                                            const std::string& token);
+
     catalog::live_counts live();
     // Samples live counts for this minute's peaks and forgets long-expired plays.
     void tick();
     // Writes what changed since the last flush in one transaction (with every changed play's row when
     // `every_play`, as on shutdown). Serialized; a failed batch is kept and written with the next one.
+    // Once a minute it also deletes the rows of plays older than the rules' play_row_retention_ms.
     void flush(catalog::database& db, bool every_play = false);
 
     std::int64_t now_ms() const { return settings_.clock(); }
@@ -76,10 +87,15 @@ public:
 private:
     audience_settings settings_;
     daily_viewer_hasher hasher_;
+    viewer_hasher address_hasher_;  // address keys as the ledger's limits see them (never stored)
     std::mutex mutex_;  // guards ledger_
     catalog::audience_ledger ledger_;
     std::mutex flush_mutex_;  // one batch at a time, in order
     catalog::stats_batch unwritten_;
+    std::int64_t last_prune_ms_ = 0;
 };
+
+// The hex BLAKE2b of a play token, as kept in memory and in the catalog.
+std::string play_token_hash(const std::string& token);
 
 }  // namespace festival::server

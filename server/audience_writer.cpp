@@ -16,9 +16,10 @@ audience_writer::audience_writer(audience_registry& registry, catalog_connection
     const auto& s = registry_.settings();
     std::fprintf(stderr,
                  "{\"event\":\"audience\",\"view_seconds\":%lld,\"play_expiry_seconds\":%lld,\"flush_ms\":%lld,"
-                 "\"test_clock\":%s}\n",
+                 "\"viewers_per_address\":%d,\"test_clock\":%s}\n",
                  static_cast<long long>(s.rules.view_ms / 1000), static_cast<long long>(s.rules.idle_expiry_ms / 1000),
-                 static_cast<long long>(s.flush_interval_ms), std::getenv("FESTIVAL_TEST_CLOCK_FILE") ? "true" : "false");
+                 static_cast<long long>(s.flush_interval_ms), s.rules.viewers_per_address,
+                 std::getenv("FESTIVAL_TEST_CLOCK_FILE") ? "true" : "false");
     thread_.start([this] { loop(); });
 }
 

@@ -33,6 +33,8 @@ struct config {
     int view_seconds = 30;
     int play_expiry_seconds = 600;
     int audience_flush_ms = 1000;
+    // People counted behind one address (an IPv4 address or an IPv6 /64): a household, a class behind NAT.
+    int viewers_per_address = 10;
 
     std::string catalog_path() const { return data_dir + "/catalog.db"; }
     std::string media_dir() const { return data_dir + "/media"; }

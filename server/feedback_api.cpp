@@ -1,6 +1,7 @@
 // Viewer feedback without an account: ratings, comments (held for moderation) and the festival form.
 // These writes are public on purpose: they carry no session, so no CSRF token; a JSON content type
-// (which a cross-site form cannot send) and per-viewer rate limits keep them honest.
+// (which a cross-site form cannot send) and per-viewer rate limits keep them honest. A rating must
+// also come from a play of the film that reached a view (its id and the token its player was given).
 #include "catalog/clock.hpp"
 #include "catalog/feedback.hpp"
 #include "catalog/feedback_form.hpp"
@@ -8,6 +9,7 @@
 #include "catalog/films.hpp"
 #include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
+#include "server/viewer_key.hpp"
 
 namespace festival::server {
 namespace {
@@ -36,6 +38,11 @@ std::optional<std::string> play_id_field(const json& body) {
     return body["play_id"].get<std::string>();
 }
 
+// Whom the per-viewer limits count: a keyed hash of the address key (an IPv6 /64 counts as one).
+std::string limit_key(festival_app& app, const http_request& request) {
+    return app.viewers.hasher.hash(viewer_key(request.remote_address));
+}
+
 // The answer when a viewer sends too much too fast: 429 with Retry-After in seconds.
 http_response too_many(std::int64_t wait_seconds) {
     auto response = error_response(429, "rate_limited",
@@ -60,9 +67,19 @@ http_response post_film_rating(festival_app& app, http_request& request) {
     if (stars < 1 || stars > 5) throw http_error(400, "invalid_stars", "'stars' must be a whole number from 1 to 5");
     const auto play_id = play_id_field(body);
     catalog::check_play_id(play_id);
-    if (const auto wait = app.viewers.ratings.try_acquire(app.viewers.hasher.hash(request.remote_address)))
-        return too_many(wait);
-    const auto outcome = catalog::add_rating(app.catalog.local(), film.id, static_cast<int>(stars), play_id);
+    const auto token = string_field(body, "play_token");
+    if (!play_id || token.empty())
+        throw http_error(403, "play_required", "rate from a play of this film: send its play_id and play_token");
+    if (const auto wait = app.viewers.ratings.try_acquire(limit_key(app, request))) return too_many(wait);
+    // Only a play of this film that reached a view may rate it, once; the token proves it is the
+    // rater's own play (its id alone appears in heartbeat URLs).
+    const auto play = app.audience.play_for_rating(app.catalog.local(), *play_id, token);
+    if (!play) throw http_error(403, "play_not_found", "no such play, or not yours");
+    if (play->film_id != film.id) throw http_error(409, "play_film_mismatch", "this play is of another film");
+    if (!play->reached_view)
+        throw http_error(403, "play_not_viewed", "watch the film a little longer: a play counts once it reached a view");
+    const auto outcome =
+        catalog::add_rating(app.catalog.local(), film.id, static_cast<int>(stars), *play_id, play->viewer_hash);
     auto result = summary_json(catalog::film_ratings(app.catalog.local(), film.id));
     result["replaced"] = outcome == catalog::rating_outcome::replaced;
     return http_response::json(outcome == catalog::rating_outcome::created ? 201 : 200, result);
@@ -85,7 +102,7 @@ http_response post_film_comment(festival_app& app, http_request& request) {
     // Checked before the rate limit so that fixing a too-long comment costs the viewer nothing.
     catalog::check_viewer_text("text", draft.text, catalog::max_comment_chars, true);
     catalog::check_viewer_text("name", draft.name, catalog::max_name_chars, false);
-    draft.author_hash = app.viewers.hasher.hash(request.remote_address);
+    draft.author_hash = limit_key(app, request);
     if (const auto wait = app.viewers.comments.try_acquire(draft.author_hash)) return too_many(wait);
     const json accepted = {{"status", "pending"}};
     // The honeypot: a field people never see. Robots that fill it get the usual answer and no comment.
@@ -124,8 +141,7 @@ http_response post_feedback_answers(festival_app& app, http_request& request) {
     const auto body = viewer_body(request);
     if (!body.contains("answers")) throw http_error(400, "invalid_answers", "send {\"answers\": {...}}");
     const auto lang = string_field(body, "lang");
-    if (const auto wait = app.viewers.form_answers.try_acquire(app.viewers.hasher.hash(request.remote_address)))
-        return too_many(wait);
+    if (const auto wait = app.viewers.form_answers.try_acquire(limit_key(app, request))) return too_many(wait);
     const json received = {{"status", "received"}};
     if (!string_field(body, "website").empty()) return http_response::json(201, received);  // honeypot
     catalog::submit_form_answers(app.catalog.local(), body["answers"], lang);

@@ -1,5 +1,6 @@
 // Starts COUNT plays of a film on the festival server, 64 at a time, as 1,000 simulated viewers
-// (user agents "festival-bench-N": a viewer may hold at most 100 plays), and prints "id agent" lines.
+// (user agents "festival-bench-N": a viewer may hold at most 100 plays; the server runs with
+// --viewers-per-address lifted, all of them being on 127.0.0.1), and prints "id agent" lines.
 // Usage: node create-plays.mjs BASE_URL FILM COUNT
 const [base, film, count] = process.argv.slice(2);
 const total = Number(count);

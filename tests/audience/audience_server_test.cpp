@@ -8,6 +8,9 @@
 #include <memory>
 
 #include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/stats.hpp"
+#include "tests/audience/loopback_client.hpp"
 #include "tests/audience/scenario.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -61,19 +64,29 @@ struct audience_fixture {
         REQUIRE(created.status == 201);
         return created.json()["id"].get<std::int64_t>();
     }
-    std::string start_play(const std::string& film, const std::string& agent, const json& body = nullptr) {
-        const auto r = http_call(port(), "POST", "/api/films/" + film + "/plays", body.is_null() ? "" : body.dump(),
-                                 {{"User-Agent", agent}});
+    http_result try_start(const std::string& film, const std::string& agent, const json& body = nullptr,
+                          const std::string& address = "127.0.0.1") {
+        return http_call_from(address, port(), "POST", "/api/films/" + film + "/plays",
+                              body.is_null() ? "" : body.dump(), {{"User-Agent", agent}});
+    }
+    std::string start_play(const std::string& film, const std::string& agent, const json& body = nullptr,
+                           const std::string& address = "127.0.0.1") {
+        const auto r = try_start(film, agent, body, address);
         REQUIRE(r.status == 201);
         return r.json()["play_id"].get<std::string>();
     }
     int beat(const std::string& play, const std::string& agent, double position, double played,
-             const std::string& kind = "heartbeat", json extra = json::object()) {
+             const std::string& kind = "heartbeat", json extra = json::object(),
+             const std::string& address = "127.0.0.1") {
         extra["position"] = position;
         extra["played"] = played;
         header_list headers = {{"User-Agent", agent}};
         if (kind == "end") headers.emplace_back("Content-Type", "text/plain;charset=UTF-8");
-        return http_call(port(), "POST", "/api/plays/" + play + "/" + kind, extra.dump(), headers).status;
+        return http_call_from(address, port(), "POST", "/api/plays/" + play + "/" + kind, extra.dump(), headers).status;
+    }
+    std::int64_t play_rows() {
+        festival::catalog::database db((dir.path() / "catalog.db").string());
+        return festival::catalog::count_plays(db);
     }
     json stats(const std::string& query = "") {
         const auto r = organizer().call("GET", "/api/stats" + query);
@@ -81,6 +94,9 @@ struct audience_fixture {
         return r.json();
     }
 };
+
+// Each simulated viewer (user agent) on an address of its own, as people at home are.
+std::string address_of(const scenario_play& p) { return "127.0.0." + std::to_string(10 + std::stoi(p.user_agent.substr(7))); }
 
 json film_row(const json& stats, std::int64_t film_id) {
     for (const auto& row : stats["films"])
@@ -103,7 +119,7 @@ TEST_CASE("200 simulated plays across 3 films and 2 days give exactly the expect
             if (plays[i].day != day) continue;
             // The catalog knows the first two runtimes; the player reports the third film's duration.
             ids[i] = f.start_play(std::to_string(films[plays[i].film]), plays[i].user_agent,
-                                  plays[i].film == 2 ? json{{"duration", 40}} : json(nullptr));
+                                  plays[i].film == 2 ? json{{"duration", 40}} : json(nullptr), address_of(plays[i]));
         }
         for (int step = 1; step <= 61; ++step) {
             f.set_clock(start + step * 10'000);
@@ -111,13 +127,15 @@ TEST_CASE("200 simulated plays across 3 films and 2 days give exactly the expect
                 const auto& p = plays[i];
                 if (p.day != day || p.seconds <= (step - 1) * 10) continue;
                 const int played = std::min(10, p.seconds - (step - 1) * 10);
-                REQUIRE(f.beat(ids[i], p.user_agent, std::min(step * 10, p.seconds), played) == 204);
+                REQUIRE(f.beat(ids[i], p.user_agent, std::min(step * 10, p.seconds), played, "heartbeat", json::object(),
+                               address_of(p)) == 204);
                 // The page is closed once the play stops: the final beacon, as sendBeacon sends it.
-                if (p.seconds <= step * 10) REQUIRE(f.beat(ids[i], p.user_agent, p.seconds, 0, "end") == 204);
+                if (p.seconds <= step * 10)
+                    REQUIRE(f.beat(ids[i], p.user_agent, p.seconds, 0, "end", json::object(), address_of(p)) == 204);
             }
             for (std::size_t i = 0; i < plays.size(); ++i)
                 if (step == 1 && plays[i].day == day && plays[i].seconds == 0)
-                    REQUIRE(f.beat(ids[i], plays[i].user_agent, 0, 0, "end") == 204);
+                    REQUIRE(f.beat(ids[i], plays[i].user_agent, 0, 0, "end", json::object(), address_of(plays[i])) == 204);
         }
     }
 
@@ -268,4 +286,86 @@ TEST_CASE("kill -9 loses at most the unwritten batch, and SIGTERM writes it") {
     const auto stats = f.stats();
     CHECK(stats["totals"]["watch_seconds"].get<double>() == doctest::Approx(40.0));
     CHECK(stats["totals"]["plays"] == 2);
+}
+
+TEST_CASE("rotating the User-Agent from one address is capped with 429 and inflates neither views nor unique viewers") {
+    audience_fixture f;
+    const auto film = f.add_film("film-a", 10);
+    std::vector<std::pair<std::string, std::string>> started;  // (play, agent)
+    int refused = 0;
+    for (int i = 0; i < 40; ++i) {
+        const auto agent = "agent " + std::to_string(i);
+        const auto r = f.try_start("film-a", agent);
+        if (r.status == 201) {
+            started.emplace_back(r.json()["play_id"].get<std::string>(), agent);
+            continue;
+        }
+        ++refused;
+        CHECK(r.status == 429);
+        CHECK(r.json()["error"]["code"] == "too_many_play_starts");
+        CHECK(std::stoi(r.header("retry-after")) >= 1);
+        CHECK(std::stoi(r.header("retry-after")) <= 60);
+    }
+    CHECK(started.size() == 10);
+    CHECK(refused == 30);
+    f.set_clock(t0 + 31'000);
+    for (const auto& [play, agent] : started) CHECK(f.beat(play, agent, 31, 31) == 204);
+    // A minute later the start budget is back, but new user agents are not new viewers.
+    f.set_clock(t0 + 95'000);
+    for (int i = 40; i < 50; ++i) {
+        const auto r = f.try_start("film-a", "agent " + std::to_string(i));
+        CHECK(r.status == 429);
+        CHECK(r.json()["error"]["code"] == "too_many_viewers");
+    }
+    // Another address is not affected.
+    CHECK(f.try_start("film-a", "agent 0", nullptr, "127.0.0.2").status == 201);
+    const auto row = film_row(f.stats(), film);
+    CHECK(row["plays"] == 11);
+    CHECK(row["views"] == 10);
+    CHECK(row["unique_viewers"] == 11);
+}
+
+TEST_CASE("play starts are limited per address: 127.0.0.2 is refused at the eleventh in a minute, 127.0.0.3 is not") {
+    audience_fixture f;
+    f.add_film("film-a", 10);
+    for (int i = 0; i < 10; ++i) REQUIRE(f.try_start("film-a", "same browser", nullptr, "127.0.0.2").status == 201);
+    const auto eleventh = f.try_start("film-a", "same browser", nullptr, "127.0.0.2");
+    CHECK(eleventh.status == 429);
+    CHECK(eleventh.header("retry-after") == "60");
+    CHECK(f.try_start("film-a", "same browser", nullptr, "127.0.0.3").status == 201);
+    CHECK(f.try_start("film-a", "same browser", nullptr, "127.0.0.4").status == 201);
+    f.set_clock(t0 + 60'000);
+    CHECK(f.try_start("film-a", "same browser", nullptr, "127.0.0.2").status == 201);
+}
+
+TEST_CASE("one report at the end of the runtime after 2 s of playback is not a completed play") {
+    audience_fixture f;
+    const auto film = f.add_film("film-a", 10);
+    const auto play = f.start_play("film-a", "v");
+    f.set_clock(t0 + 2'000);
+    CHECK(f.beat(play, "v", 600, 600, "end") == 204);
+    const auto row = film_row(f.stats(), film);
+    CHECK(row["watch_seconds"].get<double>() == doctest::Approx(2.0));
+    CHECK(row["completed"] == 0);
+    const auto retention = f.organizer().call("GET", "/api/stats/films/film-a/retention").json();
+    for (const auto& share : retention["share"]) CHECK(share.get<double>() == 0.0);
+}
+
+TEST_CASE("a flood of play starts leaves a bounded plays table, and old rows go while the totals stay") {
+    audience_fixture f;
+    const auto film = f.add_film("film-a", 10);
+    int accepted = 0;
+    for (int i = 0; i < 300; ++i) accepted += f.try_start("film-a", "flood " + std::to_string(i)).status == 201;
+    CHECK(accepted == 10);
+    const auto before = f.stats()["totals"];
+    CHECK(before["plays"] == 10);
+    CHECK(f.play_rows() == 10);
+    // Three days later a new play arrives; the rows of the old plays are pruned, their counts stay.
+    f.set_clock(t0 + 3 * 86'400'000LL);
+    f.start_play("film-a", "tomorrow's viewer");
+    const auto after = f.stats();
+    CHECK(f.play_rows() == 1);
+    CHECK(after["totals"]["plays"] == 11);
+    CHECK(after["totals"]["unique_viewers"] == before["unique_viewers"].get<int>() + 1);
+    CHECK(film_row(after, film)["plays"] == 11);
 }

@@ -227,13 +227,91 @@ TEST_CASE("a playing play's row is batched every 30 s, while aggregates and new 
     CHECK(ledger.take_pending(t0 + 40'000).plays.at("p").ended);
 }
 
-TEST_CASE("one viewer holds at most 100 plays in memory, and others are not affected") {
+TEST_CASE("one address key holds at most 20 open plays and starts 10 a minute, whatever viewer hash it shows") {
     audience_ledger ledger;
-    for (int i = 0; i < 100; ++i) REQUIRE(ledger.start_play("p" + std::to_string(i), 1, "looping client", 600.0, t0));
-    CHECK_FALSE(ledger.start_play("p100", 1, "looping client", 600.0, t0));
-    CHECK(ledger.state("p100", t0) == heartbeat_result::unknown);
-    CHECK(ledger.start_play("other", 1, "another viewer", 600.0, t0));
-    CHECK(ledger.take_pending(t0).minutes.at({1, minute_of(t0)}).plays == 101);
-    ledger.expire(t0 + 600'000 + 3'600'000);  // forgotten: room again
-    CHECK(ledger.start_play("p100", 1, "looping client", 600.0, t0 + 600'000 + 3'600'000));
+    int started = 0;
+    start_result refused;
+    // A client rotating its user agent: a new viewer hash every time, one address key.
+    for (int i = 0; i < 40; ++i) {
+        const auto r = ledger.start_play("p" + std::to_string(i), 1, "agent " + std::to_string(i), 600.0,
+                                         t0 + i * 100, "one address");
+        if (r) ++started;
+        else if (!refused.retry_after_ms) refused = r;
+    }
+    CHECK(started == 10);
+    CHECK(refused.refusal == start_refusal::too_many_starts);
+    CHECK(refused.retry_after_ms == 60'000 - 1'000);  // the first start leaves the minute then
+    CHECK(ledger.start_play("other", 1, "another viewer", 600.0, t0 + 4'000, "another address"));
+    // Minutes later the start budget is back, but 20 plays are open: the 21st waits for one to expire.
+    for (int i = 0; i < 10; ++i)
+        REQUIRE(ledger.start_play("q" + std::to_string(i), 2, "agent " + std::to_string(i), 600.0, t0 + 120'000,
+                                  "one address"));
+    const auto open = ledger.start_play("q10", 3, "agent 0", 600.0, t0 + 180'000, "one address");
+    CHECK(open.refusal == start_refusal::too_many_open_plays);
+    CHECK(open.retry_after_ms == 600'000 - 180'000);  // p0, idle since t0, expires first
+    CHECK(ledger.state("q10", t0 + 180'000) == heartbeat_result::unknown);
+    REQUIRE(ledger.heartbeat("p0", {1, 1}, true, t0 + 181'000) == heartbeat_result::accepted);  // one ends
+    CHECK(ledger.start_play("q10", 3, "agent 0", 600.0, t0 + 181'000, "one address"));
+    CHECK(ledger.take_pending(t0 + 181'000).minutes.at({1, minute_of(t0)}).plays == 11);
+}
+
+TEST_CASE("one address key brings at most 10 viewer hashes per film and day: more user agents are not more viewers") {
+    audience_ledger ledger;
+    std::int64_t now = t0;
+    for (int i = 0; i < 10; ++i, now += 60'000)
+        REQUIRE(ledger.start_play("p" + std::to_string(i), 1, "agent " + std::to_string(i), 600.0, now, "address"));
+    const auto eleventh = ledger.start_play("p10", 1, "agent 10", 600.0, now, "address");
+    CHECK(eleventh.refusal == start_refusal::too_many_viewers);
+    CHECK(eleventh.retry_after_ms == (day_of(now) + 1) * 86'400'000LL - now);  // tomorrow
+    CHECK(ledger.start_play("p11", 1, "agent 3", 600.0, now, "address"));  // a known viewer plays again
+    CHECK(ledger.start_play("p12", 2, "agent 10", 600.0, now, "address"));  // another film
+    const auto batch = ledger.take_pending(now);
+    CHECK(batch.days.at({1, day_of(t0)}).viewer_hashes.size() == 10);
+    ledger.expire(t0 + 86'400'000);
+    CHECK(ledger.start_play("p13", 1, "agent 10", 600.0, t0 + 86'400'000, "address"));  // the next day
+}
+
+TEST_CASE("one report at the end of the runtime after 2 s of playback neither completes the play nor fills retention") {
+    audience_ledger ledger;
+    ledger.start_play("p", 1, "v", 600.0, t0);
+    heartbeat_credit c;
+    REQUIRE(ledger.heartbeat("p", {600, 600}, true, t0 + 2'000, &c) == heartbeat_result::accepted);
+    CHECK(c.credited_ms == 2'000);
+    CHECK_FALSE(c.became_complete);
+    const auto batch = ledger.take_pending(t0 + 2'000);
+    CHECK(batch.days.at({1, day_of(t0)}).completed == 0);
+    CHECK(batch.days.at({1, day_of(t0)}).retention.empty());  // 2 s is not half of a 6 s percent
+    CHECK(batch.plays.at("p").furthest_position == doctest::Approx(600.0));
+}
+
+TEST_CASE("a seek forward is not watched: completion needs 90 % of the runtime actually watched") {
+    audience_ledger ledger;
+    ledger.start_play("p", 1, "v", 100.0, t0);
+    // 50 s watched from the start, then a jump to 90 s and 10 s watched to the end.
+    for (int step = 1; step <= 5; ++step) credit(ledger, "p", step * 10.0, 10, t0 + step * 10'000);
+    heartbeat_credit c;
+    REQUIRE(ledger.heartbeat("p", {100, 10}, false, t0 + 60'000, &c) == heartbeat_result::accepted);
+    CHECK_FALSE(c.became_complete);
+    auto batch = ledger.take_pending(t0 + 60'000);
+    CHECK(batch.days.at({1, day_of(t0)}).completed == 0);
+    CHECK(batch.days.at({1, day_of(t0)}).retention.size() == 60);  // 0–49 and 90–99, not the skipped part
+    // Going back and watching what was skipped completes it.
+    for (int step = 1; step <= 2; ++step) credit(ledger, "p", 50.0 + step * 10, 10, t0 + 60'000 + step * 10'000);
+    REQUIRE(ledger.heartbeat("p", {80, 10}, false, t0 + 90'000, &c) == heartbeat_result::accepted);
+    CHECK(c.became_complete);  // 90 of 100 s watched
+    CHECK(ledger.take_pending(t0 + 90'000).days.at({1, day_of(t0)}).completed == 1);
+}
+
+TEST_CASE("watched ranges merge what touches and keep at most the allowed number apart") {
+    watched_ranges r;
+    CHECK(r.add(10, 20, 3));
+    CHECK(r.add(30, 40, 3));
+    CHECK(r.add(20, 30, 3));  // bridges both
+    CHECK(r.ranges() == std::vector<std::pair<double, double>>{{10, 40}});
+    CHECK(r.add(50, 51, 3));
+    CHECK(r.add(60, 61, 3));
+    CHECK_FALSE(r.add(70, 71, 3));  // a fourth separate range
+    CHECK(r.add(5, 12, 3));         // extending one is fine
+    CHECK(r.covered(0, 100) == doctest::Approx(35 + 1 + 1));
+    CHECK(r.covered(35, 55) == doctest::Approx(5 + 1));
 }

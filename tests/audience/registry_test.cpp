@@ -41,13 +41,13 @@ TEST_CASE("viewer hashes are stable within a day, differ across days, films and 
 TEST_CASE("a play is bound to its viewer and film, also across midnight") {
     fake_clock_registry f;
     const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
-    const auto id = f.registry.start_play(3, 600.0, viewer);
-    REQUIRE(id);
+    const auto id = f.registry.start_play(3, 600.0, viewer).id;
+    REQUIRE_FALSE(id.empty());
     f.now += 120'000;  // the next day (UTC) has begun
-    CHECK(f.registry.heartbeat(*id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
-    CHECK(f.registry.heartbeat(*id, {10, 10}, false, {"192.0.2.7", "Chromium"}, std::nullopt, std::nullopt) ==
+    CHECK(f.registry.heartbeat(id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
+    CHECK(f.registry.heartbeat(id, {10, 10}, false, {"192.0.2.7", "Chromium"}, std::nullopt, std::nullopt) ==
           server::play_outcome::not_yours);
-    CHECK(f.registry.heartbeat(*id, {10, 10}, false, viewer, 4, std::nullopt) == server::play_outcome::other_film);
+    CHECK(f.registry.heartbeat(id, {10, 10}, false, viewer, 4, std::nullopt) == server::play_outcome::other_film);
     CHECK(f.registry.heartbeat("0123456789abcdef0123456789abcdef", {10, 10}, false, viewer, std::nullopt,
                                std::nullopt) == server::play_outcome::unknown);
     CHECK(f.registry.live().total == 1);
@@ -58,20 +58,20 @@ TEST_CASE("a batch that could not be written is written with the next one") {
     const auto path = (dir.path() / "catalog.db").string();
     fake_clock_registry f;
     const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
-    const auto id = f.registry.start_play(1, 600.0, viewer);
+    const auto id = f.registry.start_play(1, 600.0, viewer).id;
     f.now += 10'000;
-    REQUIRE(f.registry.heartbeat(*id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
+    REQUIRE(f.registry.heartbeat(id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
     catalog::database db(path);
     CHECK_THROWS_AS(f.registry.flush(db), catalog::database_error);  // no tables yet: the write fails
     catalog::migrate(db);
     f.now += 10'000;
-    REQUIRE(f.registry.heartbeat(*id, {20, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
+    REQUIRE(f.registry.heartbeat(id, {20, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
     f.registry.flush(db);
     const auto totals = catalog::festival_totals(db, {});
     CHECK(totals.plays == 1);
     CHECK(totals.watch_ms == 20'000);
     CHECK(totals.unique_viewers == 1);
     f.registry.flush(db, true);
-    CHECK(catalog::find_play(db, *id)->credited_ms == 20'000);
+    CHECK(catalog::find_play(db, id)->credited_ms == 20'000);
     CHECK(catalog::festival_totals(db, {}).watch_ms == 20'000);  // nothing written twice
 }

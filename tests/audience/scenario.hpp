@@ -51,8 +51,8 @@ inline std::map<int, scenario_expectation> scenario_expected() {
             e.watch_ms += p.seconds * 1000;
             e.measured += 1;
             if (p.seconds * 10 >= 9 * runtime) e.completed += 1;
-            for (int k = 0; k < 100; ++k)
-                if (k * runtime < p.seconds * 100) e.retention[static_cast<std::size_t>(k)] += 1;
+            for (int k = 0; k < 100; ++k)  // a percent counts once half of it was watched
+                if ((2 * k + 1) * runtime <= p.seconds * 200) e.retention[static_cast<std::size_t>(k)] += 1;
         }
         const auto who = std::make_tuple(p.film, p.day, p.user_agent);
         if (viewers.insert(who).second) {

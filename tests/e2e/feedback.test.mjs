@@ -21,10 +21,12 @@ const PAYLOADS = [
 const HOSTILE_NAME = '<b onmouseover="window.__feedbackXss=5">Zoé</b>';
 
 before(async () => {
-  festival = await startFestival({ extraArgs: ['--transcoders', '0'] });
+  // A second of playback makes a view here, so the player's part of a rating is quick to play out.
+  festival = await startFestival({ extraArgs: ['--transcoders', '0', '--view-seconds', '1'] });
   browser = await launchBrowser();
-  const films = await getJson(`${festival.url}/api/films?per_page=100`);
-  assert.ok(films.items.length > 0, 'the demo festival has films');
+  // A film screening now: only a film one can watch can be rated.
+  const films = await getJson(`${festival.url}/api/films?screening=now&per_page=100`);
+  assert.ok(films.items.length > 0, 'the demo festival has films screening now');
   slug = films.items[0].slug;
 });
 
@@ -74,6 +76,22 @@ function postCommentFrom(address, film, body) {
     request.on('error', reject);
     request.end(payload);
   });
+}
+
+/**
+ * Does what the player does for a viewer who watched (there is no media here): starts a play and
+ * reports 1.5 s of playback, which is a view with --view-seconds 1. Returns {id, token}.
+ */
+async function watchedPlay(film) {
+  const started = await fetch(`${festival.url}/api/films/${film}/plays`, { method: 'POST' });
+  assert.equal(started.status, 201, await started.clone().text());
+  const { play_id: id, play_token: token } = await started.json();
+  await new Promise((resolve) => setTimeout(resolve, 1600));
+  const beat = await fetch(`${festival.url}/api/plays/${id}/heartbeat`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ position: 1.5, played: 1.5 }),
+  });
+  assert.equal(beat.status, 204);
+  return { id, token };
 }
 
 /** A page that records every dialog (alert/confirm) and page error. */
@@ -134,6 +152,16 @@ describe('feedback', () => {
     await page.waitForSelector('#feedback .fb-stars');
     const before = await getJson(`${festival.url}/api/films/${slug}/ratings`);
     assert.equal(before.count, 0, 'the demo film starts unrated');
+    // Without having watched, the rating is not sent and the viewer is told why.
+    await page.click('#feedback .fb-stars label:nth-of-type(5)');
+    await page.click('#feedback .fb-rate button[type="submit"]');
+    await page.waitForSelector('#feedback .fb-rating .fb-status.error');
+    assert.equal((await getJson(`${festival.url}/api/films/${slug}/ratings`)).count, before.count);
+    // The player keeps the tab's plays of the film; after watching, the rating is proven by one.
+    const play = await watchedPlay(slug);
+    await page.evaluate(([film, p]) => sessionStorage.setItem(`festival.plays.${film}`, JSON.stringify([p])), [slug, play]);
+    await page.reload();
+    await page.waitForSelector('#feedback .fb-stars');
     // Moving through the stars with the keyboard sends nothing until the button is pressed.
     await page.focus('#feedback .fb-stars input[value="1"]');
     await page.keyboard.press('Space');
@@ -180,7 +208,7 @@ describe('feedback', () => {
 
   test('the widget pages through approved comments, newest first, ten at a time', async () => {
     const films = await getJson(`${festival.url}/api/films?per_page=100`);
-    const film = films.items[1 % films.items.length].slug;
+    const film = (films.items.find((f) => f.slug !== slug) ?? films.items[0]).slug;  // not the hostile comments' film
     const call = await organizerApi();
     // Twelve comments from two other clients (ten each is the limit for one).
     for (let i = 1; i <= 12; i++) {

@@ -6,8 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
+#include "tests/audience/loopback_client.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -19,14 +22,30 @@ namespace {
 
 const char* password = "feedback password 123";
 
+// A play that qualifies a rating: its id and the token its player was given.
+struct play_proof {
+    std::string id;
+    std::string token;
+    json with(json body) const {
+        body["play_id"] = id;
+        body["play_token"] = token;
+        return body;
+    }
+};
+
 struct feedback_fixture {
     temp_dir dir;
+    std::filesystem::path clock_file = dir.path() / "clock";
+    std::int64_t now_ms = 1'780'308'000'000;  // 2026-06-01T10:00:00Z
     std::unique_ptr<festival_process> server;
 
     feedback_fixture() {
         add_user("curator@festival.test", "curator");
         add_user("organizer@festival.test", "organizer");
+        set_clock(now_ms);
+        setenv("FESTIVAL_TEST_CLOCK_FILE", clock_file.string().c_str(), 1);
         server = std::make_unique<festival_process>(dir.path().string());
+        unsetenv("FESTIVAL_TEST_CLOCK_FILE");
         const auto c = curator();
         for (const char* slug : {"retour", "loved", "lone-five", "cold"}) {
             json film = {{"slug", slug}, {"original_title", std::string("Réintégration ") + slug},
@@ -43,7 +62,26 @@ struct feedback_fixture {
                              dir.path().string()},
                             output, std::string(password) + "\n") == 0);
     }
+    void set_clock(std::int64_t ms) {
+        now_ms = ms;
+        const auto temp = clock_file.string() + ".new";
+        std::ofstream(temp) << ms << "\n";
+        std::filesystem::rename(temp, clock_file);
+    }
     unsigned short port() const { return server->port(); }
+    // Starts a play of `film` from `address` with `agent`, watched for `seconds` (30 make a view).
+    play_proof watch(const std::string& film, const std::string& address = "127.0.0.1",
+                     const std::string& agent = "viewer", int seconds = 31) {
+        const header_list headers = {{"User-Agent", agent}};
+        const auto started = http_call_from(address, port(), "POST", "/api/films/" + film + "/plays", "", headers);
+        REQUIRE(started.status == 201);
+        play_proof play{started.json()["play_id"].get<std::string>(), started.json()["play_token"].get<std::string>()};
+        set_clock(now_ms + seconds * 1000);
+        const json beat = {{"position", seconds}, {"played", seconds}};
+        REQUIRE(http_call_from(address, port(), "POST", "/api/plays/" + play.id + "/heartbeat", beat.dump(), headers)
+                    .status == 204);
+        return play;
+    }
     signed_in_client curator() const { return sign_in(port(), "curator@festival.test", password); }
     signed_in_client organizer() const { return sign_in(port(), "organizer@festival.test", password); }
 
@@ -52,6 +90,9 @@ struct feedback_fixture {
     }
     http_result rate(const std::string& film, const json& body) const {
         return http_call(port(), "POST", "/api/films/" + film + "/ratings", body.dump());
+    }
+    http_result rate_from(const std::string& address, const std::string& film, const json& body) const {
+        return http_call_from(address, port(), "POST", "/api/films/" + film + "/ratings", body.dump());
     }
     json queue(const std::string& status = "pending") const {
         const auto r = organizer().call("GET", "/api/moderation/comments?status=" + status);
@@ -214,7 +255,7 @@ TEST_CASE("thirty rapid comments from one client get 429 with Retry-After after 
     CHECK(post_from("127.0.0.2", f.port(), "/api/films/retour/comments", R"({"text":"from elsewhere"})") == 202);
     CHECK(f.queue()["total"] == 11);
     // Ratings have their own budget, and reading is never limited.
-    CHECK(f.rate("retour", {{"stars", 4}}).status == 201);
+    CHECK(f.rate("retour", f.watch("retour").with({{"stars", 4}})).status == 201);
     CHECK(http_call(f.port(), "GET", "/api/films/retour/comments").status == 200);
 }
 
@@ -286,14 +327,15 @@ TEST_CASE("moderation, exports and the unpublished award are closed to everyone 
 
 TEST_CASE("ratings count at once, once per play, and the award matches a hand-computed Bayesian ranking") {
     feedback_fixture f;
-    CHECK(f.rate("retour", {{"stars", 0}}).status == 400);
-    CHECK(f.rate("retour", {{"stars", 6}}).status == 400);
-    CHECK(f.rate("retour", {{"stars", "5"}}).status == 400);
-    CHECK(f.rate("retour", {{"stars", 4.5}}).status == 400);
-    auto r = f.rate("retour", {{"stars", 3}, {"play_id", "play-abc"}});
+    const auto play = f.watch("retour");
+    CHECK(f.rate("retour", play.with({{"stars", 0}})).status == 400);
+    CHECK(f.rate("retour", play.with({{"stars", 6}})).status == 400);
+    CHECK(f.rate("retour", play.with({{"stars", "5"}})).status == 400);
+    CHECK(f.rate("retour", play.with({{"stars", 4.5}})).status == 400);
+    auto r = f.rate("retour", play.with({{"stars", 3}}));
     CHECK(r.status == 201);
     CHECK(r.json()["count"] == 1);
-    r = f.rate("retour", {{"stars", 5}, {"play_id", "play-abc"}});  // the same play again replaces
+    r = f.rate("retour", play.with({{"stars", 5}}));  // the same play again replaces
     CHECK(r.status == 200);
     CHECK(r.json()["replaced"] == true);
     auto summary = http_call(f.port(), "GET", "/api/films/retour/ratings").json();
@@ -301,10 +343,16 @@ TEST_CASE("ratings count at once, once per play, and the award matches a hand-co
     CHECK(summary["average"].get<double>() == doctest::Approx(5.0));
     CHECK(http_call(f.port(), "GET", "/api/films/cold/ratings").json()["average"].is_null());
 
-    // "retour" now holds one 5 (like lone-five would); use the other films for the example.
-    for (int i = 0; i < 6; ++i) REQUIRE(f.rate("loved", {{"stars", 5}}).status == 201);
-    for (int i = 0; i < 4; ++i) REQUIRE(f.rate("loved", {{"stars", 4}}).status == 201);
-    for (int stars : {2, 3, 1}) REQUIRE(f.rate("cold", {{"stars", stars}}).status == 201);
+    // "retour" now holds one 5 (like lone-five would); use the other films for the example, each
+    // rating from a viewer of its own (127.0.0.2, 127.0.0.3, ...).
+    int viewer = 2;
+    auto rate_as_new_viewer = [&](const std::string& film, int stars) {
+        const auto address = "127.0.0." + std::to_string(viewer++);
+        REQUIRE(f.rate_from(address, film, f.watch(film, address).with({{"stars", stars}})).status == 201);
+    };
+    for (int i = 0; i < 6; ++i) rate_as_new_viewer("loved", 5);
+    for (int i = 0; i < 4; ++i) rate_as_new_viewer("loved", 4);
+    for (int stars : {2, 3, 1}) rate_as_new_viewer("cold", stars);
     // By hand, C = 10, 14 ratings summing to 57: m = 57/14.
     //   loved (10 votes, 4.6): (570/14 + 46)/20 = 4.335714;  retour (one 5): (570/14 + 5)/11 = 4.155844;
     //   cold (2, 3, 1): (570/14 + 6)/13 = 3.593407.
@@ -330,11 +378,57 @@ TEST_CASE("ratings count at once, once per play, and the award matches a hand-co
     CHECK(http_call(f.port(), "GET", "/api/award").status == 401);
 }
 
+TEST_CASE("a rating counts only from a play of the film that reached a view, once per viewer") {
+    feedback_fixture f;
+    // The attack that worked: four addresses, thirty five-star votes each, no one watching.
+    for (const char* address : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"})
+        for (int i = 0; i < 30; ++i) CHECK(f.rate_from(address, "loved", {{"stars", 5}}).status == 403);
+    const auto refused = f.rate("loved", {{"stars", 5}, {"play_id", "0123456789abcdef0123456789abcdef"}});
+    CHECK(refused.status == 403);
+    CHECK(error_code(refused) == "play_required");
+    const auto guessed = f.rate("loved", play_proof{"0123456789abcdef0123456789abcdef", "guess"}.with({{"stars", 5}}));
+    CHECK(guessed.status == 403);
+    CHECK(error_code(guessed) == "play_not_found");
+
+    const auto watched = f.watch("loved");
+    CHECK(error_code(f.rate("loved", play_proof{watched.id, "not the token"}.with({{"stars", 5}}))) == "play_not_found");
+    const auto other_film = f.rate("cold", watched.with({{"stars", 5}}));
+    CHECK(other_film.status == 409);
+    CHECK(error_code(other_film) == "play_film_mismatch");
+    const auto glimpse = f.watch("loved", "127.0.0.6", "viewer", 10);  // 10 s: not a view
+    const auto too_short = f.rate_from("127.0.0.6", "loved", glimpse.with({{"stars", 5}}));
+    CHECK(too_short.status == 403);
+    CHECK(error_code(too_short) == "play_not_viewed");
+    const auto award = [&] { return f.organizer().call("GET", "/api/award").json(); };
+    CHECK(award()["ratings"] == 0);
+    CHECK(http_call(f.port(), "GET", "/api/films/loved/ratings").json()["count"] == 0);
+
+    CHECK(f.rate("loved", watched.with({{"stars", 4}})).status == 201);
+    // The same viewer (address, user agent, film and day) watching again replaces its rating.
+    const auto again = f.watch("loved");
+    const auto replaced = f.rate("loved", again.with({{"stars", 2}}));
+    CHECK(replaced.status == 200);
+    CHECK(replaced.json()["replaced"] == true);
+    CHECK(award()["ratings"] == 1);
+    CHECK(award()["ranking"][0]["average"].get<double>() == doctest::Approx(2.0));
+    // The play's own token is what counts, not the address: a rating sent from elsewhere still counts once.
+    CHECK(f.rate_from("127.0.0.7", "loved", again.with({{"stars", 3}})).status == 200);
+    CHECK(award()["ratings"] == 1);
+    // A restart forgets the plays in memory; the catalog's row still proves the play.
+    REQUIRE(f.server->stop() == 0);
+    setenv("FESTIVAL_TEST_CLOCK_FILE", f.clock_file.string().c_str(), 1);
+    f.server = std::make_unique<festival_process>(f.dir.path().string());
+    unsetenv("FESTIVAL_TEST_CLOCK_FILE");
+    CHECK(f.rate("loved", again.with({{"stars", 5}})).status == 200);
+    CHECK(award()["ratings"] == 1);
+    CHECK(award()["ranking"][0]["average"].get<double>() == doctest::Approx(5.0));
+}
+
 TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas, JSON has everything") {
     feedback_fixture f;
     REQUIRE(f.comment("retour", {{"text", "Très émouvant, niño \"bravo\""}, {"name", "Zoé"}, {"lang", "es"}}).status == 202);
     REQUIRE(f.comment("retour", {{"text", "=HYPERLINK(\"http://evil.example\",\"clic\")"}}).status == 202);
-    REQUIRE(f.rate("retour", {{"stars", 5}}).status == 201);
+    REQUIRE(f.rate("retour", f.watch("retour").with({{"stars", 5}})).status == 201);
     const auto o = f.organizer();
     const auto csv = o.call("GET", "/api/moderation/export.csv");
     REQUIRE(csv.status == 200);

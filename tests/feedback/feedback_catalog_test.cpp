@@ -47,6 +47,13 @@ new_comment comment_from(std::int64_t film, const std::string& text, const std::
     return c;
 }
 
+// A rating from a new viewer's play each time.
+void rate_once(database& db, std::int64_t film, int stars) {
+    static int plays = 0;
+    const auto n = std::to_string(++plays);
+    add_rating(db, film, stars, "play-" + n, "viewer-" + n);
+}
+
 }  // namespace
 
 TEST_CASE("UTF-8 is checked strictly: overlongs, surrogates, truncation and stray bytes are refused") {
@@ -68,21 +75,27 @@ TEST_CASE("UTF-8 is checked strictly: overlongs, surrogates, truncation and stra
     CHECK(code_of([&] { check_viewer_text("text", accents, 2000, true); }) == "no error");
 }
 
-TEST_CASE("ratings count at once and a play rates a film only once") {
+TEST_CASE("ratings count at once, one per play and one per viewer hash") {
     auto db = fresh_catalog();
     const auto film = add_film(db, "retour");
-    CHECK(add_rating(db, film, 4, std::nullopt) == rating_outcome::created);
-    CHECK(add_rating(db, film, 5, std::string("play-1")) == rating_outcome::created);
-    CHECK(add_rating(db, film, 2, std::string("play-1")) == rating_outcome::replaced);
+    CHECK(add_rating(db, film, 4, "play-0", "viewer-a") == rating_outcome::created);
+    CHECK(add_rating(db, film, 5, "play-1", "viewer-b") == rating_outcome::created);
+    CHECK(add_rating(db, film, 2, "play-1", "viewer-b") == rating_outcome::replaced);  // the same play
+    CHECK(add_rating(db, film, 1, "play-2", "viewer-a") == rating_outcome::replaced);  // the same viewer
     const auto s = film_ratings(db, film);
     CHECK(s.count == 2);
-    CHECK(s.sum == 6);
+    CHECK(s.sum == 3);
     REQUIRE(s.average);
-    CHECK(*s.average == doctest::Approx(3.0));
-    CHECK(code_of([&] { add_rating(db, film, 6, std::nullopt); }) == "invalid_stars");
-    CHECK(code_of([&] { add_rating(db, film, 0, std::nullopt); }) == "invalid_stars");
-    CHECK(code_of([&] { add_rating(db, film, 3, std::string("<bad id>")); }) == "invalid_play_id");
+    CHECK(*s.average == doctest::Approx(1.5));
+    CHECK(code_of([&] { add_rating(db, film, 6, "play-3", "viewer-c"); }) == "invalid_stars");
+    CHECK(code_of([&] { add_rating(db, film, 0, "play-3", "viewer-c"); }) == "invalid_stars");
+    CHECK(code_of([&] { add_rating(db, film, 3, "<bad id>", "viewer-c"); }) == "invalid_play_id");
+    CHECK(code_of([&] { add_rating(db, film, 3, "play-3", ""); }) == "invalid_viewer");
     CHECK_FALSE(film_ratings(db, add_film(db, "unrated")).average);
+    // A rating stored before plays were checked (no viewer hash) is kept but counts nowhere.
+    db.exec("INSERT INTO feedback_ratings (film_id, stars, play_id) VALUES (" + std::to_string(film) + ", 5, 'old')");
+    CHECK(film_ratings(db, film).count == 2);
+    CHECK(audience_award(db).ratings == 2);
 }
 
 TEST_CASE("the award ranks by the Bayesian average, matching a hand-computed example") {
@@ -91,11 +104,11 @@ TEST_CASE("the award ranks by the Bayesian average, matching a hand-computed exa
     const auto loved = add_film(db, "loved");        // ten votes averaging 4.6
     const auto cold = add_film(db, "cold");          // 2, 3, 1
     const auto hidden = add_film(db, "hidden", false);
-    add_rating(db, lone, 5, std::nullopt);
-    for (int i = 0; i < 6; ++i) add_rating(db, loved, 5, std::nullopt);
-    for (int i = 0; i < 4; ++i) add_rating(db, loved, 4, std::nullopt);
-    for (int stars : {2, 3, 1}) add_rating(db, cold, stars, std::nullopt);
-    add_rating(db, hidden, 1, std::nullopt);  // unpublished films are neither ranked nor in the mean
+    rate_once(db, lone, 5);
+    for (int i = 0; i < 6; ++i) rate_once(db, loved, 5);
+    for (int i = 0; i < 4; ++i) rate_once(db, loved, 4);
+    for (int stars : {2, 3, 1}) rate_once(db, cold, stars);
+    rate_once(db, hidden, 1);  // unpublished films are neither ranked nor in the mean
 
     // By hand: 14 ratings summing to 57, so m = 57/14 and C = 10.
     //   loved: (570/14 + 46) / 20 = 1214/280 = 4.335714…
@@ -172,8 +185,8 @@ TEST_CASE("every film's ratings and approved comments are counted at once, equal
     const auto rated = add_film(db, "rated");
     const auto discussed = add_film(db, "discussed");
     const auto quiet = add_film(db, "quiet");
-    for (int stars : {5, 4, 2}) add_rating(db, rated, stars, std::nullopt);
-    add_rating(db, discussed, 3, std::nullopt);
+    for (int stars : {5, 4, 2}) rate_once(db, rated, stars);
+    rate_once(db, discussed, 3);
     const auto approved = submit_comment(db, comment_from(discussed, "Bravo"));
     submit_comment(db, comment_from(discussed, "Merci", "bbbb"));  // still pending: not counted
     const auto rejected = submit_comment(db, comment_from(rated, "Hors sujet"));

@@ -33,6 +33,8 @@ function currentPlayId(film) {
 function errorText(t, e) {
   if (e instanceof ApiError) {
     if (e.status === 429) return t('feedback.rate_limited');
+    if (e.code === 'play_not_viewed') return t('feedback.watch_more');
+    if (e.code === 'play_required' || e.code === 'play_not_found') return t('feedback.watch_first');
     if (e.code === 'too_long') return t('feedback.too_long', { max: MAX_COMMENT });
     if (e.code === 'empty') return t('feedback.empty');
     return t('feedback.error', { message: e.message });
@@ -45,22 +47,15 @@ function charCount(text) {
 }
 
 /**
- * Which "play" a rating belongs to: the player's play id when the viewer played the film, otherwise
- * an id for this browser tab. Either way, changing one's mind replaces the rating instead of adding one.
+ * The plays that may prove this viewer watched the film ({id, token}, newest first, kept by the
+ * player in this tab): a rating counts only from a play that reached a view (docs/statistics.md).
  */
-function ratingPlayId(film) {
-  const played = currentPlayId(film);
-  if (played) return played;
-  const storageKey = `festival.rating-visit.${film.slug}`;
+function watchedPlays(film) {
   try {
-    let id = sessionStorage.getItem(storageKey);
-    if (!id) {
-      id = `visit-${crypto.randomUUID()}`;
-      sessionStorage.setItem(storageKey, id);
-    }
-    return id;
+    const plays = JSON.parse(sessionStorage.getItem(`festival.plays.${film.slug}`) || '[]');
+    return Array.isArray(plays) ? plays.filter((p) => p && p.id && p.token) : [];
   } catch {
-    return undefined;  // storage blocked: each rating counts on its own
+    return [];
   }
 }
 
@@ -96,14 +91,29 @@ function ratingPart(film, t) {
       return;
     }
     const stars = Number(chosen.value);
+    const plays = watchedPlays(film);
+    if (!plays.length) {
+      status.className = 'fb-status error';
+      status.textContent = t('feedback.watch_first');
+      return;
+    }
     send.disabled = true;
     status.className = 'fb-status';
     status.textContent = t('feedback.sending');
     try {
-      const body = { stars };
-      const playId = ratingPlayId(film);
-      if (playId) body.play_id = playId;
-      const result = await api(`/api/films/${key}/ratings`, { method: 'POST', body });
+      // The newest play first; one that has not reached a view yet gives way to an older one.
+      let result = null;
+      let firstError = null;
+      for (const play of plays) {
+        try {
+          result = await api(`/api/films/${key}/ratings`, { method: 'POST', body: { stars, play_id: play.id, play_token: play.token } });
+          break;
+        } catch (e) {
+          firstError ??= e;
+          if (!(e instanceof ApiError && ['play_not_viewed', 'play_not_found'].includes(e.code))) throw e;
+        }
+      }
+      if (!result) throw firstError;
       showSummary(result);
       status.className = 'fb-status success';
       status.textContent = t('feedback.rated');

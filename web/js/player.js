@@ -161,6 +161,12 @@ class AudienceReport {
         if (this.playId) {
           try {
             sessionStorage.setItem(`festival.play.${this.filmKey}`, this.playId);
+            // The rating form proves a watched play with its id and token: the last few plays of the
+            // film in this tab, newest first (a long pause ends a play and starts a new one).
+            const key = `festival.plays.${this.filmKey}`;
+            const plays = JSON.parse(sessionStorage.getItem(key) || '[]').filter((p) => p && p.id !== this.playId);
+            plays.unshift({ id: this.playId, token: String(answer.play_token || '') });
+            sessionStorage.setItem(key, JSON.stringify(plays.slice(0, 5)));
           } catch {
             // no storage: the feedback form simply sends no play id
           }
