@@ -10,7 +10,7 @@
 
 #include "catalog/accounts.hpp"
 #include "catalog/database.hpp"
-#include "server/viewer_key.hpp"
+#include "server/client_address.hpp"
 
 namespace festival::server {
 
@@ -51,7 +51,7 @@ std::string play_token_hash(const std::string& token) {
 std::string daily_viewer_hasher::hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
                                 std::int64_t film_id) {
     // The address part is the viewer key (an IPv6 /64 as one), so one client cannot be many viewers.
-    const std::string message = viewer_key(address) + '\0' + user_agent + '\0' + std::to_string(unix_day) + '\0' +
+    const std::string message = client_network(address) + '\0' + user_agent + '\0' + std::to_string(unix_day) + '\0' +
                                 std::to_string(film_id);
     std::lock_guard lock(mutex_);
     // Keep yesterday's key for plays that started before midnight; drop (and so wipe) anything older.
@@ -68,7 +68,7 @@ audience_registry::started_play audience_registry::start_play(std::int64_t film_
                                                                std::optional<double> runtime_seconds, const viewer& who) {
     const auto now = now_ms();
     const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
-    const auto address = address_hasher_.hash(viewer_key(who.address));
+    const auto address = address_hasher_.hash(client_network(who.address));
     started_play play;
     play.id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
     play.token = catalog::random_token();

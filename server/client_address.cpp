@@ -19,7 +19,8 @@ void keep_bits(unsigned char* bytes, int size, int bits) {
 
 std::string address_prefix(std::string_view address, int v4_bits, int v6_bits) {
     char text[INET6_ADDRSTRLEN] = {};
-    const std::string terminated(address.substr(0, INET6_ADDRSTRLEN));
+    // A link-local address may carry its zone ("fe80::1%eth0"): the zone names no other network.
+    const std::string terminated(address.substr(0, std::min(address.find('%'), std::size_t{INET6_ADDRSTRLEN})));
     unsigned char bytes[16] = {};
     if (::inet_pton(AF_INET, terminated.c_str(), bytes) == 1) {
         keep_bits(bytes, 4, v4_bits);

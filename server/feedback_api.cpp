@@ -9,7 +9,7 @@
 #include "catalog/films.hpp"
 #include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
-#include "server/viewer_key.hpp"
+#include "server/client_address.hpp"
 
 namespace festival::server {
 namespace {
@@ -40,7 +40,7 @@ std::optional<std::string> play_id_field(const json& body) {
 
 // Whom the per-viewer limits count: a keyed hash of the address key (an IPv6 /64 counts as one).
 std::string limit_key(festival_app& app, const http_request& request) {
-    return app.viewers.hasher.hash(viewer_key(request.remote_address));
+    return app.viewers.hasher.hash(client_network(request.remote_address));
 }
 
 // The answer when a viewer sends too much too fast: 429 with Retry-After in seconds.
