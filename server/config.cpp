@@ -42,6 +42,7 @@ void apply(config& c, const std::string& name, const std::string& value) {
     else if (name == "view-seconds") c.view_seconds = parse_int(name, value, 1, 86400);
     else if (name == "play-expiry-seconds") c.play_expiry_seconds = parse_int(name, value, 60, 7 * 86400);
     else if (name == "audience-flush-ms") c.audience_flush_ms = parse_int(name, value, 10, 86'400'000);
+    else if (name == "version-grace-seconds") c.previous_version_grace_seconds = parse_int(name, value, 0, 7 * 86400);
     else throw std::invalid_argument("unknown setting '" + name + "'");
 }
 
@@ -66,7 +67,8 @@ void apply_environment(config& c) {
         {"FESTIVAL_IO_THREADS", "io-threads"},   {"FESTIVAL_WORKER_THREADS", "worker-threads"},
         {"FESTIVAL_ACCESS_LOG", "access-log"},   {"FESTIVAL_VIEW_SECONDS", "view-seconds"},
         {"FESTIVAL_PLAY_EXPIRY_SECONDS", "play-expiry-seconds"},
-        {"FESTIVAL_AUDIENCE_FLUSH_MS", "audience-flush-ms"}};
+        {"FESTIVAL_AUDIENCE_FLUSH_MS", "audience-flush-ms"},
+        {"FESTIVAL_VERSION_GRACE_SECONDS", "version-grace-seconds"}};
     for (const auto& [env, name] : names)
         if (const char* value = std::getenv(env)) apply(c, name, value);
 }
@@ -104,7 +106,8 @@ nlohmann::json config::to_json() const {
             {"max_upload_bytes", max_upload_bytes},
             {"view_seconds", view_seconds},
             {"play_expiry_seconds", play_expiry_seconds},
-            {"audience_flush_ms", audience_flush_ms}};
+            {"audience_flush_ms", audience_flush_ms},
+            {"previous_version_grace_seconds", previous_version_grace_seconds}};
 }
 
 std::shared_ptr<const config> load_config(const std::vector<std::string>& args) {

@@ -27,6 +27,8 @@ struct config {
     int view_seconds = 30;
     int play_expiry_seconds = 600;
     int audience_flush_ms = 1000;
+    // How long /media still serves a film's previous version after a new one is published.
+    int previous_version_grace_seconds = 600;
 
     std::string catalog_path() const { return data_dir + "/catalog.db"; }
     std::string media_dir() const { return data_dir + "/media"; }
