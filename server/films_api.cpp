@@ -75,6 +75,9 @@ http_response list_films(festival_app& app, http_request& request) {
 
 http_response get_film(festival_app& app, http_request& request) {
     const auto film = load_visible_film(app, request);
+    // A transcoder (another process) may have just published: /media must serve what this answer names.
+    if (const auto window = app.availability.find(film.id); !window || window->media_version != film.media_version)
+        app.refresh_availability();
     auto body = catalog::film_to_json(film, catalog::unix_now());
     if (request.session) body["pending_media"] = catalog::pending_media_json(film);
     return http_response::json(200, body);
