@@ -132,26 +132,34 @@ private:
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 
+    // The <film id> folders directly inside `parent`.
+    static std::vector<std::pair<std::int64_t, fs::path>> film_folders(const fs::path& parent) {
+        std::vector<std::pair<std::int64_t, fs::path>> found;
+        std::error_code ec;
+        for (auto entry = fs::directory_iterator(parent, ec); !ec && entry != fs::directory_iterator(); entry.increment(ec)) {
+            const auto name = entry->path().filename().string();
+            if (name.empty() || name.size() > 18 || name.find_first_not_of("0123456789") != std::string::npos) continue;
+            found.emplace_back(std::stoll(name), entry->path());
+        }
+        return found;
+    }
+
     // Partial output of jobs nobody runs any more (cancelled or failed while their worker was dead),
     // and the folders of deleted films (a deletion the server could not finish). A running job's
     // folder is left to its worker, or to whoever takes the job over.
     void sweep_abandoned_output() {
-        std::error_code ec;
         const fs::path media = fs::path(options_.data_dir) / "media";
-        remove_discarded_folders(media);
-        remove_discarded_folders(fs::path(options_.data_dir) / "sources");
-        std::vector<fs::path> films;
-        for (auto film = fs::directory_iterator(media, ec); !ec && film != fs::directory_iterator(); film.increment(ec))
-            films.push_back(film->path());
-        for (const auto& film : films) {
-            const auto name = film.filename().string();
-            if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos || name.size() > 18) continue;
-            if (!catalog::find_film(db_, std::stoll(name))) {
+        for (const auto& films : {media, fs::path(options_.data_dir) / "sources"}) {
+            remove_discarded_folders(films);
+            for (const auto& [id, folder] : film_folders(films)) {
+                if (catalog::find_film(db_, id)) continue;
                 // Film rows come before their folders and ids are never reused: nobody owns this one.
-                discard_folder(film);
-                log_event({{"event", "deleted_film_media_removed"}, {"film", std::stoll(name)}});
-                continue;
+                discard_folder(folder);
+                log_event({{"event", "deleted_film_files_removed"}, {"film", id}, {"folder", folder.string()}});
             }
+        }
+        for (const auto& folder : film_folders(media)) {
+            const auto& film = folder.second;
             remove_discarded_folders(film);
             std::error_code inner;
             for (auto entry = fs::directory_iterator(film, inner); !inner && entry != fs::directory_iterator();

@@ -236,6 +236,10 @@ TEST_CASE("a worker never publishes a version folder it did not write, and remov
     std::ofstream(f.published(id) / "master.m3u8") << "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nsomeone-else.m3u8\n";
     const auto orphan = f.dir.path() / "media" / "424242";
     fs::create_directories(orphan / "v1");
+    const auto orphan_sources = f.dir.path() / "sources" / "424242";
+    fs::create_directories(orphan_sources);
+    const auto half_deleted = f.dir.path() / "sources" / ".deleted-424241";
+    fs::create_directories(half_deleted);
     worker_process worker(f.dir.path(), "w1", "ultrafast");
     REQUIRE(eventually([&] { return f.job(id).finished(); }));
     CHECK(f.job(id).status == "done");
@@ -243,4 +247,6 @@ TEST_CASE("a worker never publishes a version folder it did not write, and remov
     CHECK(master.find("someone-else") == std::string::npos);
     CHECK(master.find("RESOLUTION=160x120") != std::string::npos);
     CHECK_FALSE(fs::exists(orphan));
+    CHECK_FALSE(fs::exists(orphan_sources));
+    CHECK_FALSE(fs::exists(half_deleted));
 }
