@@ -135,6 +135,15 @@ json film_to_json(const film& f, std::int64_t now) {
             {"updated_at", f.updated_at}};
 }
 
+json pending_media_json(const film& f) {
+    if (!f.pending_version) return nullptr;
+    const auto id = std::to_string(f.id);
+    const auto version = std::to_string(*f.pending_version);
+    return {{"version", *f.pending_version},
+            {"preview", "/preview/" + id + "/v" + version + "/master.m3u8"},
+            {"publish", "/api/films/" + id + "/versions/" + version + "/publish"}};
+}
+
 film film_from_json(const json& j) {
     if (!j.is_object()) throw invalid("invalid_body", "a film must be a JSON object");
     static const std::regex slug_pattern("[a-z0-9]+(-[a-z0-9]+)*");

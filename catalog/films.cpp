@@ -13,7 +13,7 @@ namespace {
 constexpr const char* film_columns =
     "id, slug, original_title, year, runtime_minutes, category, directors, countries, themes, "
     "spoken_languages, subtitle_languages, credits, poster, rights_note, published, available_from, "
-    "available_until, media_version, created_at, updated_at";
+    "available_until, media_version, created_at, updated_at, previous_version, version_switched_at, pending_version";
 
 std::vector<std::string> string_list(const std::string& json_text) {
     return nlohmann::json::parse(json_text).get<std::vector<std::string>>();
@@ -43,6 +43,9 @@ film read_film_row(statement& st) {
     f.media_version = st.optional_int64(17);
     f.created_at = st.text(18);
     f.updated_at = st.text(19);
+    f.previous_version = st.optional_int64(20);
+    f.version_switched_at = st.optional_int64(21);
+    f.pending_version = st.optional_int64(22);
     return f;
 }
 
@@ -173,6 +176,16 @@ film update_film(database& db, const film& changed) {
     return *find_film(db, changed.id);
 }
 
+// Plays and audience figures name films without a foreign key (they outlive nothing but must not
+// outlive the film): a deleted film's viewers' traces go with it.
+void forget_film_audience(database& db, std::int64_t id) {
+    for (const char* table : {"plays", "stats_film_minute", "stats_film_hour", "stats_film_day", "stats_retention",
+                              "stats_viewers"}) {
+        auto st = db.prepare(std::string("DELETE FROM ") + table + " WHERE film_id = ?");
+        st.bind(1, id).run();
+    }
+}
+
 void delete_film(database& db, std::int64_t id) {
     transaction tx(db);
     auto st = db.prepare("DELETE FROM films WHERE id = ?");
@@ -180,7 +193,34 @@ void delete_film(database& db, std::int64_t id) {
     if (db.changes() == 0) throw not_found("film_not_found", "no film with id " + std::to_string(id));
     auto fts = db.prepare("DELETE FROM films_fts WHERE rowid = ?");
     fts.bind(1, id).run();
+    forget_film_audience(db, id);
     tx.commit();
+}
+
+film publish_pending_version(database& db, std::int64_t film_id, std::int64_t version) {
+    transaction tx(db);
+    const auto stored = find_film(db, film_id);
+    if (!stored) throw not_found("film_not_found", "no film with id " + std::to_string(film_id));
+    if (stored->pending_version != version)
+        throw conflict("version_not_pending", "version " + std::to_string(version) + " is not waiting for publication");
+    auto st = db.prepare(
+        "UPDATE films SET previous_version = media_version, media_version = ?1, pending_version = NULL, "
+        "version_switched_at = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?3");
+    st.bind(1, version).bind(2, unix_now()).bind(3, film_id).run();
+    tx.commit();
+    return *find_film(db, film_id);
+}
+
+std::set<std::int64_t> versions_to_keep(database& db, std::int64_t film_id) {
+    auto st = db.prepare(
+        "SELECT v FROM (SELECT media_version AS v FROM films WHERE id = ?1 "
+        "UNION SELECT previous_version FROM films WHERE id = ?1 "
+        "UNION SELECT pending_version FROM films WHERE id = ?1 "
+        "UNION SELECT id FROM jobs WHERE film_id = ?1 AND status IN ('queued', 'running')) WHERE v IS NOT NULL");
+    st.bind(1, film_id);
+    std::set<std::int64_t> keep;
+    while (st.step()) keep.insert(st.int64(0));
+    return keep;
 }
 
 std::optional<film> find_film(database& db, std::int64_t id) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct film {
     std::optional<std::string> available_from;   // ISO UTC; open-ended when absent
     std::optional<std::string> available_until;
     std::optional<std::int64_t> media_version;   // published HLS version (the job that made it)
+    std::optional<std::int64_t> previous_version;  // the version before it, served for a grace period
+    std::optional<std::int64_t> version_switched_at;  // unix seconds: when media_version last changed
+    std::optional<std::int64_t> pending_version;   // a new master's version, waiting for a curator
     std::map<std::string, film_text> texts;      // by language code
     std::string created_at;
     std::string updated_at;
@@ -67,7 +71,15 @@ struct film_page {
 film create_film(database& db, const film& draft);
 // Replaces every editable field of an existing film (id from `changed`).
 film update_film(database& db, const film& changed);
+// Deletes the film with everything recorded about it (texts, jobs, uploads, feedback, plays and
+// audience figures). Its files are the caller's to remove, after this commits.
 void delete_film(database& db, std::int64_t id);
+// Makes the film's pending version current (the one before it stays the previous one). Throws
+// not_found for an unknown film, conflict when `version` is not the film's pending version.
+film publish_pending_version(database& db, std::int64_t film_id, std::int64_t version);
+// The versions whose folders must stay on disk: current, previous, pending, and those of jobs not
+// finished yet (a worker may have renamed its folder and not yet recorded it). One snapshot.
+std::set<std::int64_t> versions_to_keep(database& db, std::int64_t film_id);
 std::optional<film> find_film(database& db, std::int64_t id);
 std::optional<film> find_film_by_slug(database& db, const std::string& slug);
 // Accepts a numeric id or a slug.

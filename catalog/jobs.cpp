@@ -3,6 +3,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
+#include "catalog/films.hpp"
 
 namespace festival::catalog {
 namespace {
@@ -35,6 +36,32 @@ job read_job_row(statement& st) {
     j.created_at = st.text(12);
     j.updated_at = st.text(13);
     return j;
+}
+
+// Where a finished job's version goes. Nowhere when a newer version is already current (a job started
+// earlier that finishes later). Pending when it comes from a new master of a published film that has a
+// current version: viewers get it only once a curator has previewed and published it. Current
+// otherwise (a film's first version, an unpublished film, the same master re-encoded or re-packaged),
+// the version it replaces staying the previous one for the grace period.
+void place_finished_version(database& db, const job& done) {
+    const auto f = find_film(db, done.film_id);
+    if (!f || (f->media_version && *f->media_version >= done.id)) return;
+    bool new_master = false;
+    if (f->published && f->media_version) {
+        const auto current = find_job(db, *f->media_version);
+        new_master = !current || current->source_path != done.source_path;
+    }
+    if (new_master) {
+        auto pend = db.prepare(
+            "UPDATE films SET pending_version = ?1, updated_at = ?2 WHERE id = ?3 "
+            "AND (pending_version IS NULL OR pending_version < ?1)");
+        pend.bind(1, done.id).bind(2, utc_now()).bind(3, done.film_id).run();
+        return;
+    }
+    auto publish = db.prepare(
+        "UPDATE films SET previous_version = media_version, media_version = ?1, version_switched_at = ?2, "
+        "updated_at = ?3 WHERE id = ?4");
+    publish.bind(1, done.id).bind(2, unix_now()).bind(3, utc_now()).bind(4, done.film_id).run();
 }
 
 }  // namespace
@@ -127,11 +154,7 @@ bool finish_job(database& db, std::int64_t id, const std::string& worker) {
         "updated_at = ? WHERE id = ? AND status = 'running' AND worker = ?");
     st.bind(1, utc_now()).bind(2, id).bind(3, worker).run();
     if (db.changes() != 1) return false;
-    // A job started earlier that finishes later never replaces a newer version.
-    auto publish = db.prepare(
-        "UPDATE films SET media_version = ?1, updated_at = ?2 WHERE id = (SELECT film_id FROM jobs WHERE id = ?1) "
-        "AND (media_version IS NULL OR media_version < ?1)");
-    publish.bind(1, id).bind(2, utc_now()).run();
+    place_finished_version(db, *find_job(db, id));
     tx.commit();
     return true;
 }

@@ -61,8 +61,9 @@ struct job_progress {
 // or its lease expired and another worker took it): the worker must stop.
 bool heartbeat_job(database& db, std::int64_t id, const std::string& worker, const job_progress& progress,
                    int lease_seconds, std::int64_t now);
-// Marks the job done and publishes it as the film's media version (unless a newer job already did), in
-// one transaction. False when the job is no longer this worker's.
+// Marks the job done and places its version, in one transaction: current (unless a newer version
+// already is), or pending when it is a new master for a published film (see films.hpp's
+// publish_pending_version). False when the job is no longer this worker's.
 bool finish_job(database& db, std::int64_t id, const std::string& worker);
 // Records a failed attempt: back to queued with the reason, or failed for good after max_attempts
 // (or at once when `permanent`, e.g. the source is not a film). False when not this worker's.

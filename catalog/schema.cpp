@@ -1,5 +1,7 @@
 #include "catalog/schema.hpp"
 
+#include <optional>
+
 #include "catalog/database.hpp"
 
 namespace festival::catalog {
@@ -240,9 +242,110 @@ const std::vector<std::string_view>& migrations() {
         CREATE UNIQUE INDEX feedback_ratings_one_per_viewer ON feedback_ratings(film_id, viewer_hash)
             WHERE viewer_hash IS NOT NULL;
         )sql",
+        // Ids are never reused: a deleted film's or job's id names folders and URLs (media/<film>/v<job>)
+        // that must never come back under a new one. films and jobs are rebuilt with AUTOINCREMENT
+        // (SQLite's ALTER TABLE procedure: migrate() runs steps with foreign keys off and checks them),
+        // and the sequences start above every id still seen anywhere. Films also get the versions
+        // around the current one: the previous (served for a grace period after a switch, so players
+        // mid-film finish) and a pending one (a new master waiting for a curator to publish it).
+        R"sql(
+        CREATE TABLE films_rebuilt (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            slug             TEXT NOT NULL UNIQUE,
+            original_title   TEXT NOT NULL,
+            year             INTEGER,
+            runtime_minutes  INTEGER,
+            category         TEXT NOT NULL CHECK (category IN ('documentary','short','fiction')),
+            directors        TEXT NOT NULL DEFAULT '[]',
+            countries        TEXT NOT NULL DEFAULT '[]',
+            themes           TEXT NOT NULL DEFAULT '[]',
+            spoken_languages TEXT NOT NULL DEFAULT '[]',
+            subtitle_languages TEXT NOT NULL DEFAULT '[]',
+            credits          TEXT NOT NULL DEFAULT '{}',
+            poster           TEXT,
+            rights_note      TEXT NOT NULL DEFAULT '',
+            published        INTEGER NOT NULL DEFAULT 0,
+            available_from   TEXT,
+            available_until  TEXT,
+            media_version    INTEGER,
+            created_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            previous_version INTEGER,
+            version_switched_at INTEGER,
+            pending_version  INTEGER
+        );
+        INSERT INTO films_rebuilt (id, slug, original_title, year, runtime_minutes, category, directors, countries,
+            themes, spoken_languages, subtitle_languages, credits, poster, rights_note, published, available_from,
+            available_until, media_version, created_at, updated_at)
+        SELECT id, slug, original_title, year, runtime_minutes, category, directors, countries,
+            themes, spoken_languages, subtitle_languages, credits, poster, rights_note, published, available_from,
+            available_until, media_version, created_at, updated_at FROM films;
+        DROP TABLE films;
+        ALTER TABLE films_rebuilt RENAME TO films;
+        CREATE TABLE jobs_rebuilt (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            film_id      INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+            source_path  TEXT NOT NULL,
+            subtitles    TEXT NOT NULL DEFAULT '[]',
+            status       TEXT NOT NULL DEFAULT 'queued'
+                         CHECK (status IN ('queued','running','done','failed','cancelled')),
+            progress     REAL NOT NULL DEFAULT 0,
+            fps          REAL NOT NULL DEFAULT 0,
+            eta_seconds  REAL,
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            error        TEXT,
+            worker       TEXT,
+            lease_until  INTEGER,
+            created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        );
+        INSERT INTO jobs_rebuilt (id, film_id, source_path, subtitles, status, progress, fps, eta_seconds, attempts,
+            error, worker, lease_until, created_at, updated_at)
+        SELECT id, film_id, source_path, subtitles, status, progress, fps, eta_seconds, attempts,
+            error, worker, lease_until, created_at, updated_at FROM jobs;
+        DROP TABLE jobs;
+        ALTER TABLE jobs_rebuilt RENAME TO jobs;
+        CREATE INDEX jobs_claim ON jobs(status, lease_until);
+        INSERT INTO sqlite_sequence (name, seq)
+            SELECT 'films', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'films');
+        INSERT INTO sqlite_sequence (name, seq)
+            SELECT 'jobs', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'jobs');
+        UPDATE sqlite_sequence SET seq = MAX(seq,
+            (SELECT COALESCE(MAX(id), 0) FROM films),
+            (SELECT COALESCE(MAX(film_id), 0) FROM plays),
+            (SELECT COALESCE(MAX(film_id), 0) FROM stats_film_day),
+            (SELECT COALESCE(MAX(film_id), 0) FROM stats_film_minute))
+            WHERE name = 'films';
+        UPDATE sqlite_sequence SET seq = MAX(seq,
+            (SELECT COALESCE(MAX(id), 0) FROM jobs),
+            (SELECT COALESCE(MAX(job_id), 0) FROM uploads),
+            (SELECT COALESCE(MAX(media_version), 0) FROM films))
+            WHERE name = 'jobs';
+        )sql",
     };
     return steps;
 }
+
+namespace {
+
+// Foreign keys off for the lifetime of this object, on again after.
+class foreign_keys_off {
+public:
+    explicit foreign_keys_off(database& db) : db_(db) { db_.exec("PRAGMA foreign_keys = OFF"); }
+    ~foreign_keys_off() {
+        try {
+            db_.exec("PRAGMA foreign_keys = ON");
+        } catch (...) {
+        }
+    }
+    foreign_keys_off(const foreign_keys_off&) = delete;
+    foreign_keys_off& operator=(const foreign_keys_off&) = delete;
+
+private:
+    database& db_;
+};
+
+}  // namespace
 
 int migrate(database& db) {
     auto read_version = [&] {
@@ -256,12 +359,20 @@ int migrate(database& db) {
         throw invalid("schema_too_new", "catalog schema version " + std::to_string(version) +
                                             " is newer than this program knows (" +
                                             std::to_string(steps.size()) + ")");
+    // A step may rebuild a table (SQLite's ALTER TABLE procedure): dropping the old table with foreign
+    // keys on would cascade into its children. The pragma only takes effect outside a transaction, so
+    // it is off for the whole run, and each step is checked before it commits.
+    std::optional<foreign_keys_off> keys_off;
+    if (version < static_cast<int>(steps.size())) keys_off.emplace(db);
     while (version < static_cast<int>(steps.size())) {
         transaction tx(db);
         // Re-read inside the write lock: another process may have migrated meanwhile.
         version = read_version();
         if (version >= static_cast<int>(steps.size())) break;
         db.exec(steps[static_cast<std::size_t>(version)]);
+        if (db.prepare("PRAGMA foreign_key_check").step())
+            throw invalid("schema_broken", "catalog migration " + std::to_string(version + 1) +
+                                               " would break a foreign key");
         db.exec("PRAGMA user_version = " + std::to_string(version + 1));
         tx.commit();
         ++version;

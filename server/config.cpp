@@ -47,6 +47,7 @@ void apply(config& c, const std::string& name, const std::string& value) {
     else if (name == "play-expiry-seconds") c.play_expiry_seconds = parse_int(name, value, 60, 7 * 86400);
     else if (name == "audience-flush-ms") c.audience_flush_ms = parse_int(name, value, 10, 86'400'000);
     else if (name == "viewers-per-address") c.viewers_per_address = parse_int(name, value, 1, 1'000'000);
+    else if (name == "version-grace-seconds") c.previous_version_grace_seconds = parse_int(name, value, 0, 7 * 86400);
     else throw std::invalid_argument("unknown setting '" + name + "'");
 }
 
@@ -73,7 +74,8 @@ void apply_environment(config& c) {
         {"FESTIVAL_PLAY_EXPIRY_SECONDS", "play-expiry-seconds"},
         {"FESTIVAL_AUDIENCE_FLUSH_MS", "audience-flush-ms"},
         {"FESTIVAL_SECURE_COOKIES", "secure-cookies"},
-        {"FESTIVAL_VIEWERS_PER_ADDRESS", "viewers-per-address"}};
+        {"FESTIVAL_VIEWERS_PER_ADDRESS", "viewers-per-address"},
+        {"FESTIVAL_VERSION_GRACE_SECONDS", "version-grace-seconds"}};
     for (const auto& [env, name] : names)
         if (const char* value = std::getenv(env)) apply(c, name, value);
 }
@@ -116,7 +118,8 @@ nlohmann::json config::to_json() const {
             {"view_seconds", view_seconds},
             {"play_expiry_seconds", play_expiry_seconds},
             {"audience_flush_ms", audience_flush_ms},
-            {"viewers_per_address", viewers_per_address}};
+            {"viewers_per_address", viewers_per_address},
+            {"previous_version_grace_seconds", previous_version_grace_seconds}};
 }
 
 std::shared_ptr<const config> load_config(const std::vector<std::string>& args) {

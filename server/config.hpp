@@ -35,6 +35,8 @@ struct config {
     int audience_flush_ms = 1000;
     // People counted behind one address (an IPv4 address or an IPv6 /64): a household, a class behind NAT.
     int viewers_per_address = 10;
+    // How long /media still serves a film's previous version after a new one is published.
+    int previous_version_grace_seconds = 600;
 
     std::string catalog_path() const { return data_dir + "/catalog.db"; }
     std::string media_dir() const { return data_dir + "/media"; }

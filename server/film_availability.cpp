@@ -21,6 +21,8 @@ void film_availability::replace(const std::vector<catalog::film>& films) {
         if (f.available_from) w.available_from = catalog::parse_utc(*f.available_from);
         if (f.available_until) w.available_until = catalog::parse_utc(*f.available_until);
         w.media_version = f.media_version;
+        w.previous_version = f.previous_version;
+        w.version_switched_at = f.version_switched_at;
         fresh->emplace(f.id, w);
     }
     std::lock_guard lock(mutex_);
@@ -48,6 +50,12 @@ bool film_availability::screening(const film_window& w, std::int64_t now) {
     if (w.available_from && now < *w.available_from) return false;
     if (w.available_until && now >= *w.available_until) return false;
     return true;
+}
+
+bool film_availability::serves_version(const film_window& w, std::int64_t version, std::int64_t now,
+                                       std::int64_t grace_seconds) {
+    if (w.media_version == version) return true;
+    return w.previous_version == version && w.version_switched_at && now < *w.version_switched_at + grace_seconds;
 }
 
 }  // namespace festival::server

@@ -20,6 +20,8 @@ struct film_window {
     std::optional<std::int64_t> available_from;   // unix seconds
     std::optional<std::int64_t> available_until;
     std::optional<std::int64_t> media_version;
+    std::optional<std::int64_t> previous_version;  // served until version_switched_at + the grace period
+    std::optional<std::int64_t> version_switched_at;
 };
 
 // Read on every segment request by every I/O thread, replaced every few seconds: each thread keeps
@@ -33,6 +35,10 @@ public:
     std::optional<film_window> find(std::int64_t film_id) const;
     // True when anyone may stream the film at `now`.
     static bool screening(const film_window& w, std::int64_t now);
+    // True when viewers may fetch `version` at `now`: the current one, or the previous one for
+    // `grace_seconds` after the switch (players that started it finish; any older one is gone).
+    static bool serves_version(const film_window& w, std::int64_t version, std::int64_t now,
+                               std::int64_t grace_seconds);
 
 private:
     using snapshot = std::map<std::int64_t, film_window>;

@@ -1,7 +1,12 @@
 // GET/POST/PATCH/DELETE /api/films…: the catalog as JSON.
+#include <charconv>
+#include <cstdio>
+
 #include "catalog/clock.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/jobs.hpp"
+#include "catalog/uploads.hpp"
+#include "server/film_files.hpp"
 #include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
 
@@ -62,13 +67,20 @@ http_response list_films(festival_app& app, http_request& request) {
         for (std::size_t i = 0; i < result.items.size(); ++i) {
             const auto it = latest.find(result.items[i].id);
             items[i]["latest_job"] = it == latest.end() ? nlohmann::json(nullptr) : catalog::job_to_json(it->second);
+            items[i]["pending_media"] = catalog::pending_media_json(result.items[i]);
         }
     }
     return http_response::json(200, {{"items", items}, {"total", result.total}, {"page", page}, {"per_page", per_page}});
 }
 
 http_response get_film(festival_app& app, http_request& request) {
-    return http_response::json(200, catalog::film_to_json(load_visible_film(app, request), catalog::unix_now()));
+    const auto film = load_visible_film(app, request);
+    // A transcoder (another process) may have just published: /media must serve what this answer names.
+    if (const auto window = app.availability.find(film.id); !window || window->media_version != film.media_version)
+        app.refresh_availability();
+    auto body = catalog::film_to_json(film, catalog::unix_now());
+    if (request.session) body["pending_media"] = catalog::pending_media_json(film);
+    return http_response::json(200, body);
 }
 
 http_response create_film(festival_app& app, http_request& request) {
@@ -91,9 +103,34 @@ http_response patch_film(festival_app& app, http_request& request) {
 
 http_response delete_film(festival_app& app, http_request& request) {
     const auto stored = load_film_for_change(app, request);
-    catalog::delete_film(app.catalog.local(), stored.id);
+    auto& db = app.catalog.local();
+    std::vector<std::string> uploads;
+    for (const auto& u : catalog::list_film_uploads(db, stored.id)) uploads.push_back(u.id);
+    catalog::delete_film(db, stored.id);
     app.refresh_availability();
+    // After the commit: a crash here leaves files no film names, which the next deletion or worker
+    // start removes; their id is never handed out again.
+    remove_film_files(app, stored.id, uploads);
     return http_response::no_content();
+}
+
+// POST /api/films/{key}/versions/{version}/publish: a curator who previewed a new master's version
+// makes it the one viewers get; the version it replaces stays served for the grace period.
+http_response publish_film_version(festival_app& app, http_request& request) {
+    const auto stored = load_film_for_change(app, request);
+    const auto& text = request.params.at("version");
+    std::int64_t version = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+    if (ec != std::errc() || end != text.data() + text.size() || version <= 0)
+        throw http_error(404, "version_not_found", "no version '" + text + "'");
+    const auto published = catalog::publish_pending_version(app.catalog.local(), stored.id, version);
+    app.refresh_availability();
+    prune_film_versions(app, stored.id);
+    std::fprintf(stderr, "{\"event\":\"version_published\",\"film\":%lld,\"version\":%lld}\n",
+                 static_cast<long long>(stored.id), static_cast<long long>(version));
+    auto body = catalog::film_to_json(published, catalog::unix_now());
+    body["pending_media"] = catalog::pending_media_json(published);
+    return http_response::json(200, body);
 }
 
 }  // namespace festival::server

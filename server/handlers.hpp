@@ -19,6 +19,7 @@ http_response get_film(festival_app& app, http_request& request);
 http_response create_film(festival_app& app, http_request& request);
 http_response patch_film(festival_app& app, http_request& request);
 http_response delete_film(festival_app& app, http_request& request);
+http_response publish_film_version(festival_app& app, http_request& request);
 
 // session_api.cpp
 http_response sign_in(festival_app& app, http_request& request);

@@ -1,5 +1,6 @@
 // GET /media/{film}/v{version}/…: a published film's HLS files, checked against its screening window
-// from memory and served from the open-file cache. GET /preview/{film}/v{version}/…: the same files of
+// and its current (or, for a grace period, previous) version from memory, and served from the
+// open-file cache. GET /preview/{film}/v{version}/…: the same files of
 // any film for signed-in curators and organizers, so a transcode can be checked before publication.
 #include <charconv>
 
@@ -17,20 +18,28 @@ std::optional<std::int64_t> film_id_from(const std::string& text) {
     return id;
 }
 
-bool is_version_folder(std::string_view rest) {
+// The version a path "v<version>/…" names, nullopt for any other shape.
+std::optional<std::int64_t> version_of(std::string_view rest) {
     const auto slash = rest.find('/');
-    if (slash == std::string_view::npos || slash < 2 || rest[0] != 'v') return false;
-    for (std::size_t i = 1; i < slash; ++i)
-        if (rest[i] < '0' || rest[i] > '9') return false;
-    return true;
+    if (slash == std::string_view::npos || slash < 2 || rest[0] != 'v') return std::nullopt;
+    std::int64_t version = 0;
+    const auto [end, ec] = std::from_chars(rest.data() + 1, rest.data() + slash, version);
+    if (ec != std::errc() || end != rest.data() + slash || version <= 0) return std::nullopt;
+    return version;
 }
 
-std::int64_t checked_film_id(const http_request& request) {
+struct media_address {
+    std::int64_t film_id;
+    std::int64_t version;
+};
+
+media_address checked_address(const http_request& request) {
     const auto& rest = request.params.at("rest");
     const auto film_id = film_id_from(request.params.at("film"));
-    if (!film_id || !is_version_folder(rest) || !is_safe_relative_path(rest))
+    const auto version = version_of(rest);
+    if (!film_id || !version || !is_safe_relative_path(rest))
         throw http_error(404, "not_found", "nothing at " + request.path);
-    return *film_id;
+    return {*film_id, *version};
 }
 
 // "<film>/<version>/<file>" beneath the media folder, written over this thread's buffer: valid until
@@ -49,11 +58,15 @@ std::string_view media_path(std::int64_t film_id, std::string_view rest) {
 
 http_response get_media_file(festival_app& app, http_request& request) {
     const auto& rest = request.params.at("rest");
-    const auto film_id = checked_film_id(request);
+    const auto [film_id, version] = checked_address(request);
     const auto window = app.availability.find(film_id);
     if (!window) throw http_error(404, "film_not_found", "no such film");
-    if (!film_availability::screening(*window, catalog::unix_now()))
+    const auto now = catalog::unix_now();
+    if (!film_availability::screening(*window, now))
         throw http_error(403, "not_screening", "this film is not screening now");
+    // Only what the catalog publishes: never a superseded, pending or leftover folder.
+    if (!film_availability::serves_version(*window, version, now, app.settings->previous_version_grace_seconds))
+        throw http_error(404, "not_found", "nothing at " + request.path);
     const auto file = app.files.open(app.media_root, media_path(film_id, rest));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Segments never change under a versioned path; playlists stay short-lived so that unpublishing
@@ -66,7 +79,7 @@ http_response get_media_file(festival_app& app, http_request& request) {
 
 http_response get_media_preview(festival_app& app, http_request& request) {
     const auto& rest = request.params.at("rest");
-    const auto film_id = checked_film_id(request);
+    const auto film_id = checked_address(request).film_id;
     if (!catalog::find_film(app.catalog.local(), film_id)) throw http_error(404, "film_not_found", "no such film");
     const auto file = app.files.open(app.media_root, media_path(film_id, rest));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);

@@ -28,6 +28,7 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/films/{key}",        anyone,        worker_pool,  0,           bind(get_film)},
         {"PATCH",  "/api/films/{key}",        curator,       worker_pool,  film_body,   bind(patch_film)},
         {"DELETE", "/api/films/{key}",        curator,       worker_pool,  0,           bind(delete_film)},
+        {"POST",   "/api/films/{key}/versions/{version}/publish", curator, worker_pool, 0, bind(publish_film_version)},
         {"POST",   "/api/session",            anyone,        password_pool, small_body, bind(sign_in)},
         {"GET",    "/api/session",            anyone,        worker_pool,  0,           bind(get_session)},
         {"DELETE", "/api/session",            anyone,        worker_pool,  0,           bind(sign_out)},

@@ -50,7 +50,7 @@ catalog::upload complete_upload(festival_app& app, const catalog::upload& record
         throw http_error(422, probe.error_code, probe.error_message);
     }
     // The master is kept beside the film's other sources; the currently published version keeps
-    // streaming until the job publishes its own.
+    // streaming until the job publishes its own (for a published film, until a curator publishes it).
     const auto dir = app.uploads.film_sources_dir(record.film_id);
     std::filesystem::create_directories(dir);
     const auto source = std::filesystem::absolute(dir / ("master-" + record.id + safe_extension(record.filename)));

@@ -14,9 +14,11 @@
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/uploads.hpp"
+#include "server/film_files.hpp"
 #include "server/upload_completion.hpp"
 #include "server/upload_store.hpp"
 #include "transcoder/hls_playlists.hpp"
+#include "transcoder/media_folders.hpp"
 #include "transcoder/subtitles.hpp"
 
 namespace festival::server {
@@ -25,12 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* repackager = "server-subtitles";
-
-std::string version_folder(std::int64_t version) {
-    std::string name = "v";
-    name += std::to_string(version);
-    return name;
-}
 
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -103,7 +99,7 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
     const auto film = catalog::find_film(db, film_id);
     if (!film || !film->media_version) return std::nullopt;
     const auto film_dir = fs::path(app.settings->media_dir()) / std::to_string(film_id);
-    const auto current = film_dir / version_folder(*film->media_version);
+    const auto current = film_dir / transcoder::version_folder(*film->media_version);
     if (!fs::exists(current / "master.m3u8")) return std::nullopt;
     const auto made_by = catalog::find_job(db, *film->media_version);
     const auto stored = stored_subtitles(app, film_id);
@@ -138,7 +134,7 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
                       master_with_subtitles(master, std::vector<std::string>(languages.begin(), languages.end())));
         sync_directory(subtitles);
         sync_directory(work);
-        const auto published = film_dir / version_folder(job);
+        const auto published = film_dir / transcoder::version_folder(job);
         fs::rename(work, published);
         sync_directory(film_dir);
         if (!catalog::finish_job(db, job, repackager)) throw std::runtime_error("the job was cancelled");
@@ -149,6 +145,8 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
         throw;
     }
     app.refresh_availability();
+    // The superseded versions go, whoever made them: a removed track must not stay downloadable.
+    prune_film_versions(app, film_id);
     std::fprintf(stderr, "{\"event\":\"subtitles_repackaged\",\"film\":%lld,\"version\":%lld}\n",
                  static_cast<long long>(film_id), static_cast<long long>(job));
     return job;

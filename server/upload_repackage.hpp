@@ -2,7 +2,8 @@
 // New subtitles for a film that is already online, without re-encoding: the published version's
 // files are hard-linked into a new version folder, the subtitle playlists are written beside them and
 // the master playlist is rewritten to list them; then that version is published atomically, like a
-// transcoder job's (it is recorded as a job the server itself ran). Viewers mid-film keep the old one.
+// transcoder job's (it is recorded as a job the server itself ran). Viewers mid-film keep the old one
+// for the grace period; versions older than that are pruned.
 #include <cstdint>
 #include <optional>
 #include <string>

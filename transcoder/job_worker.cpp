@@ -24,6 +24,7 @@
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
 #include "transcoder/film_transcode.hpp"
+#include "transcoder/media_folders.hpp"
 
 namespace festival::transcoder {
 namespace {
@@ -131,20 +132,43 @@ private:
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 
-    // Partial output of jobs nobody runs any more (cancelled or failed while their worker was dead).
-    // A running job's folder is left to its worker, or to whoever takes the job over.
-    void sweep_abandoned_output() {
+    // The <film id> folders directly inside `parent`.
+    static std::vector<std::pair<std::int64_t, fs::path>> film_folders(const fs::path& parent) {
+        std::vector<std::pair<std::int64_t, fs::path>> found;
         std::error_code ec;
+        for (auto entry = fs::directory_iterator(parent, ec); !ec && entry != fs::directory_iterator(); entry.increment(ec)) {
+            const auto name = entry->path().filename().string();
+            if (name.empty() || name.size() > 18 || name.find_first_not_of("0123456789") != std::string::npos) continue;
+            found.emplace_back(std::stoll(name), entry->path());
+        }
+        return found;
+    }
+
+    // Partial output of jobs nobody runs any more (cancelled or failed while their worker was dead),
+    // and the folders of deleted films (a deletion the server could not finish). A running job's
+    // folder is left to its worker, or to whoever takes the job over.
+    void sweep_abandoned_output() {
         const fs::path media = fs::path(options_.data_dir) / "media";
-        for (auto film = fs::directory_iterator(media, ec); !ec && film != fs::directory_iterator(); film.increment(ec)) {
+        for (const auto& films : {media, fs::path(options_.data_dir) / "sources"}) {
+            remove_discarded_folders(films);
+            for (const auto& [id, folder] : film_folders(films)) {
+                if (catalog::find_film(db_, id)) continue;
+                // Film rows come before their folders and ids are never reused: nobody owns this one.
+                discard_folder(folder);
+                log_event({{"event", "deleted_film_files_removed"}, {"film", id}, {"folder", folder.string()}});
+            }
+        }
+        for (const auto& folder : film_folders(media)) {
+            const auto& film = folder.second;
+            remove_discarded_folders(film);
             std::error_code inner;
-            for (auto entry = fs::directory_iterator(film->path(), inner); !inner && entry != fs::directory_iterator();
+            for (auto entry = fs::directory_iterator(film, inner); !inner && entry != fs::directory_iterator();
                  entry.increment(inner)) {
-                const auto name = entry->path().filename().string();
-                if (!name.starts_with(".tmp-")) continue;
+                const auto entry_name = entry->path().filename().string();
+                if (!entry_name.starts_with(".tmp-")) continue;
                 std::int64_t id = 0;
                 try {
-                    id = std::stoll(name.substr(5));
+                    id = std::stoll(entry_name.substr(5));
                 } catch (const std::exception&) {
                     continue;
                 }
@@ -157,47 +181,38 @@ private:
         }
     }
 
-    // Keeps the published version and the one before it (viewers who started it can finish);
-    // older versions go.
-    void prune_old_versions(const fs::path& film_dir) {
-        std::vector<std::pair<std::int64_t, fs::path>> versions;
-        std::error_code ec;
-        for (auto entry = fs::directory_iterator(film_dir, ec); !ec && entry != fs::directory_iterator();
-             entry.increment(ec)) {
-            const auto name = entry->path().filename().string();
-            if (name.size() < 2 || name[0] != 'v' || name.find_first_not_of("0123456789", 1) != std::string::npos)
-                continue;
-            versions.emplace_back(std::stoll(name.substr(1)), entry->path());
-        }
-        std::sort(versions.begin(), versions.end());
-        const auto current = catalog::find_film(db_, std::stoll(film_dir.filename().string()));
-        for (std::size_t i = 0; i + 2 < versions.size(); ++i) {
-            if (current && current->media_version == versions[i].first) continue;
-            std::error_code ignored;
-            fs::remove_all(versions[i].second, ignored);
-            log_event({{"event", "old_version_removed"}, {"film_dir", film_dir.string()}, {"version", versions[i].first}});
-        }
+    // Keeps the versions the catalog names (current, previous for viewers mid-film, pending) and those
+    // of jobs still running; the others go, whoever published them.
+    void prune_old_versions(const catalog::job& job, const fs::path& film_dir) {
+        for (const auto version : prune_versions(film_dir, catalog::versions_to_keep(db_, job.film_id)))
+            log_event({{"event", "old_version_removed"}, {"film", job.film_id}, {"version", version}});
     }
 
     void process(const catalog::job& job) {
         const fs::path film_dir = fs::absolute(fs::path(options_.data_dir) / "media" / std::to_string(job.film_id));
         const fs::path work_dir = film_dir / (".tmp-" + std::to_string(job.id));
-        const fs::path final_dir = film_dir / ("v" + std::to_string(job.id));
+        const fs::path final_dir = film_dir / version_folder(job.id);
         log_event({{"event", "job_claimed"}, {"job", job.id}, {"film", job.film_id}, {"attempt", job.attempts},
                    {"worker", options_.worker_id}});
         std::error_code ignored;
         fs::remove_all(work_dir, ignored);  // partial output of an attempt whose worker died
+        // A claimed job has no finished output: a v<job> folder here was not written by this job's
+        // successful run (a leftover of another catalog's ids, or an attempt that died before
+        // recording it). Never publish bytes we cannot vouch for: transcode again.
+        if (fs::exists(final_dir)) {
+            discard_folder(final_dir);
+            log_event({{"event", "stale_output_removed"}, {"job", job.id}, {"film", job.film_id}});
+        }
         fs::create_directories(film_dir);
         std::string error;
         bool permanent = false;
-        outcome result = outcome::done;
-        if (!fs::exists(final_dir)) result = transcode(job, work_dir, error, permanent);
+        const outcome result = transcode(job, work_dir, error, permanent);
         switch (result) {
             case outcome::done:
-                if (!fs::exists(final_dir)) fs::rename(work_dir, final_dir);
+                fs::rename(work_dir, final_dir);
                 if (catalog::finish_job(db_, job.id, options_.worker_id)) {
                     log_event({{"event", "job_done"}, {"job", job.id}, {"film", job.film_id}});
-                    prune_old_versions(film_dir);
+                    prune_old_versions(job, film_dir);
                 } else {
                     fs::remove_all(final_dir, ignored);  // cancelled at the last moment
                     log_event({{"event", "job_lost"}, {"job", job.id}});

@@ -205,3 +205,23 @@ TEST_CASE("catalog calls inside an outer transaction are undone with it") {
     }
     CHECK(list_all_films(db).size() == 1);
 }
+
+TEST_CASE("a deleted film's id is never handed out again, and its plays and audience go with it") {
+    auto db = open_catalog(":memory:");
+    create_film(db, make("first", "short"));
+    const auto gone = create_film(db, make("gone", "short")).id;
+    db.exec("INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at) VALUES ('p1', " +
+            std::to_string(gone) + ", 'h', 1, 1)");
+    db.exec("INSERT INTO stats_viewers (film_id, day, viewer_hash) VALUES (" + std::to_string(gone) + ", 1, 'h')");
+    delete_film(db, gone);
+    const auto next = create_film(db, make("next", "short")).id;
+    CHECK(next > gone);
+    auto count = [&](const std::string& table) {
+        auto st = db.prepare("SELECT count(*) FROM " + table + " WHERE film_id = ?");
+        st.bind(1, gone);
+        st.step();
+        return st.int64(0);
+    };
+    CHECK(count("plays") == 0);
+    CHECK(count("stats_viewers") == 0);
+}

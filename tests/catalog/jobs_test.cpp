@@ -207,3 +207,35 @@ TEST_CASE("a job's JSON shows its state for the curator") {
     CHECK(j["error"].is_null());
     CHECK(j.dump().find("/secret/path") == std::string::npos);
 }
+
+TEST_CASE("a new master of a published film waits as the pending version until a curator publishes it") {
+    auto db = open_catalog(":memory:");
+    const auto film = create_film(db, film_from_json({{"slug", "a"}, {"original_title", "a"}, {"category", "short"},
+                                                      {"published", true}}))
+                          .id;
+    const auto first = enqueue_job(db, film, "/masters/one.mov", {});
+    claim_job(db, "w1", lease, t0);
+    REQUIRE(finish_job(db, first, "w1"));
+    CHECK(find_film(db, film)->media_version == first);  // the first version goes live at once
+    // The same master again (new subtitles): straight to viewers, the old one kept as previous.
+    const auto same = enqueue_job(db, film, "/masters/one.mov", {});
+    claim_job(db, "w1", lease, t0);
+    REQUIRE(finish_job(db, same, "w1"));
+    CHECK(find_film(db, film)->media_version == same);
+    CHECK(find_film(db, film)->previous_version == first);
+    // Another master: pending.
+    const auto other = enqueue_job(db, film, "/masters/two.mov", {});
+    claim_job(db, "w1", lease, t0);
+    REQUIRE(finish_job(db, other, "w1"));
+    auto f = *find_film(db, film);
+    CHECK(f.media_version == same);
+    CHECK(f.pending_version == other);
+    CHECK(versions_to_keep(db, film) == std::set<std::int64_t>{first, same, other});
+    CHECK_THROWS(publish_pending_version(db, film, same));
+    f = publish_pending_version(db, film, other);
+    CHECK(f.media_version == other);
+    CHECK(f.previous_version == same);
+    CHECK_FALSE(f.pending_version);
+    CHECK(f.version_switched_at);
+    CHECK(versions_to_keep(db, film) == std::set<std::int64_t>{same, other});
+}

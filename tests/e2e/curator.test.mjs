@@ -110,6 +110,24 @@ test('a curator creates a film, uploads it through the page and it becomes playa
   assert.match(newMaster, /TYPE=SUBTITLES.*LANGUAGE="fr"/);
   const cues = await (await fetch(new URL('subtitles/fr.vtt', `${festival.url}${withSubtitles.media.master}`))).text();
   assert.match(cues, /Bonjour à tous/);
+
+  // A new master for the published film: its version waits until the curator previews and publishes it.
+  await page.setInputFiles('#curator-master-file', film);
+  await page.click('#curator-upload-start');
+  await page.waitForFunction(() => document.querySelector('#curator-upload-status')?.className === 'success', null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('#curator-job-status')?.dataset.status === 'done', null, { timeout: 180_000 });
+  assert.equal((await getJson(`${festival.url}/api/films/${id}`)).media.version, withSubtitles.media.version);
+  await page.reload();
+  await page.waitForSelector('#curator-pending-publish');
+  await page.click('#curator-pending-preview');
+  await page.waitForSelector('#curator-pending-player video');
+  await page.click('#curator-pending-publish');
+  await page.waitForSelector('#curator-film-form');
+  const republished = await waitFor(async () => {
+    const now = await getJson(`${festival.url}/api/films/${id}`);
+    return now.media.version > withSubtitles.media.version ? now : null;
+  }, { message: 'the new master published by the curator' });
+  assert.equal((await fetch(`${festival.url}${republished.media.master}`)).status, 200);
   assert.deepEqual(errors, []);
   await context.close();
 

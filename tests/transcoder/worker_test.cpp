@@ -227,3 +227,26 @@ TEST_CASE("a worker stopped with SIGTERM gives its job back to the queue") {
     CHECK(released.attempts == 0);
     CHECK_FALSE(fs::exists(f.work_dir(id)));
 }
+
+TEST_CASE("a worker never publishes a version folder it did not write, and removes deleted films' media") {
+    job_fixture f;
+    const auto id = catalog::enqueue_job(f.db, f.film, f.clip("film.mp4", 2, "160x120").string(), {});
+    // Left by something else under the same name (another catalog's ids, a deleted film…).
+    fs::create_directories(f.published(id));
+    std::ofstream(f.published(id) / "master.m3u8") << "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nsomeone-else.m3u8\n";
+    const auto orphan = f.dir.path() / "media" / "424242";
+    fs::create_directories(orphan / "v1");
+    const auto orphan_sources = f.dir.path() / "sources" / "424242";
+    fs::create_directories(orphan_sources);
+    const auto half_deleted = f.dir.path() / "sources" / ".deleted-424241";
+    fs::create_directories(half_deleted);
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    CHECK(f.job(id).status == "done");
+    const auto master = read_text(f.published(id) / "master.m3u8");
+    CHECK(master.find("someone-else") == std::string::npos);
+    CHECK(master.find("RESOLUTION=160x120") != std::string::npos);
+    CHECK_FALSE(fs::exists(orphan));
+    CHECK_FALSE(fs::exists(orphan_sources));
+    CHECK_FALSE(fs::exists(half_deleted));
+}

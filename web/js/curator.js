@@ -8,6 +8,7 @@ import { assetsSection } from '/js/curator-assets.js';
 import { filmEditor } from '/js/curator-film-form.js';
 import { jobSection } from '/js/curator-jobs.js';
 import { uploadSection } from '/js/curator-upload.js';
+import { pendingSection } from '/js/curator-versions.js';
 
 function selectedFromHash() {
   const match = /^#film=(\d+)$/.exec(location.hash);
@@ -80,9 +81,12 @@ async function render(main) {
     cleanups.push(jobs.stop);
     const upload = uploadSection(film, { onQueued: (jobId) => jobs.follow(jobId) });
     cleanups.push(upload.stop);
+    const pending = pendingSection(film, { onPublished: () => showSelected() });
+    if (pending) cleanups.push(pending.stop);
     editorColumn.replaceChildren(
       el('h2', { id: 'curator-film-title' }, filmLabel(film)),
       filmEditor(film, { onSaved: () => showSelected() }),
+      ...(pending ? [pending.node] : []),
       upload.node,
       jobs.node,
       assetsSection(film, { onChanged: () => showSelected(), onQueued: (jobId) => jobs.follow(jobId) }),

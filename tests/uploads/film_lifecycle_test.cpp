@@ -1,0 +1,205 @@
+// A film's life on a real `festival serve` with a transcoder: ids never reused after a delete, a
+// deleted film's files removed, /media serving only the versions the catalog names, superseded versions
+// pruned, and a new master of a published film waiting for a curator to publish it.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "catalog/database.hpp"
+#include "tests/support/festival_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/uploads/tus_client.hpp"
+
+using namespace festival::testing;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string password = "curator password 2026";
+
+std::string transcoder_path() { return (fs::path(FESTIVAL_EXE).parent_path() / "festival-transcoder").string(); }
+
+// Waits for what another process brings about; the limit only keeps a broken build from hanging.
+bool eventually(const std::function<bool()>& condition, int limit_seconds = 180) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
+    while (std::chrono::steady_clock::now() < until) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
+struct lifecycle_fixture {
+    temp_dir dir;
+    std::unique_ptr<festival_process> server;
+    tus_client curator;
+
+    explicit lifecycle_fixture(std::vector<std::string> flags) {
+        std::string output;
+        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "c@festival.test", "--role", "curator",
+                             "--data-dir", dir.path().string()},
+                            output, password + "\n") == 0);
+        flags.insert(flags.end(), {"--transcoder", transcoder_path()});
+        server = std::make_unique<festival_process>(dir.path().string(), flags);
+        curator = tus_client{sign_in(server->port(), "c@festival.test", password)};
+    }
+
+    std::int64_t create_film(const std::string& slug) const {
+        const auto created = curator.session.call(
+            "POST", "/api/films",
+            json{{"slug", slug}, {"original_title", slug}, {"category", "short"}, {"published", true}}.dump());
+        REQUIRE(created.status == 201);
+        return created.json()["id"].get<std::int64_t>();
+    }
+    json film(const std::string& slug) const { return curator.session.call("GET", "/api/films/" + slug).json(); }
+
+    // A small real film made by ffmpeg.
+    std::string clip(const std::string& name, const std::string& size) const {
+        const auto path = (dir.path() / name).string();
+        std::string output;
+        REQUIRE(run_command({"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=" + size + ":rate=25:duration=2",
+                             "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:v", "libx264", "-preset",
+                             "ultrafast", "-c:a", "aac", "-shortest", "-y", path},
+                            output) == 0);
+        return read_file(path);
+    }
+    // Uploads a master over tus and waits until its transcode job ended; returns the job's id.
+    std::int64_t upload_and_transcode(const std::string& slug, const std::string& bytes) const {
+        const auto location = curator.create(slug, static_cast<std::int64_t>(bytes.size()), "master.mp4");
+        REQUIRE(curator.patch(location, 0, bytes).status == 204);
+        const auto upload = curator.session.call("GET", location).json();
+        REQUIRE(upload["job_id"].is_number());
+        const auto job = upload["job_id"].get<std::int64_t>();
+        REQUIRE(eventually([&] {
+            const auto state = curator.session.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"];
+            return state == "done" || state == "failed";
+        }));
+        REQUIRE(curator.session.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"] == "done");
+        return job;
+    }
+    int media_status(const std::string& target) const { return http_call(server->port(), "GET", target).status; }
+    fs::path media(std::int64_t film) const { return dir.path() / "media" / std::to_string(film); }
+};
+
+std::string master_of(std::int64_t film, std::int64_t version) {
+    return "/media/" + std::to_string(film) + "/v" + std::to_string(version) + "/master.m3u8";
+}
+
+// A published version as a transcoder leaves it, made by job 1 from /sources/master.mov (the bytes of
+// the segments do not matter to the server).
+void hand_made_version(const fs::path& data, std::int64_t film) {
+    const auto current = data / "media" / std::to_string(film) / "v1";
+    fs::create_directories(current / "360p");
+    auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; };
+    write(current / "master.m3u8",
+          "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
+    write(current / "360p/index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.000,\n"
+                                       "seg0.m4s\n#EXT-X-ENDLIST\n");
+    write(current / "360p/init.mp4", pattern_bytes(500, 1));
+    write(current / "360p/seg0.m4s", pattern_bytes(5000, 2));
+    festival::catalog::database((data / "catalog.db").string())
+        .exec("INSERT INTO jobs (id, film_id, source_path, status, progress) VALUES (1, " + std::to_string(film) +
+              ", '/sources/master.mov', 'done', 100); UPDATE films SET media_version = 1");
+}
+
+}  // namespace
+
+TEST_CASE("a deleted film's id, media and files never come back under a new film, whose own upload is transcoded") {
+    lifecycle_fixture f({"--transcoders", "1"});
+    const auto first = f.create_film("first");
+    const auto first_job = f.upload_and_transcode("first", f.clip("first.mp4", "320x240"));
+    CHECK(f.film("first")["media"]["version"] == first_job);
+    REQUIRE(eventually([&] { return f.media_status(master_of(first, first_job)) == 200; }, 30));
+    const auto first_master = read_file((f.media(first) / ("v" + std::to_string(first_job)) / "master.m3u8").string());
+
+    REQUIRE(f.curator.session.call("DELETE", "/api/films/first").status == 204);
+    CHECK_FALSE(fs::exists(f.media(first)));
+    CHECK_FALSE(fs::exists(f.dir.path() / "sources" / std::to_string(first)));
+
+    const auto second = f.create_film("second");
+    CHECK(second != first);
+    CHECK(f.media_status(master_of(second, first_job)) == 404);
+    CHECK(f.media_status(master_of(first, first_job)) == 404);
+    const auto second_job = f.upload_and_transcode("second", f.clip("second.mp4", "160x120"));
+    CHECK(second_job != first_job);
+    CHECK(f.film("second")["media"]["version"] == second_job);
+    const auto second_master =
+        read_file((f.media(second) / ("v" + std::to_string(second_job)) / "master.m3u8").string());
+    CHECK(second_master.find("RESOLUTION=160x120") != std::string::npos);
+    CHECK(second_master != first_master);
+}
+
+TEST_CASE("/media serves the current version and the previous one for the grace period, nothing else, and superseded versions are pruned") {
+    lifecycle_fixture f({"--transcoders", "0", "--version-grace-seconds", "3"});
+    const auto film = f.create_film("voyage");
+    hand_made_version(f.dir.path(), film);
+    // A folder the catalog never published (a leftover) is not served even though it exists.
+    fs::create_directories(f.media(film) / "v99");
+    std::ofstream(f.media(film) / "v99" / "master.m3u8") << "#EXTM3U\n";
+    auto put = [&](const std::string& lang, const std::string& srt) {
+        return http_call(f.server->port(), "PUT", "/api/films/voyage/subtitles/" + lang, srt,
+                         {{"Cookie", f.curator.session.cookie}, {"X-CSRF-Token", f.curator.session.csrf_token},
+                          {"Content-Type", "text/plain"}});
+    };
+    REQUIRE(eventually([&] { return f.media_status(master_of(film, 1)) == 200; }, 30));
+    CHECK(f.media_status(master_of(film, 99)) == 404);
+
+    // New subtitles: a new current version; the first stays served for the grace period.
+    const auto with_fr = put("fr", "1\n00:00:01,000 --> 00:00:02,000\nBonjour\n");
+    REQUIRE(with_fr.status == 201);
+    const auto fr_version = with_fr.json()["job_id"].get<std::int64_t>();
+    const auto fr_track = "/media/" + std::to_string(film) + "/v" + std::to_string(fr_version) + "/subtitles/fr.vtt";
+    CHECK(f.media_status(fr_track) == 200);
+    CHECK(f.media_status(master_of(film, 1)) == 200);
+
+    // The track removed: a newer version without it; the one before the previous is gone from disk.
+    REQUIRE(f.curator.session.call("DELETE", "/api/films/voyage/subtitles/fr").status == 204);
+    const auto latest = f.film("voyage")["media"]["version"].get<std::int64_t>();
+    CHECK(latest > fr_version);
+    CHECK(f.media_status(master_of(film, 1)) == 404);
+    CHECK_FALSE(fs::exists(f.media(film) / "v1"));
+    CHECK_FALSE(fs::exists(f.media(film) / "v99"));
+    CHECK(f.media_status(fr_track) == 200);  // players mid-film finish
+    std::this_thread::sleep_for(std::chrono::milliseconds(4500));
+    CHECK(f.media_status(fr_track) == 404);  // the removed track is no longer downloadable
+    CHECK(f.media_status(master_of(film, latest)) == 200);
+}
+
+TEST_CASE("a new master of a published film waits for a curator to preview and publish it") {
+    lifecycle_fixture f({"--transcoders", "1"});
+    const auto film = f.create_film("voyage");
+    hand_made_version(f.dir.path(), film);
+    const auto job = f.upload_and_transcode("voyage", f.clip("new.mp4", "160x120"));
+
+    auto state = f.film("voyage");
+    CHECK(state["media"]["version"] == 1);
+    REQUIRE(state["pending_media"].is_object());
+    CHECK(state["pending_media"]["version"] == job);
+    CHECK_FALSE(http_call(f.server->port(), "GET", "/api/films/voyage").json().contains("pending_media"));
+    const auto pending = master_of(film, job);
+    CHECK(f.media_status(pending) == 404);
+    const auto preview = "/preview/" + std::to_string(film) + "/v" + std::to_string(job) + "/master.m3u8";
+    CHECK(state["pending_media"]["preview"] == preview);
+    CHECK(f.curator.session.call("GET", preview).status == 200);
+
+    const auto publish = "/api/films/voyage/versions/" + std::to_string(job) + "/publish";
+    CHECK(state["pending_media"]["publish"] == "/api/films/" + std::to_string(film) + "/versions/" +
+                                                  std::to_string(job) + "/publish");
+    CHECK(http_call(f.server->port(), "POST", publish).status == 401);
+    CHECK(http_call(f.server->port(), "POST", publish, "", {{"Cookie", f.curator.session.cookie}}).status == 403);
+    const auto wrong = f.curator.session.call("POST", "/api/films/voyage/versions/1/publish");
+    CHECK(wrong.status == 409);
+    CHECK(wrong.json()["error"]["code"] == "version_not_pending");
+    const auto published = f.curator.session.call("POST", publish);
+    REQUIRE(published.status == 200);
+    CHECK(published.json()["media"]["version"] == job);
+    CHECK(published.json()["pending_media"].is_null());
+    CHECK(f.media_status(pending) == 200);
+    CHECK(f.media_status(master_of(film, 1)) == 200);  // the grace period (10 minutes by default)
+}
