@@ -9,6 +9,7 @@
 #include "server/film_availability.hpp"
 #include "server/audience_registry.hpp"
 #include "server/rate_limiter.hpp"
+#include "server/upload_probe_queue.hpp"
 #include "server/upload_store.hpp"
 
 namespace festival::server {
@@ -28,6 +29,7 @@ struct festival_app {
     file_cache files;
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
+    upload_probe_queue probes{*this};  // last: its threads stop before what they use goes
 };
 
 }  // namespace festival::server

@@ -22,7 +22,8 @@ probe_result unavailable(const std::string& why) {
 
 }  // namespace
 
-probe_result probe_film(const std::string& transcoder, const std::string& file, std::chrono::seconds limit) {
+probe_result probe_film(const std::string& transcoder, const std::string& file, std::chrono::seconds limit,
+                        const std::atomic<bool>* cancel) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return unavailable("no pipe");
     pid_t pid = -1;
@@ -41,7 +42,7 @@ probe_result probe_film(const std::string& transcoder, const std::string& file, 
     char buffer[4096];
     while (true) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
+        if (left.count() <= 0 || (cancel && *cancel)) {
             timed_out = true;
             break;
         }
@@ -57,7 +58,7 @@ probe_result probe_film(const std::string& transcoder, const std::string& file, 
     ::close(out[0]);
     if (timed_out) ::kill(pid, SIGKILL);
     const int status = process::wait_for_child(pid);
-    if (timed_out) return unavailable("the probe took too long");
+    if (timed_out) return unavailable(cancel && *cancel ? "the server is stopping" : "the probe took too long");
 
     nlohmann::json answer = nlohmann::json::parse(output, nullptr, false);
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
