@@ -1,12 +1,12 @@
 #include "server/demo_festival.hpp"
 
 #include <sys/wait.h>
-#include <spawn.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include "catalog/accounts.hpp"
 #include "catalog/clock.hpp"
@@ -15,8 +15,7 @@
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
-
-extern char** environ;
+#include "process/child_process.hpp"
 
 namespace festival::server {
 namespace {
@@ -108,15 +107,13 @@ void write_subtitles(const std::filesystem::path& path, const std::string& lang,
     }
 }
 
-bool run_child(std::vector<std::string> args) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, args[0].c_str(), nullptr, nullptr, argv.data(), environ) != 0) return false;
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+bool run_child(const std::vector<std::string>& args) {
+    try {
+        const int status = process::wait_for_child(process::spawn_child(args));
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    } catch (const std::system_error&) {
+        return false;
+    }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "server/film_availability.hpp"
 #include "server/audience_registry.hpp"
 #include "server/rate_limiter.hpp"
+#include "server/upload_probe_queue.hpp"
 #include "server/upload_store.hpp"
 
 namespace festival::server {
@@ -29,6 +30,7 @@ struct festival_app {
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
     sign_in_limits sign_ins{std::chrono::seconds(settings->sign_in_window_seconds)};
+    upload_probe_queue probes{*this};  // last: its threads stop before what they use goes
 };
 
 }  // namespace festival::server

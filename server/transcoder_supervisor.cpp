@@ -1,14 +1,14 @@
 #include "server/transcoder_supervisor.hpp"
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <system_error>
 
-extern char** environ;
+#include "process/child_process.hpp"
 
 namespace festival::server {
 
@@ -19,21 +19,14 @@ transcoder_supervisor::~transcoder_supervisor() { stop(); }
 
 pid_t transcoder_supervisor::spawn(int slot) {
     const std::string worker_id = "serve-" + std::to_string(::getpid()) + "-" + std::to_string(slot);
-    std::vector<std::string> args = {executable_, "work", "--data-dir", data_dir_, "--worker-id", worker_id};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    // Its own process group: a Ctrl-C at the terminal reaches the server, which then stops workers in order.
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attributes, 0);
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, executable_.c_str(), nullptr, &attributes, argv.data(), environ);
-    posix_spawnattr_destroy(&attributes);
-    if (rc != 0) {
+    try {
+        // Its own process group: a Ctrl-C at the terminal reaches the server, which then stops workers in order.
+        pid = process::spawn_child({executable_, "work", "--data-dir", data_dir_, "--worker-id", worker_id},
+                                   {.own_process_group = true});
+    } catch (const std::system_error& e) {
         std::fprintf(stderr, "{\"event\":\"transcoder_spawn_failed\",\"path\":\"%s\",\"errno\":%d}\n",
-                     executable_.c_str(), rc);
+                     executable_.c_str(), e.code().value());
         return -1;
     }
     std::fprintf(stderr, "{\"event\":\"transcoder_started\",\"pid\":%d,\"worker\":\"%s\"}\n", pid, worker_id.c_str());

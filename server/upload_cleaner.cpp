@@ -41,19 +41,14 @@ int remove_expired_uploads(festival_app& app) {
 }
 
 int complete_interrupted_uploads(festival_app& app) {
-    int finished = 0;
+    int queued = 0;
     for (const auto& u : catalog::list_unprocessed_complete_uploads(app.catalog.local())) {
-        const auto lock = app.uploads.try_lock(u.id);
-        if (!lock) continue;
-        try {
-            complete_upload(app, u);
-        } catch (const std::exception& e) {
-            // Recorded on the upload (status failed, with the reason) unless the catalog itself failed.
-            std::fprintf(stderr, "{\"event\":\"upload_completion_failed\",\"upload\":\"%s\"}\n", u.id.c_str());
-        }
-        ++finished;
+        auto lock = app.uploads.try_lock(u.id);
+        if (!lock) continue;  // being probed already
+        if (!app.probes.try_submit(u, std::move(*lock))) break;  // full: the next round
+        ++queued;
     }
-    return finished;
+    return queued;
 }
 
 upload_cleaner::upload_cleaner(festival_app& app, std::chrono::seconds interval) : app_(app) {
@@ -75,6 +70,7 @@ void upload_cleaner::loop(std::chrono::seconds interval) {
     while (thread_.sleep_for(interval)) {
         try {
             remove_expired_uploads(app_);
+            complete_interrupted_uploads(app_);  // those a full probe queue turned away
         } catch (const std::exception& e) {
             std::fprintf(stderr, "{\"event\":\"upload_cleaning_failed\",\"what\":\"%s\"}\n", e.what());
         }

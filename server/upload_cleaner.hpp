@@ -1,7 +1,7 @@
 #pragma once
 // Removes abandoned uploads (tus expiration): their bytes and their record, once at start-up and then
-// every `interval`, until destroyed. At start-up it also finishes uploads whose last byte arrived just
-// before the server stopped (probe, job).
+// every `interval`, until destroyed. Each round also hands uploads whose last byte is stored but whose
+// outcome is not (the server stopped first, or the probe queue was full) to the probe queue.
 #include <chrono>
 
 #include "server/background_thread.hpp"
@@ -11,7 +11,7 @@ namespace festival::server {
 
 // One pass; returns how many uploads it removed. Skips uploads a request is writing.
 int remove_expired_uploads(festival_app& app);
-// Probes and queues uploads that were complete when the server stopped before doing so.
+// Queues complete but unprobed uploads for probing; returns how many it queued.
 int complete_interrupted_uploads(festival_app& app);
 
 class upload_cleaner {

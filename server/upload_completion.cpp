@@ -39,10 +39,11 @@ std::vector<catalog::subtitle_source> stored_subtitles(festival_app& app, std::i
     return found;
 }
 
-catalog::upload complete_upload(festival_app& app, const catalog::upload& record) {
+catalog::upload complete_upload(festival_app& app, const catalog::upload& record, const std::atomic<bool>* stopping) {
     auto& db = app.catalog.local();
     const auto part = app.uploads.part_path(record.id);
-    const auto probe = probe_film(app.settings->transcoder_path, part.string());
+    const auto probe = probe_film(app.settings->transcoder_path, part.string(), std::chrono::seconds(300), stopping);
+    if (stopping && *stopping) return record;
     if (!probe.playable) {
         catalog::finish_upload(db, record.id, "failed", probe.error_message, std::nullopt);
         std::fprintf(stderr, "{\"event\":\"upload_refused\",\"upload\":\"%s\",\"code\":%s}\n", record.id.c_str(),

@@ -3,13 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <vector>
+#include <system_error>
 
-extern char** environ;
+#include "process/child_process.hpp"
 
 namespace festival::server {
 namespace {
@@ -23,25 +22,19 @@ probe_result unavailable(const std::string& why) {
 
 }  // namespace
 
-probe_result probe_film(const std::string& transcoder, const std::string& file, std::chrono::seconds limit) {
+probe_result probe_film(const std::string& transcoder, const std::string& file, std::chrono::seconds limit,
+                        const std::atomic<bool>* cancel) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return unavailable("no pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    std::vector<std::string> args = {transcoder, "probe", "--input", file};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, transcoder.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    if (rc != 0) {
+    try {
+        pid = process::spawn_child({transcoder, "probe", "--input", file}, {.stdout_fd = out[1]});
+    } catch (const std::system_error&) {
         ::close(out[0]);
+        ::close(out[1]);
         return unavailable("cannot start " + transcoder);
     }
+    ::close(out[1]);
     // Read its answer (bounded: a probe prints one small JSON object), then reap it.
     std::string output;
     const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -49,7 +42,7 @@ probe_result probe_film(const std::string& transcoder, const std::string& file, 
     char buffer[4096];
     while (true) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
+        if (left.count() <= 0 || (cancel && *cancel)) {
             timed_out = true;
             break;
         }
@@ -64,10 +57,8 @@ probe_result probe_film(const std::string& transcoder, const std::string& file, 
     }
     ::close(out[0]);
     if (timed_out) ::kill(pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (timed_out) return unavailable("the probe took too long");
+    const int status = process::wait_for_child(pid);
+    if (timed_out) return unavailable(cancel && *cancel ? "the server is stopping" : "the probe took too long");
 
     nlohmann::json answer = nlohmann::json::parse(output, nullptr, false);
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

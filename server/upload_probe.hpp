@@ -1,6 +1,7 @@
 #pragma once
 // Asks `festival-transcoder probe --input FILE` whether an uploaded file is a playable film. The
 // bytes are hostile until proven otherwise, so they are parsed in that child process, never here.
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -15,8 +16,10 @@ struct probe_result {
     std::string error_message;
 };
 
-// Runs the probe to completion (killed after `limit`). Blocking: call on the worker pool.
+// Runs the probe to completion (killed after `limit`, or as soon as `*cancel` turns true: the result
+// is then probe_unavailable). Blocking: call on the probe pool (upload_probe_queue).
 probe_result probe_film(const std::string& transcoder, const std::string& file,
-                        std::chrono::seconds limit = std::chrono::seconds(300));
+                        std::chrono::seconds limit = std::chrono::seconds(300),
+                        const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace festival::server

@@ -10,7 +10,6 @@
 #include <openssl/evp.h>
 
 #include "catalog/clock.hpp"
-#include "server/upload_completion.hpp"
 
 namespace festival::server {
 
@@ -121,8 +120,11 @@ http_response upload_sink::finish() {
     response.set_header("Upload-Offset", std::to_string(record_.offset));
     if (created_) response.set_header("Location", "/api/uploads/" + record_.id);
     if (record_.offset == record_.length) {
-        // Every byte is here: probe and queue now, so the last PATCH's answer tells the curator.
-        complete_upload(app_, record_);
+        // Every byte is here. The probe runs on its own pool (it may take minutes), holding the
+        // upload's lock; the client follows GET /api/uploads/{id} until it is done or failed. A full
+        // queue leaves the upload to the cleaner's next round.
+        if (!app_.probes.try_submit(record_, std::move(lock_)))
+            std::fprintf(stderr, "{\"event\":\"upload_probe_deferred\",\"upload\":\"%s\"}\n", record_.id.c_str());
         return response;
     }
     response.set_header("Upload-Expires", tus::http_date(catalog::unix_now() + upload_lifetime_seconds));

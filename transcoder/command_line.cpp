@@ -1,15 +1,21 @@
 #include "transcoder/command_line.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,17 +25,23 @@
 #include "transcoder/film_transcode.hpp"
 #include "transcoder/job_worker.hpp"
 #include "transcoder/media_probe.hpp"
+#include "transcoder/sandbox.hpp"
+
+extern char** environ;
 
 namespace festival::transcoder {
 namespace {
 
 const char* usage =
-    "usage: festival-transcoder probe --input FILE\n"
+    "usage: festival-transcoder probe --input FILE [--sandbox-user nobody]\n"
     "       festival-transcoder demo-source --output FILE.mp4 [--seconds S] [--width W] [--height H] [--label TEXT]\n"
     "                                       [--no-audio] [--preset P] [--frame-rate N]\n"
     "       festival-transcoder transcode --input FILE --output DIR [--subtitle LANG=FILE.srt|.vtt]...\n"
     "                                     [--ladder 1080,720,480,360,240] [--preset veryfast] [--threads N]\n"
-    "       festival-transcoder work --data-dir DIR [--worker-id NAME] [--lease-seconds 30] [--once]\n";
+    "                                     [--max-output-file-mb 4096]\n"
+    "       festival-transcoder work --data-dir DIR [--worker-id NAME] [--lease-seconds 30] [--once]\n"
+    "                                [--max-output-file-mb 4096]\n"
+    "       festival-transcoder sandbox-selftest [--sandbox-user nobody]\n";
 
 // Flags as --name value pairs (repeatable), plus bare switches listed in `switches`.
 struct flags {
@@ -76,11 +88,13 @@ flags parse_flags(int argc, char** argv, int first, const std::vector<std::strin
     return f;
 }
 
-void limit(int resource, rlim_t value) {
-    rlimit current{};
-    if (getrlimit(resource, &current) != 0) return;
-    const rlimit wanted{std::min(value, current.rlim_max), current.rlim_max};
-    setrlimit(resource, &wanted);
+// The user a probe runs as when started as root.
+sandbox_options probe_sandbox(const flags& f) { return {.user = f.get("sandbox-user", "nobody")}; }
+
+std::uint64_t max_output_file_bytes(const flags& f) {
+    const int mb = f.number("max-output-file-mb", static_cast<int>(default_max_output_file_bytes >> 20));
+    if (mb < 1) throw std::invalid_argument("--max-output-file-mb must be at least 1");
+    return std::uint64_t(mb) << 20;
 }
 
 void print_error(const std::string& code, const std::string& message) {
@@ -90,12 +104,19 @@ void print_error(const std::string& code, const std::string& message) {
 }
 
 int probe_command(const flags& f) {
-    // Probing hostile bytes: a small budget of memory (address space, which thread stacks and malloc
-    // arenas also take) and CPU time.
-    limit(RLIMIT_AS, rlim_t(4) << 30);
-    limit(RLIMIT_CPU, 60);
+    // The file is opened first, as whoever started us (the server may be root, its uploads 0640),
+    // then the process gives up its privileges and enters the sandbox before reading a byte of it.
+    const std::string input = f.required("input");
+    const int fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        print_error("unreadable", "no such file: " + input);
+        return 2;
+    }
+    descriptor_guard guard{fd};
+    process::apply_caps(probe_caps());
+    enter_sandbox(probe_sandbox(f));
     try {
-        const auto info = probe_media(f.required("input"));
+        const auto info = probe_media(fd);
         std::printf("%s\n", media_info_to_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;
     } catch (const media_error& e) {
@@ -142,6 +163,9 @@ int transcode_command(const flags& f) {
     o.encoding.preset = f.get("preset", "veryfast");
     o.encoding.threads = f.number("threads", 0);
     const bool quiet = f.has("quiet");
+    // Its own user and files: the sandbox keeps the caller's user (it writes where the caller asked).
+    process::apply_caps(transcode_caps(max_output_file_bytes(f)));
+    enter_sandbox({.user = ""});
     o.on_progress = [quiet](const transcode_progress& p) {
         if (quiet) return;
         std::fprintf(stderr, "{\"event\":\"progress\",\"percent\":%.1f,\"fps\":%.1f}\n", p.percent, p.fps);
@@ -170,7 +194,50 @@ int work_command(const flags& f) {
     // Likewise a faster x264 preset for workers a demo or a test starts.
     const char* preset = std::getenv("FESTIVAL_TRANSCODE_PRESET");
     o.encoding.preset = f.get("preset", preset && *preset ? preset : "veryfast");
+    o.max_output_file_bytes = max_output_file_bytes(f);
     return run_worker(o);
+}
+
+// Proof that the sandbox holds: enters it exactly as a probe does, then tries what it must refuse.
+// Prints one JSON object (each attempt: "denied EPERM" or what happened) and exits 0 only when every
+// attempt was refused and ordinary work (files, threads) still works.
+int sandbox_selftest_command(const flags& f) {
+    process::apply_caps(probe_caps());
+    enter_sandbox(probe_sandbox(f));
+    nlohmann::json report;
+    bool held = true;
+    auto outcome = [&](const char* what, bool succeeded) {
+        const int error = errno;
+        if (succeeded) held = false;
+        report[what] = succeeded ? std::string("allowed") : std::string("denied ") + ::strerrorname_np(error);
+    };
+    errno = 0;
+    int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    outcome("socket_inet", s >= 0);
+    if (s >= 0) ::close(s);
+    s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    outcome("socket_unix", s >= 0);
+    if (s >= 0) ::close(s);
+    char* const sh_argv[] = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"), const_cast<char*>("exit 0"), nullptr};
+    outcome("exec", ::execve("/bin/sh", sh_argv, environ) == 0);
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    if (child > 0) ::waitpid(child, nullptr, 0);
+    outcome("fork", child >= 0);
+    outcome("kill_parent", ::kill(::getppid(), 0) == 0);
+    outcome("ptrace_parent", ::ptrace(PTRACE_ATTACH, ::getppid(), nullptr, nullptr) == 0);
+    // What a probe or a transcode needs keeps working.
+    bool thread_ran = false;
+    std::thread([&] { thread_ran = true; }).join();
+    report["thread"] = thread_ran;
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    report["open_file"] = null >= 0;
+    if (null >= 0) ::close(null);
+    held = held && thread_ran && null >= 0;
+    report["uid"] = ::getuid();
+    report["no_new_privs"] = ::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+    std::printf("%s\n", report.dump().c_str());
+    return held ? 0 : 1;
 }
 
 }  // namespace
@@ -186,6 +253,7 @@ int run_command_line(int argc, char** argv) {
         if (command == "probe") return probe_command(parse_flags(argc, argv, 2, {}));
         if (command == "transcode") return transcode_command(parse_flags(argc, argv, 2, {"quiet"}));
         if (command == "work") return work_command(parse_flags(argc, argv, 2, {"once"}));
+        if (command == "sandbox-selftest") return sandbox_selftest_command(parse_flags(argc, argv, 2, {}));
         if (command == "demo-source") return demo_source_command(parse_flags(argc, argv, 2, {"no-audio"}));
         std::fputs(usage, stderr);
         return 1;

@@ -23,8 +23,11 @@
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
+#include "process/child_process.hpp"
+#include "process/resource_limits.hpp"
 #include "transcoder/film_transcode.hpp"
 #include "transcoder/media_folders.hpp"
+#include "transcoder/sandbox.hpp"
 
 namespace festival::transcoder {
 namespace {
@@ -49,23 +52,23 @@ void write_line(int fd, const nlohmann::json& value) {
     }
 }
 
-void limit(int resource, rlim_t value) {
-    rlimit current{};
-    if (getrlimit(resource, &current) != 0) return;
-    const rlimit wanted{std::min(value, current.rlim_max), current.rlim_max};
-    setrlimit(resource, &wanted);
-}
-
 // The forked child: transcodes one job into `work_dir`, reporting on `fd`, and never returns.
-[[noreturn]] void transcode_child(const catalog::job& job, const fs::path& work_dir, const encoder_settings& encoding,
+[[noreturn]] void transcode_child(const catalog::job& job, const fs::path& work_dir, const worker_options& options,
                                   int fd, pid_t worker) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != worker) ::_exit(1);
+    // Only the report pipe: not the catalog, nor anything the server let through.
+    process::close_inherited_descriptors({fd});
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
-    // Generous enough for a 1080p ladder, small enough that a crafted file cannot take the machine.
-    limit(RLIMIT_AS, rlim_t(8) << 30);
-    limit(RLIMIT_CORE, 0);
+    try {
+        process::apply_caps(transcode_caps(options.max_output_file_bytes));
+        enter_sandbox({.user = ""});  // it writes the worker's folders: same user, no sockets, no exec
+    } catch (const std::exception& e) {
+        write_line(fd, {{"error", e.what()}, {"permanent", false}});
+        ::_exit(1);
+    }
+    const encoder_settings& encoding = options.encoding;
     transcode_options o;
     o.input = job.source_path;
     o.work_dir = work_dir;
@@ -77,7 +80,8 @@ void limit(int resource, rlim_t value) {
     };
     // CPU time: thirty times the film's duration, at least ten minutes.
     o.on_probed = [](const media_info& info) {
-        limit(RLIMIT_CPU, static_cast<rlim_t>(std::max(600.0, info.duration_seconds * 30)));
+        const auto seconds = static_cast<rlim_t>(std::max(600.0, info.duration_seconds * 30));
+        process::lower_limit(RLIMIT_CPU, seconds, seconds + 5);
     };
     int code = 0;
     try {
@@ -252,7 +256,7 @@ private:
         }
         if (child == 0) {
             ::close(fds[0]);
-            transcode_child(job, work_dir, options_.encoding, fds[1], self);
+            transcode_child(job, work_dir, options_, fds[1], self);
         }
         ::close(fds[1]);
 

@@ -2,6 +2,7 @@
 // `festival-transcoder work`: claims jobs from the catalog forever. Each job is transcoded in a forked
 // child with resource limits (hostile media can crash only that child), while this process renews
 // the lease, records progress, and publishes the result by renaming .tmp-<job> to v<job>.
+#include <cstdint>
 #include <string>
 
 #include "transcoder/rung_output.hpp"
@@ -15,6 +16,7 @@ struct worker_options {
     int idle_poll_ms = 1000;
     bool once = false;  // stop when the queue is empty
     encoder_settings encoding;
+    std::uint64_t max_output_file_bytes = std::uint64_t(4) << 30;  // per file a transcode writes
 };
 
 // Returns the exit code: 0 after SIGTERM/SIGINT (a running job is given back to the queue) or when

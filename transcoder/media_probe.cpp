@@ -1,29 +1,74 @@
 #include "transcoder/media_probe.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdint>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 extern "C" {
+#include <libavutil/avstring.h>
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 }
 
 namespace festival::transcoder {
+
+const char* const accepted_decoders =
+    // Pictures (libdav1d is Debian's AV1 decoder)
+    "h264,hevc,vp9,vp8,libdav1d,av1,mpeg4,prores,dnxhd,mpeg2video,mpeg1video,"
+    // Sound
+    "aac,aac_fixed,mp3,mp3float,opus,libopus,vorbis,ac3,ac3_fixed,eac3,flac,"
+    "pcm_s16le,pcm_s16be,pcm_s24le,pcm_s24be,pcm_s32le,pcm_s32be,pcm_f32le,pcm_f32be,pcm_f64le,pcm_f64be,"
+    "pcm_u8,pcm_s8,pcm_alaw,pcm_mulaw,pcm_s24daud,"
+    // Text subtitles
+    "subrip,srt,ass,ssa,webvtt,mov_text,text";
+
+bool is_accepted_decoder(const AVCodec* decoder) {
+    return decoder && av_match_list(decoder->name, accepted_decoders, ',') > 0;
+}
+
+descriptor_guard::~descriptor_guard() {
+    if (fd >= 0) ::close(fd);
+}
+
 namespace {
 
 // Container formats a festival film may come in (libavformat demuxer names).
 constexpr const char* format_whitelist = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mxf";
 
+// The whitelists every input is opened with: the formats above, and only the file protocol.
+dictionary_ptr input_options() {
+    AVDictionary* raw = nullptr;
+    av_dict_set(&raw, "format_whitelist", format_whitelist, 0);
+    av_dict_set(&raw, "protocol_whitelist", "file", 0);
+    av_dict_set(&raw, "codec_whitelist", accepted_decoders, 0);  // decoders opened to find stream info
+    av_dict_set(&raw, "enable_drefs", "0", 0);                    // mov: no references to other files
+    return dictionary_ptr(raw);
+}
+
+// The first bytes of the file, for explaining a refusal.
+int read_head(int fd, unsigned char* buffer, int size) {
+    int got = 0;
+    while (got < size) {
+        const ssize_t n = ::pread(fd, buffer + got, static_cast<std::size_t>(size - got), got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<int>(n);
+    }
+    return got;
+}
+
 // What a file that no whitelisted demuxer accepts looks like, to explain the refusal.
-[[noreturn]] void refuse_unknown(const std::string& path, int open_error) {
+[[noreturn]] void refuse_unknown(int fd, int open_error) {
     std::array<unsigned char, 4096 + AVPROBE_PADDING_SIZE> buffer{};
-    std::ifstream in(path, std::ios::binary);
-    in.read(reinterpret_cast<char*>(buffer.data()), 4096);
-    const auto size = static_cast<int>(in.gcount());
+    const int size = read_head(fd, buffer.data(), 4096);
     if (size == 0) throw media_error("not_a_film", "the file is empty");
     const std::string head(reinterpret_cast<const char*>(buffer.data()), static_cast<std::size_t>(size));
     // A recognised film container whose index cannot be read: cut short during upload or copy.
@@ -73,24 +118,10 @@ std::string language_of(const AVStream* stream) {
 
 }  // namespace
 
-input_ptr open_media_input(const std::string& path, const media_limits& limits) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw media_error("unreadable", "no such file: " + path);
-    AVDictionary* raw_options = nullptr;
-    av_dict_set(&raw_options, "format_whitelist", format_whitelist, 0);
-    av_dict_set(&raw_options, "protocol_whitelist", "file", 0);
-    av_dict_set(&raw_options, "enable_drefs", "0", 0);  // mov: no references to other files
-    dictionary_ptr options(raw_options);
-    AVFormatContext* raw = avformat_alloc_context();
-    if (!raw) throw std::bad_alloc();
-    raw->max_streams = limits.max_streams;
-    // "file:" so that a name like "concat:a|b" is never taken for a protocol.
-    const std::string url = "file:" + path;
-    raw_options = options.release();
-    const int rc = avformat_open_input(&raw, url.c_str(), nullptr, &raw_options);
-    options.reset(raw_options);
-    if (rc < 0) refuse_unknown(path, rc);  // raw was freed by libav
-    input_ptr input(raw);
+namespace {
+
+// Checks what can be checked before the decoders run, then reads stream information.
+void check_opened_input(AVFormatContext* input, const media_limits& limits) {
     for (unsigned i = 0; i < input->nb_streams; ++i) {
         const auto* par = input->streams[i]->codecpar;
         if (par->codec_type == AVMEDIA_TYPE_VIDEO &&
@@ -99,9 +130,87 @@ input_ptr open_media_input(const std::string& path, const media_limits& limits) 
                                                std::to_string(par->height) + ", more than " +
                                                std::to_string(limits.max_dimension) + " pixels wide or high");
     }
-    const int info = avformat_find_stream_info(input.get(), nullptr);
+    const int info = avformat_find_stream_info(input, nullptr);
     if (info < 0) throw media_error("truncated", "the file's streams cannot be read: " + av_error_text(info));
+}
+
+AVFormatContext* allocate_input(const media_limits& limits) {
+    AVFormatContext* raw = avformat_alloc_context();
+    if (!raw) throw std::bad_alloc();
+    raw->max_streams = limits.max_streams;
+    return raw;
+}
+
+int read_descriptor(void* opaque, std::uint8_t* buffer, int size) {
+    const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(opaque));
+    while (true) {
+        const ssize_t n = ::read(fd, buffer, static_cast<std::size_t>(size));
+        if (n > 0) return static_cast<int>(n);
+        if (n == 0) return AVERROR_EOF;
+        if (errno != EINTR) return AVERROR(errno);
+    }
+}
+
+std::int64_t seek_descriptor(void* opaque, std::int64_t offset, int whence) {
+    const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(opaque));
+    if (whence & AVSEEK_SIZE) {
+        struct stat facts {};
+        return ::fstat(fd, &facts) == 0 ? facts.st_size : AVERROR(errno);
+    }
+    const off_t at = ::lseek(fd, offset, whence & ~AVSEEK_FORCE);
+    return at < 0 ? AVERROR(errno) : at;
+}
+
+// A demuxer asking for another file (a reference, a playlist entry): never from a descriptor input.
+int refuse_other_files(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary**) { return AVERROR(EPERM); }
+
+}  // namespace
+
+input_ptr open_media_input(const std::string& path, const media_limits& limits) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw media_error("unreadable", "no such file: " + path);
+    auto options = input_options();
+    AVFormatContext* raw = allocate_input(limits);
+    // "file:" so that a name like "concat:a|b" is never taken for a protocol.
+    const std::string url = "file:" + path;
+    AVDictionary* raw_options = options.release();
+    const int rc = avformat_open_input(&raw, url.c_str(), nullptr, &raw_options);
+    options.reset(raw_options);
+    if (rc < 0) {  // raw was freed by libav
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw media_error("unreadable", "cannot read " + path);
+        descriptor_guard guard{fd};
+        refuse_unknown(fd, rc);
+    }
+    input_ptr input(raw);
+    check_opened_input(input.get(), limits);
     return input;
+}
+
+descriptor_input open_media_input(int fd, const media_limits& limits) {
+    struct stat facts {};
+    if (::fstat(fd, &facts) != 0 || !S_ISREG(facts.st_mode)) throw media_error("unreadable", "not a regular file");
+    constexpr int buffer_size = 64 * 1024;
+    auto* buffer = static_cast<unsigned char*>(av_malloc(buffer_size));
+    if (!buffer) throw std::bad_alloc();
+    descriptor_input result;
+    result.io.reset(avio_alloc_context(buffer, buffer_size, 0, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)),
+                                       read_descriptor, nullptr, seek_descriptor));
+    if (!result.io) {
+        av_free(buffer);
+        throw std::bad_alloc();
+    }
+    auto options = input_options();
+    AVFormatContext* raw = allocate_input(limits);
+    raw->pb = result.io.get();
+    raw->io_open = refuse_other_files;
+    AVDictionary* raw_options = options.release();
+    const int rc = avformat_open_input(&raw, "", nullptr, &raw_options);
+    options.reset(raw_options);
+    if (rc < 0) refuse_unknown(fd, rc);  // raw was freed by libav, the AVIOContext is still ours
+    result.context.reset(raw);
+    check_opened_input(raw, limits);
+    return result;
 }
 
 media_info describe_media(AVFormatContext* input, const media_limits& limits) {
@@ -118,6 +227,9 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
     const auto* par = video->codecpar;
     const AVCodec* decoder = avcodec_find_decoder(par->codec_id);
     if (!decoder) throw media_error("unsupported_codec", "the video codec cannot be decoded");
+    if (!is_accepted_decoder(decoder))
+        throw media_error("unsupported_codec", std::string("the video codec ") + decoder->name +
+                                                   " is not one a festival accepts");
     m.video_codec = decoder->name;
     if (par->width <= 0 || par->height <= 0 || par->format < 0)
         throw media_error("truncated", "the video stream has no readable pictures");
@@ -162,7 +274,7 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
     if (m.audio_stream >= 0) {
         const auto* apar = input->streams[m.audio_stream]->codecpar;
         const AVCodec* audio_decoder = avcodec_find_decoder(apar->codec_id);
-        if (audio_decoder && apar->ch_layout.nb_channels > 0) {
+        if (is_accepted_decoder(audio_decoder) && apar->ch_layout.nb_channels > 0) {
             m.audio_codec = audio_decoder->name;
             m.audio_channels = apar->ch_layout.nb_channels;
         } else {
@@ -174,17 +286,29 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
         if (s->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE) continue;
         const auto* descriptor = avcodec_descriptor_get(s->codecpar->codec_id);
         if (!descriptor || !(descriptor->props & AV_CODEC_PROP_TEXT_SUB)) continue;  // bitmaps need OCR
-        if (!avcodec_find_decoder(s->codecpar->codec_id)) continue;
+        if (!is_accepted_decoder(avcodec_find_decoder(s->codecpar->codec_id))) continue;
         m.subtitles.push_back({static_cast<int>(i), language_of(s), descriptor->name});
     }
     return m;
 }
 
 media_info probe_media(const std::string& path, const media_limits& limits) {
-    auto input = open_media_input(path, limits);
-    auto info = describe_media(input.get(), limits);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw media_error("unreadable", "no such file: " + path);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw media_error("unreadable", "cannot read " + path);
+    descriptor_guard guard{fd};
+    return probe_media(fd, limits);
+}
+
+media_info probe_media(int fd, const media_limits& limits) {
+    auto opened = open_media_input(fd, limits);
+    AVFormatContext* input = opened.context.get();
+    auto info = describe_media(input, limits);
     // The index may promise more than the file holds (cut during upload or copy).
-    const auto file_size = static_cast<std::int64_t>(std::filesystem::file_size(path));
+    struct stat facts {};
+    if (::fstat(fd, &facts) != 0) throw media_error("unreadable", "the file cannot be read");
+    const auto file_size = static_cast<std::int64_t>(facts.st_size);
     AVStream* video = input->streams[info.video_stream];
     if (const int entries = avformat_index_get_entries_count(video); entries > 0) {
         const AVIndexEntry* last = avformat_index_get_entry(video, entries - 1);
@@ -194,12 +318,12 @@ media_info probe_media(const std::string& path, const media_limits& limits) {
     // And the pictures of the last seconds must be readable.
     const double tail = std::max(0.0, info.duration_seconds - 1.5);
     const auto target = static_cast<std::int64_t>(tail * AV_TIME_BASE);
-    if (av_seek_frame(input.get(), -1, target, AVSEEK_FLAG_BACKWARD) >= 0) {
+    if (av_seek_frame(input, -1, target, AVSEEK_FLAG_BACKWARD) >= 0) {
         auto packet = make_packet();
         const double start = input->start_time != AV_NOPTS_VALUE ? input->start_time / double(AV_TIME_BASE) : 0.0;
         bool reached = false;
         for (int reads = 0; reads < 20000 && !reached; ++reads) {
-            if (av_read_frame(input.get(), packet.get()) < 0) break;
+            if (av_read_frame(input, packet.get()) < 0) break;
             if (packet->stream_index == info.video_stream && !(packet->flags & AV_PKT_FLAG_CORRUPT) &&
                 !(packet->pos >= 0 && packet->pos + packet->size > file_size)) {
                 const auto ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;

@@ -1,7 +1,8 @@
 #pragma once
-// Opening untrusted media safely and describing it: only whitelisted container formats and the `file`
-// protocol (a playlist or concat file cannot make us read other files), limits on duration,
+// Opening untrusted media safely and describing it: only whitelisted container formats, decoders and
+// the `file` protocol (a playlist or concat file cannot make us read other files), limits on duration,
 // dimensions and streams, and a clear code when the file is not a film we can screen.
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -54,12 +55,41 @@ private:
     std::string code_;
 };
 
+// The decoders a festival film's streams may need (libavcodec decoder names): every decoder is a
+// parser of hostile bytes, so the ones nobody submits films in stay closed.
+extern const char* const accepted_decoders;
+bool is_accepted_decoder(const AVCodec* decoder);
+
 // Opens `path` with the whitelists and reads stream information. Throws media_error.
 input_ptr open_media_input(const std::string& path, const media_limits& limits = {});
+
+struct avio_closer {
+    void operator()(AVIOContext* p) const noexcept {
+        av_freep(&p->buffer);
+        avio_context_free(&p);
+    }
+};
+// An input read through a descriptor opened beforehand (the probe opens its file, then gives up its
+// privileges); the demuxer can open no other file. The caller keeps the descriptor open.
+struct descriptor_input {
+    std::unique_ptr<AVIOContext, avio_closer> io;  // declared first: it outlives the context
+    input_ptr context;
+};
+descriptor_input open_media_input(int fd, const media_limits& limits = {});
+
+// Closes a descriptor when it goes out of scope.
+struct descriptor_guard {
+    explicit descriptor_guard(int descriptor) : fd(descriptor) {}
+    ~descriptor_guard();
+    descriptor_guard(const descriptor_guard&) = delete;
+    descriptor_guard& operator=(const descriptor_guard&) = delete;
+    int fd;
+};
 // Describes an opened input; throws media_error when it has no usable video or breaks a limit.
 media_info describe_media(AVFormatContext* input, const media_limits& limits = {});
 // Both, plus a check that the end of the file is there. The input is closed afterwards.
 media_info probe_media(const std::string& path, const media_limits& limits = {});
+media_info probe_media(int fd, const media_limits& limits = {});
 
 nlohmann::json media_info_to_json(const media_info& info);
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <future>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -48,6 +49,18 @@ std::int64_t head_offset(const tus_client& client, const std::string& location) 
     const auto head = client.head(location);
     REQUIRE(head.status == 200);
     return std::stoll(head.header("upload-offset"));
+}
+
+// The upload's record once its probe has run (the last PATCH is answered before): "done" or "failed".
+nlohmann::json settled(const tus_client& client, const std::string& location) {
+    nlohmann::json status;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    do {
+        status = client.session.call("GET", location).json();
+        if (status["status"] != "receiving") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return status;
 }
 
 struct uploads_fixture {
@@ -100,22 +113,50 @@ TEST_CASE("an upload sent in several PATCHes is stored byte for byte, HEAD tells
     CHECK(read_file(part_file(f.dir, location)) == bytes.substr(0, 250000));
 }
 
-TEST_CASE("a complete upload that is not a film is refused with 422 and its reason, its bytes stay") {
+TEST_CASE("a complete upload that is not a film ends failed with the probe's reason, its bytes stay") {
     uploads_fixture f;
     const auto bytes = pattern_bytes(64 * 1024, 2);
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(bytes.size()), "notes.txt");
     const auto last = f.curator.patch(location, 0, bytes);
-    CHECK(last.status == 422);
-    CHECK(!last.json()["error"]["message"].get<std::string>().empty());
-    const auto status = f.curator.session.call("GET", location);
-    REQUIRE(status.status == 200);
-    CHECK(status.json()["status"] == "failed");
-    CHECK(status.json()["error"] == last.json()["error"]["message"]);
-    CHECK(status.json()["offset"] == bytes.size());
+    CHECK(last.status == 204);  // stored; the probe's verdict follows on the upload's record
+    const auto status = settled(f.curator, location);
+    CHECK(status["status"] == "failed");
+    CHECK(!status["error"].get<std::string>().empty());
+    CHECK(status["offset"] == bytes.size());
     CHECK(read_file(part_file(f.dir, location)) == bytes);
     // Nothing was queued for the film.
     const auto film = f.curator.session.call("GET", "/api/films/voyage");
     CHECK(film.json()["media"].is_null());
+}
+
+TEST_CASE("the probe does not hold a request worker: the last PATCH is answered at once, other requests go on") {
+    temp_dir scripts;
+    const auto stand_in = scripts.path() / "slow-transcoder.sh";
+    // A probe that takes its time (as on a large film), then refuses the file.
+    std::ofstream(stand_in) << "#!/bin/sh\nsleep 3\n"
+                               "echo '{\"error\":{\"code\":\"not_a_film\",\"message\":\"slowly refused\"}}'\n"
+                               "exit 2\n";
+    fs::permissions(stand_in, fs::perms::owner_all);
+    temp_dir dir;
+    add_curator(dir);
+    festival_process server(dir.path().string(), {"--transcoder", stand_in.string(), "--worker-threads", "1"});
+    const auto curator = curator_of(server);
+    add_film(curator, "voyage");
+    const auto location = curator.create("voyage", 1000);
+
+    const auto started = std::chrono::steady_clock::now();
+    auto last = std::async(std::launch::async, [&] { return curator.patch(location, 0, std::string(1000, 'z')); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // With one request worker, this waits behind the probe if the probe runs there.
+    const auto films = curator.session.call("GET", "/api/films");
+    const auto films_after = std::chrono::steady_clock::now() - started;
+    CHECK(films.status == 200);
+    CHECK(films_after < std::chrono::milliseconds(2000));
+    CHECK(last.get().status == 204);
+    CHECK(curator.session.call("GET", location).json()["status"] == "receiving");  // still being probed
+    const auto status = settled(curator, location);
+    CHECK(status["status"] == "failed");
+    CHECK(status["error"] == "slowly refused");
 }
 
 TEST_CASE("a wrong Upload-Offset is 409 and the stored bytes are untouched") {
@@ -357,7 +398,7 @@ TEST_CASE("a real film completes: probed, moved beside the film's sources and qu
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(film.size()), "tiny.mp4");
     const auto last = f.curator.patch(location, 0, film);
     CHECK(last.status == 204);
-    const auto status = f.curator.session.call("GET", location).json();
+    const auto status = settled(f.curator, location);
     CHECK(status["status"] == "done");
     REQUIRE(status["job_id"].is_number());
     CHECK(!fs::exists(part_file(f.dir, location)));
@@ -409,12 +450,7 @@ TEST_CASE("an upload whose last byte was stored just before a crash is probed wh
     }
     festival_process restarted(dir.path().string(), {"--transcoder", transcoder_path()});
     const auto curator = curator_of(restarted);
-    nlohmann::json status;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    do {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        status = curator.session.call("GET", location).json();
-    } while (status["status"] == "receiving" && std::chrono::steady_clock::now() < deadline);
+    const auto status = settled(curator, location);
     CHECK(status["status"] == "failed");  // random bytes: the probe refuses them, with its reason
     CHECK(!status["error"].get<std::string>().empty());
     CHECK(read_file(part_file(dir, location)) == bytes);

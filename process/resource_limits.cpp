@@ -1,0 +1,34 @@
+#include "process/resource_limits.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+namespace festival::process {
+
+void lower_limit(int resource, rlim_t value, rlim_t hard) {
+    rlimit current{};
+    if (::getrlimit(resource, &current) != 0) throw std::system_error(errno, std::generic_category(), "getrlimit");
+    if (hard == RLIM_INFINITY) hard = value;
+    rlimit wanted{std::min(value, current.rlim_max), std::min(std::max(hard, value), current.rlim_max)};
+    wanted.rlim_cur = std::min(wanted.rlim_cur, wanted.rlim_max);
+    if (::setrlimit(resource, &wanted) != 0) throw std::system_error(errno, std::generic_category(), "setrlimit");
+}
+
+void apply_caps(const resource_caps& caps) {
+    lower_limit(RLIMIT_CORE, 0);
+    if (caps.address_space_bytes != RLIM_INFINITY) lower_limit(RLIMIT_AS, caps.address_space_bytes);
+    // The soft limit sends SIGXCPU (a clean death), the hard one SIGKILL if that is ignored.
+    if (caps.cpu_seconds != RLIM_INFINITY) lower_limit(RLIMIT_CPU, caps.cpu_seconds, caps.cpu_seconds + 5);
+    if (caps.file_size_bytes != RLIM_INFINITY) {
+        // A write past the cap then fails with EFBIG instead of killing the process with SIGXFSZ,
+        // so the transcoder reports a clear error.
+        ::signal(SIGXFSZ, SIG_IGN);
+        lower_limit(RLIMIT_FSIZE, caps.file_size_bytes);
+    }
+    if (caps.open_files != RLIM_INFINITY) lower_limit(RLIMIT_NOFILE, caps.open_files);
+}
+
+}  // namespace festival::process

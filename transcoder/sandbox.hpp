@@ -1,0 +1,31 @@
+#pragma once
+// The cage a process enters before it parses hostile media (probe, transcode): when started as root
+// it becomes an unprivileged user, then no_new_privs and a seccomp filter that refuses (EPERM) every
+// way out: sockets, exec, new processes (threads stay allowed), ptrace and other processes' memory,
+// signals to other processes, mounts, namespaces, kernel modules, keyrings, bpf. Files stay: the
+// transcoder reads its input and writes its output folder.
+#include <cstdint>
+#include <string>
+
+#include "process/resource_limits.hpp"
+
+namespace festival::transcoder {
+
+struct sandbox_options {
+    // When running as root, switch to this user (and its group) first; "" keeps the current user.
+    std::string user = "nobody";
+};
+
+// Enters the sandbox for good. Throws std::runtime_error when a step fails: media is never parsed
+// outside it.
+void enter_sandbox(const sandbox_options& options = {});
+
+// The limits of each kind of media process, in one place. A probe: 4 GiB of address space, a minute
+// of CPU, 1 MiB per file written (it writes only its answer), 64 descriptors.
+process::resource_caps probe_caps();
+// A transcode: 8 GiB of address space and `max_output_file_bytes` per file (a segment, a poster);
+// its CPU time is capped once the film's duration is known.
+process::resource_caps transcode_caps(std::uint64_t max_output_file_bytes);
+inline constexpr std::uint64_t default_max_output_file_bytes = std::uint64_t(4) << 30;
+
+}  // namespace festival::transcoder
