@@ -15,7 +15,7 @@
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
-#include "process/child_process.hpp"
+#include "transcoder/process/child_process.hpp"
 
 namespace festival::server {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <system_error>
 
-#include "process/child_process.hpp"
+#include "transcoder/process/child_process.hpp"
 
 namespace festival::server {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "process/resource_limits.hpp"
+#include "transcoder/process/resource_limits.hpp"
 
 namespace festival::transcoder {
 

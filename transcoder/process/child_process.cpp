@@ -1,4 +1,4 @@
-#include "process/child_process.hpp"
+#include "transcoder/process/child_process.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "process/resource_limits.hpp"
+#include "transcoder/process/resource_limits.hpp"
 
 #include <signal.h>
 
