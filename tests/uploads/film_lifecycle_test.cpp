@@ -72,7 +72,11 @@ struct lifecycle_fixture {
     std::int64_t upload_and_transcode(const std::string& slug, const std::string& bytes) const {
         const auto location = curator.create(slug, static_cast<std::int64_t>(bytes.size()), "master.mp4");
         REQUIRE(curator.patch(location, 0, bytes).status == 204);
-        const auto upload = curator.session.call("GET", location).json();
+        json upload;  // the last PATCH is answered before the probe's verdict
+        REQUIRE(eventually([&] {
+            upload = curator.session.call("GET", location).json();
+            return upload["status"] != "receiving";
+        }));
         REQUIRE(upload["job_id"].is_number());
         const auto job = upload["job_id"].get<std::int64_t>();
         REQUIRE(eventually([&] {
