@@ -7,6 +7,23 @@
 #include <system_error>
 
 namespace festival::process {
+namespace {
+
+// AddressSanitizer and ThreadSanitizer reserve terabytes of address space for their shadow memory:
+// under them an address-space cap would stop every child at start (the sanitizer builds only).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool address_space_is_shadowed = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool address_space_is_shadowed = true;
+#else
+constexpr bool address_space_is_shadowed = false;
+#endif
+#else
+constexpr bool address_space_is_shadowed = false;
+#endif
+
+}  // namespace
 
 void lower_limit(int resource, rlim_t value, rlim_t hard) {
     rlimit current{};
@@ -19,7 +36,8 @@ void lower_limit(int resource, rlim_t value, rlim_t hard) {
 
 void apply_caps(const resource_caps& caps) {
     lower_limit(RLIMIT_CORE, 0);
-    if (caps.address_space_bytes != RLIM_INFINITY) lower_limit(RLIMIT_AS, caps.address_space_bytes);
+    if (caps.address_space_bytes != RLIM_INFINITY && !address_space_is_shadowed)
+        lower_limit(RLIMIT_AS, caps.address_space_bytes);
     // The soft limit sends SIGXCPU (a clean death), the hard one SIGKILL if that is ignored.
     if (caps.cpu_seconds != RLIM_INFINITY) lower_limit(RLIMIT_CPU, caps.cpu_seconds, caps.cpu_seconds + 5);
     if (caps.file_size_bytes != RLIM_INFINITY) {
