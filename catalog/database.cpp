@@ -7,6 +7,26 @@
 namespace festival::catalog {
 namespace {
 
+error_kind kind_of(int extended_code) {
+    switch (extended_code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_READONLY: return error_kind::busy;
+        case SQLITE_FULL: return error_kind::full;
+        default: return error_kind::storage;
+    }
+}
+
+std::string code_of(int extended_code) {
+    switch (extended_code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED: return "catalog_busy";
+        case SQLITE_READONLY: return "catalog_read_only";
+        case SQLITE_FULL: return "insufficient_storage";
+        default: return "storage_error";
+    }
+}
+
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
     const int extended = db ? sqlite3_extended_errcode(db) : rc;
     std::string message(what);
@@ -16,6 +36,9 @@ namespace {
 }
 
 }  // namespace
+
+database_error::database_error(int extended_code, const std::string& message)
+    : catalog_error(kind_of(extended_code), code_of(extended_code), message), extended_code_(extended_code) {}
 
 statement::statement(sqlite3* db, std::string_view sql) : db_(db), stmt_(nullptr) {
     const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);

@@ -14,11 +14,12 @@ struct sqlite3_stmt;
 
 namespace festival::catalog {
 
-// A storage failure, carrying SQLite's extended result code.
+// A storage failure, carrying SQLite's extended result code. Its kind and code tell the faults a
+// caller can wait out apart: "catalog_busy" and "catalog_read_only" (busy), "insufficient_storage"
+// (full); anything else is "storage_error".
 class database_error : public catalog_error {
 public:
-    database_error(int extended_code, const std::string& message)
-        : catalog_error(error_kind::storage, "storage_error", message), extended_code_(extended_code) {}
+    database_error(int extended_code, const std::string& message);
     int extended_code() const noexcept { return extended_code_; }
 
 private:

@@ -5,7 +5,9 @@
 
 namespace festival::catalog {
 
-enum class error_kind { invalid, not_found, conflict, forbidden, unauthorized, storage };
+// `busy`: the catalog cannot take a write now (locked by another writer, or read-only) and may later;
+// `full`: the disk has no room. Both leave the catalog as it was.
+enum class error_kind { invalid, not_found, conflict, forbidden, unauthorized, storage, busy, full };
 
 class catalog_error : public std::runtime_error {
 public:

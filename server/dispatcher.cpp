@@ -3,7 +3,9 @@
 #include <sodium.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <system_error>
 
 #include "catalog/errors.hpp"
 
@@ -18,8 +20,26 @@ int status_for(catalog::error_kind kind) {
         case catalog::error_kind::not_found: return 404;
         case catalog::error_kind::conflict: return 409;
         case catalog::error_kind::storage: return 500;
+        case catalog::error_kind::busy: return 503;
+        case catalog::error_kind::full: return 507;
     }
     return 500;
+}
+
+// What a client is told about a storage fault: nothing of paths or SQL, only what it can act on.
+std::string_view storage_message(int status) {
+    switch (status) {
+        case 503: return "the catalog cannot take changes right now; try again shortly";
+        case 507: return "the server's disk is full";
+        default: return "the catalog could not be read or written";
+    }
+}
+
+// A 503 names when to come back: a lock held past the busy timeout is usually gone in seconds.
+http_response storage_refusal(int status, std::string_view code, std::string_view message) {
+    auto response = error_response(status, code, message);
+    if (status == 503) response.set_header("Retry-After", "5");
+    return response;
 }
 
 bool role_allows(access needs, catalog::role has) {
@@ -133,8 +153,19 @@ bool dispatcher::run_guarded(void (*call)(void*), void* step, http_response& ref
     } catch (const catalog::catalog_error& e) {
         const int status = status_for(e.kind());
         if (status >= 500) std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
-        refusal = error_response(status, e.code(), status >= 500 ? "the catalog could not be read or written"
-                                                                 : std::string_view(e.what()));
+        refusal = storage_refusal(status, e.code(), status >= 500 ? storage_message(status) : std::string_view(e.what()));
+    } catch (const std::system_error& e) {
+        // Files (std::filesystem and our own writes): a full or read-only disk is not a server bug.
+        std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
+        const int error = e.code().category() == std::generic_category() || e.code().category() == std::system_category()
+                              ? e.code().value()
+                              : 0;
+        if (error == ENOSPC || error == EDQUOT)
+            refusal = storage_refusal(507, "insufficient_storage", storage_message(507));
+        else if (error == EROFS)
+            refusal = storage_refusal(503, "storage_read_only", "the server's disk is read-only now; try again later");
+        else
+            refusal = error_response(500, "internal_error", "the server could not complete this request");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
         refusal = error_response(500, "internal_error", "the server could not complete this request");

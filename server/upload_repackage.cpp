@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <system_error>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -36,12 +38,15 @@ std::string read_text(const fs::path& path) {
     return out.str();
 }
 
+// Throws std::system_error with errno, so that a full disk is answered 507 (dispatcher.cpp).
 void write_durably(const fs::path& path, const std::string& text) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot write " + path.string());
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot write " + path.string());
+    const ssize_t written = ::write(fd, text.data(), text.size());
+    const int error = written < 0 ? errno : written != static_cast<ssize_t>(text.size()) ? ENOSPC
+                                                                                        : ::fsync(fd) == 0 ? 0 : errno;
     ::close(fd);
-    if (!ok) throw std::runtime_error("cannot write " + path.string());
+    if (error != 0) throw std::system_error(error, std::generic_category(), "cannot write " + path.string());
 }
 
 // The film's length as the first variant's playlist says (sum of its segments).

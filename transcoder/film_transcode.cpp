@@ -1,5 +1,6 @@
 #include "transcoder/film_transcode.hpp"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -336,9 +337,8 @@ void film_pipeline::write_subtitles(transcode_summary& summary) {
     const fs::path folder = options_.work_dir / "subtitles";
     fs::create_directories(folder);
     for (const auto& [lang, cues] : by_language) {
-        std::ofstream(folder / (lang + ".vtt"), std::ios::binary) << webvtt_document(cues);
-        std::ofstream(folder / (lang + ".m3u8"), std::ios::binary)
-            << subtitle_media_playlist(lang + ".vtt", info_.duration_seconds);
+        write_text_file((folder / (lang + ".vtt")).string(), webvtt_document(cues));
+        write_text_file((folder / (lang + ".m3u8")).string(), subtitle_media_playlist(lang + ".vtt", info_.duration_seconds));
         summary.subtitle_languages.push_back(lang);
     }
 }
@@ -409,9 +409,18 @@ transcode_summary film_pipeline::run() {
     for (const auto& lang : summary.subtitle_languages)
         subtitle_entries.push_back({lang, language_name(lang), "subtitles/" + lang + ".m3u8"});
     thumbnails_->write(options_.work_dir);
-    std::ofstream(options_.work_dir / "master.m3u8", std::ios::binary) << master_playlist(variants, subtitle_entries);
+    write_text_file((options_.work_dir / "master.m3u8").string(), master_playlist(variants, subtitle_entries));
     report(info_.duration_seconds, true);
     return summary;
+}
+
+// libav's HLS muxer does not always pass a write error on (a segment it could not write is just
+// missing), so after a failure the disk itself says whether it was full.
+bool disk_full(const fs::path& dir, const std::string& error) {
+    if (error.find("No space left on device") != std::string::npos) return true;
+    struct statvfs info {};
+    if (::statvfs(dir.c_str(), &info) != 0) return false;
+    return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize < (16ULL << 20);
 }
 
 }  // namespace
@@ -429,8 +438,16 @@ transcode_summary transcode_film(const transcode_options& options) {
     if (options.on_probed) options.on_probed(probed);
     if (fs::exists(options.work_dir)) throw std::runtime_error(options.work_dir.string() + " already exists");
     fs::create_directories(options.work_dir);
-    film_pipeline pipeline(options);
-    return pipeline.run();
+    try {
+        film_pipeline pipeline(options);
+        return pipeline.run();
+    } catch (const std::exception& e) {
+        // Retrying at once would fill the disk again: fail for good with a reason an operator acts on.
+        if (!dynamic_cast<const media_error*>(&e) && !dynamic_cast<const transcode_cancelled*>(&e) &&
+            disk_full(options.work_dir, e.what()))
+            throw media_error("insufficient_storage", std::string("the disk for media is full: ") + e.what());
+        throw;
+    }
 }
 
 transcode_summary transcode_and_publish(transcode_options options, const fs::path& final_dir) {

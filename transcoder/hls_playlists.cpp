@@ -96,4 +96,11 @@ std::string avc_codec_string(const std::uint8_t* data, int size) {
     return "";
 }
 
+void write_text_file(const std::string& path, std::string_view text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.close();  // the last bytes reach the file system here, and so may a full disk's error
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
 }  // namespace festival::transcoder

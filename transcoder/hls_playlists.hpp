@@ -3,6 +3,7 @@
 // playlists, and the measurements they need. No file I/O here except reading a media playlist.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace festival::transcoder {
@@ -36,6 +37,10 @@ std::string subtitle_rendition_line(const subtitle_entry& subtitle);
 // A VOD media playlist with one WebVTT segment covering the film.
 std::string subtitle_media_playlist(const std::string& vtt_uri, double duration_seconds);
 // RFC 6381 "avc1.PPCCLL" from an H.264 SPS found in Annex B or avcC extradata; empty when none.
+// Writes a small file (a playlist, a WebVTT file) whole or throws: a full disk must fail the
+// transcode, not leave an empty master.m3u8 to be published.
+void write_text_file(const std::string& path, std::string_view text);
+
 std::string avc_codec_string(const std::uint8_t* extradata, int size);
 
 }  // namespace festival::transcoder

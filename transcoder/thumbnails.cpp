@@ -8,6 +8,7 @@ extern "C" {
 #include <libavutil/imgutils.h>
 }
 
+#include "transcoder/hls_playlists.hpp"
 #include "transcoder/subtitles.hpp"
 
 namespace festival::transcoder {
@@ -92,7 +93,7 @@ void thumbnail_maker::write(const std::filesystem::path& folder) {
                std::to_string((i % columns_) * thumb_width_) + "," + std::to_string((i / columns_) * thumb_height_) +
                "," + std::to_string(thumb_width_) + "," + std::to_string(thumb_height_) + "\n\n";
     }
-    std::ofstream(folder / "storyboard.vtt", std::ios::binary) << vtt;
+    write_text_file((folder / "storyboard.vtt").string(), vtt);
 }
 
 void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
@@ -116,6 +117,7 @@ void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
     check(avcodec_receive_packet(encoder.get(), packet.get()), "encoding a JPEG");
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(packet->data), packet->size);
+    out.close();
     if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
