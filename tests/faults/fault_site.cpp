@@ -117,6 +117,12 @@ std::optional<std::int64_t> fault_site::media_version(std::int64_t film) const {
     return catalog::find_film(db, film)->media_version;
 }
 
+void fault_site::publish_pending(std::int64_t film, std::int64_t version) const {
+    catalog::database db(catalog_path());
+    REQUIRE(catalog::find_film(db, film)->pending_version == version);
+    catalog::publish_pending_version(db, film, version);
+}
+
 std::string fault_site::job_status(std::int64_t job) const {
     catalog::database db(catalog_path());
     return catalog::find_job(db, job)->status;

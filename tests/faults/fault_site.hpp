@@ -42,6 +42,9 @@ struct fault_site {
     int run_worker_once(const std::string& worker_id = "once");
     std::int64_t enqueue(std::int64_t film, const std::filesystem::path& source);
     std::optional<std::int64_t> media_version(std::int64_t film) const;
+    // A new master of a published film waits as the pending version until a curator publishes it:
+    // checks `version` is pending, then publishes it as the curator's "publish this version" does.
+    void publish_pending(std::int64_t film, std::int64_t version) const;
     std::string job_status(std::int64_t job) const;
     std::string job_error(std::int64_t job) const;
     // The version folders (v<n>) and hidden work folders (.tmp-<n>) of a film on disk.
