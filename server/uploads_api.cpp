@@ -9,6 +9,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/films.hpp"
 #include "catalog/uploads.hpp"
+#include "catalog/database.hpp"
 #include "server/film_lookup.hpp"
 #include "server/tus_headers.hpp"
 #include "server/upload_sink.hpp"
@@ -53,15 +54,21 @@ void require_offset_content(const http_request& request) {
         throw http_error(415, "wrong_content_type", "upload bytes come as application/offset+octet-stream");
 }
 
-// A body of `incoming` bytes (unknown when chunked) must fit the upload, and the rest the disk.
+// A body of `incoming` bytes (unknown when chunked) must fit the upload, and the rest the disk beside
+// what the other uploads in progress still need.
 void check_room(festival_app& app, const catalog::upload& u, std::optional<std::int64_t> incoming) {
     const auto left = u.length - u.offset;
     if (incoming && *incoming > left)
         throw http_error(413, "exceeds_upload_length", "the body goes past Upload-Length (" +
                                                            std::to_string(u.length) + " bytes)");
-    // Room for the whole remainder, so an upload accepted now does not fail at 90 %.
-    if (static_cast<std::uint64_t>(left) > app.uploads.usable_bytes())
-        throw http_error(507, "insufficient_storage", "the server has no room for this upload now");
+    // Room for the whole remainder, so an upload accepted now does not fail at 90 %, and for the
+    // remainders of the uploads accepted before it (two that each fit alone must not both be taken).
+    const auto reserved = catalog::reserved_upload_bytes(app.catalog.local(), catalog::unix_now(), u.id);
+    if (static_cast<std::uint64_t>(left) + static_cast<std::uint64_t>(reserved) > app.uploads.usable_bytes())
+        throw http_error(507, "insufficient_storage",
+                         reserved > 0 ? "the server has no room for this upload now: uploads in progress need " +
+                                            std::to_string(reserved) + " more bytes"
+                                      : "the server has no room for this upload now");
 }
 
 std::optional<tus::checksum> checksum_of(const http_request& request) {
@@ -118,11 +125,18 @@ std::unique_ptr<body_sink> open_upload_creation(festival_app& app, http_request&
     record.metadata = raw_metadata ? std::string(*raw_metadata) : std::string();
     if (const auto name = metadata.find("filename"); name != metadata.end()) record.filename = name->second.substr(0, 255);
     record.expires_at = catalog::unix_now() + upload_lifetime_seconds;
-    check_room(app, record, with_upload ? tus::parse_size_header(request, "content-length") : std::nullopt);
     auto checksum = with_upload ? checksum_of(request) : std::nullopt;
 
     auto lock = lock_upload(app, record.id);
-    catalog::create_upload(app.catalog.local(), record);
+    {
+        // The room check and the new reservation in one write transaction: two creations at once
+        // cannot both count the same free bytes.
+        auto& db = app.catalog.local();
+        catalog::transaction tx(db);
+        check_room(app, record, with_upload ? tus::parse_size_header(request, "content-length") : std::nullopt);
+        catalog::create_upload(db, record);
+        tx.commit();
+    }
     std::fprintf(stderr, "{\"event\":\"upload_created\",\"upload\":\"%s\",\"film\":%lld,\"length\":%lld}\n",
                  record.id.c_str(), static_cast<long long>(record.film_id), static_cast<long long>(record.length));
     return std::make_unique<upload_sink>(app, std::move(record), std::move(lock), std::move(checksum), true);
