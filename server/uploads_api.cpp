@@ -10,6 +10,7 @@
 #include "catalog/films.hpp"
 #include "catalog/uploads.hpp"
 #include "catalog/database.hpp"
+#include "server/film_access.hpp"
 #include "server/film_lookup.hpp"
 #include "server/tus_headers.hpp"
 #include "server/upload_sink.hpp"
@@ -24,11 +25,13 @@ bool is_upload_id(const std::string& id) {
     return true;
 }
 
-// A curator reads, resumes or cancels their own uploads; organizers may manage every one.
-void require_owner(const http_request& request, const catalog::upload& u) {
+// A curator reads, resumes or cancels their own uploads of films still assigned to them; organizers
+// may manage every one.
+void require_owner(festival_app& app, const http_request& request, const catalog::upload& u) {
     const auto& caller = request.session->user;
     if (caller.role != catalog::role::organizer && caller.id != u.user_id)
         throw http_error(403, "not_your_upload", "this upload belongs to another curator");
+    require_film_access(app, request, u.film_id);
 }
 
 // The upload named in the path, unless it is unknown, someone else's or expired (404 / 403 / 410).
@@ -36,7 +39,7 @@ catalog::upload load_upload(festival_app& app, const http_request& request) {
     const auto& id = request.params.at("id");
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
-    require_owner(request, *found);
+    require_owner(app, request, *found);
     if (found->status == "receiving" && found->expires_at <= catalog::unix_now())
         throw http_error(410, "upload_expired", "this upload expired; start it again");
     return *found;
@@ -114,6 +117,7 @@ std::unique_ptr<body_sink> open_upload_creation(festival_app& app, http_request&
         throw http_error(400, "film_required", "Upload-Metadata must name the film: 'film <base64 id or slug>'");
     const auto film = catalog::find_film_by_key(app.catalog.local(), film_key->second);
     if (!film) throw http_error(404, "film_not_found", "no film '" + film_key->second + "'");
+    require_film_access(app, request, film->id);
     const bool with_upload = has_body(request);
     if (with_upload) require_offset_content(request);
 
@@ -180,7 +184,7 @@ http_response delete_upload(festival_app& app, http_request& request) {
     const auto& id = request.params.at("id");
     const auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
-    require_owner(request, *found);
+    require_owner(app, request, *found);
     auto lock = lock_upload(app, id);
     std::error_code ignored;
     std::filesystem::remove(app.uploads.part_path(id), ignored);
@@ -195,7 +199,7 @@ http_response get_upload(festival_app& app, http_request& request) {
     const auto& id = request.params.at("id");
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
-    require_owner(request, *found);
+    require_owner(app, request, *found);
     auto response = http_response::json(200, catalog::upload_to_json(*found));
     response.set_header("Cache-Control", "no-store");
     return response;
