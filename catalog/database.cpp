@@ -129,8 +129,9 @@ database::database(const std::string& path) : path_(path) {
     exec("PRAGMA foreign_keys = ON");
     if (path != ":memory:") {
         exec("PRAGMA journal_mode = WAL");
-        // WAL with synchronous=NORMAL loses no committed transaction on a process crash (kill -9);
-        // only a power loss can roll back the last few. FULL makes it power-safe too.
+        // FULL: every commit is synced to disk before it returns, so an acknowledged write survives a
+        // power loss as well as a crash. (NORMAL would only survive a process crash such as kill -9:
+        // a power loss could roll back the last commits.)
         exec("PRAGMA synchronous = FULL");
     }
 }

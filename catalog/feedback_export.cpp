@@ -1,6 +1,7 @@
 #include "catalog/feedback_export.hpp"
 
 #include <cstdio>
+#include <utility>
 
 #include "catalog/database.hpp"
 #include "catalog/feedback.hpp"
@@ -23,13 +24,60 @@ std::string number(double value) {
     return text;
 }
 
+// The code point at the start of `text` and its length in bytes; {0, 0} at the end or on a byte that
+// does not start valid UTF-8 (such a cell is not a formula a spreadsheet would recognise either).
+std::pair<char32_t, std::size_t> first_code_point(std::string_view text) {
+    if (text.empty()) return {0, 0};
+    const auto lead = static_cast<unsigned char>(text[0]);
+    if (lead < 0x80) return {lead, 1};
+    const std::size_t size = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+    if (size == 0 || lead >= 0xF8 || text.size() < size) return {0, 0};
+    char32_t cp = lead & (0x3F >> (size - 1));
+    for (std::size_t i = 1; i < size; ++i) {
+        const auto next = static_cast<unsigned char>(text[i]);
+        if ((next & 0xC0) != 0x80) return {0, 0};
+        cp = (cp << 6) | (next & 0x3F);
+    }
+    return {cp, size};
+}
+
+// Unicode white space (and the invisible zero-width space and BOM): spreadsheets skip some of these
+// before reading a formula, so none may hide one.
+bool is_blank(char32_t cp) {
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+           cp == 0x3000 || cp == 0xFEFF;
+}
+
+// = + - @ and their full-width and small forms, which some spreadsheets fold to ASCII.
+bool starts_formula(char32_t cp) {
+    switch (cp) {
+        case '=': case '+': case '-': case '@':
+        case 0xFF1D: case 0xFF0B: case 0xFF0D: case 0xFF20:
+        case 0xFE66: case 0xFE62: case 0xFE63: case 0xFE6B:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// OWASP's CSV-injection advice: a cell starting with a tab or CR, or whose first visible character
+// starts a formula, is prefixed with a single quote so it is read as text.
+bool needs_formula_guard(std::string_view value) {
+    if (!value.empty() && (value.front() == '\t' || value.front() == '\r')) return true;
+    while (true) {
+        const auto [cp, size] = first_code_point(value);
+        if (size == 0) return false;
+        if (!is_blank(cp)) return starts_formula(cp);
+        value.remove_prefix(size);
+    }
+}
+
 }  // namespace
 
 std::string csv_field(std::string_view value) {
     std::string cell;
-    if (!value.empty() && (value.front() == '=' || value.front() == '+' || value.front() == '-' ||
-                           value.front() == '@' || value.front() == '\t' || value.front() == '\r'))
-        cell = "'";
+    if (needs_formula_guard(value)) cell = "'";
     cell += value;
     if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
     std::string quoted = "\"";

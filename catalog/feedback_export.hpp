@@ -14,7 +14,8 @@ class database;
 inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 // One CSV field: quoted when it holds a comma, quote, CR or LF (quotes doubled). A cell a
-// spreadsheet would run as a formula (starting with = + - @, tab or CR) gets a leading '.
+// spreadsheet would run as a formula gets a leading ': one starting with a tab or CR, or whose first
+// character after any Unicode white space (NBSP, U+3000 …) is = + - @ or a full-width form of them.
 std::string csv_field(std::string_view value);
 // Fields joined by commas and ended by CRLF.
 std::string csv_record(const std::vector<std::string>& fields);

@@ -322,6 +322,19 @@ const std::vector<std::string_view>& migrations() {
             (SELECT COALESCE(MAX(media_version), 0) FROM films))
             WHERE name = 'jobs';
         )sql",
+        // Films belong to the curators assigned to them (organizers change every film). Films made
+        // before this step go to every curator there is, so a running festival's curators keep the
+        // films they were working on; organizers narrow the lists afterwards.
+        R"sql(
+        CREATE TABLE film_curators (
+            film_id INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (film_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX film_curators_by_user ON film_curators(user_id);
+        INSERT INTO film_curators (film_id, user_id)
+            SELECT films.id, users.id FROM films CROSS JOIN users WHERE users.role = 'curator';
+        )sql",
     };
     return steps;
 }

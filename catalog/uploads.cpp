@@ -90,6 +90,15 @@ std::vector<upload> list_unprocessed_complete_uploads(database& db) {
     return read_all(st);
 }
 
+std::int64_t reserved_upload_bytes(database& db, std::int64_t now, const std::string& except_id) {
+    auto st = db.prepare(
+        "SELECT coalesce(sum(length - offset), 0) FROM uploads "
+        "WHERE status = 'receiving' AND expires_at > ? AND id != ?");
+    st.bind(1, now).bind(2, except_id);
+    st.step();
+    return st.int64(0);
+}
+
 std::vector<upload> list_film_uploads(database& db, std::int64_t film_id) {
     auto st = db.prepare(std::string("SELECT ") + upload_columns +
                          " FROM uploads WHERE film_id = ? ORDER BY created_at DESC, rowid DESC");

@@ -46,6 +46,9 @@ std::vector<upload> list_expired_uploads(database& db, std::int64_t now);
 // Uploads whose every byte was stored but whose outcome was never recorded (the server stopped
 // between the last byte and the probe): they still need probing and a job.
 std::vector<upload> list_unprocessed_complete_uploads(database& db);
+// Bytes still to arrive for every unfinished, unexpired upload except `except_id`: the disk space
+// those uploads were promised when they were accepted.
+std::int64_t reserved_upload_bytes(database& db, std::int64_t now, const std::string& except_id);
 // A film's uploads, newest first.
 std::vector<upload> list_film_uploads(database& db, std::int64_t film_id);
 

@@ -13,6 +13,7 @@
 #include "catalog/database.hpp"
 #include "catalog/festival_info.hpp"
 #include "catalog/film_json.hpp"
+#include "catalog/film_curators.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "transcoder/process/child_process.hpp"
@@ -136,6 +137,7 @@ bool seed_demo_catalog(catalog::database& db) {
     catalog::save_festival(db, info);
 
     auto films = nlohmann::json::parse(demo_films_json);
+    std::vector<std::int64_t> film_ids;
     for (std::size_t i = 0; i < films.size(); ++i) {
         auto& j = films[i];
         j["published"] = true;
@@ -150,9 +152,11 @@ bool seed_demo_catalog(catalog::database& db) {
             j["available_from"] = catalog::format_utc(now - day);
             j["available_until"] = catalog::format_utc(now + 110 * day);
         }
-        catalog::create_film(db, catalog::film_from_json(j));
+        film_ids.push_back(catalog::create_film(db, catalog::film_from_json(j)).id);
     }
-    catalog::create_user(db, "curator@demo.festival", "Demo curator", catalog::role::curator, demo_password);
+    const auto curator =
+        catalog::create_user(db, "curator@demo.festival", "Demo curator", catalog::role::curator, demo_password);
+    for (const auto id : film_ids) catalog::assign_film_curator(db, id, curator.id);  // the demo curator's films
     catalog::create_user(db, "organizer@demo.festival", "Demo organizer", catalog::role::organizer, demo_password);
     return true;
 }

@@ -3,10 +3,13 @@
 #include <cstdio>
 
 #include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/film_curators.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/uploads.hpp"
 #include "server/film_files.hpp"
+#include "server/film_access.hpp"
 #include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
 
@@ -35,6 +38,7 @@ catalog::film load_visible_film(festival_app& app, const http_request& request) 
 catalog::film load_film_for_change(festival_app& app, const http_request& request) {
     auto found = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
     if (!found) throw http_error(404, "film_not_found", "no film '" + request.params.at("key") + "'");
+    require_film_access(app, request, found->id);
     return *found;
 }
 
@@ -69,6 +73,7 @@ http_response list_films(festival_app& app, http_request& request) {
             items[i]["latest_job"] = it == latest.end() ? nlohmann::json(nullptr) : catalog::job_to_json(it->second);
             items[i]["pending_media"] = catalog::pending_media_json(result.items[i]);
         }
+        add_staff_fields(app, *request.session, result.items, items);
     }
     return http_response::json(200, {{"items", items}, {"total", result.total}, {"page", page}, {"per_page", per_page}});
 }
@@ -78,14 +83,22 @@ http_response get_film(festival_app& app, http_request& request) {
     // A transcoder (another process) may have just published: /media must serve what this answer names.
     if (const auto window = app.availability.find(film.id); !window || window->media_version != film.media_version)
         app.refresh_availability();
-    auto body = catalog::film_to_json(film, catalog::unix_now());
-    if (request.session) body["pending_media"] = catalog::pending_media_json(film);
-    return http_response::json(200, body);
+    auto items = nlohmann::json::array({catalog::film_to_json(film, catalog::unix_now())});
+    if (request.session) {
+        add_staff_fields(app, *request.session, {film}, items);
+        items[0]["pending_media"] = catalog::pending_media_json(film);
+    }
+    return http_response::json(200, items[0]);
 }
 
 http_response create_film(festival_app& app, http_request& request) {
     require_json_content(request);
-    const auto created = catalog::create_film(app.catalog.local(), catalog::film_from_json(request.json_body()));
+    auto& db = app.catalog.local();
+    catalog::transaction tx(db);
+    const auto created = catalog::create_film(db, catalog::film_from_json(request.json_body()));
+    // A curator's new film is theirs; an organizer's waits for an organizer to assign it.
+    if (request.session->user.role == catalog::role::curator) catalog::assign_film_curator(db, created.id, request.session->user.id);
+    tx.commit();
     app.refresh_availability();
     auto response = http_response::json(201, catalog::film_to_json(created, catalog::unix_now()));
     response.set_header("Location", "/api/films/" + std::to_string(created.id));

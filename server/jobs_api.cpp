@@ -5,6 +5,7 @@
 
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
+#include "server/film_access.hpp"
 #include "server/film_lookup.hpp"
 #include "server/handlers.hpp"
 
@@ -20,9 +21,11 @@ std::int64_t job_id_of(const http_request& request) {
     return id;
 }
 
-catalog::job load_job(festival_app& app, std::int64_t id) {
+// The job, when the caller may change its film (403 not_your_film otherwise).
+catalog::job load_job(festival_app& app, const http_request& request, std::int64_t id) {
     auto found = catalog::find_job(app.catalog.local(), id);
     if (!found) throw http_error(404, "job_not_found", "no job " + std::to_string(id));
+    require_film_access(app, request, found->film_id);
     return *found;
 }
 
@@ -37,18 +40,18 @@ http_response list_film_jobs(festival_app& app, http_request& request) {
 }
 
 http_response get_job(festival_app& app, http_request& request) {
-    return http_response::json(200, catalog::job_to_json(load_job(app, job_id_of(request))));
+    return http_response::json(200, catalog::job_to_json(load_job(app, request, job_id_of(request))));
 }
 
 http_response cancel_job(festival_app& app, http_request& request) {
     const auto id = job_id_of(request);
-    load_job(app, id);
+    load_job(app, request, id);
     return http_response::json(200, catalog::job_to_json(catalog::cancel_job(app.catalog.local(), id)));
 }
 
 http_response job_events(festival_app& app, http_request& request) {
     const auto id = job_id_of(request);
-    const auto first = load_job(app, id);
+    const auto first = load_job(app, request, id);
     const auto first_text = catalog::job_to_json(first).dump();
     http_response response;
     response.status = 200;

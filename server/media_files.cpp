@@ -1,11 +1,12 @@
 // GET /media/{film}/v{version}/…: a published film's HLS files, checked against its screening window
 // and its current (or, for a grace period, previous) version from memory, and served from the
-// open-file cache. GET /preview/{film}/v{version}/…: the same files of
-// any film for signed-in curators and organizers, so a transcode can be checked before publication.
+// open-file cache. GET /preview/{film}/v{version}/…: the same files of any version still on disk of
+// a film, for its curators and for organizers, so a transcode can be checked before publication.
 #include <charconv>
 
 #include "catalog/clock.hpp"
 #include "catalog/films.hpp"
+#include "server/film_access.hpp"
 #include "server/handlers.hpp"
 
 namespace festival::server {
@@ -81,6 +82,7 @@ http_response get_media_preview(festival_app& app, http_request& request) {
     const auto& rest = request.params.at("rest");
     const auto film_id = checked_address(request).film_id;
     if (!catalog::find_film(app.catalog.local(), film_id)) throw http_error(404, "film_not_found", "no such film");
+    require_film_access(app, request, film_id);
     const auto file = app.files.open(app.media_root, media_path(film_id, rest));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Private: a shared cache must never hand an unpublished film to a viewer.

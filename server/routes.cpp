@@ -1,6 +1,7 @@
 #include "server/routes.hpp"
 
 #include "server/handlers.hpp"
+#include "server/film_access.hpp"
 #include "server/film_assets_api.hpp"
 #include "server/uploads_api.hpp"
 
@@ -27,7 +28,8 @@ std::vector<route> festival_routes(festival_app& app) {
         {"POST",   "/api/films",              curator,       worker_pool,  film_body,   bind(create_film)},
         {"GET",    "/api/films/{key}",        anyone,        worker_pool,  0,           bind(get_film)},
         {"PATCH",  "/api/films/{key}",        curator,       worker_pool,  film_body,   bind(patch_film)},
-        {"DELETE", "/api/films/{key}",        curator,       worker_pool,  0,           bind(delete_film)},
+        {"DELETE", "/api/films/{key}",        organizer,     worker_pool,  0,           bind(delete_film)},
+        {"PUT",    "/api/films/{key}/curators", organizer,   worker_pool,  small_body,  bind(put_film_curators)},
         {"POST",   "/api/films/{key}/versions/{version}/publish", curator, worker_pool, 0, bind(publish_film_version)},
         {"POST",   "/api/session",            anyone,        password_pool, small_body, bind(sign_in)},
         {"GET",    "/api/session",            anyone,        worker_pool,  0,           bind(get_session)},

@@ -4,6 +4,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <string>
+
 namespace festival::server {
 
 upload_lock::~upload_lock() {
@@ -15,6 +18,7 @@ upload_store::upload_store(const std::string& data_dir)
     std::error_code ignored;
     std::filesystem::create_directories(uploads_dir_, ignored);
     std::filesystem::create_directories(sources_dir_, ignored);
+    if (const char* figure = std::getenv("FESTIVAL_TEST_DISK_FREE_BYTES")) test_free_bytes_ = std::stoull(figure);
 }
 
 std::optional<upload_lock> upload_store::try_lock(const std::string& id) {
@@ -29,9 +33,14 @@ void upload_store::unlock(const std::string& id) {
 }
 
 std::uint64_t upload_store::usable_bytes() const {
-    struct statvfs info {};
-    if (::statvfs(uploads_dir_.c_str(), &info) != 0) return 0;
-    const std::uint64_t free = static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+    std::uint64_t free = 0;
+    if (test_free_bytes_) {
+        free = *test_free_bytes_;
+    } else {
+        struct statvfs info {};
+        if (::statvfs(uploads_dir_.c_str(), &info) != 0) return 0;
+        free = static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+    }
     return free > disk_reserve ? free - disk_reserve : 0;
 }
 

@@ -43,6 +43,7 @@ public:
     // nullopt when another request holds the upload (the caller answers 423 Locked).
     std::optional<upload_lock> try_lock(const std::string& id);
     // Bytes the uploads folder's file system can still take, keeping a reserve for the catalog and media.
+    // Uploads in progress are not subtracted here: the catalog knows what they still need.
     std::uint64_t usable_bytes() const;
 
     static constexpr std::uint64_t disk_reserve = 256ULL * 1024 * 1024;
@@ -53,6 +54,8 @@ private:
 
     std::filesystem::path uploads_dir_;
     std::filesystem::path sources_dir_;
+    // Tests only (FESTIVAL_TEST_DISK_FREE_BYTES): a free-space figure used instead of the file system's.
+    std::optional<std::uint64_t> test_free_bytes_;
     std::mutex mutex_;
     std::set<std::string> busy_;
 };

@@ -9,6 +9,8 @@
 #include "catalog/clock.hpp"
 #include "catalog/films.hpp"
 #include "catalog/uploads.hpp"
+#include "catalog/database.hpp"
+#include "server/film_access.hpp"
 #include "server/film_lookup.hpp"
 #include "server/tus_headers.hpp"
 #include "server/upload_sink.hpp"
@@ -23,11 +25,13 @@ bool is_upload_id(const std::string& id) {
     return true;
 }
 
-// A curator reads, resumes or cancels their own uploads; organizers may manage every one.
-void require_owner(const http_request& request, const catalog::upload& u) {
+// A curator reads, resumes or cancels their own uploads of films still assigned to them; organizers
+// may manage every one.
+void require_owner(festival_app& app, const http_request& request, const catalog::upload& u) {
     const auto& caller = request.session->user;
     if (caller.role != catalog::role::organizer && caller.id != u.user_id)
         throw http_error(403, "not_your_upload", "this upload belongs to another curator");
+    require_film_access(app, request, u.film_id);
 }
 
 // The upload named in the path, unless it is unknown, someone else's or expired (404 / 403 / 410).
@@ -35,7 +39,7 @@ catalog::upload load_upload(festival_app& app, const http_request& request) {
     const auto& id = request.params.at("id");
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
-    require_owner(request, *found);
+    require_owner(app, request, *found);
     if (found->status == "receiving" && found->expires_at <= catalog::unix_now())
         throw http_error(410, "upload_expired", "this upload expired; start it again");
     return *found;
@@ -53,15 +57,21 @@ void require_offset_content(const http_request& request) {
         throw http_error(415, "wrong_content_type", "upload bytes come as application/offset+octet-stream");
 }
 
-// A body of `incoming` bytes (unknown when chunked) must fit the upload, and the rest the disk.
+// A body of `incoming` bytes (unknown when chunked) must fit the upload, and the rest the disk beside
+// what the other uploads in progress still need.
 void check_room(festival_app& app, const catalog::upload& u, std::optional<std::int64_t> incoming) {
     const auto left = u.length - u.offset;
     if (incoming && *incoming > left)
         throw http_error(413, "exceeds_upload_length", "the body goes past Upload-Length (" +
                                                            std::to_string(u.length) + " bytes)");
-    // Room for the whole remainder, so an upload accepted now does not fail at 90 %.
-    if (static_cast<std::uint64_t>(left) > app.uploads.usable_bytes())
-        throw http_error(507, "insufficient_storage", "the server has no room for this upload now");
+    // Room for the whole remainder, so an upload accepted now does not fail at 90 %, and for the
+    // remainders of the uploads accepted before it (two that each fit alone must not both be taken).
+    const auto reserved = catalog::reserved_upload_bytes(app.catalog.local(), catalog::unix_now(), u.id);
+    if (static_cast<std::uint64_t>(left) + static_cast<std::uint64_t>(reserved) > app.uploads.usable_bytes())
+        throw http_error(507, "insufficient_storage",
+                         reserved > 0 ? "the server has no room for this upload now: uploads in progress need " +
+                                            std::to_string(reserved) + " more bytes"
+                                      : "the server has no room for this upload now");
 }
 
 std::optional<tus::checksum> checksum_of(const http_request& request) {
@@ -107,6 +117,7 @@ std::unique_ptr<body_sink> open_upload_creation(festival_app& app, http_request&
         throw http_error(400, "film_required", "Upload-Metadata must name the film: 'film <base64 id or slug>'");
     const auto film = catalog::find_film_by_key(app.catalog.local(), film_key->second);
     if (!film) throw http_error(404, "film_not_found", "no film '" + film_key->second + "'");
+    require_film_access(app, request, film->id);
     const bool with_upload = has_body(request);
     if (with_upload) require_offset_content(request);
 
@@ -118,11 +129,18 @@ std::unique_ptr<body_sink> open_upload_creation(festival_app& app, http_request&
     record.metadata = raw_metadata ? std::string(*raw_metadata) : std::string();
     if (const auto name = metadata.find("filename"); name != metadata.end()) record.filename = name->second.substr(0, 255);
     record.expires_at = catalog::unix_now() + upload_lifetime_seconds;
-    check_room(app, record, with_upload ? tus::parse_size_header(request, "content-length") : std::nullopt);
     auto checksum = with_upload ? checksum_of(request) : std::nullopt;
 
     auto lock = lock_upload(app, record.id);
-    catalog::create_upload(app.catalog.local(), record);
+    {
+        // The room check and the new reservation in one write transaction: two creations at once
+        // cannot both count the same free bytes.
+        auto& db = app.catalog.local();
+        catalog::transaction tx(db);
+        check_room(app, record, with_upload ? tus::parse_size_header(request, "content-length") : std::nullopt);
+        catalog::create_upload(db, record);
+        tx.commit();
+    }
     std::fprintf(stderr, "{\"event\":\"upload_created\",\"upload\":\"%s\",\"film\":%lld,\"length\":%lld}\n",
                  record.id.c_str(), static_cast<long long>(record.film_id), static_cast<long long>(record.length));
     return std::make_unique<upload_sink>(app, std::move(record), std::move(lock), std::move(checksum), true);
@@ -166,7 +184,7 @@ http_response delete_upload(festival_app& app, http_request& request) {
     const auto& id = request.params.at("id");
     const auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
-    require_owner(request, *found);
+    require_owner(app, request, *found);
     auto lock = lock_upload(app, id);
     std::error_code ignored;
     std::filesystem::remove(app.uploads.part_path(id), ignored);
@@ -181,7 +199,7 @@ http_response get_upload(festival_app& app, http_request& request) {
     const auto& id = request.params.at("id");
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
-    require_owner(request, *found);
+    require_owner(app, request, *found);
     auto response = http_response::json(200, catalog::upload_to_json(*found));
     response.set_header("Cache-Control", "no-store");
     return response;

@@ -10,12 +10,13 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  buildDir, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, startFestival,
-  waitFor, watchPageErrors,
+  buildDir, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, signInApi,
+  signInContext, startFestival, waitFor, watchPageErrors,
 } from './support.mjs';
 
 const email = 'curator@uploads.test';
 const password = 'curator page password';
+const organizerEmail = 'organizer@uploads.test';
 let festival;
 let browser;
 let work;
@@ -27,6 +28,9 @@ before(async () => {
   const added = spawnSync(path.join(buildDir, 'festival'), ['user', 'add', '--email', email, '--role', 'curator',
     '--data-dir', festival.dataDir], { input: `${password}\n` });
   assert.equal(added.status, 0, added.stderr?.toString());
+  const organizer = spawnSync(path.join(buildDir, 'festival'), ['user', 'add', '--email', organizerEmail, '--role',
+    'organizer', '--data-dir', festival.dataDir], { input: `${password}\n` });
+  assert.equal(organizer.status, 0, organizer.stderr?.toString());
   browser = await launchBrowser();
 });
 
@@ -211,4 +215,41 @@ test('an upload interrupted by a page reload resumes from the stored offset; a n
   assert.deepEqual(await seriousAccessibilityViolations(page), []);
   assert.deepEqual(errors.filter((e) => !e.includes('422')), []);
   await context.close();
+});
+
+test('another curator\'s film is read-only on the page until an organizer assigns it', { timeout: 120_000 }, async () => {
+  const { cookie, csrf } = await signInApi(festival.url, organizerEmail, password);
+  const created = await fetch(`${festival.url}/api/films`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
+    body: JSON.stringify({ original_title: 'Film des organisateurs', category: 'short' }),
+  });
+  assert.equal(created.status, 201);
+  const filmId = (await created.json()).id;
+
+  const curator = await signedInPage();
+  await curator.page.goto(`${festival.url}/curator#film=${filmId}`);
+  await curator.page.waitForSelector('#curator-read-only');
+  assert.equal(await curator.page.locator('#curator-film-form, #curator-owners-input, #curator-poster-send').count(), 0);
+  assert.equal(await curator.page.getAttribute(`button[data-film="${filmId}"]`, 'data-can-edit'), 'false');
+
+  const organizerContext = await browser.newContext({ locale: 'en-GB' });
+  await signInContext(organizerContext, festival.url, organizerEmail, password);
+  const organizerPage = await organizerContext.newPage();
+  const organizerErrors = watchPageErrors(organizerPage);
+  await organizerPage.goto(`${festival.url}/curator#film=${filmId}`);
+  await organizerPage.waitForSelector('#curator-owners-input');
+  assert.deepEqual(await seriousAccessibilityViolations(organizerPage), []);
+  await organizerPage.fill('#curator-owners-input', email);
+  await organizerPage.click('#curator-owners-save');
+  await organizerPage.waitForFunction(
+    () => document.querySelector('#curator-owners-input')?.value === 'curator@uploads.test');
+  assert.deepEqual(organizerErrors, []);
+
+  await curator.page.reload();
+  await curator.page.waitForSelector('#curator-film-form');
+  assert.equal(await curator.page.locator('#curator-read-only, #curator-owners-input').count(), 0);
+  assert.deepEqual(curator.errors, []);
+  await organizerContext.close();
+  await curator.context.close();
 });

@@ -465,6 +465,16 @@ TEST_CASE("the CSV export starts with a BOM, keeps accents and defuses formulas,
     CHECK(j["comments"][0]["text"] == "Très émouvant, niño \"bravo\"");
     CHECK(j["ratings"][0]["film"] == "retour");
     CHECK(j["questions"].size() == 3);
+
+    // A formula behind a space, an NBSP or in full-width form is defused too (the comment routes keep
+    // these characters as sent).
+    for (const std::string text : {" =1+2", "\xC2\xA0=1+2", "\xEF\xBC\x9D" "1+2"})
+        REQUIRE(f.comment("loved", {{"text", text}}).status == 202);
+    const auto guarded = parse_csv(o.call("GET", "/api/moderation/export.csv").body.substr(3));
+    REQUIRE(guarded.size() == 7);
+    CHECK(guarded[4][6] == "' =1+2");
+    CHECK(guarded[5][6] == "'\xC2\xA0=1+2");
+    CHECK(guarded[6][6] == "'\xEF\xBC\x9D" "1+2");
 }
 
 TEST_CASE("anyone answers the festival form, organizers edit its questions and export the answers") {

@@ -208,6 +208,27 @@ TEST_CASE("every film's ratings and approved comments are counted at once, equal
     }
 }
 
+TEST_CASE("a formula behind white space, NBSP, an ideographic space or in full-width forms is defused") {
+    CHECK(csv_field(" =1+1") == "' =1+1");
+    CHECK(csv_field("   @SUM(A1)") == "'   @SUM(A1)");
+    CHECK(csv_field("\xC2\xA0=1+1") == "'\xC2\xA0=1+1");                 // U+00A0 NBSP
+    CHECK(csv_field("\xE3\x80\x80+1") == "'\xE3\x80\x80+1");             // U+3000 ideographic space
+    CHECK(csv_field("\xEF\xBC\x9D" "1+1") == "'\xEF\xBC\x9D" "1+1");           // U+FF1D full-width =
+    CHECK(csv_field("\xEF\xBC\x8B" "1") == "'\xEF\xBC\x8B" "1");               // U+FF0B full-width +
+    CHECK(csv_field("\xEF\xBC\x8D" "1") == "'\xEF\xBC\x8D" "1");               // U+FF0D full-width -
+    CHECK(csv_field("\xEF\xBC\xA0" "x") == "'\xEF\xBC\xA0" "x");               // U+FF20 full-width @
+    CHECK(csv_field("\xE2\x80\x83\xEF\xBB\xBF-2") == "'\xE2\x80\x83\xEF\xBB\xBF-2");  // em space, BOM
+    CHECK(csv_field("\tplain") == "'\tplain");
+    CHECK(csv_field("\rplain") == "\"'\rplain\"");
+    CHECK(csv_field("\n=1") == "\"'\n=1\"");
+    // Text that merely contains these characters, or white space alone, is left as it is.
+    CHECK(csv_field(" plain") == " plain");
+    CHECK(csv_field("a = b") == "a = b");
+    CHECK(csv_field("\xC2\xA0") == "\xC2\xA0");
+    CHECK(csv_field("\xEF\xBC\x9A") == "\xEF\xBC\x9A");                  // U+FF1A full-width colon
+    CHECK(csv_field("\xC2") == "\xC2");                                     // a broken sequence
+}
+
 TEST_CASE("CSV cells are quoted per RFC 4180 and formula cells are defused") {
     CHECK(csv_field("plain") == "plain");
     CHECK(csv_field("a,b") == "\"a,b\"");

@@ -8,6 +8,7 @@
 
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
+#include "catalog/film_curators.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
@@ -40,6 +41,7 @@ TEST_CASE("curators follow a job to publication, list a film's jobs and cancel a
                                                                   {"category", "short"},
                                                                   {"published", true}}))
                    .id;
+        catalog::set_film_curators(db, film, {"curator@festival.test"});  // the film is this curator's
         first = catalog::enqueue_job(db, film, clip.string(), {});
         second = catalog::enqueue_job(db, film, clip.string(), {});
     }

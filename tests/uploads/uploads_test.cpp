@@ -2,6 +2,8 @@
 // as they were, and an acknowledged offset survives kill -9.
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <chrono>
 #include <future>
 #include <filesystem>
@@ -274,6 +276,36 @@ TEST_CASE("creation checks the film, the metadata and the free disk space") {
     CHECK(create("ten", "film dm95YWdl").status == 400);
     CHECK(create("99000000000000", "film dm95YWdl").status == 507);        // 99 TB: no disk has room
     CHECK(f.curator.call("POST", "/api/uploads", "", {{"Upload-Metadata", "film dm95YWdl"}}).status == 400);
+}
+
+TEST_CASE("the disk check counts what the uploads in progress still need: the second of two is 507") {
+    // The server sees a disk with its reserve plus 1,000,000 bytes free (a test-only figure).
+    const std::string free_bytes = std::to_string(256ULL * 1024 * 1024 + 1'000'000);
+    ::setenv("FESTIVAL_TEST_DISK_FREE_BYTES", free_bytes.c_str(), 1);
+    std::unique_ptr<uploads_fixture> fixture;
+    try {
+        fixture = std::make_unique<uploads_fixture>();
+    } catch (...) {
+        ::unsetenv("FESTIVAL_TEST_DISK_FREE_BYTES");
+        throw;
+    }
+    ::unsetenv("FESTIVAL_TEST_DISK_FREE_BYTES");
+    auto& f = *fixture;
+    const auto first = f.curator.create("voyage", 600'000);
+    REQUIRE(!first.empty());
+    // Each fits alone; both together do not.
+    const auto refused = f.curator.call("POST", "/api/uploads", "",
+                                        {{"Upload-Length", "600000"}, {"Upload-Metadata", "film dm95YWdl"}});
+    CHECK(refused.status == 507);
+    CHECK(refused.json()["error"]["code"] == "insufficient_storage");
+    CHECK(f.curator.call("POST", "/api/uploads", "", {{"Upload-Length", "300000"}, {"Upload-Metadata", "film dm95YWdl"}})
+              .status == 201);
+    // An upload's own remainder is not counted against it: the first one resumes.
+    CHECK(f.curator.patch(first, 0, pattern_bytes(1000, 3)).status == 204);
+    // Terminating the first frees its reservation.
+    REQUIRE(f.curator.call("DELETE", first, "", {}).status == 204);
+    CHECK(f.curator.call("POST", "/api/uploads", "", {{"Upload-Length", "600000"}, {"Upload-Metadata", "film dm95YWdl"}})
+              .status == 201);
 }
 
 TEST_CASE("creation-with-upload stores the first bytes with the POST") {

@@ -7,6 +7,7 @@ import { el, signInNotice, startPage } from '/js/layout.js';
 import { assetsSection } from '/js/curator-assets.js';
 import { filmEditor } from '/js/curator-film-form.js';
 import { jobSection } from '/js/curator-jobs.js';
+import { curatorsSection, readOnlyNotice } from '/js/curator-owners.js';
 import { uploadSection } from '/js/curator-upload.js';
 import { pendingSection } from '/js/curator-versions.js';
 
@@ -39,6 +40,7 @@ async function render(main) {
     const newest = film.latest_job;
     if (newest && newest.status !== 'done')
       parts.push(t('curator.job_state', { id: newest.id, status: t(`curator.job_${newest.status}`) }));
+    if (film.can_edit === false) parts.push(t('curator.read_only'));
     return parts.join(' · ');
   }
 
@@ -48,6 +50,7 @@ async function render(main) {
       el('button', {
         type: 'button',
         'data-film': film.id,
+        'data-can-edit': String(film.can_edit !== false),
         'aria-current': String(film.id === selected),
         onclick: () => { location.hash = `#film=${film.id}`; },
       },
@@ -77,6 +80,13 @@ async function render(main) {
       editorColumn.replaceChildren(el('p', { class: 'error', role: 'alert' }, e.message));
       return;
     }
+    const organizer = session.user.role === 'organizer';
+    const owners = organizer ? curatorsSection(film, { onChanged: () => showSelected() }) : null;
+    // Someone else's film: what it is and who curates it, without controls the server would refuse.
+    if (film.can_edit === false) {
+      editorColumn.replaceChildren(el('h2', { id: 'curator-film-title' }, filmLabel(film)), readOnlyNotice(film));
+      return;
+    }
     const jobs = jobSection(film, { onDone: () => refreshList(film.id) });
     cleanups.push(jobs.stop);
     const upload = uploadSection(film, { onQueued: (jobId) => jobs.follow(jobId) });
@@ -85,6 +95,7 @@ async function render(main) {
     if (pending) cleanups.push(pending.stop);
     editorColumn.replaceChildren(
       el('h2', { id: 'curator-film-title' }, filmLabel(film)),
+      ...(owners ? [owners] : []),
       filmEditor(film, { onSaved: () => showSelected() }),
       ...(pending ? [pending.node] : []),
       upload.node,
