@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "catalog/database.hpp"
+#include "catalog/film_curators.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
@@ -90,6 +91,8 @@ std::int64_t fault_site::published_film(const std::string& slug, const fs::path&
                                                                  {"category", "short"},
                                                                  {"published", true}}))
                    .id;
+        // The film is the site's curator's to change.
+        catalog::set_film_curators(db, film, {curator_email});
     }
     const auto job = enqueue(film, source);
     REQUIRE(run_worker_once("setup") == 0);

@@ -220,6 +220,7 @@ TEST_CASE("every curator route that names a film refuses a curator it is not ass
             const auto param = r.pattern.substr(open + 1, close - open - 1);
             if (param == "key" || param == "film") target += std::to_string(f.film_id);
             else if (param == "lang") target += "fr";
+            else if (param == "version") target += std::to_string(f.job_id);
             else if (param == "rest...") target += "v1/master.m3u8";
             else if (param == "id" && r.pattern.starts_with("/api/jobs/")) target += std::to_string(f.job_id);
             else if (param == "id" && r.pattern.starts_with("/api/uploads/")) target += upload_id;

@@ -44,6 +44,9 @@ struct lifecycle_fixture {
         REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "c@festival.test", "--role", "curator",
                              "--data-dir", dir.path().string()},
                             output, password + "\n") == 0);
+        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "o@festival.test", "--role", "organizer",
+                             "--data-dir", dir.path().string()},
+                            output, password + "\n") == 0);
         flags.insert(flags.end(), {"--transcoder", transcoder_path()});
         server = std::make_unique<festival_process>(dir.path().string(), flags);
         curator = tus_client{sign_in(server->port(), "c@festival.test", password)};
@@ -122,7 +125,8 @@ TEST_CASE("a deleted film's id, media and files never come back under a new film
     REQUIRE(eventually([&] { return f.media_status(master_of(first, first_job)) == 200; }, 30));
     const auto first_master = read_file((f.media(first) / ("v" + std::to_string(first_job)) / "master.m3u8").string());
 
-    REQUIRE(f.curator.session.call("DELETE", "/api/films/first").status == 204);
+    // Deleting a film is an organizer's act.
+    REQUIRE(sign_in(f.server->port(), "o@festival.test", password).call("DELETE", "/api/films/first").status == 204);
     CHECK_FALSE(fs::exists(f.media(first)));
     CHECK_FALSE(fs::exists(f.dir.path() / "sources" / std::to_string(first)));
 
