@@ -108,14 +108,20 @@ public:
     int run() {
         log_event({{"event", "worker_started"}, {"worker", options_.worker_id}, {"pid", ::getpid()}});
         sweep_abandoned_output();
+        bool swept = true;
         while (!should_stop()) {
             try {
                 auto job = catalog::claim_job(db_, options_.worker_id, options_.lease_seconds, catalog::unix_now());
                 if (!job) {
+                    // A claim may have given up on jobs whose workers died: their partial output goes
+                    // once the queue is empty, not at the next start only.
+                    if (!swept) sweep_abandoned_output();
+                    swept = true;
                     if (options_.once) break;
                     sleep_a_little();
                     continue;
                 }
+                swept = false;
                 process(*job);
             } catch (const std::exception& e) {
                 // A busy or failing catalog: try again; a job we hold comes back after its lease.

@@ -100,7 +100,13 @@ TEST_CASE("transcoder workers killed with kill -9 at random moments: the catalog
     // Leases run out, a worker takes every job left and publishes the newest.
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     REQUIRE(site.run_worker_once("rescuer") == 0);
-    for (const auto job : jobs) CHECK_MESSAGE(site.job_status(job) == "done", job, ": ", site.job_error(job));
+    // A job whose worker was killed on each of its allowed attempts is given up, and says why.
+    for (const auto job : jobs)
+        CHECK_MESSAGE((site.job_status(job) == "done" ||
+                       (site.job_status(job) == "failed" &&
+                        site.job_error(job).find("stopped responding") != std::string::npos)),
+                      job, ": ", site.job_error(job));
+    CHECK(site.job_status(jobs.back()) == "done");  // killed once at most: the rescuer finished it
     site.publish_pending(film, jobs.back());  // a new master of a published film waits for a curator
     CHECK(site.media_version(film) == jobs.back());
     require_agreement(site, film);
