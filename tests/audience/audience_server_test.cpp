@@ -10,7 +10,6 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/stats.hpp"
-#include "tests/audience/loopback_client.hpp"
 #include "tests/audience/scenario.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -35,11 +34,7 @@ struct audience_fixture {
         env["FESTIVAL_TEST_CLOCK_FILE"] = clock_file.string();
         for (const auto& [role, email] : {std::pair{"curator", "curator@festival.test"},
                                           std::pair{"organizer", "organizer@festival.test"}}) {
-            std::string output;
-            REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
-                                         dir.path().string()},
-                                        output, std::string(password) + "\n") == 0,
-                            output);
+            add_user_with_cli(dir.path(), email, role, password);
         }
         start();
     }

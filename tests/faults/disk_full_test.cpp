@@ -6,13 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <thread>
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
 
 #include "tests/faults/fault_site.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/uploads/tus_client.hpp"
 
 using namespace festival::testing;
@@ -27,36 +23,12 @@ constexpr std::uint64_t reserve = 256ULL << 20;
 std::string patch_in_two_parts(const tus_client& client, const std::string& path, std::int64_t offset,
                                const std::string& first, const std::string& second,
                                const std::function<void()>& between) {
-    namespace asio = boost::asio;
-    asio::io_context io;
-    asio::ip::tcp::socket socket(io);
-    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), client.session.port));
-    timeval timeout{10, 0};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     const std::string head = "PATCH " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
                              "Content-Type: application/offset+octet-stream\r\nUpload-Offset: " +
                              std::to_string(offset) + "\r\nContent-Length: " +
                              std::to_string(first.size() + second.size()) + "\r\nCookie: " + client.session.cookie +
                              "\r\nX-CSRF-Token: " + client.session.csrf_token + "\r\n\r\n";
-    asio::write(socket, asio::buffer(head + first));
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the server writes what came
-    between();
-    boost::system::error_code ec;
-    asio::write(socket, asio::buffer(second), ec);  // the server may answer and stop reading early
-    std::string answer;
-    char chunk[4096];
-    while (true) {
-        const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
-        if (ec || n == 0) break;
-        answer.append(chunk, n);
-        if (const auto end = answer.find("\r\n\r\n"); end != std::string::npos) {
-            const auto length = answer.find("Content-Length: ");
-            if (length != std::string::npos && length < end &&
-                answer.size() >= end + 4 + std::stoul(answer.substr(length + 16)))
-                break;
-        }
-    }
-    return answer;
+    return raw_exchange_in_two_parts(client.session.port, head + first, between, second);
 }
 
 int status_of(const std::string& raw) { return raw.size() > 12 ? std::stoi(raw.substr(9, 3)) : 0; }
@@ -75,14 +47,7 @@ std::string part_file(const fault_site& site, const std::string& location) {
     return (site.data / "uploads" / (location.substr(location.rfind('/') + 1) + ".part")).string();
 }
 
-bool eventually(const std::function<bool()>& condition, int seconds = 60) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-}
+constexpr std::chrono::seconds recovery_limit{60};
 
 }  // namespace
 
@@ -134,7 +99,7 @@ TEST_CASE("the disk filling during an upload: 507, the festival keeps serving, t
         eventually([&] {
             status = curator.session.call("GET", location).json();
             return status["status"] != "receiving";
-        });
+        }, recovery_limit);
         return status;
     };
     const auto status = settled(upload);
@@ -222,5 +187,5 @@ TEST_CASE("the disk full during a subtitle publish: a JSON 507, the current vers
         return http_call(site.server->port(), "GET",
                          "/media/" + std::to_string(film) + "/v" + std::to_string(published) + "/subtitles/fr.vtt")
                    .status == 200;
-    }));
+    }, recovery_limit));
 }

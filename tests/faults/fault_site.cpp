@@ -48,24 +48,18 @@ std::vector<std::string> uris_in(const std::string& playlist) {
 
 }  // namespace
 
-std::string transcoder_exe() { return (fs::path(FESTIVAL_EXE).parent_path() / "festival-transcoder").string(); }
-
 fault_site::fault_site(std::uint64_t megabytes, small_filesystem::kind k) : disk(megabytes, k), data(disk.path() / "data") {
     fs::create_directories(data);
     // The server appends its output to data/server.log: keep it off the small file system.
     fs::create_symlink(outside.path() / "server.log", data / "server.log");
-    std::string output;
-    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", curator_email, "--role", "curator",
-                                 "--data-dir", data.string()},
-                                output, curator_password + "\n") == 0,
-                    output);
+    add_user_with_cli(data, curator_email, "curator", curator_password);
 }
 
 fault_site::~fault_site() { server.reset(); }
 
 void fault_site::start_server(std::vector<std::string> extra) {
     extra.push_back("--transcoder");
-    extra.push_back(transcoder_exe());
+    extra.push_back(festival_transcoder_exe());
     server = std::make_unique<festival_process>(data.string(), extra);
 }
 
@@ -103,8 +97,8 @@ std::int64_t fault_site::published_film(const std::string& slug, const fs::path&
 
 int fault_site::run_worker_once(const std::string& worker_id) {
     std::string output;
-    const int code = run_command({transcoder_exe(), "work", "--data-dir", data.string(), "--worker-id", worker_id,
-                                  "--lease-seconds", "2", "--preset", "ultrafast", "--once"},
+    const int code = run_command({festival_transcoder_exe(), "work", "--data-dir", data.string(), "--worker-id",
+                                  worker_id, "--lease-seconds", "2", "--preset", "ultrafast", "--once"},
                                  output);
     std::ofstream(outside.path() / "worker.log", std::ios::app) << output;
     return code;

@@ -17,8 +17,6 @@ namespace festival::testing {
 inline const std::string curator_email = "curator@festival.test";
 inline const std::string curator_password = "curator password 2026";
 
-std::string transcoder_exe();
-
 struct fault_site {
     temp_dir outside;  // logs and generated clips: off the small file system
     small_filesystem disk;

@@ -10,13 +10,13 @@
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <random>
 #include <thread>
 
 #include "catalog/database.hpp"
 #include "catalog/jobs.hpp"
 #include "tests/faults/fault_site.hpp"
+#include "tests/support/eventually.hpp"
 
 extern char** environ;
 
@@ -28,18 +28,11 @@ namespace {
 
 constexpr unsigned seed = 20260613;
 
-bool eventually(const std::function<bool()>& condition, int seconds = 20) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-}
+constexpr std::chrono::seconds recovery_limit{20};
 
 pid_t start_worker(const fault_site& site, const std::string& id) {
-    std::vector<std::string> args = {transcoder_exe(), "work", "--data-dir", site.data.string(), "--worker-id", id,
-                                     "--lease-seconds", "1", "--preset", "ultrafast"};
+    std::vector<std::string> args = {festival_transcoder_exe(), "work", "--data-dir", site.data.string(),
+                                     "--worker-id", id, "--lease-seconds", "1", "--preset", "ultrafast"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -95,7 +88,7 @@ TEST_CASE("transcoder workers killed with kill -9 at random moments: the catalog
             return http_call(site.server->port(), "GET",
                              "/media/" + std::to_string(film) + "/v" + std::to_string(current) + "/master.m3u8")
                        .status == 200;
-        }));
+        }, recovery_limit));
     }
     // Leases run out, a worker takes every job left and publishes the newest.
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
@@ -115,7 +108,7 @@ TEST_CASE("transcoder workers killed with kill -9 at random moments: the catalog
         return http_call(site.server->port(), "GET",
                          "/media/" + std::to_string(film) + "/v" + std::to_string(jobs.back()) + "/master.m3u8")
                    .status == 200;
-    }));
+    }, recovery_limit));
     require_served_whole(site.server->port(), site, film, jobs.back());
 }
 

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <memory>
 
-#include "tests/audience/loopback_client.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -57,10 +56,7 @@ struct feedback_fixture {
                     .status == 201);
     }
     void add_user(const std::string& email, const std::string& role) {
-        std::string output;
-        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
-                             dir.path().string()},
-                            output, std::string(password) + "\n") == 0);
+        add_user_with_cli(dir.path(), email, role, password);
     }
     void set_clock(std::int64_t ms) {
         now_ms = ms;

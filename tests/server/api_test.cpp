@@ -23,16 +23,9 @@ struct festival_fixture {
     std::unique_ptr<festival_process> server;
 
     festival_fixture() {
-        add_user("curator@festival.test", "curator", curator_password);
-        add_user("organizer@festival.test", "organizer", organizer_password);
+        add_user_with_cli(dir.path(), "curator@festival.test", "curator", curator_password);
+        add_user_with_cli(dir.path(), "organizer@festival.test", "organizer", organizer_password);
         server = std::make_unique<festival_process>(dir.path().string());
-    }
-    void add_user(const std::string& email, const std::string& role, const std::string& password) {
-        std::string output;
-        const int rc = run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
-                                    dir.path().string()},
-                                   output, password + "\n");
-        REQUIRE_MESSAGE(rc == 0, output);
     }
     unsigned short port() const { return server->port(); }
     signed_in_client curator() const { return sign_in(port(), "curator@festival.test", curator_password); }

@@ -20,10 +20,7 @@ struct site_fixture {
     temp_dir dir;
     std::unique_ptr<festival_process> server;
     site_fixture() {
-        std::string output;
-        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", "curator", "--data-dir",
-                             dir.path().string()},
-                            output, std::string(password) + "\n") == 0);
+        add_user_with_cli(dir.path(), email, "curator", password);
         server = std::make_unique<festival_process>(dir.path().string());
         const auto curator = sign_in(port(), email, password);
         REQUIRE(curator.call("POST", "/api/films",

@@ -8,10 +8,7 @@ using namespace festival::testing;
 
 TEST_CASE("a film acknowledged by the server survives kill -9 and a restart") {
     temp_dir dir;
-    std::string output;
-    REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "c@festival.test", "--role", "curator",
-                         "--data-dir", dir.path().string()},
-                        output, "a durable password\n") == 0);
+    add_user_with_cli(dir.path(), "c@festival.test", "curator", "a durable password");
     {
         festival_process server(dir.path().string());
         const auto curator = sign_in(server.port(), "c@festival.test", "a durable password");

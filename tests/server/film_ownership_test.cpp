@@ -67,11 +67,7 @@ struct ownership_fixture {
         std::ofstream(version / "master.m3u8") << "#EXTM3U\n";
     }
     void add_user(const std::string& email, const std::string& role) {
-        std::string output;
-        REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
-                                     dir.path().string()},
-                                    output, password + "\n") == 0,
-                        output);
+        add_user_with_cli(dir.path(), email, role, password);
     }
     std::string film() const { return "/api/films/" + std::to_string(film_id); }
     // A tus request naming this film in its metadata, as the curator page sends them.

@@ -2,8 +2,6 @@
 // spoken to over raw sockets, with its resident memory read from /proc.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -29,13 +27,9 @@ long resident_kib(pid_t pid) {
     return -1;
 }
 
-int connect_loopback(unsigned short port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+// A loopback connection whose sends and receives give up after 5 s.
+int connect_with_timeouts(unsigned short port) {
+    const int fd = connect_loopback(port);
     timeval timeout{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -52,7 +46,7 @@ struct flood_outcome {
 // answers; then reads the answer until the server closes.
 flood_outcome flood(unsigned short port, const std::string& head, const std::string& filler, std::size_t budget) {
     flood_outcome out;
-    const int fd = connect_loopback(port);
+    const int fd = connect_with_timeouts(port);
     std::string piece = head;
     while (out.sent < budget) {
         pollfd readable{fd, POLLIN, 0};

@@ -2,8 +2,6 @@
 // cookies and ending sessions.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -31,11 +29,7 @@ struct sign_in_fixture {
     std::unique_ptr<festival_process> server;
 
     explicit sign_in_fixture(std::vector<std::string> flags = {}) {
-        std::string output;
-        REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", "curator",
-                                     "--data-dir", dir.path().string()},
-                                    output, std::string(password) + "\n") == 0,
-                        output);
+        add_user_with_cli(dir.path(), email, "curator", password);
         server = std::make_unique<festival_process>(dir.path().string(), std::move(flags));
     }
     unsigned short port() const { return server->port(); }
@@ -48,12 +42,7 @@ std::string error_code(const http_result& r) { return r.json()["error"]["code"].
 
 // A sign-in sent over its own connection, whose answer is read later.
 int send_sign_in(unsigned short port, const std::string& who) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    const int fd = connect_loopback(port);
     const auto body = json{{"email", who}, {"password", "not the password"}}.dump();
     const auto request = "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                          "Connection: close\r\nContent-Length: " +

@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <chrono>
+#include <filesystem>
 #include <regex>
 #include <stdexcept>
 
@@ -135,6 +138,19 @@ int run_command(const std::vector<std::string>& args, std::string& output, const
     int status = 0;
     ::waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void add_user_with_cli(const std::filesystem::path& data_dir, const std::string& email, const std::string& role,
+                       const std::string& password) {
+    std::string output;
+    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
+                                 data_dir.string()},
+                                output, password + "\n") == 0,
+                    output);
+}
+
+std::string festival_transcoder_exe() {
+    return (std::filesystem::path(FESTIVAL_EXE).parent_path() / "festival-transcoder").string();
 }
 
 }  // namespace festival::testing

@@ -2,6 +2,7 @@
 // A real `festival serve` child process on 127.0.0.1 and a free port, stopped when the test ends.
 #include <sys/types.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,13 @@ private:
 
 // Runs a command to completion; returns its exit code and fills `output` with stdout+stderr.
 int run_command(const std::vector<std::string>& args, std::string& output, const std::string& stdin_text = "");
+
+// Adds an account to the catalog in data_dir with `festival user add` (password on stdin); the test
+// stops, showing the command's output, if that fails.
+void add_user_with_cli(const std::filesystem::path& data_dir, const std::string& email, const std::string& role,
+                       const std::string& password);
+
+// The festival-transcoder built beside festival.
+std::string festival_transcoder_exe();
 
 }  // namespace festival::testing

@@ -1,5 +1,11 @@
 #include "tests/support/http_client.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <doctest/doctest.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -9,7 +15,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace festival::testing {
 
@@ -17,11 +25,11 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-http_result http_call(unsigned short port, const std::string& method, const std::string& target,
-                      const std::string& body, const header_list& headers) {
-    asio::io_context io;
-    tcp::socket socket(io);
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+namespace {
+
+// One request and its answer over `socket`, already connected to the server on `port`.
+http_result exchange(tcp::socket& socket, unsigned short port, const std::string& method, const std::string& target,
+                     const std::string& body, const header_list& headers) {
     http::request<http::string_body> request(http::string_to_verb(method), target, 11);
     request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
     bool has_type = false;
@@ -52,6 +60,53 @@ http_result http_call(unsigned short port, const std::string& method, const std:
     return result;
 }
 
+}  // namespace
+
+http_result http_call(unsigned short port, const std::string& method, const std::string& target,
+                      const std::string& body, const header_list& headers) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    return exchange(socket, port, method, target, body, headers);
+}
+
+http_result http_call_from(const std::string& local_address, unsigned short port, const std::string& method,
+                           const std::string& target, const std::string& body, const header_list& headers) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.open(tcp::v4());
+    socket.bind(tcp::endpoint(asio::ip::make_address(local_address), 0));
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    return exchange(socket, port, method, target, body, headers);
+}
+
+namespace {
+
+enum class read_until { closed, one_answer };
+
+// What the server sends on `socket` until it closes (or the receive timeout passes), or, with
+// read_until::one_answer, until the first answer's Content-Length is complete.
+std::string read_raw(tcp::socket& socket, read_until until) {
+    boost::system::error_code ec;
+    std::string answer;
+    char chunk[4096];
+    while (true) {
+        const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+        if (ec || n == 0) break;
+        answer.append(chunk, n);
+        if (until != read_until::one_answer) continue;
+        if (const auto end = answer.find("\r\n\r\n"); end != std::string::npos) {
+            const auto length = answer.find("Content-Length: ");
+            if (length != std::string::npos && length < end &&
+                answer.size() >= end + 4 + std::stoul(answer.substr(length + 16)))
+                break;
+        }
+    }
+    return answer;
+}
+
+}  // namespace
+
 std::string raw_exchange(unsigned short port, const std::string& bytes) {
     asio::io_context io;
     tcp::socket socket(io);
@@ -61,14 +116,32 @@ std::string raw_exchange(unsigned short port, const std::string& bytes) {
     boost::system::error_code ec;
     asio::write(socket, asio::buffer(bytes), ec);  // the server may answer and stop reading early
     socket.shutdown(tcp::socket::shutdown_send, ec);
-    std::string answer;
-    char chunk[4096];
-    while (true) {
-        const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
-        if (ec || n == 0) break;
-        answer.append(chunk, n);
-    }
-    return answer;
+    return read_raw(socket, read_until::closed);
+}
+
+std::string raw_exchange_in_two_parts(unsigned short port, const std::string& first,
+                                      const std::function<void()>& between, const std::string& second) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    timeval timeout{10, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    asio::write(socket, asio::buffer(first));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the server writes what came
+    between();
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(second), ec);  // the server may answer and stop reading early
+    return read_raw(socket, read_until::one_answer);
+}
+
+int connect_loopback(unsigned short port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    return fd;
 }
 
 http_result signed_in_client::call(const std::string& method, const std::string& target, const std::string& body,

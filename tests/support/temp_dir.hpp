@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <string>
 
 namespace festival::testing {
 
@@ -15,5 +16,10 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// Writes bytes to path as they are, replacing what was there.
+void write_file(const std::filesystem::path& path, const std::string& bytes);
+// Writes a script the owner may run (a stand-in program for the server to start).
+void write_executable(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace festival::testing

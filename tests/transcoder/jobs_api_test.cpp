@@ -25,11 +25,7 @@ using nlohmann::json;
 TEST_CASE("curators follow a job to publication, list a film's jobs and cancel a queued one over HTTP") {
     temp_dir dir;
     const std::string password = "curator password 123";
-    std::string output;
-    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", "curator@festival.test", "--role", "curator",
-                                 "--data-dir", dir.path().string()},
-                                output, password + "\n") == 0,
-                    output);
+    add_user_with_cli(dir.path(), "curator@festival.test", "curator", password);
     const auto clip = dir.path() / "film.mp4";
     make_media({"-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=12", "-f", "lavfi", "-i", "sine=d=12", "-c:v", "libx264",
                 "-preset", "ultrafast", "-c:a", "aac", "-shortest", clip.string()});

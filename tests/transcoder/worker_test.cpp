@@ -11,14 +11,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <thread>
 
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/transcoder/media_tools.hpp"
 
@@ -69,15 +68,7 @@ private:
     pid_t pid_ = -1;
 };
 
-// Waits for a condition the workers bring about; the limit only keeps a broken build from hanging.
-bool eventually(const std::function<bool()>& condition, int limit_seconds = 180) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-}
+constexpr std::chrono::seconds transcode_limit{180};
 
 struct job_fixture {
     temp_dir dir;
@@ -117,7 +108,7 @@ TEST_CASE("a worker publishes a job as the film's new media version") {
     std::ofstream(srt) << "1\n00:00:00,500 --> 00:00:02,000\nBienvenue.\n";
     const auto id = catalog::enqueue_job(f.db, f.film, f.clip("film.mp4", 5, "320x240").string(), {{"fr", srt.string()}});
     worker_process worker(f.dir.path(), "w1", "ultrafast");
-    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
     const auto done = f.job(id);
     CHECK(done.status == "done");
     CHECK(done.progress == doctest::Approx(100));
@@ -136,13 +127,13 @@ TEST_CASE("a worker killed with kill -9 mid-job: another worker takes the job af
     const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
     {
         worker_process doomed(f.dir.path(), "doomed", "veryslow");
-        REQUIRE(eventually([&] { return f.writing(id); }));
+        REQUIRE(eventually([&] { return f.writing(id); }, transcode_limit));
         doomed.kill_hard();
     }
     CHECK(f.job(id).status == "running");
     CHECK(f.job(id).worker == "doomed");
     worker_process rescuer(f.dir.path(), "rescuer", "ultrafast");
-    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
     const auto done = f.job(id);
     CHECK(done.status == "done");
     CHECK(done.attempts == 2);
@@ -162,15 +153,15 @@ TEST_CASE("cancelling a running job stops its transcoder and publishes nothing, 
     job_fixture f;
     const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
     worker_process worker(f.dir.path(), "w1", "veryslow");
-    REQUIRE(eventually([&] { return f.writing(id); }));
+    REQUIRE(eventually([&] { return f.writing(id); }, transcode_limit));
     CHECK(catalog::cancel_job(f.db, id).status == "cancelled");
-    REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }));
+    REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }, transcode_limit));
     CHECK(f.job(id).status == "cancelled");
     CHECK_FALSE(fs::exists(f.published(id)));
     CHECK_FALSE(catalog::find_film(f.db, f.film)->media_version);
     // The same worker takes the next job.
     const auto next = catalog::enqueue_job(f.db, f.film, f.clip("short.mp4", 2, "160x120").string(), {});
-    REQUIRE(eventually([&] { return f.job(next).finished(); }));
+    REQUIRE(eventually([&] { return f.job(next).finished(); }, transcode_limit));
     CHECK(f.job(next).status == "done");
     CHECK(f.job(next).worker == "w1");
 }
@@ -182,7 +173,7 @@ TEST_CASE("a starting worker removes partial output of jobs that no longer run")
     fs::create_directories(f.work_dir(id) / "720p");
     std::ofstream(f.work_dir(id) / "720p" / "segment_00000.m4s") << "partial";
     worker_process worker(f.dir.path(), "w1", "ultrafast");
-    REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }));
+    REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }, transcode_limit));
     CHECK(f.job(id).status == "cancelled");
 }
 
@@ -192,7 +183,7 @@ TEST_CASE("each new version replaces the film's media, only the last two version
     std::vector<std::int64_t> ids;
     for (int i = 0; i < 3; ++i) ids.push_back(catalog::enqueue_job(f.db, f.film, clip.string(), {}));
     worker_process worker(f.dir.path(), "w1", "ultrafast");
-    REQUIRE(eventually([&] { return f.job(ids[2]).finished(); }));
+    REQUIRE(eventually([&] { return f.job(ids[2]).finished(); }, transcode_limit));
     for (auto id : ids) CHECK(f.job(id).status == "done");
     CHECK(catalog::find_film(f.db, f.film)->media_version == ids[2]);
     CHECK_FALSE(fs::exists(f.published(ids[0])));
@@ -206,7 +197,7 @@ TEST_CASE("a job whose file is not a film fails at once with the reason") {
     std::ofstream(text) << "not a film at all\n";
     const auto id = catalog::enqueue_job(f.db, f.film, text.string(), {});
     worker_process worker(f.dir.path(), "w1", "ultrafast");
-    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
     const auto failed = f.job(id);
     CHECK(failed.status == "failed");
     CHECK(failed.attempts == 1);
@@ -220,7 +211,7 @@ TEST_CASE("a worker stopped with SIGTERM gives its job back to the queue") {
     job_fixture f;
     const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
     worker_process worker(f.dir.path(), "w1", "veryslow");
-    REQUIRE(eventually([&] { return f.writing(id); }));
+    REQUIRE(eventually([&] { return f.writing(id); }, transcode_limit));
     CHECK(worker.stop() == 0);
     const auto released = f.job(id);
     CHECK(released.status == "queued");
@@ -241,7 +232,7 @@ TEST_CASE("a worker never publishes a version folder it did not write, and remov
     const auto half_deleted = f.dir.path() / "sources" / ".deleted-424241";
     fs::create_directories(half_deleted);
     worker_process worker(f.dir.path(), "w1", "ultrafast");
-    REQUIRE(eventually([&] { return f.job(id).finished(); }));
+    REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
     CHECK(f.job(id).status == "done");
     const auto master = read_text(f.published(id) / "master.m3u8");
     CHECK(master.find("someone-else") == std::string::npos);

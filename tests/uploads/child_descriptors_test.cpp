@@ -43,6 +43,17 @@ std::vector<pid_t> children_of(pid_t parent) {
     return found;
 }
 
+// The children of `parent` as soon as it has any (looked for every `interval`), or none after 20 s.
+std::vector<pid_t> children_once_started(pid_t parent, std::chrono::milliseconds interval) {
+    std::vector<pid_t> found;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (found.empty() && std::chrono::steady_clock::now() < deadline) {
+        found = children_of(parent);
+        if (found.empty()) std::this_thread::sleep_for(interval);
+    }
+    return found;
+}
+
 // What each open descriptor of `pid` points at ("socket:[123]", "/dev/null", "pipe:[…]" …).
 std::vector<std::string> descriptor_targets(pid_t pid) {
     std::vector<std::string> targets;
@@ -68,10 +79,7 @@ struct curator_server {
     tus_client curator;
 
     explicit curator_server(std::vector<std::string> flags) {
-        std::string output;
-        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "c@festival.test", "--role", "curator",
-                             "--data-dir", dir.path().string()},
-                            output, password + "\n") == 0);
+        add_user_with_cli(dir.path(), "c@festival.test", "curator", password);
         server = std::make_unique<festival_process>(dir.path().string(), flags);
         curator = tus_client{sign_in(server->port(), "c@festival.test", password)};
         const auto created = curator.session.call(
@@ -84,18 +92,12 @@ struct curator_server {
 }  // namespace
 
 TEST_CASE("the transcoder worker a server starts holds no socket, while a client is connected") {
-    const auto transcoder = (fs::path(FESTIVAL_EXE).parent_path() / "festival-transcoder").string();
-    curator_server f({"--transcoders", "1", "--transcoder", transcoder});
+    curator_server f({"--transcoders", "1", "--transcoder", festival_transcoder_exe()});
     // A client mid-upload: its connection is open in the server.
     const auto location = f.curator.create("voyage", 1000);
     partial_patch open_connection(f.curator, location, 0, std::string(10, 'x'), 1000);
 
-    std::vector<pid_t> workers;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (workers.empty() && std::chrono::steady_clock::now() < deadline) {
-        workers = children_of(f.server->pid());
-        if (workers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    const auto workers = children_once_started(f.server->pid(), std::chrono::milliseconds(50));
     REQUIRE(workers.size() == 1);
     // Its descriptors once it has started (the catalog is opened at start).
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -108,10 +110,9 @@ TEST_CASE("the probe a server starts holds only 0, 1 and 2, while a client is co
     temp_dir scripts;
     const auto stand_in = scripts.path() / "transcoder.sh";
     // A stand-in transcoder: refuses the file, then lingers so that its descriptors can be read.
-    std::ofstream(stand_in) << "#!/bin/sh\n"
+    write_executable(stand_in, "#!/bin/sh\n"
                                "echo '{\"error\":{\"code\":\"not_a_film\",\"message\":\"stand-in\"}}'\n"
-                               "exec sleep 3\n";
-    fs::permissions(stand_in, fs::perms::owner_all);
+                               "exec sleep 3\n");
     curator_server f({"--transcoder", stand_in.string()});
 
     const auto waiting = f.curator.create("voyage", 1000);
@@ -120,12 +121,7 @@ TEST_CASE("the probe a server starts holds only 0, 1 and 2, while a client is co
     // The last byte starts the probe (the answer may wait for it: send from another thread).
     auto last = std::async(std::launch::async, [&] { return f.curator.patch(location, 0, std::string(64, 'y')); });
 
-    std::vector<pid_t> probes;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (probes.empty() && std::chrono::steady_clock::now() < deadline) {
-        probes = children_of(f.server->pid());
-        if (probes.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    const auto probes = children_once_started(f.server->pid(), std::chrono::milliseconds(20));
     REQUIRE(probes.size() == 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past exec, into sleep
     std::string beyond_stdio;

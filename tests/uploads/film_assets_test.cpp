@@ -9,6 +9,7 @@
 #include "server/upload_repackage.hpp"
 #include "server/upload_subtitles.hpp"
 #include "tests/support/festival_process.hpp"
+#include "tests/support/media_version.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
 
@@ -63,10 +64,7 @@ struct assets_fixture {
     signed_in_client curator;
 
     assets_fixture() {
-        std::string output;
-        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "c@festival.test", "--role", "curator",
-                             "--data-dir", dir.path().string()},
-                            output, password + "\n") == 0);
+        add_user_with_cli(dir.path(), "c@festival.test", "curator", password);
         server = std::make_unique<festival_process>(dir.path().string());
         curator = sign_in(server->port(), "c@festival.test", password);
         REQUIRE(curator.call("POST", "/api/films",
@@ -156,17 +154,13 @@ TEST_CASE("subtitles for a film online are re-packaged into a new version withou
     // A published version as a transcoder leaves it (the bytes of the segments do not matter here),
     // made by job 1.
     const auto current = f.dir.path() / "media/1/v1";
-    fs::create_directories(current / "360p");
-    auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; };
-    write(current / "master.m3u8",
-          "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-          "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
-    write(current / "360p/index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.000,\n"
-                                  "seg0.m4s\n#EXTINF:2.500,\nseg1.m4s\n#EXT-X-ENDLIST\n");
-    write(current / "360p/init.mp4", pattern_bytes(500, 1));
-    write(current / "360p/seg0.m4s", pattern_bytes(5000, 2));
-    write(current / "360p/seg1.m4s", pattern_bytes(4000, 3));
-    write(current / "poster.jpg", "\xFF\xD8\xFF" + pattern_bytes(100, 4));
+    write_one_rendition_version(current,
+                                {{"index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+                                                "#EXTINF:4.000,\nseg0.m4s\n#EXTINF:2.500,\nseg1.m4s\n#EXT-X-ENDLIST\n"},
+                                 {"init.mp4", pattern_bytes(500, 1)},
+                                 {"seg0.m4s", pattern_bytes(5000, 2)},
+                                 {"seg1.m4s", pattern_bytes(4000, 3)}});
+    write_file(current / "poster.jpg", "\xFF\xD8\xFF" + pattern_bytes(100, 4));
     festival::catalog::database((f.dir.path() / "catalog.db").string())
         .exec("INSERT INTO jobs (film_id, source_path, status, progress) VALUES (1, '/sources/master.mov', 'done', 100);"
               "UPDATE films SET media_version = 1, published = 1");

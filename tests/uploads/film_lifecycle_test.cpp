@@ -6,11 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <thread>
 
 #include "catalog/database.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/festival_process.hpp"
+#include "tests/support/media_version.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
 
@@ -22,17 +23,8 @@ namespace {
 
 const std::string password = "curator password 2026";
 
-std::string transcoder_path() { return (fs::path(FESTIVAL_EXE).parent_path() / "festival-transcoder").string(); }
-
-// Waits for what another process brings about; the limit only keeps a broken build from hanging.
-bool eventually(const std::function<bool()>& condition, int limit_seconds = 180) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-}
+constexpr std::chrono::seconds transcode_limit{180};
+constexpr std::chrono::seconds serving_limit{30};
 
 struct lifecycle_fixture {
     temp_dir dir;
@@ -40,14 +32,9 @@ struct lifecycle_fixture {
     tus_client curator;
 
     explicit lifecycle_fixture(std::vector<std::string> flags) {
-        std::string output;
-        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "c@festival.test", "--role", "curator",
-                             "--data-dir", dir.path().string()},
-                            output, password + "\n") == 0);
-        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "o@festival.test", "--role", "organizer",
-                             "--data-dir", dir.path().string()},
-                            output, password + "\n") == 0);
-        flags.insert(flags.end(), {"--transcoder", transcoder_path()});
+        add_user_with_cli(dir.path(), "c@festival.test", "curator", password);
+        add_user_with_cli(dir.path(), "o@festival.test", "organizer", password);
+        flags.insert(flags.end(), {"--transcoder", festival_transcoder_exe()});
         server = std::make_unique<festival_process>(dir.path().string(), flags);
         curator = tus_client{sign_in(server->port(), "c@festival.test", password)};
     }
@@ -79,13 +66,13 @@ struct lifecycle_fixture {
         REQUIRE(eventually([&] {
             upload = curator.session.call("GET", location).json();
             return upload["status"] != "receiving";
-        }));
+        }, transcode_limit));
         REQUIRE(upload["job_id"].is_number());
         const auto job = upload["job_id"].get<std::int64_t>();
         REQUIRE(eventually([&] {
             const auto state = curator.session.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"];
             return state == "done" || state == "failed";
-        }));
+        }, transcode_limit));
         REQUIRE(curator.session.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"] == "done");
         return job;
     }
@@ -100,16 +87,11 @@ std::string master_of(std::int64_t film, std::int64_t version) {
 // A published version as a transcoder leaves it, made by job 1 from /sources/master.mov (the bytes of
 // the segments do not matter to the server).
 void hand_made_version(const fs::path& data, std::int64_t film) {
-    const auto current = data / "media" / std::to_string(film) / "v1";
-    fs::create_directories(current / "360p");
-    auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; };
-    write(current / "master.m3u8",
-          "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-          "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
-    write(current / "360p/index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.000,\n"
-                                       "seg0.m4s\n#EXT-X-ENDLIST\n");
-    write(current / "360p/init.mp4", pattern_bytes(500, 1));
-    write(current / "360p/seg0.m4s", pattern_bytes(5000, 2));
+    write_one_rendition_version(data / "media" / std::to_string(film) / "v1",
+                                {{"index.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+                                                "#EXTINF:4.000,\nseg0.m4s\n#EXT-X-ENDLIST\n"},
+                                 {"init.mp4", pattern_bytes(500, 1)},
+                                 {"seg0.m4s", pattern_bytes(5000, 2)}});
     festival::catalog::database((data / "catalog.db").string())
         .exec("INSERT INTO jobs (id, film_id, source_path, status, progress) VALUES (1, " + std::to_string(film) +
               ", '/sources/master.mov', 'done', 100); UPDATE films SET media_version = 1");
@@ -122,7 +104,7 @@ TEST_CASE("a deleted film's id, media and files never come back under a new film
     const auto first = f.create_film("first");
     const auto first_job = f.upload_and_transcode("first", f.clip("first.mp4", "320x240"));
     CHECK(f.film("first")["media"]["version"] == first_job);
-    REQUIRE(eventually([&] { return f.media_status(master_of(first, first_job)) == 200; }, 30));
+    REQUIRE(eventually([&] { return f.media_status(master_of(first, first_job)) == 200; }, serving_limit));
     const auto first_master = read_file((f.media(first) / ("v" + std::to_string(first_job)) / "master.m3u8").string());
 
     // Deleting a film is an organizer's act.
@@ -155,7 +137,7 @@ TEST_CASE("/media serves the current version and the previous one for the grace 
                          {{"Cookie", f.curator.session.cookie}, {"X-CSRF-Token", f.curator.session.csrf_token},
                           {"Content-Type", "text/plain"}});
     };
-    REQUIRE(eventually([&] { return f.media_status(master_of(film, 1)) == 200; }, 30));
+    REQUIRE(eventually([&] { return f.media_status(master_of(film, 1)) == 200; }, serving_limit));
     CHECK(f.media_status(master_of(film, 99)) == 404);
 
     // New subtitles: a new current version; the first stays served for the grace period.

@@ -22,13 +22,8 @@ namespace {
 
 const std::string password = "curator password 2026";
 
-std::string transcoder_path() { return (fs::path(FESTIVAL_EXE).parent_path() / "festival-transcoder").string(); }
-
 void add_curator(const temp_dir& dir) {
-    std::string output;
-    REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", "c@festival.test", "--role", "curator", "--data-dir",
-                         dir.path().string()},
-                        output, password + "\n") == 0);
+    add_user_with_cli(dir.path(), "c@festival.test", "curator", password);
 }
 
 tus_client curator_of(const festival_process& server) {
@@ -73,7 +68,7 @@ struct uploads_fixture {
     explicit uploads_fixture(std::vector<std::string> flags = {}) {
         add_curator(dir);
         flags.push_back("--transcoder");
-        flags.push_back(transcoder_path());
+        flags.push_back(festival_transcoder_exe());
         server = std::make_unique<festival_process>(dir.path().string(), flags);
         curator = curator_of(*server);
         add_film(curator, "voyage");
@@ -135,10 +130,9 @@ TEST_CASE("the probe does not hold a request worker: the last PATCH is answered 
     temp_dir scripts;
     const auto stand_in = scripts.path() / "slow-transcoder.sh";
     // A probe that takes its time (as on a large film), then refuses the file.
-    std::ofstream(stand_in) << "#!/bin/sh\nsleep 3\n"
+    write_executable(stand_in, "#!/bin/sh\nsleep 3\n"
                                "echo '{\"error\":{\"code\":\"not_a_film\",\"message\":\"slowly refused\"}}'\n"
-                               "exit 2\n";
-    fs::permissions(stand_in, fs::perms::owner_all);
+                               "exit 2\n");
     temp_dir dir;
     add_curator(dir);
     festival_process server(dir.path().string(), {"--transcoder", stand_in.string(), "--worker-threads", "1"});
@@ -243,10 +237,7 @@ TEST_CASE("another curator can neither read, resume nor cancel an upload, an org
     const auto location = f.curator.create("voyage", 3000);
     REQUIRE(f.curator.patch(location, 0, bytes).status == 204);
     auto add_user = [&](const std::string& email, const std::string& role) {
-        std::string output;
-        REQUIRE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
-                             f.dir.path().string()},
-                            output, password + "\n") == 0);
+        add_user_with_cli(f.dir.path(), email, role, password);
         return tus_client{sign_in(f.server->port(), email, password)};
     };
     const auto other = add_user("other@festival.test", "curator");
@@ -413,8 +404,8 @@ TEST_CASE("an expired upload answers 410, and the cleaner removes it with its by
 }
 
 TEST_CASE("a real film completes: probed, moved beside the film's sources and queued for transcoding") {
-    if (!fs::exists(transcoder_path())) {
-        MESSAGE("skipped: " << transcoder_path() << " is not built");
+    if (!fs::exists(festival_transcoder_exe())) {
+        MESSAGE("skipped: " << festival_transcoder_exe() << " is not built");
         return;
     }
     uploads_fixture f;
@@ -468,7 +459,7 @@ TEST_CASE("an upload whose last byte was stored just before a crash is probed wh
     const auto bytes = pattern_bytes(100000, 20);
     std::string location;
     {
-        festival_process server(dir.path().string(), {"--transcoder", transcoder_path()});
+        festival_process server(dir.path().string(), {"--transcoder", festival_transcoder_exe()});
         const auto curator = curator_of(server);
         add_film(curator, "voyage");
         location = curator.create("voyage", 100000);
@@ -480,7 +471,7 @@ TEST_CASE("an upload whose last byte was stored just before a crash is probed wh
         std::ofstream(part_file(dir, location), std::ios::binary | std::ios::app) << bytes.substr(40000);
         festival::catalog::database((dir.path() / "catalog.db").string()).exec("UPDATE uploads SET offset = length");
     }
-    festival_process restarted(dir.path().string(), {"--transcoder", transcoder_path()});
+    festival_process restarted(dir.path().string(), {"--transcoder", festival_transcoder_exe()});
     const auto curator = curator_of(restarted);
     const auto status = settled(curator, location);
     CHECK(status["status"] == "failed");  // random bytes: the probe refuses them, with its reason
