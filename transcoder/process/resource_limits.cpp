@@ -1,5 +1,7 @@
 #include "transcoder/process/resource_limits.hpp"
 
+#include "transcoder/process/sanitizers.hpp"
+
 #include <signal.h>
 
 #include <algorithm>
@@ -11,14 +13,8 @@ namespace {
 
 // AddressSanitizer and ThreadSanitizer reserve terabytes of address space for their shadow memory:
 // under them an address-space cap would stop every child at start (the sanitizer builds only).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(FESTIVAL_ADDRESS_SANITIZER) || defined(FESTIVAL_THREAD_SANITIZER)
 constexpr bool address_space_is_shadowed = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool address_space_is_shadowed = true;
-#else
-constexpr bool address_space_is_shadowed = false;
-#endif
 #else
 constexpr bool address_space_is_shadowed = false;
 #endif
