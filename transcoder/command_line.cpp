@@ -40,7 +40,7 @@ const char* usage =
     "                                     [--ladder 1080,720,480,360,240] [--preset veryfast] [--threads N]\n"
     "                                     [--max-output-file-mb 4096]\n"
     "       festival-transcoder work --data-dir DIR [--worker-id NAME] [--lease-seconds 30] [--once]\n"
-    "                                [--max-output-file-mb 4096]\n"
+    "                                [--max-output-file-mb 4096] [--sandbox-user nobody]\n"
     "       festival-transcoder sandbox-selftest [--sandbox-user nobody]\n";
 
 // Flags as --name value pairs (repeatable), plus bare switches listed in `switches`.
@@ -157,7 +157,7 @@ int transcode_command(const flags& f) {
         const auto equals = item.find('=');
         if (equals == std::string::npos || equals == 0 || equals + 1 == item.size())
             throw std::invalid_argument("--subtitle takes LANG=FILE, e.g. fr=film.fr.srt");
-        o.subtitles.push_back({item.substr(0, equals), item.substr(equals + 1)});
+        o.subtitles.push_back({item.substr(0, equals), item.substr(equals + 1), {}});
     }
     if (f.has("ladder")) o.ladder = parse_ladder(f.required("ladder"));
     o.encoding.preset = f.get("preset", "veryfast");
@@ -195,6 +195,7 @@ int work_command(const flags& f) {
     const char* preset = std::getenv("FESTIVAL_TRANSCODE_PRESET");
     o.encoding.preset = f.get("preset", preset && *preset ? preset : "veryfast");
     o.max_output_file_bytes = max_output_file_bytes(f);
+    o.sandbox_user = probe_sandbox(f).user;  // the user each transcode child runs as, when started as root
     return run_worker(o);
 }
 

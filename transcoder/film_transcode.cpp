@@ -94,6 +94,7 @@ private:
     void write_subtitles(transcode_summary& summary);
 
     const transcode_options& options_;
+    std::unique_ptr<AVIOContext, avio_closer> input_io_;  // a descriptor input's reader: outlives input_
     input_ptr input_;
     media_info info_;
     std::int64_t start_us_ = 0;  // the film's first timestamp, so outputs start at zero
@@ -111,7 +112,15 @@ private:
 };
 
 void film_pipeline::open() {
-    input_ = open_media_input(options_.input, options_.limits);
+    if (options_.input_fd >= 0) {
+        // The probe read the descriptor first: start again from its beginning.
+        if (::lseek(options_.input_fd, 0, SEEK_SET) != 0) throw media_error("unreadable", "the film cannot be read");
+        auto opened = open_media_input(options_.input_fd, options_.limits);
+        input_io_ = std::move(opened.io);
+        input_ = std::move(opened.context);
+    } else {
+        input_ = open_media_input(options_.input, options_.limits);
+    }
     info_ = describe_media(input_.get(), options_.limits);
     if (input_->start_time != AV_NOPTS_VALUE) start_us_ = input_->start_time;
     video_decoder_ = open_decoder(input_->streams[info_.video_stream]);
@@ -323,7 +332,7 @@ void film_pipeline::write_subtitles(transcode_summary& summary) {
     std::map<std::string, std::vector<cue>> by_language;
     for (const auto& s : options_.subtitles) {
         try {
-            by_language[normalize_language(s.lang)] = read_subtitle_file(s.path);
+            by_language[normalize_language(s.lang)] = s.text ? parse_subtitle_text(*s.text) : read_subtitle_file(s.path);
         } catch (const std::exception& e) {
             throw media_error("bad_subtitles", "subtitles " + s.lang + ": " + e.what());
         }
@@ -434,9 +443,11 @@ nlohmann::json transcode_summary::to_json() const {
 
 transcode_summary transcode_film(const transcode_options& options) {
     // Refuse a non-film before creating anything.
-    const auto probed = probe_media(options.input, options.limits);
+    const auto probed = options.input_fd >= 0 ? probe_media(options.input_fd, options.limits)
+                                              : probe_media(options.input, options.limits);
     if (options.on_probed) options.on_probed(probed);
-    if (fs::exists(options.work_dir)) throw std::runtime_error(options.work_dir.string() + " already exists");
+    if (fs::exists(options.work_dir) && !fs::is_empty(options.work_dir))
+        throw std::runtime_error(options.work_dir.string() + " already exists");
     fs::create_directories(options.work_dir);
     try {
         film_pipeline pipeline(options);

@@ -18,6 +18,7 @@ namespace festival::transcoder {
 struct subtitle_file {
     std::string lang;
     std::string path;
+    std::optional<std::string> text;  // the file's bytes when read beforehand (a sandboxed child cannot open it)
 };
 
 struct transcode_progress {
@@ -28,7 +29,8 @@ struct transcode_progress {
 
 struct transcode_options {
     std::string input;
-    std::filesystem::path work_dir;  // created; must not exist yet
+    int input_fd = -1;  // when >= 0, `input` is read through this descriptor, opened before the sandbox
+    std::filesystem::path work_dir;  // created, or given empty
     std::vector<subtitle_file> subtitles;
     std::vector<int> ladder = default_ladder();
     encoder_settings encoding;

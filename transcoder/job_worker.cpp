@@ -13,7 +13,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +55,28 @@ void write_line(int fd, const nlohmann::json& value) {
     }
 }
 
+// While still root, what a child that becomes `user` needs: the work folder, owned by that user and
+// made the current directory (its parents may be closed to the user, and every file the child writes
+// lands there), the input master opened, the subtitle files read. The user can open nothing else.
+void prepare_unprivileged_transcode(transcode_options& o, const std::string& user) {
+    const auto [uid, gid] = find_sandbox_user(user);
+    fs::create_directories(o.work_dir);
+    if (::chown(o.work_dir.c_str(), uid, gid) != 0 || ::chdir(o.work_dir.c_str()) != 0)
+        throw std::runtime_error("cannot prepare " + o.work_dir.string() + ": " + std::strerror(errno));
+    o.work_dir = ".";
+    o.input_fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);  // closed when the child exits
+    if (o.input_fd < 0) throw media_error("unreadable", "cannot read " + o.input);
+    for (auto& s : o.subtitles) {
+        std::ifstream in(s.path, std::ios::binary);
+        if (!in) throw media_error("bad_subtitles", "subtitles " + s.lang + ": cannot read subtitle file " + s.path);
+        std::ostringstream bytes;
+        bytes << in.rdbuf();
+        if (bytes.str().size() > 10 * 1024 * 1024)
+            throw media_error("bad_subtitles", "subtitles " + s.lang + ": subtitle file larger than 10 MB");
+        s.text = bytes.str();
+    }
+}
+
 // The forked child: transcodes one job into `work_dir`, reporting on `fd`, and never returns.
 [[noreturn]] void transcode_child(const catalog::job& job, const fs::path& work_dir, const worker_options& options,
                                   int fd, pid_t worker) {
@@ -61,18 +86,24 @@ void write_line(int fd, const nlohmann::json& value) {
     process::close_inherited_descriptors({fd});
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
+    transcode_options o;
+    o.input = job.source_path;
+    o.work_dir = work_dir;
+    for (const auto& s : job.subtitles) o.subtitles.push_back({s.lang, s.path, {}});
     try {
+        const bool own_user = ::geteuid() == 0 && !options.sandbox_user.empty();
         process::apply_caps(transcode_caps(options.max_output_file_bytes));
-        enter_sandbox({.user = ""});  // it writes the worker's folders: same user, no sockets, no exec
+        if (own_user) prepare_unprivileged_transcode(o, options.sandbox_user);
+        // As root: its own user, which owns only the work folder. Otherwise the worker's user.
+        enter_sandbox({.user = own_user ? options.sandbox_user : ""});
+    } catch (const media_error& e) {
+        write_line(fd, {{"error", e.code() + ": " + e.what()}, {"permanent", true}});
+        ::_exit(2);
     } catch (const std::exception& e) {
         write_line(fd, {{"error", e.what()}, {"permanent", false}});
         ::_exit(1);
     }
     const encoder_settings& encoding = options.encoding;
-    transcode_options o;
-    o.input = job.source_path;
-    o.work_dir = work_dir;
-    for (const auto& s : job.subtitles) o.subtitles.push_back({s.lang, s.path});
     o.encoding = encoding;
     o.on_progress = [fd](const transcode_progress& p) {
         write_line(fd, {{"percent", p.percent}, {"fps", p.fps},

@@ -17,6 +17,8 @@ struct worker_options {
     bool once = false;  // stop when the queue is empty
     encoder_settings encoding;
     std::uint64_t max_output_file_bytes = std::uint64_t(4) << 30;  // per file a transcode writes
+    // When the worker runs as root, each transcode child runs as this user; "" keeps the worker's.
+    std::string sandbox_user = "nobody";
 };
 
 // Returns the exit code: 0 after SIGTERM/SIGINT (a running job is given back to the queue) or when

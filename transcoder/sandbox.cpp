@@ -33,13 +33,7 @@ using filter_ptr = std::unique_ptr<void, filter_release>;
 void drop_privileges(const std::string& user) {
     if (::geteuid() != 0 || user.empty()) return;
     // Looked up before the filter is in place (NSS may open sockets to nscd or sssd).
-    std::vector<char> buffer(16384);
-    passwd entry{}, *found = nullptr;
-    if (::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
-        throw std::runtime_error("sandbox: no user " + user);
-    if (found->pw_uid == 0) throw std::runtime_error("sandbox: user " + user + " is root");
-    const uid_t uid = found->pw_uid;
-    const gid_t gid = found->pw_gid;
+    const auto [uid, gid] = find_sandbox_user(user);
     if (::setgroups(0, nullptr) != 0) fail("setgroups", errno);
     if (::setresgid(gid, gid, gid) != 0) fail("setresgid", errno);
     if (::setresuid(uid, uid, uid) != 0) fail("setresuid", errno);
@@ -101,6 +95,15 @@ void install_filter() {
 }
 
 }  // namespace
+
+sandbox_identity find_sandbox_user(const std::string& user) {
+    std::vector<char> buffer(16384);
+    passwd entry{}, *found = nullptr;
+    if (::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
+        throw std::runtime_error("sandbox: no user " + user);
+    if (found->pw_uid == 0) throw std::runtime_error("sandbox: user " + user + " is root");
+    return {found->pw_uid, found->pw_gid};
+}
 
 void enter_sandbox(const sandbox_options& options) {
     drop_privileges(options.user);

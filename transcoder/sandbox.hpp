@@ -4,6 +4,8 @@
 // way out: sockets, exec, new processes (threads stay allowed), ptrace and other processes' memory,
 // signals to other processes, mounts, namespaces, kernel modules, keyrings, bpf. Files stay: the
 // transcoder reads its input and writes its output folder.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 
@@ -15,6 +17,14 @@ struct sandbox_options {
     // When running as root, switch to this user (and its group) first; "" keeps the current user.
     std::string user = "nobody";
 };
+
+struct sandbox_identity {
+    uid_t uid;
+    gid_t gid;
+};
+// The user and group `user` stands for; throws std::runtime_error when there is none, or it is root.
+// Looked up before the sandbox (NSS may open sockets to nscd or sssd).
+sandbox_identity find_sandbox_user(const std::string& user);
 
 // Enters the sandbox for good. Throws std::runtime_error when a step fails: media is never parsed
 // outside it.

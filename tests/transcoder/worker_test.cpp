@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -240,4 +242,52 @@ TEST_CASE("a worker never publishes a version folder it did not write, and remov
     CHECK_FALSE(fs::exists(orphan));
     CHECK_FALSE(fs::exists(orphan_sources));
     CHECK_FALSE(fs::exists(half_deleted));
+}
+
+TEST_CASE("a worker started as root transcodes as the sandbox user, which owns only what it wrote") {
+    if (::geteuid() != 0) {
+        MESSAGE("needs root: skipped");
+        return;
+    }
+    const passwd* nobody = ::getpwnam("nobody");
+    REQUIRE(nobody != nullptr);
+    job_fixture f;
+    // Files only root may read: the child opens them before it gives up root.
+    const auto master = f.clip("film.mp4", 2, "160x120");
+    const auto srt = f.dir.path() / "fr.srt";
+    std::ofstream(srt) << "1\n00:00:00,500 --> 00:00:01,500\nBienvenue.\n";
+    for (const auto& p : {master, srt}) {
+        REQUIRE(::chown(p.c_str(), 0, 0) == 0);
+        fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
+    }
+    const auto id = catalog::enqueue_job(f.db, f.film, master.string(), {{"fr", srt.string()}});
+    std::vector<std::string> args = {FESTIVAL_TRANSCODER_EXE, "work", "--data-dir", f.dir.path().string(), "--once",
+                                     "--preset", "ultrafast", "--sandbox-user", "nobody"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    REQUIRE(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(f.job(id).status == "done");
+    CHECK(catalog::find_film(f.db, f.film)->media_version == id);
+    REQUIRE(fs::exists(f.published(id) / "master.m3u8"));
+    CHECK(fs::exists(f.published(id) / "subtitles" / "fr.vtt"));
+    int files = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(f.published(id))) {
+        struct stat facts {};
+        REQUIRE(::lstat(entry.path().c_str(), &facts) == 0);
+        INFO(entry.path().string());
+        CHECK(facts.st_uid == nobody->pw_uid);
+        ++files;
+    }
+    CHECK(files > 5);
+    // The master stays root's, and the child could not have written beside the work folder.
+    struct stat facts {};
+    REQUIRE(::stat(master.c_str(), &facts) == 0);
+    CHECK(facts.st_uid == 0);
+    for (const auto& entry : fs::directory_iterator(f.film_dir())) CHECK(entry.path() == f.published(id));
 }
