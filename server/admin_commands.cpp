@@ -87,7 +87,7 @@ int import_command(const std::vector<std::string>& args) {
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {  // bad syntax, or a number no double holds
             throw std::invalid_argument(files[0] + " is not valid JSON: " + e.what());
         }
         if (j.is_object() && j.contains("films")) j = j["films"];

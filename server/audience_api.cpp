@@ -38,7 +38,7 @@ http_response report(festival_app& app, http_request& request, bool final) {
     nlohmann::json body;
     try {
         body = nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // bad syntax, or a number no double holds
         throw http_error(400, "malformed_json", "the body is not valid JSON: send {\"position\": seconds, \"played\": seconds}");
     }
     if (!body.is_object())

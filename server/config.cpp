@@ -57,7 +57,7 @@ void apply_file(config& c, const std::string& path) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // bad syntax, or a number no double holds
         throw std::invalid_argument("config file " + path + " is not valid JSON: " + e.what());
     }
     if (!j.is_object()) throw std::invalid_argument("config file " + path + " must hold a JSON object");

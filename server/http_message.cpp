@@ -127,7 +127,8 @@ nlohmann::json http_request::json_body() const {
     if (body.empty()) throw http_error(400, "empty_body", "a JSON body is required");
     try {
         return nlohmann::json::parse(body);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // Not only syntax: a number too large for a double ("1e999") is out_of_range.406.
         throw http_error(400, "malformed_json", std::string("the body is not valid JSON: ") + e.what());
     }
 }

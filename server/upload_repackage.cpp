@@ -54,7 +54,7 @@ double duration_of(const fs::path& version, const std::string& master) {
     std::istringstream lines(master);
     std::string line;
     while (std::getline(lines, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        while (!line.empty() && line.back() == '\r') line.pop_back();  // every CR: rewriting twice changes nothing
         if (!line.empty() && line[0] != '#') return transcoder::measure_media_playlist((version / line).string()).duration_seconds;
     }
     throw std::runtime_error("the master playlist lists no variant");
@@ -81,7 +81,7 @@ std::string master_with_subtitles(const std::string& master, const std::vector<s
     bool media_written = false;
     const std::string group = ",SUBTITLES=\"subs\"";
     while (std::getline(lines, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        while (!line.empty() && line.back() == '\r') line.pop_back();  // every CR: rewriting twice changes nothing
         if (line.rfind("#EXT-X-MEDIA:", 0) == 0 && line.find("TYPE=SUBTITLES") != std::string::npos) continue;
         if (line.rfind("#EXT-X-STREAM-INF:", 0) == 0) {
             if (!media_written) {
@@ -90,7 +90,7 @@ std::string master_with_subtitles(const std::string& master, const std::vector<s
                         {lang, transcoder::language_name(lang), "subtitles/" + lang + ".m3u8"});
                 media_written = true;
             }
-            if (const auto at = line.find(group); at != std::string::npos) line.erase(at, group.size());
+            for (auto at = line.find(group); at != std::string::npos; at = line.find(group)) line.erase(at, group.size());
             if (!languages.empty()) line += group;
         }
         out += line + "\n";

@@ -2,6 +2,7 @@
 // arbitrary bytes as the body. Bad input must come back as a 4xx answer: a 5xx here is a defect.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 #include "tests/fuzz/fuzz_support.hpp"
@@ -61,6 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto match = festival.routes->routes().match(request.method, request.path);
     if (match.found != &route) return 0;
     const auto response = festival.routes->run(match, request);
-    if (response.status >= 500) __builtin_trap();
+    if (response.status >= 500) {
+        std::fprintf(stderr, "%s %s answered %d: %s\n", request.method.c_str(), request.path.c_str(), response.status,
+                     response.body.c_str());
+        __builtin_trap();
+    }
     return 0;
 }

@@ -121,6 +121,12 @@ TEST_CASE("malformed JSON, invalid fields, wrong content type and oversized bodi
     const auto malformed = curator.call("POST", "/api/films", "{\"original_title\": ");
     check_error_shape(malformed, 400);
     CHECK(malformed.json()["error"]["code"] == "malformed_json");
+    // A number no double holds is refused like bad syntax (json_body_fuzz found a 500 here).
+    const auto overflowing = curator.call("POST", "/api/films", "{\"original_title\": \"X\", \"year\": 2e2222}");
+    check_error_shape(overflowing, 400);
+    CHECK(overflowing.json()["error"]["code"] == "malformed_json");
+    const auto beat = http_call(f.port(), "POST", "/api/plays/1/heartbeat", "{\"position\": 2e2222}");
+    check_error_shape(beat, 400);
 
     auto invalid = film_body("bad");
     invalid["category"] = "opera";

@@ -117,3 +117,22 @@ TEST_CASE("a malformed chunk size is answered 400 bad_request before the connect
         CHECK(answer.find("Connection: close") != std::string::npos);
     }
 }
+
+TEST_CASE("a last chunk and its trailer sent a byte at a time are answered like any other body") {
+    // http_request_fuzz: Beast 1.81 asserted on this in builds with assertions (the sanitizer build).
+    temp_dir dir;
+    festival_process server(dir.path().string());
+    const int fd = connect_with_timeouts(server.port());
+    const std::string request = chunked_comment_head + "2\r\n{}\r\n0\r\n\r\n";
+    for (const char byte : request) REQUIRE(::send(fd, &byte, 1, MSG_NOSIGNAL) == 1);
+    std::string answer;
+    char buffer[4096];
+    while (answer.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        answer.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    CHECK(answer.rfind("HTTP/1.1 4", 0) == 0);  // the film does not exist: an answer, not a dead server
+    CHECK(http_call(server.port(), "GET", "/healthz").status == 200);
+}

@@ -144,6 +144,13 @@ TEST_CASE("the master playlist's subtitle renditions are replaced, its variants 
     CHECK(two.find("LANGUAGE=\"fr\",NAME=\"Français\"") != std::string::npos);
     CHECK(two.find("URI=\"subtitles/fr.m3u8\"") != std::string::npos);
     CHECK(two.find("RESOLUTION=640x360,SUBTITLES=\"subs\"\n360p/index.m3u8\n") != std::string::npos);
+    // Line ends with stray CRs are cut whole, so a second rewrite changes nothing (playlist_fuzz).
+    const auto crs = festival::server::master_with_subtitles("#EXTM3U\r\r\n\xa4\xa4\r\n", {"fr"});
+    CHECK(festival::server::master_with_subtitles(crs, {"fr"}) == crs);
+    const auto twice_grouped = festival::server::master_with_subtitles(
+        "#EXT-X-STREAM-INF:BANDWIDTH=1,SUBTITLES=\"subs\"~a,SUBTITLES=\"subs\"\nv/index.m3u8\n", {"fr"});
+    CHECK(twice_grouped.find("BANDWIDTH=1~a,SUBTITLES=\"subs\"\n") != std::string::npos);
+    CHECK(festival::server::master_with_subtitles(twice_grouped, {"fr"}) == twice_grouped);
     const auto none = festival::server::master_with_subtitles(master, {});
     CHECK(none == "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
                   "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\n360p/index.m3u8\n");
