@@ -1,34 +1,9 @@
 #include "catalog/feedback_text.hpp"
 
 #include "catalog/errors.hpp"
+#include "transcoder/media/utf8.hpp"
 
 namespace festival::catalog {
-
-bool valid_utf8(std::string_view text) {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const auto* end = p + text.size();
-    while (p < end) {
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            ++p;
-            continue;
-        }
-        int extra = 0;
-        char32_t cp = 0, min = 0;
-        if ((c & 0xE0) == 0xC0) extra = 1, cp = c & 0x1F, min = 0x80;
-        else if ((c & 0xF0) == 0xE0) extra = 2, cp = c & 0x0F, min = 0x800;
-        else if ((c & 0xF8) == 0xF0) extra = 3, cp = c & 0x07, min = 0x10000;
-        else return false;
-        if (end - p <= extra) return false;
-        for (int i = 1; i <= extra; ++i) {
-            if ((p[i] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        p += extra + 1;
-    }
-    return true;
-}
 
 std::size_t code_points(std::string_view text) {
     std::size_t n = 0;
@@ -39,7 +14,7 @@ std::size_t code_points(std::string_view text) {
 
 void check_viewer_text(std::string_view field, std::string_view text, std::size_t max_chars, bool required) {
     const std::string name(field);
-    if (!valid_utf8(text)) throw invalid("invalid_utf8", "'" + name + "' is not valid UTF-8");
+    if (!media::valid_utf8(text)) throw invalid("invalid_utf8", "'" + name + "' is not valid UTF-8");
     if (code_points(text) > max_chars)
         throw invalid("too_long", "'" + name + "' is longer than " + std::to_string(max_chars) + " characters");
     bool blank = true;

@@ -7,9 +7,6 @@
 
 namespace festival::catalog {
 
-// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view text);
-
 // Unicode code points in well-formed UTF-8 text.
 std::size_t code_points(std::string_view text);
 

@@ -5,12 +5,12 @@
 
 #include "server/catalog_connections.hpp"
 #include "server/config.hpp"
-#include "server/file_cache.hpp"
-#include "server/film_availability.hpp"
-#include "server/audience_registry.hpp"
-#include "server/rate_limiter.hpp"
-#include "server/upload_probe_queue.hpp"
-#include "server/upload_store.hpp"
+#include "server/http/file_cache.hpp"
+#include "server/api/film_availability.hpp"
+#include "server/audience/audience_registry.hpp"
+#include "server/http/rate_limiter.hpp"
+#include "server/uploads/upload_probe_queue.hpp"
+#include "server/uploads/upload_store.hpp"
 
 namespace festival::server {
 

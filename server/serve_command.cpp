@@ -9,15 +9,15 @@
 
 #include "catalog/accounts.hpp"
 #include "catalog/schema.hpp"
-#include "server/audience_writer.hpp"
+#include "server/audience/audience_writer.hpp"
 #include "server/background_thread.hpp"
 #include "server/demo_festival.hpp"
-#include "server/dispatcher.hpp"
+#include "server/api/dispatcher.hpp"
 #include "server/festival_app.hpp"
-#include "server/http_server.hpp"
-#include "server/routes.hpp"
+#include "server/http/http_server.hpp"
+#include "server/api/routes.hpp"
 #include "server/transcoder_supervisor.hpp"
-#include "server/upload_cleaner.hpp"
+#include "server/uploads/upload_cleaner.hpp"
 
 namespace festival::server {
 namespace {

@@ -20,8 +20,8 @@ extern "C" {
 
 #include "transcoder/encoding.hpp"
 #include "transcoder/filter_chain.hpp"
-#include "transcoder/hls_playlists.hpp"
-#include "transcoder/subtitles.hpp"
+#include "transcoder/media/hls_playlists.hpp"
+#include "transcoder/media/subtitles.hpp"
 #include "transcoder/thumbnails.hpp"
 
 namespace festival::transcoder {

@@ -29,7 +29,7 @@
 #include "transcoder/process/child_process.hpp"
 #include "transcoder/process/resource_limits.hpp"
 #include "transcoder/film_transcode.hpp"
-#include "transcoder/media_folders.hpp"
+#include "transcoder/media/media_folders.hpp"
 #include "transcoder/sandbox.hpp"
 
 namespace festival::transcoder {

@@ -8,7 +8,7 @@ extern "C" {
 
 #include "transcoder/encoding.hpp"
 #include "transcoder/filter_chain.hpp"
-#include "transcoder/hls_playlists.hpp"
+#include "transcoder/media/hls_playlists.hpp"
 
 namespace festival::transcoder {
 

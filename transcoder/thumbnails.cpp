@@ -8,8 +8,8 @@ extern "C" {
 #include <libavutil/imgutils.h>
 }
 
-#include "transcoder/hls_playlists.hpp"
-#include "transcoder/subtitles.hpp"
+#include "transcoder/media/hls_playlists.hpp"
+#include "transcoder/media/subtitles.hpp"
 
 namespace festival::transcoder {
 namespace {

@@ -6,7 +6,7 @@
 #include "catalog/database.hpp"
 #include "catalog/schema.hpp"
 #include "catalog/stats.hpp"
-#include "server/audience_registry.hpp"
+#include "server/audience/audience_registry.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace festival;

@@ -8,6 +8,7 @@
 #include "catalog/feedback_export.hpp"
 #include "catalog/feedback_form.hpp"
 #include "catalog/feedback_text.hpp"
+#include "transcoder/media/utf8.hpp"
 #include "catalog/films.hpp"
 #include "catalog/schema.hpp"
 
@@ -57,15 +58,15 @@ void rate_once(database& db, std::int64_t film, int stars) {
 }  // namespace
 
 TEST_CASE("UTF-8 is checked strictly: overlongs, surrogates, truncation and stray bytes are refused") {
-    CHECK(valid_utf8("Réintégration, niño, 映画, 🎬"));
-    CHECK(valid_utf8(""));
-    CHECK_FALSE(valid_utf8("\xC3\x28"));          // a lead byte without its continuation
-    CHECK_FALSE(valid_utf8("\xC0\xAF"));          // overlong '/'
-    CHECK_FALSE(valid_utf8("\xE0\x80\xAF"));      // overlong, three bytes
-    CHECK_FALSE(valid_utf8("\xED\xA0\x80"));      // a UTF-16 surrogate
-    CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
-    CHECK_FALSE(valid_utf8("caf\xC3"));           // cut in the middle of a character
-    CHECK_FALSE(valid_utf8("\xFF"));
+    CHECK(festival::media::valid_utf8("Réintégration, niño, 映画, 🎬"));
+    CHECK(festival::media::valid_utf8(""));
+    CHECK_FALSE(festival::media::valid_utf8("\xC3\x28"));          // a lead byte without its continuation
+    CHECK_FALSE(festival::media::valid_utf8("\xC0\xAF"));          // overlong '/'
+    CHECK_FALSE(festival::media::valid_utf8("\xE0\x80\xAF"));      // overlong, three bytes
+    CHECK_FALSE(festival::media::valid_utf8("\xED\xA0\x80"));      // a UTF-16 surrogate
+    CHECK_FALSE(festival::media::valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+    CHECK_FALSE(festival::media::valid_utf8("caf\xC3"));           // cut in the middle of a character
+    CHECK_FALSE(festival::media::valid_utf8("\xFF"));
     CHECK(code_points("é🎬a") == 3);
     CHECK(code_of([] { check_viewer_text("text", std::string(2001, 'a'), 2000, true); }) == "too_long");
     CHECK(code_of([] { check_viewer_text("text", "\x01", 2000, true); }) == "invalid_text");

@@ -1,7 +1,7 @@
 // The in-memory per-viewer rate limit and the keyed address hash, with an explicit clock.
 #include <doctest/doctest.h>
 
-#include "server/rate_limiter.hpp"
+#include "server/http/rate_limiter.hpp"
 
 using namespace festival::server;
 using namespace std::chrono_literals;

@@ -7,7 +7,7 @@
 #include "catalog/films.hpp"
 #include "catalog/schema.hpp"
 #include "server/config.hpp"
-#include "server/routes.hpp"
+#include "server/api/routes.hpp"
 
 namespace festival::fuzzing {
 namespace {

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "server/dispatcher.hpp"
+#include "server/api/dispatcher.hpp"
 #include "server/festival_app.hpp"
 
 namespace festival::fuzzing {

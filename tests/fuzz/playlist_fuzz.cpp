@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <string>
 
-#include "server/upload_repackage.hpp"
-#include "transcoder/hls_playlists.hpp"
+#include "server/uploads/upload_repackage.hpp"
+#include "transcoder/media/hls_playlists.hpp"
 
 using namespace festival;
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "server/file_cache.hpp"
+#include "server/http/file_cache.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 using namespace festival;

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "server/http_message.hpp"
-#include "server/upload_subtitles.hpp"
-#include "transcoder/subtitles.hpp"
+#include "server/http/http_message.hpp"
+#include "server/uploads/upload_subtitles.hpp"
+#include "transcoder/media/subtitles.hpp"
 
 using namespace festival;
 

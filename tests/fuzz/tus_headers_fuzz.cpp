@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "server/tus_headers.hpp"
+#include "server/uploads/tus_headers.hpp"
 
 using namespace festival::server;
 

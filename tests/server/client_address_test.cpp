@@ -1,7 +1,7 @@
 // The network a client address counts under: for limits (a whole IPv4 address, an IPv6 /64).
 #include <doctest/doctest.h>
 
-#include "server/client_address.hpp"
+#include "server/http/client_address.hpp"
 
 using festival::server::client_network;
 

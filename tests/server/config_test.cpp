@@ -5,7 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "server/audience_registry.hpp"
+#include "server/audience/audience_registry.hpp"
 #include "server/config.hpp"
 #include "tests/support/temp_dir.hpp"
 

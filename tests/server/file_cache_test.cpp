@@ -4,7 +4,7 @@
 #include <fstream>
 #include <thread>
 
-#include "server/file_cache.hpp"
+#include "server/http/file_cache.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace festival::server;

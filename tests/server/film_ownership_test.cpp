@@ -7,7 +7,7 @@
 
 #include "catalog/database.hpp"
 #include "catalog/jobs.hpp"
-#include "server/routes.hpp"
+#include "server/api/routes.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -16,8 +16,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
-#include "server/dispatcher.hpp"
-#include "server/http_server.hpp"
+#include "server/api/dispatcher.hpp"
+#include "server/http/http_server.hpp"
 #include "tests/support/http_client.hpp"
 
 using namespace festival::server;

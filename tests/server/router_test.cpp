@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "server/router.hpp"
-#include "server/routes.hpp"
+#include "server/http/router.hpp"
+#include "server/api/routes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace festival::server;

@@ -2,7 +2,7 @@
 // from Accept-Language.
 #include <doctest/doctest.h>
 
-#include "server/handlers.hpp"
+#include "server/api/handlers.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"

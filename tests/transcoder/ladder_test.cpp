@@ -6,10 +6,10 @@
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/transcoder/media_tools.hpp"
-#include "transcoder/hls_playlists.hpp"
+#include "transcoder/media/hls_playlists.hpp"
 #include "transcoder/ladder.hpp"
-#include "catalog/feedback_text.hpp"
-#include "transcoder/subtitles.hpp"
+#include "transcoder/media/utf8.hpp"
+#include "transcoder/media/subtitles.hpp"
 
 using namespace festival::transcoder;
 
@@ -127,7 +127,7 @@ TEST_CASE("bytes that only look like UTF-8 (overlong, surrogate) are read as Win
     for (const std::string odd : {"caf\xC0\xA8", "caf\xED\xA0\x80", "caf\xF4\x90\x80\x80"}) {
         const auto text = to_utf8(odd);
         CHECK(text.rfind("caf", 0) == 0);
-        CHECK(festival::catalog::valid_utf8(text));
+        CHECK(festival::media::valid_utf8(text));
     }
     CHECK(to_utf8("Réintégration, niño") == "Réintégration, niño");  // real UTF-8 stays as it is
 }

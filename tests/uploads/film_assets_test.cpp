@@ -5,9 +5,9 @@
 #include <fstream>
 
 #include "catalog/database.hpp"
-#include "server/http_message.hpp"
-#include "server/upload_repackage.hpp"
-#include "server/upload_subtitles.hpp"
+#include "server/http/http_message.hpp"
+#include "server/uploads/upload_repackage.hpp"
+#include "server/uploads/upload_subtitles.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/media_version.hpp"
 #include "tests/support/temp_dir.hpp"

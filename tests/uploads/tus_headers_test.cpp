@@ -1,7 +1,7 @@
 // The tus header vocabulary, without a server.
 #include <doctest/doctest.h>
 
-#include "server/tus_headers.hpp"
+#include "server/uploads/tus_headers.hpp"
 
 using namespace festival::server;
 

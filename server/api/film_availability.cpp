@@ -1,0 +1,61 @@
+#include "server/api/film_availability.hpp"
+
+#include "catalog/clock.hpp"
+
+namespace festival::server {
+namespace {
+
+std::atomic<std::uint64_t> next_version{1};
+
+}  // namespace
+
+film_availability::film_availability()
+    : films_(std::make_shared<const snapshot>()), version_(next_version++) {}
+
+void film_availability::replace(const std::vector<catalog::film>& films) {
+    auto fresh = std::make_shared<snapshot>();
+    for (const auto& f : films) {
+        film_window w;
+        w.id = f.id;
+        w.published = f.published;
+        if (f.available_from) w.available_from = catalog::parse_utc(*f.available_from);
+        if (f.available_until) w.available_until = catalog::parse_utc(*f.available_until);
+        w.media_version = f.media_version;
+        w.previous_version = f.previous_version;
+        w.version_switched_at = f.version_switched_at;
+        fresh->emplace(f.id, w);
+    }
+    std::lock_guard lock(mutex_);
+    films_ = std::move(fresh);
+    version_.store(next_version++, std::memory_order_release);
+}
+
+std::optional<film_window> film_availability::find(std::int64_t film_id) const {
+    struct thread_copy {
+        std::uint64_t version = 0;
+        std::shared_ptr<const snapshot> films;
+    };
+    thread_local thread_copy mine;
+    if (mine.version != version_.load(std::memory_order_acquire)) {
+        std::lock_guard lock(mutex_);
+        mine.films = films_;
+        mine.version = version_.load(std::memory_order_relaxed);
+    }
+    if (auto it = mine.films->find(film_id); it != mine.films->end()) return it->second;
+    return std::nullopt;
+}
+
+bool film_availability::screening(const film_window& w, std::int64_t now) {
+    if (!w.published) return false;
+    if (w.available_from && now < *w.available_from) return false;
+    if (w.available_until && now >= *w.available_until) return false;
+    return true;
+}
+
+bool film_availability::serves_version(const film_window& w, std::int64_t version, std::int64_t now,
+                                       std::int64_t grace_seconds) {
+    if (w.media_version == version) return true;
+    return w.previous_version == version && w.version_switched_at && now < *w.version_switched_at + grace_seconds;
+}
+
+}  // namespace festival::server

@@ -1,0 +1,77 @@
+#pragma once
+// Request handlers, one file per concern. Each takes the app and the request and returns a response
+// or throws http_error / catalog_error.
+#include "server/festival_app.hpp"
+#include "server/http/http_message.hpp"
+
+namespace festival::server {
+
+// health_api.cpp
+http_response get_health(festival_app& app, http_request& request);
+
+// festival_api.cpp
+http_response get_festival(festival_app& app, http_request& request);
+http_response put_festival(festival_app& app, http_request& request);
+
+// films_api.cpp
+http_response list_films(festival_app& app, http_request& request);
+http_response get_film(festival_app& app, http_request& request);
+http_response create_film(festival_app& app, http_request& request);
+http_response patch_film(festival_app& app, http_request& request);
+http_response delete_film(festival_app& app, http_request& request);
+http_response publish_film_version(festival_app& app, http_request& request);
+
+// session_api.cpp
+http_response sign_in(festival_app& app, http_request& request);
+http_response get_session(festival_app& app, http_request& request);
+http_response sign_out(festival_app& app, http_request& request);
+
+// jobs_api.cpp
+http_response list_film_jobs(festival_app& app, http_request& request);
+http_response get_job(festival_app& app, http_request& request);
+http_response cancel_job(festival_app& app, http_request& request);
+http_response job_events(festival_app& app, http_request& request);
+
+// web_pages.cpp
+http_response get_web_page(festival_app& app, http_request& request);
+// GET /api/locale: {"lang": "fr"|"en"|"es"|null}, the page language Accept-Language prefers.
+http_response get_locale(festival_app& app, http_request& request);
+std::optional<std::string> preferred_page_language(std::string_view accept_language);
+
+// media_files.cpp
+http_response get_media_file(festival_app& app, http_request& request);
+http_response get_media_preview(festival_app& app, http_request& request);
+
+// feedback_api.cpp (viewers, no account)
+http_response post_film_rating(festival_app& app, http_request& request);
+http_response get_film_ratings(festival_app& app, http_request& request);
+http_response post_film_comment(festival_app& app, http_request& request);
+http_response get_film_comments(festival_app& app, http_request& request);
+http_response get_feedback_form(festival_app& app, http_request& request);
+http_response put_feedback_form(festival_app& app, http_request& request);
+http_response post_feedback_answers(festival_app& app, http_request& request);
+
+// moderation_api.cpp (organizers; the award is public once published)
+http_response list_moderation_comments(festival_app& app, http_request& request);
+http_response moderate_comments(festival_app& app, http_request& request);
+http_response get_award(festival_app& app, http_request& request);
+http_response put_award(festival_app& app, http_request& request);
+http_response export_feedback_csv(festival_app& app, http_request& request);
+http_response export_feedback_json(festival_app& app, http_request& request);
+
+// audience_api.cpp (the player's reports; heartbeats stay in memory)
+http_response start_play(festival_app& app, http_request& request);
+http_response play_heartbeat(festival_app& app, http_request& request);
+http_response end_play(festival_app& app, http_request& request);
+
+// stats_api.cpp (organizers)
+http_response get_stats(festival_app& app, http_request& request);
+http_response get_film_retention(festival_app& app, http_request& request);
+http_response get_live_stats(festival_app& app, http_request& request);
+http_response get_concurrency(festival_app& app, http_request& request);
+http_response export_stats(festival_app& app, http_request& request);
+
+// Shared by handlers: a JSON body must come as JSON (a cross-site form cannot send this type).
+void require_json_content(const http_request& request);
+
+}  // namespace festival::server

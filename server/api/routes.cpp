@@ -1,0 +1,84 @@
+#include "server/api/routes.hpp"
+
+#include "server/api/handlers.hpp"
+#include "server/api/film_access.hpp"
+#include "server/uploads/film_assets_api.hpp"
+#include "server/uploads/uploads_api.hpp"
+
+namespace festival::server {
+
+std::vector<route> festival_routes(festival_app& app) {
+    auto bind = [&app](http_response (*fn)(festival_app&, http_request&)) {
+        return [&app, fn](http_request& request) { return fn(app, request); };
+    };
+    constexpr std::size_t small_body = 64 * 1024;
+    constexpr std::size_t film_body = 256 * 1024;
+    auto sink = [&app](std::unique_ptr<body_sink> (*fn)(festival_app&, http_request&)) {
+        return [&app, fn](http_request& request) { return fn(app, request); };
+    };
+    const auto upload_body = static_cast<std::size_t>(app.settings->max_upload_bytes);
+    using enum access;
+    using enum runs_on;
+    return {
+        // method  pattern                    who may        where         body limit   handler
+        {"GET",    "/healthz",                anyone,        io_thread,    0,           bind(get_health)},
+        {"GET",    "/api/festival",           anyone,        worker_pool,  0,           bind(get_festival)},
+        {"PUT",    "/api/festival",           organizer,     worker_pool,  small_body,  bind(put_festival)},
+        {"GET",    "/api/films",              anyone,        worker_pool,  0,           bind(list_films)},
+        {"POST",   "/api/films",              curator,       worker_pool,  film_body,   bind(create_film)},
+        {"GET",    "/api/films/{key}",        anyone,        worker_pool,  0,           bind(get_film)},
+        {"PATCH",  "/api/films/{key}",        curator,       worker_pool,  film_body,   bind(patch_film)},
+        {"DELETE", "/api/films/{key}",        organizer,     worker_pool,  0,           bind(delete_film)},
+        {"PUT",    "/api/films/{key}/curators", organizer,   worker_pool,  small_body,  bind(put_film_curators)},
+        {"POST",   "/api/films/{key}/versions/{version}/publish", curator, worker_pool, 0, bind(publish_film_version)},
+        {"POST",   "/api/session",            anyone,        password_pool, small_body, bind(sign_in)},
+        {"GET",    "/api/session",            anyone,        worker_pool,  0,           bind(get_session)},
+        {"DELETE", "/api/session",            anyone,        worker_pool,  0,           bind(sign_out)},
+        // Resumable uploads (tus 1.0.0); bodies stream to disk through a sink, up to the upload limit.
+        {"OPTIONS", "/api/uploads",           anyone,        io_thread,    0,           bind(tus_options)},
+        {"POST",   "/api/uploads",            curator,       worker_pool,  upload_body, nullptr,
+                                                                           sink(open_upload_creation)},
+        {"HEAD",   "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(head_upload)},
+        {"PATCH",  "/api/uploads/{id}",       curator,       worker_pool,  upload_body, nullptr,
+                                                                           sink(open_upload_patch)},
+        {"DELETE", "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(delete_upload)},
+        {"GET",    "/api/uploads/{id}",       curator,       worker_pool,  0,           bind(get_upload)},
+        {"GET",    "/api/films/{key}/uploads", curator,      worker_pool,  0,           bind(list_film_uploads)},
+        {"PUT",    "/api/films/{key}/subtitles/{lang}", curator, worker_pool, subtitles_body_limit, bind(put_film_subtitles)},
+        {"DELETE", "/api/films/{key}/subtitles/{lang}", curator, worker_pool, 0,       bind(delete_film_subtitles)},
+        {"PUT",    "/api/films/{key}/poster", curator,       worker_pool,  poster_body_limit, bind(put_film_poster)},
+        {"GET",    "/api/films/{key}/poster", anyone,        worker_pool,  0,           bind(get_film_poster)},
+        {"GET",    "/api/films/{key}/ratings",  anyone,     worker_pool,  0,           bind(get_film_ratings)},
+        {"POST",   "/api/films/{key}/ratings",  anyone,     worker_pool,  4 * 1024,    bind(post_film_rating)},
+        {"GET",    "/api/films/{key}/comments", anyone,     worker_pool,  0,           bind(get_film_comments)},
+        {"POST",   "/api/films/{key}/comments", anyone,     worker_pool,  32 * 1024,   bind(post_film_comment)},
+        {"GET",    "/api/feedback/form",        anyone,     worker_pool,  0,           bind(get_feedback_form)},
+        {"PUT",    "/api/feedback/form",        organizer,  worker_pool,  small_body,  bind(put_feedback_form)},
+        {"POST",   "/api/feedback",             anyone,     worker_pool,  small_body,  bind(post_feedback_answers)},
+        {"GET",    "/api/moderation/comments",  organizer,  worker_pool,  0,           bind(list_moderation_comments)},
+        {"POST",   "/api/moderation/comments",  organizer,  worker_pool,  small_body,  bind(moderate_comments)},
+        {"GET",    "/api/moderation/export.csv", organizer, worker_pool,  0,           bind(export_feedback_csv)},
+        {"GET",    "/api/moderation/export.json", organizer, worker_pool, 0,           bind(export_feedback_json)},
+        {"GET",    "/api/award",                anyone,     worker_pool,  0,           bind(get_award)},
+        {"PUT",    "/api/award",                organizer,  worker_pool,  small_body,  bind(put_award)},
+        {"GET",    "/api/films/{key}/jobs",   curator,       worker_pool,  0,           bind(list_film_jobs)},
+        {"GET",    "/api/jobs/{id}",          curator,       worker_pool,  0,           bind(get_job)},
+        {"POST",   "/api/jobs/{id}/cancel",   curator,       worker_pool,  0,           bind(cancel_job)},
+        {"GET",    "/api/jobs/{id}/events",   curator,       worker_pool,  0,           bind(job_events)},
+        {"POST",   "/api/films/{key}/plays",  anyone,        worker_pool,  4 * 1024,    bind(start_play)},
+        {"POST",   "/api/plays/{id}/heartbeat", anyone,      io_thread,    4 * 1024,    bind(play_heartbeat)},
+        {"POST",   "/api/plays/{id}/end",     anyone,        io_thread,    4 * 1024,    bind(end_play)},
+        {"GET",    "/api/stats",              organizer,     worker_pool,  0,           bind(get_stats)},
+        {"GET",    "/api/stats/live",         organizer,     worker_pool,  0,           bind(get_live_stats)},
+        {"GET",    "/api/stats/export",       organizer,     worker_pool,  0,           bind(export_stats)},
+        {"GET",    "/api/stats/films/{key}/retention", organizer, worker_pool, 0,       bind(get_film_retention)},
+        {"GET",    "/api/stats/concurrency",  organizer,     worker_pool,  0,           bind(get_concurrency)},
+        {"GET",    "/media/{film}/{rest...}", anyone,        io_thread,    0,           bind(get_media_file)},
+        {"GET",    "/preview/{film}/{rest...}", curator,     worker_pool,  0,           bind(get_media_preview)},
+        {"GET",    "/api/locale",             anyone,        io_thread,    0,           bind(get_locale)},
+        {"GET",    "/",                       anyone,        io_thread,    0,           bind(get_web_page)},
+        {"GET",    "/{path...}",              anyone,        io_thread,    0,           bind(get_web_page)},
+    };
+}
+
+}  // namespace festival::server

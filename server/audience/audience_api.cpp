@@ -1,0 +1,117 @@
+// The player's reports: a play starts, heartbeats every ~10 s, a final beacon on page hide.
+// Heartbeats stay in memory on the I/O thread; the audience writer stores them in batches.
+#include <algorithm>
+#include <cmath>
+
+#include "catalog/clock.hpp"
+#include "catalog/films.hpp"
+#include "server/audience/audience_registry.hpp"
+#include "server/api/handlers.hpp"
+
+namespace festival::server {
+namespace {
+
+audience_registry::viewer viewer_of(const http_request& request) {
+    return {request.remote_address, std::string(request.header("user-agent").value_or(""))};
+}
+
+// A non-negative, finite number of seconds, or nullopt when absent.
+std::optional<double> seconds_field(const nlohmann::json& body, const char* name, bool required) {
+    if (!body.contains(name) || body[name].is_null()) {
+        if (required) throw http_error(400, "invalid_field", std::string("field '") + name + "': seconds required");
+        return std::nullopt;
+    }
+    if (!body[name].is_number() || !std::isfinite(body[name].get<double>()) || body[name].get<double>() < 0 ||
+        body[name].get<double>() > 1e7)
+        throw http_error(400, "invalid_field", std::string("field '") + name + "': a number of seconds ≥ 0");
+    return body[name].get<double>();
+}
+
+// Play ids are 32 lower-case hex digits; anything else cannot be a play.
+bool play_id_shaped(const std::string& id) {
+    return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// Heartbeat and end share a body: {"position": s, "played": s, "duration"?: s, "film"?: id}. Any content
+// type is accepted (sendBeacon sends text/plain); the body must still be JSON.
+http_response report(festival_app& app, http_request& request, bool final) {
+    nlohmann::json body;
+    try {
+        body = nlohmann::json::parse(request.body);
+    } catch (const nlohmann::json::exception&) {  // bad syntax, or a number no double holds
+        throw http_error(400, "malformed_json", "the body is not valid JSON: send {\"position\": seconds, \"played\": seconds}");
+    }
+    if (!body.is_object())
+        throw http_error(400, "invalid_body", "the body must be a JSON object: {\"position\": seconds, \"played\": seconds}");
+    catalog::viewer_heartbeat beat;
+    beat.position = *seconds_field(body, "position", true);
+    beat.played = *seconds_field(body, "played", true);
+    const auto duration = seconds_field(body, "duration", false);
+    std::optional<std::int64_t> film;
+    if (body.contains("film") && !body["film"].is_null()) {
+        if (!body["film"].is_number_integer()) throw http_error(400, "invalid_field", "field 'film': a film id");
+        film = body["film"].get<std::int64_t>();
+    }
+    const auto& id = request.params.at("id");
+    if (!play_id_shaped(id)) throw http_error(404, "play_not_found", "no such play");
+    switch (app.audience.heartbeat(id, beat, final, viewer_of(request), film, duration)) {
+        case play_outcome::accepted: return http_response::no_content();
+        case play_outcome::unknown: throw http_error(404, "play_not_found", "no such play");
+        case play_outcome::expired: throw http_error(410, "play_expired", "this play has ended; start a new one");
+        case play_outcome::not_yours: throw http_error(403, "play_not_yours", "this play belongs to another viewer");
+        case play_outcome::other_film: throw http_error(409, "play_film_mismatch", "this play is of another film");
+    }
+    throw http_error(500, "internal_error", "unexpected heartbeat outcome");
+}
+
+// 429 with Retry-After: the address (an IPv4 address or an IPv6 /64) reached one of its play limits.
+http_response refused_start(const catalog::start_result& result) {
+    const char* code = "too_many_plays";
+    const char* why = "too many plays from this address; try again later";
+    switch (result.refusal) {
+        case catalog::start_refusal::too_many_starts:
+            code = "too_many_play_starts", why = "too many plays started from this address in the last minute";
+            break;
+        case catalog::start_refusal::too_many_open_plays:
+            code = "too_many_open_plays", why = "too many plays open from this address; end one first";
+            break;
+        case catalog::start_refusal::too_many_viewers:
+            code = "too_many_viewers", why = "too many viewers of this film from this address today";
+            break;
+        case catalog::start_refusal::too_many_plays:
+        case catalog::start_refusal::none: break;
+    }
+    const auto seconds = std::max<std::int64_t>(1, (result.retry_after_ms + 999) / 1000);
+    auto response = error_response(429, code, why);
+    response.set_header("Retry-After", std::to_string(seconds));
+    return response;
+}
+
+}  // namespace
+
+http_response start_play(festival_app& app, http_request& request) {
+    const auto film = catalog::find_film_by_key(app.catalog.local(), request.params.at("key"));
+    const auto window = film ? app.availability.find(film->id) : std::nullopt;
+    if (!film || !film->published) throw http_error(404, "film_not_found", "no such film");
+    if (window && !film_availability::screening(*window, catalog::unix_now()))
+        throw http_error(403, "not_screening", "this film is not screening now");
+    std::optional<double> runtime;
+    if (film->runtime_minutes && *film->runtime_minutes > 0) runtime = *film->runtime_minutes * 60.0;
+    if (!runtime && !request.body.empty()) {
+        // The player may tell the media's duration when the catalog does not know the runtime.
+        const auto body = nlohmann::json::parse(request.body, nullptr, false);
+        if (body.is_object()) runtime = seconds_field(body, "duration", false);
+    }
+    const auto play = app.audience.start_play(film->id, runtime, viewer_of(request));
+    if (!play.result) return refused_start(play.result);
+    return http_response::json(201, {{"play_id", play.id},
+                                     {"play_token", play.token},
+                                     {"film_id", film->id},
+                                     {"heartbeat_seconds", 10}});
+}
+
+http_response play_heartbeat(festival_app& app, http_request& request) { return report(app, request, false); }
+
+http_response end_play(festival_app& app, http_request& request) { return report(app, request, true); }
+
+}  // namespace festival::server

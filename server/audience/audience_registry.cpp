@@ -1,0 +1,161 @@
+#include "server/audience/audience_registry.hpp"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include "catalog/accounts.hpp"
+#include "catalog/database.hpp"
+#include "server/http/client_address.hpp"
+
+namespace festival::server {
+
+std::int64_t system_clock_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+audience_settings audience_settings::from_config(const config& c) {
+    audience_settings s;
+    s.rules.view_ms = c.view_seconds * 1000LL;
+    s.rules.idle_expiry_ms = c.play_expiry_seconds * 1000LL;
+    s.flush_interval_ms = c.audience_flush_ms;
+    // One knob for what one address may do: N viewers of a film a day, N starts a minute, 2N open plays.
+    s.rules.viewers_per_address = c.viewers_per_address;
+    s.rules.starts_per_address_minute = c.viewers_per_address;
+    s.rules.open_plays_per_address = 2 * c.viewers_per_address;
+    if (const char* file = std::getenv("FESTIVAL_TEST_CLOCK_FILE")) {
+        s.clock = [path = std::string(file)] {
+            std::ifstream in(path);
+            std::int64_t ms = 0;
+            if (!(in >> ms)) throw std::runtime_error("cannot read the test clock from " + path);
+            return ms;
+        };
+    }
+    return s;
+}
+
+std::string play_token_hash(const std::string& token) {
+    unsigned char digest[32];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+                       nullptr, 0);
+    char hex[sizeof digest * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
+std::string daily_viewer_hasher::hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
+                                std::int64_t film_id) {
+    // The address part is the viewer key (an IPv6 /64 as one), so one client cannot be many viewers.
+    const std::string message = client_network(address) + '\0' + user_agent + '\0' + std::to_string(unix_day) + '\0' +
+                                std::to_string(film_id);
+    std::lock_guard lock(mutex_);
+    // Keep yesterday's key for plays that started before midnight; drop (and so wipe) anything older.
+    std::erase_if(keys_, [unix_day](const auto& day) { return day.first < unix_day - 1; });
+    return keys_[unix_day].hash(message);
+}
+
+audience_registry::audience_registry(audience_settings settings)
+    : settings_(std::move(settings)), ledger_(settings_.rules) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+}
+
+audience_registry::started_play audience_registry::start_play(std::int64_t film_id,
+                                                               std::optional<double> runtime_seconds, const viewer& who) {
+    const auto now = now_ms();
+    const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
+    const auto address = address_hasher_.hash(client_network(who.address));
+    started_play play;
+    play.id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
+    play.token = catalog::random_token();
+    std::lock_guard lock(mutex_);
+    play.result = ledger_.start_play(play.id, film_id, viewer_hash, runtime_seconds, now, address,
+                                     play_token_hash(play.token));
+    if (!play.result) play.id.clear(), play.token.clear();
+    return play;
+}
+
+std::optional<catalog::play_for_rating> audience_registry::play_for_rating(catalog::database& db,
+                                                                           const std::string& play_id,
+                                                                           const std::string& token) {
+    std::optional<catalog::play_for_rating> play;
+    {
+        std::lock_guard lock(mutex_);
+        play = ledger_.rating_view(play_id);
+    }
+    if (!play) {
+        // Forgotten in memory (or before a restart): its last written row.
+        if (const auto row = catalog::find_play(db, play_id))
+            play = catalog::play_for_rating{row->film_id, row->viewer_hash, row->token_hash, row->reached_view};
+    }
+    const auto presented = play_token_hash(token);
+    if (!play || play->token_hash.size() != presented.size() ||
+        sodium_memcmp(play->token_hash.data(), presented.data(), presented.size()) != 0)
+        return std::nullopt;
+    return play;
+}
+
+play_outcome audience_registry::heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat,
+                                          bool final, const viewer& who, std::optional<std::int64_t> film_id,
+                                          std::optional<double> reported_runtime) {
+    const auto now = now_ms();
+    std::optional<catalog::audience_ledger::binding> bound;
+    {
+        std::lock_guard lock(mutex_);
+        bound = ledger_.find(play_id, now);
+        if (!bound) {
+            return ledger_.state(play_id, now) == catalog::heartbeat_result::expired ? play_outcome::expired
+                                                                                     : play_outcome::unknown;
+        }
+    }
+    if (film_id && *film_id != bound->film_id) return play_outcome::other_film;
+    // The hash is computed outside the ledger's lock; the play cannot change film or viewer meanwhile.
+    if (hasher_.hash(who.address, who.user_agent, catalog::day_of(bound->started_ms), bound->film_id) !=
+        bound->viewer_hash)
+        return play_outcome::not_yours;
+    std::lock_guard lock(mutex_);
+    if (reported_runtime) ledger_.report_runtime(play_id, *reported_runtime);
+    switch (ledger_.heartbeat(play_id, beat, final, now)) {
+        case catalog::heartbeat_result::accepted: return play_outcome::accepted;
+        case catalog::heartbeat_result::expired: return play_outcome::expired;
+        case catalog::heartbeat_result::unknown: return play_outcome::unknown;
+    }
+    return play_outcome::unknown;
+}
+
+catalog::live_counts audience_registry::live() {
+    const auto now = now_ms();
+    std::lock_guard lock(mutex_);
+    return ledger_.live(now);
+}
+
+void audience_registry::tick() {
+    const auto now = now_ms();
+    std::lock_guard lock(mutex_);
+    ledger_.sample_live(now);
+    ledger_.expire(now);
+}
+
+void audience_registry::flush(catalog::database& db, bool every_play) {
+    std::lock_guard order(flush_mutex_);
+    const auto now = now_ms();
+    {
+        std::lock_guard lock(mutex_);
+        unwritten_.merge(ledger_.take_pending(now, every_play));
+    }
+    if (!unwritten_.empty()) {
+        catalog::write_stats_batch(db, unwritten_);  // throws: kept for the next flush
+        unwritten_ = {};
+    }
+    // The plays table stays bounded: a row is only needed to prove a rating's play for a while.
+    if (now - last_prune_ms_ >= 60'000) {
+        catalog::prune_plays(db, now - settings_.rules.play_row_retention_ms);
+        last_prune_ms_ = now;
+    }
+}
+
+}  // namespace festival::server

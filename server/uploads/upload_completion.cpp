@@ -1,0 +1,74 @@
+#include "server/uploads/upload_completion.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "catalog/database.hpp"
+#include "server/uploads/upload_probe.hpp"
+#include "server/uploads/upload_store.hpp"
+
+namespace festival::server {
+namespace {
+
+// The extension of the curator's file name, if it is a plain one (".mp4", ".mov" …), else ".bin".
+std::string safe_extension(const std::string& filename) {
+    const auto ext = std::filesystem::path(filename).extension().string();
+    if (ext.size() < 2 || ext.size() > 6) return ".bin";
+    for (std::size_t i = 1; i < ext.size(); ++i) {
+        const char c = ext[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return ".bin";
+    }
+    return ext;
+}
+
+std::string quoted(const std::string& text) {
+    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::vector<catalog::subtitle_source> stored_subtitles(festival_app& app, std::int64_t film_id) {
+    std::vector<catalog::subtitle_source> found;
+    const auto dir = app.uploads.film_sources_dir(film_id) / "subtitles";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (entry.path().extension() != ".vtt") continue;
+        found.push_back({entry.path().stem().string(), std::filesystem::absolute(entry.path()).string()});
+    }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.lang < b.lang; });
+    return found;
+}
+
+catalog::upload complete_upload(festival_app& app, const catalog::upload& record, const std::atomic<bool>* stopping) {
+    auto& db = app.catalog.local();
+    const auto part = app.uploads.part_path(record.id);
+    const auto probe = probe_film(app.settings->transcoder_path, part.string(), std::chrono::seconds(300), stopping);
+    if (stopping && *stopping) return record;
+    if (!probe.playable) {
+        catalog::finish_upload(db, record.id, "failed", probe.error_message, std::nullopt);
+        std::fprintf(stderr, "{\"event\":\"upload_refused\",\"upload\":\"%s\",\"code\":%s}\n", record.id.c_str(),
+                     quoted(probe.error_code).c_str());
+        throw http_error(422, probe.error_code, probe.error_message);
+    }
+    // The master is kept beside the film's other sources; the currently published version keeps
+    // streaming until the job publishes its own (for a published film, until a curator publishes it).
+    const auto dir = app.uploads.film_sources_dir(record.film_id);
+    std::filesystem::create_directories(dir);
+    const auto source = std::filesystem::absolute(dir / ("master-" + record.id + safe_extension(record.filename)));
+    std::filesystem::rename(part, source);
+    sync_directory(dir);
+    sync_directory(app.uploads.uploads_dir());
+
+    catalog::transaction tx(db);
+    const auto job = catalog::enqueue_job(db, record.film_id, source.string(), stored_subtitles(app, record.film_id));
+    catalog::finish_upload(db, record.id, "done", std::nullopt, job);
+    tx.commit();
+    std::fprintf(stderr, "{\"event\":\"upload_queued\",\"upload\":\"%s\",\"film\":%lld,\"job\":%lld}\n",
+                 record.id.c_str(), static_cast<long long>(record.film_id), static_cast<long long>(job));
+    auto done = record;
+    done.status = "done";
+    done.job_id = job;
+    return done;
+}
+
+}  // namespace festival::server
