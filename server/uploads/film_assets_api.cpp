@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 
 #include <sodium.h>
@@ -23,6 +22,7 @@
 #include "server/uploads/upload_repackage.hpp"
 #include "server/uploads/upload_store.hpp"
 #include "server/uploads/upload_subtitles.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -79,8 +79,7 @@ std::string short_hash(std::string_view bytes) {
 }  // namespace
 
 http_response put_film_subtitles(festival_app& app, http_request& request) {
-    const auto lang = request.params.at("lang");
-    require_language_code(lang);
+    const auto lang = language_code(request.params.at("lang"));
     auto film = load_film_for_change(app, request);
     const auto vtt = subtitles_to_webvtt(request.body);
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
@@ -95,8 +94,7 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
     auto job = repackage_subtitles(app, film.id);
     const bool repackaged = job.has_value();
     if (!job) job = requeue_with_subtitles(app, film.id);
-    std::fprintf(stderr, "{\"event\":\"subtitles_stored\",\"film\":%lld,\"lang\":\"%s\",\"cues\":%d}\n",
-                 static_cast<long long>(film.id), lang.c_str(), vtt.cues);
+    log_event("subtitles_stored", {{"film", film.id}, {"lang", lang}, {"cues", vtt.cues}});
     return http_response::json(201, {{"lang", lang},
                                      {"cues", vtt.cues},
                                      {"repackaged", repackaged},
@@ -104,8 +102,7 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
 }
 
 http_response delete_film_subtitles(festival_app& app, http_request& request) {
-    const auto lang = request.params.at("lang");
-    require_language_code(lang);
+    const auto lang = language_code(request.params.at("lang"));
     auto film = load_film_for_change(app, request);
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
     if (!fs::remove(path)) throw http_error(404, "subtitles_not_found", "no " + lang + " subtitles for this film");
