@@ -75,9 +75,9 @@ struct assets_fixture {
     std::unique_ptr<festival_process> server;
     signed_in_client curator;
 
-    assets_fixture() {
+    explicit assets_fixture(const std::vector<std::string>& flags = {}) {
         add_user_with_cli(dir.path(), "c@festival.test", "curator", password);
-        server = std::make_unique<festival_process>(dir.path().string());
+        server = std::make_unique<festival_process>(dir.path().string(), flags);
         curator = sign_in(server->port(), "c@festival.test", password);
         REQUIRE(curator.call("POST", "/api/films",
                              nlohmann::json{{"slug", "voyage"}, {"original_title", "Voyage"}, {"category", "short"}}.dump())
@@ -217,29 +217,17 @@ TEST_CASE("subtitles for a film online are re-packaged into a new version withou
 
 namespace {
 
-// A real server with one transcoder, for films that become online by being transcoded.
-struct transcoding_fixture {
-    temp_dir dir;
-    std::unique_ptr<festival_process> server;
-    tus_client curator;
+// The same with one transcoder, for films that become online by being transcoded.
+struct transcoding_fixture : assets_fixture {
+    tus_client uploader{curator};
 
-    transcoding_fixture() {
-        add_user_with_cli(dir.path(), "c@festival.test", "curator", password);
-        server = std::make_unique<festival_process>(
-            dir.path().string(), std::vector<std::string>{"--transcoders", "1", "--transcoder", festival_transcoder_exe()});
-        curator = tus_client{sign_in(server->port(), "c@festival.test", password)};
-    }
+    transcoding_fixture() : assets_fixture({"--transcoders", "1", "--transcoder", festival_transcoder_exe()}) {}
 
     void create_film(const std::string& slug) const {
-        REQUIRE(curator.session.call("POST", "/api/films",
-                                     nlohmann::json{{"slug", slug}, {"original_title", slug}, {"category", "short"},
-                                                    {"published", true}}.dump())
+        REQUIRE(curator.call("POST", "/api/films",
+                             nlohmann::json{{"slug", slug}, {"original_title", slug}, {"category", "short"},
+                                            {"published", true}}.dump())
                     .status == 201);
-    }
-    http_result put_subtitles(const std::string& slug, const std::string& lang, const std::string& srt) const {
-        return http_call(server->port(), "PUT", "/api/films/" + slug + "/subtitles/" + lang, srt,
-                         {{"Cookie", curator.session.cookie}, {"X-CSRF-Token", curator.session.csrf_token},
-                          {"Content-Type", "application/x-subrip"}});
     }
     // Sends a two-second film made by ffmpeg over tus and waits for its transcode; returns the job's id.
     std::int64_t upload_and_transcode(const std::string& slug) const {
@@ -249,28 +237,28 @@ struct transcoding_fixture {
                              "-c:v", "libx264", "-preset", "ultrafast", "-y", path},
                             output) == 0);
         const auto bytes = read_file(path);
-        const auto location = curator.create(slug, static_cast<std::int64_t>(bytes.size()), "master.mp4");
-        REQUIRE(curator.patch(location, 0, bytes).status == 204);
+        const auto location = uploader.create(slug, static_cast<std::int64_t>(bytes.size()), "master.mp4");
+        REQUIRE(uploader.patch(location, 0, bytes).status == 204);
         nlohmann::json upload;
         REQUIRE(eventually([&] {
-            upload = curator.session.call("GET", location).json();
+            upload = curator.call("GET", location).json();
             return upload["status"] != "receiving";
         }, std::chrono::seconds(180)));
         REQUIRE(upload["job_id"].is_number());
         const auto job = upload["job_id"].get<std::int64_t>();
         REQUIRE(eventually([&] {
-            const auto state = curator.session.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"];
+            const auto state = curator.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"];
             return state == "done" || state == "failed";
         }, std::chrono::seconds(180)));
-        REQUIRE(curator.session.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"] == "done");
+        REQUIRE(curator.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"] == "done");
         return job;
     }
     std::string media(const std::string& slug, const std::string& file) const {
-        const auto film = curator.session.call("GET", "/api/films/" + slug).json();
+        const auto film = curator.call("GET", "/api/films/" + slug).json();
         const auto path = std::to_string(film["id"].get<std::int64_t>()) + "/v" +
                           std::to_string(film["media"]["version"].get<std::int64_t>()) + "/" + file;
         const auto served = http_call(server->port(), "GET", "/media/" + path);
-        const auto previewed = http_call(server->port(), "GET", "/preview/" + path, "", {{"Cookie", curator.session.cookie}});
+        const auto previewed = http_call(server->port(), "GET", "/preview/" + path, "", {{"Cookie", curator.cookie}});
         INFO(path);
         CHECK(served.status == 200);
         CHECK(previewed.status == 200);
@@ -292,7 +280,7 @@ TEST_CASE("the same SRT gives the same WebVTT track whether the film is online o
 
     // Not yet online: the subtitles wait for the film's first transcode.
     f.create_film("before");
-    const auto waiting = f.put_subtitles("before", "fre", srt);
+    const auto waiting = f.put("/api/films/before/subtitles/fre", srt, "application/x-subrip");
     REQUIRE(waiting.status == 201);
     CHECK(waiting.json()["lang"] == "fr");
     f.upload_and_transcode("before");
@@ -300,14 +288,14 @@ TEST_CASE("the same SRT gives the same WebVTT track whether the film is online o
     // Online already: the subtitles are re-packaged into a new version.
     f.create_film("after");
     f.upload_and_transcode("after");
-    const auto repackaged = f.put_subtitles("after", "fre", srt);
+    const auto repackaged = f.put("/api/films/after/subtitles/fre", srt, "application/x-subrip");
     REQUIRE(repackaged.status == 201);
     CHECK(repackaged.json()["lang"] == "fr");
     CHECK(repackaged.json()["repackaged"] == true);
 
     for (const std::string slug : {"before", "after"}) {
         INFO(slug);
-        CHECK(f.curator.session.call("GET", "/api/films/" + slug).json()["subtitle_languages"] == nlohmann::json{"fr"});
+        CHECK(f.curator.call("GET", "/api/films/" + slug).json()["subtitle_languages"] == nlohmann::json{"fr"});
         const auto master = f.media(slug, "master.m3u8");
         CHECK(master.find("LANGUAGE=\"fr\",NAME=\"Français\"") != std::string::npos);
         CHECK(master.find("URI=\"subtitles/fr.m3u8\"") != std::string::npos);
