@@ -112,6 +112,14 @@ TEST_CASE("a curator's SRT file is stored as WebVTT beside the film and listed i
     CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/es").status == 204);
     CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
     CHECK(f.curator.call("GET", "/api/films/voyage").json()["subtitle_languages"] == nlohmann::json::array());
+
+    // A language is named by its two-letter code, however the request spells it.
+    const auto spanish = f.put("/api/films/voyage/subtitles/SPA", "1\n00:00:01,000 --> 00:00:02,000\nHola\n", "text/plain");
+    REQUIRE(spanish.status == 201);
+    CHECK(spanish.json()["lang"] == "es");
+    CHECK(fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
+    CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/spa").status == 204);
+    CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
 }
 
 TEST_CASE("a poster is accepted as JPEG or PNG by its bytes, within the size limit, and served") {
