@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include <sodium.h>
@@ -76,6 +77,15 @@ std::string short_hash(std::string_view bytes) {
     return out;
 }
 
+bool lists_language(const catalog::film& film, const std::string& lang) {
+    return std::find(film.subtitle_languages.begin(), film.subtitle_languages.end(), lang) != film.subtitle_languages.end();
+}
+
+std::string lower_case(std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
 }  // namespace
 
 http_response put_film_subtitles(festival_app& app, http_request& request) {
@@ -86,7 +96,7 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
     write_file_durably(path, vtt.text);
 
     auto& db = app.catalog.local();
-    if (std::find(film.subtitle_languages.begin(), film.subtitle_languages.end(), lang) == film.subtitle_languages.end()) {
+    if (!lists_language(film, lang)) {
         film.subtitle_languages.push_back(lang);
         catalog::update_film(db, film);
     }
@@ -102,8 +112,11 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
 }
 
 http_response delete_film_subtitles(festival_app& app, http_request& request) {
-    const auto lang = language_code(request.params.at("lang"));
+    const auto& asked = request.params.at("lang");
+    auto lang = language_code(asked);
     auto film = load_film_for_change(app, request);
+    // Tracks stored before languages were normalised keep the name they were sent with ("fre").
+    if (auto as_sent = lower_case(asked); !lists_language(film, lang) && lists_language(film, as_sent)) lang = as_sent;
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
     if (!fs::remove(path)) throw http_error(404, "subtitles_not_found", "no " + lang + " subtitles for this film");
     sync_directory(path.parent_path());

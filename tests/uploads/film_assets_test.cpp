@@ -120,6 +120,13 @@ TEST_CASE("a curator's SRT file is stored as WebVTT beside the film and listed i
     CHECK(fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
     CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/spa").status == 204);
     CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
+    // A track stored under a three-letter name before languages were normalised can still be removed.
+    write_file(f.dir.path() / "sources/1/subtitles/fre.vtt", "WEBVTT\n\n00:01.000 --> 00:02.000\nx\n\n");
+    festival::catalog::database((f.dir.path() / "catalog.db").string())
+        .exec("UPDATE films SET subtitle_languages = '[\"fre\"]'");
+    CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/fre").status == 204);
+    CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/fre.vtt"));
+    CHECK(f.curator.call("GET", "/api/films/voyage").json()["subtitle_languages"] == nlohmann::json::array());
 }
 
 TEST_CASE("a poster is accepted as JPEG or PNG by its bytes, within the size limit, and served") {
