@@ -37,7 +37,8 @@
 
 #include "server/http/access_log.hpp"
 #include "server/api/dispatcher.hpp"
-#include "server/http/drained_read.hpp"
+#include "server/http/http_date.hpp"
+#include "server/http/socket_reader.hpp"
 
 namespace festival::server {
 
@@ -46,7 +47,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 // Sockets bound to their loop's own executor type: no type-erased executor on every operation.
-using socket_type = reactor_socket::base;
+using socket_type = accepted_socket;
 using deadline_clock = std::chrono::steady_clock;
 using header_allocator = std::pmr::polymorphic_allocator<char>;
 
@@ -67,23 +68,6 @@ bool is_malformed_body(beast::error_code ec) {
     if (ec.category() != beast::http::make_error_code(http::error::bad_chunk).category()) return false;
     return ec != http::error::end_of_stream && ec != http::error::partial_message && ec != http::error::short_read &&
            ec != http::error::need_more && ec != http::error::need_buffer;
-}
-
-// "Date: <IMF-fixdate>\r\n", which an origin server with a clock sends on every answer (RFC 9110
-// §6.6.1); formatted again only when the second changes.
-std::string_view date_line() {
-    thread_local std::time_t formatted_second = -1;
-    thread_local char line[64];
-    thread_local std::size_t length = 0;
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-    if (now.tv_sec != formatted_second) {
-        std::tm tm{};
-        gmtime_r(&now.tv_sec, &tm);
-        length = std::strftime(line, sizeof line, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-        formatted_second = now.tv_sec;
-    }
-    return {line, length};
 }
 
 // The status line and header block, written over `head` (whose storage is reused); the body
@@ -107,7 +91,7 @@ void format_head(std::string& head, const http_response& response, std::optional
     if (response.shared_header_lines) head += *response.shared_header_lines;
     head += response.static_header_lines.view();
     head += "Server: festival\r\n";
-    head += date_line();
+    head += date_header_line();
     if (response.status != 204 && response.status != 304 && content_length) {
         head += "Content-Length: ";
         head += std::to_string(*content_length);
@@ -201,10 +185,10 @@ deadline_clock::time_point coarse_now() {
 // Timeouts without a timer per operation: each connection keeps a deadline, and once a second each
 // loop closes those of its connections that are past theirs (as nginx does with its timer tree).
 struct event_loop {
-    event_loop() : reactor(asio::use_service<asio::detail::reactor>(context)), sweeper(context) {}
+    event_loop() : reader(context), sweeper(context) {}
     asio::io_context context{1};  // run by one thread: Asio's one-thread fast paths apply
     asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(context);
-    asio::detail::reactor& reactor;  // where connections queue their reads (drained_read)
+    reader_loop_state reader;  // what connections' reads share (socket_reader.hpp)
     asio::steady_timer sweeper;
     std::vector<std::weak_ptr<connection>> connections;  // touched on this loop's thread only
     // Requests between dispatch and their answer's last byte; a counter per loop, on its own cache
@@ -344,7 +328,7 @@ private:
         expires_after(server_.options.idle_timeout);
         if (x_ && x_->buffer.size() > 0) return parse_header();  // a pipelined request: parse it now
         if (x_) loop_.give_back(std::move(x_));
-        read_.start(loop_.reactor, socket_, shared_from_this());
+        read_.start(loop_.reader, socket_, shared_from_this());
     }
 
     // Beast's parser takes the header once it is whole: until then each read adds to the buffer and
@@ -360,11 +344,11 @@ private:
         beast::error_code ec;
         x_->buffer.consume(x_->parser->put(x_->buffer.data(), ec));
         if (ec != http::error::need_more) return on_header(ec);
-        read_.start(loop_.reactor, socket_, shared_from_this());
+        read_.start(loop_.reader, socket_, shared_from_this());
     }
 
 public:
-    // drained_read asks for memory only once the socket has bytes: the loop's most recently used
+    // The reader asks for memory only once the socket has bytes: the loop's most recently used
     // exchange, still in the cache.
     asio::mutable_buffer read_room() {
         if (!x_) x_ = loop_.take();
@@ -375,7 +359,7 @@ public:
         if (x_ && x_->buffer.size() == 0 && !x_->parser) loop_.give_back(std::move(x_));
     }
 
-    // drained_read's completion, on this connection's loop.
+    // The reader's completion, on this connection's loop.
     void on_read(beast::error_code ec, std::size_t n) {
         inline_answers_ = 0;
         if (!x_) return fail(ec, "read header"), close();  // no byte came: an error, or the end
@@ -773,8 +757,8 @@ private:
                                 });
     }
 
-    reactor_socket socket_;
-    drained_read<connection> read_;
+    reader_socket socket_;
+    socket_reader<connection> read_;
     http_server::impl& server_;
     event_loop& loop_;
     deadline_clock::time_point deadline_ = deadline_clock::time_point::max();
