@@ -37,7 +37,7 @@ public:
     void run();
     void stop();
 
-    struct impl;  // defined in http_server.cpp, where connections reach it
+    struct impl;  // the listener and the loops, in http_server.cpp
 
 private:
     std::unique_ptr<impl> impl_;
