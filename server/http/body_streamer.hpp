@@ -12,7 +12,6 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 
-#include "server/api/dispatcher.hpp"
 #include "server/http/connection_errors.hpp"
 #include "server/http/exchange.hpp"
 
@@ -94,7 +93,7 @@ private:
             self->expires_never();
             boost::asio::post(self->server_.workers, [self, got] {
                 http_response refusal;
-                const bool ok = dispatcher::run_sink_step(
+                const bool ok = self->server_.routes.run_sink_step(
                     [&] { self->x_->sink->write(std::string_view(self->x_->piece_buffer.get(), got)); }, refusal);
                 boost::asio::post(self->socket_.get_executor(), [self, ok, refusal = std::move(refusal)]() mutable {
                     if (ok) return self->read_body_piece();
@@ -110,7 +109,7 @@ private:
         auto& c = connection();
         boost::asio::post(c.server_.workers, [self = c.shared_from_this()] {
             http_response response;
-            dispatcher::run_sink_step([&] { response = self->x_->sink->finish(); }, response);
+            self->server_.routes.run_sink_step([&] { response = self->x_->sink->finish(); }, response);
             boost::asio::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
                 self->x_->sink.reset();
                 self->x_->streaming_parser.reset();

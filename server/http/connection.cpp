@@ -24,7 +24,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
-#include "server/api/dispatcher.hpp"
 #include "server/http/access_log.hpp"
 #include "server/http/body_streamer.hpp"
 #include "server/http/connection_errors.hpp"
@@ -202,7 +201,7 @@ private:
         if (ec && refuse_body(ec)) return;
         if (ec) return log_connection_error(ec, "read body"), close();
         x_->request.body = x_->parser->release().body();
-        if (!x_->match.found) return write(dispatcher::unmatched(x_->match, x_->request));
+        if (!x_->match.found) return write(server_.routes.unmatched(x_->match, x_->request));
         x_->in_flight.emplace(loop_.requests_in_flight);
         switch (x_->match.found->where) {
             case runs_on::io_thread: return write(server_.routes.run(x_->match, x_->request));

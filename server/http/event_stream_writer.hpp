@@ -15,7 +15,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 
-#include "server/api/dispatcher.hpp"
 
 namespace festival::server {
 
@@ -41,7 +40,7 @@ private:
         boost::asio::post(c.server_.workers, [self = c.shared_from_this()] {
             std::optional<std::string> text;
             http_response ignored;
-            if (!dispatcher::run_sink_step([&] { text = self->x_->events->poll(); }, ignored)) text.reset();
+            if (!self->server_.routes.run_sink_step([&] { text = self->x_->events->poll(); }, ignored)) text.reset();
             boost::asio::post(self->socket_.get_executor(), [self, text = std::move(text)]() mutable {
                 if (!text) return self->end_event_stream();
                 // A comment line now and then finds clients that left without closing.

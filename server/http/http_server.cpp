@@ -34,7 +34,7 @@ struct http_server::impl {
     asio::signal_set signals;
     asio::steady_timer drain_timer;
 
-    impl(server_options o, const dispatcher& d)
+    impl(server_options o, const request_handler& d)
         : loops(make_loops(o.io_threads)),
           io(loops.front()->context),
           shared(std::move(o), d),
@@ -110,7 +110,7 @@ void http_server::impl::wait_for_drain() {
     poll->async_wait([this, poll](boost::system::error_code) { wait_for_drain(); });
 }
 
-http_server::http_server(server_options options, const dispatcher& routes)
+http_server::http_server(server_options options, const request_handler& routes)
     : impl_(std::make_unique<impl>(std::move(options), routes)) {}
 
 http_server::~http_server() {
