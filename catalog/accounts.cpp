@@ -77,7 +77,7 @@ user create_user(database& db, const std::string& email, const std::string& disp
     try {
         st.run();
     } catch (const database_error& e) {
-        if (e.extended_code() == 2067) throw conflict("email_taken", "an account with " + email + " exists");
+        if (e.is_key_taken()) throw conflict("email_taken", "an account with " + email + " exists");
         throw;
     }
     return user{db.last_insert_rowid(), email, display_name, r};
