@@ -128,7 +128,7 @@ json film_to_json(const film& f, std::int64_t now) {
             {"published", f.published},
             {"available_from", optional(f.available_from)},
             {"available_until", optional(f.available_until)},
-            {"screening", to_string(screening_at(f, now))},
+            {"screening", to_string(screening_window_of(f).state_at(now))},
             {"texts", texts},
             {"media", media},
             {"created_at", f.created_at},

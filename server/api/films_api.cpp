@@ -80,8 +80,10 @@ http_response list_films(festival_app& app, http_request& request) {
 
 http_response get_film(festival_app& app, http_request& request) {
     const auto film = load_visible_film(app, request);
-    // A transcoder (another process) may have just published: /media must serve what this answer names.
-    if (const auto window = app.availability.find(film.id); !window || window->media_version != film.media_version)
+    // A transcoder or `festival import` (other processes) may have just changed the film: /media must
+    // serve what this answer names, when it says it screens.
+    if (const auto known = app.availability.find(film.id);
+        !known || known->media_version != film.media_version || known->window != catalog::screening_window_of(film))
         app.refresh_availability();
     auto items = nlohmann::json::array({catalog::film_to_json(film, catalog::unix_now())});
     if (request.session) {
