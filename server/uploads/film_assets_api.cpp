@@ -58,7 +58,7 @@ std::optional<std::int64_t> requeue_with_subtitles(festival_app& app, std::int64
     auto& db = app.catalog.local();
     const auto jobs = catalog::list_film_jobs(db, film_id);
     for (const auto& j : jobs) {
-        if (j.status == "cancelled" || !fs::exists(j.source_path)) continue;
+        if (j.status == catalog::job_status::cancelled || !fs::exists(j.source_path)) continue;
         return catalog::enqueue_job(db, film_id, j.source_path, stored_subtitles(app, film_id));
     }
     return std::nullopt;
