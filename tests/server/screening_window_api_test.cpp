@@ -73,3 +73,29 @@ TEST_CASE("a window stored with an offset or in SQLite's datetime form means the
         CHECK(media.status == (f.state == "now" ? 200 : 403));
     }
 }
+
+TEST_CASE("a window opened by `festival import` while the server runs is served as soon as the film says it screens") {
+    temp_dir dir;
+    add_user_with_cli(dir.path(), "curator@festival.test", "curator", curator_password);
+    festival_process server(dir.path().string());
+    const auto curator = sign_in(server.port(), "curator@festival.test", curator_password);
+    json film = {{"slug", "reopened"}, {"original_title", "Reopened"}, {"category", "short"}, {"published", true},
+                 {"available_from", "2099-01-01"}};
+    const int id = curator.call("POST", "/api/films", film.dump()).json()["id"];
+    const auto folder = dir.path() / "media" / std::to_string(id) / "v1";
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder / "master.m3u8") << "#EXTM3U\n";
+    festival::catalog::database((dir.path() / "catalog.db").string())
+        .exec("UPDATE films SET media_version = 1 WHERE id = " + std::to_string(id));
+    const auto master = "/media/" + std::to_string(id) + "/v1/master.m3u8";
+    REQUIRE(http_call(server.port(), "GET", "/api/films/reopened").json()["screening"] == "upcoming");
+
+    film["available_from"] = "2020-01-01";
+    const auto file = (dir.path() / "films.json").string();
+    std::ofstream(file) << json::array({film}).dump();
+    std::string output;
+    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "import", file, "--data-dir", dir.path().string()}, output) == 0, output);
+    // No wait for the periodic refresh: the film's own answer is what a player acts on.
+    REQUIRE(http_call(server.port(), "GET", "/api/films/reopened").json()["screening"] == "now");
+    CHECK(http_call(server.port(), "GET", master).status == 200);
+}
