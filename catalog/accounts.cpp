@@ -77,10 +77,15 @@ user create_user(database& db, const std::string& email, const std::string& disp
     try {
         st.run();
     } catch (const database_error& e) {
-        if (e.extended_code() == 2067) throw conflict("email_taken", "an account with " + email + " exists");
+        if (e.is_key_taken()) throw conflict("email_taken", "an account with " + email + " exists");
         throw;
     }
     return user{db.last_insert_rowid(), email, display_name, r};
+}
+
+user read_user_row(const statement& st) {
+    return user{st.int64("id"), st.text("email"), st.text("display_name"),
+                role_from_string(st.text("role")).value_or(role::curator)};
 }
 
 std::optional<user> check_login(database& db, const std::string& email, const std::string& password) {
@@ -92,8 +97,8 @@ std::optional<user> check_login(database& db, const std::string& email, const st
         password_matches(decoy, password.substr(0, 1024));
         return std::nullopt;
     }
-    if (!password_matches(st.text(4), password)) return std::nullopt;
-    return user{st.int64(0), st.text(1), st.text(2), role_from_string(st.text(3)).value_or(role::curator)};
+    if (!password_matches(st.text("password_hash"), password)) return std::nullopt;
+    return read_user_row(st);
 }
 
 session_tokens open_session(database& db, std::int64_t user_id, std::int64_t lifetime_seconds) {
@@ -112,9 +117,9 @@ std::optional<signed_in> find_session(database& db, const std::string& token) {
     st.bind(1, token_hash(token)).bind(2, unix_now());
     if (!st.step()) return std::nullopt;
     signed_in s;
-    s.user = user{st.int64(0), st.text(1), st.text(2), role_from_string(st.text(3)).value_or(role::curator)};
-    s.csrf_token = st.text(4);
-    s.expires_at = st.int64(5);
+    s.user = read_user_row(st);
+    s.csrf_token = st.text("csrf_token");
+    s.expires_at = st.int64("expires_at");
     return s;
 }
 

@@ -7,6 +7,7 @@
 namespace festival::catalog {
 
 class database;
+class statement;
 
 enum class role { curator, organizer };
 const char* to_string(role r);
@@ -18,6 +19,10 @@ struct user {
     std::string display_name;
     festival::catalog::role role = role::curator;
 };
+
+// The account in a row that selects the users table's id, email, display_name and role: the one
+// place a user row is mapped.
+user read_user_row(const statement& st);
 
 // What a browser holds (token, in an HttpOnly cookie) and what it must echo on writes (csrf_token).
 struct session_tokens {

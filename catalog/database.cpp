@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <stdexcept>
 #include <utility>
 
 namespace festival::catalog {
@@ -39,6 +40,10 @@ std::string code_of(int extended_code) {
 
 database_error::database_error(int extended_code, const std::string& message)
     : catalog_error(kind_of(extended_code), code_of(extended_code), message), extended_code_(extended_code) {}
+
+bool database_error::is_key_taken() const noexcept {
+    return extended_code_ == SQLITE_CONSTRAINT_UNIQUE || extended_code_ == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
 
 statement::statement(sqlite3* db, std::string_view sql) : db_(db), stmt_(nullptr) {
     const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
@@ -95,6 +100,19 @@ void statement::run() {
 void statement::reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+}
+
+int statement::parameter_index(std::string_view name) const {
+    const int index = sqlite3_bind_parameter_index(stmt_, std::string(name).c_str());
+    if (index == 0) throw std::logic_error("no SQL parameter " + std::string(name));
+    return index;
+}
+
+int statement::column_index(std::string_view name) const {
+    const int count = sqlite3_column_count(stmt_);
+    for (int i = 0; i < count; ++i)
+        if (name == sqlite3_column_name(stmt_, i)) return i;
+    throw std::logic_error("no SQL column " + std::string(name));
 }
 
 bool statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }

@@ -21,6 +21,8 @@ class database_error : public catalog_error {
 public:
     database_error(int extended_code, const std::string& message);
     int extended_code() const noexcept { return extended_code_; }
+    // A UNIQUE or PRIMARY KEY constraint refused the write: the key is taken.
+    bool is_key_taken() const noexcept;
 
 private:
     int extended_code_;
@@ -47,6 +49,11 @@ public:
     statement& bind(int index, const std::optional<T>& value) {
         return value ? bind(index, *value) : bind_null(index);
     }
+    // Binds a named parameter (":slug"), so a statement's binds read as its SQL does.
+    template <class T>
+    statement& bind(std::string_view name, const T& value) {
+        return bind(parameter_index(name), value);
+    }
 
     // Advances to the next row; false when done. Throws database_error on failure.
     bool step();
@@ -60,8 +67,23 @@ public:
     std::string text(int column) const;
     std::optional<std::string> optional_text(int column) const;
     std::optional<std::int64_t> optional_int64(int column) const;
+    // The same by column name, so a row is read by the names its SELECT lists, never by position.
+    bool is_null(std::string_view column) const { return is_null(column_index(column)); }
+    std::int64_t int64(std::string_view column) const { return int64(column_index(column)); }
+    double real(std::string_view column) const { return real(column_index(column)); }
+    std::string text(std::string_view column) const { return text(column_index(column)); }
+    std::optional<std::string> optional_text(std::string_view column) const {
+        return optional_text(column_index(column));
+    }
+    std::optional<std::int64_t> optional_int64(std::string_view column) const {
+        return optional_int64(column_index(column));
+    }
 
 private:
+    // Both throw std::logic_error for a name the statement does not have: a bug, not a storage fault.
+    int parameter_index(std::string_view name) const;
+    int column_index(std::string_view name) const;
+
     sqlite3* db_;
     sqlite3_stmt* stmt_;
 };

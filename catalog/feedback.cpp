@@ -21,17 +21,17 @@ bool is_language_code(const std::string& lang) {
 
 comment read_comment(statement& st) {
     comment c;
-    c.id = st.int64(0);
-    c.film_id = st.int64(1);
-    c.film_slug = st.text(2);
-    c.film_title = st.text(3);
-    c.name = st.text(4);
-    c.lang = st.text(5);
-    c.text = st.text(6);
-    c.status = comment_status_from_string(st.text(7)).value_or(comment_status::pending);
-    c.submissions = st.int64(8);
-    c.created_at = st.text(9);
-    c.moderated_at = st.optional_text(10);
+    c.id = st.int64("id");
+    c.film_id = st.int64("film_id");
+    c.film_slug = st.text("slug");
+    c.film_title = st.text("original_title");
+    c.name = st.text("name");
+    c.lang = st.text("lang");
+    c.text = st.text("text");
+    c.status = comment_status_from_string(st.text("status")).value_or(comment_status::pending);
+    c.submissions = st.int64("submissions");
+    c.created_at = st.text("created_at");
+    c.moderated_at = st.optional_text("moderated_at");
     return c;
 }
 

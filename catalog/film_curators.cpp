@@ -8,11 +8,6 @@
 namespace festival::catalog {
 namespace {
 
-user read_user(statement& st, int first) {
-    return user{st.int64(first), st.text(first + 1), st.text(first + 2),
-                role_from_string(st.text(first + 3)).value_or(role::curator)};
-}
-
 // The account an entry names: digits only are an id, anything else an email (any case).
 user find_named_user(database& db, const std::string& id_or_email) {
     std::int64_t id = 0;
@@ -23,7 +18,7 @@ user find_named_user(database& db, const std::string& id_or_email) {
     if (numeric) st.bind(1, id);
     else st.bind(1, id_or_email);
     if (!st.step()) throw invalid("unknown_user", "no account '" + id_or_email + "'");
-    auto found = read_user(st, 0);
+    auto found = read_user_row(st);
     if (found.role != role::curator)
         throw invalid("not_a_curator", "'" + id_or_email + "' is an organizer, who may change every film already");
     return found;
@@ -57,7 +52,7 @@ std::map<std::int64_t, std::vector<user>> curators_of_films(database& db, const 
     sql += ") ORDER BY fc.film_id, u.display_name, u.email";
     auto st = db.prepare(sql);
     for (std::size_t i = 0; i < film_ids.size(); ++i) st.bind(static_cast<int>(i + 1), film_ids[i]);
-    while (st.step()) out[st.int64(0)].push_back(read_user(st, 1));
+    while (st.step()) out[st.int64("film_id")].push_back(read_user_row(st));
     return out;
 }
 

@@ -99,17 +99,6 @@ std::string slug_from_title(const std::string& title) {
 json film_to_json(const film& f, std::int64_t now) {
     json texts = json::object();
     for (const auto& [lang, text] : f.texts) texts[lang] = {{"title", text.title}, {"synopsis", text.synopsis}};
-    json media = nullptr;
-    if (f.media_version) {
-        const std::string base = "/media/" + std::to_string(f.id) + "/v" + std::to_string(*f.media_version) + "/";
-        media = {{"version", *f.media_version},
-                 {"master", base + "master.m3u8"},
-                 {"poster", base + "poster.jpg"},
-                 {"storyboard", base + "storyboard.vtt"},
-                 // The same files for signed-in curators and organizers, before publication too.
-                 {"preview", "/preview/" + std::to_string(f.id) + "/v" + std::to_string(*f.media_version) +
-                                 "/master.m3u8"}};
-    }
     auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return {{"id", f.id},
             {"slug", f.slug},
@@ -128,20 +117,10 @@ json film_to_json(const film& f, std::int64_t now) {
             {"published", f.published},
             {"available_from", optional(f.available_from)},
             {"available_until", optional(f.available_until)},
-            {"screening", to_string(screening_at(f, now))},
+            {"screening", to_string(screening_window_of(f).state_at(now))},
             {"texts", texts},
-            {"media", media},
             {"created_at", f.created_at},
             {"updated_at", f.updated_at}};
-}
-
-json pending_media_json(const film& f) {
-    if (!f.pending_version) return nullptr;
-    const auto id = std::to_string(f.id);
-    const auto version = std::to_string(*f.pending_version);
-    return {{"version", *f.pending_version},
-            {"preview", "/preview/" + id + "/v" + version + "/master.m3u8"},
-            {"publish", "/api/films/" + id + "/versions/" + version + "/publish"}};
 }
 
 film film_from_json(const json& j) {

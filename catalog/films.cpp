@@ -10,6 +10,7 @@
 namespace festival::catalog {
 namespace {
 
+// The films table's columns, read by name in read_film_row: the one place a film row is mapped.
 constexpr const char* film_columns =
     "id, slug, original_title, year, runtime_minutes, category, directors, countries, themes, "
     "spoken_languages, subtitle_languages, credits, poster, rights_note, published, available_from, "
@@ -21,47 +22,62 @@ std::vector<std::string> string_list(const std::string& json_text) {
 
 std::string list_text(const std::vector<std::string>& values) { return nlohmann::json(values).dump(); }
 
+std::optional<int> optional_int(const std::optional<std::int64_t>& value) {
+    return value ? std::optional<int>(static_cast<int>(*value)) : std::nullopt;
+}
+
 film read_film_row(statement& st) {
     film f;
-    f.id = st.int64(0);
-    f.slug = st.text(1);
-    f.original_title = st.text(2);
-    if (auto v = st.optional_int64(3)) f.year = static_cast<int>(*v);
-    if (auto v = st.optional_int64(4)) f.runtime_minutes = static_cast<int>(*v);
-    f.category = st.text(5);
-    f.directors = string_list(st.text(6));
-    f.countries = string_list(st.text(7));
-    f.themes = string_list(st.text(8));
-    f.spoken_languages = string_list(st.text(9));
-    f.subtitle_languages = string_list(st.text(10));
-    f.credits = nlohmann::json::parse(st.text(11));
-    f.poster = st.optional_text(12);
-    f.rights_note = st.text(13);
-    f.published = st.int64(14) != 0;
-    f.available_from = st.optional_text(15);
-    f.available_until = st.optional_text(16);
-    f.media_version = st.optional_int64(17);
-    f.created_at = st.text(18);
-    f.updated_at = st.text(19);
-    f.previous_version = st.optional_int64(20);
-    f.version_switched_at = st.optional_int64(21);
-    f.pending_version = st.optional_int64(22);
+    f.id = st.int64("id");
+    f.slug = st.text("slug");
+    f.original_title = st.text("original_title");
+    f.year = optional_int(st.optional_int64("year"));
+    f.runtime_minutes = optional_int(st.optional_int64("runtime_minutes"));
+    f.category = st.text("category");
+    f.directors = string_list(st.text("directors"));
+    f.countries = string_list(st.text("countries"));
+    f.themes = string_list(st.text("themes"));
+    f.spoken_languages = string_list(st.text("spoken_languages"));
+    f.subtitle_languages = string_list(st.text("subtitle_languages"));
+    f.credits = nlohmann::json::parse(st.text("credits"));
+    f.poster = st.optional_text("poster");
+    f.rights_note = st.text("rights_note");
+    f.published = st.int64("published") != 0;
+    f.available_from = st.optional_text("available_from");
+    f.available_until = st.optional_text("available_until");
+    f.media_version = st.optional_int64("media_version");
+    f.created_at = st.text("created_at");
+    f.updated_at = st.text("updated_at");
+    f.previous_version = st.optional_int64("previous_version");
+    f.version_switched_at = st.optional_int64("version_switched_at");
+    f.pending_version = st.optional_int64("pending_version");
     return f;
 }
 
-void load_texts(database& db, film& f) {
-    auto st = db.prepare("SELECT lang, title, synopsis FROM film_texts WHERE film_id = ?");
-    st.bind(1, f.id);
-    while (st.step()) f.texts[st.text(0)] = film_text{st.text(1), st.text(2)};
+// The texts of every film given, in one query.
+void load_texts(database& db, std::vector<film>& films) {
+    if (films.empty()) return;
+    std::map<std::int64_t, film*> by_id;
+    std::vector<std::int64_t> ids;
+    for (auto& f : films) {
+        by_id.emplace(f.id, &f);
+        ids.push_back(f.id);
+    }
+    auto st = db.prepare(
+        "SELECT film_id, lang, title, synopsis FROM film_texts WHERE film_id IN (SELECT value FROM json_each(:ids))");
+    st.bind(":ids", nlohmann::json(ids).dump());
+    while (st.step())
+        by_id.at(st.int64("film_id"))->texts[st.text("lang")] = film_text{st.text("title"), st.text("synopsis")};
 }
 
 void save_texts(database& db, const film& f) {
-    auto wipe = db.prepare("DELETE FROM film_texts WHERE film_id = ?");
-    wipe.bind(1, f.id).run();
-    auto insert = db.prepare("INSERT INTO film_texts (film_id, lang, title, synopsis) VALUES (?, ?, ?, ?)");
+    auto wipe = db.prepare("DELETE FROM film_texts WHERE film_id = :film");
+    wipe.bind(":film", f.id).run();
+    auto insert = db.prepare(
+        "INSERT INTO film_texts (film_id, lang, title, synopsis) VALUES (:film, :lang, :title, :synopsis)");
     for (const auto& [lang, text] : f.texts) {
         insert.reset();
-        insert.bind(1, f.id).bind(2, lang).bind(3, text.title).bind(4, text.synopsis).run();
+        insert.bind(":film", f.id).bind(":lang", lang).bind(":title", text.title).bind(":synopsis", text.synopsis).run();
     }
 }
 
@@ -71,79 +87,80 @@ void index_for_search(database& db, const film& f) {
     for (const auto& [lang, text] : f.texts) body += "\n" + text.title + "\n" + text.synopsis;
     for (const auto* list : {&f.directors, &f.themes, &f.countries})
         for (const auto& value : *list) body += "\n" + value;
-    auto wipe = db.prepare("DELETE FROM films_fts WHERE rowid = ?");
-    wipe.bind(1, f.id).run();
-    auto insert = db.prepare("INSERT INTO films_fts (rowid, body) VALUES (?, ?)");
-    insert.bind(1, f.id).bind(2, body).run();
+    auto wipe = db.prepare("DELETE FROM films_fts WHERE rowid = :film");
+    wipe.bind(":film", f.id).run();
+    auto insert = db.prepare("INSERT INTO films_fts (rowid, body) VALUES (:film, :body)");
+    insert.bind(":film", f.id).bind(":body", body).run();
 }
 
+// `where` names its one parameter :key.
 std::optional<film> find_where(database& db, const std::string& where, const std::string& key) {
     auto st = db.prepare(std::string("SELECT ") + film_columns + " FROM films WHERE " + where);
-    st.bind(1, key);
+    st.bind(":key", key);
     if (!st.step()) return std::nullopt;
-    film f = read_film_row(st);
-    load_texts(db, f);
-    return f;
+    std::vector<film> found{read_film_row(st)};
+    load_texts(db, found);
+    return std::move(found.front());
 }
 
-bool is_unique_violation(const database_error& e) {
-    return e.extended_code() == 2067 /* SQLITE_CONSTRAINT_UNIQUE */ ||
-           e.extended_code() == 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */;
-}
+// The columns a curator edits, each bound to the parameter of its own name.
+constexpr const char* editable_columns[] = {
+    "slug", "original_title", "year", "runtime_minutes", "category", "directors", "countries", "themes",
+    "spoken_languages", "subtitle_languages", "credits", "poster", "rights_note", "published", "available_from",
+    "available_until"};
 
 void bind_editable(statement& st, const film& f) {
-    st.bind(1, f.slug)
-        .bind(2, f.original_title)
-        .bind(3, f.year)
-        .bind(4, f.runtime_minutes)
-        .bind(5, f.category)
-        .bind(6, list_text(f.directors))
-        .bind(7, list_text(f.countries))
-        .bind(8, list_text(f.themes))
-        .bind(9, list_text(f.spoken_languages))
-        .bind(10, list_text(f.subtitle_languages))
-        .bind(11, f.credits.dump())
-        .bind(12, f.poster)
-        .bind(13, f.rights_note)
-        .bind(14, f.published ? 1 : 0)
-        .bind(15, f.available_from)
-        .bind(16, f.available_until);
+    st.bind(":slug", f.slug)
+        .bind(":original_title", f.original_title)
+        .bind(":year", f.year)
+        .bind(":runtime_minutes", f.runtime_minutes)
+        .bind(":category", f.category)
+        .bind(":directors", list_text(f.directors))
+        .bind(":countries", list_text(f.countries))
+        .bind(":themes", list_text(f.themes))
+        .bind(":spoken_languages", list_text(f.spoken_languages))
+        .bind(":subtitle_languages", list_text(f.subtitle_languages))
+        .bind(":credits", f.credits.dump())
+        .bind(":poster", f.poster)
+        .bind(":rights_note", f.rights_note)
+        .bind(":published", f.published ? 1 : 0)
+        .bind(":available_from", f.available_from)
+        .bind(":available_until", f.available_until);
+}
+
+// "INSERT INTO films (slug, …) VALUES (:slug, …)" over the editable columns.
+std::string insert_editable_sql() {
+    std::string columns, values;
+    for (const char* c : editable_columns) {
+        columns += columns.empty() ? "" : ", ";
+        columns += c;
+        values += values.empty() ? ":" : ", :";
+        values += c;
+    }
+    return "INSERT INTO films (" + columns + ") VALUES (" + values + ")";
+}
+
+// "UPDATE films SET slug = :slug, … WHERE id = :id" over the editable columns.
+std::string update_editable_sql() {
+    std::string sql = "UPDATE films SET ";
+    for (const char* c : editable_columns) sql += std::string(c) + " = :" + c + ", ";
+    return sql + "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = :id";
 }
 
 }  // namespace
 
-screening_state screening_at(const film& f, std::int64_t unix_time) {
-    if (!f.published) return screening_state::unpublished;
-    if (f.available_from) {
-        if (auto from = parse_utc(*f.available_from); from && unix_time < *from) return screening_state::upcoming;
-    }
-    if (f.available_until) {
-        if (auto until = parse_utc(*f.available_until); until && unix_time >= *until) return screening_state::ended;
-    }
-    return screening_state::now;
-}
-
-const char* to_string(screening_state s) {
-    switch (s) {
-        case screening_state::unpublished: return "unpublished";
-        case screening_state::upcoming: return "upcoming";
-        case screening_state::now: return "now";
-        case screening_state::ended: return "ended";
-    }
-    return "unpublished";
+screening_window screening_window_of(const film& f) {
+    return screening_window::from_stored(f.published, f.available_from, f.available_until);
 }
 
 film create_film(database& db, const film& draft) {
     transaction tx(db);
-    auto st = db.prepare(
-        "INSERT INTO films (slug, original_title, year, runtime_minutes, category, directors, countries, themes, "
-        "spoken_languages, subtitle_languages, credits, poster, rights_note, published, available_from, "
-        "available_until) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    auto st = db.prepare(insert_editable_sql());
     bind_editable(st, draft);
     try {
         st.run();
     } catch (const database_error& e) {
-        if (is_unique_violation(e)) throw conflict("slug_taken", "a film with slug '" + draft.slug + "' exists");
+        if (e.is_key_taken()) throw conflict("slug_taken", "a film with slug '" + draft.slug + "' exists");
         throw;
     }
     film stored = draft;
@@ -156,17 +173,13 @@ film create_film(database& db, const film& draft) {
 
 film update_film(database& db, const film& changed) {
     transaction tx(db);
-    auto st = db.prepare(
-        "UPDATE films SET slug=?, original_title=?, year=?, runtime_minutes=?, category=?, directors=?, "
-        "countries=?, themes=?, spoken_languages=?, subtitle_languages=?, credits=?, poster=?, rights_note=?, "
-        "published=?, available_from=?, available_until=?, "
-        "updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?");
+    auto st = db.prepare(update_editable_sql());
     bind_editable(st, changed);
-    st.bind(17, changed.id);
+    st.bind(":id", changed.id);
     try {
         st.run();
     } catch (const database_error& e) {
-        if (is_unique_violation(e)) throw conflict("slug_taken", "a film with slug '" + changed.slug + "' exists");
+        if (e.is_key_taken()) throw conflict("slug_taken", "a film with slug '" + changed.slug + "' exists");
         throw;
     }
     if (db.changes() == 0) throw not_found("film_not_found", "no film with id " + std::to_string(changed.id));
@@ -181,18 +194,18 @@ film update_film(database& db, const film& changed) {
 void forget_film_audience(database& db, std::int64_t id) {
     for (const char* table : {"plays", "stats_film_minute", "stats_film_hour", "stats_film_day", "stats_retention",
                               "stats_viewers"}) {
-        auto st = db.prepare(std::string("DELETE FROM ") + table + " WHERE film_id = ?");
-        st.bind(1, id).run();
+        auto st = db.prepare(std::string("DELETE FROM ") + table + " WHERE film_id = :film");
+        st.bind(":film", id).run();
     }
 }
 
 void delete_film(database& db, std::int64_t id) {
     transaction tx(db);
-    auto st = db.prepare("DELETE FROM films WHERE id = ?");
-    st.bind(1, id).run();
+    auto st = db.prepare("DELETE FROM films WHERE id = :film");
+    st.bind(":film", id).run();
     if (db.changes() == 0) throw not_found("film_not_found", "no film with id " + std::to_string(id));
-    auto fts = db.prepare("DELETE FROM films_fts WHERE rowid = ?");
-    fts.bind(1, id).run();
+    auto fts = db.prepare("DELETE FROM films_fts WHERE rowid = :film");
+    fts.bind(":film", id).run();
     forget_film_audience(db, id);
     tx.commit();
 }
@@ -204,31 +217,31 @@ film publish_pending_version(database& db, std::int64_t film_id, std::int64_t ve
     if (stored->pending_version != version)
         throw conflict("version_not_pending", "version " + std::to_string(version) + " is not waiting for publication");
     auto st = db.prepare(
-        "UPDATE films SET previous_version = media_version, media_version = ?1, pending_version = NULL, "
-        "version_switched_at = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?3");
-    st.bind(1, version).bind(2, unix_now()).bind(3, film_id).run();
+        "UPDATE films SET previous_version = media_version, media_version = :version, pending_version = NULL, "
+        "version_switched_at = :now, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = :film");
+    st.bind(":version", version).bind(":now", unix_now()).bind(":film", film_id).run();
     tx.commit();
     return *find_film(db, film_id);
 }
 
 std::set<std::int64_t> versions_to_keep(database& db, std::int64_t film_id) {
     auto st = db.prepare(
-        "SELECT v FROM (SELECT media_version AS v FROM films WHERE id = ?1 "
-        "UNION SELECT previous_version FROM films WHERE id = ?1 "
-        "UNION SELECT pending_version FROM films WHERE id = ?1 "
-        "UNION SELECT id FROM jobs WHERE film_id = ?1 AND status IN ('queued', 'running')) WHERE v IS NOT NULL");
-    st.bind(1, film_id);
+        "SELECT v FROM (SELECT media_version AS v FROM films WHERE id = :film "
+        "UNION SELECT previous_version FROM films WHERE id = :film "
+        "UNION SELECT pending_version FROM films WHERE id = :film "
+        "UNION SELECT id FROM jobs WHERE film_id = :film AND status IN ('queued', 'running')) WHERE v IS NOT NULL");
+    st.bind(":film", film_id);
     std::set<std::int64_t> keep;
     while (st.step()) keep.insert(st.int64(0));
     return keep;
 }
 
 std::optional<film> find_film(database& db, std::int64_t id) {
-    return find_where(db, "id = CAST(?1 AS INTEGER)", std::to_string(id));
+    return find_where(db, "id = CAST(:key AS INTEGER)", std::to_string(id));
 }
 
 std::optional<film> find_film_by_slug(database& db, const std::string& slug) {
-    return find_where(db, "slug = ?1", slug);
+    return find_where(db, "slug = :key", slug);
 }
 
 std::optional<film> find_film_by_key(database& db, const std::string& key) {
@@ -255,67 +268,53 @@ std::string fts_query_from_text(const std::string& text) {
     return query;
 }
 
+// Filters in SQL, then decides the screening state of each match with screening_window (the rule
+// /media applies), then reads the one page asked for: its rows and their texts in one query each.
 film_page list_films(database& db, const film_query& q, std::int64_t now) {
     std::string where = " WHERE 1=1";
-    std::vector<std::string> args;
     if (q.published_only) where += " AND published = 1";
-    if (q.category) { where += " AND category = ?"; args.push_back(*q.category); }
-    if (q.country) {
-        where += " AND EXISTS (SELECT 1 FROM json_each(films.countries) WHERE value = ? COLLATE NOCASE)";
-        args.push_back(*q.country);
-    }
-    if (q.language) {
-        where += " AND (EXISTS (SELECT 1 FROM json_each(films.spoken_languages) WHERE value = ?)"
-                 " OR EXISTS (SELECT 1 FROM json_each(films.subtitle_languages) WHERE value = ?))";
-        args.push_back(*q.language);
-        args.push_back(*q.language);
-    }
-    if (q.tag) {
-        where += " AND EXISTS (SELECT 1 FROM json_each(films.themes) WHERE value = ? COLLATE NOCASE)";
-        args.push_back(*q.tag);
-    }
-    if (q.text) {
-        const std::string match = fts_query_from_text(*q.text);
-        if (!match.empty()) {
-            where += " AND id IN (SELECT rowid FROM films_fts WHERE films_fts MATCH ?)";
-            args.push_back(match);
-        }
-    }
-    if (q.screening) {
-        const std::string now_text = format_utc(now);
-        switch (*q.screening) {
-            case screening_state::unpublished: where += " AND published = 0"; break;
-            case screening_state::upcoming:
-                where += " AND published = 1 AND available_from > ?";
-                args.push_back(now_text);
-                break;
-            case screening_state::ended:
-                where += " AND published = 1 AND available_until <= ?";
-                args.push_back(now_text);
-                break;
-            case screening_state::now:
-                where += " AND published = 1 AND (available_from IS NULL OR available_from <= ?)"
-                         " AND (available_until IS NULL OR available_until > ?)";
-                args.push_back(now_text);
-                args.push_back(now_text);
-                break;
-        }
-    }
-    auto bind_args = [&](statement& st) {
-        for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
-    };
-    film_page page;
-    auto count = db.prepare("SELECT count(*) FROM films" + where);
-    bind_args(count);
-    count.step();
-    page.total = count.int64(0);
+    if (q.category) where += " AND category = :category";
+    if (q.country) where += " AND EXISTS (SELECT 1 FROM json_each(films.countries) WHERE value = :country COLLATE NOCASE)";
+    if (q.language)
+        where += " AND (EXISTS (SELECT 1 FROM json_each(films.spoken_languages) WHERE value = :language)"
+                 " OR EXISTS (SELECT 1 FROM json_each(films.subtitle_languages) WHERE value = :language))";
+    if (q.tag) where += " AND EXISTS (SELECT 1 FROM json_each(films.themes) WHERE value = :tag COLLATE NOCASE)";
+    const std::string match = q.text ? fts_query_from_text(*q.text) : std::string();
+    if (!match.empty()) where += " AND id IN (SELECT rowid FROM films_fts WHERE films_fts MATCH :match)";
 
-    auto st = db.prepare(std::string("SELECT ") + film_columns + " FROM films" + where +
-                         " ORDER BY COALESCE(available_from, created_at), id LIMIT ? OFFSET ?");
-    bind_args(st);
-    st.bind(static_cast<int>(args.size() + 1), q.limit).bind(static_cast<int>(args.size() + 2), q.offset);
-    while (st.step()) page.items.push_back(read_film_row(st));
-    for (auto& f : page.items) load_texts(db, f);
+    auto matches = db.prepare("SELECT id, published, available_from, available_until FROM films" + where +
+                              " ORDER BY COALESCE(available_from, created_at), id");
+    if (q.category) matches.bind(":category", *q.category);
+    if (q.country) matches.bind(":country", *q.country);
+    if (q.language) matches.bind(":language", *q.language);
+    if (q.tag) matches.bind(":tag", *q.tag);
+    if (!match.empty()) matches.bind(":match", match);
+    std::vector<std::int64_t> page_ids;
+    film_page page;
+    while (matches.step()) {
+        if (q.screening) {
+            const auto window = screening_window::from_stored(matches.int64("published") != 0,
+                                                              matches.optional_text("available_from"),
+                                                              matches.optional_text("available_until"));
+            if (window.state_at(now) != *q.screening) continue;
+        }
+        if (page.total >= q.offset && page.total < static_cast<std::int64_t>(q.offset) + q.limit)
+            page_ids.push_back(matches.int64("id"));
+        ++page.total;
+    }
+    if (page_ids.empty()) return page;
+
+    auto rows = db.prepare(std::string("SELECT ") + film_columns +
+                           " FROM films WHERE id IN (SELECT value FROM json_each(:ids))");
+    rows.bind(":ids", nlohmann::json(page_ids).dump());
+    std::map<std::int64_t, film> by_id;
+    while (rows.step()) {
+        auto f = read_film_row(rows);
+        by_id.emplace(f.id, std::move(f));
+    }
+    for (auto id : page_ids)
+        if (auto it = by_id.find(id); it != by_id.end()) page.items.push_back(std::move(it->second));
+    load_texts(db, page.items);
     return page;
 }
 

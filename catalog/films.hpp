@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/screening_window.hpp"
+
 namespace festival::catalog {
 
 class database;
@@ -34,7 +36,7 @@ struct film {
     std::optional<std::string> poster;
     std::string rights_note;
     bool published = false;
-    std::optional<std::string> available_from;   // ISO UTC; open-ended when absent
+    std::optional<std::string> available_from;   // ISO UTC; open-ended when absent (screening_window_of reads them)
     std::optional<std::string> available_until;
     std::optional<std::int64_t> media_version;   // published HLS version (the job that made it)
     std::optional<std::int64_t> previous_version;  // the version before it, served for a grace period
@@ -45,10 +47,8 @@ struct film {
     std::string updated_at;
 };
 
-// Where a film stands for viewers at a given time.
-enum class screening_state { unpublished, upcoming, now, ended };
-screening_state screening_at(const film& f, std::int64_t unix_time);
-const char* to_string(screening_state s);
+// The film's screening window, read from its stored texts: ask it where the film stands at a time.
+screening_window screening_window_of(const film& f);
 
 struct film_query {
     std::optional<std::string> category;

@@ -8,6 +8,7 @@
 namespace festival::catalog {
 namespace {
 
+// The jobs table's columns, read by name in read_job_row: the one place a job row is mapped.
 constexpr const char* job_columns =
     "id, film_id, source_path, subtitles, status, progress, fps, eta_seconds, attempts, error, worker, "
     "lease_until, created_at, updated_at";
@@ -20,21 +21,21 @@ std::string subtitles_text(const std::vector<subtitle_source>& subtitles) {
 
 job read_job_row(statement& st) {
     job j;
-    j.id = st.int64(0);
-    j.film_id = st.int64(1);
-    j.source_path = st.text(2);
-    for (const auto& s : nlohmann::json::parse(st.text(3)))
+    j.id = st.int64("id");
+    j.film_id = st.int64("film_id");
+    j.source_path = st.text("source_path");
+    for (const auto& s : nlohmann::json::parse(st.text("subtitles")))
         j.subtitles.push_back({s.at("lang").get<std::string>(), s.at("path").get<std::string>()});
-    j.status = st.text(4);
-    j.progress = st.real(5);
-    j.fps = st.real(6);
-    if (!st.is_null(7)) j.eta_seconds = st.real(7);
-    j.attempts = static_cast<int>(st.int64(8));
-    j.error = st.optional_text(9);
-    j.worker = st.optional_text(10);
-    j.lease_until = st.optional_int64(11);
-    j.created_at = st.text(12);
-    j.updated_at = st.text(13);
+    j.status = job_status_from_string(st.text("status")).value_or(job_status::failed);  // the schema CHECKs it
+    j.progress = st.real("progress");
+    j.fps = st.real("fps");
+    if (!st.is_null("eta_seconds")) j.eta_seconds = st.real("eta_seconds");
+    j.attempts = static_cast<int>(st.int64("attempts"));
+    j.error = st.optional_text("error");
+    j.worker = st.optional_text("worker");
+    j.lease_until = st.optional_int64("lease_until");
+    j.created_at = st.text("created_at");
+    j.updated_at = st.text("updated_at");
     return j;
 }
 
@@ -65,6 +66,23 @@ void place_finished_version(database& db, const job& done) {
 }
 
 }  // namespace
+
+const char* to_string(job_status s) {
+    switch (s) {
+        case job_status::queued: return "queued";
+        case job_status::running: return "running";
+        case job_status::done: return "done";
+        case job_status::failed: return "failed";
+        case job_status::cancelled: return "cancelled";
+    }
+    return "queued";
+}
+
+std::optional<job_status> job_status_from_string(const std::string& text) {
+    for (auto s : {job_status::queued, job_status::running, job_status::done, job_status::failed, job_status::cancelled})
+        if (text == to_string(s)) return s;
+    return std::nullopt;
+}
 
 std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& source_path,
                          const std::vector<subtitle_source>& subtitles) {
@@ -181,7 +199,7 @@ job cancel_job(database& db, std::int64_t id) {
     auto current = find_job(db, id);
     if (!current) throw not_found("job_not_found", "no job " + std::to_string(id));
     if (current->finished())
-        throw conflict("job_finished", "job " + std::to_string(id) + " is already " + current->status);
+        throw conflict("job_finished", "job " + std::to_string(id) + " is already " + to_string(current->status));
     auto st = db.prepare(
         "UPDATE jobs SET status = 'cancelled', worker = NULL, lease_until = NULL, fps = 0, eta_seconds = NULL, "
         "updated_at = ? WHERE id = ?");
@@ -196,7 +214,7 @@ nlohmann::json job_to_json(const job& j) {
     for (const auto& s : j.subtitles) subtitles.push_back(s.lang);
     return {{"id", j.id},
             {"film_id", j.film_id},
-            {"status", j.status},
+            {"status", to_string(j.status)},
             {"progress", j.progress},
             {"fps", j.fps},
             {"eta_seconds", j.eta_seconds ? nlohmann::json(*j.eta_seconds) : nlohmann::json(nullptr)},

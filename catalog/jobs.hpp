@@ -19,12 +19,17 @@ struct subtitle_source {
     std::string path;
 };
 
+enum class job_status { queued, running, done, failed, cancelled };
+// The status as the catalog stores it and the API shows it.
+const char* to_string(job_status s);
+std::optional<job_status> job_status_from_string(const std::string& text);
+
 struct job {
     std::int64_t id = 0;
     std::int64_t film_id = 0;
     std::string source_path;
     std::vector<subtitle_source> subtitles;
-    std::string status;  // queued | running | done | failed | cancelled
+    job_status status = job_status::queued;
     double progress = 0;  // percent, 0..100
     double fps = 0;
     std::optional<double> eta_seconds;
@@ -35,7 +40,9 @@ struct job {
     std::string created_at;
     std::string updated_at;
 
-    bool finished() const { return status == "done" || status == "failed" || status == "cancelled"; }
+    bool finished() const {
+        return status == job_status::done || status == job_status::failed || status == job_status::cancelled;
+    }
 };
 
 constexpr int max_attempts = 3;

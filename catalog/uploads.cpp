@@ -7,26 +7,27 @@
 namespace festival::catalog {
 namespace {
 
+// The uploads table's columns, read by name in read_upload_row: the one place an upload row is mapped.
 constexpr const char* upload_columns =
     "id, film_id, user_id, length, offset, metadata, filename, status, error, job_id, last_checksum, "
     "expires_at, created_at, updated_at";
 
 upload read_upload_row(statement& st) {
     upload u;
-    u.id = st.text(0);
-    u.film_id = st.int64(1);
-    u.user_id = st.int64(2);
-    u.length = st.int64(3);
-    u.offset = st.int64(4);
-    u.metadata = st.text(5);
-    u.filename = st.text(6);
-    u.status = st.text(7);
-    u.error = st.optional_text(8);
-    u.job_id = st.optional_int64(9);
-    u.last_checksum = st.optional_text(10);
-    u.expires_at = st.int64(11);
-    u.created_at = st.text(12);
-    u.updated_at = st.text(13);
+    u.id = st.text("id");
+    u.film_id = st.int64("film_id");
+    u.user_id = st.int64("user_id");
+    u.length = st.int64("length");
+    u.offset = st.int64("offset");
+    u.metadata = st.text("metadata");
+    u.filename = st.text("filename");
+    u.status = upload_status_from_string(st.text("status")).value_or(upload_status::failed);  // the schema CHECKs it
+    u.error = st.optional_text("error");
+    u.job_id = st.optional_int64("job_id");
+    u.last_checksum = st.optional_text("last_checksum");
+    u.expires_at = st.int64("expires_at");
+    u.created_at = st.text("created_at");
+    u.updated_at = st.text("updated_at");
     return u;
 }
 
@@ -38,14 +39,30 @@ std::vector<upload> read_all(statement& st) {
 
 }  // namespace
 
+const char* to_string(upload_status s) {
+    switch (s) {
+        case upload_status::receiving: return "receiving";
+        case upload_status::done: return "done";
+        case upload_status::failed: return "failed";
+    }
+    return "failed";
+}
+
+std::optional<upload_status> upload_status_from_string(const std::string& text) {
+    for (auto s : {upload_status::receiving, upload_status::done, upload_status::failed})
+        if (text == to_string(s)) return s;
+    return std::nullopt;
+}
+
 void create_upload(database& db, const upload& u) {
     if (u.length < 0) throw invalid("invalid_upload_length", "an upload's length cannot be negative");
     if (find_upload(db, u.id)) throw conflict("upload_exists", "upload " + u.id + " exists");
     auto st = db.prepare(
         "INSERT INTO uploads (id, film_id, user_id, length, offset, metadata, filename, status, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    st.bind(1, u.id).bind(2, u.film_id).bind(3, u.user_id).bind(4, u.length).bind(5, u.offset);
-    st.bind(6, u.metadata).bind(7, u.filename).bind(8, u.status).bind(9, u.expires_at).run();
+        "VALUES (:id, :film, :user, :length, :offset, :metadata, :filename, :status, :expires_at)");
+    st.bind(":id", u.id).bind(":film", u.film_id).bind(":user", u.user_id).bind(":length", u.length);
+    st.bind(":offset", u.offset).bind(":metadata", u.metadata).bind(":filename", u.filename);
+    st.bind(":status", to_string(u.status)).bind(":expires_at", u.expires_at).run();
 }
 
 std::optional<upload> find_upload(database& db, const std::string& id) {
@@ -64,10 +81,10 @@ void record_upload_offset(database& db, const std::string& id, std::int64_t offs
     if (db.changes() == 0) throw not_found("upload_not_found", "no upload " + id);
 }
 
-void finish_upload(database& db, const std::string& id, const std::string& status,
+void finish_upload(database& db, const std::string& id, upload_status status,
                    const std::optional<std::string>& error, std::optional<std::int64_t> job_id) {
     auto st = db.prepare("UPDATE uploads SET status = ?, error = ?, job_id = ?, updated_at = ? WHERE id = ?");
-    st.bind(1, status).bind(2, error).bind(3, job_id).bind(4, utc_now()).bind(5, id).run();
+    st.bind(1, to_string(status)).bind(2, error).bind(3, job_id).bind(4, utc_now()).bind(5, id).run();
     if (db.changes() == 0) throw not_found("upload_not_found", "no upload " + id);
 }
 
@@ -112,7 +129,7 @@ nlohmann::json upload_to_json(const upload& u) {
             {"length", u.length},
             {"offset", u.offset},
             {"filename", u.filename},
-            {"status", u.status},
+            {"status", to_string(u.status)},
             {"error", u.error ? nlohmann::json(*u.error) : nlohmann::json(nullptr)},
             {"job_id", u.job_id ? nlohmann::json(*u.job_id) : nlohmann::json(nullptr)},
             {"expires_at", format_utc(u.expires_at)},

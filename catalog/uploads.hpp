@@ -14,6 +14,11 @@ namespace festival::catalog {
 
 class database;
 
+enum class upload_status { receiving, done, failed };
+// The status as the catalog stores it and the API shows it.
+const char* to_string(upload_status s);
+std::optional<upload_status> upload_status_from_string(const std::string& text);
+
 struct upload {
     std::string id;  // 32 hex digits, unguessable: it names the upload in URLs
     std::int64_t film_id = 0;
@@ -22,7 +27,7 @@ struct upload {
     std::int64_t offset = 0;   // bytes fsync'd to disk and acknowledged
     std::string metadata;      // the Upload-Metadata header as received
     std::string filename;
-    std::string status = "receiving";  // receiving | done | failed
+    upload_status status = upload_status::receiving;
     std::optional<std::string> error;  // why a complete upload was refused (not a film …)
     std::optional<std::int64_t> job_id;  // the transcode job queued for it
     std::optional<std::string> last_checksum;  // "sha1 <base64>" of the last verified PATCH
@@ -38,7 +43,7 @@ std::optional<upload> find_upload(database& db, const std::string& id);
 void record_upload_offset(database& db, const std::string& id, std::int64_t offset, std::int64_t expires_at,
                           const std::optional<std::string>& checksum);
 // Records how a complete upload ended: done (with its job) or failed (with the reason).
-void finish_upload(database& db, const std::string& id, const std::string& status,
+void finish_upload(database& db, const std::string& id, upload_status status,
                    const std::optional<std::string>& error, std::optional<std::int64_t> job_id);
 void delete_upload(database& db, const std::string& id);
 // Uploads past their expiry that never finished, or failed ones past expiry: the cleaner's work.

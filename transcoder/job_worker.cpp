@@ -214,7 +214,7 @@ private:
                     continue;
                 }
                 const auto job = catalog::find_job(db_, id);
-                if (job && job->status == "running") continue;
+                if (job && job->status == catalog::job_status::running) continue;
                 std::error_code ignored;
                 fs::remove_all(entry->path(), ignored);
                 log_event({{"event", "partial_output_removed"}, {"job", id}});

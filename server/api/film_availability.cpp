@@ -1,7 +1,5 @@
 #include "server/api/film_availability.hpp"
 
-#include "catalog/clock.hpp"
-
 namespace festival::server {
 namespace {
 
@@ -17,9 +15,7 @@ void film_availability::replace(const std::vector<catalog::film>& films) {
     for (const auto& f : films) {
         film_window w;
         w.id = f.id;
-        w.published = f.published;
-        if (f.available_from) w.available_from = catalog::parse_utc(*f.available_from);
-        if (f.available_until) w.available_until = catalog::parse_utc(*f.available_until);
+        w.window = catalog::screening_window_of(f);
         w.media_version = f.media_version;
         w.previous_version = f.previous_version;
         w.version_switched_at = f.version_switched_at;
@@ -43,13 +39,6 @@ std::optional<film_window> film_availability::find(std::int64_t film_id) const {
     }
     if (auto it = mine.films->find(film_id); it != mine.films->end()) return it->second;
     return std::nullopt;
-}
-
-bool film_availability::screening(const film_window& w, std::int64_t now) {
-    if (!w.published) return false;
-    if (w.available_from && now < *w.available_from) return false;
-    if (w.available_until && now >= *w.available_until) return false;
-    return true;
 }
 
 bool film_availability::serves_version(const film_window& w, std::int64_t version, std::int64_t now,

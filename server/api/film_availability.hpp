@@ -11,14 +11,13 @@
 #include <string>
 
 #include "catalog/films.hpp"
+#include "catalog/screening_window.hpp"
 
 namespace festival::server {
 
 struct film_window {
     std::int64_t id = 0;
-    bool published = false;
-    std::optional<std::int64_t> available_from;   // unix seconds
-    std::optional<std::int64_t> available_until;
+    catalog::screening_window window;  // the catalog's own rule, so /media agrees with its "screening"
     std::optional<std::int64_t> media_version;
     std::optional<std::int64_t> previous_version;  // served until version_switched_at + the grace period
     std::optional<std::int64_t> version_switched_at;
@@ -34,7 +33,7 @@ public:
     void replace(const std::vector<catalog::film>& films);
     std::optional<film_window> find(std::int64_t film_id) const;
     // True when anyone may stream the film at `now`.
-    static bool screening(const film_window& w, std::int64_t now);
+    static bool screening(const film_window& w, std::int64_t now) { return w.window.screening_at(now); }
     // True when viewers may fetch `version` at `now`: the current one, or the previous one for
     // `grace_seconds` after the switch (players that started it finish; any older one is gone).
     static bool serves_version(const film_window& w, std::int64_t version, std::int64_t now,

@@ -12,6 +12,7 @@
 #include "server/api/film_access.hpp"
 #include "server/api/film_lookup.hpp"
 #include "server/api/handlers.hpp"
+#include "server/api/media_urls.hpp"
 
 namespace festival::server {
 namespace {
@@ -62,7 +63,7 @@ http_response list_films(festival_app& app, http_request& request) {
     const auto now = catalog::unix_now();
     const auto result = catalog::list_films(app.catalog.local(), query, now);
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& f : result.items) items.push_back(catalog::film_to_json(f, now));
+    for (const auto& f : result.items) items.push_back(film_json(f, now));
     // The curators' list also says where each film's newest transcode stands: one query for the page.
     if (!query.published_only) {
         std::vector<std::int64_t> ids;
@@ -71,7 +72,7 @@ http_response list_films(festival_app& app, http_request& request) {
         for (std::size_t i = 0; i < result.items.size(); ++i) {
             const auto it = latest.find(result.items[i].id);
             items[i]["latest_job"] = it == latest.end() ? nlohmann::json(nullptr) : catalog::job_to_json(it->second);
-            items[i]["pending_media"] = catalog::pending_media_json(result.items[i]);
+            items[i]["pending_media"] = pending_media_json(result.items[i]);
         }
         add_staff_fields(app, *request.session, result.items, items);
     }
@@ -80,13 +81,15 @@ http_response list_films(festival_app& app, http_request& request) {
 
 http_response get_film(festival_app& app, http_request& request) {
     const auto film = load_visible_film(app, request);
-    // A transcoder (another process) may have just published: /media must serve what this answer names.
-    if (const auto window = app.availability.find(film.id); !window || window->media_version != film.media_version)
+    // A transcoder or `festival import` (other processes) may have just changed the film: /media must
+    // serve what this answer names, when it says it screens.
+    if (const auto known = app.availability.find(film.id);
+        !known || known->media_version != film.media_version || known->window != catalog::screening_window_of(film))
         app.refresh_availability();
-    auto items = nlohmann::json::array({catalog::film_to_json(film, catalog::unix_now())});
+    auto items = nlohmann::json::array({film_json(film, catalog::unix_now())});
     if (request.session) {
         add_staff_fields(app, *request.session, {film}, items);
-        items[0]["pending_media"] = catalog::pending_media_json(film);
+        items[0]["pending_media"] = pending_media_json(film);
     }
     return http_response::json(200, items[0]);
 }
@@ -100,7 +103,7 @@ http_response create_film(festival_app& app, http_request& request) {
     if (request.session->user.role == catalog::role::curator) catalog::assign_film_curator(db, created.id, request.session->user.id);
     tx.commit();
     app.refresh_availability();
-    auto response = http_response::json(201, catalog::film_to_json(created, catalog::unix_now()));
+    auto response = http_response::json(201, film_json(created, catalog::unix_now()));
     response.set_header("Location", "/api/films/" + std::to_string(created.id));
     return response;
 }
@@ -111,7 +114,7 @@ http_response patch_film(festival_app& app, http_request& request) {
     const auto stored = load_film_for_change(app, request);
     const auto updated = catalog::update_film(app.catalog.local(), catalog::patch_film(stored, body));
     app.refresh_availability();
-    return http_response::json(200, catalog::film_to_json(updated, catalog::unix_now()));
+    return http_response::json(200, film_json(updated, catalog::unix_now()));
 }
 
 http_response delete_film(festival_app& app, http_request& request) {
@@ -141,8 +144,8 @@ http_response publish_film_version(festival_app& app, http_request& request) {
     prune_film_versions(app, stored.id);
     std::fprintf(stderr, "{\"event\":\"version_published\",\"film\":%lld,\"version\":%lld}\n",
                  static_cast<long long>(stored.id), static_cast<long long>(version));
-    auto body = catalog::film_to_json(published, catalog::unix_now());
-    body["pending_media"] = catalog::pending_media_json(published);
+    auto body = film_json(published, catalog::unix_now());
+    body["pending_media"] = pending_media_json(published);
     return http_response::json(200, body);
 }
 

@@ -15,10 +15,10 @@
 
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
-#include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "server/api/film_lookup.hpp"
+#include "server/api/media_urls.hpp"
 #include "server/uploads/upload_completion.hpp"
 #include "server/uploads/upload_repackage.hpp"
 #include "server/uploads/upload_store.hpp"
@@ -59,7 +59,7 @@ std::optional<std::int64_t> requeue_with_subtitles(festival_app& app, std::int64
     auto& db = app.catalog.local();
     const auto jobs = catalog::list_film_jobs(db, film_id);
     for (const auto& j : jobs) {
-        if (j.status == "cancelled" || !fs::exists(j.source_path)) continue;
+        if (j.status == catalog::job_status::cancelled || !fs::exists(j.source_path)) continue;
         return catalog::enqueue_job(db, film_id, j.source_path, stored_subtitles(app, film_id));
     }
     return std::nullopt;
@@ -142,7 +142,7 @@ http_response put_film_poster(festival_app& app, http_request& request) {
     film.poster = "/api/films/" + std::to_string(film.id) + "/poster?v=" + short_hash(bytes);
     const auto updated = catalog::update_film(app.catalog.local(), film);
     app.refresh_availability();
-    return http_response::json(200, catalog::film_to_json(updated, catalog::unix_now()));
+    return http_response::json(200, film_json(updated, catalog::unix_now()));
 }
 
 http_response get_film_poster(festival_app& app, http_request& request) {

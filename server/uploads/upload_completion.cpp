@@ -45,7 +45,7 @@ catalog::upload complete_upload(festival_app& app, const catalog::upload& record
     const auto probe = probe_film(app.settings->transcoder_path, part.string(), std::chrono::seconds(300), stopping);
     if (stopping && *stopping) return record;
     if (!probe.playable) {
-        catalog::finish_upload(db, record.id, "failed", probe.error_message, std::nullopt);
+        catalog::finish_upload(db, record.id, catalog::upload_status::failed, probe.error_message, std::nullopt);
         std::fprintf(stderr, "{\"event\":\"upload_refused\",\"upload\":\"%s\",\"code\":%s}\n", record.id.c_str(),
                      quoted(probe.error_code).c_str());
         throw http_error(422, probe.error_code, probe.error_message);
@@ -61,12 +61,12 @@ catalog::upload complete_upload(festival_app& app, const catalog::upload& record
 
     catalog::transaction tx(db);
     const auto job = catalog::enqueue_job(db, record.film_id, source.string(), stored_subtitles(app, record.film_id));
-    catalog::finish_upload(db, record.id, "done", std::nullopt, job);
+    catalog::finish_upload(db, record.id, catalog::upload_status::done, std::nullopt, job);
     tx.commit();
     std::fprintf(stderr, "{\"event\":\"upload_queued\",\"upload\":\"%s\",\"film\":%lld,\"job\":%lld}\n",
                  record.id.c_str(), static_cast<long long>(record.film_id), static_cast<long long>(job));
     auto done = record;
-    done.status = "done";
+    done.status = catalog::upload_status::done;
     done.job_id = job;
     return done;
 }

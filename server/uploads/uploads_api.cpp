@@ -41,7 +41,7 @@ catalog::upload load_upload(festival_app& app, const http_request& request) {
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
     require_owner(app, request, *found);
-    if (found->status == "receiving" && found->expires_at <= catalog::unix_now())
+    if (found->status == catalog::upload_status::receiving && found->expires_at <= catalog::unix_now())
         throw http_error(410, "upload_expired", "this upload expired; start it again");
     return *found;
 }
@@ -157,7 +157,7 @@ http_response head_upload(festival_app& app, http_request& request) {
     response.set_header("Upload-Length", std::to_string(u.length));
     response.set_header("Cache-Control", "no-store");
     if (!u.metadata.empty()) response.set_header("Upload-Metadata", u.metadata);
-    if (u.status == "receiving") response.set_header("Upload-Expires", http_date(u.expires_at));
+    if (u.status == catalog::upload_status::receiving) response.set_header("Upload-Expires", http_date(u.expires_at));
     return response;
 }
 
@@ -171,8 +171,8 @@ std::unique_ptr<body_sink> open_upload_patch(festival_app& app, http_request& re
     // Read again under the lock: a request that just finished may have moved the offset.
     auto lock = lock_upload(app, request.params.at("id"));
     auto u = load_upload(app, request);
-    if (u.status != "receiving")
-        throw http_error(409, "upload_finished", "this upload is complete (" + u.status + ")");
+    if (u.status != catalog::upload_status::receiving)
+        throw http_error(409, "upload_finished", "this upload is complete (" + std::string(catalog::to_string(u.status)) + ")");
     if (*offset != u.offset)
         throw http_error(409, "offset_mismatch", "Upload-Offset is " + std::to_string(*offset) + " but " +
                                                      std::to_string(u.offset) + " bytes are stored");

@@ -140,12 +140,12 @@ TEST_CASE("a film outside its screening window is upcoming or ended, not screeni
     create_film(db, make("over", "short", {{"available_until", "2026-06-01T00:00:00Z"}}));
     create_film(db, make("window", "short",
                          {{"available_from", "2026-06-01T00:00:00Z"}, {"available_until", "2026-07-01T00:00:00Z"}}));
-    auto state_of = [&](const char* slug) { return screening_at(*find_film_by_slug(db, slug), now); };
+    auto state_of = [&](const char* slug) { return screening_window_of(*find_film_by_slug(db, slug)).state_at(now); };
     CHECK(state_of("open") == screening_state::now);
     CHECK(state_of("soon") == screening_state::upcoming);
     CHECK(state_of("over") == screening_state::ended);
     CHECK(state_of("window") == screening_state::now);
-    CHECK(screening_at(*find_film_by_slug(db, "window"), parse_utc("2026-07-01T00:00:00Z").value()) ==
+    CHECK(screening_window_of(*find_film_by_slug(db, "window")).state_at(parse_utc("2026-07-01T00:00:00Z").value()) ==
           screening_state::ended);
 
     auto slugs = [&](screening_state s) {
@@ -159,6 +159,29 @@ TEST_CASE("a film outside its screening window is upcoming or ended, not screeni
     CHECK(slugs(screening_state::now) == std::vector<std::string>{"open", "window"});
     CHECK(slugs(screening_state::upcoming) == std::vector<std::string>{"soon"});
     CHECK(slugs(screening_state::ended) == std::vector<std::string>{"over"});
+}
+
+TEST_CASE("a page of screening films keeps the catalog's order and each film's texts") {
+    auto db = open_catalog(":memory:");
+    for (int i = 0; i < 5; ++i)
+        create_film(db, make("now-" + std::to_string(i), "short",
+                             {{"available_from", "2026-06-0" + std::to_string(i + 1)},
+                              {"texts", {{"fr", {{"title", "Titre " + std::to_string(i)}, {"synopsis", ""}}},
+                                         {"en", {{"title", "Title " + std::to_string(i)}, {"synopsis", ""}}}}}}));
+    create_film(db, make("later", "short", {{"available_from", "2026-06-20"}}));
+    film_query q;
+    q.screening = screening_state::now;
+    q.limit = 2;
+    q.offset = 2;
+    const auto page = list_films(db, q, now);
+    CHECK(page.total == 5);
+    REQUIRE(page.items.size() == 2);
+    CHECK(page.items[0].slug == "now-2");
+    CHECK(page.items[1].slug == "now-3");
+    CHECK(page.items[1].texts.at("fr").title == "Titre 3");
+    CHECK(page.items[1].texts.at("en").title == "Title 3");
+    q.offset = 5;
+    CHECK(list_films(db, q, now).items.empty());
 }
 
 TEST_CASE("a merge patch changes only the fields it names and keeps search in step") {

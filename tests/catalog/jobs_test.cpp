@@ -26,7 +26,7 @@ TEST_CASE("an enqueued job keeps its source and subtitles and is listed newest f
     const auto second = enqueue_job(db, film, "/data/uploads/2", {});
     const auto j = find_job(db, first);
     REQUIRE(j);
-    CHECK(j->status == "queued");
+    CHECK(j->status == job_status::queued);
     CHECK(j->attempts == 0);
     REQUIRE(j->subtitles.size() == 1);
     CHECK(j->subtitles[0].lang == "fr");
@@ -66,7 +66,7 @@ TEST_CASE("a job is claimed by one worker only, oldest first") {
     REQUIRE(b);
     CHECK(a->id == first);
     CHECK(b->id == second);
-    CHECK(a->status == "running");
+    CHECK(a->status == job_status::running);
     CHECK(a->worker == "w1");
     CHECK(a->attempts == 1);
     CHECK(a->lease_until == t0 + lease);
@@ -105,7 +105,7 @@ TEST_CASE("finishing a job publishes it as the film's media version") {
     CHECK(finish_job(db, id, "w1"));
     CHECK(find_film(db, film)->media_version == id);
     const auto j = find_job(db, id);
-    CHECK(j->status == "done");
+    CHECK(j->status == job_status::done);
     CHECK(j->progress == doctest::Approx(100));
     CHECK_FALSE(finish_job(db, id, "w1"));
 }
@@ -119,7 +119,7 @@ TEST_CASE("an older job finishing after a newer one does not replace the newer v
     claim_job(db, "w2", lease, t0);
     CHECK(finish_job(db, newer, "w2"));
     CHECK(finish_job(db, older, "w1"));
-    CHECK(find_job(db, older)->status == "done");
+    CHECK(find_job(db, older)->status == job_status::done);
     CHECK(find_film(db, film)->media_version == newer);
 }
 
@@ -132,7 +132,7 @@ TEST_CASE("a failed attempt is retried until the third, then the job stays faile
         REQUIRE(j);
         CHECK(j->attempts == attempt);
         CHECK(fail_job(db, id, "w1", "encoder failed " + std::to_string(attempt), false));
-        CHECK(find_job(db, id)->status == (attempt < 3 ? "queued" : "failed"));
+        CHECK(find_job(db, id)->status == (attempt < 3 ? job_status::queued : job_status::failed));
     }
     CHECK_FALSE(claim_job(db, "w1", lease, t0 + 10));
     const auto j = find_job(db, id);
@@ -145,7 +145,7 @@ TEST_CASE("a source that is not a film fails at once, without retries") {
     const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
     claim_job(db, "w1", lease, t0);
     CHECK(fail_job(db, id, "w1", "not_a_film: this file is text", true));
-    CHECK(find_job(db, id)->status == "failed");
+    CHECK(find_job(db, id)->status == job_status::failed);
     CHECK(find_job(db, id)->attempts == 1);
 }
 
@@ -159,7 +159,7 @@ TEST_CASE("a job whose worker keeps dying fails after the last allowed attempt")
     }
     CHECK_FALSE(claim_job(db, "w", lease, now));
     const auto j = find_job(db, id);
-    CHECK(j->status == "failed");
+    CHECK(j->status == job_status::failed);
     CHECK(j->error->find("stopped responding") != std::string::npos);
 }
 
@@ -169,7 +169,7 @@ TEST_CASE("a released job goes back to the queue without spending an attempt") {
     claim_job(db, "w1", lease, t0);
     CHECK(release_job(db, id, "w1"));
     auto j = find_job(db, id);
-    CHECK(j->status == "queued");
+    CHECK(j->status == job_status::queued);
     CHECK(j->attempts == 0);
     CHECK(claim_job(db, "w2", lease, t0 + 1)->id == id);
 }
@@ -178,12 +178,12 @@ TEST_CASE("a queued or running job can be cancelled, a finished one cannot") {
     auto db = open_catalog(":memory:");
     const auto film = add_film(db, "a");
     const auto queued = enqueue_job(db, film, "/a", {});
-    CHECK(cancel_job(db, queued).status == "cancelled");
+    CHECK(cancel_job(db, queued).status == job_status::cancelled);
     CHECK_FALSE(claim_job(db, "w1", lease, t0));
 
     const auto running = enqueue_job(db, film, "/b", {});
     claim_job(db, "w1", lease, t0);
-    CHECK(cancel_job(db, running).status == "cancelled");
+    CHECK(cancel_job(db, running).status == job_status::cancelled);
     // The worker learns at its next heartbeat and cannot publish.
     CHECK_FALSE(heartbeat_job(db, running, "w1", {10, 1, std::nullopt}, lease, t0 + 1));
     CHECK_FALSE(finish_job(db, running, "w1"));

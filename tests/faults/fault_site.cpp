@@ -122,7 +122,7 @@ void fault_site::publish_pending(std::int64_t film, std::int64_t version) const 
 
 std::string fault_site::job_status(std::int64_t job) const {
     catalog::database db(catalog_path());
-    return catalog::find_job(db, job)->status;
+    return catalog::to_string(catalog::find_job(db, job)->status);
 }
 
 std::string fault_site::job_error(std::int64_t job) const {

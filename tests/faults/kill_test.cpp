@@ -59,7 +59,7 @@ void require_agreement(const fault_site& site, std::int64_t film) {
         REQUIRE_MESSAGE(job, name << " is a folder no job made");
         CHECK(job->film_id == film);
         // Done, or renamed into place by a process killed before it told the catalog.
-        CHECK_MESSAGE((job->status == "done" || job->status == "running"), name << " belongs to a " << job->status << " job");
+        CHECK_MESSAGE((job->status == catalog::job_status::done || job->status == catalog::job_status::running), name << " belongs to a " << catalog::to_string(job->status) << " job");
     }
 }
 

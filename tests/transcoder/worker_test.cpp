@@ -112,7 +112,7 @@ TEST_CASE("a worker publishes a job as the film's new media version") {
     worker_process worker(f.dir.path(), "w1", "ultrafast");
     REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
     const auto done = f.job(id);
-    CHECK(done.status == "done");
+    CHECK(done.status == catalog::job_status::done);
     CHECK(done.progress == doctest::Approx(100));
     CHECK(done.attempts == 1);
     CHECK(catalog::find_film(f.db, f.film)->media_version == id);
@@ -132,12 +132,12 @@ TEST_CASE("a worker killed with kill -9 mid-job: another worker takes the job af
         REQUIRE(eventually([&] { return f.writing(id); }, transcode_limit));
         doomed.kill_hard();
     }
-    CHECK(f.job(id).status == "running");
+    CHECK(f.job(id).status == catalog::job_status::running);
     CHECK(f.job(id).worker == "doomed");
     worker_process rescuer(f.dir.path(), "rescuer", "ultrafast");
     REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
     const auto done = f.job(id);
-    CHECK(done.status == "done");
+    CHECK(done.status == catalog::job_status::done);
     CHECK(done.attempts == 2);
     CHECK(catalog::find_film(f.db, f.film)->media_version == id);
     CHECK_FALSE(fs::exists(f.work_dir(id)));
@@ -156,15 +156,15 @@ TEST_CASE("cancelling a running job stops its transcoder and publishes nothing, 
     const auto id = catalog::enqueue_job(f.db, f.film, f.clip("long.mp4", 16, "640x360").string(), {});
     worker_process worker(f.dir.path(), "w1", "veryslow");
     REQUIRE(eventually([&] { return f.writing(id); }, transcode_limit));
-    CHECK(catalog::cancel_job(f.db, id).status == "cancelled");
+    CHECK(catalog::cancel_job(f.db, id).status == catalog::job_status::cancelled);
     REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }, transcode_limit));
-    CHECK(f.job(id).status == "cancelled");
+    CHECK(f.job(id).status == catalog::job_status::cancelled);
     CHECK_FALSE(fs::exists(f.published(id)));
     CHECK_FALSE(catalog::find_film(f.db, f.film)->media_version);
     // The same worker takes the next job.
     const auto next = catalog::enqueue_job(f.db, f.film, f.clip("short.mp4", 2, "160x120").string(), {});
     REQUIRE(eventually([&] { return f.job(next).finished(); }, transcode_limit));
-    CHECK(f.job(next).status == "done");
+    CHECK(f.job(next).status == catalog::job_status::done);
     CHECK(f.job(next).worker == "w1");
 }
 
@@ -176,7 +176,7 @@ TEST_CASE("a starting worker removes partial output of jobs that no longer run")
     std::ofstream(f.work_dir(id) / "720p" / "segment_00000.m4s") << "partial";
     worker_process worker(f.dir.path(), "w1", "ultrafast");
     REQUIRE(eventually([&] { return !fs::exists(f.work_dir(id)); }, transcode_limit));
-    CHECK(f.job(id).status == "cancelled");
+    CHECK(f.job(id).status == catalog::job_status::cancelled);
 }
 
 TEST_CASE("each new version replaces the film's media, only the last two versions stay on disk") {
@@ -186,7 +186,7 @@ TEST_CASE("each new version replaces the film's media, only the last two version
     for (int i = 0; i < 3; ++i) ids.push_back(catalog::enqueue_job(f.db, f.film, clip.string(), {}));
     worker_process worker(f.dir.path(), "w1", "ultrafast");
     REQUIRE(eventually([&] { return f.job(ids[2]).finished(); }, transcode_limit));
-    for (auto id : ids) CHECK(f.job(id).status == "done");
+    for (auto id : ids) CHECK(f.job(id).status == catalog::job_status::done);
     CHECK(catalog::find_film(f.db, f.film)->media_version == ids[2]);
     CHECK_FALSE(fs::exists(f.published(ids[0])));
     CHECK(fs::exists(f.published(ids[1]) / "master.m3u8"));
@@ -201,7 +201,7 @@ TEST_CASE("a job whose file is not a film fails at once with the reason") {
     worker_process worker(f.dir.path(), "w1", "ultrafast");
     REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
     const auto failed = f.job(id);
-    CHECK(failed.status == "failed");
+    CHECK(failed.status == catalog::job_status::failed);
     CHECK(failed.attempts == 1);
     REQUIRE(failed.error);
     CHECK(failed.error->rfind("not_a_film:", 0) == 0);
@@ -216,7 +216,7 @@ TEST_CASE("a worker stopped with SIGTERM gives its job back to the queue") {
     REQUIRE(eventually([&] { return f.writing(id); }, transcode_limit));
     CHECK(worker.stop() == 0);
     const auto released = f.job(id);
-    CHECK(released.status == "queued");
+    CHECK(released.status == catalog::job_status::queued);
     CHECK(released.attempts == 0);
     CHECK_FALSE(fs::exists(f.work_dir(id)));
 }
@@ -235,7 +235,7 @@ TEST_CASE("a worker never publishes a version folder it did not write, and remov
     fs::create_directories(half_deleted);
     worker_process worker(f.dir.path(), "w1", "ultrafast");
     REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
-    CHECK(f.job(id).status == "done");
+    CHECK(f.job(id).status == catalog::job_status::done);
     const auto master = read_text(f.published(id) / "master.m3u8");
     CHECK(master.find("someone-else") == std::string::npos);
     CHECK(master.find("RESOLUTION=160x120") != std::string::npos);
@@ -272,7 +272,7 @@ TEST_CASE("a worker started as root transcodes as the sandbox user, which owns o
     REQUIRE(::waitpid(pid, &status, 0) == pid);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
-    CHECK(f.job(id).status == "done");
+    CHECK(f.job(id).status == catalog::job_status::done);
     CHECK(catalog::find_film(f.db, f.film)->media_version == id);
     REQUIRE(fs::exists(f.published(id) / "master.m3u8"));
     CHECK(fs::exists(f.published(id) / "subtitles" / "fr.vtt"));
