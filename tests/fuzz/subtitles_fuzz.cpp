@@ -19,9 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.status() != 400) __builtin_trap();
     }
     try {
-        const auto cues = transcoder::parse_subtitle_text(transcoder::to_utf8(bytes));
+        const auto cues = media::parse_subtitle_text(media::to_utf8(bytes));
         if (cues.empty()) __builtin_trap();  // "no cue" is reported by throwing
-        const auto document = transcoder::webvtt_document(cues);
+        const auto document = media::webvtt_document(cues);
         if (document.rfind("WEBVTT", 0) != 0 || !server::is_utf8(document)) __builtin_trap();
     } catch (const std::runtime_error&) {
     }

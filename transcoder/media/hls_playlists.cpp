@@ -1,13 +1,18 @@
 #include "transcoder/media/hls_playlists.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
 
-namespace festival::transcoder {
+namespace festival::media {
 namespace {
 
 std::string quoted_attribute(const std::string& line, const std::string& name) {
@@ -58,20 +63,6 @@ segment_stats measure_media_playlist(const std::string& playlist_path) {
     return stats;
 }
 
-std::string master_playlist(const std::vector<variant_entry>& variants, const std::vector<subtitle_entry>& subtitles) {
-    std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
-    for (const auto& s : subtitles) out += subtitle_rendition_line(s);
-    for (const auto& v : variants) {
-        char rate[32];
-        std::snprintf(rate, sizeof rate, "%.3f", v.frame_rate);
-        out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(v.stats.peak_bits_per_second) +
-               ",AVERAGE-BANDWIDTH=" + std::to_string(v.stats.average_bits_per_second) +
-               ",RESOLUTION=" + std::to_string(v.width) + "x" + std::to_string(v.height) + ",CODECS=\"" + v.codecs +
-               "\",FRAME-RATE=" + rate + (subtitles.empty() ? "" : ",SUBTITLES=\"subs\"") + "\n" + v.uri + "\n";
-    }
-    return out;
-}
-
 std::string subtitle_rendition_line(const subtitle_entry& s) {
     return "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"" + s.lang + "\",NAME=\"" + s.name +
            "\",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI=\"" + s.uri + "\"\n";
@@ -97,10 +88,19 @@ std::string avc_codec_string(const std::uint8_t* data, int size) {
 }
 
 void write_text_file(const std::string& path, std::string_view text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();  // the last bytes reach the file system here, and so may a full disk's error
-    if (!out) throw std::runtime_error("cannot write " + path);
+    // POSIX calls rather than a stream: the errno reaches the caller (a full disk is a 507 to the server).
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+    int error = 0;
+    while (error == 0 && !text.empty()) {
+        const ssize_t n = ::write(fd, text.data(), text.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) error = errno;
+        else if (n == 0) error = ENOSPC;
+        else text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (::close(fd) != 0 && error == 0) error = errno;
+    if (error != 0) throw std::system_error(error, std::generic_category(), "cannot write " + path);
 }
 
-}  // namespace festival::transcoder
+}  // namespace festival::media

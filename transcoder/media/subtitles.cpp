@@ -13,7 +13,7 @@
 
 #include "transcoder/media/utf8.hpp"
 
-namespace festival::transcoder {
+namespace festival::media {
 namespace {
 
 void append_utf8(std::string& out, unsigned code) {
@@ -173,4 +173,4 @@ std::string language_name(const std::string& lang) {
     return it == names.end() ? lang : it->second;
 }
 
-}  // namespace festival::transcoder
+}  // namespace festival::media

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace festival::transcoder {
+namespace festival::media {
 
 struct cue {
     double start = 0, end = 0;  // seconds
@@ -24,4 +24,4 @@ std::string normalize_language(const std::string& tag);
 // The language's name in itself, for the player's menu.
 std::string language_name(const std::string& lang);
 
-}  // namespace festival::transcoder
+}  // namespace festival::media
