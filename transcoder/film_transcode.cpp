@@ -20,6 +20,7 @@ extern "C" {
 
 #include "transcoder/encoding.hpp"
 #include "transcoder/filter_chain.hpp"
+#include "transcoder/media/durable_file.hpp"
 #include "transcoder/media/hls_playlists.hpp"
 #include "transcoder/media/hls_version.hpp"
 #include "transcoder/media/media_layout.hpp"
@@ -49,6 +50,7 @@ codec_ptr open_decoder(const AVStream* stream) {
     if (!codec) throw media_error("unsupported_codec", "no decoder for a stream of this film");
     if (!is_accepted_decoder(codec)) throw media_error("unsupported_codec", std::string("no accepted decoder for ") + codec->name);
     codec_ptr decoder(avcodec_alloc_context3(codec));
+    if (!decoder) throw std::bad_alloc();
     check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "decoder parameters");
     decoder->pkt_timebase = stream->time_base;
     // The rungs' encoders keep the cores busy; decoding is a small share of the work, so frame
@@ -349,8 +351,8 @@ void film_pipeline::write_subtitles(transcode_summary& summary) {
     const version_layout folder(options_.work_dir);
     fs::create_directories(folder.subtitles_dir());
     for (const auto& [lang, cues] : by_language) {
-        write_text_file(folder.subtitle_file(lang).string(), webvtt_document(cues));
-        write_text_file(folder.subtitle_playlist(lang).string(),
+        write_whole_file(folder.subtitle_file(lang).string(), webvtt_document(cues));
+        write_whole_file(folder.subtitle_playlist(lang).string(),
                         subtitle_media_playlist(version_layout::subtitle_file_name(lang), info_.duration_seconds));
         summary.subtitle_languages.push_back(lang);
     }

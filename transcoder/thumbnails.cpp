@@ -2,12 +2,12 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 
 extern "C" {
 #include <libavutil/imgutils.h>
 }
 
+#include "transcoder/media/durable_file.hpp"
 #include "transcoder/media/hls_playlists.hpp"
 #include "transcoder/media/media_layout.hpp"
 #include "transcoder/media/subtitles.hpp"
@@ -94,13 +94,14 @@ void thumbnail_maker::write(const media::version_layout& folder) {
                std::to_string((i % columns_) * thumb_width_) + "," + std::to_string((i / columns_) * thumb_height_) +
                "," + std::to_string(thumb_width_) + "," + std::to_string(thumb_height_) + "\n\n";
     }
-    media::write_text_file(folder.storyboard().string(), vtt);
+    media::write_whole_file(folder.storyboard().string(), vtt);
 }
 
 void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
     const AVCodec* mjpeg = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
     if (!mjpeg) throw std::runtime_error("no JPEG encoder");
     codec_ptr encoder(avcodec_alloc_context3(mjpeg));
+    if (!encoder) throw std::bad_alloc();
     encoder->width = picture->width;
     encoder->height = picture->height;
     encoder->pix_fmt = AV_PIX_FMT_YUVJ420P;
@@ -116,10 +117,8 @@ void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
     check(avcodec_send_frame(encoder.get(), nullptr), "encoding a JPEG");
     auto packet = make_packet();
     check(avcodec_receive_packet(encoder.get(), packet.get()), "encoding a JPEG");
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(packet->data), packet->size);
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + path.string());
+    media::write_whole_file(path.string(),
+                            std::string_view(reinterpret_cast<const char*>(packet->data), static_cast<std::size_t>(packet->size)));
 }
 
 }  // namespace festival::transcoder

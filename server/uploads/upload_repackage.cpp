@@ -1,15 +1,14 @@
 #include "server/uploads/upload_repackage.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "server/uploads/upload_completion.hpp"
+#include "transcoder/media/durable_file.hpp"
 #include "transcoder/media/hls_playlists.hpp"
 #include "transcoder/media/hls_version.hpp"
 #include "transcoder/media/media_layout.hpp"
@@ -22,14 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* repackager = "server-subtitles";
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path.string());
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 // Hard links every file of `from` into `to` (same file system: no byte is copied), but the master
 // and the manifest, which the new version writes for itself.
@@ -50,7 +41,7 @@ void link_tree(const media::version_layout& from, const media::version_layout& t
 void replace_linked_file(const fs::path& path, std::string_view text) {
     std::error_code ignored;
     fs::remove(path, ignored);
-    media::write_text_file(path.string(), text);
+    media::write_whole_file(path.string(), text);
 }
 
 }  // namespace
@@ -80,7 +71,7 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
         // The stored files replace the version's own for their language; the others stay.
         std::set<std::string> languages(version.subtitle_languages.begin(), version.subtitle_languages.end());
         for (const auto& s : stored) {
-            replace_linked_file(staged.subtitle_file(s.lang), read_text(s.path));
+            replace_linked_file(staged.subtitle_file(s.lang), media::read_text_file(s.path));
             replace_linked_file(staged.subtitle_playlist(s.lang),
                                 media::subtitle_media_playlist(media::version_layout::subtitle_file_name(s.lang),
                                                                version.duration_seconds));

@@ -3,9 +3,17 @@
 // here: a temporary beside the target, written and fsync'd, renamed over it, its folder fsync'd.
 // Failures throw std::system_error with the errno, so that a full disk is answered 507 by the server.
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace festival::media {
+
+// Writes a small file (a playlist, a WebVTT file, a poster) whole or throws, without fsync (a version's files
+// are synced together when it is published): a full disk must fail the write, not leave an empty
+// master.m3u8 to be published.
+void write_whole_file(const std::string& path, std::string_view text);
+// The whole file; throws std::runtime_error when it cannot be read.
+std::string read_text_file(const std::filesystem::path& path);
 
 // Writes `bytes` to `path` atomically and durably (creating its folder).
 void write_file_durably(const std::filesystem::path& path, std::string_view bytes);

@@ -1,16 +1,11 @@
 #include "transcoder/media/hls_playlists.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-#include <system_error>
 
 namespace festival::media {
 namespace {
@@ -85,22 +80,6 @@ std::string avc_codec_string(const std::uint8_t* data, int size) {
             return "avc1." + hex2(data[i + 4]) + hex2(data[i + 5]) + hex2(data[i + 6]);
     }
     return "";
-}
-
-void write_text_file(const std::string& path, std::string_view text) {
-    // POSIX calls rather than a stream: the errno reaches the caller (a full disk is a 507 to the server).
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot write " + path);
-    int error = 0;
-    while (error == 0 && !text.empty()) {
-        const ssize_t n = ::write(fd, text.data(), text.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) error = errno;
-        else if (n == 0) error = ENOSPC;
-        else text.remove_prefix(static_cast<std::size_t>(n));
-    }
-    if (::close(fd) != 0 && error == 0) error = errno;
-    if (error != 0) throw std::system_error(error, std::generic_category(), "cannot write " + path);
 }
 
 }  // namespace festival::media

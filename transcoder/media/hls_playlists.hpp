@@ -1,10 +1,9 @@
 #pragma once
 // Playlist text for HLS (RFC 8216): the WebVTT media playlists, the master's subtitle renditions
 // (hls_version.hpp writes the master itself), and the measurements they need. No file I/O here
-// except reading a media playlist and writing a small file.
+// except reading a media playlist.
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace festival::media {
@@ -28,10 +27,6 @@ struct subtitle_entry {
 std::string subtitle_rendition_line(const subtitle_entry& subtitle);
 // A VOD media playlist with one WebVTT segment covering the film.
 std::string subtitle_media_playlist(const std::string& vtt_uri, double duration_seconds);
-// Writes a small file (a playlist, a WebVTT file) whole or throws: a full disk must fail the
-// transcode, not leave an empty master.m3u8 to be published.
-void write_text_file(const std::string& path, std::string_view text);
-
 // RFC 6381 "avc1.PPCCLL" from an H.264 SPS found in Annex B or avcC extradata; empty when none.
 std::string avc_codec_string(const std::uint8_t* extradata, int size);
 

@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "transcoder/media/durable_file.hpp"
 #include "transcoder/media/hls_playlists.hpp"
 #include "transcoder/media/subtitles.hpp"
 
@@ -17,14 +17,6 @@ namespace festival::media {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path.string());
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 // The manifest comes from the transcoder's sandboxed child, which reads hostile files: its names
 // must stay inside the version folder.
@@ -175,13 +167,13 @@ std::vector<hls_variant> variants_of_master(const std::string& master) {
 
 hls_version read_version(const version_layout& folder) {
     if (fs::exists(folder.manifest())) {
-        const auto manifest = nlohmann::json::parse(read_text(folder.manifest()), nullptr, false);
+        const auto manifest = nlohmann::json::parse(read_text_file(folder.manifest()), nullptr, false);
         if (manifest.is_discarded()) throw std::runtime_error(folder.manifest().string() + " is not JSON");
         return version_from_json(manifest);
     }
     // Published before manifests: the master names the variants, the first one's playlist the length.
     hls_version version;
-    version.variants = variants_of_master(read_text(folder.master_playlist()));
+    version.variants = variants_of_master(read_text_file(folder.master_playlist()));
     if (version.variants.empty()) throw std::runtime_error("the master playlist lists no variant");
     if (!safe_relative(version.variants.front().uri)) throw std::runtime_error("a variant is outside its version");
     version.duration_seconds = measure_media_playlist((folder.root() / version.variants.front().uri).string()).duration_seconds;
@@ -190,8 +182,8 @@ hls_version read_version(const version_layout& folder) {
 }
 
 void write_version(const version_layout& folder, const hls_version& version) {
-    write_text_file(folder.manifest().string(), version_to_json(version).dump(2) + "\n");
-    write_text_file(folder.master_playlist().string(), master_playlist(version));
+    write_whole_file(folder.manifest().string(), version_to_json(version).dump(2) + "\n");
+    write_whole_file(folder.master_playlist().string(), master_playlist(version));
 }
 
 }  // namespace festival::media
