@@ -190,8 +190,8 @@ private:
     // and the folders of deleted films (a deletion the server could not finish). A running job's
     // folder is left to its worker, or to whoever takes the job over.
     void sweep_abandoned_output() {
-        const fs::path media = layout_.media_dir();
-        for (const auto& films : {media, layout_.sources_dir()}) {
+        const fs::path media_dir = layout_.media_dir();
+        for (const auto& films : {media_dir, layout_.sources_dir()}) {
             media::remove_discarded_folders(films);
             for (const auto& [id, folder] : film_folders(films)) {
                 if (catalog::find_film(db_, id)) continue;
@@ -200,8 +200,7 @@ private:
                 log_event("deleted_film_files_removed", {{"film", id}, {"folder", folder.string()}});
             }
         }
-        for (const auto& folder : film_folders(media)) {
-            const auto& film = folder.second;
+        for (const auto& [film_id, film] : film_folders(media_dir)) {
             media::remove_discarded_folders(film);
             std::error_code inner;
             for (auto entry = fs::directory_iterator(film, inner); !inner && entry != fs::directory_iterator();
@@ -210,8 +209,7 @@ private:
                 if (!id) continue;
                 const auto job = catalog::find_job(db_, *id);
                 if (job && job->status == "running") continue;
-                std::error_code ignored;
-                fs::remove_all(entry->path(), ignored);
+                publisher_.abandon(film_id, *id);
                 log_event("partial_output_removed", {{"job", *id}});
             }
         }
