@@ -362,7 +362,6 @@ transcode_summary film_pipeline::run() {
     open();
     auto packet = make_packet();
     auto frame = make_frame();
-    auto cancelled = [&] { return options_.cancel && options_.cancel->load(); };
     auto receive = [&](AVCodecContext* decoder, bool video) {
         for (;;) {
             const int rc = avcodec_receive_frame(decoder, frame.get());
@@ -374,7 +373,6 @@ transcode_summary film_pipeline::run() {
         }
     };
     for (;;) {
-        if (cancelled()) throw transcode_cancelled();
         const int rc = av_read_frame(input_.get(), packet.get());
         if (rc == AVERROR_EOF) break;
         if (rc < 0) throw media_error("truncated", "the film cannot be read to its end: " + av_error_text(rc));
@@ -456,8 +454,7 @@ transcode_summary transcode_film(const transcode_options& options) {
         return pipeline.run();
     } catch (const std::exception& e) {
         // Retrying at once would fill the disk again: fail for good with a reason an operator acts on.
-        if (!dynamic_cast<const media_error*>(&e) && !dynamic_cast<const transcode_cancelled*>(&e) &&
-            disk_full(options.work_dir, e.what()))
+        if (!dynamic_cast<const media_error*>(&e) && disk_full(options.work_dir, e.what()))
             throw media_error("insufficient_storage", std::string("the disk for media is full: ") + e.what());
         throw;
     }
