@@ -11,6 +11,7 @@
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/schema.hpp"
+#include "transcoder/media/media_layout.hpp"
 
 namespace festival::server {
 namespace {
@@ -36,7 +37,7 @@ std::map<std::string, std::string> flags(const std::vector<std::string>& args, s
 catalog::database open_data_dir(const std::map<std::string, std::string>& f) {
     const std::string dir = f.count("data-dir") ? f.at("data-dir") : (std::getenv("FESTIVAL_DATA_DIR") ?: "data");
     std::filesystem::create_directories(dir);
-    return catalog::open_catalog(dir + "/catalog.db");
+    return catalog::open_catalog(media::media_layout(dir).catalog_db().string());
 }
 
 // `festival user sign-out-everywhere --email E`: ends every session of that account at once.

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "transcoder/media/media_layout.hpp"
+
 namespace festival::server {
 
 struct config {
@@ -38,8 +40,9 @@ struct config {
     // How long /media still serves a film's previous version after a new one is published.
     int previous_version_grace_seconds = 600;
 
-    std::string catalog_path() const { return data_dir + "/catalog.db"; }
-    std::string media_dir() const { return data_dir + "/media"; }
+    media::media_layout layout() const { return media::media_layout(data_dir); }
+    std::string catalog_path() const { return layout().catalog_db().string(); }
+    std::string media_dir() const { return layout().media_dir().string(); }
     nlohmann::json to_json() const;
 };
 

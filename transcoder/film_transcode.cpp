@@ -20,7 +20,10 @@ extern "C" {
 
 #include "transcoder/encoding.hpp"
 #include "transcoder/filter_chain.hpp"
+#include "transcoder/media/durable_file.hpp"
 #include "transcoder/media/hls_playlists.hpp"
+#include "transcoder/media/hls_version.hpp"
+#include "transcoder/media/media_layout.hpp"
 #include "transcoder/media/subtitles.hpp"
 #include "transcoder/thumbnails.hpp"
 
@@ -28,6 +31,7 @@ namespace festival::transcoder {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace festival::media;
 using clock_type = std::chrono::steady_clock;
 
 // x264 threads for one rung: the cores shared in proportion to the rung's pixels, at least one. A
@@ -46,6 +50,7 @@ codec_ptr open_decoder(const AVStream* stream) {
     if (!codec) throw media_error("unsupported_codec", "no decoder for a stream of this film");
     if (!is_accepted_decoder(codec)) throw media_error("unsupported_codec", std::string("no accepted decoder for ") + codec->name);
     codec_ptr decoder(avcodec_alloc_context3(codec));
+    if (!decoder) throw std::bad_alloc();
     check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "decoder parameters");
     decoder->pkt_timebase = stream->time_base;
     // The rungs' encoders keep the cores busy; decoding is a small share of the work, so frame
@@ -181,12 +186,12 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
         picture_.sample_aspect = av_buffersink_get_sample_aspect_ratio(video_chain_->sink);
         if (picture_.sample_aspect.num <= 0) picture_.sample_aspect = {1, 1};
         picture_.frame_rate = info_.frame_rate;
-        const fs::path work = options_.work_dir;
+        const version_layout work(options_.work_dir);
         const auto ladder = plan_ladder(options_.ladder, info_.display_width, info_.display_height);
         for (const auto& r : ladder) {
             auto settings = options_.encoding;
             if (settings.threads <= 0) settings.threads = encoder_threads(r, ladder);
-            rungs_.push_back(std::make_unique<rung_output>(r, picture_, audio_encoder_.get(), settings, work / r.name()));
+            rungs_.push_back(std::make_unique<rung_output>(r, picture_, audio_encoder_.get(), settings, work.rung_dir(r.name())));
         }
         for (auto& r : rungs_) r->start();
         for (auto& early : pending_audio_)
@@ -343,11 +348,12 @@ void film_pipeline::write_subtitles(transcode_summary& summary) {
         by_language[d.lang] = d.cues;
     }
     if (by_language.empty()) return;
-    const fs::path folder = options_.work_dir / "subtitles";
-    fs::create_directories(folder);
+    const version_layout folder(options_.work_dir);
+    fs::create_directories(folder.subtitles_dir());
     for (const auto& [lang, cues] : by_language) {
-        write_text_file((folder / (lang + ".vtt")).string(), webvtt_document(cues));
-        write_text_file((folder / (lang + ".m3u8")).string(), subtitle_media_playlist(lang + ".vtt", info_.duration_seconds));
+        write_whole_file(folder.subtitle_file(lang).string(), webvtt_document(cues));
+        write_whole_file(folder.subtitle_playlist(lang).string(),
+                        subtitle_media_playlist(version_layout::subtitle_file_name(lang), info_.duration_seconds));
         summary.subtitle_languages.push_back(lang);
     }
 }
@@ -356,7 +362,6 @@ transcode_summary film_pipeline::run() {
     open();
     auto packet = make_packet();
     auto frame = make_frame();
-    auto cancelled = [&] { return options_.cancel && options_.cancel->load(); };
     auto receive = [&](AVCodecContext* decoder, bool video) {
         for (;;) {
             const int rc = avcodec_receive_frame(decoder, frame.get());
@@ -368,7 +373,6 @@ transcode_summary film_pipeline::run() {
         }
     };
     for (;;) {
-        if (cancelled()) throw transcode_cancelled();
         const int rc = av_read_frame(input_.get(), packet.get());
         if (rc == AVERROR_EOF) break;
         if (rc < 0) throw media_error("truncated", "the film cannot be read to its end: " + av_error_text(rc));
@@ -401,24 +405,20 @@ transcode_summary film_pipeline::run() {
 
     transcode_summary summary;
     summary.source = info_;
-    std::vector<variant_entry> variants;
+    hls_version version;
+    version.duration_seconds = info_.duration_seconds;
     for (auto& r : rungs_) {
         summary.rungs.push_back(r->ladder_rung());
-        variant_entry v;
-        v.uri = r->ladder_rung().name() + "/index.m3u8";
-        v.width = r->ladder_rung().width;
-        v.height = r->ladder_rung().height;
-        v.frame_rate = av_q2d(picture_.frame_rate);
-        v.codecs = r->codecs();
-        v.stats = measure_media_playlist(r->playlist().string());
-        variants.push_back(v);
+        const auto stats = measure_media_playlist(r->playlist().string());
+        version.variants.push_back({version_layout::rung_playlist_uri(r->ladder_rung().name()), stats.peak_bits_per_second,
+                                    stats.average_bits_per_second, r->ladder_rung().width, r->ladder_rung().height,
+                                    r->codecs(), av_q2d(picture_.frame_rate)});
     }
     write_subtitles(summary);
-    std::vector<subtitle_entry> subtitle_entries;
-    for (const auto& lang : summary.subtitle_languages)
-        subtitle_entries.push_back({lang, language_name(lang), "subtitles/" + lang + ".m3u8"});
-    thumbnails_->write(options_.work_dir);
-    write_text_file((options_.work_dir / "master.m3u8").string(), master_playlist(variants, subtitle_entries));
+    version.subtitle_languages = summary.subtitle_languages;  // sorted: by_language is a map
+    const version_layout folder(options_.work_dir);
+    thumbnails_->write(folder);
+    write_version(folder, version);
     report(info_.duration_seconds, true);
     return summary;
 }
@@ -454,8 +454,7 @@ transcode_summary transcode_film(const transcode_options& options) {
         return pipeline.run();
     } catch (const std::exception& e) {
         // Retrying at once would fill the disk again: fail for good with a reason an operator acts on.
-        if (!dynamic_cast<const media_error*>(&e) && !dynamic_cast<const transcode_cancelled*>(&e) &&
-            disk_full(options.work_dir, e.what()))
+        if (!dynamic_cast<const media_error*>(&e) && disk_full(options.work_dir, e.what()))
             throw media_error("insufficient_storage", std::string("the disk for media is full: ") + e.what());
         throw;
     }

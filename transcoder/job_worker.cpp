@@ -30,6 +30,9 @@
 #include "transcoder/process/resource_limits.hpp"
 #include "transcoder/film_transcode.hpp"
 #include "transcoder/media/media_folders.hpp"
+#include "transcoder/media/media_layout.hpp"
+#include "transcoder/media/version_publisher.hpp"
+#include "transcoder/process/log_event.hpp"
 #include "transcoder/sandbox.hpp"
 
 namespace festival::transcoder {
@@ -39,11 +42,6 @@ namespace fs = std::filesystem;
 
 volatile sig_atomic_t stop_requested = 0;
 void on_stop_signal(int) { stop_requested = 1; }
-
-void log_event(nlohmann::json event) {
-    const auto line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fprintf(stderr, "%s\n", line.c_str());
-}
 
 void write_line(int fd, const nlohmann::json& value) {
     const auto line = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -134,10 +132,14 @@ enum class outcome { done, failed, lost, stopping };
 class worker {
 public:
     explicit worker(const worker_options& o)
-        : options_(o), db_(catalog::open_catalog(o.data_dir + "/catalog.db")), parent_(::getppid()) {}
+        : options_(o),
+          layout_(fs::absolute(o.data_dir)),
+          db_(catalog::open_catalog(layout_.catalog_db().string())),
+          publisher_(layout_, store_),
+          parent_(::getppid()) {}
 
     int run() {
-        log_event({{"event", "worker_started"}, {"worker", options_.worker_id}, {"pid", ::getpid()}});
+        log_event("worker_started", {{"worker", options_.worker_id}, {"pid", ::getpid()}});
         sweep_abandoned_output();
         bool swept = true;
         while (!should_stop()) {
@@ -156,11 +158,11 @@ public:
                 process(*job);
             } catch (const std::exception& e) {
                 // A busy or failing catalog: try again; a job we hold comes back after its lease.
-                log_event({{"event", "worker_error"}, {"worker", options_.worker_id}, {"error", e.what()}});
+                log_event("worker_error", {{"worker", options_.worker_id}, {"error", e.what()}});
                 sleep_a_little();
             }
         }
-        log_event({{"event", "worker_stopped"}, {"worker", options_.worker_id}});
+        log_event("worker_stopped", {{"worker", options_.worker_id}});
         return 0;
     }
 
@@ -178,9 +180,8 @@ private:
         std::vector<std::pair<std::int64_t, fs::path>> found;
         std::error_code ec;
         for (auto entry = fs::directory_iterator(parent, ec); !ec && entry != fs::directory_iterator(); entry.increment(ec)) {
-            const auto name = entry->path().filename().string();
-            if (name.empty() || name.size() > 18 || name.find_first_not_of("0123456789") != std::string::npos) continue;
-            found.emplace_back(std::stoll(name), entry->path());
+            if (const auto film = media::film_of_folder(entry->path().filename().string()))
+                found.emplace_back(*film, entry->path());
         }
         return found;
     }
@@ -189,91 +190,73 @@ private:
     // and the folders of deleted films (a deletion the server could not finish). A running job's
     // folder is left to its worker, or to whoever takes the job over.
     void sweep_abandoned_output() {
-        const fs::path media = fs::path(options_.data_dir) / "media";
-        for (const auto& films : {media, fs::path(options_.data_dir) / "sources"}) {
-            remove_discarded_folders(films);
+        const fs::path media_dir = layout_.media_dir();
+        for (const auto& films : {media_dir, layout_.sources_dir()}) {
+            media::remove_discarded_folders(films);
             for (const auto& [id, folder] : film_folders(films)) {
                 if (catalog::find_film(db_, id)) continue;
                 // Film rows come before their folders and ids are never reused: nobody owns this one.
-                discard_folder(folder);
-                log_event({{"event", "deleted_film_files_removed"}, {"film", id}, {"folder", folder.string()}});
+                media::discard_folder(folder);
+                log_event("deleted_film_files_removed", {{"film", id}, {"folder", folder.string()}});
             }
         }
-        for (const auto& folder : film_folders(media)) {
-            const auto& film = folder.second;
-            remove_discarded_folders(film);
+        for (const auto& [film_id, film] : film_folders(media_dir)) {
+            media::remove_discarded_folders(film);
             std::error_code inner;
             for (auto entry = fs::directory_iterator(film, inner); !inner && entry != fs::directory_iterator();
                  entry.increment(inner)) {
-                const auto entry_name = entry->path().filename().string();
-                if (!entry_name.starts_with(".tmp-")) continue;
-                std::int64_t id = 0;
-                try {
-                    id = std::stoll(entry_name.substr(5));
-                } catch (const std::exception&) {
-                    continue;
-                }
-                const auto job = catalog::find_job(db_, id);
+                const auto id = media::job_of_staging_folder(entry->path().filename().string());
+                if (!id) continue;
+                const auto job = catalog::find_job(db_, *id);
                 if (job && job->status == catalog::job_status::running) continue;
-                std::error_code ignored;
-                fs::remove_all(entry->path(), ignored);
-                log_event({{"event", "partial_output_removed"}, {"job", id}});
+                publisher_.abandon(film_id, *id);
+                log_event("partial_output_removed", {{"job", *id}});
             }
+        }
+    }
+
+    void process(const catalog::job& job) {
+        log_event("job_claimed", {{"job", job.id}, {"film", job.film_id}, {"attempt", job.attempts},
+                                  {"worker", options_.worker_id}});
+        const auto staged = publisher_.stage(job.film_id, job.id);
+        if (staged.stale_removed) log_event("stale_output_removed", {{"job", job.id}, {"film", job.film_id}});
+        std::string error;
+        bool permanent = false;
+        const outcome result = transcode(job, staged.folder.root(), error, permanent);
+        switch (result) {
+            case outcome::done: publish(job); break;
+            case outcome::failed:
+                publisher_.abandon(job.film_id, job.id);
+                catalog::fail_job(db_, job.id, options_.worker_id, error, permanent);
+                log_event("job_failed", {{"job", job.id}, {"error", error}, {"permanent", permanent}});
+                break;
+            case outcome::lost:
+                publisher_.abandon(job.film_id, job.id);
+                log_event("job_lost", {{"job", job.id}, {"reason", "cancelled or lease taken over"}});
+                break;
+            case outcome::stopping:
+                publisher_.abandon(job.film_id, job.id);
+                catalog::release_job(db_, job.id, options_.worker_id);
+                log_event("job_released", {{"job", job.id}});
+                break;
         }
     }
 
     // Keeps the versions the catalog names (current, previous for viewers mid-film, pending) and those
     // of jobs still running; the others go, whoever published them.
-    void prune_old_versions(const catalog::job& job, const fs::path& film_dir) {
-        for (const auto version : prune_versions(film_dir, catalog::versions_to_keep(db_, job.film_id)))
-            log_event({{"event", "old_version_removed"}, {"film", job.film_id}, {"version", version}});
-    }
-
-    void process(const catalog::job& job) {
-        const fs::path film_dir = fs::absolute(fs::path(options_.data_dir) / "media" / std::to_string(job.film_id));
-        const fs::path work_dir = film_dir / (".tmp-" + std::to_string(job.id));
-        const fs::path final_dir = film_dir / version_folder(job.id);
-        log_event({{"event", "job_claimed"}, {"job", job.id}, {"film", job.film_id}, {"attempt", job.attempts},
-                   {"worker", options_.worker_id}});
-        std::error_code ignored;
-        fs::remove_all(work_dir, ignored);  // partial output of an attempt whose worker died
-        // A claimed job has no finished output: a v<job> folder here was not written by this job's
-        // successful run (a leftover of another catalog's ids, or an attempt that died before
-        // recording it). Never publish bytes we cannot vouch for: transcode again.
-        if (fs::exists(final_dir)) {
-            discard_folder(final_dir);
-            log_event({{"event", "stale_output_removed"}, {"job", job.id}, {"film", job.film_id}});
+    void publish(const catalog::job& job) {
+        const auto result = publisher_.publish(
+            job.film_id, job.id, [&] { return catalog::finish_job(db_, job.id, options_.worker_id); },
+            [&] { return catalog::versions_to_keep(db_, job.film_id); });
+        if (!result.published) {
+            log_event("job_lost", {{"job", job.id}});  // cancelled at the last moment
+            return;
         }
-        fs::create_directories(film_dir);
-        std::string error;
-        bool permanent = false;
-        const outcome result = transcode(job, work_dir, error, permanent);
-        switch (result) {
-            case outcome::done:
-                fs::rename(work_dir, final_dir);
-                if (catalog::finish_job(db_, job.id, options_.worker_id)) {
-                    log_event({{"event", "job_done"}, {"job", job.id}, {"film", job.film_id}});
-                    prune_old_versions(job, film_dir);
-                } else {
-                    fs::remove_all(final_dir, ignored);  // cancelled at the last moment
-                    log_event({{"event", "job_lost"}, {"job", job.id}});
-                }
-                break;
-            case outcome::failed:
-                fs::remove_all(work_dir, ignored);
-                catalog::fail_job(db_, job.id, options_.worker_id, error, permanent);
-                log_event({{"event", "job_failed"}, {"job", job.id}, {"error", error}, {"permanent", permanent}});
-                break;
-            case outcome::lost:
-                fs::remove_all(work_dir, ignored);
-                log_event({{"event", "job_lost"}, {"job", job.id}, {"reason", "cancelled or lease taken over"}});
-                break;
-            case outcome::stopping:
-                fs::remove_all(work_dir, ignored);
-                catalog::release_job(db_, job.id, options_.worker_id);
-                log_event({{"event", "job_released"}, {"job", job.id}});
-                break;
-        }
+        log_event("job_done", {{"job", job.id}, {"film", job.film_id}});
+        for (const auto version : result.pruned)
+            log_event("old_version_removed", {{"film", job.film_id}, {"version", version}});
+        if (result.prune_error)
+            log_event("worker_error", {{"worker", options_.worker_id}, {"error", *result.prune_error}});
     }
 
     outcome transcode(const catalog::job& job, const fs::path& work_dir, std::string& error, bool& permanent) {
@@ -298,7 +281,7 @@ private:
         ::close(fds[1]);
 
         catalog::job_progress progress;
-        std::string buffer, final_line;
+        std::string buffer;
         auto last_beat = std::chrono::steady_clock::now();
         // Often enough for a curator watching progress, and three beats per lease at least.
         const auto beat_every = std::chrono::milliseconds(std::clamp(options_.lease_seconds * 1000 / 3, 200, 2000));
@@ -322,12 +305,9 @@ private:
                         progress.eta_seconds.reset();
                         if (line.contains("eta_seconds") && line["eta_seconds"].is_number())
                             progress.eta_seconds = line["eta_seconds"].get<double>();
-                    } else {
-                        final_line = line.dump();
-                        if (line.contains("error")) {
-                            error = line["error"].get<std::string>();
-                            permanent = line.value("permanent", false);
-                        }
+                    } else if (line.contains("error")) {
+                        error = line["error"].get<std::string>();
+                        permanent = line.value("permanent", false);
                     }
                 }
             }
@@ -341,7 +321,7 @@ private:
                         interrupted = outcome::lost;
                 } catch (const catalog::database_error& e) {
                     // Busy for longer than the timeout: the next beat still comes well within the lease.
-                    log_event({{"event", "heartbeat_failed"}, {"job", job.id}, {"error", e.what()}});
+                    log_event("heartbeat_failed", {{"job", job.id}, {"error", e.what()}});
                 }
             }
             if (interrupted) {
@@ -362,7 +342,10 @@ private:
     }
 
     worker_options options_;
+    media::media_layout layout_;
     catalog::database db_;
+    media::disk_version_store store_;
+    media::version_publisher publisher_;
     pid_t parent_;
 };
 

@@ -24,7 +24,7 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
             ":flags=bicubic:out_range=tv,format=pix_fmts=yuv420p,setsar=1",
         1);
 
-    const std::string playlist_path = (folder_ / "index.m3u8").string();
+    const std::string playlist_path = (folder_ / media::version_layout::rung_playlist_name).string();
     AVFormatContext* raw = nullptr;
     check(avformat_alloc_output_context2(&raw, nullptr, "hls", playlist_path.c_str()), "creating the HLS writer");
     muxer_.reset(raw);
@@ -32,6 +32,7 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
     const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
     if (!h264) throw std::runtime_error("libx264 is not available");
     encoder_.reset(avcodec_alloc_context3(h264));
+    if (!encoder_) throw std::bad_alloc();
     auto* e = encoder_.get();
     e->width = r.width;
     e->height = r.height;
@@ -62,7 +63,7 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
     av_opt_set_int(e->priv_data, "forced-idr", 1, 0);
     av_opt_set(e->priv_data, "x264-params", "open-gop=0", 0);
     check(avcodec_open2(e, h264, nullptr), "opening the H.264 encoder");
-    codecs_ = avc_codec_string(e->extradata, e->extradata_size);
+    codecs_ = media::avc_codec_string(e->extradata, e->extradata_size);
     if (codecs_.empty()) codecs_ = "avc1.640028";
 
     video_stream_ = avformat_new_stream(muxer_.get(), nullptr);

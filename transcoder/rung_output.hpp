@@ -9,6 +9,7 @@
 
 #include "transcoder/av_handles.hpp"
 #include "transcoder/ladder.hpp"
+#include "transcoder/media/media_layout.hpp"
 #include "transcoder/work_queue.hpp"
 
 namespace festival::transcoder {
@@ -48,7 +49,7 @@ public:
 
     const rung& ladder_rung() const { return rung_; }
     const std::string& codecs() const { return codecs_; }
-    std::filesystem::path playlist() const { return folder_ / "index.m3u8"; }
+    std::filesystem::path playlist() const { return folder_ / media::version_layout::rung_playlist_name; }
 
 private:
     void run();

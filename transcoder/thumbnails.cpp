@@ -2,13 +2,14 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 
 extern "C" {
 #include <libavutil/imgutils.h>
 }
 
+#include "transcoder/media/durable_file.hpp"
 #include "transcoder/media/hls_playlists.hpp"
+#include "transcoder/media/media_layout.hpp"
 #include "transcoder/media/subtitles.hpp"
 
 namespace festival::transcoder {
@@ -67,7 +68,7 @@ void thumbnail_maker::offer(const AVFrame* frame, double seconds) {
     if (!poster_source_) last_.reset(av_frame_clone(frame));
 }
 
-void thumbnail_maker::write(const std::filesystem::path& folder) {
+void thumbnail_maker::write(const media::version_layout& folder) {
     const AVFrame* source = poster_source_ ? poster_source_.get() : last_.get();
     if (!source) throw std::runtime_error("no picture for a poster");
     int width = display_width_, height = display_height_;
@@ -82,24 +83,25 @@ void thumbnail_maker::write(const std::filesystem::path& folder) {
                                   height, AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, nullptr, nullptr, nullptr));
     if (!scaler) throw std::runtime_error("cannot scale the poster");
     sws_scale(scaler.get(), source->data, source->linesize, 0, source->height, poster->data, poster->linesize);
-    write_jpeg(poster.get(), folder / "poster.jpg");
-    write_jpeg(sprite_.get(), folder / "storyboard.jpg");
+    write_jpeg(poster.get(), folder.poster());
+    write_jpeg(sprite_.get(), folder.storyboard_image());
 
     std::string vtt = "WEBVTT\n\n";
     for (int i = 0; i < count_; ++i) {
         const double start = i * interval_, end = std::min(duration_, (i + 1) * interval_);
         if (end <= start) break;
-        vtt += vtt_timestamp(start) + " --> " + vtt_timestamp(end) + "\nstoryboard.jpg#xywh=" +
+        vtt += media::vtt_timestamp(start) + " --> " + media::vtt_timestamp(end) + "\n" + media::version_layout::storyboard_image_name + "#xywh=" +
                std::to_string((i % columns_) * thumb_width_) + "," + std::to_string((i / columns_) * thumb_height_) +
                "," + std::to_string(thumb_width_) + "," + std::to_string(thumb_height_) + "\n\n";
     }
-    write_text_file((folder / "storyboard.vtt").string(), vtt);
+    media::write_whole_file(folder.storyboard().string(), vtt);
 }
 
 void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
     const AVCodec* mjpeg = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
     if (!mjpeg) throw std::runtime_error("no JPEG encoder");
     codec_ptr encoder(avcodec_alloc_context3(mjpeg));
+    if (!encoder) throw std::bad_alloc();
     encoder->width = picture->width;
     encoder->height = picture->height;
     encoder->pix_fmt = AV_PIX_FMT_YUVJ420P;
@@ -115,10 +117,8 @@ void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
     check(avcodec_send_frame(encoder.get(), nullptr), "encoding a JPEG");
     auto packet = make_packet();
     check(avcodec_receive_packet(encoder.get(), packet.get()), "encoding a JPEG");
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(packet->data), packet->size);
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + path.string());
+    media::write_whole_file(path.string(),
+                            std::string_view(reinterpret_cast<const char*>(packet->data), static_cast<std::size_t>(packet->size)));
 }
 
 }  // namespace festival::transcoder

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "transcoder/av_handles.hpp"
+#include "transcoder/media/media_layout.hpp"
 
 namespace festival::transcoder {
 
@@ -13,7 +14,7 @@ public:
     // Offers each decoded picture (display orientation) with its time; keeps only what it needs.
     void offer(const AVFrame* frame, double seconds);
     // Writes poster.jpg, storyboard.jpg and storyboard.vtt into `folder`.
-    void write(const std::filesystem::path& folder);
+    void write(const media::version_layout& folder);
 
 private:
     void draw_thumbnail(const AVFrame* frame, int index);

@@ -4,9 +4,6 @@
 // job. Posters are checked by their magic bytes.
 #include "server/uploads/film_assets_api.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -23,35 +20,14 @@
 #include "server/uploads/upload_repackage.hpp"
 #include "server/uploads/upload_store.hpp"
 #include "server/uploads/upload_subtitles.hpp"
+#include "transcoder/media/durable_file.hpp"
+#include "transcoder/media/media_layout.hpp"
 #include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Whole file or nothing: a crash leaves the previous version, never half of the new one.
-void write_file_durably(const fs::path& path, std::string_view bytes) {
-    fs::create_directories(path.parent_path());
-    const auto temporary = path.string() + ".tmp";
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) throw std::runtime_error("cannot write " + temporary);
-    bool ok = true;
-    while (ok && !bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        ok = n > 0;
-        if (ok) bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    ok = ok && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok) {
-        ::unlink(temporary.c_str());
-        throw http_error(507, "insufficient_storage", "the file could not be stored");
-    }
-    fs::rename(temporary, path);
-    sync_directory(path.parent_path());
-}
 
 // Queues the film's newest master (its newest job's source) again with the subtitles as they are now;
 // nothing when the film has no master yet (its first upload's job will take them).
@@ -92,8 +68,8 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
     const auto lang = language_code(request.params.at("lang"));
     auto film = load_film_for_change(app, request);
     const auto vtt = subtitles_to_webvtt(request.body);
-    const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
-    write_file_durably(path, vtt.text);
+    const auto path = app.settings->layout().source_subtitle(film.id, lang);
+    media::write_file_durably(path, vtt.text);
 
     auto& db = app.catalog.local();
     if (!lists_language(film, lang)) {
@@ -117,9 +93,9 @@ http_response delete_film_subtitles(festival_app& app, http_request& request) {
     auto film = load_film_for_change(app, request);
     // Tracks stored before languages were normalised keep the name they were sent with ("fre").
     if (auto as_sent = lower_case(asked); !lists_language(film, lang) && lists_language(film, as_sent)) lang = as_sent;
-    const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
+    const auto path = app.settings->layout().source_subtitle(film.id, lang);
     if (!fs::remove(path)) throw http_error(404, "subtitles_not_found", "no " + lang + " subtitles for this film");
-    sync_directory(path.parent_path());
+    media::sync_directory(path.parent_path());
     std::erase(film.subtitle_languages, lang);
     catalog::update_film(app.catalog.local(), film);
     if (!repackage_subtitles(app, film.id, lang)) requeue_with_subtitles(app, film.id);
@@ -135,7 +111,7 @@ http_response put_film_poster(festival_app& app, http_request& request) {
     else throw http_error(415, "poster_not_an_image", "a poster is a JPEG or PNG image");
     if (bytes.size() < 64) throw http_error(400, "poster_too_small", "this image is too small to be a poster");
     const auto dir = app.uploads.film_sources_dir(film.id);
-    write_file_durably(dir / ("poster" + extension), bytes);
+    media::write_file_durably(dir / ("poster" + extension), bytes);
     std::error_code ignored;
     fs::remove(dir / (extension == ".jpg" ? "poster.png" : "poster.jpg"), ignored);
     // A new address per image: browsers and caches never show the previous poster.

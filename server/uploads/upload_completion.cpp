@@ -6,6 +6,8 @@
 #include "catalog/database.hpp"
 #include "server/uploads/upload_probe.hpp"
 #include "server/uploads/upload_store.hpp"
+#include "transcoder/media/durable_file.hpp"
+#include "transcoder/media/media_layout.hpp"
 
 namespace festival::server {
 namespace {
@@ -29,7 +31,7 @@ std::string quoted(const std::string& text) {
 
 std::vector<catalog::subtitle_source> stored_subtitles(festival_app& app, std::int64_t film_id) {
     std::vector<catalog::subtitle_source> found;
-    const auto dir = app.uploads.film_sources_dir(film_id) / "subtitles";
+    const auto dir = app.settings->layout().source_subtitles_dir(film_id);
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
         if (entry.path().extension() != ".vtt") continue;
@@ -56,8 +58,8 @@ catalog::upload complete_upload(festival_app& app, const catalog::upload& record
     std::filesystem::create_directories(dir);
     const auto source = std::filesystem::absolute(dir / ("master-" + record.id + safe_extension(record.filename)));
     std::filesystem::rename(part, source);
-    sync_directory(dir);
-    sync_directory(app.uploads.uploads_dir());
+    media::sync_directory(dir);
+    media::sync_directory(app.uploads.uploads_dir());
 
     catalog::transaction tx(db);
     const auto job = catalog::enqueue_job(db, record.film_id, source.string(), stored_subtitles(app, record.film_id));

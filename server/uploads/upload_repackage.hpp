@@ -1,13 +1,12 @@
 #pragma once
 // New subtitles for a film that is already online, without re-encoding: the published version's
 // files are hard-linked into a new version folder, the subtitle playlists are written beside them and
-// the master playlist is rewritten to list them; then that version is published atomically, like a
-// transcoder job's (it is recorded as a job the server itself ran). Viewers mid-film keep the old one
-// for the grace period; versions older than that are pruned.
+// the version's manifest and master playlist are written anew; then that version is published by the
+// same publisher as a transcoder job's (it is recorded as a job the server itself ran). Viewers
+// mid-film keep the old one for the grace period; versions older than that are pruned.
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "server/festival_app.hpp"
 
@@ -19,9 +18,5 @@ namespace festival::server {
 // http_error / std::exception on failure, after marking the job failed.
 std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t film_id,
                                                 const std::optional<std::string>& dropped = std::nullopt);
-
-// The master playlist text with its subtitle renditions replaced by `languages` (each at
-// subtitles/<lang>.m3u8). Pure, for tests.
-std::string master_with_subtitles(const std::string& master, const std::vector<std::string>& languages);
 
 }  // namespace festival::server

@@ -1,8 +1,6 @@
 #include "server/uploads/upload_store.hpp"
 
-#include <fcntl.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -14,10 +12,10 @@ upload_lock::~upload_lock() {
 }
 
 upload_store::upload_store(const std::string& data_dir)
-    : uploads_dir_(std::filesystem::path(data_dir) / "uploads"), sources_dir_(std::filesystem::path(data_dir) / "sources") {
+    : layout_(data_dir) {
     std::error_code ignored;
-    std::filesystem::create_directories(uploads_dir_, ignored);
-    std::filesystem::create_directories(sources_dir_, ignored);
+    std::filesystem::create_directories(layout_.uploads_dir(), ignored);
+    std::filesystem::create_directories(layout_.sources_dir(), ignored);
     if (const char* figure = std::getenv("FESTIVAL_TEST_DISK_FREE_BYTES")) test_free_bytes_ = std::stoull(figure);
 }
 
@@ -38,17 +36,10 @@ std::uint64_t upload_store::usable_bytes() const {
         free = *test_free_bytes_;
     } else {
         struct statvfs info {};
-        if (::statvfs(uploads_dir_.c_str(), &info) != 0) return 0;
+        if (::statvfs(layout_.uploads_dir().c_str(), &info) != 0) return 0;
         free = static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
     }
     return free > disk_reserve ? free - disk_reserve : 0;
-}
-
-void sync_directory(const std::filesystem::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
 }
 
 }  // namespace festival::server

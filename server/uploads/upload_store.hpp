@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "transcoder/media/media_layout.hpp"
+
 namespace festival::server {
 
 class upload_store;
@@ -33,12 +35,10 @@ public:
     // `data_dir` is the festival's data folder: uploads go to data/uploads, accepted masters to data/sources.
     explicit upload_store(const std::string& data_dir);
 
-    std::filesystem::path part_path(const std::string& id) const { return uploads_dir_ / (id + ".part"); }
-    const std::filesystem::path& uploads_dir() const { return uploads_dir_; }
+    std::filesystem::path part_path(const std::string& id) const { return layout_.upload_part(id); }
+    std::filesystem::path uploads_dir() const { return layout_.uploads_dir(); }
     // data/sources/<film>/: accepted masters and subtitles, kept for re-transcoding.
-    std::filesystem::path film_sources_dir(std::int64_t film_id) const {
-        return sources_dir_ / std::to_string(film_id);
-    }
+    std::filesystem::path film_sources_dir(std::int64_t film_id) const { return layout_.film_sources(film_id); }
 
     // nullopt when another request holds the upload (the caller answers 423 Locked).
     std::optional<upload_lock> try_lock(const std::string& id);
@@ -52,15 +52,11 @@ private:
     friend class upload_lock;
     void unlock(const std::string& id);
 
-    std::filesystem::path uploads_dir_;
-    std::filesystem::path sources_dir_;
+    media::media_layout layout_;
     // Tests only (FESTIVAL_TEST_DISK_FREE_BYTES): a free-space figure used instead of the file system's.
     std::optional<std::uint64_t> test_free_bytes_;
     std::mutex mutex_;
     std::set<std::string> busy_;
 };
-
-// Makes a rename or a new file in `dir` durable.
-void sync_directory(const std::filesystem::path& dir);
 
 }  // namespace festival::server

@@ -1,5 +1,5 @@
-// HLS playlists read back from disk: the master rewritten with new subtitle renditions, and a media
-// playlist measured for its segment durations. Any text must be handled without a crash.
+// HLS playlists read back from disk: the variants of a master published before version manifests, and
+// a media playlist measured for its segment durations. Any text must be handled without a crash.
 #include <unistd.h>
 
 #include <cstddef>
@@ -7,17 +7,17 @@
 #include <cstdio>
 #include <string>
 
-#include "server/uploads/upload_repackage.hpp"
 #include "transcoder/media/hls_playlists.hpp"
+#include "transcoder/media/hls_version.hpp"
 
 using namespace festival;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
-    // Rewriting a master's subtitle renditions twice gives what rewriting it once gave.
-    const auto master = server::master_with_subtitles(text, {"fr", "en"});
-    if (const auto again = server::master_with_subtitles(master, {"fr", "en"}); again != master) {
-        std::fprintf(stderr, "once:\n%s\ntwice:\n%s\n", master.c_str(), again.c_str());
+    // A master read back and written again, twice, gives what doing it once gave.
+    const auto once = media::master_playlist({media::variants_of_master(text), {"en", "fr"}, 1});
+    if (const auto twice = media::master_playlist({media::variants_of_master(once), {"en", "fr"}, 1}); twice != once) {
+        std::fprintf(stderr, "once:\n%s\ntwice:\n%s\n", once.c_str(), twice.c_str());
         __builtin_trap();
     }
     static const std::string path = "/tmp/festival-playlist-fuzz-" + std::to_string(::getpid()) + ".m3u8";
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::fwrite(text.data(), 1, text.size(), f);
         std::fclose(f);
         try {
-            const auto stats = transcoder::measure_media_playlist(path);
+            const auto stats = media::measure_media_playlist(path);
             (void)stats;
         } catch (const std::exception&) {
         }

@@ -17,8 +17,8 @@ namespace {
 
 void require_same_when_read_again(const std::string& track) {
     if (track.rfind("WEBVTT", 0) != 0 || !media::valid_utf8(track)) __builtin_trap();
-    for (const auto& how : {transcoder::curator_upload, transcoder::transcoder_file})
-        if (transcoder::webvtt_document(transcoder::parse_subtitle_text(track, how)) != track) __builtin_trap();
+    for (const auto& how : {media::curator_upload, media::transcoder_file})
+        if (media::webvtt_document(media::parse_subtitle_text(track, how)) != track) __builtin_trap();
 }
 
 }  // namespace
@@ -33,10 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.status() != 400) __builtin_trap();
     }
     try {
-        const auto cues = transcoder::parse_subtitle_text(bytes, transcoder::transcoder_file);
+        const auto cues = media::parse_subtitle_text(bytes, media::transcoder_file);
         if (cues.empty()) __builtin_trap();  // "no cue" is reported by throwing
-        require_same_when_read_again(transcoder::webvtt_document(cues));
-    } catch (const transcoder::subtitle_error&) {
+        require_same_when_read_again(media::webvtt_document(cues));
+    } catch (const media::subtitle_error&) {
     }
     return 0;
 }

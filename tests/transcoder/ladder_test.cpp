@@ -7,11 +7,13 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/transcoder/media_tools.hpp"
 #include "transcoder/media/hls_playlists.hpp"
+#include "transcoder/media/hls_version.hpp"
 #include "transcoder/ladder.hpp"
 #include "transcoder/media/utf8.hpp"
 #include "transcoder/media/subtitles.hpp"
 
 using namespace festival::transcoder;
+using namespace festival::media;
 
 TEST_CASE("the ladder never goes above the source and always has a rung") {
     const auto full = plan_ladder(default_ladder(), 1920, 1080);
@@ -63,8 +65,8 @@ TEST_CASE("a ladder given on the command line is checked") {
 }
 
 TEST_CASE("the master playlist lists every variant with its attributes and the subtitle group") {
-    variant_entry v{"720p/index.m3u8", 1280, 720, 25, "avc1.64001f,mp4a.40.2", {12.0, 3'100'000, 2'700'000, 3}};
-    const auto text = master_playlist({v}, {{"fr", "Français", "subtitles/fr.m3u8"}});
+    const hls_variant v{"720p/index.m3u8", 3'100'000, 2'700'000, 1280, 720, "avc1.64001f,mp4a.40.2", 25};
+    const auto text = master_playlist(hls_version{{v}, {"fr"}, 12.0});
     CHECK(text.rfind("#EXTM3U\n", 0) == 0);
     CHECK(text.find("#EXT-X-INDEPENDENT-SEGMENTS") != std::string::npos);
     const auto streams = festival::testing::stream_entries(text);

@@ -7,7 +7,7 @@
 
 #include "transcoder/media/subtitles.hpp"
 
-using namespace festival::transcoder;
+using namespace festival::media;
 using namespace std::string_literals;
 
 namespace {

@@ -22,6 +22,9 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/transcoder/media_tools.hpp"
+#include "transcoder/media/durable_file.hpp"
+#include "transcoder/media/hls_version.hpp"
+#include "transcoder/media/media_layout.hpp"
 
 extern char** environ;
 
@@ -74,7 +77,8 @@ constexpr std::chrono::seconds transcode_limit{180};
 
 struct job_fixture {
     temp_dir dir;
-    catalog::database db{catalog::open_catalog((dir.path() / "catalog.db").string())};
+    festival::media::media_layout layout{dir.path()};
+    catalog::database db{catalog::open_catalog(layout.catalog_db().string())};
     std::int64_t film = catalog::create_film(db, catalog::film_from_json({{"slug", "la-traversee"},
                                                                          {"original_title", "La traversée"},
                                                                          {"category", "short"}}))
@@ -88,9 +92,9 @@ struct job_fixture {
         return path;
     }
     catalog::job job(std::int64_t id) { return *catalog::find_job(db, id); }
-    fs::path film_dir() const { return dir.path() / "media" / std::to_string(film); }
-    fs::path work_dir(std::int64_t id) const { return film_dir() / (".tmp-" + std::to_string(id)); }
-    fs::path published(std::int64_t id) const { return film_dir() / ("v" + std::to_string(id)); }
+    fs::path film_dir() const { return layout.film_media(film); }
+    fs::path work_dir(std::int64_t id) const { return layout.staging_dir(film, id); }
+    fs::path published(std::int64_t id) const { return layout.version_dir(film, id); }
     // True once the transcoder has written its first segment for the job.
     bool writing(std::int64_t id) const {
         std::error_code ec;
@@ -121,6 +125,16 @@ TEST_CASE("a worker publishes a job as the film's new media version") {
     CHECK(fs::exists(f.published(id) / "storyboard.vtt"));
     CHECK(fs::exists(f.published(id) / "subtitles" / "fr.vtt"));
     CHECK_FALSE(fs::exists(f.work_dir(id)));
+    // The version's manifest, and the master generated from it: what an old reader finds in the master
+    // is what the manifest says.
+    const festival::media::version_layout version(f.published(id));
+    REQUIRE(fs::exists(version.manifest()));
+    const auto model = festival::media::read_version(version);
+    const auto master = festival::media::read_text_file(version.master_playlist());
+    CHECK(master == festival::media::master_playlist(model));
+    CHECK(festival::media::variants_of_master(master) == model.variants);
+    CHECK(model.subtitle_languages == std::vector<std::string>{"fr"});
+    CHECK(model.duration_seconds == doctest::Approx(5).epsilon(0.1));
     CHECK(worker.stop() == 0);
 }
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace festival::transcoder {
+namespace festival::media {
 namespace {
 
 std::string quoted_attribute(const std::string& line, const std::string& name) {
@@ -58,20 +58,6 @@ segment_stats measure_media_playlist(const std::string& playlist_path) {
     return stats;
 }
 
-std::string master_playlist(const std::vector<variant_entry>& variants, const std::vector<subtitle_entry>& subtitles) {
-    std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
-    for (const auto& s : subtitles) out += subtitle_rendition_line(s);
-    for (const auto& v : variants) {
-        char rate[32];
-        std::snprintf(rate, sizeof rate, "%.3f", v.frame_rate);
-        out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(v.stats.peak_bits_per_second) +
-               ",AVERAGE-BANDWIDTH=" + std::to_string(v.stats.average_bits_per_second) +
-               ",RESOLUTION=" + std::to_string(v.width) + "x" + std::to_string(v.height) + ",CODECS=\"" + v.codecs +
-               "\",FRAME-RATE=" + rate + (subtitles.empty() ? "" : ",SUBTITLES=\"subs\"") + "\n" + v.uri + "\n";
-    }
-    return out;
-}
-
 std::string subtitle_rendition_line(const subtitle_entry& s) {
     return "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"" + s.lang + "\",NAME=\"" + s.name +
            "\",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI=\"" + s.uri + "\"\n";
@@ -96,11 +82,4 @@ std::string avc_codec_string(const std::uint8_t* data, int size) {
     return "";
 }
 
-void write_text_file(const std::string& path, std::string_view text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();  // the last bytes reach the file system here, and so may a full disk's error
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-}  // namespace festival::transcoder
+}  // namespace festival::media

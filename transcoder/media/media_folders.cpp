@@ -1,8 +1,8 @@
 #include "transcoder/media/media_folders.hpp"
 
-#include <algorithm>
+#include "transcoder/media/version_publisher.hpp"
 
-namespace festival::transcoder {
+namespace festival::media {
 namespace {
 
 namespace fs = std::filesystem;
@@ -11,26 +11,14 @@ constexpr std::string_view discarded_prefix = ".deleted-";
 
 }  // namespace
 
-std::string version_folder(std::int64_t version) { return "v" + std::to_string(version); }
-
-std::optional<std::int64_t> version_of_folder(const std::string& name) {
-    if (name.size() < 2 || name.size() > 19 || name[0] != 'v' ||
-        name.find_first_not_of("0123456789", 1) != std::string::npos)
-        return std::nullopt;
-    return std::stoll(name.substr(1));
-}
-
 std::vector<std::int64_t> prune_versions(const fs::path& film_dir, const std::set<std::int64_t>& keep) {
-    std::vector<std::int64_t> removed;
-    std::vector<std::pair<std::int64_t, fs::path>> superseded;
+    std::vector<std::string> names;
     std::error_code ec;
-    for (auto entry = fs::directory_iterator(film_dir, ec); !ec && entry != fs::directory_iterator(); entry.increment(ec)) {
-        const auto version = version_of_folder(entry->path().filename().string());
-        if (version && !keep.contains(*version)) superseded.emplace_back(*version, entry->path());
-    }
-    for (const auto& [version, path] : superseded)
-        if (discard_folder(path)) removed.push_back(version);
-    std::sort(removed.begin(), removed.end());
+    for (auto entry = fs::directory_iterator(film_dir, ec); !ec && entry != fs::directory_iterator(); entry.increment(ec))
+        names.push_back(entry->path().filename().string());
+    std::vector<std::int64_t> removed;
+    for (const auto version : superseded_versions(names, keep))
+        if (discard_folder(film_dir / version_folder(version))) removed.push_back(version);
     return removed;
 }
 
@@ -59,4 +47,4 @@ int remove_discarded_folders(const fs::path& parent) {
     return removed;
 }
 
-}  // namespace festival::transcoder
+}  // namespace festival::media

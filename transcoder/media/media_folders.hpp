@@ -5,17 +5,13 @@
 // Used by both the transcoder worker and the server, which each publish versions.
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-namespace festival::transcoder {
+#include "transcoder/media/media_layout.hpp"
 
-// "v<version>": the folder of one published version, inside the film's media folder.
-std::string version_folder(std::int64_t version);
-// The version a folder name stands for ("v12" -> 12), nullopt for any other name.
-std::optional<std::int64_t> version_of_folder(const std::string& name);
+namespace festival::media {
 
 // Removes every v<n> folder of `film_dir` whose version is not in `keep`; returns those removed.
 std::vector<std::int64_t> prune_versions(const std::filesystem::path& film_dir, const std::set<std::int64_t>& keep);
@@ -26,4 +22,4 @@ bool discard_folder(const std::filesystem::path& dir);
 // Removes what earlier discard_folder calls left in `parent`; returns how many it removed.
 int remove_discarded_folders(const std::filesystem::path& parent);
 
-}  // namespace festival::transcoder
+}  // namespace festival::media

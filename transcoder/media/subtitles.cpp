@@ -11,7 +11,7 @@
 
 #include "transcoder/media/utf8.hpp"
 
-namespace festival::transcoder {
+namespace festival::media {
 namespace {
 
 void append_utf8(std::string& out, unsigned code) {
@@ -389,4 +389,4 @@ std::string language_name(const std::string& lang) {
     return it == names.end() ? lang : it->second;
 }
 
-}  // namespace festival::transcoder
+}  // namespace festival::media

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace festival::transcoder {
+namespace festival::media {
 
 struct cue {
     double start = 0, end = 0;  // seconds
@@ -65,4 +65,4 @@ std::string normalize_language(std::string_view tag);
 // The language's name in itself, for the player's menu.
 std::string language_name(const std::string& lang);
 
-}  // namespace festival::transcoder
+}  // namespace festival::media

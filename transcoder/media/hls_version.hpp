@@ -1,0 +1,50 @@
+#pragma once
+// One published HLS version as data: its variants (one per rung) and its subtitle languages. It is
+// written as a small manifest (version.json) beside the master playlist, and the master playlist is
+// generated from it, never patched as text. Versions published before the manifest existed are read
+// back from their folder (the master's variants, the rungs' playlists, subtitles/*.vtt).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "transcoder/media/media_layout.hpp"
+
+namespace festival::media {
+
+struct hls_variant {
+    std::string uri;                     // the rung's media playlist, relative to the master
+    std::int64_t bandwidth = 0;          // peak bits per second (BANDWIDTH)
+    std::int64_t average_bandwidth = 0;  // AVERAGE-BANDWIDTH; 0 when not stated
+    int width = 0, height = 0;           // RESOLUTION; 0 when not stated
+    std::string codecs;                  // CODECS ("avc1.64001f,mp4a.40.2"); empty when not stated
+    double frame_rate = 0;               // FRAME-RATE; 0 when not stated
+    bool operator==(const hls_variant&) const = default;
+};
+
+struct hls_version {
+    std::vector<hls_variant> variants;
+    std::vector<std::string> subtitle_languages;  // sorted, each at subtitles/<lang>.m3u8 and <lang>.vtt
+    double duration_seconds = 0;                  // the film's, for the subtitle playlists
+    bool operator==(const hls_version&) const = default;
+};
+
+// The master playlist (RFC 8216) listing the variants and, in the group "subs", the subtitles.
+std::string master_playlist(const hls_version& version);
+
+nlohmann::json version_to_json(const hls_version& version);
+// Throws std::invalid_argument (or nlohmann::json::exception) on a manifest of another shape.
+hls_version version_from_json(const nlohmann::json& manifest);
+
+// The variants a master playlist lists, with the attributes we write (others are dropped).
+std::vector<hls_variant> variants_of_master(const std::string& master);
+
+// The version in `folder`: its manifest, or for a folder published before manifests, what its files
+// say. Throws std::runtime_error when neither can be read.
+hls_version read_version(const version_layout& folder);
+
+// Writes the manifest and the master playlist generated from it (not fsync'd: publishing syncs the tree).
+void write_version(const version_layout& folder, const hls_version& version);
+
+}  // namespace festival::media
