@@ -29,7 +29,10 @@ std::filesystem::path media_layout::staging_dir(std::int64_t film, std::int64_t 
     return film_media(film) / staging_folder(job);
 }
 
-std::string version_folder(std::int64_t version) { return "v" + std::to_string(version); }
+std::string version_folder(std::int64_t version) {
+    std::string name = std::to_string(version);  // not "v" + to_string(): GCC 12 warns (-Wrestrict) on that
+    return name.insert(0, 1, 'v');
+}
 
 std::optional<std::int64_t> version_of_folder(const std::string& name) {
     if (name.size() < 2 || name[0] != 'v') return std::nullopt;
