@@ -104,12 +104,12 @@ int demo_source_command(const command_flags& f) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     demo_source_options o;
     o.output = f.required("output");
-    o.seconds = f.number("seconds", 10, 1, 86400);
-    o.width = f.number("width", 1280, 16, 8192);
-    o.height = f.number("height", 720, 16, 8192);
-    o.frame_rate = f.number("frame-rate", 25, 1, 240);
+    o.seconds = f.number("seconds", o.seconds, 1, 86400);
+    o.width = f.number("width", o.width, 16, 8192);
+    o.height = f.number("height", o.height, 16, 8192);
+    o.frame_rate = f.number("frame-rate", o.frame_rate, 1, 240);
     o.label = f.get("label", "");
-    o.preset = f.get("preset", "veryfast");
+    o.preset = f.get("preset", o.preset);
     o.audio = !f.has("no-audio");
     make_demo_source(o);
     return 0;
@@ -126,8 +126,8 @@ int transcode_command(const command_flags& f) {
         o.subtitles.push_back({item.substr(0, equals), item.substr(equals + 1), {}});
     }
     if (f.has("ladder")) o.ladder = parse_ladder(f.required("ladder"));
-    o.encoding.preset = f.get("preset", "veryfast");
-    o.encoding.threads = f.number("threads", 0, 0, 256);
+    o.encoding.preset = f.get("preset", o.encoding.preset);
+    o.encoding.threads = f.number("threads", o.encoding.threads, 0, 256);
     const bool quiet = f.has("quiet");
     // Its own user and files: the sandbox keeps the caller's user (it writes where the caller asked).
     process::apply_caps(transcode_caps(max_output_file_bytes(f)));

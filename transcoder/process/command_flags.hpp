@@ -10,8 +10,8 @@
 namespace festival::process {
 
 struct flag_rules {
-    std::vector<std::string> switches;              // names that take no value ("demo", "once")
-    std::optional<std::vector<std::string>> known;  // when set, any other name is refused
+    std::vector<std::string> switches{};            // names that take no value ("demo", "once")
+    std::optional<std::vector<std::string>> known{};  // when set, any other name is refused
     bool positional = false;                        // bare arguments allowed (else refused)
 };
 
