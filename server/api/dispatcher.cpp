@@ -169,7 +169,7 @@ bool dispatcher::run_guarded(void (*call)(void*), void* step, http_response& ref
     return false;
 }
 
-http_response dispatcher::unmatched(const route_match& match, const http_request& request) {
+http_response dispatcher::unmatched(const route_match& match, const http_request& request) const {
     if (match.path_known)
         return error_response(405, "method_not_allowed", request.method + " is not allowed on " + request.path);
     return error_response(404, "not_found", "nothing at " + request.path);

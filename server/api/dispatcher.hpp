@@ -6,6 +6,7 @@
 #include <string>
 #include <type_traits>
 
+#include "server/http/request_handler.hpp"
 #include "server/http/router.hpp"
 
 namespace festival::server {
@@ -15,16 +16,16 @@ using session_finder = std::function<std::optional<catalog::signed_in>(const std
 
 inline constexpr const char* session_cookie_name = "festival_session";
 
-class dispatcher {
+class dispatcher final : public request_handler {
 public:
     dispatcher(router routes, session_finder find_session);
 
-    const router& routes() const { return routes_; }
+    const router& routes() const override { return routes_; }
     // Runs the handler of `match` for `request`, enforcing access; never throws. The match's
     // parameters move into the request.
-    http_response run(route_match& match, http_request& request) const;
+    http_response run(route_match& match, http_request& request) const override;
     // For streaming routes: checks access and opens the route's body sink; on refusal, the answer.
-    std::unique_ptr<body_sink> open_sink(route_match& match, http_request& request, http_response& refusal) const;
+    std::unique_ptr<body_sink> open_sink(route_match& match, http_request& request, http_response& refusal) const override;
     // Runs a sink step, turning any exception into the JSON error answer; true when it succeeded.
     // The step is called by reference, never copied (a std::function would allocate for most lambdas).
     template <typename Step>
@@ -32,7 +33,10 @@ public:
         return run_guarded([](void* s) { (*static_cast<std::remove_reference_t<Step>*>(s))(); }, &step, refusal);
     }
     // The answer for a request no route takes.
-    static http_response unmatched(const route_match& match, const http_request& request);
+    http_response unmatched(const route_match& match, const http_request& request) const override;
+    bool run_step(void (*call)(void*), void* step, http_response& refusal) const override {
+        return run_guarded(call, step, refusal);
+    }
 
 private:
     static bool run_guarded(void (*call)(void*), void* step, http_response& refusal);

@@ -1,5 +1,9 @@
 #include "server/http/access_log.hpp"
 
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
 #include "server/http/client_address.hpp"
 
 namespace festival::server {
@@ -12,6 +16,28 @@ std::string path_for_log(std::string_view path) {
     const auto rest = path.substr(plays.size());
     const auto slash = rest.find('/');
     return std::string(plays) + "-" + std::string(slash == std::string_view::npos ? "" : rest.substr(slash));
+}
+
+void write_access_line(const http_request& request, int status, std::uint64_t bytes,
+                       std::chrono::steady_clock::time_point started) {
+    static std::mutex log_mutex;
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    const auto now = std::time(nullptr);
+    char when[32];
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const auto path =
+        nlohmann::json(path_for_log(request.path)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const auto remote = address_for_log(request.remote_address);
+    std::lock_guard lock(log_mutex);
+    std::fprintf(stdout,
+                 "{\"ts\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\",\"path\":%s,\"status\":%d,"
+                 "\"bytes\":%llu,\"us\":%lld}\n",
+                 when, remote.c_str(), request.method.c_str(), path.c_str(), status,
+                 static_cast<unsigned long long>(bytes), static_cast<long long>(micros));
+    std::fflush(stdout);
 }
 
 }  // namespace festival::server

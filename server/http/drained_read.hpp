@@ -7,7 +7,8 @@
 //
 // It is an Asio reactor operation, so the socket keeps one epoll registration, one queue of
 // operations and Asio's own ordering and cancellation (a close completes it with operation_aborted).
-// That takes Asio's detail namespace: the layout checked here is Boost 1.81's epoll reactor.
+// That takes Asio's detail namespace: the layout checked here is Boost 1.81's epoll reactor. CMake's
+// FESTIVAL_DRAINED_READ (AUTO) picks it only there; ready_read.hpp is the public-Asio fallback.
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -29,14 +30,23 @@
 
 namespace festival::server {
 
-// A TCP socket on an io_context's own executor, whose reactor registration reads can reach.
-class reactor_socket : public boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type> {
+// A TCP socket on an io_context's own executor, as accepted.
+using accepted_socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+// The same socket, whose reactor registration reads can reach.
+class reader_socket : public accepted_socket {
 public:
-    using base = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
-    explicit reactor_socket(base&& socket) : base(std::move(socket)) {}
+    explicit reader_socket(accepted_socket&& socket) : accepted_socket(std::move(socket)) {}
     boost::asio::detail::reactor::per_descriptor_data& reactor_data() {
         return impl_.get_implementation().reactor_data_;
     }
+};
+
+// What a loop keeps for its readers: its reactor, where they queue their reads.
+struct reader_loop_state {
+    explicit reader_loop_state(boost::asio::io_context& context)
+        : reactor(boost::asio::use_service<boost::asio::detail::reactor>(context)) {}
+    boost::asio::detail::reactor& reactor;
 };
 
 // One read at a time; the owner lends the memory only when the socket has bytes: Owner::read_room()
@@ -51,13 +61,13 @@ public:
     drained_read(const drained_read&) = delete;
     drained_read& operator=(const drained_read&) = delete;
 
-    // `reactor` is the socket's context's; the socket must be non-blocking.
-    void start(boost::asio::detail::reactor& reactor, reactor_socket& socket, std::shared_ptr<Owner> owner) {
+    // `loop` is the socket's context's; the socket must be non-blocking.
+    void start(reader_loop_state& loop, reader_socket& socket, std::shared_ptr<Owner> owner) {
         fd_ = socket.native_handle();
         owner_ = std::move(owner);
         ec_ = boost::system::error_code();
         bytes_transferred_ = 0;
-        reactor.start_op(boost::asio::detail::reactor::read_op, fd_, socket.reactor_data(), this,
+        loop.reactor.start_op(boost::asio::detail::reactor::read_op, fd_, socket.reactor_data(), this,
                          /*is_continuation=*/true, /*allow_speculative=*/true);
     }
 

@@ -9,7 +9,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <ctime>
+
+#include "server/http/http_date.hpp"
 
 namespace festival::server {
 namespace {
@@ -56,14 +57,6 @@ bool etag_listed(std::string_view header_value, const std::string& etag) {
         start = comma + 1;
     }
     return false;
-}
-
-std::optional<std::int64_t> parse_http_date(std::string_view text) {
-    std::tm tm{};
-    const std::string copy(text);
-    const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!end || *end != '\0') return std::nullopt;
-    return static_cast<std::int64_t>(timegm(&tm));
 }
 
 struct byte_range {
@@ -152,15 +145,6 @@ std::string content_type_for(std::string_view path) {
     return "application/octet-stream";
 }
 
-std::string http_date(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[64];
-    std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    return buffer;
-}
-
 namespace {
 
 std::atomic<std::uint64_t> next_cache_id{1};
@@ -194,14 +178,14 @@ std::shared_ptr<const cached_file> copy_for_this_thread(const cached_file& share
 
 }  // namespace
 
-file_cache::file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after)
-    : id_(next_cache_id++), max_entries_(max_entries), revalidate_after_(revalidate_after) {}
+file_cache::file_cache(std::size_t max_entries, std::chrono::milliseconds revalidate_after, clock_function now)
+    : id_(next_cache_id++), max_entries_(max_entries), revalidate_after_(revalidate_after), now_(now) {}
 
 std::shared_ptr<const cached_file> file_cache::open(std::string_view root, std::string_view relative_path) {
     if (!is_safe_relative_path(relative_path)) return nullptr;
     auto& key = thread_key;
     make_key(key, id_, root, relative_path);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = now_();
     auto mine = thread_copies.find(key);
     if (mine != thread_copies.end() && now - mine->second.checked < revalidate_after_) return mine->second.info;
 
@@ -225,7 +209,7 @@ std::shared_ptr<const cached_file> file_cache::open(std::string_view root, std::
 
 file_cache::entry file_cache::shared_entry(const std::string& key, std::string_view root_view,
                                            std::string_view relative_view) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = now_();
     std::uint64_t known_inode = 0;
     {
         std::lock_guard lock(mutex_);

@@ -32,9 +32,13 @@ struct cached_file {
 
 class file_cache {
 public:
+    // Where the cache reads the time: a plain function, called on every hit; tests pass their own.
+    using clock_function = std::chrono::steady_clock::time_point (*)();
+
     // `revalidate_after`: how long an entry is trusted before the path is stat'ed again.
     explicit file_cache(std::size_t max_entries = 4096,
-                        std::chrono::milliseconds revalidate_after = std::chrono::milliseconds(1000));
+                        std::chrono::milliseconds revalidate_after = std::chrono::milliseconds(1000),
+                        clock_function now = &std::chrono::steady_clock::now);
 
     // The file at `relative_path` beneath `root`; nullptr when absent, not a regular file, or the path
     // is not allowed. Thread-safe; a hit takes no lock and allocates nothing.
@@ -52,6 +56,7 @@ private:
     const std::uint64_t id_;  // tells this cache's entries apart in the threads' own copies
     std::size_t max_entries_;
     std::chrono::milliseconds revalidate_after_;
+    clock_function now_;
     std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
 };
@@ -60,7 +65,6 @@ private:
 bool is_safe_relative_path(std::string_view relative_path);
 
 std::string content_type_for(std::string_view path);
-std::string http_date(std::int64_t unix_seconds);
 
 // GET/HEAD answer for a file with validators and ranges: 200, 206, 304 or 416. `policy_lines` are the
 // route's header lines for it, at least its Cache-Control ("Cache-Control: no-cache\r\n").

@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP/1.1 server: accepts connections, parses requests with Beast, runs the dispatcher and
+// The HTTP/1.1 server: accepts connections, parses requests with Beast, runs the request_handler and
 // writes responses (files with sendfile). Beast and Asio stay behind this pimpl.
 #include <chrono>
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 namespace festival::server {
 
-class dispatcher;
+class request_handler;
 
 struct server_options {
     std::string address = "127.0.0.1";
@@ -26,7 +26,7 @@ struct server_options {
 
 class http_server {
 public:
-    http_server(server_options options, const dispatcher& routes);
+    http_server(server_options options, const request_handler& routes);
     ~http_server();
     http_server(const http_server&) = delete;
     http_server& operator=(const http_server&) = delete;
@@ -37,7 +37,7 @@ public:
     void run();
     void stop();
 
-    struct impl;  // defined in http_server.cpp, where connections reach it
+    struct impl;  // the listener and the loops, in http_server.cpp
 
 private:
     std::unique_ptr<impl> impl_;

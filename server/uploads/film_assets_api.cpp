@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <cctype>
 #include <filesystem>
 
 #include <sodium.h>
@@ -23,6 +23,7 @@
 #include "server/uploads/upload_repackage.hpp"
 #include "server/uploads/upload_store.hpp"
 #include "server/uploads/upload_subtitles.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -76,18 +77,26 @@ std::string short_hash(std::string_view bytes) {
     return out;
 }
 
+bool lists_language(const catalog::film& film, const std::string& lang) {
+    return std::find(film.subtitle_languages.begin(), film.subtitle_languages.end(), lang) != film.subtitle_languages.end();
+}
+
+std::string lower_case(std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
 }  // namespace
 
 http_response put_film_subtitles(festival_app& app, http_request& request) {
-    const auto lang = request.params.at("lang");
-    require_language_code(lang);
+    const auto lang = language_code(request.params.at("lang"));
     auto film = load_film_for_change(app, request);
     const auto vtt = subtitles_to_webvtt(request.body);
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
     write_file_durably(path, vtt.text);
 
     auto& db = app.catalog.local();
-    if (std::find(film.subtitle_languages.begin(), film.subtitle_languages.end(), lang) == film.subtitle_languages.end()) {
+    if (!lists_language(film, lang)) {
         film.subtitle_languages.push_back(lang);
         catalog::update_film(db, film);
     }
@@ -95,8 +104,7 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
     auto job = repackage_subtitles(app, film.id);
     const bool repackaged = job.has_value();
     if (!job) job = requeue_with_subtitles(app, film.id);
-    std::fprintf(stderr, "{\"event\":\"subtitles_stored\",\"film\":%lld,\"lang\":\"%s\",\"cues\":%d}\n",
-                 static_cast<long long>(film.id), lang.c_str(), vtt.cues);
+    log_event("subtitles_stored", {{"film", film.id}, {"lang", lang}, {"cues", vtt.cues}});
     return http_response::json(201, {{"lang", lang},
                                      {"cues", vtt.cues},
                                      {"repackaged", repackaged},
@@ -104,9 +112,11 @@ http_response put_film_subtitles(festival_app& app, http_request& request) {
 }
 
 http_response delete_film_subtitles(festival_app& app, http_request& request) {
-    const auto lang = request.params.at("lang");
-    require_language_code(lang);
+    const auto& asked = request.params.at("lang");
+    auto lang = language_code(asked);
     auto film = load_film_for_change(app, request);
+    // Tracks stored before languages were normalised keep the name they were sent with ("fre").
+    if (auto as_sent = lower_case(asked); !lists_language(film, lang) && lists_language(film, as_sent)) lang = as_sent;
     const auto path = app.uploads.film_sources_dir(film.id) / "subtitles" / (lang + ".vtt");
     if (!fs::remove(path)) throw http_error(404, "subtitles_not_found", "no " + lang + " subtitles for this film");
     sync_directory(path.parent_path());

@@ -35,9 +35,6 @@ struct checksum {
 // offer (the tus checksum extension's answer).
 checksum parse_checksum(std::string_view header);
 
-// RFC 7231 date, as Upload-Expires wants it: "Wed, 25 Jun 2014 16:00:00 GMT".
-std::string http_date(std::int64_t unix_seconds);
-
 // Adds Tus-Resumable to an answer.
 http_response& resumable(http_response& response);
 

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "catalog/clock.hpp"
+#include "server/http/http_date.hpp"
 #include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
@@ -127,7 +128,7 @@ http_response upload_sink::finish() {
             log_event("upload_probe_deferred", {{"upload", record_.id}});
         return response;
     }
-    response.set_header("Upload-Expires", tus::http_date(catalog::unix_now() + upload_lifetime_seconds));
+    response.set_header("Upload-Expires", http_date(catalog::unix_now() + upload_lifetime_seconds));
     return response;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Subtitle files sent by curators, checked and turned into WebVTT before they are stored: UTF-8 text
-// only, SRT converted (comma decimal → dot, WEBVTT header), WebVTT kept as it is. Pure functions.
+// Subtitle files sent by curators, read as curator_upload by the one subtitle reader
+// (transcoder/media/subtitles.hpp) and stored as the WebVTT track it writes, so that the track is the
+// same whether the film is online (re-packaged at once) or not yet (transcoded later).
 #include <string>
 #include <string_view>
 
@@ -11,14 +12,12 @@ struct webvtt_file {
     int cues = 0;
 };
 
-// True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_utf8(std::string_view bytes);
-
-// Converts SRT or WebVTT text to WebVTT. Throws http_error 400 with a reason: not UTF-8, no cue,
-// or a malformed timing line.
+// Converts SRT or WebVTT text to the festival's WebVTT track. Throws http_error 400 with a reason: not
+// UTF-8 (subtitles_not_utf8), not text, no cue (subtitles_empty), or the block at fault (subtitles_malformed).
 webvtt_file subtitles_to_webvtt(std::string_view bytes);
 
-// An ISO 639-1/639-2 code in lower case ("fr", "spa"); throws http_error 400 otherwise.
-void require_language_code(const std::string& lang);
+// The language of a request's path as the festival names it ("fre", "fra", "FR" → "fr"); throws
+// http_error 400 invalid_language when it is not an ISO 639 code.
+std::string language_code(const std::string& tag);
 
 }  // namespace festival::server

@@ -11,6 +11,7 @@
 #include "catalog/database.hpp"
 #include "server/api/film_access.hpp"
 #include "server/api/film_lookup.hpp"
+#include "server/http/http_date.hpp"
 #include "server/uploads/tus_headers.hpp"
 #include "server/uploads/upload_sink.hpp"
 #include "transcoder/process/log_event.hpp"
@@ -155,7 +156,7 @@ http_response head_upload(festival_app& app, http_request& request) {
     response.set_header("Upload-Length", std::to_string(u.length));
     response.set_header("Cache-Control", "no-store");
     if (!u.metadata.empty()) response.set_header("Upload-Metadata", u.metadata);
-    if (u.status == "receiving") response.set_header("Upload-Expires", tus::http_date(u.expires_at));
+    if (u.status == "receiving") response.set_header("Upload-Expires", http_date(u.expires_at));
     return response;
 }
 

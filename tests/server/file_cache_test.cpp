@@ -159,10 +159,19 @@ TEST_CASE("a route's policy lines are sent as they are, and set_header() replace
     CHECK(cache_controls == 1);
 }
 
+namespace {
+
+// The time as the test sets it: the cache asks for it through a plain function.
+std::chrono::steady_clock::time_point manual_time;
+std::chrono::steady_clock::time_point manual_now() { return manual_time; }
+
+}  // namespace
+
 TEST_CASE("a file replaced on disk is served anew once its entry is due for a check, on every thread") {
     festival::testing::temp_dir dir;
     std::ofstream(dir.path() / "index.m3u8") << "#EXTM3U\n#first\n";
-    file_cache cache(16, std::chrono::milliseconds(200));
+    manual_time = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+    file_cache cache(16, std::chrono::milliseconds(200), &manual_now);
     const auto root = dir.path().string();
     const auto before = cache.open(root, "index.m3u8");
     REQUIRE(before);
@@ -179,7 +188,9 @@ TEST_CASE("a file replaced on disk is served anew once its entry is due for a ch
     // Replaced by a rename, as the transcoder publishes: a new inode, new contents.
     std::ofstream(dir.path() / "next") << "#EXTM3U\n#second, longer\n";
     std::filesystem::rename(dir.path() / "next", dir.path() / "index.m3u8");
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    manual_time += std::chrono::milliseconds(199);
+    CHECK(cache.open(root, "index.m3u8") == before);  // not yet due: still the entry it had
+    manual_time += std::chrono::milliseconds(1);
     const auto after = cache.open(root, "index.m3u8");
     REQUIRE(after);
     CHECK(after->etag != before->etag);
@@ -192,6 +203,8 @@ TEST_CASE("a file replaced on disk is served anew once its entry is due for a ch
 
     // Removed: gone for every thread once due for a check.
     std::filesystem::remove(dir.path() / "index.m3u8");
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    manual_time += std::chrono::milliseconds(199);
+    CHECK(cache.open(root, "index.m3u8") == after);
+    manual_time += std::chrono::milliseconds(1);
     CHECK_FALSE(cache.open(root, "index.m3u8"));
 }

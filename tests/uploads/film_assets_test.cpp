@@ -8,6 +8,7 @@
 #include "server/http/http_message.hpp"
 #include "server/uploads/upload_repackage.hpp"
 #include "server/uploads/upload_subtitles.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/media_version.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -15,8 +16,8 @@
 
 using namespace festival::testing;
 using festival::server::http_error;
-using festival::server::is_utf8;
 using festival::server::subtitles_to_webvtt;
+using namespace std::string_literals;
 namespace fs = std::filesystem;
 
 TEST_CASE("SRT becomes WebVTT: header, dot decimals, cue numbers dropped, CRLF and BOM handled") {
@@ -28,18 +29,13 @@ TEST_CASE("SRT becomes WebVTT: header, dot decimals, cue numbers dropped, CRLF a
           "WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nBonjour\n\n00:00:03.000 --> 00:00:04.000\nÇa va ?\nOui --&gt; non\n\n");
 }
 
-TEST_CASE("WebVTT is kept, with identifiers, settings and notes") {
+TEST_CASE("WebVTT keeps its identifiers and settings, notes and the header's text go as in transcoded tracks") {
     const auto vtt = subtitles_to_webvtt("WEBVTT - festival\n\nNOTE checked\n\nintro\n00:01.000 --> 00:02.000 line:0\nHola\n");
     CHECK(vtt.cues == 1);
-    CHECK(vtt.text == "WEBVTT - festival\n\nNOTE checked\n\nintro\n00:00:01.000 --> 00:00:02.000 line:0\nHola\n\n");
+    CHECK(vtt.text == "WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.000 line:0\nHola\n\n");
 }
 
 TEST_CASE("subtitles that are not UTF-8, empty or malformed are refused with a reason") {
-    CHECK(is_utf8("plain, é, 漢字, 🎬"));
-    CHECK_FALSE(is_utf8("caf\xE9"));          // Latin-1
-    CHECK_FALSE(is_utf8("\xC0\xAF"));         // overlong
-    CHECK_FALSE(is_utf8("\xED\xA0\x80"));     // surrogate
-    CHECK_FALSE(is_utf8("\xF0\x9F\x8E"));     // truncated
     auto code_of = [](const std::string& text) {
         try {
             subtitles_to_webvtt(text);
@@ -52,6 +48,22 @@ TEST_CASE("subtitles that are not UTF-8, empty or malformed are refused with a r
     CHECK(code_of("") == "subtitles_empty");
     CHECK(code_of("WEBVTT\n") == "subtitles_empty");
     CHECK(code_of("1\n00:00:01 --> later\nhello\n") == "subtitles_malformed");
+    CHECK(code_of("1\n00:00:01,000 --> 00:00:02,000\nnul\0byte\n"s) == "subtitles_not_text");
+}
+
+TEST_CASE("the language of a subtitle request is its ISO 639-1 code where one exists") {
+    using festival::server::language_code;
+    CHECK(language_code("fre") == "fr");
+    CHECK(language_code("fra") == "fr");
+    CHECK(language_code("FR") == "fr");
+    CHECK(language_code("fr") == "fr");
+    CHECK(language_code("wol") == "wo");
+    CHECK(language_code("spa") == "es");
+    CHECK(language_code("tzm") == "tzm");  // no two-letter code: kept
+    for (const std::string bad : {"french", "f", "", "fr-FR", "../x", "f1"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(language_code(bad), http_error);
+    }
 }
 
 namespace {
@@ -63,9 +75,9 @@ struct assets_fixture {
     std::unique_ptr<festival_process> server;
     signed_in_client curator;
 
-    assets_fixture() {
+    explicit assets_fixture(const std::vector<std::string>& flags = {}) {
         add_user_with_cli(dir.path(), "c@festival.test", "curator", password);
-        server = std::make_unique<festival_process>(dir.path().string());
+        server = std::make_unique<festival_process>(dir.path().string(), flags);
         curator = sign_in(server->port(), "c@festival.test", password);
         REQUIRE(curator.call("POST", "/api/films",
                              nlohmann::json{{"slug", "voyage"}, {"original_title", "Voyage"}, {"category", "short"}}.dump())
@@ -99,6 +111,21 @@ TEST_CASE("a curator's SRT file is stored as WebVTT beside the film and listed i
 
     CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/es").status == 204);
     CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
+    CHECK(f.curator.call("GET", "/api/films/voyage").json()["subtitle_languages"] == nlohmann::json::array());
+
+    // A language is named by its two-letter code, however the request spells it.
+    const auto spanish = f.put("/api/films/voyage/subtitles/SPA", "1\n00:00:01,000 --> 00:00:02,000\nHola\n", "text/plain");
+    REQUIRE(spanish.status == 201);
+    CHECK(spanish.json()["lang"] == "es");
+    CHECK(fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
+    CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/spa").status == 204);
+    CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
+    // A track stored under a three-letter name before languages were normalised can still be removed.
+    write_file(f.dir.path() / "sources/1/subtitles/fre.vtt", "WEBVTT\n\n00:01.000 --> 00:02.000\nx\n\n");
+    festival::catalog::database((f.dir.path() / "catalog.db").string())
+        .exec("UPDATE films SET subtitle_languages = '[\"fre\"]'");
+    CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/fre").status == 204);
+    CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/fre.vtt"));
     CHECK(f.curator.call("GET", "/api/films/voyage").json()["subtitle_languages"] == nlohmann::json::array());
 }
 
@@ -201,4 +228,92 @@ TEST_CASE("subtitles for a film online are re-packaged into a new version withou
     CHECK(after > version);
     const auto without = read_file((f.dir.path() / ("media/1/v" + std::to_string(after)) / "master.m3u8").string());
     CHECK(without.find("SUBTITLES") == std::string::npos);
+}
+
+namespace {
+
+// The same with one transcoder, for films that become online by being transcoded.
+struct transcoding_fixture : assets_fixture {
+    tus_client uploader{curator};
+
+    transcoding_fixture() : assets_fixture({"--transcoders", "1", "--transcoder", festival_transcoder_exe()}) {}
+
+    void create_film(const std::string& slug) const {
+        REQUIRE(curator.call("POST", "/api/films",
+                             nlohmann::json{{"slug", slug}, {"original_title", slug}, {"category", "short"},
+                                            {"published", true}}.dump())
+                    .status == 201);
+    }
+    // Sends a two-second film made by ffmpeg over tus and waits for its transcode; returns the job's id.
+    std::int64_t upload_and_transcode(const std::string& slug) const {
+        const auto path = (dir.path() / (slug + ".mp4")).string();
+        std::string output;
+        REQUIRE(run_command({"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=2",
+                             "-c:v", "libx264", "-preset", "ultrafast", "-y", path},
+                            output) == 0);
+        const auto bytes = read_file(path);
+        const auto location = uploader.create(slug, static_cast<std::int64_t>(bytes.size()), "master.mp4");
+        REQUIRE(uploader.patch(location, 0, bytes).status == 204);
+        nlohmann::json upload;
+        REQUIRE(eventually([&] {
+            upload = curator.call("GET", location).json();
+            return upload["status"] != "receiving";
+        }, std::chrono::seconds(180)));
+        REQUIRE(upload["job_id"].is_number());
+        const auto job = upload["job_id"].get<std::int64_t>();
+        REQUIRE(eventually([&] {
+            const auto state = curator.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"];
+            return state == "done" || state == "failed";
+        }, std::chrono::seconds(180)));
+        REQUIRE(curator.call("GET", "/api/jobs/" + std::to_string(job)).json()["status"] == "done");
+        return job;
+    }
+    std::string media(const std::string& slug, const std::string& file) const {
+        const auto film = curator.call("GET", "/api/films/" + slug).json();
+        const auto path = std::to_string(film["id"].get<std::int64_t>()) + "/v" +
+                          std::to_string(film["media"]["version"].get<std::int64_t>()) + "/" + file;
+        const auto served = http_call(server->port(), "GET", "/media/" + path);
+        const auto previewed = http_call(server->port(), "GET", "/preview/" + path, "", {{"Cookie", curator.cookie}});
+        INFO(path);
+        CHECK(served.status == 200);
+        CHECK(previewed.status == 200);
+        CHECK(previewed.body == served.body);
+        return served.body;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("the same SRT gives the same WebVTT track whether the film is online or not yet") {
+    transcoding_fixture f;
+    // A three-letter language, SRT markup WebVTT does not know (<font>, {\an8}), markup it does (<i>),
+    // and a bare '&'.
+    const std::string srt = "1\r\n00:00:00,500 --> 00:00:01,200\r\n<i>Bonjour</i> <font color=\"#ffff00\">à tous</font>"
+                            "{\\an8} & bienvenue\r\n\r\n2\r\n00:00:01,300 --> 00:00:01,900\r\n<b>Fin</b>\r\n";
+    const std::string track = "WEBVTT\n\n00:00:00.500 --> 00:00:01.200\n<i>Bonjour</i> à tous &amp; bienvenue\n\n"
+                              "00:00:01.300 --> 00:00:01.900\n<b>Fin</b>\n\n";
+
+    // Not yet online: the subtitles wait for the film's first transcode.
+    f.create_film("before");
+    const auto waiting = f.put("/api/films/before/subtitles/fre", srt, "application/x-subrip");
+    REQUIRE(waiting.status == 201);
+    CHECK(waiting.json()["lang"] == "fr");
+    f.upload_and_transcode("before");
+
+    // Online already: the subtitles are re-packaged into a new version.
+    f.create_film("after");
+    f.upload_and_transcode("after");
+    const auto repackaged = f.put("/api/films/after/subtitles/fre", srt, "application/x-subrip");
+    REQUIRE(repackaged.status == 201);
+    CHECK(repackaged.json()["lang"] == "fr");
+    CHECK(repackaged.json()["repackaged"] == true);
+
+    for (const std::string slug : {"before", "after"}) {
+        INFO(slug);
+        CHECK(f.curator.call("GET", "/api/films/" + slug).json()["subtitle_languages"] == nlohmann::json{"fr"});
+        const auto master = f.media(slug, "master.m3u8");
+        CHECK(master.find("LANGUAGE=\"fr\",NAME=\"Français\"") != std::string::npos);
+        CHECK(master.find("URI=\"subtitles/fr.m3u8\"") != std::string::npos);
+        CHECK(f.media(slug, "subtitles/fr.vtt") == track);
+    }
 }

@@ -54,7 +54,3 @@ TEST_CASE("sizes are plain decimal numbers, Tus-Resumable must be 1.0.0") {
     CHECK(status_of([] { tus::require_resumable(with_header("tus-resumable", "0.2.2")); }) == 412);
     CHECK(status_of([] { tus::require_resumable(with_header("tus-resumable", "1.0.0")); }) == 0);
 }
-
-TEST_CASE("Upload-Expires is an RFC 7231 date") {
-    CHECK(tus::http_date(1403712000) == "Wed, 25 Jun 2014 16:00:00 GMT");
-}

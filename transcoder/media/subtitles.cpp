@@ -1,15 +1,13 @@
 #include "transcoder/media/subtitles.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
-#include <stdexcept>
 
 #include "transcoder/media/utf8.hpp"
 
@@ -22,35 +20,219 @@ void append_utf8(std::string& out, unsigned code) {
     else { out += char(0xE0 | (code >> 12)); out += char(0x80 | ((code >> 6) & 0x3F)); out += char(0x80 | (code & 0x3F)); }
 }
 
-// "00:01:02,500", "01:02.500" (WebVTT may omit hours); negative when malformed.
-double parse_time(const std::string& t) {
-    int h = 0, m = 0, s = 0, ms = 0;
-    char sep = 0;
-    // In floating point: hours from a hostile file could overflow an int.
-    auto seconds = [&] { return h < 0 || m < 0 || s < 0 || ms < 0 ? -1.0 : h * 3600.0 + m * 60.0 + s + ms / 1000.0; };
-    if (std::sscanf(t.c_str(), "%d:%d:%d%c%d", &h, &m, &s, &sep, &ms) == 5 && (sep == ',' || sep == '.'))
-        return seconds();
-    h = 0;
-    if (std::sscanf(t.c_str(), "%d:%d%c%d", &m, &s, &sep, &ms) == 4 && (sep == ',' || sep == '.'))
-        return seconds();
-    return -1;
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+    return s;
 }
 
-std::string strip_tags(const std::string& line) {
-    // Keep the words, drop markup a WebVTT cue would show literally or misread ({\an8}, <font>).
-    static const std::regex braces(R"(\{[^}]*\})"), fonts(R"(</?font[^>]*>)", std::regex::icase);
-    return std::regex_replace(std::regex_replace(line, braces, ""), fonts, "");
+// `min` to `max` digits at the front of `s` as a number, consumed; nullopt when there are not as many.
+std::optional<long long> take_digits(std::string_view& s, std::size_t min, std::size_t max) {
+    std::size_t n = 0;
+    while (n < s.size() && n < max && is_digit(s[n])) ++n;
+    if (n < min || (n < s.size() && is_digit(s[n]))) return std::nullopt;
+    long long value = 0;
+    for (std::size_t i = 0; i < n; ++i) value = value * 10 + (s[i] - '0');
+    s.remove_prefix(n);
+    return value;
 }
 
-std::string escape_cue(const std::string& text) {
+bool take(std::string_view& s, char c) {
+    if (s.empty() || s.front() != c) return false;
+    s.remove_prefix(1);
+    return true;
+}
+
+// "01:02:03,456" (SRT), "01:02:03.456" or "02:03.456" (WebVTT may omit hours) in seconds. Hours have at
+// most 9 digits, so that a hostile file's times stay exact in milliseconds.
+std::optional<double> parse_time(std::string_view t, bool comma_allowed = true) {
+    const auto size = t.size();
+    auto first = take_digits(t, 1, 9);
+    const bool two_digits = size - t.size() == 2;
+    if (!first || !take(t, ':')) return std::nullopt;
+    auto second = take_digits(t, 2, 2);
+    if (!second) return std::nullopt;
+    long long h = 0, m = *first, s = *second;
+    if (take(t, ':')) {
+        auto third = take_digits(t, 2, 2);
+        if (!third) return std::nullopt;
+        h = *first, m = *second, s = *third;
+    } else if (!two_digits) {
+        return std::nullopt;  // minutes have two digits
+    }
+    if (!(take(t, '.') || (comma_allowed && take(t, ','))) || m > 59 || s > 59) return std::nullopt;
+    const auto ms = take_digits(t, 3, 3);
+    if (!ms || !t.empty()) return std::nullopt;
+    return h * 3600.0 + m * 60.0 + s + *ms / 1000.0;
+}
+
+struct timing {
+    double start = 0, end = 0;
+    std::string settings;
+};
+
+// "start --> end [settings]"; nullopt when the line is not a timing line.
+std::optional<timing> parse_timing(std::string_view line) {
+    const auto arrow = line.find("-->");
+    if (arrow == std::string_view::npos) return std::nullopt;
+    auto rest = line.substr(arrow + 3);
+    while (!rest.empty() && is_blank(rest.front())) rest.remove_prefix(1);
+    const auto blank = std::min(rest.find(' '), rest.find('\t'));
+    const auto start = parse_time(trimmed(line.substr(0, arrow)));
+    const auto end = parse_time(rest.substr(0, blank));
+    if (!start || !end) return std::nullopt;
+    timing t{*start, *end, {}};
+    if (blank != std::string_view::npos) t.settings = std::string(trimmed(rest.substr(blank)));
+    if (t.settings.find("-->") != std::string::npos) t.settings.clear();  // would end the cue early for a player
+    return t;
+}
+
+// Lines ended by CR, LF or CRLF, as WebVTT reads them.
+std::vector<std::string_view> split_lines(std::string_view text) {
+    std::vector<std::string_view> lines;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\r' && text[i] != '\n') continue;
+        lines.push_back(text.substr(begin, i - begin));
+        if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        begin = i + 1;
+    }
+    if (begin < text.size()) lines.push_back(text.substr(begin));
+    return lines;
+}
+
+constexpr std::array<std::string_view, 8> webvtt_tags = {"c", "i", "b", "u", "v", "lang", "ruby", "rt"};
+
+// `tag` is "<…>" with no '<' or '>' inside. Its name in lower case when it is an element tag
+// ("<font color=x>", "</I>"), empty when it is something else ("<3>", "< b>").
+std::string tag_name(std::string_view tag) {
+    std::size_t i = 1;
+    if (i < tag.size() && tag[i] == '/') ++i;
+    std::string name;
+    while (i < tag.size() && (is_letter(tag[i]) || (!name.empty() && is_digit(tag[i]))))
+        name += static_cast<char>(tag[i++] | 0x20);
+    return name;
+}
+
+bool is_webvtt_tag(const std::string& name) {
+    return std::find(webvtt_tags.begin(), webvtt_tags.end(), name) != webvtt_tags.end();
+}
+
+// The length of the WebVTT markup that starts `s` ("<i>", "</v>", "<00:01.000>", "&amp;"), 0 if none.
+std::size_t markup_length(std::string_view s) {
+    if (s.starts_with('<')) {
+        const auto close = s.find_first_of("<>", 1);
+        if (close == std::string_view::npos || s[close] != '>') return 0;
+        const auto tag = s.substr(0, close + 1);
+        if (tag.find("-->") != std::string_view::npos) return 0;  // would end the cue early for a player
+        const auto name = tag_name(tag);
+        const bool exact_case = tag.substr(tag[1] == '/' ? 2 : 1, name.size()) == name;
+        if (!name.empty()) return is_webvtt_tag(name) && exact_case ? tag.size() : 0;
+        return parse_time(tag.substr(1, tag.size() - 2), false) ? tag.size() : 0;  // a timestamp tag
+    }
+    if (s.starts_with('&')) {
+        std::size_t i = 1;
+        if (i < s.size() && s[i] == '#') {
+            ++i;
+            const bool hex = i < s.size() && (s[i] == 'x' || s[i] == 'X');
+            if (hex) ++i;
+            const auto digits_start = i;
+            while (i < s.size() && (is_digit(s[i]) || (hex && is_letter(s[i]) && (s[i] | 0x20) <= 'f'))) ++i;
+            if (i == digits_start) return 0;
+        } else {
+            while (i < s.size() && (is_letter(s[i]) || (i > 1 && is_digit(s[i])))) ++i;
+            if (i == 1) return 0;
+        }
+        return i < s.size() && s[i] == ';' ? i + 1 : 0;
+    }
+    return 0;
+}
+
+// One line of cue text without the markup WebVTT does not know: ASS override blocks ("{\an8}") and
+// element tags other than WebVTT's ("<font …>"), which go with their brackets; WebVTT's tags are written
+// in lower case. One pass over the line: what a removal joins together ("<fo{\x}nt>") is removed too,
+// so that cleaning the result again changes nothing.
+std::string without_foreign_markup(std::string_view line) {
     std::string out;
-    for (char c : text) {
+    std::vector<std::size_t> open_tags, open_blocks;  // in `out`: '<' not closed yet, "{\" not closed yet
+    auto cut = [&](std::size_t size) {
+        out.resize(size);
+        while (!open_tags.empty() && open_tags.back() >= size) open_tags.pop_back();
+        while (!open_blocks.empty() && open_blocks.back() >= size) open_blocks.pop_back();
+    };
+    for (const char c : line) {
+        if (c == '}' && !open_blocks.empty()) {
+            cut(open_blocks.back());
+            continue;
+        }
+        if (c == '>' && !open_tags.empty()) {
+            const auto at = open_tags.back();
+            const auto name = tag_name(std::string_view(out).substr(at));
+            if (!name.empty() && !is_webvtt_tag(name)) {
+                cut(at);
+                continue;
+            }
+            if (!name.empty()) {  // WebVTT's tags are case-sensitive: <I> is written <i>
+                const auto name_at = at + (out[at + 1] == '/' ? 2 : 1);
+                std::transform(out.begin() + name_at, out.begin() + name_at + name.size(), out.begin() + name_at,
+                               [](char ch) { return static_cast<char>(ch | 0x20); });
+            }
+            open_tags.clear();  // a '>' kept closes every '<' before it
+        }
+        if (c == '<') open_tags.push_back(out.size());
+        if (c == '\\' && !out.empty() && out.back() == '{') open_blocks.push_back(out.size() - 1);
+        out += c;
+    }
+    return out;
+}
+
+// A line of cue text with '&', '<' and '>' that are not WebVTT markup escaped.
+std::string escaped_line(std::string_view line) {
+    std::string out;
+    for (std::size_t i = 0; i < line.size();) {
+        if (const auto n = markup_length(line.substr(i))) {
+            out += line.substr(i, n);
+            i += n;
+            continue;
+        }
+        const char c = line[i++];
         if (c == '&') out += "&amp;";
         else if (c == '<') out += "&lt;";
         else if (c == '>') out += "&gt;";
         else out += c;
     }
     return out;
+}
+
+std::string decoded(std::string_view bytes, const subtitle_reading& how) {
+    if (!how.windows_1252_fallback && !media::valid_utf8(bytes))
+        throw subtitle_error("subtitles_not_utf8", "subtitle files must be UTF-8 text; save the file as UTF-8");
+    auto text = to_utf8(std::string(bytes));
+    if (text.find('\0') != std::string::npos) throw subtitle_error("subtitles_not_text", "this is not a subtitle text file");
+    return text;
+}
+
+bool starts_non_cue_block(std::string_view line) {
+    return line.starts_with("NOTE") || line.starts_with("STYLE") || line.starts_with("REGION");
+}
+
+// The non-empty lines, joined by '\n': an empty line inside a cue would end it.
+std::string joined_lines(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) {
+        if (line.empty()) continue;
+        if (!out.empty()) out += '\n';
+        out += line;
+    }
+    return out;
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
 }
 
 }  // namespace
@@ -67,42 +249,62 @@ std::string to_utf8(const std::string& bytes) {
     return out;
 }
 
-std::vector<cue> parse_subtitle_text(std::string text) {
-    text = to_utf8(text);
-    text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
-    std::istringstream in(text);
+std::vector<cue> parse_subtitle_text(std::string_view bytes, const subtitle_reading& how) {
+    const auto text = decoded(bytes, how);
+    const auto lines = split_lines(text);
+    const bool webvtt = !lines.empty() && lines[0].starts_with("WEBVTT");
     std::vector<cue> cues;
-    std::string line;
+    std::size_t i = 0;
+    if (webvtt)
+        while (i < lines.size() && !lines[i].empty()) ++i;  // the header, kept by nobody
     std::optional<cue> current;
-    auto flush = [&] {
-        if (current && current->end > current->start && !current->text.empty()) cues.push_back(*current);
+    std::vector<std::string> text_lines;
+    auto finish = [&] {
+        if (!current) return;
+        current->text = joined_lines(text_lines);
+        if (current->end > current->start && !current->text.empty()) cues.push_back(std::move(*current));
         current.reset();
+        text_lines.clear();
     };
-    while (std::getline(in, line)) {
-        const auto arrow = line.find("-->");
-        if (arrow != std::string::npos) {
-            flush();
-            auto left = line.substr(0, arrow), right = line.substr(arrow + 3);
-            auto trim = [](std::string s) {
-                s.erase(0, s.find_first_not_of(" \t"));
-                const auto end = s.find_first_of(" \t");
-                return end == std::string::npos ? s : s.substr(0, end);
-            };
-            const double start = parse_time(trim(left)), end = parse_time(trim(right));
-            if (start >= 0 && end >= 0) current = cue{start, end, ""};
-            continue;
+    auto start_cue = [&](timing t, std::string_view id) {
+        finish();
+        // An identifier holding "-->" would be read as a timing line by a player.
+        const bool keep_id = webvtt && id.find("-->") == std::string_view::npos;
+        current = cue{t.start, t.end, {}, keep_id ? std::string(id) : "", webvtt ? std::move(t.settings) : ""};
+    };
+    while (i < lines.size()) {
+        while (i < lines.size() && lines[i].empty()) ++i;
+        if (i >= lines.size()) break;
+        std::vector<std::string_view> block;
+        while (i < lines.size() && !lines[i].empty()) block.push_back(lines[i++]);
+        // [identifier or SRT number] timing, then the text.
+        const std::size_t t = !parse_timing(block[0]) && block.size() > 1 ? 1 : 0;
+        auto first = parse_timing(block[t]);
+        if (!first) {
+            if ((webvtt && starts_non_cue_block(block[0])) || how.skip_unreadable_blocks) continue;
+            throw subtitle_error("subtitles_malformed",
+                                 "cannot read the cue timing near \"" + std::string(block[t].substr(0, 60)) + "\"");
         }
-        if (line.empty()) {
-            flush();
-            continue;
+        start_cue(std::move(*first), t == 1 ? block[0] : std::string_view());
+        for (std::size_t k = t + 1; k < block.size(); ++k) {
+            // A timing line without the blank line before it starts the next cue (SRT files edited by hand).
+            if (auto next = parse_timing(block[k])) {
+                std::string_view id;  // the line before, when it is the next cue's identifier or number
+                const auto before = block[k - 1];
+                if (k - 1 > t && !text_lines.empty() && text_lines.back() == without_foreign_markup(before) &&
+                    (webvtt || all_digits(before))) {
+                    id = before;
+                    text_lines.pop_back();
+                }
+                start_cue(std::move(*next), id);
+                continue;
+            }
+            auto clean = without_foreign_markup(block[k]);
+            if (!clean.empty()) text_lines.push_back(std::move(clean));
         }
-        if (current) {
-            const auto clean = strip_tags(line);
-            if (!clean.empty()) current->text += (current->text.empty() ? "" : "\n") + clean;
-        }
+        finish();
     }
-    flush();
-    if (cues.empty()) throw std::runtime_error("no subtitle cue could be read (SRT or WebVTT expected)");
+    if (cues.empty()) throw subtitle_error("subtitles_empty", "no subtitle cue was found in this file");
     std::stable_sort(cues.begin(), cues.end(), [](const cue& a, const cue& b) { return a.start < b.start; });
     return cues;
 }
@@ -113,7 +315,7 @@ std::vector<cue> read_subtitle_file(const std::string& path) {
     std::ostringstream buffer;
     buffer << in.rdbuf();
     if (buffer.str().size() > 10 * 1024 * 1024) throw std::runtime_error("subtitle file larger than 10 MB");
-    return parse_subtitle_text(buffer.str());
+    return parse_subtitle_text(buffer.str(), transcoder_file);
 }
 
 std::string ass_event_text(const std::string& event) {
@@ -135,7 +337,15 @@ std::string ass_event_text(const std::string& event) {
             out += text[i];
         }
     }
-    return strip_tags(out);
+    std::vector<std::string> lines;
+    for (const auto line : split_lines(out)) lines.push_back(without_foreign_markup(line));
+    return joined_lines(lines);
+}
+
+std::string webvtt_cue_text(std::string_view text) {
+    std::vector<std::string> lines;
+    for (const auto line : split_lines(text)) lines.push_back(escaped_line(without_foreign_markup(line)));
+    return joined_lines(lines);
 }
 
 std::string vtt_timestamp(double seconds) {
@@ -148,28 +358,34 @@ std::string vtt_timestamp(double seconds) {
 
 std::string webvtt_document(const std::vector<cue>& cues) {
     std::string out = "WEBVTT\n\n";
-    for (const auto& c : cues)
-        out += vtt_timestamp(c.start) + " --> " + vtt_timestamp(c.end) + "\n" + escape_cue(c.text) + "\n\n";
+    for (const auto& c : cues) {
+        const auto text = webvtt_cue_text(c.text);
+        if (text.empty()) continue;
+        if (!c.id.empty()) out += c.id + "\n";
+        out += vtt_timestamp(c.start) + " --> " + vtt_timestamp(c.end) + (c.settings.empty() ? "" : " " + c.settings) +
+               "\n" + text + "\n\n";
+    }
     return out;
 }
 
-std::string normalize_language(const std::string& tag) {
-    static const std::map<std::string, std::string> two_letters = {
-        {"fre", "fr"}, {"fra", "fr"}, {"eng", "en"}, {"spa", "es"}, {"ara", "ar"}, {"ger", "de"},
-        {"deu", "de"}, {"ita", "it"}, {"por", "pt"}, {"wol", "wo"}, {"bam", "bm"}};
+std::string normalize_language(std::string_view tag) {
+    // ISO 639-2 (bibliographic and terminology codes) → ISO 639-1, for the languages a festival meets most.
+    static const std::map<std::string, std::string, std::less<>> two_letters = {
+        {"fre", "fr"}, {"fra", "fr"}, {"eng", "en"}, {"spa", "es"}, {"ara", "ar"}, {"ger", "de"}, {"deu", "de"},
+        {"ita", "it"}, {"por", "pt"}, {"wol", "wo"}, {"bam", "bm"}, {"dut", "nl"}, {"nld", "nl"}, {"rus", "ru"},
+        {"chi", "zh"}, {"zho", "zh"}, {"jpn", "ja"}, {"kor", "ko"}, {"pol", "pl"}, {"tur", "tr"}, {"per", "fa"},
+        {"fas", "fa"}, {"heb", "he"}, {"hin", "hi"}, {"swa", "sw"}, {"hau", "ha"}, {"yor", "yo"}, {"ful", "ff"}};
     std::string lower;
-    for (char c : tag) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : tag) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
     auto it = two_letters.find(lower);
     return it == two_letters.end() ? lower : it->second;
 }
 
 std::string language_name(const std::string& lang) {
     static const std::map<std::string, std::string> names = {
-        {"fr", "Français"}, {"fre", "Français"}, {"fra", "Français"}, {"en", "English"}, {"eng", "English"},
-        {"es", "Español"},  {"spa", "Español"},  {"ar", "العربية"},   {"ara", "العربية"}, {"de", "Deutsch"},
-        {"ger", "Deutsch"}, {"it", "Italiano"},  {"ita", "Italiano"}, {"pt", "Português"}, {"por", "Português"},
-        {"wo", "Wolof"},    {"wol", "Wolof"}};
-    auto it = names.find(lang);
+        {"fr", "Français"}, {"en", "English"},   {"es", "Español"}, {"ar", "العربية"},
+        {"de", "Deutsch"},  {"it", "Italiano"},  {"pt", "Português"}, {"wo", "Wolof"}};
+    auto it = names.find(normalize_language(lang));
     return it == names.end() ? lang : it->second;
 }
 

@@ -1,0 +1,58 @@
+#pragma once
+// One event loop per I/O thread, like one worker process each: a connection lives on one loop and is
+// never touched by two threads, so no strand is needed. Timeouts need no timer per operation: each
+// connection keeps a deadline, and once a second each loop closes those of its connections that are
+// past theirs (as nginx does with its timer tree). Needs FESTIVAL_DRAINED_READ (socket_reader.hpp).
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/http/socket_reader.hpp"
+
+namespace festival::server {
+
+class connection;
+struct exchange;
+
+using deadline_clock = std::chrono::steady_clock;
+
+// The steady clock's own timeline (CLOCK_MONOTONIC) as of the kernel's last tick, a few ms old:
+// deadlines need no better, and it costs a fraction of a precise read on every request.
+inline deadline_clock::time_point coarse_now() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return deadline_clock::time_point(std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec));
+}
+
+// Defined in connection.cpp, where connections and exchanges are complete.
+struct event_loop {
+    event_loop();
+    ~event_loop();
+    event_loop(const event_loop&) = delete;
+    event_loop& operator=(const event_loop&) = delete;
+
+    boost::asio::io_context context{1};  // run by one thread: Asio's one-thread fast paths apply
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running =
+        boost::asio::make_work_guard(context);
+    reader_loop_state reader;  // what connections' reads share
+    boost::asio::steady_timer sweeper;
+    std::vector<std::weak_ptr<connection>> connections;  // touched on this loop's thread only
+    // Requests between dispatch and their answer's last byte; a counter per loop, on its own cache
+    // line, so that counting costs no traffic between cores. Read by shutdown.
+    alignas(64) std::atomic<int> requests_in_flight{0};
+    std::vector<std::unique_ptr<exchange>> spare_exchanges;  // last returned, first taken
+
+    std::unique_ptr<exchange> take();
+    void give_back(std::unique_ptr<exchange> x);
+    // Closes the connections past their deadline, then again in a second.
+    void sweep();
+};
+
+}  // namespace festival::server
