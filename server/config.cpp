@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 
 #include "transcoder/process/command_flags.hpp"
@@ -134,6 +135,11 @@ const std::vector<setting>& settings() {
                [](auto& c) -> auto& { return c.worker.max_output_file_mb; }),
         text("test-clock-file", "", "tests only: a file holding the audience clock in unix milliseconds",
              [](auto& c) -> auto& { return c.test_clock_file; }),
+        {"test-disk-free-bytes", "", "tests only: the free space the uploads' disk is said to have",
+         [](config& c, const std::string& v) {
+             c.test_disk_free_bytes = parse_number("test-disk-free-bytes", v, 0, std::numeric_limits<int>::max());
+         },
+         [](const config& c) { return c.test_disk_free_bytes ? nlohmann::json(*c.test_disk_free_bytes) : nlohmann::json(""); }},
     };
     return table;
 }

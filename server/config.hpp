@@ -2,6 +2,7 @@
 // The server's configuration: one immutable value, filled from defaults < file < environment < flags.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct config {
     int heartbeat_seconds = 10;
     // Tests only: a file holding the audience clock in unix milliseconds, read at every tick.
     std::string test_clock_file;
+    // Tests only: the free space the uploads' file system is said to have, in bytes.
+    std::optional<std::int64_t> test_disk_free_bytes;
     // How long /media still serves a film's previous version after a new one is published.
     int previous_version_grace_seconds = 600;
 

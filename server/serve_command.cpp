@@ -73,6 +73,7 @@ int serve_command(const std::vector<std::string>& args) {
     raise_descriptor_limit();
 
     festival_app app(settings);
+    if (settings->test_disk_free_bytes) app.uploads.use_test_free_bytes(static_cast<std::uint64_t>(*settings->test_disk_free_bytes));
     {
         auto& db = app.catalog.local();
         catalog::migrate(db);

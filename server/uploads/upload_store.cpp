@@ -18,7 +18,6 @@ upload_store::upload_store(const std::string& data_dir)
     std::error_code ignored;
     std::filesystem::create_directories(uploads_dir_, ignored);
     std::filesystem::create_directories(sources_dir_, ignored);
-    if (const char* figure = std::getenv("FESTIVAL_TEST_DISK_FREE_BYTES")) test_free_bytes_ = std::stoull(figure);
 }
 
 std::optional<upload_lock> upload_store::try_lock(const std::string& id) {
