@@ -5,48 +5,43 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 
 #include "catalog/accounts.hpp"
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/schema.hpp"
-#include "transcoder/media/media_layout.hpp"
+#include "server/config.hpp"
+#include "transcoder/process/command_flags.hpp"
 
 namespace festival::server {
 namespace {
 
-// "--name value" pairs after the sub-command; anything else is an error.
-std::map<std::string, std::string> flags(const std::vector<std::string>& args, std::size_t from,
-                                         std::vector<std::string>* positional = nullptr) {
-    std::map<std::string, std::string> out;
-    for (std::size_t i = from; i < args.size(); ++i) {
-        if (args[i].rfind("--", 0) == 0) {
-            if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
-            out[args[i].substr(2)] = args[i + 1];
-            ++i;
-        } else if (positional) {
-            positional->push_back(args[i]);
-        } else {
-            throw std::invalid_argument("unexpected argument '" + args[i] + "'");
-        }
-    }
-    return out;
+using process::command_flags;
+
+// "--name value" pairs after the sub-command (and, for import, the file), through the festival's one
+// flag parser.
+command_flags flags(const std::vector<std::string>& args, std::size_t from, bool positional = false) {
+    return command_flags::parse(std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(from), args.end()),
+                                {.positional = positional});
 }
 
-catalog::database open_data_dir(const std::map<std::string, std::string>& f) {
-    const std::string dir = f.count("data-dir") ? f.at("data-dir") : (std::getenv("FESTIVAL_DATA_DIR") ?: "data");
-    std::filesystem::create_directories(dir);
-    return catalog::open_catalog(media::media_layout(dir).catalog_db().string());
+// The catalog of the data folder `festival serve` would use: --data-dir, else the same setting's
+// environment variable and default.
+catalog::database open_data_dir(const command_flags& f) {
+    const auto settings = load_config(f.has("data-dir") ? std::vector<std::string>{"--data-dir", f.get("data-dir", "")}
+                                                        : std::vector<std::string>{});
+    std::filesystem::create_directories(settings->data_dir);
+    return catalog::open_catalog(settings->catalog_path());
 }
 
 // `festival user sign-out-everywhere --email E`: ends every session of that account at once.
 int sign_out_everywhere(const std::vector<std::string>& args) {
     const auto f = flags(args, 1);
-    if (!f.count("email")) throw std::invalid_argument("--email is required");
+    if (!f.has("email")) throw std::invalid_argument("--email is required");
+    const std::string email = f.get("email", "");
     auto db = open_data_dir(f);
-    const int ended = catalog::close_user_sessions(db, f.at("email"));
-    std::printf("ended %d session%s of %s\n", ended, ended == 1 ? "" : "s", f.at("email").c_str());
+    const int ended = catalog::close_user_sessions(db, email);
+    std::printf("ended %d session%s of %s\n", ended, ended == 1 ? "" : "s", email.c_str());
     return 0;
 }
 
@@ -60,15 +55,15 @@ int user_command(const std::vector<std::string>& args) {
                 "usage: festival user add --email E --role curator|organizer [--name N]\n"
                 "       festival user sign-out-everywhere --email E");
         const auto f = flags(args, 1);
-        if (!f.count("email") || !f.count("role")) throw std::invalid_argument("--email and --role are required");
-        const auto r = catalog::role_from_string(f.at("role"));
+        if (!f.has("email") || !f.has("role")) throw std::invalid_argument("--email and --role are required");
+        const auto r = catalog::role_from_string(f.get("role", ""));
         if (!r) throw std::invalid_argument("--role must be curator or organizer");
         std::string password;
         if (const char* env = std::getenv("FESTIVAL_PASSWORD")) password = env;
         else if (!std::getline(std::cin, password))
             throw std::invalid_argument("give the password on standard input or in FESTIVAL_PASSWORD");
         auto db = open_data_dir(f);
-        const auto u = catalog::create_user(db, f.at("email"), f.count("name") ? f.at("name") : "", *r, password);
+        const auto u = catalog::create_user(db, f.get("email", ""), f.get("name", ""), *r, password);
         std::printf("created %s %s (id %lld)\n", catalog::to_string(u.role), u.email.c_str(),
                     static_cast<long long>(u.id));
         return 0;
@@ -80,8 +75,8 @@ int user_command(const std::vector<std::string>& args) {
 
 int import_command(const std::vector<std::string>& args) {
     try {
-        std::vector<std::string> files;
-        const auto f = flags(args, 0, &files);
+        const auto f = flags(args, 0, true);
+        const auto& files = f.positional();
         if (files.size() != 1) throw std::invalid_argument("usage: festival import FILE.json [--data-dir D]");
         std::ifstream in(files[0]);
         if (!in) throw std::invalid_argument("cannot read " + files[0]);

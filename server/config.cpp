@@ -2,11 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <stdexcept>
+
+#include "transcoder/process/command_flags.hpp"
 
 #ifndef FESTIVAL_DEFAULT_WEB_DIR
 #define FESTIVAL_DEFAULT_WEB_DIR "web"
@@ -15,40 +20,134 @@
 namespace festival::server {
 namespace {
 
-int parse_int(const std::string& name, const std::string& value, int low, int high) {
-    try {
-        std::size_t used = 0;
-        const int n = std::stoi(value, &used);
-        if (used == value.size() && n >= low && n <= high) return n;
-    } catch (const std::exception&) {
-    }
-    throw std::invalid_argument(name + " must be a number from " + std::to_string(low) + " to " +
-                                std::to_string(high) + ", not '" + value + "'");
+using process::parse_number;
+using process::parse_switch;
+
+// One setting: its name (the flag without "--", and the key in a --config file), its environment
+// variable ("" when it has none), its meaning, how its text is read, and its value (shown as the
+// default in the help, from a default-constructed config: defaults live only in the structs).
+struct setting {
+    const char* name;
+    const char* env;
+    const char* help;
+    std::function<void(config&, const std::string&)> apply;
+    std::function<nlohmann::json(const config&)> value;
+};
+
+// `field` is a generic lambda naming a member: [](auto& c) -> auto& { return c.view_seconds; }.
+void assign(int& to, int n) { to = n; }
+void assign(std::size_t& to, int n) { to = static_cast<std::size_t>(n); }
+void assign(std::chrono::seconds& to, int n) { to = std::chrono::seconds(n); }
+nlohmann::json shown(const std::chrono::seconds& s) { return s.count(); }
+template <class T>
+nlohmann::json shown(const T& value) {
+    return value;
 }
 
-// One setting, by name, from any source. Unknown names are errors so typos do not pass silently.
-void apply(config& c, const std::string& name, const std::string& value) {
-    if (name == "listen") parse_listen(value, c.listen_address, c.listen_port);
-    else if (name == "data-dir") c.data_dir = value;
-    else if (name == "web-dir") c.web_dir = value;
-    else if (name == "transcoder") c.transcoder_path = value;
-    else if (name == "io-threads") c.io_threads = parse_int(name, value, 1, 64);
-    else if (name == "worker-threads") c.worker_threads = parse_int(name, value, 1, 256);
-    else if (name == "transcoders") c.transcoders = parse_int(name, value, 0, 32);
-    else if (name == "access-log") c.access_log = value != "off" && value != "false" && value != "0";
-    else if (name == "secure-cookies") c.secure_cookies = value != "off" && value != "false" && value != "0";
-    else if (name == "sign-in-window-seconds") c.sign_in_window_seconds = parse_int(name, value, 1, 86400);
-    else if (name == "password-threads") c.password_threads = parse_int(name, value, 1, 16);
-    else if (name == "password-queue") c.password_queue = parse_int(name, value, 1, 1024);
-    else if (name == "session-hours") c.session_lifetime_seconds = parse_int(name, value, 1, 24 * 90) * 3600LL;
-    else if (name == "max-upload-gb") c.max_upload_bytes = parse_int(name, value, 1, 100000) * 1000LL * 1000 * 1000;
-    else if (name == "demo") c.demo = value != "false" && value != "0";
-    else if (name == "view-seconds") c.view_seconds = parse_int(name, value, 1, 86400);
-    else if (name == "play-expiry-seconds") c.play_expiry_seconds = parse_int(name, value, 60, 7 * 86400);
-    else if (name == "audience-flush-ms") c.audience_flush_ms = parse_int(name, value, 10, 86'400'000);
-    else if (name == "viewers-per-address") c.viewers_per_address = parse_int(name, value, 1, 1'000'000);
-    else if (name == "version-grace-seconds") c.previous_version_grace_seconds = parse_int(name, value, 0, 7 * 86400);
-    else throw std::invalid_argument("unknown setting '" + name + "'");
+template <class Field>
+setting number(const char* name, const char* env, const char* help, int low, int high, Field field) {
+    return {name, env, help, [=](config& c, const std::string& v) { assign(field(c), parse_number(name, v, low, high)); },
+            [=](const config& c) { return shown(field(c)); }};
+}
+template <class Field>
+setting text(const char* name, const char* env, const char* help, Field field) {
+    return {name, env, help, [=](config& c, const std::string& v) { field(c) = v; },
+            [=](const config& c) { return shown(field(c)); }};
+}
+template <class Field>
+setting toggle(const char* name, const char* env, const char* help, Field field) {
+    return {name, env, help, [=](config& c, const std::string& v) { field(c) = parse_switch(v); },
+            [=](const config& c) { return shown(field(c)); }};
+}
+
+// THE table of `festival serve` settings. Unknown names are errors so typos do not pass silently.
+const std::vector<setting>& settings() {
+    static const std::vector<setting> table = {
+        {"listen", "FESTIVAL_LISTEN", "ADDRESS:PORT to accept connections on (port 0 picks a free one)",
+         [](config& c, const std::string& v) { parse_listen(v, c.http.address, c.http.port); },
+         [](const config& c) -> nlohmann::json { return c.http.address + ":" + std::to_string(c.http.port); }},
+        text("data-dir", "FESTIVAL_DATA_DIR", "folder of the catalog, uploads and media",
+             [](auto& c) -> auto& { return c.data_dir; }),
+        text("web-dir", "FESTIVAL_WEB_DIR", "folder of the pages (default: the source tree's web/)",
+             [](auto& c) -> auto& { return c.web_dir; }),
+        text("transcoder", "", "festival-transcoder executable (default: beside festival)",
+             [](auto& c) -> auto& { return c.transcoder_path; }),
+        number("transcoders", "FESTIVAL_TRANSCODERS", "transcoder processes to run (0: none)", 0, 32,
+               [](auto& c) -> auto& { return c.transcoders; }),
+        number("io-threads", "FESTIVAL_IO_THREADS", "threads serving connections", 1, 64,
+               [](auto& c) -> auto& { return c.http.io_threads; }),
+        number("worker-threads", "FESTIVAL_WORKER_THREADS", "threads for requests that may block (SQLite writes)", 1,
+               256, [](auto& c) -> auto& { return c.http.worker_threads; }),
+        number("read-timeout-seconds", "FESTIVAL_READ_TIMEOUT_SECONDS", "longest wait for the next bytes of a request",
+               1, 3600, [](auto& c) -> auto& { return c.http.read_timeout; }),
+        number("idle-timeout-seconds", "FESTIVAL_IDLE_TIMEOUT_SECONDS",
+               "how long a kept-alive connection may wait for its next request", 1, 3600,
+               [](auto& c) -> auto& { return c.http.idle_timeout; }),
+        number("shutdown-grace-seconds", "FESTIVAL_SHUTDOWN_GRACE_SECONDS",
+               "how long requests in flight may finish on shutdown", 0, 3600,
+               [](auto& c) -> auto& { return c.http.shutdown_grace; }),
+        number("header-limit-bytes", "FESTIVAL_HEADER_LIMIT_BYTES", "largest request header (larger: 431)", 1024,
+               1 << 20, [](auto& c) -> auto& { return c.http.header_limit; }),
+        toggle("access-log", "FESTIVAL_ACCESS_LOG", "one log line per request (off, false or 0: none)",
+               [](auto& c) -> auto& { return c.http.access_log; }),
+        toggle("secure-cookies", "FESTIVAL_SECURE_COOKIES", "mark the session cookie Secure (behind HTTPS)",
+               [](auto& c) -> auto& { return c.secure_cookies; }),
+        number("sign-in-window-seconds", "", "window over which failed sign-ins are counted", 1, 86400,
+               [](auto& c) -> auto& { return c.sign_in_window_seconds; }),
+        number("password-threads", "", "threads hashing passwords", 1, 16,
+               [](auto& c) -> auto& { return c.http.password_threads; }),
+        number("password-queue", "", "sign-ins waiting or hashing at once (more: 503)", 1, 1024,
+               [](auto& c) -> auto& { return c.http.password_queue_limit; }),
+        {"session-hours", "", "lifetime of a sign-in session",
+         [](config& c, const std::string& v) { c.session_lifetime_seconds = parse_number("session-hours", v, 1, 24 * 90) * 3600LL; },
+         [](const config& c) -> nlohmann::json { return c.session_lifetime_seconds / 3600; }},
+        {"max-upload-gb", "", "largest film upload, in GB",
+         [](config& c, const std::string& v) {
+             c.max_upload_bytes = parse_number("max-upload-gb", v, 1, 100000) * 1000LL * 1000 * 1000;
+         },
+         [](const config& c) -> nlohmann::json { return c.max_upload_bytes / (1000LL * 1000 * 1000); }},
+        toggle("demo", "", "seed demo accounts and films (a switch)", [](auto& c) -> auto& { return c.demo; }),
+        number("view-seconds", "FESTIVAL_VIEW_SECONDS", "seconds played that make a view", 1, 86400,
+               [](auto& c) -> auto& { return c.view_seconds; }),
+        number("play-expiry-seconds", "FESTIVAL_PLAY_EXPIRY_SECONDS", "silence after which a play ends", 60, 7 * 86400,
+               [](auto& c) -> auto& { return c.play_expiry_seconds; }),
+        number("audience-flush-ms", "FESTIVAL_AUDIENCE_FLUSH_MS", "how often audience counts are written to the catalog",
+               10, 86'400'000, [](auto& c) -> auto& { return c.audience_flush_ms; }),
+        number("viewers-per-address", "FESTIVAL_VIEWERS_PER_ADDRESS", "viewers counted behind one address a day", 1,
+               1'000'000, [](auto& c) -> auto& { return c.viewers_per_address; }),
+        number("heartbeat-seconds", "FESTIVAL_HEARTBEAT_SECONDS", "how often the player reports a play", 1, 30,
+               [](auto& c) -> auto& { return c.heartbeat_seconds; }),
+        number("version-grace-seconds", "FESTIVAL_VERSION_GRACE_SECONDS",
+               "how long a replaced media version is still served", 0, 7 * 86400,
+               [](auto& c) -> auto& { return c.previous_version_grace_seconds; }),
+        number("job-lease-seconds", "FESTIVAL_JOB_LEASE_SECONDS",
+               "a transcoder that stops renewing its job loses it after this", 1, 86400,
+               [](auto& c) -> auto& { return c.worker.lease_seconds; }),
+        {"transcode-preset", "FESTIVAL_TRANSCODE_PRESET", "x264 preset of the transcoders",
+         [](config& c, const std::string& v) {
+             if (v.empty()) throw std::invalid_argument("transcode-preset must not be empty");
+             c.worker.preset = v;
+         },
+         [](const config& c) -> nlohmann::json { return c.worker.preset; }},
+        text("sandbox-user", "", "user the transcoders' children run as when the server runs as root",
+             [](auto& c) -> auto& { return c.worker.sandbox_user; }),
+        number("max-output-file-mb", "", "largest file one transcode may write, in MiB", 1, 1 << 20,
+               [](auto& c) -> auto& { return c.worker.max_output_file_mb; }),
+        text("test-clock-file", "", "tests only: a file holding the audience clock in unix milliseconds",
+             [](auto& c) -> auto& { return c.test_clock_file; }),
+        {"test-disk-free-bytes", "", "tests only: the free space the uploads' disk is said to have",
+         [](config& c, const std::string& v) {
+             c.test_disk_free_bytes = parse_number("test-disk-free-bytes", v, 0, std::numeric_limits<int>::max());
+         },
+         [](const config& c) { return c.test_disk_free_bytes ? nlohmann::json(*c.test_disk_free_bytes) : nlohmann::json(""); }},
+    };
+    return table;
+}
+
+const setting& find_setting(const std::string& name) {
+    for (const auto& s : settings())
+        if (name == s.name) return s;
+    throw std::invalid_argument("unknown setting '" + name + "'");
 }
 
 void apply_file(config& c, const std::string& path) {
@@ -62,22 +161,13 @@ void apply_file(config& c, const std::string& path) {
     }
     if (!j.is_object()) throw std::invalid_argument("config file " + path + " must hold a JSON object");
     for (const auto& [name, value] : j.items())
-        apply(c, name, value.is_string() ? value.get<std::string>() : value.dump());
+        find_setting(name).apply(c, value.is_string() ? value.get<std::string>() : value.dump());
 }
 
 void apply_environment(config& c) {
-    static const std::pair<const char*, const char*> names[] = {
-        {"FESTIVAL_LISTEN", "listen"},           {"FESTIVAL_DATA_DIR", "data-dir"},
-        {"FESTIVAL_WEB_DIR", "web-dir"},         {"FESTIVAL_TRANSCODERS", "transcoders"},
-        {"FESTIVAL_IO_THREADS", "io-threads"},   {"FESTIVAL_WORKER_THREADS", "worker-threads"},
-        {"FESTIVAL_ACCESS_LOG", "access-log"},   {"FESTIVAL_VIEW_SECONDS", "view-seconds"},
-        {"FESTIVAL_PLAY_EXPIRY_SECONDS", "play-expiry-seconds"},
-        {"FESTIVAL_AUDIENCE_FLUSH_MS", "audience-flush-ms"},
-        {"FESTIVAL_SECURE_COOKIES", "secure-cookies"},
-        {"FESTIVAL_VIEWERS_PER_ADDRESS", "viewers-per-address"},
-        {"FESTIVAL_VERSION_GRACE_SECONDS", "version-grace-seconds"}};
-    for (const auto& [env, name] : names)
-        if (const char* value = std::getenv(env)) apply(c, name, value);
+    for (const auto& s : settings())
+        if (*s.env)
+            if (const char* value = std::getenv(s.env)) s.apply(c, value);
 }
 
 }  // namespace
@@ -89,7 +179,7 @@ void parse_listen(const std::string& text, std::string& address, unsigned short&
     address = text.substr(0, colon);
     if (address.size() > 2 && address.front() == '[' && address.back() == ']')
         address = address.substr(1, address.size() - 2);
-    port = static_cast<unsigned short>(parse_int("port", text.substr(colon + 1), 0, 65535));
+    port = static_cast<unsigned short>(parse_number("port", text.substr(colon + 1), 0, 65535));
 }
 
 std::string executable_dir() {
@@ -100,53 +190,65 @@ std::string executable_dir() {
 }
 
 nlohmann::json config::to_json() const {
-    return {{"listen", listen_address + ":" + std::to_string(listen_port)},
+    return {{"listen", http.address + ":" + std::to_string(http.port)},
             {"data_dir", data_dir},
             {"web_dir", web_dir},
             {"transcoder", transcoder_path},
             {"transcoders", transcoders},
             {"demo", demo},
-            {"io_threads", io_threads},
-            {"worker_threads", worker_threads},
-            {"access_log", access_log},
+            {"io_threads", http.io_threads},
+            {"worker_threads", http.worker_threads},
+            {"read_timeout_seconds", http.read_timeout.count()},
+            {"idle_timeout_seconds", http.idle_timeout.count()},
+            {"shutdown_grace_seconds", http.shutdown_grace.count()},
+            {"header_limit_bytes", http.header_limit},
+            {"access_log", http.access_log},
             {"session_lifetime_seconds", session_lifetime_seconds},
             {"secure_cookies", secure_cookies},
             {"sign_in_window_seconds", sign_in_window_seconds},
-            {"password_threads", password_threads},
-            {"password_queue", password_queue},
+            {"password_threads", http.password_threads},
+            {"password_queue", http.password_queue_limit},
             {"max_upload_bytes", max_upload_bytes},
             {"view_seconds", view_seconds},
             {"play_expiry_seconds", play_expiry_seconds},
             {"audience_flush_ms", audience_flush_ms},
             {"viewers_per_address", viewers_per_address},
-            {"previous_version_grace_seconds", previous_version_grace_seconds}};
+            {"heartbeat_seconds", heartbeat_seconds},
+            {"previous_version_grace_seconds", previous_version_grace_seconds},
+            {"job_lease_seconds", worker.lease_seconds},
+            {"transcode_preset", worker.preset},
+            {"sandbox_user", worker.sandbox_user},
+            {"max_output_file_mb", worker.max_output_file_mb}};
 }
 
 std::shared_ptr<const config> load_config(const std::vector<std::string>& args) {
+    std::vector<std::string> names = {"config"};
+    for (const auto& s : settings()) names.emplace_back(s.name);
+    const auto flags = process::command_flags::parse(args, {.switches = {"demo"}, .known = names});
     config c;
     // A --config file comes before the environment, which comes before the other flags.
-    for (std::size_t i = 0; i + 1 < args.size(); ++i)
-        if (args[i] == "--config") apply_file(c, args[i + 1]);
+    for (const auto& file : flags.all("config")) apply_file(c, file);
     apply_environment(c);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + arg + "'");
-        std::string name = arg.substr(2), value;
-        if (const auto eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        } else if (name == "demo") {
-            value = "true";
-        } else {
-            if (i + 1 >= args.size()) throw std::invalid_argument(arg + " needs a value");
-            value = args[++i];
-        }
-        if (name == "config") continue;
-        apply(c, name, value);
-    }
+    for (const auto& [name, value] : flags.in_order())
+        if (name != "config") find_setting(name).apply(c, value);
     if (c.web_dir.empty()) c.web_dir = FESTIVAL_DEFAULT_WEB_DIR;
     if (c.transcoder_path.empty()) c.transcoder_path = executable_dir() + "/festival-transcoder";
     return std::make_shared<const config>(std::move(c));
+}
+
+std::string settings_help() {
+    const config defaults;
+    std::string out = "festival serve settings (flag --NAME VALUE, key NAME in a --config FILE, or the variable):\n";
+    for (const auto& s : settings()) {
+        const auto shown = s.value(defaults);
+        std::string line = std::string("  --") + s.name;
+        line.resize(std::max<std::size_t>(line.size() + 1, 28), ' ');
+        line += s.help;
+        if (!(shown.is_string() && shown.get<std::string>().empty())) line += " [" + (shown.is_string() ? shown.get<std::string>() : shown.dump()) + "]";
+        if (*s.env) line += std::string(" (") + s.env + ")";
+        out += line + '\n';
+    }
+    return out;
 }
 
 }  // namespace festival::server

@@ -2,33 +2,33 @@
 // The server's configuration: one immutable value, filled from defaults < file < environment < flags.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "server/http/http_server.hpp"
 #include "transcoder/media/media_layout.hpp"
+#include "transcoder/process/worker_settings.hpp"
 
 namespace festival::server {
 
 struct config {
-    std::string listen_address = "127.0.0.1";
-    unsigned short listen_port = 8080;
+    // The HTTP server's own settings (listen address and port, threads, timeouts, header limit,
+    // access log), with their defaults where the server defines them.
+    server_options http;
     std::string data_dir = "data";
     std::string web_dir;          // default: the web/ folder of the source tree
     std::string transcoder_path;  // default: festival-transcoder beside this executable
+    process::worker_settings worker;  // passed to each transcoder the server starts
     bool demo = false;
-    int io_threads = 2;
-    int worker_threads = 4;
     int transcoders = 1;
-    bool access_log = true;
     std::int64_t session_lifetime_seconds = 12 * 3600;
     bool secure_cookies = false;  // adds Secure to the session cookie (behind HTTPS)
-    // Sign-in (docs/security.md): the window failed attempts are counted over, and the pool that
-    // hashes passwords with its bounded queue.
+    // Sign-in (docs/security.md): the window failed attempts are counted over (the pool that hashes
+    // passwords is the HTTP server's: http.password_threads, http.password_queue_limit).
     int sign_in_window_seconds = 15 * 60;
-    int password_threads = 1;
-    int password_queue = 8;
     std::int64_t max_upload_bytes = 50LL * 1000 * 1000 * 1000;
     // Audience (docs/statistics.md): credited seconds that make a view, silence after which a play
     // ends, and how often the counts are written to the catalog.
@@ -37,6 +37,12 @@ struct config {
     int audience_flush_ms = 1000;
     // People counted behind one address (an IPv4 address or an IPv6 /64): a household, a class behind NAT.
     int viewers_per_address = 10;
+    // How often the player reports (the ledger counts a play live for 30 s after its last heartbeat).
+    int heartbeat_seconds = 10;
+    // Tests only: a file holding the audience clock in unix milliseconds, read at every tick.
+    std::string test_clock_file;
+    // Tests only: the free space the uploads' file system is said to have, in bytes.
+    std::optional<std::int64_t> test_disk_free_bytes;
     // How long /media still serves a film's previous version after a new one is published.
     int previous_version_grace_seconds = 600;
 
@@ -47,9 +53,12 @@ struct config {
 };
 
 // Builds the configuration from `festival serve` arguments (after "serve"), the environment
-// (FESTIVAL_LISTEN, FESTIVAL_DATA_DIR, …) and an optional --config JSON file.
-// Throws std::invalid_argument with a message for the user on a bad value.
+// (FESTIVAL_LISTEN, FESTIVAL_DATA_DIR, …) and an optional --config JSON file, through the one table
+// of settings in config.cpp. Throws std::invalid_argument with a message for the user on a bad value.
 std::shared_ptr<const config> load_config(const std::vector<std::string>& args);
+
+// Every setting: its flag, environment variable, default and meaning, one a line (`festival serve --help`).
+std::string settings_help();
 
 // "127.0.0.1:8080" → address and port; throws std::invalid_argument.
 void parse_listen(const std::string& text, std::string& address, unsigned short& port);

@@ -17,6 +17,7 @@
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "transcoder/process/child_process.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -183,7 +184,7 @@ void queue_demo_media(catalog::database& db, const std::string& transcoder, cons
         if (!run_child({transcoder, "demo-source", "--output", source.string(), "--seconds",
                         std::to_string(clip_seconds), "--width", width, "--height", height, "--label", label,
                         "--preset", "ultrafast"})) {
-            std::fprintf(stderr, "{\"event\":\"demo_media_failed\",\"film\":\"%s\"}\n", f.slug.c_str());
+            log_event("demo_media_failed", {{"film", f.slug}});
             continue;
         }
         std::vector<catalog::subtitle_source> subtitles;

@@ -12,6 +12,7 @@ namespace {
 const char* usage =
     "usage:\n"
     "  festival serve [--listen ADDR:PORT] [--data-dir DIR] [--demo] [--transcoders N] [--config FILE]\n"
+    "                 (festival serve --help lists every setting)\n"
     "  festival user add --email E --role curator|organizer [--name N] [--data-dir DIR]\n"
     "  festival user sign-out-everywhere --email E [--data-dir DIR]\n"
     "  festival import FILE.json [--data-dir DIR]\n";

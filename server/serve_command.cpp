@@ -18,6 +18,7 @@
 #include "server/api/routes.hpp"
 #include "server/transcoder_supervisor.hpp"
 #include "server/uploads/upload_cleaner.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -36,7 +37,7 @@ private:
                 app.refresh_availability();
                 if (++rounds % 1800 == 0) catalog::purge_expired_sessions(app.catalog.local());
             } catch (const std::exception& e) {
-                std::fprintf(stderr, "{\"event\":\"refresh_failed\",\"what\":\"%s\"}\n", e.what());
+                log_event("refresh_failed", {{"what", e.what()}});
             }
         }
     }
@@ -56,6 +57,10 @@ void raise_descriptor_limit() {
 }  // namespace
 
 int serve_command(const std::vector<std::string>& args) {
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+        std::fputs(settings_help().c_str(), stdout);
+        return 0;
+    }
     std::shared_ptr<const config> settings;
     try {
         settings = load_config(args);
@@ -63,45 +68,36 @@ int serve_command(const std::vector<std::string>& args) {
         std::fprintf(stderr, "festival serve: %s\n", e.what());
         return 2;
     }
-    std::fprintf(stderr, "{\"event\":\"config\",\"config\":%s}\n", settings->to_json().dump().c_str());
+    log_event("config", {{"config", settings->to_json()}});
     std::filesystem::create_directories(settings->media_dir());
     raise_descriptor_limit();
 
     festival_app app(settings);
+    if (settings->test_disk_free_bytes) app.uploads.use_test_free_bytes(static_cast<std::uint64_t>(*settings->test_disk_free_bytes));
     {
         auto& db = app.catalog.local();
         catalog::migrate(db);
         if (settings->demo && seed_demo_catalog(db))
-            std::fprintf(stderr,
-                         "{\"event\":\"demo_seeded\",\"accounts\":[\"curator@demo.festival\","
-                         "\"organizer@demo.festival\"],\"password\":\"%s\"}\n",
-                         demo_password);
+            log_event("demo_seeded", {{"accounts", {"curator@demo.festival", "organizer@demo.festival"}},
+                                      {"password", demo_password}});
         app.refresh_availability();
     }
 
     dispatcher routes(router(festival_routes(app)),
                       [&app](const std::string& token) { return catalog::find_session(app.catalog.local(), token); });
-    server_options options;
-    options.address = settings->listen_address;
-    options.port = settings->listen_port;
-    options.io_threads = settings->io_threads;
-    options.worker_threads = settings->worker_threads;
-    options.password_threads = settings->password_threads;
-    options.password_queue_limit = static_cast<std::size_t>(settings->password_queue);
-    options.access_log = settings->access_log;
     std::unique_ptr<http_server> server;
     try {
-        server = std::make_unique<http_server>(options, routes);
+        server = std::make_unique<http_server>(settings->http, routes);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "festival serve: cannot listen on %s:%u: %s\n", options.address.c_str(), options.port,
-                     e.what());
+        std::fprintf(stderr, "festival serve: cannot listen on %s:%u: %s\n", settings->http.address.c_str(),
+                     settings->http.port, e.what());
         return 1;
     }
-    std::fprintf(stdout, "{\"event\":\"listening\",\"url\":\"http://%s:%u/\"}\n", options.address.c_str(),
-                 server->port());
-    std::fflush(stdout);
+    log_event("listening", {{"url", "http://" + settings->http.address + ":" + std::to_string(server->port()) + "/"}},
+              stdout);
 
-    transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders);
+    transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
+                                      settings->worker);
     transcoders.start();
     std::thread demo_media;
     if (settings->demo) {
@@ -109,7 +105,7 @@ int serve_command(const std::vector<std::string>& args) {
             try {
                 queue_demo_media(app.catalog.local(), settings->transcoder_path, settings->data_dir);
             } catch (const std::exception& e) {
-                std::fprintf(stderr, "{\"event\":\"demo_media_failed\",\"what\":\"%s\"}\n", e.what());
+                log_event("demo_media_failed", {{"what", e.what()}});
             }
         });
     }
@@ -121,7 +117,7 @@ int serve_command(const std::vector<std::string>& args) {
     stop_queueing_demo_media();  // the clip being made finishes; no new one starts
     if (demo_media.joinable()) demo_media.join();
     transcoders.stop();
-    std::fprintf(stderr, "{\"event\":\"stopped\"}\n");
+    log_event("stopped");
     return 0;
 }
 

@@ -5,15 +5,16 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <system_error>
 
 #include "transcoder/process/child_process.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 
-transcoder_supervisor::transcoder_supervisor(std::string executable, std::string data_dir, int count)
-    : executable_(std::move(executable)), data_dir_(std::move(data_dir)), count_(count) {}
+transcoder_supervisor::transcoder_supervisor(std::string executable, std::string data_dir, int count,
+                                             process::worker_settings settings)
+    : executable_(std::move(executable)), data_dir_(std::move(data_dir)), count_(count), settings_(std::move(settings)) {}
 
 transcoder_supervisor::~transcoder_supervisor() { stop(); }
 
@@ -22,21 +23,21 @@ pid_t transcoder_supervisor::spawn(int slot) {
     pid_t pid = -1;
     try {
         // Its own process group: a Ctrl-C at the terminal reaches the server, which then stops workers in order.
-        pid = process::spawn_child({executable_, "work", "--data-dir", data_dir_, "--worker-id", worker_id},
-                                   {.own_process_group = true});
+        std::vector<std::string> args = {executable_, "work", "--data-dir", data_dir_, "--worker-id", worker_id};
+        for (auto& flag : settings_.to_flags()) args.push_back(std::move(flag));
+        pid = process::spawn_child(args, {.own_process_group = true});
     } catch (const std::system_error& e) {
-        std::fprintf(stderr, "{\"event\":\"transcoder_spawn_failed\",\"path\":\"%s\",\"errno\":%d}\n",
-                     executable_.c_str(), e.code().value());
+        log_event("transcoder_spawn_failed", {{"path", executable_}, {"errno", e.code().value()}});
         return -1;
     }
-    std::fprintf(stderr, "{\"event\":\"transcoder_started\",\"pid\":%d,\"worker\":\"%s\"}\n", pid, worker_id.c_str());
+    log_event("transcoder_started", {{"pid", pid}, {"worker", worker_id}});
     return pid;
 }
 
 void transcoder_supervisor::start() {
     if (count_ <= 0) return;
     if (::access(executable_.c_str(), X_OK) != 0) {
-        std::fprintf(stderr, "{\"event\":\"transcoder_missing\",\"path\":\"%s\"}\n", executable_.c_str());
+        log_event("transcoder_missing", {{"path", executable_}});
         return;
     }
     {
@@ -56,7 +57,7 @@ void transcoder_supervisor::watch() {
             if (pid <= 0 || stopping_) continue;
             int status = 0;
             if (::waitpid(pid, &status, WNOHANG) != pid) continue;
-            std::fprintf(stderr, "{\"event\":\"transcoder_exited\",\"pid\":%d,\"status\":%d}\n", pid, status);
+            log_event("transcoder_exited", {{"pid", pid}, {"status", status}});
             std::this_thread::sleep_for(std::chrono::milliseconds(500));
             pid = stopping_ ? -1 : spawn(static_cast<int>(slot));
         }

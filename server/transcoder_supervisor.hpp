@@ -9,11 +9,14 @@
 
 #include <sys/types.h>
 
+#include "transcoder/process/worker_settings.hpp"
+
 namespace festival::server {
 
 class transcoder_supervisor {
 public:
-    transcoder_supervisor(std::string executable, std::string data_dir, int count);
+    // Each worker is told `settings` on its command line (it reads no environment of its own).
+    transcoder_supervisor(std::string executable, std::string data_dir, int count, process::worker_settings settings);
     ~transcoder_supervisor();
     transcoder_supervisor(const transcoder_supervisor&) = delete;
     transcoder_supervisor& operator=(const transcoder_supervisor&) = delete;
@@ -29,6 +32,7 @@ private:
     std::string executable_;
     std::string data_dir_;
     int count_;
+    process::worker_settings settings_;
     std::mutex mutex_;
     std::vector<pid_t> children_;
     std::atomic<bool> stopping_{false};

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -25,6 +25,9 @@
 #include "transcoder/film_transcode.hpp"
 #include "transcoder/job_worker.hpp"
 #include "transcoder/media_probe.hpp"
+#include "transcoder/process/command_flags.hpp"
+#include "transcoder/process/log_event.hpp"
+#include "transcoder/process/worker_settings.hpp"
 #include "transcoder/sandbox.hpp"
 
 extern char** environ;
@@ -40,60 +43,23 @@ const char* usage =
     "                                     [--ladder 1080,720,480,360,240] [--preset veryfast] [--threads N]\n"
     "                                     [--max-output-file-mb 4096]\n"
     "       festival-transcoder work --data-dir DIR [--worker-id NAME] [--lease-seconds 30] [--once]\n"
-    "                                [--max-output-file-mb 4096] [--sandbox-user nobody]\n"
+    "                                [--preset veryfast] [--max-output-file-mb 4096] [--sandbox-user nobody]\n"
     "       festival-transcoder sandbox-selftest [--sandbox-user nobody]\n";
 
-// Flags as --name value pairs (repeatable), plus bare switches listed in `switches`.
-struct flags {
-    std::multimap<std::string, std::string> values;
+using process::command_flags;
 
-    std::string required(const std::string& name) const {
-        auto it = values.find(name);
-        if (it == values.end()) throw std::invalid_argument("missing --" + name);
-        return it->second;
-    }
-    std::string get(const std::string& name, const std::string& fallback) const {
-        auto it = values.find(name);
-        return it == values.end() ? fallback : it->second;
-    }
-    int number(const std::string& name, int fallback) const {
-        auto it = values.find(name);
-        if (it == values.end()) return fallback;
-        std::size_t used = 0;
-        const int value = std::stoi(it->second, &used);
-        if (used != it->second.size()) throw std::invalid_argument("--" + name + " needs a number");
-        return value;
-    }
-    bool has(const std::string& name) const { return values.count(name) > 0; }
-    std::vector<std::string> all(const std::string& name) const {
-        std::vector<std::string> out;
-        for (auto [it, end] = values.equal_range(name); it != end; ++it) out.push_back(it->second);
-        return out;
-    }
-};
-
-flags parse_flags(int argc, char** argv, int first, const std::vector<std::string>& switches) {
-    flags f;
-    for (int i = first; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (!arg.starts_with("--")) throw std::invalid_argument("unexpected argument " + arg);
-        arg = arg.substr(2);
-        if (std::find(switches.begin(), switches.end(), arg) != switches.end()) {
-            f.values.emplace(arg, "1");
-            continue;
-        }
-        if (i + 1 >= argc) throw std::invalid_argument("--" + arg + " needs a value");
-        f.values.emplace(arg, argv[++i]);
-    }
-    return f;
+// The flags of one sub-command, after its name: `switches` take no value.
+command_flags parse_flags(int argc, char** argv, std::vector<std::string> switches) {
+    return command_flags::parse(std::vector<std::string>(argv + 2, argv + argc), {.switches = std::move(switches)});
 }
 
 // The user a probe runs as when started as root.
-sandbox_options probe_sandbox(const flags& f) { return {.user = f.get("sandbox-user", "nobody")}; }
+sandbox_options probe_sandbox(const command_flags& f) {
+    return {.user = f.get("sandbox-user", process::worker_settings{}.sandbox_user)};
+}
 
-std::uint64_t max_output_file_bytes(const flags& f) {
-    const int mb = f.number("max-output-file-mb", static_cast<int>(default_max_output_file_bytes >> 20));
-    if (mb < 1) throw std::invalid_argument("--max-output-file-mb must be at least 1");
+std::uint64_t max_output_file_bytes(const command_flags& f) {
+    const int mb = f.number("max-output-file-mb", static_cast<int>(default_max_output_file_bytes >> 20), 1, 1 << 20);
     return std::uint64_t(mb) << 20;
 }
 
@@ -103,7 +69,7 @@ void print_error(const std::string& code, const std::string& message) {
     std::printf("%s\n", line.c_str());
 }
 
-int probe_command(const flags& f) {
+int probe_command(const command_flags& f) {
     // The file is opened first, as whoever started us (the server may be root, its uploads 0640),
     // then the process gives up its privileges and enters the sandbox before reading a byte of it.
     const std::string input = f.required("input");
@@ -133,23 +99,23 @@ int probe_command(const flags& f) {
     }
 }
 
-int demo_source_command(const flags& f) {
+int demo_source_command(const command_flags& f) {
     // Made for a server that may stop at any moment: no orphan keeps encoding after it.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     demo_source_options o;
     o.output = f.required("output");
-    o.seconds = f.number("seconds", 10);
-    o.width = f.number("width", 1280);
-    o.height = f.number("height", 720);
-    o.frame_rate = f.number("frame-rate", 25);
+    o.seconds = f.number("seconds", o.seconds, 1, 86400);
+    o.width = f.number("width", o.width, 16, 8192);
+    o.height = f.number("height", o.height, 16, 8192);
+    o.frame_rate = f.number("frame-rate", o.frame_rate, 1, 240);
     o.label = f.get("label", "");
-    o.preset = f.get("preset", "veryfast");
+    o.preset = f.get("preset", o.preset);
     o.audio = !f.has("no-audio");
     make_demo_source(o);
     return 0;
 }
 
-int transcode_command(const flags& f) {
+int transcode_command(const command_flags& f) {
     transcode_options o;
     o.input = f.required("input");
     const std::string output = f.required("output");
@@ -160,15 +126,15 @@ int transcode_command(const flags& f) {
         o.subtitles.push_back({item.substr(0, equals), item.substr(equals + 1), {}});
     }
     if (f.has("ladder")) o.ladder = parse_ladder(f.required("ladder"));
-    o.encoding.preset = f.get("preset", "veryfast");
-    o.encoding.threads = f.number("threads", 0);
+    o.encoding.preset = f.get("preset", o.encoding.preset);
+    o.encoding.threads = f.number("threads", o.encoding.threads, 0, 256);
     const bool quiet = f.has("quiet");
     // Its own user and files: the sandbox keeps the caller's user (it writes where the caller asked).
     process::apply_caps(transcode_caps(max_output_file_bytes(f)));
     enter_sandbox({.user = ""});
     o.on_progress = [quiet](const transcode_progress& p) {
         if (quiet) return;
-        std::fprintf(stderr, "{\"event\":\"progress\",\"percent\":%.1f,\"fps\":%.1f}\n", p.percent, p.fps);
+        log_event("progress", {{"percent", std::round(p.percent * 10) / 10}, {"fps", std::round(p.fps * 10) / 10}});
     };
     try {
         const auto summary = transcode_and_publish(o, output);
@@ -180,29 +146,26 @@ int transcode_command(const flags& f) {
     }
 }
 
-int work_command(const flags& f) {
+int work_command(const command_flags& f) {
     worker_options o;
     o.data_dir = f.required("data-dir");
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     o.worker_id = f.get("worker-id", std::string(host) + "-" + std::to_string(::getpid()));
-    // The environment variable lets tests shorten the lease of workers the server starts.
-    const char* lease = std::getenv("FESTIVAL_JOB_LEASE_SECONDS");
-    o.lease_seconds = f.number("lease-seconds", lease ? std::atoi(lease) : 30);
-    if (o.lease_seconds < 1) throw std::invalid_argument("--lease-seconds must be at least 1");
     o.once = f.has("once");
-    // Likewise a faster x264 preset for workers a demo or a test starts.
-    const char* preset = std::getenv("FESTIVAL_TRANSCODE_PRESET");
-    o.encoding.preset = f.get("preset", preset && *preset ? preset : "veryfast");
-    o.max_output_file_bytes = max_output_file_bytes(f);
-    o.sandbox_user = probe_sandbox(f).user;  // the user each transcode child runs as, when started as root
+    // Lease, preset, sandbox user and file cap come as flags from whoever starts the worker.
+    const auto settings = process::worker_settings::from_flags(f);
+    o.lease_seconds = settings.lease_seconds;
+    o.encoding.preset = settings.preset;
+    o.max_output_file_bytes = std::uint64_t(settings.max_output_file_mb) << 20;
+    o.sandbox_user = settings.sandbox_user;  // the user each transcode child runs as, when started as root
     return run_worker(o);
 }
 
 // Proof that the sandbox holds: enters it exactly as a probe does, then tries what it must refuse.
 // Prints one JSON object (each attempt: "denied EPERM" or what happened) and exits 0 only when every
 // attempt was refused and ordinary work (files, threads) still works.
-int sandbox_selftest_command(const flags& f) {
+int sandbox_selftest_command(const command_flags& f) {
     process::apply_caps(probe_caps());
     enter_sandbox(probe_sandbox(f));
     nlohmann::json report;
@@ -251,11 +214,11 @@ int run_command_line(int argc, char** argv) {
     }
     const std::string command = argv[1];
     try {
-        if (command == "probe") return probe_command(parse_flags(argc, argv, 2, {}));
-        if (command == "transcode") return transcode_command(parse_flags(argc, argv, 2, {"quiet"}));
-        if (command == "work") return work_command(parse_flags(argc, argv, 2, {"once"}));
-        if (command == "sandbox-selftest") return sandbox_selftest_command(parse_flags(argc, argv, 2, {}));
-        if (command == "demo-source") return demo_source_command(parse_flags(argc, argv, 2, {"no-audio"}));
+        if (command == "probe") return probe_command(parse_flags(argc, argv, {}));
+        if (command == "transcode") return transcode_command(parse_flags(argc, argv, {"quiet"}));
+        if (command == "work") return work_command(parse_flags(argc, argv, {"once"}));
+        if (command == "sandbox-selftest") return sandbox_selftest_command(parse_flags(argc, argv, {}));
+        if (command == "demo-source") return demo_source_command(parse_flags(argc, argv, {"no-audio"}));
         std::fputs(usage, stderr);
         return 1;
     } catch (const std::invalid_argument& e) {

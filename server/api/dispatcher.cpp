@@ -4,10 +4,10 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
 #include <system_error>
 
 #include "catalog/errors.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -45,10 +45,6 @@ http_response storage_refusal(int status, std::string_view code, std::string_vie
 bool role_allows(access needs, catalog::role has) {
     if (needs == access::organizer) return has == catalog::role::organizer;
     return true;
-}
-
-std::string quoted(const char* text) {
-    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 bool same_token(std::string_view a, std::string_view b) {
@@ -152,11 +148,11 @@ bool dispatcher::run_guarded(void (*call)(void*), void* step, http_response& ref
         refusal = error_response(e.status(), e.code(), e.what());
     } catch (const catalog::catalog_error& e) {
         const int status = status_for(e.kind());
-        if (status >= 500) std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
+        if (status >= 500) log_event("error", {{"what", e.what()}});
         refusal = storage_refusal(status, e.code(), status >= 500 ? storage_message(status) : std::string_view(e.what()));
     } catch (const std::system_error& e) {
         // Files (std::filesystem and our own writes): a full or read-only disk is not a server bug.
-        std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
+        log_event("error", {{"what", e.what()}});
         const int error = e.code().category() == std::generic_category() || e.code().category() == std::system_category()
                               ? e.code().value()
                               : 0;
@@ -167,7 +163,7 @@ bool dispatcher::run_guarded(void (*call)(void*), void* step, http_response& ref
         else
             refusal = error_response(500, "internal_error", "the server could not complete this request");
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "{\"event\":\"error\",\"what\":%s}\n", quoted(e.what()).c_str());
+        log_event("error", {{"what", e.what()}});
         refusal = error_response(500, "internal_error", "the server could not complete this request");
     }
     return false;

@@ -107,7 +107,7 @@ http_response start_play(festival_app& app, http_request& request) {
     return http_response::json(201, {{"play_id", play.id},
                                      {"play_token", play.token},
                                      {"film_id", film->id},
-                                     {"heartbeat_seconds", 10}});
+                                     {"heartbeat_seconds", app.audience.settings().heartbeat_seconds}});
 }
 
 http_response play_heartbeat(festival_app& app, http_request& request) { return report(app, request, false); }

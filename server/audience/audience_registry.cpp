@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
@@ -28,8 +27,10 @@ audience_settings audience_settings::from_config(const config& c) {
     s.rules.viewers_per_address = c.viewers_per_address;
     s.rules.starts_per_address_minute = c.viewers_per_address;
     s.rules.open_plays_per_address = 2 * c.viewers_per_address;
-    if (const char* file = std::getenv("FESTIVAL_TEST_CLOCK_FILE")) {
-        s.clock = [path = std::string(file)] {
+    s.heartbeat_seconds = c.heartbeat_seconds;
+    if (!c.test_clock_file.empty()) {
+        s.test_clock = true;
+        s.clock = [path = c.test_clock_file] {
             std::ifstream in(path);
             std::int64_t ms = 0;
             if (!(in >> ms)) throw std::runtime_error("cannot read the test clock from " + path);

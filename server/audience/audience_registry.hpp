@@ -19,16 +19,18 @@ class database;
 
 namespace festival::server {
 
-// Unix milliseconds. Tests drive the server's audience clock through FESTIVAL_TEST_CLOCK_FILE.
+// Unix milliseconds. Tests drive the server's audience clock with the test-clock-file setting.
 using audience_clock = std::function<std::int64_t()>;
 std::int64_t system_clock_ms();
 
 struct audience_settings {
     catalog::audience_rules rules;
     std::int64_t flush_interval_ms = 1000;
+    int heartbeat_seconds = 10;  // told to each player when its play starts
     audience_clock clock = system_clock_ms;
-    // The festival's configuration (view threshold, play expiry, flush interval) and, for tests
-    // only, the clock from FESTIVAL_TEST_CLOCK_FILE (a file holding unix milliseconds, read at every tick).
+    bool test_clock = false;     // `clock` reads config::test_clock_file
+    // The festival's configuration (view threshold, play expiry, flush interval, heartbeat period) and,
+    // for tests only, the clock read from config::test_clock_file (unix milliseconds, read at every tick).
     static audience_settings from_config(const config& c);
 };
 

@@ -2,24 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <exception>
 
 #include "server/audience/audience_registry.hpp"
 #include "server/catalog_connections.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 
 audience_writer::audience_writer(audience_registry& registry, catalog_connections& catalog)
     : registry_(registry), catalog_(catalog) {
     const auto& s = registry_.settings();
-    std::fprintf(stderr,
-                 "{\"event\":\"audience\",\"view_seconds\":%lld,\"play_expiry_seconds\":%lld,\"flush_ms\":%lld,"
-                 "\"viewers_per_address\":%d,\"test_clock\":%s}\n",
-                 static_cast<long long>(s.rules.view_ms / 1000), static_cast<long long>(s.rules.idle_expiry_ms / 1000),
-                 static_cast<long long>(s.flush_interval_ms), s.rules.viewers_per_address,
-                 std::getenv("FESTIVAL_TEST_CLOCK_FILE") ? "true" : "false");
+    log_event("audience", {{"view_seconds", s.rules.view_ms / 1000},
+                           {"play_expiry_seconds", s.rules.idle_expiry_ms / 1000},
+                           {"flush_ms", s.flush_interval_ms},
+                           {"viewers_per_address", s.rules.viewers_per_address},
+                           {"test_clock", s.test_clock}});
     thread_.start([this] { loop(); });
 }
 
@@ -31,7 +29,7 @@ void audience_writer::flush_logged(bool every_play) {
     try {
         registry_.flush(catalog_.local(), every_play);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "{\"event\":\"audience_flush_failed\",\"what\":\"%s\"}\n", e.what());
+        log_event("audience_flush_failed", {{"what", e.what()}});
     }
 }
 
@@ -44,7 +42,7 @@ void audience_writer::loop() {
         try {
             registry_.tick();
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "{\"event\":\"audience_tick_failed\",\"what\":\"%s\"}\n", e.what());
+            log_event("audience_tick_failed", {{"what", e.what()}});
         }
         if (clock::now() >= next_flush) {
             flush_logged(false);

@@ -1,12 +1,12 @@
 #include "server/uploads/upload_cleaner.hpp"
 
-#include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "catalog/clock.hpp"
 #include "catalog/uploads.hpp"
 #include "server/uploads/upload_completion.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 
@@ -19,8 +19,7 @@ int remove_expired_uploads(festival_app& app) {
         std::error_code ignored;
         std::filesystem::remove(app.uploads.part_path(u.id), ignored);
         catalog::delete_upload(db, u.id);
-        std::fprintf(stderr, "{\"event\":\"upload_expired\",\"upload\":\"%s\",\"offset\":%lld}\n", u.id.c_str(),
-                     static_cast<long long>(u.offset));
+        log_event("upload_expired", {{"upload", u.id}, {"offset", u.offset}});
         ++removed;
     }
     // A crash between creating a file and recording its upload leaves a file nobody names.
@@ -55,7 +54,7 @@ upload_cleaner::upload_cleaner(festival_app& app, std::chrono::seconds interval)
     try {
         remove_expired_uploads(app_);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "{\"event\":\"upload_cleaning_failed\",\"what\":\"%s\"}\n", e.what());
+        log_event("upload_cleaning_failed", {{"what", e.what()}});
     }
     thread_.start([this, interval] { loop(interval); });
 }
@@ -65,14 +64,14 @@ void upload_cleaner::loop(std::chrono::seconds interval) {
     try {
         complete_interrupted_uploads(app_);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "{\"event\":\"upload_completion_failed\",\"what\":\"%s\"}\n", e.what());
+        log_event("upload_completion_failed", {{"what", e.what()}});
     }
     while (thread_.sleep_for(interval)) {
         try {
             remove_expired_uploads(app_);
             complete_interrupted_uploads(app_);  // those a full probe queue turned away
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "{\"event\":\"upload_cleaning_failed\",\"what\":\"%s\"}\n", e.what());
+            log_event("upload_cleaning_failed", {{"what", e.what()}});
         }
     }
 }

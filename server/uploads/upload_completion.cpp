@@ -1,6 +1,5 @@
 #include "server/uploads/upload_completion.hpp"
 
-#include <cstdio>
 #include <filesystem>
 
 #include "catalog/database.hpp"
@@ -8,6 +7,7 @@
 #include "server/uploads/upload_store.hpp"
 #include "transcoder/media/durable_file.hpp"
 #include "transcoder/media/media_layout.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -21,10 +21,6 @@ std::string safe_extension(const std::string& filename) {
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return ".bin";
     }
     return ext;
-}
-
-std::string quoted(const std::string& text) {
-    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -48,8 +44,7 @@ catalog::upload complete_upload(festival_app& app, const catalog::upload& record
     if (stopping && *stopping) return record;
     if (!probe.playable) {
         catalog::finish_upload(db, record.id, catalog::upload_status::failed, probe.error_message, std::nullopt);
-        std::fprintf(stderr, "{\"event\":\"upload_refused\",\"upload\":\"%s\",\"code\":%s}\n", record.id.c_str(),
-                     quoted(probe.error_code).c_str());
+        log_event("upload_refused", {{"upload", record.id}, {"code", probe.error_code}});
         throw http_error(422, probe.error_code, probe.error_message);
     }
     // The master is kept beside the film's other sources; the currently published version keeps
@@ -65,8 +60,7 @@ catalog::upload complete_upload(festival_app& app, const catalog::upload& record
     const auto job = catalog::enqueue_job(db, record.film_id, source.string(), stored_subtitles(app, record.film_id));
     catalog::finish_upload(db, record.id, catalog::upload_status::done, std::nullopt, job);
     tx.commit();
-    std::fprintf(stderr, "{\"event\":\"upload_queued\",\"upload\":\"%s\",\"film\":%lld,\"job\":%lld}\n",
-                 record.id.c_str(), static_cast<long long>(record.film_id), static_cast<long long>(job));
+    log_event("upload_queued", {{"upload", record.id}, {"film", record.film_id}, {"job", job}});
     auto done = record;
     done.status = catalog::upload_status::done;
     done.job_id = job;

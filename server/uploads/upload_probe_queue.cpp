@@ -1,9 +1,9 @@
 #include "server/uploads/upload_probe_queue.hpp"
 
-#include <cstdio>
 
 #include "server/festival_app.hpp"
 #include "server/uploads/upload_completion.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 
@@ -43,8 +43,7 @@ void upload_probe_queue::run() {
             complete_upload(app_, next.upload, &stopping_);
         } catch (const std::exception& e) {
             // A refusal is recorded on the upload (status failed, with its reason) before it is thrown.
-            std::fprintf(stderr, "{\"event\":\"upload_completion_failed\",\"upload\":\"%s\"}\n",
-                         next.upload.id.c_str());
+            log_event("upload_completion_failed", {{"upload", next.upload.id}});
         }
     }  // the upload's lock goes with `next`
 }

@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <openssl/evp.h>
 
 #include "catalog/clock.hpp"
 #include "server/http/http_date.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 
@@ -125,7 +125,7 @@ http_response upload_sink::finish() {
         // upload's lock; the client follows GET /api/uploads/{id} until it is done or failed. A full
         // queue leaves the upload to the cleaner's next round.
         if (!app_.probes.try_submit(record_, std::move(lock_)))
-            std::fprintf(stderr, "{\"event\":\"upload_probe_deferred\",\"upload\":\"%s\"}\n", record_.id.c_str());
+            log_event("upload_probe_deferred", {{"upload", record_.id}});
         return response;
     }
     response.set_header("Upload-Expires", http_date(catalog::unix_now() + upload_lifetime_seconds));
@@ -137,10 +137,9 @@ void upload_sink::interrupted() noexcept {
         // Bytes under a checksum cannot be trusted unless all of them arrived.
         if (checksum_) return discard_unverified();
         if (written_ > durable_) make_durable();
-        std::fprintf(stderr, "{\"event\":\"upload_interrupted\",\"upload\":\"%s\",\"offset\":%lld}\n",
-                     record_.id.c_str(), static_cast<long long>(durable_));
+        log_event("upload_interrupted", {{"upload", record_.id}, {"offset", durable_}});
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "{\"event\":\"upload_interrupted_failed\",\"upload\":\"%s\"}\n", record_.id.c_str());
+        log_event("upload_interrupted_failed", {{"upload", record_.id}});
     }
 }
 

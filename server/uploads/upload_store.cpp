@@ -2,7 +2,6 @@
 
 #include <sys/statvfs.h>
 
-#include <cstdlib>
 #include <string>
 
 namespace festival::server {
@@ -16,7 +15,6 @@ upload_store::upload_store(const std::string& data_dir)
     std::error_code ignored;
     std::filesystem::create_directories(layout_.uploads_dir(), ignored);
     std::filesystem::create_directories(layout_.sources_dir(), ignored);
-    if (const char* figure = std::getenv("FESTIVAL_TEST_DISK_FREE_BYTES")) test_free_bytes_ = std::stoull(figure);
 }
 
 std::optional<upload_lock> upload_store::try_lock(const std::string& id) {

@@ -45,6 +45,9 @@ public:
     // Bytes the uploads folder's file system can still take, keeping a reserve for the catalog and media.
     // Uploads in progress are not subtracted here: the catalog knows what they still need.
     std::uint64_t usable_bytes() const;
+    // Tests only (the test-disk-free-bytes setting), before the server starts: a free-space figure used
+    // instead of the file system's.
+    void use_test_free_bytes(std::uint64_t bytes) { test_free_bytes_ = bytes; }
 
     static constexpr std::uint64_t disk_reserve = 256ULL * 1024 * 1024;
 
@@ -53,8 +56,7 @@ private:
     void unlock(const std::string& id);
 
     media::media_layout layout_;
-    // Tests only (FESTIVAL_TEST_DISK_FREE_BYTES): a free-space figure used instead of the file system's.
-    std::optional<std::uint64_t> test_free_bytes_;
+    std::optional<std::uint64_t> test_free_bytes_;  // see use_test_free_bytes
     std::mutex mutex_;
     std::set<std::string> busy_;
 };

@@ -2,7 +2,6 @@
 // body byte is read; the bytes themselves go through upload_sink.
 #include "server/uploads/uploads_api.hpp"
 
-#include <cstdio>
 #include <filesystem>
 
 #include "catalog/accounts.hpp"
@@ -15,6 +14,7 @@
 #include "server/http/http_date.hpp"
 #include "server/uploads/tus_headers.hpp"
 #include "server/uploads/upload_sink.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -142,8 +142,7 @@ std::unique_ptr<body_sink> open_upload_creation(festival_app& app, http_request&
         catalog::create_upload(db, record);
         tx.commit();
     }
-    std::fprintf(stderr, "{\"event\":\"upload_created\",\"upload\":\"%s\",\"film\":%lld,\"length\":%lld}\n",
-                 record.id.c_str(), static_cast<long long>(record.film_id), static_cast<long long>(record.length));
+    log_event("upload_created", {{"upload", record.id}, {"film", record.film_id}, {"length", record.length}});
     return std::make_unique<upload_sink>(app, std::move(record), std::move(lock), std::move(checksum), true);
 }
 
@@ -190,7 +189,7 @@ http_response delete_upload(festival_app& app, http_request& request) {
     std::error_code ignored;
     std::filesystem::remove(app.uploads.part_path(id), ignored);
     catalog::delete_upload(app.catalog.local(), id);
-    std::fprintf(stderr, "{\"event\":\"upload_terminated\",\"upload\":\"%s\"}\n", id.c_str());
+    log_event("upload_terminated", {{"upload", id}});
     auto response = http_response::no_content();
     tus::resumable(response);
     return response;

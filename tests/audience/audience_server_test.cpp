@@ -1,5 +1,5 @@
 // Simulated viewers against a real `festival serve`, whose audience clock the test drives through
-// FESTIVAL_TEST_CLOCK_FILE (unix milliseconds in a file).
+// its --test-clock-file setting (unix milliseconds in a file).
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -31,7 +31,6 @@ struct audience_fixture {
 
     explicit audience_fixture(std::map<std::string, std::string> extra_env = {}) : env(std::move(extra_env)) {
         set_clock(t0);
-        env["FESTIVAL_TEST_CLOCK_FILE"] = clock_file.string();
         for (const auto& [role, email] : {std::pair{"curator", "curator@festival.test"},
                                           std::pair{"organizer", "organizer@festival.test"}}) {
             add_user_with_cli(dir.path(), email, role, password);
@@ -40,7 +39,8 @@ struct audience_fixture {
     }
     void start() {
         for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-        server = std::make_unique<festival_process>(dir.path().string());
+        server = std::make_unique<festival_process>(dir.path().string(),
+                                                    std::vector<std::string>{"--test-clock-file", clock_file.string()});
         for (const auto& [name, value] : env) unsetenv(name.c_str());
     }
     void set_clock(std::int64_t ms) {

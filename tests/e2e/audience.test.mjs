@@ -13,8 +13,11 @@ let festival;
 let browser;
 let film = null;
 
+// Heartbeats every 4 s instead of the default 10: the player must follow the server's period.
+const heartbeatSeconds = 4;
+
 before(async () => {
-  festival = await startFestival();
+  festival = await startFestival({ extraArgs: ['--heartbeat-seconds', String(heartbeatSeconds)] });
   browser = await launchBrowser();
   if (!hasTranscoder()) return;
   film = await waitForPlayableDemoFilm(festival);
@@ -33,6 +36,19 @@ async function organizerPage() {
   return { context, page, errors };
 }
 
+async function newViewer() {
+  const viewer = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
+  return { viewer, watching: await viewer.newPage() };
+}
+
+// Opens the demo film's page and plays it in a loop (the clip is 24 s).
+async function startWatching(watching) {
+  await watching.goto(`${festival.url}/films/${film.slug}`);
+  await watching.waitForSelector('.player video');
+  await watching.evaluate(() => { document.querySelector('video').loop = true; });
+  await watching.click('.player-big-play');
+}
+
 const figure = (page, index) =>
   page.evaluate((i) => document.querySelectorAll('#stats-totals .figure')[i]?.textContent ?? null, index);
 
@@ -42,12 +58,8 @@ describe('the organizer dashboard', () => {
       t.skip('build/festival-transcoder is not built: the demo films have no media to play');
       return;
     }
-    const viewer = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US' });
-    const watching = await viewer.newPage();
-    await watching.goto(`${festival.url}/films/${film.slug}`);
-    await watching.waitForSelector('.player video');
-    await watching.evaluate(() => { document.querySelector('video').loop = true; });  // the clip is 24 s
-    await watching.click('.player-big-play');
+    const { viewer, watching } = await newViewer();
+    await startWatching(watching);
     await waitFor(() => watching.evaluate(() => document.querySelector('video').currentTime > 0.5), {
       timeoutMs: 60_000, message: 'playback started',
     });
@@ -58,7 +70,7 @@ describe('the organizer dashboard', () => {
     const { context, page, errors } = await organizerPage();
     await page.goto(`${festival.url}/organizer`);
     await page.waitForSelector('#stats-totals');
-    // The view is counted at the first heartbeat with 30 s credited (heartbeats come every 10 s).
+    // The view is counted at the first heartbeat with 30 s credited (heartbeats come every 4 s here).
     await waitFor(async () => {
       if ((await figure(page, 0)) === '1') return true;
       await page.reload();
@@ -90,6 +102,31 @@ describe('the organizer dashboard', () => {
     await waitFor(async () => (await page.textContent('#stats-live-count')) === '0', { message: 'no live viewer after the page closed' });
     await viewer.close();
     await context.close();
+  });
+
+  test('the player sends its heartbeats at the period the server answers', async (t) => {
+    if (!hasTranscoder()) {
+      t.skip('build/festival-transcoder is not built: the demo films have no media to play');
+      return;
+    }
+    const { viewer, watching } = await newViewer();
+    let answered = null;
+    const beats = [];
+    watching.on('response', async (response) => {
+      if (/\/api\/films\/[^/]+\/plays$/.test(new URL(response.url()).pathname) && response.status() === 201)
+        answered = (await response.json()).heartbeat_seconds;
+    });
+    watching.on('request', (request) => {
+      if (/\/api\/plays\/[^/]+\/heartbeat$/.test(new URL(request.url()).pathname)) beats.push(Date.now());
+    });
+    await startWatching(watching);
+    await waitFor(() => answered !== null, { timeoutMs: 60_000, message: 'the play started' });
+    assert.equal(answered, heartbeatSeconds);
+    // Three heartbeats within 3 periods and a margin; at the default 10 s there would be at most one.
+    await waitFor(() => beats.length >= 3, { timeoutMs: 17_000, message: "3 heartbeats in 17 s" });
+    const gaps = beats.slice(1).map((b, i) => b - beats[i]);
+    for (const gap of gaps) assert.ok(gap > 2_500 && gap < 6_500, `heartbeats ${gaps.join(', ')} ms apart`);
+    await viewer.close();
   });
 
   test('the statistics page asks visitors and curators to sign in as an organizer', async () => {

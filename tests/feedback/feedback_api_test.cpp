@@ -42,9 +42,7 @@ struct feedback_fixture {
         add_user("curator@festival.test", "curator");
         add_user("organizer@festival.test", "organizer");
         set_clock(now_ms);
-        setenv("FESTIVAL_TEST_CLOCK_FILE", clock_file.string().c_str(), 1);
-        server = std::make_unique<festival_process>(dir.path().string());
-        unsetenv("FESTIVAL_TEST_CLOCK_FILE");
+        server = start_server();
         const auto c = curator();
         for (const char* slug : {"retour", "loved", "lone-five", "cold"}) {
             json film = {{"slug", slug}, {"original_title", std::string("Réintégration ") + slug},
@@ -54,6 +52,11 @@ struct feedback_fixture {
         REQUIRE(c.call("POST", "/api/films",
                        json{{"slug", "draft"}, {"original_title", "Draft"}, {"category", "short"}}.dump())
                     .status == 201);
+    }
+    // A server whose audience clock is the one set_clock() moves.
+    std::unique_ptr<festival_process> start_server() const {
+        return std::make_unique<festival_process>(dir.path().string(),
+                                                  std::vector<std::string>{"--test-clock-file", clock_file.string()});
     }
     void add_user(const std::string& email, const std::string& role) {
         add_user_with_cli(dir.path(), email, role, password);
@@ -412,9 +415,7 @@ TEST_CASE("a rating counts only from a play of the film that reached a view, onc
     CHECK(award()["ratings"] == 1);
     // A restart forgets the plays in memory; the catalog's row still proves the play.
     REQUIRE(f.server->stop() == 0);
-    setenv("FESTIVAL_TEST_CLOCK_FILE", f.clock_file.string().c_str(), 1);
-    f.server = std::make_unique<festival_process>(f.dir.path().string());
-    unsetenv("FESTIVAL_TEST_CLOCK_FILE");
+    f.server = f.start_server();
     CHECK(f.rate("loved", again.with({{"stars", 5}})).status == 200);
     CHECK(award()["ratings"] == 1);
     CHECK(award()["ranking"][0]["average"].get<double>() == doctest::Approx(5.0));

@@ -61,8 +61,8 @@ TEST_CASE("sign-in settings come from the environment and flags, checked") {
     const auto defaults = load_config({});
     CHECK_FALSE(defaults->secure_cookies);
     CHECK(defaults->sign_in_window_seconds == 900);
-    CHECK(defaults->password_threads == 1);
-    CHECK(defaults->password_queue == 8);
+    CHECK(defaults->http.password_threads == 1);
+    CHECK(defaults->http.password_queue_limit == 8);
     {
         scoped_env secure("FESTIVAL_SECURE_COOKIES", "1");
         CHECK(load_config({})->secure_cookies);
@@ -70,7 +70,69 @@ TEST_CASE("sign-in settings come from the environment and flags, checked") {
     }
     const auto flagged = load_config({"--sign-in-window-seconds", "60", "--password-threads", "2", "--password-queue", "3"});
     CHECK(flagged->sign_in_window_seconds == 60);
-    CHECK(flagged->password_threads == 2);
-    CHECK(flagged->password_queue == 3);
+    CHECK(flagged->http.password_threads == 2);
+    CHECK(flagged->http.password_queue_limit == 3);
     CHECK_THROWS_AS(load_config({"--password-queue", "0"}), std::invalid_argument);
+}
+
+TEST_CASE("the HTTP server's timeouts and header limit are settings, with the server's own defaults") {
+    const auto defaults = load_config({});
+    const festival::server::server_options http;
+    CHECK(defaults->http.read_timeout == http.read_timeout);
+    CHECK(defaults->http.idle_timeout == http.idle_timeout);
+    CHECK(defaults->http.shutdown_grace == http.shutdown_grace);
+    CHECK(defaults->http.header_limit == http.header_limit);
+
+    festival::testing::temp_dir dir;
+    const auto file = (dir.path() / "festival.json").string();
+    std::ofstream(file) << R"({"idle-timeout-seconds": 20, "header-limit-bytes": 8192})";
+    scoped_env read("FESTIVAL_READ_TIMEOUT_SECONDS", "12");
+    const auto set = load_config({"--config", file, "--shutdown-grace-seconds", "3", "--listen", "127.0.0.1:0"});
+    CHECK(set->http.read_timeout == std::chrono::seconds(12));
+    CHECK(set->http.idle_timeout == std::chrono::seconds(20));
+    CHECK(set->http.shutdown_grace == std::chrono::seconds(3));
+    CHECK(set->http.header_limit == 8192);
+    CHECK(set->http.port == 0);
+    CHECK_THROWS_AS(load_config({"--header-limit-bytes", "10"}), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(load_config({"--read-timeout", "5"}), "unknown setting 'read-timeout'", std::invalid_argument);
+}
+
+TEST_CASE("the transcoders' lease and preset are server settings passed on, not read by each worker") {
+    const auto defaults = load_config({});
+    CHECK(defaults->worker.lease_seconds == festival::process::worker_settings{}.lease_seconds);
+    scoped_env lease("FESTIVAL_JOB_LEASE_SECONDS", "4");
+    scoped_env preset("FESTIVAL_TRANSCODE_PRESET", "ultrafast");
+    const auto c = load_config({"--sandbox-user", "festival-media", "--max-output-file-mb", "512"});
+    CHECK(c->worker.lease_seconds == 4);
+    CHECK(c->worker.preset == "ultrafast");
+    const auto flags = c->worker.to_flags();
+    CHECK(flags == std::vector<std::string>{"--lease-seconds", "4", "--preset", "ultrafast", "--sandbox-user",
+                                            "festival-media", "--max-output-file-mb", "512"});
+}
+
+TEST_CASE("the heartbeat period and the test clock are settings, and production reads no clock variable") {
+    CHECK(audience_settings::from_config(*load_config({})).heartbeat_seconds == 10);
+    CHECK(audience_settings::from_config(*load_config({"--heartbeat-seconds", "4"})).heartbeat_seconds == 4);
+    CHECK_THROWS_AS(load_config({"--heartbeat-seconds", "60"}), std::invalid_argument);
+
+    festival::testing::temp_dir dir;
+    const auto clock_file = (dir.path() / "clock").string();
+    std::ofstream(clock_file) << "1780308000000\n";
+    {
+        scoped_env old_variable("FESTIVAL_TEST_CLOCK_FILE", clock_file);
+        const auto real = audience_settings::from_config(*load_config({}));
+        CHECK_FALSE(real.test_clock);
+        CHECK(real.clock() != 1780308000000);
+    }
+    const auto driven = audience_settings::from_config(*load_config({"--test-clock-file", clock_file}));
+    CHECK(driven.test_clock);
+    CHECK(driven.clock() == 1780308000000);
+}
+
+TEST_CASE("every setting is listed in the help with its variable and default") {
+    const auto help = festival::server::settings_help();
+    for (const char* expected : {"--listen", "FESTIVAL_LISTEN", "[127.0.0.1:8080]", "--read-timeout-seconds",
+                                 "--idle-timeout-seconds", "--header-limit-bytes", "[16384]", "--job-lease-seconds",
+                                 "FESTIVAL_JOB_LEASE_SECONDS", "--heartbeat-seconds", "FESTIVAL_VIEW_SECONDS"})
+        CHECK_MESSAGE(help.find(expected) != std::string::npos, expected);
 }

@@ -19,6 +19,18 @@ extern char** environ;
 namespace festival::testing {
 namespace {
 
+std::string read_from(const std::string& path, off_t offset) {
+    std::string seen;
+    if (const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+        ::lseek(fd, offset, SEEK_SET);
+        char buffer[4096];
+        ssize_t n;
+        while ((n = ::read(fd, buffer, sizeof buffer)) > 0) seen.append(buffer, static_cast<std::size_t>(n));
+        ::close(fd);
+    }
+    return seen;
+}
+
 pid_t spawn_with_pipes(const std::vector<std::string>& args, int* stdout_read, int* stdin_write) {
     int out[2], in[2];
     if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
@@ -49,9 +61,9 @@ festival_process::festival_process(const std::string& data_dir, std::vector<std:
                                      "--transcoders", "0", "--access-log", "off"};
     args.insert(args.end(), extra.begin(), extra.end());
     // Output goes to a log file beside the data, appended across restarts, kept for diagnosis.
-    const std::string log_path = data_dir + "/server.log";
-    const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    const off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
+    log_path_ = data_dir + "/server.log";
+    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    log_start_ = ::lseek(log_fd, 0, SEEK_END);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
@@ -67,14 +79,7 @@ festival_process::festival_process(const std::string& data_dir, std::vector<std:
     static const std::regex listening(R"re("url":"http://127\.0\.0\.1:(\d+)/")re");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (true) {
-        std::string seen;
-        if (const int fd = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
-            ::lseek(fd, start_offset, SEEK_SET);
-            char buffer[4096];
-            ssize_t n;
-            while ((n = ::read(fd, buffer, sizeof buffer)) > 0) seen.append(buffer, static_cast<std::size_t>(n));
-            ::close(fd);
-        }
+        const std::string seen = output();
         std::smatch m;
         if (std::regex_search(seen, m, listening)) {
             port_ = static_cast<unsigned short>(std::stoi(m[1]));
@@ -96,6 +101,8 @@ festival_process::festival_process(const std::string& data_dir, std::vector<std:
 festival_process::~festival_process() {
     if (pid_ > 0) stop();
 }
+
+std::string festival_process::output() const { return read_from(log_path_, log_start_); }
 
 void festival_process::kill_hard() {
     if (pid_ <= 0) return;

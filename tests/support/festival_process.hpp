@@ -23,10 +23,14 @@ public:
     // SIGTERM and wait; returns the exit status.
     int stop();
     bool running() const { return pid_ > 0; }
+    // What this server printed so far (stdout and stderr, from its start).
+    std::string output() const;
 
 private:
     pid_t pid_ = -1;
     unsigned short port_ = 0;
+    std::string log_path_;
+    off_t log_start_ = 0;
 };
 
 // Runs a command to completion; returns its exit code and fills `output` with stdout+stderr.

@@ -272,16 +272,7 @@ TEST_CASE("creation checks the film, the metadata and the free disk space") {
 TEST_CASE("the disk check counts what the uploads in progress still need: the second of two is 507") {
     // The server sees a disk with its reserve plus 1,000,000 bytes free (a test-only figure).
     const std::string free_bytes = std::to_string(256ULL * 1024 * 1024 + 1'000'000);
-    ::setenv("FESTIVAL_TEST_DISK_FREE_BYTES", free_bytes.c_str(), 1);
-    std::unique_ptr<uploads_fixture> fixture;
-    try {
-        fixture = std::make_unique<uploads_fixture>();
-    } catch (...) {
-        ::unsetenv("FESTIVAL_TEST_DISK_FREE_BYTES");
-        throw;
-    }
-    ::unsetenv("FESTIVAL_TEST_DISK_FREE_BYTES");
-    auto& f = *fixture;
+    uploads_fixture f({"--test-disk-free-bytes", free_bytes});
     const auto first = f.curator.create("voyage", 600'000);
     REQUIRE(!first.empty());
     // Each fits alone; both together do not.

@@ -1,13 +1,14 @@
 // The film player: HLS through hls.js (native HLS only where Media Source Extensions are missing),
 // a quality menu (auto + each rung), subtitles by language, the poster, seek thumbnails from the film's
 // storyboard (WebVTT cues pointing at sprite tiles, "#xywh=x,y,w,h"), resume where the viewer stopped
-// (localStorage), keyboard controls, a clear message on error, and audience reporting (plays, 10 s
-// heartbeats with the seconds actually played, end on pagehide).
+// (localStorage), keyboard controls, a clear message on error, and audience reporting (plays,
+// heartbeats at the period the server gives with the seconds actually played, end on pagehide).
 import { api, getSession } from '/js/api.js';
 import { formatNumber, lang, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 
-const HEARTBEAT_MS = 10_000;
+// Until the server's answer to a play start says otherwise (its heartbeat_seconds).
+const DEFAULT_HEARTBEAT_MS = 10_000;
 const RESUME_SAVE_MS = 5_000;
 const SEEK_STEP = 5;
 const VOLUME_STEP = 0.1;
@@ -105,8 +106,8 @@ function storage(key, value) {
 }
 
 /**
- * Audience reporting for one film: a play starts at the first playback, then a heartbeat every 10 s
- * carries the position and the seconds actually played since the previous one; the play ends on
+ * Audience reporting for one film: a play starts at the first playback, then a heartbeat every
+ * heartbeat_seconds (from the server's answer to the start) carries the position and the seconds actually played since the previous one; the play ends on
  * pagehide (sendBeacon) or when the film ends. Every failure is ignored: viewing never depends on it.
  */
 class AudienceReport {
@@ -118,6 +119,7 @@ class AudienceReport {
     this.played = 0;
     this.lastTime = null;
     this.timer = null;
+    this.heartbeatMs = DEFAULT_HEARTBEAT_MS;
     this.unavailable = false;
     this.csrf = null;
     getSession().then((session) => {
@@ -141,8 +143,24 @@ class AudienceReport {
 
   async onPlaying() {
     this.lastTime = this.video.currentTime;
-    if (!this.timer) this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    this.schedule();
     this.start();
+  }
+
+  schedule() {
+    if (!this.timer) this.timer = setInterval(() => this.heartbeat(), this.heartbeatMs);
+  }
+
+  // The server decides how often a player reports; a running timer is restarted at its period.
+  followServerPeriod(seconds) {
+    const ms = Number(seconds) * 1000;
+    if (!Number.isFinite(ms) || ms < 1000 || ms === this.heartbeatMs) return;
+    this.heartbeatMs = ms;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+      this.schedule();
+    }
   }
 
   duration() {
@@ -158,6 +176,7 @@ class AudienceReport {
       .then((answer) => {
         this.playId = answer && answer.play_id ? String(answer.play_id) : null;
         this.played = 0;
+        if (answer) this.followServerPeriod(answer.heartbeat_seconds);
         if (this.playId) {
           try {
             sessionStorage.setItem(`festival.play.${this.filmKey}`, this.playId);

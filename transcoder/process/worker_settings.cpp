@@ -1,0 +1,24 @@
+#include "transcoder/process/worker_settings.hpp"
+
+namespace festival::process {
+
+std::vector<std::string> worker_settings::to_flags() const {
+    return {"--lease-seconds",  std::to_string(lease_seconds), "--preset", preset, "--sandbox-user", sandbox_user,
+            "--max-output-file-mb", std::to_string(max_output_file_mb)};
+}
+
+worker_settings worker_settings::from_flags(const command_flags& flags) {
+    worker_settings s;
+    s.lease_seconds = flags.number("lease-seconds", s.lease_seconds, 1, 86400);
+    s.preset = flags.get("preset", s.preset);
+    s.sandbox_user = flags.get("sandbox-user", s.sandbox_user);
+    s.max_output_file_mb = flags.number("max-output-file-mb", s.max_output_file_mb, 1, 1 << 20);
+    return s;
+}
+
+const std::vector<std::string>& worker_settings::flag_names() {
+    static const std::vector<std::string> names = {"lease-seconds", "preset", "sandbox-user", "max-output-file-mb"};
+    return names;
+}
+
+}  // namespace festival::process
