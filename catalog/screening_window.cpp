@@ -104,11 +104,4 @@ screening_state screening_window::state_at(std::int64_t unix_time) const {
     return screening_state::now;
 }
 
-std::optional<std::int64_t> screening_window::next_change_after(std::int64_t unix_time) const {
-    if (!published_) return std::nullopt;
-    if (starts_ && unix_time < *starts_) return *starts_;
-    if (ends_ && unix_time < *ends_) return *ends_;
-    return std::nullopt;
-}
-
 }  // namespace festival::catalog

@@ -26,9 +26,6 @@ public:
     // Screening from `starts` (included) until `ends` (excluded), both unix seconds.
     screening_state state_at(std::int64_t unix_time) const;
     bool screening_at(std::int64_t unix_time) const { return state_at(unix_time) == screening_state::now; }
-    // The first second after `unix_time` at which state_at answers differently, if it ever will: when
-    // whoever caches the answer must ask again.
-    std::optional<std::int64_t> next_change_after(std::int64_t unix_time) const;
 
     bool published() const { return published_; }
     std::optional<std::int64_t> starts() const { return starts_; }

@@ -1,10 +1,8 @@
-#include <cstdio>
 #include <mutex>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "transcoder/av_handles.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::transcoder {
 namespace {
@@ -29,9 +27,7 @@ void log_line(void* avcl, int level, const char* format, va_list args) {
         return;
     }
     const char* name = level <= AV_LOG_ERROR ? "error" : level <= AV_LOG_WARNING ? "warning" : "info";
-    const auto line = nlohmann::json{{"event", "libav"}, {"level", name}, {"message", pending}}
-                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fprintf(stderr, "%s\n", line.c_str());
+    log_event("libav", {{"level", name}, {"message", pending}});
     pending.clear();
 }
 

@@ -1,6 +1,5 @@
 // GET/POST/PATCH/DELETE /api/films…: the catalog as JSON.
 #include <charconv>
-#include <cstdio>
 
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
@@ -13,6 +12,7 @@
 #include "server/api/film_lookup.hpp"
 #include "server/api/handlers.hpp"
 #include "server/api/media_urls.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -142,8 +142,7 @@ http_response publish_film_version(festival_app& app, http_request& request) {
     const auto published = catalog::publish_pending_version(app.catalog.local(), stored.id, version);
     app.refresh_availability();
     prune_film_versions(app, stored.id);
-    std::fprintf(stderr, "{\"event\":\"version_published\",\"film\":%lld,\"version\":%lld}\n",
-                 static_cast<long long>(stored.id), static_cast<long long>(version));
+    log_event("version_published", {{"film", stored.id}, {"version", version}});
     auto body = film_json(published, catalog::unix_now());
     body["pending_media"] = pending_media_json(published);
     return http_response::json(200, body);

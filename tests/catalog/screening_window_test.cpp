@@ -52,13 +52,3 @@ TEST_CASE("an unreadable stored bound counts as absent") {
     const auto w = screening_window::from_stored(true, std::string("soon"), std::string("2026-07-01"));
     CHECK(w == screening_window(true, std::nullopt, at("2026-07-01T00:00:00Z")));
 }
-
-TEST_CASE("the next change is the start, then the end, then never") {
-    const screening_window w(true, 100, 200);
-    CHECK(w.next_change_after(50) == 100);
-    CHECK(w.next_change_after(100) == 200);
-    CHECK(w.next_change_after(199) == 200);
-    CHECK(w.next_change_after(200) == std::nullopt);
-    CHECK(screening_window(false, 100, 200).next_change_after(50) == std::nullopt);
-    CHECK(screening_window(true, std::nullopt, std::nullopt).next_change_after(0) == std::nullopt);
-}
