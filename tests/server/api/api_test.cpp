@@ -7,6 +7,7 @@
 
 #include "catalog/database.hpp"
 #include "tests/support/festival_fixture.hpp"
+#include "tests/support/film_body.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -14,14 +15,6 @@ using namespace festival::testing;
 using nlohmann::json;
 
 namespace {
-
-json film_body(const std::string& slug, bool published = true) {
-    return {{"slug", slug},
-            {"original_title", "Film " + slug},
-            {"category", "short"},
-            {"published", published},
-            {"texts", {{"fr", {{"title", "Réintégration " + slug}, {"synopsis", "Un retour."}}}}}};
-}
 
 void check_error_shape(const http_result& r, int status) {
     CHECK(r.status == status);

@@ -2,17 +2,12 @@
 // where requests come from, as browsers tell it (Origin, Sec-Fetch-Site, Content-Type).
 #include <doctest/doctest.h>
 
-#include <memory>
-
 #include "tests/support/festival_fixture.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
 
 namespace {
-
-const char* email = fixture_curator;
-const char* password = fixture_password;
 
 // The shared fixture with a curator and a published film to rate.
 struct site_fixture : festival_fixture {
@@ -27,7 +22,7 @@ struct site_fixture : festival_fixture {
         return http_call(port(), "POST", "/api/films/retour/ratings", json{{"stars", 4}}.dump(), headers);
     }
     http_result sign_in_with(const header_list& headers) const {
-        return http_call(port(), "POST", "/api/session", json{{"email", email}, {"password", password}}.dump(),
+        return http_call(port(), "POST", "/api/session", json{{"email", fixture_curator}, {"password", fixture_password}}.dump(),
                          headers);
     }
 };

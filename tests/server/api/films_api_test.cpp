@@ -1,23 +1,12 @@
 // The films and festival handlers through the real route table and dispatcher, in process.
 #include <doctest/doctest.h>
 
+#include "tests/support/film_body.hpp"
 #include "tests/support/in_process_checks.hpp"
 
 using namespace festival::testing;
 using festival::catalog::role;
 using nlohmann::json;
-
-namespace {
-
-json film_body(const std::string& slug, bool published = true) {
-    return {{"slug", slug},
-            {"original_title", "Film " + slug},
-            {"category", "short"},
-            {"published", published},
-            {"texts", {{"fr", {{"title", "Réintégration " + slug}, {"synopsis", "Un retour."}}}}}};
-}
-
-}  // namespace
 
 TEST_CASE("anonymous visitors cannot create films or see unpublished ones") {
     in_process_festival f;
