@@ -1,14 +1,12 @@
-// Films belong to the curators assigned to them: a real `festival serve` on 127.0.0.1, three accounts.
+// Films belong to the curators assigned to them: the handlers in process, three accounts.
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
 
-#include "catalog/database.hpp"
 #include "catalog/jobs.hpp"
-#include "tests/support/festival_fixture.hpp"
-#include "tests/support/in_process_festival.hpp"
+#include "tests/support/in_process_checks.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -32,20 +30,17 @@ std::string base64(const std::string& text) {
 const std::string srt = "1\n00:00:01,000 --> 00:00:02,000\nBonjour\n";
 const std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + std::string(120, 'p');
 
-// Curators Ana and Ben, an organizer, and Ana's unpublished film "ana-film" with a job and an upload.
-struct ownership_fixture : festival_fixture {
-    signed_in_client ana, ben, organizer;
+// Curators Ana and Ben, an organizer, and Ana's unpublished film "ana-film" with a job, an upload and
+// a media version, in process: what is checked is each handler's answer.
+struct ownership_fixture : in_process_festival {
+    in_process_client ana{this, add_staff("ana@festival.test", festival::catalog::role::curator)};
+    in_process_client ben{this, add_staff("ben@festival.test", festival::catalog::role::curator)};
+    in_process_client organizer{this, add_staff("organizer@festival.test", festival::catalog::role::organizer)};
     std::int64_t film_id = 0;
     std::int64_t job_id = 0;
     std::string upload_path;
 
-    ownership_fixture()
-        : festival_fixture(fixture_options().with_accounts({{"ana@festival.test", "curator"},
-                                                            {"ben@festival.test", "curator"},
-                                                            {fixture_organizer, "organizer"}})) {
-        ana = sign_in_as("ana@festival.test");
-        ben = sign_in_as("ben@festival.test");
-        organizer = sign_in_as(fixture_organizer);
+    ownership_fixture() {
         const auto created = ana.call("POST", "/api/films",
                                       json{{"slug", "ana-film"}, {"original_title", "Ana's film"}, {"category", "short"}}.dump());
         REQUIRE(created.status == 201);
@@ -53,37 +48,25 @@ struct ownership_fixture : festival_fixture {
         const auto upload = upload_call(ana, "POST", "/api/uploads", "");
         REQUIRE(upload.status == 201);
         upload_path = upload.header("location");
-        festival::catalog::database db((dir.path() / "catalog.db").string());
-        job_id = festival::catalog::enqueue_job(db, film_id, (dir.path() / "no-such-master.mov").string(), {});
-        const auto version = dir.path() / "media" / std::to_string(film_id) / "v1";
+        job_id = festival::catalog::enqueue_job(db(), film_id, data_dir() + "/no-such-master.mov", {});
+        const auto version = std::filesystem::path(data_dir()) / "media" / std::to_string(film_id) / "v1";
         std::filesystem::create_directories(version);
         std::ofstream(version / "master.m3u8") << "#EXTM3U\n";
     }
     std::string film() const { return "/api/films/" + std::to_string(film_id); }
     // A tus request naming this film in its metadata, as the curator page sends them.
-    http_result upload_call(const signed_in_client& who, const std::string& method, const std::string& target,
-                            const std::string& body,
-                            const std::string& type = "application/offset+octet-stream") const {
-        return http_call(server->port(), method, target, body,
-                         {{"Cookie", who.cookie},
-                          {"X-CSRF-Token", who.csrf_token},
-                          {"Tus-Resumable", "1.0.0"},
-                          {"Content-Type", type},
-                          {"Upload-Length", "100"},
-                          {"Upload-Offset", "0"},
-                          {"Upload-Metadata", "film " + base64(std::to_string(film_id))}});
+    http_result upload_call(const in_process_client& who, const std::string& method, const std::string& target,
+                            const std::string& body, const std::string& type = "application/offset+octet-stream") {
+        return raw_call(who, method, target, body, type,
+                        {{"Tus-Resumable", "1.0.0"},
+                         {"Upload-Length", "100"},
+                         {"Upload-Offset", "0"},
+                         {"Upload-Metadata", "film " + base64(std::to_string(film_id))}});
     }
-    // The status of a GET whose answer may be an endless event stream, read for at most 5 s, so that a
-    // stream opened by mistake fails the test instead of hanging it.
-    int streamed_status(const signed_in_client& who, const std::string& target) const {
-        const auto answer = raw_exchange(server->port(), "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " +
-                                                             who.cookie + "\r\n\r\n");
-        return answer.rfind("HTTP/1.1 ", 0) == 0 ? std::stoi(answer.substr(9, 3)) : 0;
-    }
-    http_result raw_call(const signed_in_client& who, const std::string& method, const std::string& target,
-                         const std::string& body, const std::string& type) const {
-        return http_call(server->port(), method, target, body,
-                         {{"Cookie", who.cookie}, {"X-CSRF-Token", who.csrf_token}, {"Content-Type", type}});
+    http_result raw_call(const in_process_client& who, const std::string& method, const std::string& target,
+                         const std::string& body, const std::string& type, request_headers headers = {}) {
+        headers.emplace_back("Content-Type", type);
+        return as_http_result(call_as(who.session, method, target, body, std::move(headers)));
     }
 };
 
@@ -108,7 +91,7 @@ TEST_CASE("a curator changes only the films assigned to them, an organizer every
     check_refused(f.raw_call(f.ben, "PUT", f.film() + "/poster", png, "image/png"), "not_your_film");
     check_refused(f.ben.call("GET", f.film() + "/jobs"), "not_your_film");
     check_refused(f.ben.call("GET", job), "not_your_film");
-    CHECK(f.streamed_status(f.ben, job + "/events") == 403);
+    check_refused(f.ben.call("GET", job + "/events"), "not_your_film");
     check_refused(f.ben.call("POST", job + "/cancel"), "not_your_film");
     check_refused(f.ben.call("GET", preview), "not_your_film");
     check_refused(f.ben.call("DELETE", f.film()), "forbidden");
@@ -126,7 +109,7 @@ TEST_CASE("a curator changes only the films assigned to them, an organizer every
     REQUIRE(listed.json()["items"].size() == 1);
     CHECK(listed.json()["items"][0]["can_edit"] == false);
     CHECK(f.ana.call("GET", "/api/films?include=unpublished").json()["items"][0]["can_edit"] == true);
-    CHECK(http_call(f.server->port(), "GET", "/api/films").json()["items"].empty());
+    CHECK(as_http_result(f.call("GET", "/api/films")).json()["items"].empty());
 
     // Ana, who created it, may do all of it except deleting it.
     CHECK(f.ana.call("GET", f.film()).json()["can_edit"] == true);
@@ -182,34 +165,9 @@ TEST_CASE("a film an organizer creates has no curator until one is assigned") {
 // one of its jobs or uploads) must refuse a curator the film is not assigned to. A new route whose
 // parameters this test cannot fill fails here until it is taught them.
 TEST_CASE("every curator route that names a film refuses a curator it is not assigned to") {
-    // In process: what is checked is each handler's answer, and a route walk over HTTP takes a minute.
-    in_process_festival f;
-    const auto ana = f.add_staff("ana@festival.test", festival::catalog::role::curator);
-    const auto ben = f.add_staff("ben@festival.test", festival::catalog::role::curator);
-    const auto created = f.call_as(ana, "POST", "/api/films",
-                                   json{{"slug", "ana-film"}, {"original_title", "Ana's film"}, {"category", "short"}}.dump());
-    REQUIRE(created.status == 201);
-    const std::int64_t film_id = json_of(created)["id"];
-    // A tus request naming the film in its metadata, as the curator page sends them.
-    const auto upload_call = [&](const in_process_session& who, const std::string& method, const std::string& target,
-                                 const std::string& body, const std::string& type) {
-        return f.call_as(who, method, target, body,
-                         {{"Tus-Resumable", "1.0.0"},
-                          {"Content-Type", type},
-                          {"Upload-Length", "100"},
-                          {"Upload-Offset", "0"},
-                          {"Upload-Metadata", "film " + base64(std::to_string(film_id))}});
-    };
-    const auto upload = upload_call(ana, "POST", "/api/uploads", "", "application/offset+octet-stream");
-    REQUIRE(upload.status == 201);
-    const std::string upload_path(upload.header("location").value_or(""));
-    const auto job_id = festival::catalog::enqueue_job(f.db(), film_id, f.data_dir() + "/no-such-master.mov", {});
-    const auto version = std::filesystem::path(f.data_dir()) / "media" / std::to_string(film_id) / "v1";
-    std::filesystem::create_directories(version);
-    std::ofstream(version / "master.m3u8") << "#EXTM3U\n";
-
+    ownership_fixture f;
     const std::set<std::string> names_no_film = {"POST /api/films"};
-    const auto upload_id = upload_path.substr(upload_path.rfind('/') + 1);
+    const auto upload_id = f.upload_path.substr(f.upload_path.rfind('/') + 1);
     int walked = 0;
     for (const auto& r : f.routes().routes().routes()) {
         const std::string name = r.method + " " + r.pattern;
@@ -226,31 +184,31 @@ TEST_CASE("every curator route that names a film refuses a curator it is not ass
             target += r.pattern.substr(at, open - at);
             const auto close = r.pattern.find('}', open);
             const auto param = r.pattern.substr(open + 1, close - open - 1);
-            if (param == "key" || param == "film") target += std::to_string(film_id);
+            if (param == "key" || param == "film") target += std::to_string(f.film_id);
             else if (param == "lang") target += "fr";
-            else if (param == "version") target += std::to_string(job_id);
+            else if (param == "version") target += std::to_string(f.job_id);
             else if (param == "rest...") target += "v1/master.m3u8";
-            else if (param == "id" && r.pattern.starts_with("/api/jobs/")) target += std::to_string(job_id);
+            else if (param == "id" && r.pattern.starts_with("/api/jobs/")) target += std::to_string(f.job_id);
             else if (param == "id" && r.pattern.starts_with("/api/uploads/")) target += upload_id;
             else FAIL("teach this test the parameter {" << param << "}");
             at = close + 1;
         }
         // Each request well formed for its route (tus headers, a JSON or a byte body), so that only the
         // film's owner can make the difference.
-        const auto answer = upload_call(ben, r.method, target, r.body_limit == 0 ? "" : "{}",
-                                        target.starts_with("/api/uploads") ? "application/offset+octet-stream"
-                                                                           : "application/json");
+        const auto answer = f.upload_call(f.ben, r.method, target, r.body_limit == 0 ? "" : "{}",
+                                          target.starts_with("/api/uploads") ? "application/offset+octet-stream"
+                                                                             : "application/json");
         CAPTURE(answer.body);
         CHECK(answer.status == 403);
         if (r.method != "HEAD") {
-            const auto code = json_of(answer)["error"]["code"];
+            const auto code = answer.json()["error"]["code"];
             CHECK((code == "not_your_film" || code == "not_your_upload"));
         }
         ++walked;
     }
     CHECK(walked >= 14);
-    CHECK(json_of(f.call_as(ana, "GET", "/api/jobs/" + std::to_string(job_id)))["status"] == "queued");
-    const auto films = json_of(f.call_as(ana, "GET", "/api/films/" + std::to_string(film_id)));
+    CHECK(f.ana.call("GET", "/api/jobs/" + std::to_string(f.job_id)).json()["status"] == "queued");
+    const auto films = f.ana.call("GET", f.film()).json();
     CHECK(films["subtitle_languages"].empty());
     CHECK(films["poster"].is_null());
 }
