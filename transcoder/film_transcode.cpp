@@ -39,13 +39,11 @@ int encoder_threads(const rung& r, const std::vector<rung>& ladder) {
     return std::max(1, static_cast<int>(std::lround(cores * r.width * r.height / largest)));
 }
 
-std::string rational(AVRational r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
-
 codec_ptr open_decoder(const AVStream* stream) {
     const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
     if (!codec) throw media_error("unsupported_codec", "no decoder for a stream of this film");
     if (!is_accepted_decoder(codec)) throw media_error("unsupported_codec", std::string("no accepted decoder for ") + codec->name);
-    codec_ptr decoder(avcodec_alloc_context3(codec));
+    codec_ptr decoder = make_codec_context(codec);
     check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "decoder parameters");
     decoder->pkt_timebase = stream->time_base;
     // The rungs' encoders keep the cores busy; decoding is a small share of the work, so frame
@@ -356,7 +354,6 @@ transcode_summary film_pipeline::run() {
     open();
     auto packet = make_packet();
     auto frame = make_frame();
-    auto cancelled = [&] { return options_.cancel && options_.cancel->load(); };
     auto receive = [&](AVCodecContext* decoder, bool video) {
         for (;;) {
             const int rc = avcodec_receive_frame(decoder, frame.get());
@@ -368,7 +365,6 @@ transcode_summary film_pipeline::run() {
         }
     };
     for (;;) {
-        if (cancelled()) throw transcode_cancelled();
         const int rc = av_read_frame(input_.get(), packet.get());
         if (rc == AVERROR_EOF) break;
         if (rc < 0) throw media_error("truncated", "the film cannot be read to its end: " + av_error_text(rc));
@@ -454,8 +450,7 @@ transcode_summary transcode_film(const transcode_options& options) {
         return pipeline.run();
     } catch (const std::exception& e) {
         // Retrying at once would fill the disk again: fail for good with a reason an operator acts on.
-        if (!dynamic_cast<const media_error*>(&e) && !dynamic_cast<const transcode_cancelled*>(&e) &&
-            disk_full(options.work_dir, e.what()))
+        if (!dynamic_cast<const media_error*>(&e) && disk_full(options.work_dir, e.what()))
             throw media_error("insufficient_storage", std::string("the disk for media is full: ") + e.what());
         throw;
     }

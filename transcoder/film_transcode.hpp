@@ -1,7 +1,6 @@
 #pragma once
 // One film to HLS: decode once, feed every rung of the ladder, encode the sound once, write the
 // master playlist, WebVTT subtitle renditions, the poster and the storyboard into a folder.
-#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -37,7 +36,6 @@ struct transcode_options {
     media_limits limits;
     std::function<void(const transcode_progress&)> on_progress;  // about once a second
     std::function<void(const media_info&)> on_probed;  // once the input is known to be a film
-    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct transcode_summary {
@@ -47,12 +45,7 @@ struct transcode_summary {
     nlohmann::json to_json() const;
 };
 
-class transcode_cancelled : public std::runtime_error {
-public:
-    transcode_cancelled() : std::runtime_error("cancelled") {}
-};
-
-// Throws media_error when the input is not a film, transcode_cancelled, or another exception.
+// Throws media_error when the input is not a film, or another exception.
 transcode_summary transcode_film(const transcode_options& options);
 
 // Writes `options.work_dir`'s content to `final_dir` atomically: transcodes into a hidden sibling

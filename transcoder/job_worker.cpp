@@ -298,7 +298,7 @@ private:
         ::close(fds[1]);
 
         catalog::job_progress progress;
-        std::string buffer, final_line;
+        std::string buffer;
         auto last_beat = std::chrono::steady_clock::now();
         // Often enough for a curator watching progress, and three beats per lease at least.
         const auto beat_every = std::chrono::milliseconds(std::clamp(options_.lease_seconds * 1000 / 3, 200, 2000));
@@ -322,12 +322,9 @@ private:
                         progress.eta_seconds.reset();
                         if (line.contains("eta_seconds") && line["eta_seconds"].is_number())
                             progress.eta_seconds = line["eta_seconds"].get<double>();
-                    } else {
-                        final_line = line.dump();
-                        if (line.contains("error")) {
-                            error = line["error"].get<std::string>();
-                            permanent = line.value("permanent", false);
-                        }
+                    } else if (line.contains("error")) {
+                        error = line["error"].get<std::string>();
+                        permanent = line.value("permanent", false);
                     }
                 }
             }

@@ -99,7 +99,7 @@ void thumbnail_maker::write(const std::filesystem::path& folder) {
 void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
     const AVCodec* mjpeg = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
     if (!mjpeg) throw std::runtime_error("no JPEG encoder");
-    codec_ptr encoder(avcodec_alloc_context3(mjpeg));
+    codec_ptr encoder = make_codec_context(mjpeg);
     encoder->width = picture->width;
     encoder->height = picture->height;
     encoder->pix_fmt = AV_PIX_FMT_YUVJ420P;
