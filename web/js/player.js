@@ -3,7 +3,7 @@
 // storyboard (WebVTT cues pointing at sprite tiles, "#xywh=x,y,w,h"), resume where the viewer stopped
 // (localStorage), keyboard controls, a clear message on error, and audience reporting (plays, 10 s
 // heartbeats with the seconds actually played, end on pagehide).
-import { api, getSession } from '/js/api.js';
+import { api } from '/js/api.js';
 import { formatNumber, lang, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 
@@ -119,10 +119,6 @@ class AudienceReport {
     this.lastTime = null;
     this.timer = null;
     this.unavailable = false;
-    this.csrf = null;
-    getSession().then((session) => {
-      this.csrf = session && session.csrf_token ? session.csrf_token : null;
-    });
   }
 
   onTimeUpdate() {
@@ -209,8 +205,8 @@ class AudienceReport {
 
   /**
    * Ends the play. From pagehide nothing may wait, so this is synchronous: a beacon (text/plain JSON,
-   * which the audience API accepts), or for a signed-in viewer a keepalive fetch that can carry the
-   * CSRF header a beacon cannot.
+   * which the audience API accepts), or a keepalive fetch where no beacon can be sent. Like every
+   * audience report, the route is open to anyone and takes no CSRF token.
    */
   end() {
     clearInterval(this.timer);
@@ -219,13 +215,6 @@ class AudienceReport {
     const url = `/api/plays/${encodeURIComponent(this.playId)}/end`;
     const payload = JSON.stringify(this.body());
     this.playId = null;
-    if (this.csrf) {
-      fetch(url, {
-        method: 'POST', keepalive: true, credentials: 'same-origin', body: payload,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf },
-      }).catch(() => {});
-      return;
-    }
     const sent = navigator.sendBeacon && navigator.sendBeacon(url, payload);
     if (!sent) fetch(url, { method: 'POST', keepalive: true, body: payload, headers: { 'Content-Type': 'application/json' } }).catch(() => {});
   }
