@@ -24,6 +24,10 @@ struct feedback_festival : in_process_festival {
                         json{{"slug", "draft"}, {"original_title", "Draft"}, {"category", "short"}}.dump())
                     .status == 201);
     }
+    // An anonymous call, answered as the HTTP client reads answers.
+    http_result http(const std::string& method, const std::string& target, const std::string& body = "") {
+        return as_http_result(call(method, target, body));
+    }
     festival::server::http_response comment(const std::string& film, const json& body) {
         return call("POST", "/api/films/" + film + "/comments", body.dump());
     }
@@ -136,4 +140,40 @@ TEST_CASE("moderation, exports and the unpublished award are closed to everyone 
     // An organizer's write without the CSRF token is refused too.
     CHECK(f.call("POST", "/api/moderation/comments", body, {{"Cookie", f.organizer.cookie}}).status == 403);
     CHECK(f.public_comments("retour")["total"] == 0);
+}
+
+TEST_CASE("anyone answers the festival form, organizers edit its questions and export the answers") {
+    feedback_festival f;
+    const auto form = f.http("GET", "/api/feedback/form").json();
+    REQUIRE(form["questions"].size() == 3);
+    const auto heard = std::to_string(form["questions"][0]["id"].get<int>());
+    const auto touched = std::to_string(form["questions"][1]["id"].get<int>());
+    const auto word = std::to_string(form["questions"][2]["id"].get<int>());
+    auto r = f.http("POST", "/api/feedback",
+                    json{{"answers", {{heard, "social_media"}, {touched, "loved"}, {word, "Bravo à l'équipe ! ñ"}}},
+                         {"lang", "fr"}, {"website", ""}}.dump());
+    CHECK(r.status == 201);
+    r = f.http("POST", "/api/feedback", json{{"answers", {{heard, "carrier pigeon"}}}}.dump());
+    CHECK(r.status == 400);
+    CHECK(r.json()["error"]["code"] == "invalid_answer");
+    r = f.http("POST", "/api/feedback", json{{"answers", {{touched, "draft"}}}}.dump());
+    CHECK(r.status == 400);  // an unpublished film is no answer
+    // A robot filling the honeypot is told "received" and nothing is kept.
+    CHECK(f.http("POST", "/api/feedback", json{{"answers", {{word, "spam"}}}, {"website", "x"}}.dump()).status == 201);
+
+    const in_process_client o{&f, f.organizer};
+    auto questions = form["questions"];
+    questions[2]["label"]["en"] = "Anything else?";
+    questions[2]["required"] = true;
+    r = o.call("PUT", "/api/feedback/form", json{{"questions", questions}}.dump());
+    REQUIRE(r.status == 200);
+    CHECK(r.json()["questions"][2]["label"]["en"] == "Anything else?");
+    CHECK(o.call("PUT", "/api/feedback/form", json{{"questions", {{{"kind", "maybe"}}}}}.dump()).status == 400);
+
+    const auto csv = o.call("GET", "/api/moderation/export.csv?kind=answers&lang=fr");
+    REQUIRE(csv.status == 200);
+    CHECK(csv.body.rfind("\xEF\xBB\xBF", 0) == 0);
+    CHECK(csv.body.find("Comment avez-vous connu le festival ?") != std::string::npos);
+    CHECK(csv.body.find("social_media,loved,Bravo à l'équipe ! ñ") != std::string::npos);
+    CHECK(csv.body.find("spam") == std::string::npos);
 }
