@@ -47,7 +47,7 @@ class festival_fixture {
 public:
     explicit festival_fixture(fixture_options options = {});
 
-    temp_dir dir;
+    temp_dir dir{temp_dir::storage::in_memory};
     std::unique_ptr<festival_process> server;
 
     unsigned short port() const { return server->port(); }
