@@ -132,7 +132,6 @@ public:
     // plays that are new, ended or not saved for play_row_ms (all changed plays when `every_play`),
     // so thousands of plays playing at once do not rewrite thousands of rows every second.
     stats_batch take_pending(std::int64_t now_ms, bool every_play = false);
-    std::size_t play_count() const { return plays_.size(); }
     const audience_rules& rules() const { return rules_; }
 
 private:

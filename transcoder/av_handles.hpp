@@ -55,6 +55,12 @@ inline packet_ptr make_packet() {
     if (!p) throw std::bad_alloc();
     return p;
 }
+// libav answers null only when memory runs out (or an rlimit says so, as in the sandbox).
+inline codec_ptr make_codec_context(const AVCodec* codec) {
+    codec_ptr c(avcodec_alloc_context3(codec));
+    if (!c) throw std::bad_alloc();
+    return c;
+}
 
 std::string av_error_text(int code);
 

@@ -92,7 +92,7 @@ void make_demo_source(const demo_source_options& o) {
 
     const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
     if (!h264) throw std::runtime_error("libx264 is not available");
-    codec_ptr video(avcodec_alloc_context3(h264));
+    codec_ptr video = make_codec_context(h264);
     video->width = o.width;
     video->height = o.height;
     video->pix_fmt = AV_PIX_FMT_YUV420P;

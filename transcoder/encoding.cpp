@@ -9,8 +9,7 @@ namespace festival::transcoder {
 codec_ptr open_aac_encoder(bool global_header) {
     const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
     if (!aac) throw std::runtime_error("no AAC encoder");
-    codec_ptr encoder(avcodec_alloc_context3(aac));
-    if (!encoder) throw std::bad_alloc();
+    codec_ptr encoder = make_codec_context(aac);
     encoder->sample_rate = 48000;
     encoder->sample_fmt = AV_SAMPLE_FMT_FLTP;
     av_channel_layout_default(&encoder->ch_layout, 2);

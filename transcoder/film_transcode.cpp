@@ -43,14 +43,11 @@ int encoder_threads(const rung& r, const std::vector<rung>& ladder) {
     return std::max(1, static_cast<int>(std::lround(cores * r.width * r.height / largest)));
 }
 
-std::string rational(AVRational r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
-
 codec_ptr open_decoder(const AVStream* stream) {
     const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
     if (!codec) throw media_error("unsupported_codec", "no decoder for a stream of this film");
     if (!is_accepted_decoder(codec)) throw media_error("unsupported_codec", std::string("no accepted decoder for ") + codec->name);
-    codec_ptr decoder(avcodec_alloc_context3(codec));
-    if (!decoder) throw std::bad_alloc();
+    codec_ptr decoder = make_codec_context(codec);
     check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "decoder parameters");
     decoder->pkt_timebase = stream->time_base;
     // The rungs' encoders keep the cores busy; decoding is a small share of the work, so frame

@@ -1,11 +1,8 @@
 #include "transcoder/filter_chain.hpp"
 
 namespace festival::transcoder {
-namespace {
 
 std::string rational(AVRational r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
-
-}  // namespace
 
 filter_chain::filter_chain(bool audio, const std::string& source_args, const std::string& chain, int threads) {
     graph.reset(avfilter_graph_alloc());
@@ -23,6 +20,7 @@ filter_chain::filter_chain(bool audio, const std::string& source_args, const std
     outputs->filter_ctx = source;
     inputs->name = av_strdup("out");
     inputs->filter_ctx = sink;
+    if (!outputs->name || !inputs->name) throw std::bad_alloc();
     // avfilter_graph_parse_ptr consumes and replaces both lists: hand them over, then own what is left.
     AVFilterInOut* outputs_raw = outputs.release();
     AVFilterInOut* inputs_raw = inputs.release();

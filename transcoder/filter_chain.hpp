@@ -15,6 +15,9 @@ struct filter_chain {
     filter_chain(bool audio, const std::string& source_args, const std::string& chain, int threads = 0);
 };
 
+// A rational as filter arguments spell it: "num/den" (a time base, a pixel aspect, a frame rate).
+std::string rational(AVRational r);
+
 // The "buffer" source's arguments for pictures of this size, pixel format, time base and pixel aspect.
 std::string picture_source_args(int width, int height, int pixel_format, AVRational time_base, AVRational sample_aspect);
 

@@ -31,8 +31,7 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
 
     const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
     if (!h264) throw std::runtime_error("libx264 is not available");
-    encoder_.reset(avcodec_alloc_context3(h264));
-    if (!encoder_) throw std::bad_alloc();
+    encoder_ = make_codec_context(h264);
     auto* e = encoder_.get();
     e->width = r.width;
     e->height = r.height;

@@ -100,8 +100,7 @@ void thumbnail_maker::write(const media::version_layout& folder) {
 void write_jpeg(const AVFrame* picture, const std::filesystem::path& path) {
     const AVCodec* mjpeg = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
     if (!mjpeg) throw std::runtime_error("no JPEG encoder");
-    codec_ptr encoder(avcodec_alloc_context3(mjpeg));
-    if (!encoder) throw std::bad_alloc();
+    codec_ptr encoder = make_codec_context(mjpeg);
     encoder->width = picture->width;
     encoder->height = picture->height;
     encoder->pix_fmt = AV_PIX_FMT_YUVJ420P;

@@ -11,9 +11,7 @@
 #include "catalog/database.hpp"
 #include "catalog/stats.hpp"
 #include "tests/audience/scenario.hpp"
-#include "tests/support/festival_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/festival_fixture.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -21,36 +19,11 @@ using nlohmann::json;
 namespace {
 
 const std::int64_t t0 = *festival::catalog::parse_utc("2026-06-01T10:00:00Z") * 1000;
-const char* password = "statistics password 1";
 
-struct audience_fixture {
-    temp_dir dir;
-    std::filesystem::path clock_file = dir.path() / "clock";
-    std::map<std::string, std::string> env;
-    std::unique_ptr<festival_process> server;
-
-    explicit audience_fixture(std::map<std::string, std::string> extra_env = {}) : env(std::move(extra_env)) {
-        set_clock(t0);
-        for (const auto& [role, email] : {std::pair{"curator", "curator@festival.test"},
-                                          std::pair{"organizer", "organizer@festival.test"}}) {
-            add_user_with_cli(dir.path(), email, role, password);
-        }
-        start();
-    }
-    void start() {
-        for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-        server = std::make_unique<festival_process>(dir.path().string(),
-                                                    std::vector<std::string>{"--test-clock-file", clock_file.string()});
-        for (const auto& [name, value] : env) unsetenv(name.c_str());
-    }
-    void set_clock(std::int64_t ms) {
-        const auto temp = clock_file.string() + ".new";
-        std::ofstream(temp) << ms << "\n";
-        std::filesystem::rename(temp, clock_file);
-    }
-    unsigned short port() const { return server->port(); }
-    signed_in_client organizer() const { return sign_in(port(), "organizer@festival.test", password); }
-    signed_in_client curator() const { return sign_in(port(), "curator@festival.test", password); }
+// The shared fixture on the audience clock, starting at t0.
+struct audience_fixture : festival_fixture {
+    explicit audience_fixture(std::map<std::string, std::string> extra_env = {})
+        : festival_fixture(fixture_options().with_env(std::move(extra_env)).with_clock(t0)) {}
 
     std::int64_t add_film(const std::string& slug, std::optional<int> runtime_minutes) {
         json body = {{"slug", slug}, {"original_title", "Film " + slug}, {"category", "short"}, {"published", true}};
@@ -226,35 +199,6 @@ TEST_CASE("heartbeats for unknown or expired plays get 404 or 410 and change not
     const auto not_object = http_call(f.port(), "POST", "/api/plays/" + ended + "/heartbeat", "[1, 2]");
     CHECK(not_object.status == 400);
     CHECK(not_object.json()["error"]["code"] == "invalid_body");
-}
-
-TEST_CASE("only organizers read the statistics") {
-    audience_fixture f;
-    f.add_film("film-a", 10);
-    for (const std::string target : {"/api/stats", "/api/stats/export?format=csv", "/api/stats/live",
-                                     "/api/stats/films/film-a/retention", "/api/stats/concurrency"}) {
-        CAPTURE(target);
-        CHECK(http_call(f.port(), "GET", target).status == 401);
-        CHECK(f.curator().call("GET", target).status == 403);
-    }
-    const auto organizer = f.organizer();
-    CHECK(organizer.call("GET", "/api/stats").status == 200);
-    CHECK(organizer.call("GET", "/api/stats?from=2026-02-31").status == 400);
-    CHECK(organizer.call("GET", "/api/stats?from=2026-06-02&to=2026-06-01").status == 400);
-    const auto csv = organizer.call("GET", "/api/stats/export?format=csv&table=films");
-    CHECK(csv.status == 200);
-    CHECK(csv.header("content-type").find("text/csv") == 0);
-    CHECK(csv.body.find("film_id,slug,title,plays,views") == 0);
-    CHECK(csv.body.find("film-a") != std::string::npos);
-    const auto exported = organizer.call("GET", "/api/stats/export?format=json&table=days");
-    CHECK(exported.status == 200);
-    CHECK(exported.json()["days"].is_array());
-    CHECK(organizer.call("GET", "/api/stats/films/nothing/retention").status == 404);
-    const auto concurrency = organizer.call("GET", "/api/stats/concurrency?day=2026-06-01&film=film-a");
-    CHECK(concurrency.status == 200);
-    CHECK(concurrency.json()["day"] == "2026-06-01");
-    CHECK(concurrency.json()["minutes"].is_array());
-    CHECK(organizer.call("GET", "/api/stats/concurrency?day=June").status == 400);
 }
 
 TEST_CASE("kill -9 loses at most the unwritten batch, and SIGTERM writes it") {

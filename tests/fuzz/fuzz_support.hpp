@@ -1,23 +1,22 @@
 #pragma once
-// What the server-side fuzz targets share: a festival with a fresh catalog in a temporary folder,
-// its real route table, and a signed-in organizer to send staff requests as.
-#include <memory>
+// What the server-side fuzz targets share: the in-process festival (a fresh catalog in a temporary
+// folder and the real route table), a signed-in organizer to send staff requests as, and a film.
 #include <string>
 
-#include "server/api/dispatcher.hpp"
-#include "server/festival_app.hpp"
+#include "tests/support/in_process_festival.hpp"
 
 namespace festival::fuzzing {
 
 struct fuzz_festival {
-    std::string data_dir;
-    std::unique_ptr<server::festival_app> app;
-    std::unique_ptr<server::dispatcher> routes;
+    testing::in_process_festival festival;
+    std::string data_dir = festival.data_dir();
+    const server::dispatcher* routes = &festival.routes();
     catalog::signed_in organizer;
     std::string film_slug;  // a film that exists, for routes that name one
 };
 
-// Built once per fuzzing process (libFuzzer calls the target many times in one process).
+// Built once per fuzzing process (libFuzzer calls the target many times in one process); its folder
+// goes when the fuzzer exits normally, a crash leaves it for inspection.
 fuzz_festival& shared_festival();
 
 }  // namespace festival::fuzzing

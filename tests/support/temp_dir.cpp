@@ -7,8 +7,10 @@
 
 namespace festival::testing {
 
-temp_dir::temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "festival-test-XXXXXX").string();
+temp_dir::temp_dir(storage where) {
+    const std::filesystem::path shm = "/dev/shm";
+    const bool in_memory = where == storage::in_memory && std::filesystem::is_directory(shm);
+    std::string pattern = ((in_memory ? shm : std::filesystem::temp_directory_path()) / "festival-test-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
 }

@@ -7,7 +7,9 @@ namespace festival::testing {
 // A fresh folder under /tmp, removed with everything in it when the test ends.
 class temp_dir {
 public:
-    temp_dir();
+    // in_memory: on /dev/shm where the system has it, for catalogs whose fsyncs need not reach a disk.
+    enum class storage { disk, in_memory };
+    explicit temp_dir(storage where = storage::disk);
     ~temp_dir();
     temp_dir(const temp_dir&) = delete;
     temp_dir& operator=(const temp_dir&) = delete;

@@ -121,10 +121,6 @@ class AudienceReport {
     this.timer = null;
     this.heartbeatMs = DEFAULT_HEARTBEAT_MS;
     this.unavailable = false;
-    this.csrf = null;
-    getSession().then((session) => {
-      this.csrf = session && session.csrf_token ? session.csrf_token : null;
-    });
   }
 
   onTimeUpdate() {
@@ -228,8 +224,8 @@ class AudienceReport {
 
   /**
    * Ends the play. From pagehide nothing may wait, so this is synchronous: a beacon (text/plain JSON,
-   * which the audience API accepts), or for a signed-in viewer a keepalive fetch that can carry the
-   * CSRF header a beacon cannot.
+   * which the audience API accepts), or a keepalive fetch where no beacon can be sent. Like every
+   * audience report, the route is open to anyone and takes no CSRF token.
    */
   end() {
     clearInterval(this.timer);
@@ -238,13 +234,6 @@ class AudienceReport {
     const url = `/api/plays/${encodeURIComponent(this.playId)}/end`;
     const payload = JSON.stringify(this.body());
     this.playId = null;
-    if (this.csrf) {
-      fetch(url, {
-        method: 'POST', keepalive: true, credentials: 'same-origin', body: payload,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf },
-      }).catch(() => {});
-      return;
-    }
     const sent = navigator.sendBeacon && navigator.sendBeacon(url, payload);
     if (!sent) fetch(url, { method: 'POST', keepalive: true, body: payload, headers: { 'Content-Type': 'application/json' } }).catch(() => {});
   }

@@ -2,39 +2,27 @@
 // where requests come from, as browsers tell it (Origin, Sec-Fetch-Site, Content-Type).
 #include <doctest/doctest.h>
 
-#include <memory>
-
-#include "tests/support/festival_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/festival_fixture.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
 
 namespace {
 
-const char* email = "curator@festival.test";
-const char* password = "curator password 123";
-
-struct site_fixture {
-    temp_dir dir;
-    std::unique_ptr<festival_process> server;
-    site_fixture() {
-        add_user_with_cli(dir.path(), email, "curator", password);
-        server = std::make_unique<festival_process>(dir.path().string());
-        const auto curator = sign_in(port(), email, password);
-        REQUIRE(curator.call("POST", "/api/films",
-                             json{{"slug", "retour"}, {"original_title", "Retour"}, {"category", "short"},
-                                  {"published", true}}.dump())
+// The shared fixture with a curator and a published film to rate.
+struct site_fixture : festival_fixture {
+    site_fixture() : festival_fixture(fixture_options().with_accounts({{fixture_curator, "curator"}})) {
+        REQUIRE(curator().call("POST", "/api/films",
+                               json{{"slug", "retour"}, {"original_title", "Retour"}, {"category", "short"},
+                                    {"published", true}}.dump())
                     .status == 201);
     }
-    unsigned short port() const { return server->port(); }
     std::string own_origin() const { return "http://127.0.0.1:" + std::to_string(port()); }
     http_result rate(const header_list& headers) const {
         return http_call(port(), "POST", "/api/films/retour/ratings", json{{"stars", 4}}.dump(), headers);
     }
     http_result sign_in_with(const header_list& headers) const {
-        return http_call(port(), "POST", "/api/session", json{{"email", email}, {"password", password}}.dump(),
+        return http_call(port(), "POST", "/api/session", json{{"email", fixture_curator}, {"password", fixture_password}}.dump(),
                          headers);
     }
 };

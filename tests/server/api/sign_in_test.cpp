@@ -12,27 +12,20 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/festival_process.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/festival_fixture.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
 
 namespace {
 
-const char* email = "curator@festival.test";
-const char* password = "curator password 123";
+const char* email = fixture_curator;
+const char* password = fixture_password;
 
-struct sign_in_fixture {
-    temp_dir dir;
-    std::unique_ptr<festival_process> server;
-
-    explicit sign_in_fixture(std::vector<std::string> flags = {}) {
-        add_user_with_cli(dir.path(), email, "curator", password);
-        server = std::make_unique<festival_process>(dir.path().string(), std::move(flags));
-    }
-    unsigned short port() const { return server->port(); }
+// The shared fixture with one curator, on a server started with `flags`.
+struct sign_in_fixture : festival_fixture {
+    explicit sign_in_fixture(std::vector<std::string> flags = {})
+        : festival_fixture(fixture_options().with_accounts({{fixture_curator, "curator"}}).with_flags(std::move(flags))) {}
     http_result attempt(const std::string& who, const std::string& secret) const {
         return http_call(port(), "POST", "/api/session", json{{"email", who}, {"password", secret}}.dump());
     }

@@ -1,0 +1,41 @@
+// The statistics handlers through the real route table and dispatcher, in process.
+#include <doctest/doctest.h>
+
+#include "tests/support/in_process_checks.hpp"
+
+using namespace festival::testing;
+using festival::catalog::role;
+using nlohmann::json;
+
+TEST_CASE("only organizers read the statistics") {
+    in_process_festival f;
+    const auto curator = f.add_staff("curator@festival.test", role::curator);
+    const auto organizer = f.add_staff("organizer@festival.test", role::organizer);
+    REQUIRE(f.call_as(curator, "POST", "/api/films",
+                      json{{"slug", "film-a"}, {"original_title", "Film film-a"}, {"category", "short"},
+                           {"published", true}, {"runtime_minutes", 10}}.dump())
+                .status == 201);
+    for (const std::string target : {"/api/stats", "/api/stats/export?format=csv", "/api/stats/live",
+                                     "/api/stats/films/film-a/retention", "/api/stats/concurrency"}) {
+        CAPTURE(target);
+        CHECK(f.call("GET", target).status == 401);
+        CHECK(f.call_as(curator, "GET", target).status == 403);
+    }
+    CHECK(f.call_as(organizer, "GET", "/api/stats").status == 200);
+    CHECK(f.call_as(organizer, "GET", "/api/stats?from=2026-02-31").status == 400);
+    CHECK(f.call_as(organizer, "GET", "/api/stats?from=2026-06-02&to=2026-06-01").status == 400);
+    const auto csv = f.call_as(organizer, "GET", "/api/stats/export?format=csv&table=films");
+    CHECK(csv.status == 200);
+    CHECK(std::string(csv.header("content-type").value_or("")).find("text/csv") == 0);
+    CHECK(csv.body.find("film_id,slug,title,plays,views") == 0);
+    CHECK(csv.body.find("film-a") != std::string::npos);
+    const auto exported = f.call_as(organizer, "GET", "/api/stats/export?format=json&table=days");
+    CHECK(exported.status == 200);
+    CHECK(json_of(exported)["days"].is_array());
+    CHECK(f.call_as(organizer, "GET", "/api/stats/films/nothing/retention").status == 404);
+    const auto concurrency = f.call_as(organizer, "GET", "/api/stats/concurrency?day=2026-06-01&film=film-a");
+    CHECK(concurrency.status == 200);
+    CHECK(json_of(concurrency)["day"] == "2026-06-01");
+    CHECK(json_of(concurrency)["minutes"].is_array());
+    CHECK(f.call_as(organizer, "GET", "/api/stats/concurrency?day=June").status == 400);
+}
