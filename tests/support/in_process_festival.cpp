@@ -87,7 +87,7 @@ server::http_response in_process_festival::call_as(const in_process_session& who
 
 server::http_response in_process_festival::run(server::http_request& request) const {
     auto match = routes_->routes().match(request.method, request.path);
-    if (!match.found) return server::dispatcher::unmatched(match, request);
+    if (!match.found) return routes_->unmatched(match, request);
     if (!match.found->open_sink) return routes_->run(match, request);
     // A streamed body (uploads) reaches its sink in one piece, where the HTTP core hands it over in many.
     server::http_response answer;

@@ -14,6 +14,7 @@
 #include "tests/support/media_version.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
+#include "transcoder/media/media_layout.hpp"
 
 using namespace festival::testing;
 namespace fs = std::filesystem;
@@ -77,7 +78,8 @@ struct lifecycle_fixture {
         return job;
     }
     int media_status(const std::string& target) const { return http_call(server->port(), "GET", target).status; }
-    fs::path media(std::int64_t film) const { return dir.path() / "media" / std::to_string(film); }
+    festival::media::media_layout layout() const { return festival::media::media_layout(dir.path()); }
+    fs::path media(std::int64_t film) const { return layout().film_media(film); }
 };
 
 std::string master_of(std::int64_t film, std::int64_t version) {
@@ -105,7 +107,7 @@ TEST_CASE("a deleted film's id, media and files never come back under a new film
     const auto first_job = f.upload_and_transcode("first", f.clip("first.mp4", "320x240"));
     CHECK(f.film("first")["media"]["version"] == first_job);
     REQUIRE(eventually([&] { return f.media_status(master_of(first, first_job)) == 200; }, serving_limit));
-    const auto first_master = read_file((f.media(first) / ("v" + std::to_string(first_job)) / "master.m3u8").string());
+    const auto first_master = read_file(f.layout().master_playlist(first, first_job).string());
 
     // Deleting a film is an organizer's act.
     REQUIRE(sign_in(f.server->port(), "o@festival.test", password).call("DELETE", "/api/films/first").status == 204);
@@ -120,7 +122,7 @@ TEST_CASE("a deleted film's id, media and files never come back under a new film
     CHECK(second_job != first_job);
     CHECK(f.film("second")["media"]["version"] == second_job);
     const auto second_master =
-        read_file((f.media(second) / ("v" + std::to_string(second_job)) / "master.m3u8").string());
+        read_file(f.layout().master_playlist(second, second_job).string());
     CHECK(second_master.find("RESOLUTION=160x120") != std::string::npos);
     CHECK(second_master != first_master);
 }
