@@ -30,6 +30,7 @@
 #include "server/http/event_stream_writer.hpp"
 #include "server/http/exchange.hpp"
 #include "server/http/file_sender.hpp"
+#include "server/http/forwarded_for.hpp"
 #include "server/http/response_head.hpp"
 
 namespace festival::server {
@@ -47,6 +48,14 @@ void assign_lower(std::string& out, std::string_view text) {
     out.assign(text.data(), text.size());
     for (auto& c : out)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+}
+
+// Every field of that name, joined with ", " as one list (RFC 9110 5.3), or nullopt when none came.
+std::optional<std::string> joined_header(const http_request& request, std::string_view lower_case_name) {
+    std::optional<std::string> joined;
+    for (const auto& [name, value] : request.headers)
+        if (name == lower_case_name) (joined ? joined->append(", ") : joined.emplace()).append(value);
+    return joined;
 }
 
 }  // namespace
@@ -177,6 +186,12 @@ private:
             value.assign(field.value().data(), field.value().size());
         }
         x_->request.headers.resize(fields);
+        // The one place the client's address is decided; from a peer not trusted (everyone, by
+        // default) the forwarding headers are not even read.
+        if (server_.options.proxies.trusts(remote_))
+            x_->request.remote_address =
+                client_address(remote_, joined_header(x_->request, "forwarded"),
+                               joined_header(x_->request, "x-forwarded-for"), server_.options.proxies);
         keep_alive_ = header.keep_alive();
 
         server_.routes.routes().match(x_->request.method, x_->request.path, x_->match);

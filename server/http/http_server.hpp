@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "server/http/forwarded_for.hpp"
+
 namespace festival::server {
 
 class request_handler;
@@ -21,6 +23,7 @@ struct server_options {
     std::chrono::seconds idle_timeout{75};
     std::chrono::seconds shutdown_grace{10};
     std::size_t header_limit = 16 * 1024;
+    trusted_proxies proxies;  // whose Forwarded / X-Forwarded-For are believed (none by default)
     bool access_log = true;
 };
 
