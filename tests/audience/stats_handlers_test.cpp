@@ -1,6 +1,7 @@
 // The statistics handlers through the real route table and dispatcher, in process.
 #include <doctest/doctest.h>
 
+#include "tests/support/film_body.hpp"
 #include "tests/support/in_process_checks.hpp"
 
 using namespace festival::testing;
@@ -11,10 +12,9 @@ TEST_CASE("only organizers read the statistics") {
     in_process_festival f;
     const auto curator = f.add_staff("curator@festival.test", role::curator);
     const auto organizer = f.add_staff("organizer@festival.test", role::organizer);
-    REQUIRE(f.call_as(curator, "POST", "/api/films",
-                      json{{"slug", "film-a"}, {"original_title", "Film film-a"}, {"category", "short"},
-                           {"published", true}, {"runtime_minutes", 10}}.dump())
-                .status == 201);
+    auto film = film_body("film-a");
+    film["runtime_minutes"] = 10;
+    REQUIRE(f.call_as(curator, "POST", "/api/films", film.dump()).status == 201);
     for (const std::string target : {"/api/stats", "/api/stats/export?format=csv", "/api/stats/live",
                                      "/api/stats/films/film-a/retention", "/api/stats/concurrency"}) {
         CAPTURE(target);

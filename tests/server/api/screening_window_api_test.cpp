@@ -7,6 +7,7 @@
 
 #include "catalog/database.hpp"
 #include "tests/support/festival_process.hpp"
+#include "tests/support/film_body.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -39,8 +40,7 @@ TEST_CASE("a window stored with an offset or in SQLite's datetime form means the
     festival_process server(dir.path().string());
     const auto curator = sign_in(server.port(), "curator@festival.test", curator_password);
     auto make_film = [&](const std::string& slug) {
-        const json body = {{"slug", slug}, {"original_title", "Film " + slug}, {"category", "short"}, {"published", true}};
-        return curator.call("POST", "/api/films", body.dump()).json()["id"].get<int>();
+        return curator.call("POST", "/api/films", film_body(slug).dump()).json()["id"].get<int>();
     };
     // Windows written by hand into the catalog (sqlite3, a script), in forms the API never writes itself.
     struct windowed {
