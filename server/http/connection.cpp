@@ -79,6 +79,7 @@ public:
         socket_.set_option(tcp::no_delay(true), ignored);
         socket_.native_non_blocking(true, ignored);  // reads and sends are tried directly
         remote_ = socket_.remote_endpoint(ignored).address().to_string();
+        peer_is_trusted_proxy_ = server_.options.proxies.trusts(remote_);  // the peer is the same for every request
         asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
             self->loop_.connections.push_back(self);
             self->read_header();
@@ -188,7 +189,7 @@ private:
         x_->request.headers.resize(fields);
         // The one place the client's address is decided; from a peer not trusted (everyone, by
         // default) the forwarding headers are not even read.
-        if (server_.options.proxies.trusts(remote_))
+        if (peer_is_trusted_proxy_)
             x_->request.remote_address =
                 client_address(remote_, joined_header(x_->request, "forwarded"),
                                joined_header(x_->request, "x-forwarded-for"), server_.options.proxies);
@@ -364,6 +365,7 @@ private:
     deadline_clock::time_point deadline_ = deadline_clock::time_point::max();
     std::unique_ptr<exchange> x_;  // while a request is under way
     std::string remote_;
+    bool peer_is_trusted_proxy_ = false;
     int inline_answers_ = 0;  // answers sent in a row without waiting for the socket
     bool keep_alive_ = true;
     bool linger_ = false;
