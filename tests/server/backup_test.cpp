@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <functional>
 #include <set>
@@ -12,6 +13,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/schema.hpp"
+#include "server/config.hpp"
 #include "server/data_dir_lock.hpp"
 #include "server/scheduled_backups.hpp"
 #include "tests/support/eventually.hpp"
@@ -279,4 +281,22 @@ TEST_CASE("scheduled backup rounds are named by UTC time and keep only the newes
     CHECK(festival::server::scheduled_backups_in(folder).size() == 2);
     CHECK(festival::server::run_backup_round(schedule, at(5)));
     CHECK(festival::server::scheduled_backups_in(folder).back().filename() == "catalog-20260601T100500Z.db");
+}
+
+TEST_CASE("scheduled backups are off by default and set by flags or the environment, checked") {
+    const auto defaults = festival::server::load_config({"--data-dir", "/srv/festival"});
+    CHECK(defaults->backup_every_minutes == 0);
+    CHECK(defaults->backup_keep == 24);
+    CHECK(defaults->backup_folder() == "/srv/festival/backups");
+    ::setenv("FESTIVAL_BACKUP_KEEP", "3", 1);
+    const auto set = festival::server::load_config(
+        {"--backup-every-minutes", "60", "--backup-dir", "/mnt/other-disk/festival"});
+    ::unsetenv("FESTIVAL_BACKUP_KEEP");
+    CHECK(set->backup_every_minutes == 60);
+    CHECK(set->backup_keep == 3);
+    CHECK(set->backup_folder() == "/mnt/other-disk/festival");
+    CHECK(set->to_json()["backup_dir"] == "/mnt/other-disk/festival");
+    CHECK_THROWS_AS(festival::server::load_config({"--backup-keep", "0"}), std::invalid_argument);
+    CHECK_THROWS_AS(festival::server::load_config({"--backup-every-minutes", "-5"}), std::invalid_argument);
+    CHECK(festival::server::settings_help().find("--backup-every-minutes") != std::string::npos);
 }
