@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "catalog/accounts.hpp"
@@ -50,6 +51,16 @@ int sign_out_everywhere(const std::vector<std::string>& args) {
     const int ended = catalog::close_user_sessions(db, email);
     std::printf("ended %d session%s of %s\n", ended, ended == 1 ? "" : "s", email.c_str());
     return 0;
+}
+
+// Runs a command's body; any error becomes "<command>: <message>" on standard error and exit code 1.
+int reporting_errors(const char* command, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", command, e.what());
+        return 1;
+    }
 }
 
 // The one FILE argument of backup and restore, and the flags after it.
@@ -134,22 +145,18 @@ int import_command(const std::vector<std::string>& args) {
 }
 
 int backup_command(const std::vector<std::string>& args) {
-    try {
+    return reporting_errors("festival backup", [&] {
         const auto [file, f] = file_and_flags(args, "usage: festival backup FILE [--data-dir DIR]");
-        const auto settings = data_dir_settings(f);
-        const auto made = catalog::backup_catalog(settings->catalog_path(), file);
+        const auto made = catalog::backup_catalog(data_dir_settings(f)->catalog_path(), file);
         const nlohmann::ordered_json line = {
             {"path", made.path.string()}, {"bytes", made.bytes}, {"pages", made.pages}, {"seconds", made.seconds}};
         std::printf("%s\n", line.dump().c_str());
         return 0;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "festival backup: %s\n", e.what());
-        return 1;
-    }
+    });
 }
 
 int restore_command(const std::vector<std::string>& args) {
-    try {
+    return reporting_errors("festival restore", [&] {
         const auto [file, f] = file_and_flags(args, "usage: festival restore FILE [--data-dir DIR]");
         const auto settings = data_dir_settings(f);
         std::filesystem::create_directories(settings->data_dir);
@@ -168,10 +175,7 @@ int restore_command(const std::vector<std::string>& args) {
                                  : nlohmann::ordered_json(std::filesystem::absolute(kept).string())}};
         std::printf("%s\n", line.dump().c_str());
         return 0;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "festival restore: %s\n", e.what());
-        return 1;
-    }
+    });
 }
 
 }  // namespace festival::server
