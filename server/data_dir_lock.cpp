@@ -13,7 +13,8 @@ namespace festival::server {
 std::optional<data_dir_lock> data_dir_lock::try_acquire(const std::filesystem::path& data_dir, mode how) {
     const auto path = file(data_dir);
     // O_CLOEXEC: the transcoders the server starts must not hold the festival's lock after it ends.
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && (errno == EROFS || errno == EACCES)) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // flock needs no write
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
     int rc;
     do {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <sys/resource.h>
@@ -74,8 +75,18 @@ int serve_command(const std::vector<std::string>& args) {
     log_event("config", {{"config", settings->to_json()}});
     std::filesystem::create_directories(settings->media_dir());
     // Held shared until the process ends (a successor shares it); `festival restore` needs it alone.
-    const auto running = data_dir_lock::try_acquire(settings->data_dir, data_dir_lock::mode::shared);
-    if (!running) {
+    // A folder where the lock file cannot be made (a read-only disk) still serves what it can.
+    std::optional<data_dir_lock> running;
+    bool restoring = false;
+    try {
+        if (auto lock = data_dir_lock::try_acquire(settings->data_dir, data_dir_lock::mode::shared))
+            running.emplace(std::move(*lock));
+        else
+            restoring = true;
+    } catch (const std::system_error& e) {
+        log_event("data_dir_unlocked", {{"what", e.what()}});
+    }
+    if (restoring) {
         std::fprintf(stderr, "festival serve: %s is being restored; start the festival when the restore is done\n",
                      settings->data_dir.c_str());
         return 1;
