@@ -73,8 +73,8 @@ void exec(sqlite3* db, const char* sql, const std::string& what) {
     }
 }
 
-// The first column of the first row of `sql`, as text ("" when no row); nullopt-free: errors throw
-// with SQLite's message, and `code` says what a failure means to the caller.
+// The first column of the first row of `sql`, as text ("" when there is no row). A failure throws
+// SQLite's message under `code`, which says what it means to the caller ("not_a_catalog", …).
 std::string first_value(sqlite3* db, const char* sql, const std::string& code, const std::string& what) {
     sqlite3_stmt* raw = nullptr;
     int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
