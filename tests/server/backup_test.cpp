@@ -94,7 +94,7 @@ TEST_CASE("a backup taken under load restores to a festival with every write ack
         load.emplace_back([&, t] {
             const auto address = "127.0.0." + std::to_string(2 + t);
             const header_list viewer = {{"User-Agent", "viewer " + std::to_string(t)}};
-            for (int i = 0; i < 300 && !stop; ++i) {
+            for (int i = 0; i < 2000 && !stop; ++i) {  // stopped once writes went on after the backup
                 const auto slug = "load-" + std::to_string(t) + "-" + std::to_string(i);
                 // An acknowledgement counts as before the backup when the flag was still down after it came.
                 if (curator.call("POST", "/api/films", film_body(slug).dump()).status == 201) {
