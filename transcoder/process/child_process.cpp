@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <memory>
+#include <string_view>
 #include <system_error>
 
 extern char** environ;
@@ -62,6 +64,32 @@ void close_range_or_fallback(unsigned from, unsigned to) {
     close_from_proc(static_cast<int>(from), static_cast<int>(std::min<unsigned>(to, INT_MAX)));
 }
 
+// A descriptor duplicated above every number the child is given, closed here once the child started.
+struct raised_copy {
+    int fd = -1;
+    raised_copy(int original, int above) : fd(::fcntl(original, F_DUPFD_CLOEXEC, above)) {
+        if (fd < 0) throw std::system_error(errno, std::generic_category(), "spawn_child: cannot pass a descriptor");
+    }
+    ~raised_copy() { ::close(fd); }
+    raised_copy(const raised_copy&) = delete;
+    raised_copy& operator=(const raised_copy&) = delete;
+};
+
+// The parent's environment with `extra` added, a variable of the same name replaced.
+std::vector<char*> environment_with(const std::vector<std::string>& extra) {
+    std::vector<char*> merged;
+    for (char** entry = environ; *entry; ++entry) {
+        const std::string_view variable(*entry);
+        const auto name = variable.substr(0, variable.find('=') + 1);
+        const bool replaced = std::any_of(extra.begin(), extra.end(),
+                                          [&](const std::string& e) { return std::string_view(e).starts_with(name); });
+        if (!replaced) merged.push_back(*entry);
+    }
+    for (const auto& e : extra) merged.push_back(const_cast<char*>(e.c_str()));
+    merged.push_back(nullptr);
+    return merged;
+}
+
 }  // namespace
 
 pid_t spawn_child(const std::vector<std::string>& args, const child_options& options) {
@@ -73,14 +101,24 @@ pid_t spawn_child(const std::vector<std::string>& args, const child_options& opt
     if (options.stdin_fd >= 0) posix_spawn_file_actions_adddup2(&plan.actions, options.stdin_fd, 0);
     else posix_spawn_file_actions_addopen(&plan.actions, 0, "/dev/null", O_RDONLY, 0);
     if (options.stdout_fd >= 0) posix_spawn_file_actions_adddup2(&plan.actions, options.stdout_fd, 1);
+    // Passed descriptors are first copied above 3 + their count, so that placing one at 3 + i never
+    // overwrites another still to be placed; dup2 clears close-on-exec on the child's copy.
+    const int first_free = 3 + static_cast<int>(options.pass_fds.size());
+    std::vector<std::unique_ptr<raised_copy>> copies;
+    for (std::size_t i = 0; i < options.pass_fds.size(); ++i) {
+        copies.push_back(std::make_unique<raised_copy>(options.pass_fds[i], first_free));
+        posix_spawn_file_actions_adddup2(&plan.actions, copies.back()->fd, 3 + static_cast<int>(i));
+    }
     // Everything else goes, whatever its close-on-exec flag (glibc uses close_range, or /proc/self/fd).
-    posix_spawn_file_actions_addclosefrom_np(&plan.actions, 3);
+    posix_spawn_file_actions_addclosefrom_np(&plan.actions, first_free);
     if (options.own_process_group) {
         posix_spawnattr_setflags(&plan.attributes, POSIX_SPAWN_SETPGROUP);
         posix_spawnattr_setpgroup(&plan.attributes, 0);
     }
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, argv[0], &plan.actions, &plan.attributes, argv.data(), environ);
+    auto environment = options.extra_environment.empty() ? std::vector<char*>() : environment_with(options.extra_environment);
+    const int rc = ::posix_spawn(&pid, argv[0], &plan.actions, &plan.attributes, argv.data(),
+                                 environment.empty() ? environ : environment.data());
     if (rc != 0) throw std::system_error(rc, std::generic_category(), "cannot start " + args[0]);
     return pid;
 }

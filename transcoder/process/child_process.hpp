@@ -15,6 +15,11 @@ struct child_options {
     int stdin_fd = -1;   // becomes the child's 0; -1: /dev/null
     int stdout_fd = -1;  // becomes the child's 1; -1: the parent's stdout
     bool own_process_group = false;  // a Ctrl-C at the terminal then reaches only the parent
+    // Descriptors the child is given on purpose: they become its 3, 4, … in this order (as systemd
+    // passes sockets), whatever their numbers here; every other one above 2 is still closed.
+    std::vector<int> pass_fds;
+    // "NAME=value" entries added to the parent's environment (replacing a variable of that name).
+    std::vector<std::string> extra_environment;
 };
 
 // Starts args[0] with `args` (and the parent's environment); returns its pid. Throws
