@@ -18,8 +18,11 @@
 #include "server/api/dispatcher.hpp"
 #include "server/festival_app.hpp"
 #include "server/http/http_server.hpp"
+#include "server/http/inherited_listener.hpp"
 #include "server/api/routes.hpp"
+#include "server/restart_handover.hpp"
 #include "server/scheduled_backups.hpp"
+#include "server/service_manager.hpp"
 #include "server/transcoder_supervisor.hpp"
 #include "server/uploads/upload_cleaner.hpp"
 #include "transcoder/process/log_event.hpp"
@@ -65,9 +68,13 @@ int serve_command(const std::vector<std::string>& args) {
         std::fputs(settings_help().c_str(), stdout);
         return 0;
     }
+    reserve_restart_signal();  // before any thread starts
     std::shared_ptr<const config> settings;
+    server_options http_options;
     try {
         settings = load_config(args);
+        http_options = settings->http;
+        if (const auto inherited = take_inherited_listener()) http_options.listener_fd = *inherited;
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "festival serve: %s\n", e.what());
         return 2;
@@ -108,13 +115,15 @@ int serve_command(const std::vector<std::string>& args) {
                       [&app](const std::string& token) { return catalog::find_session(app.catalog.local(), token); });
     std::unique_ptr<http_server> server;
     try {
-        server = std::make_unique<http_server>(settings->http, routes);
+        server = std::make_unique<http_server>(http_options, routes);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "festival serve: cannot listen on %s:%u: %s\n", settings->http.address.c_str(),
                      settings->http.port, e.what());
         return 1;
     }
-    log_event("listening", {{"url", "http://" + settings->http.address + ":" + std::to_string(server->port()) + "/"}},
+    log_event("listening",
+              {{"url", "http://" + server->address() + ":" + std::to_string(server->port()) + "/"},
+               {"inherited_socket", http_options.listener_fd >= 0}},
               stdout);
 
     transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
@@ -137,7 +146,14 @@ int serve_command(const std::vector<std::string>& args) {
     if (settings->backup_every_minutes > 0)
         backups.emplace(backup_schedule{settings->layout().catalog_db(), settings->backup_folder(), settings->backup_keep},
                         std::chrono::minutes(settings->backup_every_minutes));
+    std::optional<restart_handover> restarts;
+    restarts.emplace(own_serve_command(args), server->listener_descriptor(), [&server](pid_t successor) {
+        notify_service_manager("MAINPID=" + std::to_string(successor) + "\nREADY=1");
+        server->drain();
+    });
+    if (!report_ready_to_predecessor()) notify_service_manager("READY=1");
     server->run();
+    restarts.reset();  // no successor may start once this server no longer listens
     audience_batches.stop();  // writes the last batch of heartbeats
     stop_queueing_demo_media();  // the clip being made finishes; no new one starts
     if (demo_media.joinable()) demo_media.join();

@@ -72,7 +72,12 @@ class connection : public std::enable_shared_from_this<connection>,
 
 public:
     connection(accepted_socket socket, server_context& server, event_loop& loop)
-        : socket_(std::move(socket)), server_(server), loop_(loop) {}
+        : socket_(std::move(socket)), server_(server), loop_(loop) {
+        loop_.open_connections.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~connection() { loop_.open_connections.fetch_sub(1, std::memory_order_relaxed); }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
 
     void start() {
         beast::error_code ignored;
@@ -118,9 +123,10 @@ public:
 
 private:
     // Between requests the connection gives its exchange back to the loop (unless the client already
-    // sent the next one) and waits for bytes without holding any memory for them.
+    // sent the next one) and waits for bytes without holding any memory for them. Even when the server
+    // is stopping: the client may already be sending, and closing under it would fail that request;
+    // its answer will say `Connection: close` instead.
     void read_header() {
-        if (server_.stopping) return close();
         expires_after(server_.options.idle_timeout);
         if (x_ && x_->buffer.size() > 0) return parse_header();  // a pipelined request: parse it now
         if (x_) loop_.give_back(std::move(x_));

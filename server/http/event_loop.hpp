@@ -47,6 +47,9 @@ struct event_loop {
     // Requests between dispatch and their answer's last byte; a counter per loop, on its own cache
     // line, so that counting costs no traffic between cores. Read by shutdown.
     alignas(64) std::atomic<int> requests_in_flight{0};
+    // Connections of this loop not yet destroyed (counted once per connection, not per request):
+    // a draining server waits for them to end.
+    std::atomic<int> open_connections{0};
     std::vector<std::unique_ptr<exchange>> spare_exchanges;  // last returned, first taken
 
     std::unique_ptr<exchange> take();

@@ -1,5 +1,7 @@
 #include "server/http/http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,6 +16,7 @@
 
 #include "server/http/connection.hpp"
 #include "server/http/connection_errors.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 
@@ -41,6 +44,13 @@ struct http_server::impl {
           acceptor(io),
           signals(io, SIGINT, SIGTERM),
           drain_timer(io) {
+        if (shared.options.listener_fd >= 0) {
+            sockaddr_storage bound{};
+            socklen_t size = sizeof bound;
+            ::getsockname(shared.options.listener_fd, reinterpret_cast<sockaddr*>(&bound), &size);
+            acceptor.assign(bound.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), shared.options.listener_fd);
+            return;
+        }
         const tcp::endpoint endpoint(asio::ip::make_address(shared.options.address), shared.options.port);
         acceptor.open(endpoint.protocol());
         acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -67,9 +77,16 @@ struct http_server::impl {
         return sum;
     }
 
+    int open_connections() const {
+        int sum = 0;
+        for (const auto& loop : loops) sum += loop->open_connections.load(std::memory_order_relaxed);
+        return sum;
+    }
+
     void accept();
-    void begin_shutdown();
-    void wait_for_drain();
+    // `hand_over`: a successor serves from now on, so connections are left to end on their own.
+    void begin_shutdown(bool hand_over);
+    void wait_for_drain(bool until_connections_closed);
 };
 
 void http_server::impl::accept() {
@@ -90,24 +107,30 @@ void http_server::impl::accept() {
     });
 }
 
-void http_server::impl::begin_shutdown() {
+void http_server::impl::begin_shutdown(bool hand_over) {
     if (shared.stopping.exchange(true)) return;
     boost::system::error_code ignored;
     acceptor.close(ignored);
-    log_event("shutdown", {{"in_flight", requests_in_flight()}});
+    log_event(hand_over ? "draining" : "shutdown",
+              {{"in_flight", requests_in_flight()}, {"connections", open_connections()}});
     drain_timer.expires_after(shared.options.shutdown_grace);
-    wait_for_drain();
+    wait_for_drain(hand_over);
 }
 
-// Idle keep-alive connections would keep the io_context busy forever; once no request is in
-// flight (or the grace period ends) the loop stops.
-void http_server::impl::wait_for_drain() {
-    if (requests_in_flight() == 0 || drain_timer.expiry() <= std::chrono::steady_clock::now()) {
+// Idle keep-alive connections would keep the io_context busy forever; on shutdown the loops stop
+// once no request is in flight, on a hand-over once every connection has ended (their clients go on
+// with the successor), and in any case when the grace period ends.
+void http_server::impl::wait_for_drain(bool until_connections_closed) {
+    const bool done = until_connections_closed ? open_connections() == 0 : requests_in_flight() == 0;
+    if (done || drain_timer.expiry() <= std::chrono::steady_clock::now()) {
+        if (!done) log_event("grace_ended", {{"in_flight", requests_in_flight()}, {"connections", open_connections()}});
         stop_loops();
         return;
     }
     auto poll = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
-    poll->async_wait([this, poll](boost::system::error_code) { wait_for_drain(); });
+    poll->async_wait([this, poll, until_connections_closed](boost::system::error_code) {
+        wait_for_drain(until_connections_closed);
+    });
 }
 
 http_server::http_server(server_options options, const request_handler& routes)
@@ -120,9 +143,13 @@ http_server::~http_server() {
 
 unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
+std::string http_server::address() const { return impl_->acceptor.local_endpoint().address().to_string(); }
+
+int http_server::listener_descriptor() const { return impl_->acceptor.native_handle(); }
+
 void http_server::run() {
     impl_->signals.async_wait([this](boost::system::error_code ec, int) {
-        if (!ec) impl_->begin_shutdown();
+        if (!ec) impl_->begin_shutdown(false);
     });
     impl_->accept();
     for (auto& loop : impl_->loops) asio::post(loop->context, [&loop] { loop->sweep(); });
@@ -137,7 +164,11 @@ void http_server::run() {
 }
 
 void http_server::stop() {
-    asio::post(impl_->io, [this] { impl_->begin_shutdown(); });
+    asio::post(impl_->io, [this] { impl_->begin_shutdown(false); });
+}
+
+void http_server::drain() {
+    asio::post(impl_->io, [this] { impl_->begin_shutdown(true); });
 }
 
 }  // namespace festival::server

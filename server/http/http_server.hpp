@@ -25,6 +25,7 @@ struct server_options {
     std::size_t header_limit = 16 * 1024;
     trusted_proxies proxies;  // whose Forwarded / X-Forwarded-For are believed (none by default)
     bool access_log = true;
+    int listener_fd = -1;  // an inherited listening socket (inherited_listener.hpp), used instead of binding
 };
 
 class http_server {
@@ -34,11 +35,18 @@ public:
     http_server(const http_server&) = delete;
     http_server& operator=(const http_server&) = delete;
 
-    // The bound port (useful when the options asked for port 0).
+    // The bound port (useful when the options asked for port 0) and address.
     unsigned short port() const;
-    // Serves until SIGINT/SIGTERM or stop(); requests in flight finish first.
+    std::string address() const;
+    // The listening socket's descriptor, to hand over to a successor while this server still listens.
+    int listener_descriptor() const;
+    // Serves until SIGINT/SIGTERM, stop() or drain(); requests in flight finish first.
     void run();
     void stop();
+    // For a hand-over: stops accepting (a successor holds the same socket, so its queue is not lost)
+    // and lets every connection end after its next answer, which says `Connection: close`; idle ones
+    // stay open, as their client may be sending, until their idle deadline or the shutdown grace.
+    void drain();
 
     struct impl;  // the listener and the loops, in http_server.cpp
 

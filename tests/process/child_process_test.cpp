@@ -44,7 +44,7 @@ TEST_CASE("a child gets its passed descriptors as 3, 4, … and no other one abo
         "for n in 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 " + std::to_string(leaked) +
         "; do if [ -e /proc/$$/fd/$n ]; then printf '%s ' $n; fi; done; "
         "echo written-to-three >&3; printf '%s|' \"$FESTIVAL_TEST_GREETING\"; cat <&4";
-    child_options options{.stdout_fd = output.write, .pass_fds = {}, .extra_environment = {}};
+    child_options options{.stdout_fd = output.write};
     options.pass_fds = {to_three.write, from_four.read};
     options.extra_environment = {"FESTIVAL_TEST_GREETING=hello"};
     const pid_t pid = spawn_child({"/bin/sh", "-c", script}, options);
@@ -66,7 +66,7 @@ TEST_CASE("passed descriptors keep their order even when their numbers are the t
     const int low = ::fcntl(first.write, F_DUPFD_CLOEXEC, 3);
     const int high = ::fcntl(second.write, F_DUPFD_CLOEXEC, low + 1);
     REQUIRE(low >= 3);
-    child_options options{.stdout_fd = output.write, .pass_fds = {}, .extra_environment = {}};
+    child_options options{.stdout_fd = output.write};
     options.pass_fds = {high, low};
     const pid_t pid = spawn_child({"/bin/sh", "-c", "echo to-second >&3; echo to-first >&4"}, options);
     ::close(low), ::close(high);
@@ -80,7 +80,7 @@ TEST_CASE("an added environment variable replaces the parent's of that name and 
     ::setenv("FESTIVAL_TEST_REPLACED", "parent", 1);
     ::setenv("FESTIVAL_TEST_KEPT", "kept", 1);
     pipe_ends output;
-    child_options options{.stdout_fd = output.write, .pass_fds = {}, .extra_environment = {}};
+    child_options options{.stdout_fd = output.write};
     options.extra_environment = {"FESTIVAL_TEST_REPLACED=child"};
     const pid_t pid = spawn_child(
         {"/bin/sh", "-c", "env | grep -c '^FESTIVAL_TEST_REPLACED='; echo $FESTIVAL_TEST_REPLACED $FESTIVAL_TEST_KEPT"},

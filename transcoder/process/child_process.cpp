@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -111,10 +112,17 @@ pid_t spawn_child(const std::vector<std::string>& args, const child_options& opt
     }
     // Everything else goes, whatever its close-on-exec flag (glibc uses close_range, or /proc/self/fd).
     posix_spawn_file_actions_addclosefrom_np(&plan.actions, first_free);
+    // Children start with no signal blocked, whatever the spawning thread blocks (the server keeps
+    // SIGUSR2 blocked for the one thread that waits for it).
+    short flags = POSIX_SPAWN_SETSIGMASK;
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&plan.attributes, &none);
     if (options.own_process_group) {
-        posix_spawnattr_setflags(&plan.attributes, POSIX_SPAWN_SETPGROUP);
+        flags |= POSIX_SPAWN_SETPGROUP;
         posix_spawnattr_setpgroup(&plan.attributes, 0);
     }
+    posix_spawnattr_setflags(&plan.attributes, flags);
     pid_t pid = -1;
     auto environment = options.extra_environment.empty() ? std::vector<char*>() : environment_with(options.extra_environment);
     const int rc = ::posix_spawn(&pid, argv[0], &plan.actions, &plan.attributes, argv.data(),

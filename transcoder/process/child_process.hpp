@@ -17,9 +17,9 @@ struct child_options {
     bool own_process_group = false;  // a Ctrl-C at the terminal then reaches only the parent
     // Descriptors the child is given on purpose: they become its 3, 4, … in this order (as systemd
     // passes sockets), whatever their numbers here; every other one above 2 is still closed.
-    std::vector<int> pass_fds;
+    std::vector<int> pass_fds{};
     // "NAME=value" entries added to the parent's environment (replacing a variable of that name).
-    std::vector<std::string> extra_environment;
+    std::vector<std::string> extra_environment{};
 };
 
 // Starts args[0] with `args` (and the parent's environment); returns its pid. Throws

@@ -1,0 +1,53 @@
+#pragma once
+// Restarts without cutting viewers off. On SIGUSR2 the festival starts its successor: the same
+// executable path and arguments (the file there may hold a new build), given the listening socket
+// (FESTIVAL_LISTEN_FD) and a readiness pipe (FESTIVAL_READY_FD). Once the successor writes to the
+// pipe (it listens and its catalog is open), `hand_over` runs: this server drains and exits. If the
+// successor exits first, or stays silent for successor_ready_timeout, it is stopped, the reason is
+// logged and this server goes on serving; a later SIGUSR2 tries again.
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace festival::server {
+
+// Long enough for a successor to open and migrate a large catalog.
+inline constexpr std::chrono::seconds successor_ready_timeout{60};
+
+// Blocks SIGUSR2 in the calling thread and so in every thread it starts afterwards: call it first,
+// before any thread exists, so that only restart_handover's sigtimedwait ever receives the signal.
+void reserve_restart_signal();
+
+// The command that started this `festival serve`: the executable's path (as it was when this process
+// started, so a new build installed there since is what runs next) and `serve_args`.
+std::vector<std::string> own_serve_command(const std::vector<std::string>& serve_args);
+
+// For a successor: tells the festival that started it that it is ready. False when it was not
+// started by one (no FESTIVAL_READY_FD).
+bool report_ready_to_predecessor();
+
+class restart_handover {
+public:
+    restart_handover(std::vector<std::string> command, int listener_fd, std::function<void(pid_t successor)> hand_over);
+    ~restart_handover();
+    restart_handover(const restart_handover&) = delete;
+    restart_handover& operator=(const restart_handover&) = delete;
+
+private:
+    void wait_for_signals();
+    // Starts a successor and waits for its word; its pid once ready, -1 (logged why) otherwise.
+    pid_t start_successor();
+
+    std::vector<std::string> command_;
+    int listener_fd_;
+    std::function<void(pid_t)> hand_over_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+}  // namespace festival::server

@@ -1,0 +1,219 @@
+// Restarts without cutting viewers off, with real processes: SIGUSR2 makes a running festival start
+// its successor on the same listening socket and drain, under a wrk load that must see no failed
+// request; a successor that cannot start leaves the running one serving; and a festival started
+// with a socket passed as systemd's socket activation does accepts on that socket.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/festival_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "transcoder/process/child_process.hpp"
+
+using namespace festival::testing;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The log's events named `name`, in order.
+std::vector<json> events_named(const std::string& output, const std::string& name) {
+    std::vector<json> found;
+    std::istringstream in(output);
+    for (std::string line; std::getline(in, line);) {
+        const auto event = json::parse(line, nullptr, false);
+        if (event.is_object() && event.value("event", "") == name) found.push_back(event);
+    }
+    return found;
+}
+
+// The `nth` event named `name` once `output()` shows it (looked for up to 90 s); the test stops
+// without it.
+template <typename Output>
+json wait_for_event(Output output, const std::string& name, std::size_t nth = 0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto found = events_named(output(), name);
+        if (found.size() > nth) return found[nth];
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL("no \"" << name << "\" event in the log:\n" << output());
+    return {};
+}
+
+// A process of ours that has exited shows as a zombie until it is waited for.
+bool has_exited(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    return close == std::string::npos || stat.substr(close + 2, 1) == "Z";
+}
+
+void wait_until_exited(pid_t pid) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!has_exited(pid) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE_MESSAGE(has_exited(pid), "process " << pid << " did not exit");
+}
+
+// A successor outlives the festival that started it: this test process adopts it, to wait for it.
+void adopt_orphans() { REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0); }
+
+// SIGTERM, then its exit code (bounded: SIGKILL after 30 s).
+int stop_process(pid_t pid) {
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (::waitpid(pid, &status, WNOHANG) != pid) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// wrk over keep-alive connections, alternating a page and the health check; its report.
+std::string run_wrk(const fs::path& folder, unsigned short port, int seconds) {
+    const auto script = folder / "paths.lua";
+    write_file(script,
+               "local paths = {'/', '/healthz', '/catalog.html'}\n"
+               "local i = 0\n"
+               "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n");
+    std::string report;
+    run_command({"wrk", "-t2", "-c8", "-d" + std::to_string(seconds) + "s", "--timeout", "20s", "-s", script.string(),
+                 "http://127.0.0.1:" + std::to_string(port) + "/"},
+                report);
+    return report;
+}
+
+// wrk prints these lines only when something failed.
+void check_no_failed_request(const std::string& report) {
+    INFO(report);
+    CHECK(report.find("requests in") != std::string::npos);
+    CHECK(report.find("Socket errors") == std::string::npos);
+    CHECK(report.find("Non-2xx") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("on SIGUSR2 a successor takes over the listening socket during a wrk run and no request fails") {
+    adopt_orphans();
+    temp_dir data;
+    festival_process server(data.path().string(), {"--shutdown-grace-seconds", "20"});
+    const auto log = [&] { return server.output(); };
+    const pid_t old_pid = server.pid();
+    auto load = std::async(std::launch::async, [&] { return run_wrk(data.path(), server.port(), 8); });
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // wrk is under way
+    REQUIRE(::kill(old_pid, SIGUSR2) == 0);
+    const pid_t successor = wait_for_event(log, "successor_ready")["pid"].get<pid_t>();
+    CHECK(successor != old_pid);
+    // The old one drains and exits by itself, with 0, while wrk goes on against the successor.
+    wait_until_exited(old_pid);
+    CHECK(server.stop() == 0);
+    const auto draining = wait_for_event(log, "draining");
+    CHECK(draining["connections"].get<int>() >= 1);  // wrk's connections were open when it began
+    const auto listening = events_named(log(), "listening");
+    REQUIRE(listening.size() == 2);
+    CHECK(listening[1]["inherited_socket"] == true);
+    CHECK(listening[1]["url"] == listening[0]["url"]);
+
+    check_no_failed_request(load.get());
+    // Only the successor holds the socket now, and it answers.
+    CHECK(::kill(successor, 0) == 0);
+    CHECK(http_call(server.port(), "GET", "/healthz").status == 200);
+    CHECK(stop_process(successor) == 0);
+}
+
+TEST_CASE("a successor that cannot start leaves the running festival serving, and a later SIGUSR2 tries again") {
+    adopt_orphans();
+    temp_dir data;
+    const auto config = data.path() / "festival.json";
+    write_file(config, R"({"view-seconds": 30})");
+    festival_process server(data.path().string(), {"--config", config.string()});
+    const auto log = [&] { return server.output(); };
+    const unsigned short port = server.port();
+
+    write_file(config, "{ this is no longer JSON");  // a broken config file swapped in
+    REQUIRE(::kill(server.pid(), SIGUSR2) == 0);
+    const auto failed = wait_for_event(log, "restart_failed");
+    CHECK(failed["why"].get<std::string>().find("exited with status 2 before it was ready") != std::string::npos);
+    CHECK(failed["still_serving"] == true);
+    CHECK(log().find("is not valid JSON") != std::string::npos);  // the successor said why
+    CHECK(!has_exited(server.pid()));
+    CHECK(events_named(log(), "draining").empty());
+    CHECK(http_call(port, "GET", "/healthz").status == 200);
+
+    write_file(config, R"({"view-seconds": 40})");
+    REQUIRE(::kill(server.pid(), SIGUSR2) == 0);
+    const pid_t successor = wait_for_event(log, "successor_ready")["pid"].get<pid_t>();
+    wait_until_exited(server.pid());
+    CHECK(server.stop() == 0);
+    CHECK(http_call(port, "GET", "/healthz").status == 200);
+    CHECK(events_named(log(), "config").back()["config"]["view_seconds"] == 40);  // the new file took effect
+    CHECK(stop_process(successor) == 0);
+}
+
+TEST_CASE("a festival given a socket by socket activation (LISTEN_FDS, LISTEN_PID) accepts on it") {
+    // What systemd does for a .socket unit: bind and listen, then start the service with the socket
+    // as descriptor 3 and LISTEN_PID set to the service's own pid (known only once it runs: sh execs).
+    const int socket = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(socket >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(socket, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(socket, 64) == 0);
+    socklen_t size = sizeof address;
+    ::getsockname(socket, reinterpret_cast<sockaddr*>(&address), &size);
+    const unsigned short port = ntohs(address.sin_port);
+
+    temp_dir data;
+    const auto log_path = data.path() / "server.log";
+    const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    festival::process::child_options options{.stdout_fd = log_fd};
+    options.pass_fds = {socket};
+    options.extra_environment = {"LISTEN_FDS=1"};
+    // The flags name another port: the passed socket wins.
+    const pid_t pid = festival::process::spawn_child(
+        {"/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\"", FESTIVAL_EXE, "serve", "--listen", "127.0.0.1:0",
+         "--data-dir", data.path().string(), "--transcoders", "0", "--access-log", "off"},
+        options);
+    ::close(log_fd);
+    ::close(socket);  // the festival holds it now
+    const auto log = [&] {
+        std::ifstream in(log_path);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    const auto listening = wait_for_event(log, "listening");
+    CHECK(listening["inherited_socket"] == true);
+    CHECK(listening["url"] == "http://127.0.0.1:" + std::to_string(port) + "/");
+    CHECK(http_call(port, "GET", "/healthz").status == 200);
+    CHECK(stop_process(pid) == 0);
+}
+
+TEST_CASE("an inherited descriptor that is no listening socket stops festival serve with a message") {
+    temp_dir data;
+    std::string output;
+    CHECK(run_command({"/usr/bin/env", "FESTIVAL_LISTEN_FD=0", FESTIVAL_EXE, "serve", "--data-dir",
+                       data.path().string(), "--transcoders", "0"},
+                      output) == 2);
+    CHECK(output.find("FESTIVAL_LISTEN_FD: descriptor 0 is not a listening stream socket") != std::string::npos);
+}
