@@ -72,14 +72,19 @@ std::vector<std::string> own_serve_command(const std::vector<std::string>& serve
     return command;
 }
 
-bool report_ready_to_predecessor() {
+int take_readiness_pipe() {
     const char* text = std::getenv("FESTIVAL_READY_FD");
-    if (!text) return false;
+    if (!text) return -1;
     const int fd = std::atoi(text);
     ::unsetenv("FESTIVAL_READY_FD");
-    if (fd < 3) return false;
-    const bool told = ::write(fd, "1", 1) == 1;
-    ::close(fd);
+    if (fd < 3 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return -1;
+    return fd;
+}
+
+bool report_ready_to_predecessor(int readiness_pipe) {
+    if (readiness_pipe < 0) return false;
+    const bool told = ::write(readiness_pipe, "1", 1) == 1;
+    ::close(readiness_pipe);
     return told;
 }
 

@@ -27,9 +27,11 @@ void reserve_restart_signal();
 // started, so a new build installed there since is what runs next) and `serve_args`.
 std::vector<std::string> own_serve_command(const std::vector<std::string>& serve_args);
 
-// For a successor: tells the festival that started it that it is ready. False when it was not
-// started by one (no FESTIVAL_READY_FD).
-bool report_ready_to_predecessor();
+// For a successor: the readiness pipe from the festival that started it (FESTIVAL_READY_FD, then
+// removed from the environment: call it before any thread starts), or -1 when none started it.
+int take_readiness_pipe();
+// Tells the predecessor that this festival is ready, and closes the pipe. False without one.
+bool report_ready_to_predecessor(int readiness_pipe);
 
 class restart_handover {
 public:

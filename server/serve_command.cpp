@@ -69,6 +69,7 @@ int serve_command(const std::vector<std::string>& args) {
         return 0;
     }
     reserve_restart_signal();  // before any thread starts
+    const int readiness_pipe = take_readiness_pipe();
     std::shared_ptr<const config> settings;
     server_options http_options;
     try {
@@ -151,7 +152,7 @@ int serve_command(const std::vector<std::string>& args) {
         notify_service_manager("MAINPID=" + std::to_string(successor) + "\nREADY=1");
         server->drain();
     });
-    if (!report_ready_to_predecessor()) notify_service_manager("READY=1");
+    if (!report_ready_to_predecessor(readiness_pipe)) notify_service_manager("READY=1");
     server->run();
     restarts.reset();  // no successor may start once this server no longer listens
     audience_batches.stop();  // writes the last batch of heartbeats

@@ -8,7 +8,9 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +112,16 @@ void check_no_failed_request(const std::string& report) {
     CHECK(report.find("requests in") != std::string::npos);
     CHECK(report.find("Socket errors") == std::string::npos);
     CHECK(report.find("Non-2xx") == std::string::npos);
+}
+
+// One datagram from a unix socket, as systemd's notify socket receives it (waits up to 60 s).
+std::string next_datagram(int socket) {
+    pollfd ready{socket, POLLIN, 0};
+    REQUIRE_MESSAGE(::poll(&ready, 1, 60'000) == 1, "no notification came");
+    char buffer[512];
+    const ssize_t n = ::recv(socket, buffer, sizeof buffer, 0);
+    REQUIRE(n > 0);
+    return std::string(buffer, static_cast<std::size_t>(n));
 }
 
 }  // namespace
@@ -216,4 +228,31 @@ TEST_CASE("an inherited descriptor that is no listening socket stops festival se
                        data.path().string(), "--transcoders", "0"},
                       output) == 2);
     CHECK(output.find("FESTIVAL_LISTEN_FD: descriptor 0 is not a listening stream socket") != std::string::npos);
+}
+
+TEST_CASE("under systemd (Type=notify) the festival says READY=1, and on a hand-over names its successor MAINPID") {
+    adopt_orphans();
+    temp_dir data;
+    const int notify = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(notify >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const auto path = (data.path() / "notify").string();
+    REQUIRE(path.size() < sizeof address.sun_path);
+    path.copy(address.sun_path, path.size());
+    REQUIRE(::bind(notify, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    festival_process server(data.path().string());
+    ::unsetenv("NOTIFY_SOCKET");
+    const auto log = [&] { return server.output(); };
+    CHECK(next_datagram(notify) == "READY=1");
+
+    REQUIRE(::kill(server.pid(), SIGUSR2) == 0);
+    const pid_t successor = wait_for_event(log, "successor_ready")["pid"].get<pid_t>();
+    // Sent by the main process itself, so systemd accepts it with the default NotifyAccess=main.
+    CHECK(next_datagram(notify) == "MAINPID=" + std::to_string(successor) + "\nREADY=1");
+    wait_until_exited(server.pid());
+    CHECK(server.stop() == 0);
+    CHECK(stop_process(successor) == 0);
+    ::close(notify);
 }
