@@ -12,6 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "catalog/stats.hpp"
 
 namespace festival::catalog {
@@ -133,6 +135,12 @@ public:
     // so thousands of plays playing at once do not rewrite thousands of rows every second.
     stats_batch take_pending(std::int64_t now_ms, bool every_play = false);
     const audience_rules& rules() const { return rules_; }
+
+    // What a restarted server needs to go on exactly where this one stops (audience_state.cpp): the
+    // plays with their accounting, the views counted in the repeat period and the address limits.
+    // Not what is pending: that is written by this process. take_over replaces this ledger's plays.
+    nlohmann::json hand_over_state() const;
+    void take_over_state(const nlohmann::json& state);
 
 private:
     struct play {

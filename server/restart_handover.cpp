@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -72,24 +74,62 @@ std::vector<std::string> own_serve_command(const std::vector<std::string>& serve
     return command;
 }
 
-int take_readiness_pipe() {
-    const char* text = std::getenv("FESTIVAL_READY_FD");
+namespace {
+
+int take_descriptor(const char* variable) {
+    const char* text = std::getenv(variable);
     if (!text) return -1;
     const int fd = std::atoi(text);
-    ::unsetenv("FESTIVAL_READY_FD");
+    ::unsetenv(variable);
     if (fd < 3 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return -1;
     return fd;
 }
 
-bool report_ready_to_predecessor(int readiness_pipe) {
-    if (readiness_pipe < 0) return false;
-    const bool told = ::write(readiness_pipe, "1", 1) == 1;
-    ::close(readiness_pipe);
+bool write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+}  // namespace
+
+predecessor_link take_predecessor_link() {
+    return {take_descriptor("FESTIVAL_READY_FD"), take_descriptor("FESTIVAL_HANDOVER_FD")};
+}
+
+bool report_ready_to_predecessor(predecessor_link& link) {
+    if (link.ready_fd < 0) return false;
+    const bool told = ::write(link.ready_fd, "1", 1) == 1;
+    ::close(link.ready_fd);
+    link.ready_fd = -1;
     return told;
 }
 
+std::string receive_handed_over_state(predecessor_link& link) {
+    if (link.state_fd < 0) return {};
+    owned_fd pipe(link.state_fd);
+    link.state_fd = -1;
+    std::string state;
+    const auto deadline = std::chrono::steady_clock::now() + successor_ready_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd wait{pipe.fd, POLLIN, 0};
+        if (::poll(&wait, 1, 200) <= 0) continue;
+        char buffer[64 * 1024];
+        const ssize_t n = ::read(pipe.fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return state;  // the end: all of it, or nothing when the predecessor died
+        state.append(buffer, static_cast<std::size_t>(n));
+    }
+    log_event("handover_timeout", {{"why", "the previous server sent no state"}});
+    return {};
+}
+
 restart_handover::restart_handover(std::vector<std::string> command, int listener_fd,
-                                   std::function<void(pid_t)> hand_over)
+                                   std::function<std::string(pid_t)> hand_over)
     : command_(std::move(command)), listener_fd_(listener_fd), hand_over_(std::move(hand_over)) {
     thread_ = std::thread([this] { wait_for_signals(); });
 }
@@ -112,32 +152,34 @@ void restart_handover::wait_for_signals() {
             continue;
         }
         log_event("restarting", {{"command", command_}});
-        if (const pid_t successor = start_successor(); successor > 0) {
-            handed_over = true;
-            log_event("successor_ready", {{"pid", successor}});
-            hand_over_(successor);
-        }
+        handed_over = start_successor();
     }
 }
 
-pid_t restart_handover::start_successor() {
-    int ends[2];
+bool restart_handover::start_successor() {
+    int ends[2], state_ends[2];
     if (::pipe2(ends, O_CLOEXEC) != 0) {
         log_event("restart_failed", {{"why", std::string("no pipe: ") + std::strerror(errno)}});
-        return -1;
+        return false;
     }
     owned_fd ready_read(ends[0]), ready_write(ends[1]);
+    if (::pipe2(state_ends, O_CLOEXEC) != 0) {
+        log_event("restart_failed", {{"why", std::string("no pipe: ") + std::strerror(errno)}});
+        return false;
+    }
+    owned_fd state_read(state_ends[0]), state_write(state_ends[1]);
     pid_t pid = -1;
     try {
         process::child_options options;
-        options.pass_fds = {listener_fd_, ready_write.fd};
-        options.extra_environment = {"FESTIVAL_LISTEN_FD=3", "FESTIVAL_READY_FD=4"};
+        options.pass_fds = {listener_fd_, ready_write.fd, state_read.fd};
+        options.extra_environment = {"FESTIVAL_LISTEN_FD=3", "FESTIVAL_READY_FD=4", "FESTIVAL_HANDOVER_FD=5"};
         pid = process::spawn_child(command_, options);
     } catch (const std::system_error& e) {
         log_event("restart_failed", {{"why", e.what()}});
-        return -1;
+        return false;
     }
     ready_write.reset();  // only the successor holds it now: its exit shows as the end of the pipe
+    state_read.reset();
     const auto deadline = std::chrono::steady_clock::now() + successor_ready_timeout;
     while (!stop_ && std::chrono::steady_clock::now() < deadline) {
         pollfd wait{ready_read.fd, POLLIN, 0};
@@ -145,12 +187,18 @@ pid_t restart_handover::start_successor() {
         char word = 0;
         const ssize_t n = ::read(ready_read.fd, &word, 1);
         if (n < 0 && errno == EINTR) continue;
-        if (n == 1) return pid;
+        if (n == 1) {
+            log_event("successor_ready", {{"pid", pid}});
+            auto state = hand_over_(pid);
+            if (!write_all(state_write.fd, state)) log_event("handover_incomplete", {{"pid", pid}});
+            sodium_memzero(state.data(), state.size());  // it holds the day keys of viewer hashes
+            return true;
+        }
         // The pipe ended without a word: the successor exited (or closed it) before it was ready.
         log_event("restart_failed", {{"pid", pid},
                                      {"why", "the successor " + stop_successor(pid) + " before it was ready"},
                                      {"still_serving", true}});
-        return -1;
+        return false;
     }
     log_event("restart_failed", {{"pid", pid},
                                  {"why", stop_ ? "this server is stopping"
@@ -158,7 +206,7 @@ pid_t restart_handover::start_successor() {
                                                      std::to_string(successor_ready_timeout.count()) + " s"},
                                  {"successor", stop_successor(pid)},
                                  {"still_serving", !stop_}});
-    return -1;
+    return false;
 }
 
 }  // namespace festival::server

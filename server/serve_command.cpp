@@ -69,7 +69,7 @@ int serve_command(const std::vector<std::string>& args) {
         return 0;
     }
     reserve_restart_signal();  // before any thread starts
-    const int readiness_pipe = take_readiness_pipe();
+    auto predecessor = take_predecessor_link();
     std::shared_ptr<const config> settings;
     server_options http_options;
     try {
@@ -148,11 +148,25 @@ int serve_command(const std::vector<std::string>& args) {
         backups.emplace(backup_schedule{settings->layout().catalog_db(), settings->backup_folder(), settings->backup_keep},
                         std::chrono::minutes(settings->backup_every_minutes));
     std::optional<restart_handover> restarts;
-    restarts.emplace(own_serve_command(args), server->listener_descriptor(), [&server](pid_t successor) {
+    restarts.emplace(own_serve_command(args), server->listener_descriptor(), [&server, &app](pid_t successor) {
         notify_service_manager("MAINPID=" + std::to_string(successor) + "\nREADY=1");
         server->drain();
+        return app.audience.hand_over(app.catalog.local());  // plays go on in the successor
     });
-    if (!report_ready_to_predecessor(readiness_pipe)) notify_service_manager("READY=1");
+    if (report_ready_to_predecessor(predecessor)) {
+        // Nothing is accepted here until the predecessor has stopped counting: connections wait in
+        // the socket's queue meanwhile.
+        if (const auto state = receive_handed_over_state(predecessor); !state.empty()) {
+            try {
+                app.audience.take_over(state);
+                log_event("audience_taken_over", {{"bytes", state.size()}});
+            } catch (const std::exception& e) {
+                log_event("audience_takeover_failed", {{"what", e.what()}});
+            }
+        }
+    } else {
+        notify_service_manager("READY=1");
+    }
     server->run();
     restarts.reset();  // no successor may start once this server no longer listens
     audience_batches.stop();  // writes the last batch of heartbeats

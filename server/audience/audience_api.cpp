@@ -32,6 +32,16 @@ bool play_id_shaped(const std::string& id) {
     return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+// This server is restarting and its successor holds the audience now: the client sends the same
+// request again (307 keeps the method and body) on a new connection, which only the successor accepts.
+http_response ask_the_successor(const http_request& request) {
+    auto response = error_response(307, "server_restarting", "the server is restarting: send this again");
+    response.set_header("Location", request.target);
+    response.set_header("Cache-Control", "no-store");
+    response.close_connection = true;
+    return response;
+}
+
 // Heartbeat and end share a body: {"position": s, "played": s, "duration"?: s, "film"?: id}. Any content
 // type is accepted (sendBeacon sends text/plain); the body must still be JSON.
 http_response report(festival_app& app, http_request& request, bool final) {
@@ -55,6 +65,7 @@ http_response report(festival_app& app, http_request& request, bool final) {
     const auto& id = request.params.at("id");
     if (!play_id_shaped(id)) throw http_error(404, "play_not_found", "no such play");
     switch (app.audience.heartbeat(id, beat, final, viewer_of(request), film, duration)) {
+        case play_outcome::moved: return ask_the_successor(request);
         case play_outcome::accepted: return http_response::no_content();
         case play_outcome::unknown: throw http_error(404, "play_not_found", "no such play");
         case play_outcome::expired: throw http_error(410, "play_expired", "this play has ended; start a new one");
@@ -103,6 +114,7 @@ http_response start_play(festival_app& app, http_request& request) {
         if (body.is_object()) runtime = seconds_field(body, "duration", false);
     }
     const auto play = app.audience.start_play(film->id, runtime, viewer_of(request));
+    if (play.moved) return ask_the_successor(request);
     if (!play.result) return refused_start(play.result);
     return http_response::json(201, {{"play_id", play.id},
                                      {"play_token", play.token},

@@ -7,9 +7,12 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "catalog/accounts.hpp"
 #include "catalog/database.hpp"
 #include "server/http/client_address.hpp"
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 
@@ -60,6 +63,18 @@ std::string daily_viewer_hasher::hash(const std::string& address, const std::str
     return keys_[unix_day].hash(message);
 }
 
+std::map<std::int64_t, std::string> daily_viewer_hasher::keys_hex() {
+    std::lock_guard lock(mutex_);
+    std::map<std::int64_t, std::string> keys;
+    for (const auto& [day, key] : keys_) keys[day] = key.key_hex();
+    return keys;
+}
+
+void daily_viewer_hasher::adopt_keys(const std::map<std::int64_t, std::string>& keys) {
+    std::lock_guard lock(mutex_);
+    for (const auto& [day, hex] : keys) keys_[day].adopt_key(hex);
+}
+
 audience_registry::audience_registry(audience_settings settings)
     : settings_(std::move(settings)), ledger_(settings_.rules) {
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
@@ -74,6 +89,11 @@ audience_registry::started_play audience_registry::start_play(std::int64_t film_
     play.id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
     play.token = catalog::random_token();
     std::lock_guard lock(mutex_);
+    if (handed_over_) {
+        play.moved = true;
+        play.id.clear(), play.token.clear();
+        return play;
+    }
     play.result = ledger_.start_play(play.id, film_id, viewer_hash, runtime_seconds, now, address,
                                      play_token_hash(play.token));
     if (!play.result) play.id.clear(), play.token.clear();
@@ -107,6 +127,7 @@ play_outcome audience_registry::heartbeat(const std::string& play_id, const cata
     std::optional<catalog::audience_ledger::binding> bound;
     {
         std::lock_guard lock(mutex_);
+        if (handed_over_) return play_outcome::moved;
         bound = ledger_.find(play_id, now);
         if (!bound) {
             return ledger_.state(play_id, now) == catalog::heartbeat_result::expired ? play_outcome::expired
@@ -119,6 +140,7 @@ play_outcome audience_registry::heartbeat(const std::string& play_id, const cata
         bound->viewer_hash)
         return play_outcome::not_yours;
     std::lock_guard lock(mutex_);
+    if (handed_over_) return play_outcome::moved;
     if (reported_runtime) ledger_.report_runtime(play_id, *reported_runtime);
     switch (ledger_.heartbeat(play_id, beat, final, now)) {
         case catalog::heartbeat_result::accepted: return play_outcome::accepted;
@@ -126,6 +148,35 @@ play_outcome audience_registry::heartbeat(const std::string& play_id, const cata
         case catalog::heartbeat_result::unknown: return play_outcome::unknown;
     }
     return play_outcome::unknown;
+}
+
+std::string audience_registry::hand_over(catalog::database& db) {
+    {
+        std::lock_guard lock(mutex_);
+        handed_over_ = true;
+    }
+    try {
+        flush(db, true);
+    } catch (const std::exception& e) {
+        // Kept in unwritten_: the last flush on the way out tries again.
+        log_event("audience_flush_failed", {{"what", e.what()}});
+    }
+    nlohmann::json state;
+    {
+        std::lock_guard lock(mutex_);
+        state["ledger"] = ledger_.hand_over_state();
+    }
+    state["day_keys"] = hasher_.keys_hex();
+    state["address_key"] = address_hasher_.key_hex();
+    return state.dump();
+}
+
+void audience_registry::take_over(const std::string& text) {
+    const auto state = nlohmann::json::parse(text);
+    hasher_.adopt_keys(state.at("day_keys").get<std::map<std::int64_t, std::string>>());
+    address_hasher_.adopt_key(state.at("address_key").get<std::string>());
+    std::lock_guard lock(mutex_);
+    ledger_.take_over_state(state.at("ledger"));
 }
 
 catalog::live_counts audience_registry::live() {

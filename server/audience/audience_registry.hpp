@@ -40,13 +40,17 @@ class daily_viewer_hasher {
 public:
     std::string hash(const std::string& address, const std::string& user_agent, std::int64_t unix_day,
                      std::int64_t film_id);
+    // The day keys by unix day, in hex, for a restarted server; and taking them over.
+    std::map<std::int64_t, std::string> keys_hex();
+    void adopt_keys(const std::map<std::int64_t, std::string>& keys);
 
 private:
     std::mutex mutex_;
     std::map<std::int64_t, viewer_hasher> keys_;  // by unix day; today and yesterday only
 };
 
-enum class play_outcome { accepted, unknown, expired, not_yours, other_film };
+// `moved`: this server handed its audience over to its successor; the client is to ask again there.
+enum class play_outcome { accepted, unknown, expired, not_yours, other_film, moved };
 
 class audience_registry {
 public:
@@ -62,6 +66,7 @@ public:
         catalog::start_result result;
         std::string id;
         std::string token;
+        bool moved = false;  // not started: the audience was handed over to a successor
     };
     started_play start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
     // A heartbeat (or the final beacon): the play must be known, alive, this viewer's and, when the
@@ -83,6 +88,12 @@ public:
     // Once a minute it also deletes the rows of plays older than the rules' play_row_retention_ms.
     void flush(catalog::database& db, bool every_play = false);
 
+    // For a restart: from now on plays neither start nor change here (`moved`); every play's row is
+    // written, and the state returned lets the successor go on exactly: plays, limits, day keys.
+    std::string hand_over(catalog::database& db);
+    // In the successor, before it serves: takes that state over.
+    void take_over(const std::string& state);
+
     std::int64_t now_ms() const { return settings_.clock(); }
     const audience_settings& settings() const { return settings_; }
 
@@ -92,6 +103,7 @@ private:
     viewer_hasher address_hasher_;  // address keys as the ledger's limits see them (never stored)
     std::mutex mutex_;  // guards ledger_
     catalog::audience_ledger ledger_;
+    bool handed_over_ = false;  // guarded by mutex_
     std::mutex flush_mutex_;  // one batch at a time, in order
     catalog::stats_batch unwritten_;
     std::int64_t last_prune_ms_ = 0;

@@ -25,6 +25,23 @@ std::string viewer_hasher::hash(std::string_view address) const {
     return hex;
 }
 
+std::string viewer_hasher::key_hex() const {
+    char hex[sizeof key_ * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, key_, sizeof key_);
+    return hex;
+}
+
+bool viewer_hasher::adopt_key(std::string_view hex) {
+    unsigned char key[sizeof key_];
+    std::size_t length = 0;
+    if (hex.size() != sizeof key_ * 2 ||
+        sodium_hex2bin(key, sizeof key, hex.data(), hex.size(), nullptr, &length, nullptr) != 0 || length != sizeof key)
+        return false;
+    std::copy(key, key + sizeof key, key_);
+    sodium_memzero(key, sizeof key);
+    return true;
+}
+
 rate_limiter::rate_limiter(std::size_t limit, std::chrono::seconds window) : limit_(limit), window_(window) {}
 
 std::int64_t rate_limiter::try_acquire(const std::string& key, clock::time_point now) {

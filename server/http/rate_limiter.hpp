@@ -19,6 +19,10 @@ public:
     ~viewer_hasher();  // wipes the key
     // 32 hex digits; the same address gives the same hash for this process's lifetime.
     std::string hash(std::string_view address) const;
+    // The key in hex, for a restarted server to go on hashing alike (handed over in memory only).
+    std::string key_hex() const;
+    // Takes such a key; false (key unchanged) when `hex` is not one.
+    bool adopt_key(std::string_view hex);
 
 private:
     unsigned char key_[32];

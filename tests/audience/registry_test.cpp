@@ -75,3 +75,41 @@ TEST_CASE("a batch that could not be written is written with the next one") {
     CHECK(catalog::find_play(db, id)->credited_ms == 20'000);
     CHECK(catalog::festival_totals(db, {}).watch_ms == 20'000);  // nothing written twice
 }
+
+TEST_CASE("a registry handed over stops counting, and its successor counts on exactly from its state") {
+    testing::temp_dir dir;
+    catalog::database db((dir.path() / "catalog.db").string());
+    catalog::migrate(db);
+    fake_clock_registry old, successor;
+    successor.now = old.now;
+    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
+    const auto id = old.registry.start_play(1, 600.0, viewer).id;
+    old.now += 20'000;
+    REQUIRE(old.registry.heartbeat(id, {20, 20}, false, viewer, std::nullopt, std::nullopt) ==
+            server::play_outcome::accepted);
+
+    const auto state = old.registry.hand_over(db);  // writes what the old one counted
+    // From now on the old one sends clients on to the successor, changing nothing.
+    CHECK(old.registry.heartbeat(id, {25, 5}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::moved);
+    CHECK(old.registry.start_play(1, 600.0, viewer).moved);
+    old.registry.flush(db, true);
+    CHECK(catalog::find_play(db, id)->credited_ms == 20'000);
+
+    successor.registry.take_over(state);
+    successor.now = old.now + 15'000;
+    // The view threshold (30 s) is reached with the time credited before the hand-over.
+    CHECK(successor.registry.heartbeat(id, {35, 15}, false, viewer, std::nullopt, std::nullopt) ==
+          server::play_outcome::accepted);
+    CHECK(successor.registry.heartbeat(id, {35, 0}, false, {"192.0.2.7", "Chromium"}, std::nullopt, std::nullopt) ==
+          server::play_outcome::not_yours);  // the same day key: another agent is another viewer
+    const auto again = successor.registry.start_play(1, 600.0, viewer);  // the same viewer again
+    REQUIRE(again.result);
+    successor.registry.flush(db, true);
+    const auto totals = catalog::festival_totals(db, {});
+    CHECK(totals.plays == 2);
+    CHECK(totals.unique_viewers == 1);
+    CHECK(totals.views == 1);
+    CHECK(totals.watch_ms == 35'000);
+    CHECK(catalog::find_play(db, id)->credited_ms == 35'000);
+    CHECK(catalog::find_play(db, id)->reached_view);
+}

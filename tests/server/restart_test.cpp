@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/festival_fixture.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -255,4 +256,61 @@ TEST_CASE("under systemd (Type=notify) the festival says READY=1, and on a hand-
     CHECK(server.stop() == 0);
     CHECK(stop_process(successor) == 0);
     ::close(notify);
+}
+
+TEST_CASE("plays started before a restart go on in the successor, counted exactly once") {
+    adopt_orphans();
+    const std::int64_t t0 = 1'780'308'000'000;  // 2026-06-01T10:00:00Z, on the audience test clock
+    festival_fixture f(fixture_options().with_clock(t0));
+    const auto log = [&] { return f.server->output(); };
+    const auto created = f.curator().call(
+        "POST", "/api/films",
+        json{{"slug", "restart"}, {"original_title", "Restart"}, {"category", "short"}, {"published", true},
+             {"runtime_minutes", 10}}.dump());
+    REQUIRE(created.status == 201);
+    const header_list viewer = {{"User-Agent", "viewer-1"}};
+    const auto beat = [&](const std::string& play, double position, double played) {
+        return http_call_from("127.0.0.11", f.port(), "POST", "/api/plays/" + play + "/heartbeat",
+                              json{{"position", position}, {"played", played}}.dump(), viewer)
+            .status;
+    };
+    const auto start = [&] {
+        const auto r = http_call_from("127.0.0.11", f.port(), "POST", "/api/films/restart/plays", "", viewer);
+        REQUIRE(r.status == 201);
+        return r.json()["play_id"].get<std::string>();
+    };
+    const auto play = start();
+    f.set_clock(t0 + 10'000);
+    CHECK(beat(play, 10, 10) == 204);
+
+    REQUIRE(::kill(f.server->pid(), SIGUSR2) == 0);
+    const pid_t successor = wait_for_event(log, "successor_ready")["pid"].get<pid_t>();
+    wait_until_exited(f.server->pid());
+    CHECK(f.server->stop() == 0);
+    CHECK(!events_named(log(), "audience_taken_over").empty());
+
+    // The successor knows the play: its heartbeats count on, and the view comes at 30 s as always.
+    f.set_clock(t0 + 20'000);
+    CHECK(beat(play, 20, 10) == 204);
+    f.set_clock(t0 + 30'000);
+    CHECK(beat(play, 30, 10) == 204);
+    // The same viewer (same day key) starting again is still one viewer, and a view within the hour
+    // is not counted twice.
+    const auto again = start();
+    f.set_clock(t0 + 70'000);
+    CHECK(beat(again, 40, 40) == 204);
+
+    json totals;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    do {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        const auto stats = f.organizer().call("GET", "/api/stats");
+        REQUIRE(stats.status == 200);
+        totals = stats.json()["totals"];
+    } while (totals["watch_seconds"].get<double>() < 70 && std::chrono::steady_clock::now() < deadline);
+    CHECK(totals["plays"] == 2);
+    CHECK(totals["unique_viewers"] == 1);
+    CHECK(totals["views"] == 1);
+    CHECK(totals["watch_seconds"].get<double>() == doctest::Approx(70));
+    CHECK(stop_process(successor) == 0);
 }
