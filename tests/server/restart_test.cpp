@@ -93,16 +93,23 @@ int stop_process(pid_t pid) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// wrk over keep-alive connections, alternating a page and the health check; its report.
-std::string run_wrk(const fs::path& folder, unsigned short port, int seconds) {
-    const auto script = folder / "paths.lua";
+// wrk over keep-alive connections, in turn a page, the health check and a heartbeat of `play`
+// (started from 127.0.0.1 as "wrk-viewer"); its report.
+std::string run_wrk(const fs::path& folder, unsigned short port, int seconds, const std::string& play) {
+    const auto script = folder / "requests.lua";
     write_file(script,
-               "local paths = {'/', '/healthz', '/catalog.html'}\n"
+               "local headers = {['User-Agent'] = 'wrk-viewer', ['Content-Type'] = 'application/json'}\n"
+               "local requests = {}\n"
+               "init = function(args)\n"
+               "  requests = {wrk.format('GET', '/', headers), wrk.format('GET', '/healthz', headers),\n"
+               "              wrk.format('POST', '/api/plays/' .. args[1] .. '/heartbeat', headers,\n"
+               "                         '{\"position\":12.5,\"played\":0.1}')}\n"
+               "end\n"
                "local i = 0\n"
-               "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n");
+               "request = function()\n  i = i % #requests + 1\n  return requests[i]\nend\n");
     std::string report;
     run_command({"wrk", "-t2", "-c8", "-d" + std::to_string(seconds) + "s", "--timeout", "20s", "-s", script.string(),
-                 "http://127.0.0.1:" + std::to_string(port) + "/"},
+                 "http://127.0.0.1:" + std::to_string(port) + "/", "--", play},
                 report);
     return report;
 }
@@ -129,18 +136,26 @@ std::string next_datagram(int socket) {
 
 TEST_CASE("on SIGUSR2 a successor takes over the listening socket during a wrk run and no request fails") {
     adopt_orphans();
-    temp_dir data;
-    festival_process server(data.path().string(), {"--shutdown-grace-seconds", "20"});
-    const auto log = [&] { return server.output(); };
-    const pid_t old_pid = server.pid();
-    auto load = std::async(std::launch::async, [&] { return run_wrk(data.path(), server.port(), 8); });
+    festival_fixture f(fixture_options().with_flags({"--shutdown-grace-seconds", "20"}));
+    const auto log = [&] { return f.server->output(); };
+    REQUIRE(f.curator()
+                .call("POST", "/api/films",
+                      json{{"slug", "under-load"}, {"original_title", "Under load"}, {"category", "short"},
+                           {"published", true}}.dump())
+                .status == 201);
+    const auto started = http_call(f.port(), "POST", "/api/films/under-load/plays", "", {{"User-Agent", "wrk-viewer"}});
+    REQUIRE(started.status == 201);
+    const pid_t old_pid = f.server->pid();
+    auto load = std::async(std::launch::async, [&] {
+        return run_wrk(f.dir.path(), f.port(), 8, started.json()["play_id"].get<std::string>());
+    });
     std::this_thread::sleep_for(std::chrono::seconds(2));  // wrk is under way
     REQUIRE(::kill(old_pid, SIGUSR2) == 0);
     const pid_t successor = wait_for_event(log, "successor_ready")["pid"].get<pid_t>();
     CHECK(successor != old_pid);
     // The old one drains and exits by itself, with 0, while wrk goes on against the successor.
     wait_until_exited(old_pid);
-    CHECK(server.stop() == 0);
+    CHECK(f.server->stop() == 0);
     const auto draining = wait_for_event(log, "draining");
     CHECK(draining["connections"].get<int>() >= 1);  // wrk's connections were open when it began
     const auto listening = events_named(log(), "listening");
@@ -148,10 +163,11 @@ TEST_CASE("on SIGUSR2 a successor takes over the listening socket during a wrk r
     CHECK(listening[1]["inherited_socket"] == true);
     CHECK(listening[1]["url"] == listening[0]["url"]);
 
+    // Heartbeats included: the successor knows the play (a 404 would count as a failure).
     check_no_failed_request(load.get());
     // Only the successor holds the socket now, and it answers.
     CHECK(::kill(successor, 0) == 0);
-    CHECK(http_call(server.port(), "GET", "/healthz").status == 200);
+    CHECK(http_call(f.port(), "GET", "/healthz").status == 200);
     CHECK(stop_process(successor) == 0);
 }
 
