@@ -330,3 +330,59 @@ TEST_CASE("plays started before a restart go on in the successor, counted exactl
     CHECK(totals["watch_seconds"].get<double>() == doctest::Approx(70));
     CHECK(stop_process(successor) == 0);
 }
+
+namespace {
+
+// One answer read from a kept-alive connection: its header and body by Content-Length.
+std::string read_answer(int connection) {
+    std::string text;
+    char buffer[4096];
+    while (true) {
+        const auto end = text.find("\r\n\r\n");
+        if (end != std::string::npos) {
+            const auto length_at = text.find("Content-Length: ");
+            const std::size_t length = length_at == std::string::npos ? 0 : std::stoul(text.substr(length_at + 16));
+            if (text.size() >= end + 4 + length) return text;
+        }
+        const ssize_t n = ::recv(connection, buffer, sizeof buffer, 0);
+        if (n <= 0) return text;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a draining festival leaves an idle keep-alive connection open and answers its next request with close") {
+    adopt_orphans();
+    temp_dir data;
+    festival_process server(data.path().string(), {"--shutdown-grace-seconds", "30"});
+    const auto log = [&] { return server.output(); };
+    const int connection = connect_loopback(server.port());
+    timeval patience{20, 0};
+    ::setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: festival\r\n\r\n";
+    REQUIRE(::send(connection, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+    const auto first = read_answer(connection);
+    CHECK(first.starts_with("HTTP/1.1 200"));
+    CHECK(first.find("Connection: close") == std::string::npos);
+
+    REQUIRE(::kill(server.pid(), SIGUSR2) == 0);
+    const pid_t successor = wait_for_event(log, "successor_ready")["pid"].get<pid_t>();
+    const auto draining = wait_for_event(log, "draining");
+    CHECK(draining["connections"] == 1);
+    // The old server waits for this connection (its client may be sending) instead of exiting.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(!has_exited(server.pid()));
+
+    REQUIRE(::send(connection, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+    const auto second = read_answer(connection);
+    CHECK(second.starts_with("HTTP/1.1 200"));
+    CHECK(second.find("Connection: close") != std::string::npos);
+    char byte;
+    CHECK(::recv(connection, &byte, 1, 0) == 0);  // then it closes
+    ::close(connection);
+    wait_until_exited(server.pid());  // its last connection ended: it exits before the grace is over
+    CHECK(server.stop() == 0);
+    CHECK(events_named(log(), "grace_ended").empty());
+    CHECK(stop_process(successor) == 0);
+}
