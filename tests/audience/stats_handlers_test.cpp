@@ -39,3 +39,27 @@ TEST_CASE("only organizers read the statistics") {
     CHECK(json_of(concurrency)["minutes"].is_array());
     CHECK(f.call_as(organizer, "GET", "/api/stats/concurrency?day=June").status == 400);
 }
+
+TEST_CASE("once the audience is handed over, play starts, heartbeats and ends are sent on with 307 and close") {
+    in_process_festival f;
+    const auto curator = f.add_staff("curator@festival.test", role::curator);
+    REQUIRE(f.call_as(curator, "POST", "/api/films", film_body("film-a").dump()).status == 201);
+    const auto started = f.call("POST", "/api/films/film-a/plays");
+    REQUIRE(started.status == 201);
+    const auto play = json_of(started)["play_id"].get<std::string>();
+    const std::string beat = R"({"position": 1, "played": 1})";
+    REQUIRE(f.call("POST", "/api/plays/" + play + "/heartbeat", beat).status == 204);
+
+    f.app().audience.hand_over(f.db());
+    const std::vector<std::string> targets = {"/api/films/film-a/plays", "/api/plays/" + play + "/heartbeat",
+                                              "/api/plays/" + play + "/end"};
+    for (const auto& target : targets) {
+        CAPTURE(target);
+        const auto moved = f.call("POST", target, beat);
+        CHECK(moved.status == 307);
+        CHECK(moved.header("location").value_or("") == target);
+        CHECK(moved.header("cache-control").value_or("") == "no-store");
+        CHECK(moved.close_connection);
+        CHECK(json_of(moved)["error"]["code"] == "server_restarting");
+    }
+}
