@@ -85,12 +85,21 @@ int take_descriptor(const char* variable) {
     return fd;
 }
 
-bool write_all(int fd, std::string_view bytes) {
+// Writes everything unless the reader stops reading for `patience`: a successor that hangs must
+// not keep this server from exiting.
+bool write_all(int fd, std::string_view bytes, std::chrono::seconds patience) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    const auto deadline = std::chrono::steady_clock::now() + patience;
     while (!bytes.empty()) {
         const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        bytes.remove_prefix(static_cast<std::size_t>(n));
+        if (n > 0) {
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        pollfd wait{fd, POLLOUT, 0};
+        ::poll(&wait, 1, 200);
     }
     return true;
 }
@@ -190,7 +199,7 @@ bool restart_handover::start_successor() {
         if (n == 1) {
             log_event("successor_ready", {{"pid", pid}});
             auto state = hand_over_(pid);
-            if (!write_all(state_write.fd, state)) log_event("handover_incomplete", {{"pid", pid}});
+            if (!write_all(state_write.fd, state, successor_ready_timeout)) log_event("handover_incomplete", {{"pid", pid}});
             sodium_memzero(state.data(), state.size());  // it holds the day keys of viewer hashes
             return true;
         }
