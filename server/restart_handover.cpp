@@ -199,7 +199,8 @@ bool restart_handover::start_successor() {
         if (n == 1) {
             log_event("successor_ready", {{"pid", pid}});
             auto state = hand_over_(pid);
-            if (!write_all(state_write.fd, state, successor_ready_timeout)) log_event("handover_incomplete", {{"pid", pid}});
+            if (!write_all(state_write.fd, state, successor_ready_timeout))
+                log_event("handover_incomplete", {{"pid", pid}});
             sodium_memzero(state.data(), state.size());  // it holds the day keys of viewer hashes
             return true;
         }
