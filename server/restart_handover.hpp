@@ -44,7 +44,8 @@ std::string receive_handed_over_state(predecessor_link& link);
 
 class restart_handover {
 public:
-    restart_handover(std::vector<std::string> command, int listener_fd, std::function<std::string(pid_t successor)> hand_over);
+    restart_handover(std::vector<std::string> command, int listener_fd,
+                     std::function<std::string(pid_t successor)> hand_over);
     ~restart_handover();
     restart_handover(const restart_handover&) = delete;
     restart_handover& operator=(const restart_handover&) = delete;

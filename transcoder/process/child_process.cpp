@@ -124,7 +124,8 @@ pid_t spawn_child(const std::vector<std::string>& args, const child_options& opt
     }
     posix_spawnattr_setflags(&plan.attributes, flags);
     pid_t pid = -1;
-    auto environment = options.extra_environment.empty() ? std::vector<char*>() : environment_with(options.extra_environment);
+    auto environment =
+        options.extra_environment.empty() ? std::vector<char*>() : environment_with(options.extra_environment);
     const int rc = ::posix_spawn(&pid, argv[0], &plan.actions, &plan.attributes, argv.data(),
                                  environment.empty() ? environ : environment.data());
     if (rc != 0) throw std::system_error(rc, std::generic_category(), "cannot start " + args[0]);
