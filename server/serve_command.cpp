@@ -71,16 +71,7 @@ int serve_command(const std::vector<std::string>& args) {
     }
     log_event("config", {{"config", settings->to_json()}});
     // A page whose script or library is missing fails in every viewer's browser: refuse to start instead.
-    if (const auto missing = missing_web_assets(settings->web_dir, settings->vendor_dir); !missing.empty()) {
-        for (const auto& asset : missing) {
-            log_event("web_asset_missing", {{"asset", asset.path}, {"loaded_by", asset.referenced_by}});
-            std::fprintf(stderr, "festival serve: web asset %s (loaded by %s) is missing\n", asset.path.c_str(),
-                         asset.referenced_by.c_str());
-        }
-        std::fprintf(stderr, "festival serve: pages in %s, vendor files in %s (cmake --install puts both in place)\n",
-                     settings->web_dir.c_str(), settings->vendor_dir.c_str());
-        return 1;
-    }
+    if (!web_assets_complete(settings->web_dir, settings->vendor_dir)) return 1;
     std::filesystem::create_directories(settings->media_dir());
     raise_descriptor_limit();
 

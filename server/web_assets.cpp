@@ -1,6 +1,7 @@
 #include "server/web_assets.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <array>
 #include <deque>
 #include <filesystem>
@@ -8,6 +9,8 @@
 #include <iterator>
 #include <optional>
 #include <set>
+
+#include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
 namespace {
@@ -132,6 +135,19 @@ std::vector<missing_web_asset> missing_web_assets(const std::string& pages_dir, 
         }
     }
     return missing;
+}
+
+bool web_assets_complete(const std::string& pages_dir, const std::string& vendor_dir) {
+    const auto missing = missing_web_assets(pages_dir, vendor_dir);
+    for (const auto& asset : missing) {
+        log_event("web_asset_missing", {{"asset", asset.path}, {"loaded_by", asset.referenced_by}});
+        std::fprintf(stderr, "festival serve: web asset %s (loaded by %s) is missing\n", asset.path.c_str(),
+                     asset.referenced_by.c_str());
+    }
+    if (!missing.empty())
+        std::fprintf(stderr, "festival serve: pages in %s, vendor files in %s (cmake --install puts both in place)\n",
+                     pages_dir.c_str(), vendor_dir.c_str());
+    return missing.empty();
 }
 
 }  // namespace festival::server

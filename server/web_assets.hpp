@@ -36,4 +36,8 @@ struct missing_web_asset {
 // readable file. A folder without pages is itself missing ("/index.html").
 std::vector<missing_web_asset> missing_web_assets(const std::string& pages_dir, const std::string& vendor_dir);
 
+// The start-up check: true when nothing is missing; else each missing asset is logged
+// (`web_asset_missing`) and told on stderr with the folders searched.
+bool web_assets_complete(const std::string& pages_dir, const std::string& vendor_dir);
+
 }  // namespace festival::server

@@ -37,6 +37,13 @@ void write_site(const fs::path& web, const fs::path& vendor) {
     write(vendor / "hls.min.js", "/* hls */");
 }
 
+// The one asset reported missing (the test stops when there are none or several).
+festival::server::missing_web_asset the_one_missing(const fs::path& web, const fs::path& vendor) {
+    const auto missing = missing_web_assets(web.string(), vendor.string());
+    REQUIRE(missing.size() == 1);
+    return missing[0];
+}
+
 }  // namespace
 
 TEST_CASE("the scan takes quoted site paths with an asset's extension, resolved, and nothing else") {
@@ -68,32 +75,22 @@ TEST_CASE("every asset a page loads, through the modules its scripts import, mus
     write_site(web, vendor);
     CHECK(missing_web_assets(web.string(), vendor.string()).empty());
 
-    SUBCASE("a vendor file loaded by the page") {
-        fs::remove(vendor / "lib.min.js");
-        const auto missing = missing_web_assets(web.string(), vendor.string());
-        REQUIRE(missing.size() == 1);
-        CHECK(missing[0].path == "/vendor/lib.min.js");
-        CHECK(missing[0].referenced_by == "/film.html");
+    struct removal {
+        fs::path file;
+        std::string asset, loaded_by;
+    };
+    for (const auto& [file, asset, loaded_by] : {
+             removal{vendor / "lib.min.js", "/vendor/lib.min.js", "/film.html"},      // a vendor file the page loads
+             removal{vendor / "hls.min.js", "/vendor/hls.min.js", "/js/player.js"},   // two imports away from the page
+             removal{web / "js/player.js", "/js/player.js", "/js/pages/film.js"}}) {  // an imported module
+        CAPTURE(asset);
+        write_site(web, vendor);
+        fs::remove(file);
+        const auto missing = the_one_missing(web, vendor);
+        CHECK(missing.path == asset);
+        CHECK(missing.referenced_by == loaded_by);
     }
-    SUBCASE("a library a module loads, two imports away from the page") {
-        fs::remove(vendor / "hls.min.js");
-        const auto missing = missing_web_assets(web.string(), vendor.string());
-        REQUIRE(missing.size() == 1);
-        CHECK(missing[0].path == "/vendor/hls.min.js");
-        CHECK(missing[0].referenced_by == "/js/player.js");
-    }
-    SUBCASE("an imported module") {
-        fs::remove(web / "js/player.js");
-        const auto missing = missing_web_assets(web.string(), vendor.string());
-        REQUIRE(missing.size() == 1);
-        CHECK(missing[0].path == "/js/player.js");
-        CHECK(missing[0].referenced_by == "/js/pages/film.js");
-    }
-    SUBCASE("a folder without pages") {
-        const auto missing = missing_web_assets((dir.path() / "nothing").string(), vendor.string());
-        REQUIRE(missing.size() == 1);
-        CHECK(missing[0].path == "/index.html");
-    }
+    CHECK(the_one_missing(dir.path() / "nothing", vendor).path == "/index.html");  // a folder without pages
 }
 
 TEST_CASE("the festival's own pages find every asset they load, the build's vendor files included") {
