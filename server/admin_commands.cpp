@@ -4,13 +4,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "catalog/accounts.hpp"
+#include "catalog/backup.hpp"
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/schema.hpp"
 #include "server/config.hpp"
+#include "server/data_dir_lock.hpp"
 #include "transcoder/process/command_flags.hpp"
 
 namespace festival::server {
@@ -25,11 +28,16 @@ command_flags flags(const std::vector<std::string>& args, std::size_t from, bool
                                 {.positional = positional});
 }
 
-// The catalog of the data folder `festival serve` would use: --data-dir, else the same setting's
+// The settings `festival serve` would use for the data folder: --data-dir, else the same setting's
 // environment variable and default.
+std::shared_ptr<const config> data_dir_settings(const command_flags& f) {
+    return load_config(f.has("data-dir") ? std::vector<std::string>{"--data-dir", f.get("data-dir", "")}
+                                         : std::vector<std::string>{});
+}
+
+// The catalog of that data folder, created and migrated if need be.
 catalog::database open_data_dir(const command_flags& f) {
-    const auto settings = load_config(f.has("data-dir") ? std::vector<std::string>{"--data-dir", f.get("data-dir", "")}
-                                                        : std::vector<std::string>{});
+    const auto settings = data_dir_settings(f);
     std::filesystem::create_directories(settings->data_dir);
     return catalog::open_catalog(settings->catalog_path());
 }
@@ -43,6 +51,23 @@ int sign_out_everywhere(const std::vector<std::string>& args) {
     const int ended = catalog::close_user_sessions(db, email);
     std::printf("ended %d session%s of %s\n", ended, ended == 1 ? "" : "s", email.c_str());
     return 0;
+}
+
+// Runs a command's body; any error becomes "<command>: <message>" on standard error and exit code 1.
+int reporting_errors(const char* command, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", command, e.what());
+        return 1;
+    }
+}
+
+// The one FILE argument of backup and restore, and the flags after it.
+std::pair<std::string, command_flags> file_and_flags(const std::vector<std::string>& args, const char* usage) {
+    auto f = flags(args, 0, true);
+    if (f.positional().size() != 1) throw std::invalid_argument(usage);
+    return {f.positional()[0], std::move(f)};
 }
 
 }  // namespace
@@ -117,6 +142,40 @@ int import_command(const std::vector<std::string>& args) {
         std::fprintf(stderr, "festival import: %s\n", e.what());
         return 1;
     }
+}
+
+int backup_command(const std::vector<std::string>& args) {
+    return reporting_errors("festival backup", [&] {
+        const auto [file, f] = file_and_flags(args, "usage: festival backup FILE [--data-dir DIR]");
+        const auto made = catalog::backup_catalog(data_dir_settings(f)->catalog_path(), file);
+        const nlohmann::ordered_json line = {
+            {"path", made.path.string()}, {"bytes", made.bytes}, {"pages", made.pages}, {"seconds", made.seconds}};
+        std::printf("%s\n", line.dump().c_str());
+        return 0;
+    });
+}
+
+int restore_command(const std::vector<std::string>& args) {
+    return reporting_errors("festival restore", [&] {
+        const auto [file, f] = file_and_flags(args, "usage: festival restore FILE [--data-dir DIR]");
+        const auto settings = data_dir_settings(f);
+        std::filesystem::create_directories(settings->data_dir);
+        // Held until the restore is done, so no festival starts on a half-restored folder either.
+        const auto alone = data_dir_lock::try_acquire(settings->data_dir, data_dir_lock::mode::exclusive);
+        if (!alone)
+            throw std::runtime_error("a festival is running on " + settings->data_dir + ": stop it, then restore");
+        const int version = catalog::check_catalog_backup(file);
+        const auto kept = catalog::install_catalog_backup(
+            file, settings->catalog_path(), catalog::backup_time_stamp(std::chrono::system_clock::now()));
+        const nlohmann::ordered_json line = {
+            {"restored", std::filesystem::absolute(settings->catalog_path()).string()},
+            {"from", std::filesystem::absolute(file).string()},
+            {"schema_version", version},
+            {"kept", kept.empty() ? nlohmann::ordered_json(nullptr)
+                                 : nlohmann::ordered_json(std::filesystem::absolute(kept).string())}};
+        std::printf("%s\n", line.dump().c_str());
+        return 0;
+    });
 }
 
 }  // namespace festival::server

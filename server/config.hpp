@@ -46,10 +46,16 @@ struct config {
     std::optional<std::int64_t> test_disk_free_bytes;
     // How long /media still serves a film's previous version after a new one is published.
     int previous_version_grace_seconds = 600;
+    // Scheduled catalog backups (docs/backups.md): every N minutes (0: none), the newest `keep` kept,
+    // in backup_dir (default: <data-dir>/backups).
+    std::string backup_dir;
+    int backup_every_minutes = 0;
+    int backup_keep = 24;
 
     media::media_layout layout() const { return media::media_layout(data_dir); }
     std::string catalog_path() const { return layout().catalog_db().string(); }
     std::string media_dir() const { return layout().media_dir().string(); }
+    std::string backup_folder() const { return backup_dir.empty() ? data_dir + "/backups" : backup_dir; }
     nlohmann::json to_json() const;
 };
 

@@ -15,7 +15,9 @@ const char* usage =
     "                 (festival serve --help lists every setting)\n"
     "  festival user add --email E --role curator|organizer [--name N] [--data-dir DIR]\n"
     "  festival user sign-out-everywhere --email E [--data-dir DIR]\n"
-    "  festival import FILE.json [--data-dir DIR]\n";
+    "  festival import FILE.json [--data-dir DIR]\n"
+    "  festival backup FILE [--data-dir DIR]\n"
+    "  festival restore FILE [--data-dir DIR]\n";
 
 }  // namespace
 
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
     if (command == "serve") return festival::server::serve_command(rest);
     if (command == "user") return festival::server::user_command(rest);
     if (command == "import") return festival::server::import_command(rest);
+    if (command == "backup") return festival::server::backup_command(rest);
+    if (command == "restore") return festival::server::restore_command(rest);
     std::fprintf(stderr, "festival: unknown command '%s'\n%s", command.c_str(), usage);
     return 2;
 }

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <sys/resource.h>
@@ -11,11 +13,13 @@
 #include "catalog/schema.hpp"
 #include "server/audience/audience_writer.hpp"
 #include "server/background_thread.hpp"
+#include "server/data_dir_lock.hpp"
 #include "server/demo_festival.hpp"
 #include "server/api/dispatcher.hpp"
 #include "server/festival_app.hpp"
 #include "server/http/http_server.hpp"
 #include "server/api/routes.hpp"
+#include "server/scheduled_backups.hpp"
 #include "server/transcoder_supervisor.hpp"
 #include "server/uploads/upload_cleaner.hpp"
 #include "server/web_assets.hpp"
@@ -73,6 +77,23 @@ int serve_command(const std::vector<std::string>& args) {
     // A page whose script or library is missing fails in every viewer's browser: refuse to start instead.
     if (!web_assets_complete(settings->web_dir, settings->vendor_dir)) return 1;
     std::filesystem::create_directories(settings->media_dir());
+    // Held shared until the process ends (a successor shares it); `festival restore` needs it alone.
+    // A folder where the lock file cannot be made (a read-only disk) still serves what it can.
+    std::optional<data_dir_lock> running;
+    bool restoring = false;
+    try {
+        if (auto lock = data_dir_lock::try_acquire(settings->data_dir, data_dir_lock::mode::shared))
+            running.emplace(std::move(*lock));
+        else
+            restoring = true;
+    } catch (const std::system_error& e) {
+        log_event("data_dir_unlocked", {{"what", e.what()}});
+    }
+    if (restoring) {
+        std::fprintf(stderr, "festival serve: %s is being restored; start the festival when the restore is done\n",
+                     settings->data_dir.c_str());
+        return 1;
+    }
     raise_descriptor_limit();
 
     festival_app app(settings);
@@ -115,6 +136,10 @@ int serve_command(const std::vector<std::string>& args) {
     availability_refresher refresher(app);
     audience_writer audience_batches(app.audience, app.catalog);
     upload_cleaner abandoned_uploads(app);
+    std::optional<backup_scheduler> backups;
+    if (settings->backup_every_minutes > 0)
+        backups.emplace(backup_schedule{settings->layout().catalog_db(), settings->backup_folder(), settings->backup_keep},
+                        std::chrono::minutes(settings->backup_every_minutes));
     server->run();
     audience_batches.stop();  // writes the last batch of heartbeats
     stop_queueing_demo_media();  // the clip being made finishes; no new one starts
