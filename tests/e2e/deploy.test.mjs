@@ -123,10 +123,18 @@ test('the festival and its transcoders make only the system calls and sockets th
   }, { timeoutMs: 300_000, intervalMs: 2000, message: 'a demo film with media' });
   for (const page of ['/', `/films/${film.slug}`, '/js/player.js', '/vendor/hls.min.js'])
     assert.equal((await fetch(`${url}${page}`)).status, 200, page);
-  const master = await (await fetch(`${url}${film.media.master}`)).text();
-  const variant = new URL(master.split('\n').find((l) => l && !l.startsWith('#')), `${url}${film.media.master}`);
-  const segment = (await (await fetch(variant)).text()).split('\n').find((l) => l && !l.startsWith('#'));
-  assert.equal((await fetch(new URL(segment, variant))).status, 200);
+  const text = async (address) => {
+    const response = await fetch(address);
+    const body = await response.text();
+    assert.equal(response.status, 200, `${address}: ${body}`);
+    return body;
+  };
+  const firstUri = (playlist) => playlist.split('\n').find((l) => l && !l.startsWith('#'));
+  // /media follows the catalog within the server's availability refresh (every 2 s).
+  const masterUrl = `${url}${film.media.master}`;
+  await waitFor(async () => (await fetch(masterUrl)).status === 200, { message: `${masterUrl} served` });
+  const variant = new URL(firstUri(await text(masterUrl)), masterUrl);
+  await text(new URL(firstUri(await text(variant)), variant));
 
   // Sign-in (argon2id), a play and a heartbeat, and an upload the probe child examines.
   const { cookie, csrf } = await signInApi(url, 'curator@demo.festival');

@@ -90,6 +90,9 @@ test('the installed festival transcodes an uploaded film and plays it in chromiu
       return now.media?.master ? now : null;
     }, { timeoutMs: 300_000, intervalMs: 1000, message: 'the uploaded film transcoded by the installed transcoder' });
 
+    // /media follows the catalog within the server's availability refresh (every 2 s).
+    await waitFor(async () => (await fetch(`${festival.url}${info.media.master}`)).status === 200,
+      { message: 'the master playlist served' });
     browser = await launchBrowser();
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
