@@ -10,11 +10,24 @@
 #include <functional>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "transcoder/process/command_flags.hpp"
 
-#ifndef FESTIVAL_DEFAULT_WEB_DIR
-#define FESTIVAL_DEFAULT_WEB_DIR "web"
+// Where the pages are (server/CMakeLists.txt): installed, <bin>/../share/festival/web; run from the
+// build tree, the source tree's web/ (edited pages are served at once) and the vendor files the build
+// copied from node_modules.
+#ifndef FESTIVAL_INSTALLED_WEB_DIR
+#define FESTIVAL_INSTALLED_WEB_DIR "../share/festival/web"
+#endif
+#ifndef FESTIVAL_BUILD_DIR
+#define FESTIVAL_BUILD_DIR ""
+#endif
+#ifndef FESTIVAL_SOURCE_WEB_DIR
+#define FESTIVAL_SOURCE_WEB_DIR "web"
+#endif
+#ifndef FESTIVAL_BUILD_VENDOR_DIR
+#define FESTIVAL_BUILD_VENDOR_DIR "web/vendor"
 #endif
 
 namespace festival::server {
@@ -68,8 +81,12 @@ const std::vector<setting>& settings() {
          [](const config& c) -> nlohmann::json { return c.http.address + ":" + std::to_string(c.http.port); }},
         text("data-dir", "FESTIVAL_DATA_DIR", "folder of the catalog, uploads and media",
              [](auto& c) -> auto& { return c.data_dir; }),
-        text("web-dir", "FESTIVAL_WEB_DIR", "folder of the pages (default: the source tree's web/)",
+        text("web-dir", "FESTIVAL_WEB_DIR",
+             "folder of the pages (default: share/festival/web of the installation, or the source tree's web/)",
              [](auto& c) -> auto& { return c.web_dir; }),
+        text("vendor-dir", "FESTIVAL_VENDOR_DIR",
+             "folder of the browser libraries served at /vendor/ (default: WEB-DIR/vendor, or the build tree's)",
+             [](auto& c) -> auto& { return c.vendor_dir; }),
         text("transcoder", "", "festival-transcoder executable (default: beside festival)",
              [](auto& c) -> auto& { return c.transcoder_path; }),
         number("transcoders", "FESTIVAL_TRANSCODERS", "transcoder processes to run (0: none)", 0, 32,
@@ -180,6 +197,24 @@ void apply_environment(config& c) {
             if (const char* value = std::getenv(s.env)) s.apply(c, value);
 }
 
+// The pages and vendor folders when none is set: the installation's, found relative to this
+// executable so that an installed festival needs no flag; else, for an executable inside the build
+// tree (festival, the test executables), the source tree's pages and the build's vendor files. An
+// executable elsewhere gets the installation's path anyway: the start-up check then names what is missing.
+std::pair<std::string, std::string> default_web_folders() {
+    namespace fs = std::filesystem;
+    const fs::path executable = executable_dir();
+    const auto installed = (executable / FESTIVAL_INSTALLED_WEB_DIR).lexically_normal();
+    std::error_code error;
+    if (fs::is_directory(installed, error)) return {installed.string(), (installed / "vendor").string()};
+    const fs::path build = FESTIVAL_BUILD_DIR;
+    if (!build.empty()) {
+        const auto relative = executable.lexically_relative(fs::weakly_canonical(build, error));
+        if (!relative.empty() && *relative.begin() != "..") return {FESTIVAL_SOURCE_WEB_DIR, FESTIVAL_BUILD_VENDOR_DIR};
+    }
+    return {installed.string(), (installed / "vendor").string()};
+}
+
 }  // namespace
 
 void parse_listen(const std::string& text, std::string& address, unsigned short& port) {
@@ -203,6 +238,7 @@ nlohmann::json config::to_json() const {
     return {{"listen", http.address + ":" + std::to_string(http.port)},
             {"data_dir", data_dir},
             {"web_dir", web_dir},
+            {"vendor_dir", vendor_dir},
             {"transcoder", transcoder_path},
             {"transcoders", transcoders},
             {"demo", demo},
@@ -245,7 +281,12 @@ std::shared_ptr<const config> load_config(const std::vector<std::string>& args) 
     apply_environment(c);
     for (const auto& [name, value] : flags.in_order())
         if (name != "config") find_setting(name).apply(c, value);
-    if (c.web_dir.empty()) c.web_dir = FESTIVAL_DEFAULT_WEB_DIR;
+    if (c.web_dir.empty()) {
+        const auto [pages, vendor] = default_web_folders();
+        c.web_dir = pages;
+        if (c.vendor_dir.empty()) c.vendor_dir = vendor;
+    }
+    if (c.vendor_dir.empty()) c.vendor_dir = c.web_dir + "/vendor";
     if (c.transcoder_path.empty()) c.transcoder_path = executable_dir() + "/festival-transcoder";
     return std::make_shared<const config>(std::move(c));
 }

@@ -19,7 +19,8 @@ struct config {
     // access log), with their defaults where the server defines them.
     server_options http;
     std::string data_dir = "data";
-    std::string web_dir;          // default: the web/ folder of the source tree
+    std::string web_dir;     // default: the installation's share/festival/web, or the source tree's web/
+    std::string vendor_dir;  // /vendor/…: default web_dir/vendor, or the build tree's web/vendor
     std::string transcoder_path;  // default: festival-transcoder beside this executable
     process::worker_settings worker;  // passed to each transcoder the server starts
     bool demo = false;

@@ -25,6 +25,7 @@
 #include "server/service_manager.hpp"
 #include "server/transcoder_supervisor.hpp"
 #include "server/uploads/upload_cleaner.hpp"
+#include "server/web_assets.hpp"
 #include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
@@ -81,6 +82,8 @@ int serve_command(const std::vector<std::string>& args) {
         return 2;
     }
     log_event("config", {{"config", settings->to_json()}});
+    // A page whose script or library is missing fails in every viewer's browser: refuse to start instead.
+    if (!web_assets_complete(settings->web_dir, settings->vendor_dir)) return 1;
     std::filesystem::create_directories(settings->media_dir());
     // Held shared until the process ends (a successor shares it); `festival restore` needs it alone.
     // A folder where the lock file cannot be made (a read-only disk) still serves what it can.

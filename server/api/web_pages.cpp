@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "server/api/handlers.hpp"
+#include "server/web_assets.hpp"
 
 namespace festival::server {
 namespace {
@@ -94,7 +95,8 @@ http_response get_locale(festival_app&, http_request& request) {
 }
 
 http_response get_web_page(festival_app& app, http_request& request) {
-    const auto file = app.files.open(app.settings->web_dir, page_file_for(request.path));
+    const auto [root, relative] = locate_web_file(app.settings->web_dir, app.settings->vendor_dir, page_file_for(request.path));
+    const auto file = app.files.open(root, relative);
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Pages and assets are not fingerprinted: browsers revalidate them with the ETag each time.
     auto response = file_response(request, *file, "Cache-Control: no-cache\r\n");

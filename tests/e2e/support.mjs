@@ -32,16 +32,18 @@ process.on('exit', () => {
 /**
  * Starts `festival serve --listen 127.0.0.1:0 --data-dir TMP --demo` and resolves once it prints its
  * URL. Returns {url, dataDir, process, log(), stop()}; stop() sends SIGTERM, then SIGKILL after 10 s,
- * and removes the data folder. extraArgs are appended (e.g. ['--transcoders', '0']).
+ * and removes the data folder. extraArgs are appended (e.g. ['--transcoders', '0']); exe and cwd
+ * default to the build tree's festival and the repository (an installed festival is started elsewhere).
  */
-export async function startFestival({ demo = true, extraArgs = [], env = {}, startTimeoutMs = 60_000 } = {}) {
-  const exe = path.join(buildDir, 'festival');
+export async function startFestival({
+  demo = true, extraArgs = [], env = {}, startTimeoutMs = 60_000, exe = path.join(buildDir, 'festival'), cwd = repoDir,
+} = {}) {
   if (!existsSync(exe)) throw new Error(`${exe} is missing: build the festival first (FESTIVAL_BUILD_DIR)`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'festival-e2e-'));
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--access-log', 'off'];
   if (demo) args.push('--demo');
   args.push(...extraArgs);
-  const child = spawn(exe, args, { cwd: repoDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(exe, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const stderr = [];
   child.stderr.on('data', (chunk) => {
