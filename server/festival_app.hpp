@@ -1,5 +1,5 @@
 #pragma once
-// What every handler can reach: the configuration, the catalog, the in-memory film availability
+// What every handler can reach: the configuration, the catalog, the in-memory film availability,
 // the open-file cache and the media tokens' signer.
 #include <memory>
 

@@ -1,8 +1,9 @@
 // GET /media/{film}/v{version}/{expires}-{sig}/…: a published film's HLS files, behind the time
-// slice's signed token (server/api/media_token, the same check a cache in front makes), checked against
-// its screening window and its current (or, for a grace period, previous) version from memory, and
-// served from the open-file cache. GET /preview/{film}/v{version}/…: the same files of any version still on disk of
-// a film, for its curators and for organizers, so a transcode can be checked before publication.
+// slice's signed token (server/api/media_token, the same check a cache in front makes), checked
+// against its screening window and its current (or, for a grace period, previous) version from
+// memory, and served from the open-file cache. GET /preview/{film}/v{version}/…: the same files of
+// any version still on disk of a film, for its curators and for organizers, so a transcode can be
+// checked before publication.
 #include <charconv>
 
 #include "catalog/clock.hpp"
@@ -84,7 +85,8 @@ http_response get_media_file(festival_app& app, http_request& request) {
     if (!tokened)
         throw http_error(403, "media_token_invalid", "media URLs carry a token: take them from the film's JSON");
     const auto now = catalog::unix_now();
-    // Checked first, and cheaply (one MD5 of some 60 bytes): an unsigned URL learns nothing else.
+    // Checked first, and cheaply (a thread hashes each time slice's token once): an unsigned URL
+    // learns nothing else.
     switch (app.media_tokens.check(film_id, version, tokened->token, now)) {
         case media_token_verdict::valid: break;
         case media_token_verdict::expired:
