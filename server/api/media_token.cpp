@@ -72,8 +72,9 @@ void create_secret_file(const std::filesystem::path& path) {
     }
 }
 
-// A token this thread found valid: the same one, for the same film, version and signer, is valid again
-// until it expires, without hashing. A few films play at once; one slot each (by film and version).
+// A token this thread issued or found valid: the same one, for the same film, version and signer, is
+// valid again until it expires, without hashing. A few films play at once; one slot each (by film and
+// version).
 struct verified_token {
     std::uint64_t signer = 0;
     std::int64_t film_id = 0, version = 0, expires = 0;
@@ -119,9 +120,15 @@ void media_token_signer::sign(std::int64_t film_id, std::int64_t version, std::i
 
 std::string media_token_signer::issue(std::int64_t film_id, std::int64_t version, std::int64_t now) const {
     const auto expires = expires_at(now);
-    char sig[sig_chars + 1];
-    sign(film_id, version, expires, sig);
-    return std::to_string(expires) + "-" + sig;
+    // Every heartbeat of a film's viewers asks for the same token until the slice ends: hashed once.
+    auto& known = verified_slot(film_id, version);
+    if (known.signer != id_ || known.film_id != film_id || known.version != version || known.expires != expires) {
+        char sig[sig_chars + 1];
+        sign(film_id, version, expires, sig);
+        known = {id_, film_id, version, expires, {}};
+        std::memcpy(known.sig, sig, sig_chars);
+    }
+    return (std::to_string(expires) + "-").append(known.sig, sig_chars);
 }
 
 media_token_verdict media_token_signer::check(std::int64_t film_id, std::int64_t version, std::string_view token,
