@@ -195,9 +195,10 @@ TEST_CASE("subtitles for a film online are re-packaged into a new version withou
     const auto job = f.curator.call("GET", "/api/jobs/" + std::to_string(version)).json();
     CHECK(job["status"] == "done");
     // Viewers get the new version's subtitles.
-    const std::string master = f.curator.call("GET", "/api/films/1").json()["media"]["master"];
-    CHECK(master.find("/v" + std::to_string(version) + "/") != std::string::npos);
-    const auto vtt = http_call(f.server->port(), "GET", master.substr(0, master.rfind('/') + 1) + "subtitles/fr.vtt");
+    const std::string served_master = f.curator.call("GET", "/api/films/1").json()["media"]["master"];
+    CHECK(served_master.find("/v" + std::to_string(version) + "/") != std::string::npos);
+    const auto vtt = http_call(f.server->port(), "GET",
+                               served_master.substr(0, served_master.rfind('/') + 1) + "subtitles/fr.vtt");
     CHECK(vtt.status == 200);
     CHECK(vtt.body.find("Bonjour") != std::string::npos);
 
