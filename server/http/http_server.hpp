@@ -26,6 +26,9 @@ struct server_options {
     trusted_proxies proxies;  // whose Forwarded / X-Forwarded-For are believed (none by default)
     bool access_log = true;
     int listener_fd = -1;  // an inherited listening socket (inherited_listener.hpp), used instead of binding
+    // Header lines sent on every answer, the core's own refusals included ("Name: value\r\n" each),
+    // e.g. Strict-Transport-Security when the festival is public over HTTPS.
+    std::string every_answer_lines;
 };
 
 class http_server {
