@@ -389,7 +389,7 @@ describe('the festival behind nginx (deploy/nginx/festival.conf)', { skip: skipR
     // No new token anywhere: no media URL in the film's JSON, no play start.
     const after = await filmAsViewer();
     assert.equal(after.screening, 'ended');
-    assert.equal(after.media.master, undefined, 'no media URL once the window closed');
+    assert.equal(after.media?.master, undefined, 'no media URL once the window closed');
     const start = await curl(`${origin}/api/films/${film.id}/plays`, { method: 'POST', ...jsonBody({}) });
     assert.equal(start.status, 403);
 
