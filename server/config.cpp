@@ -23,6 +23,19 @@ namespace {
 using process::parse_number;
 using process::parse_switch;
 
+// "http(s)://host[:port]", a trailing slash dropped; no path, query or user part.
+std::string checked_public_url(std::string url) {
+    if (!url.empty() && url.back() == '/') url.pop_back();
+    if (url.empty()) return url;
+    const auto scheme_end = url.find("://");
+    const auto scheme = scheme_end == std::string::npos ? std::string() : url.substr(0, scheme_end);
+    const auto authority = scheme_end == std::string::npos ? std::string() : url.substr(scheme_end + 3);
+    if ((scheme != "http" && scheme != "https") || authority.empty() ||
+        authority.find_first_of("/?#@ \t\r\n") != std::string::npos)
+        throw std::invalid_argument("public-url wants http(s)://HOST[:PORT], e.g. https://festival.example, not '" + url + "'");
+    return url;
+}
+
 // One setting: its name (the flag without "--", and the key in a --config file), its environment
 // variable ("" when it has none), its meaning, how its text is read, and its value (shown as the
 // default in the help, from a default-constructed config: defaults live only in the structs).
@@ -96,6 +109,16 @@ const std::vector<setting>& settings() {
                [](auto& c) -> auto& { return c.http.access_log; }),
         toggle("secure-cookies", "FESTIVAL_SECURE_COOKIES", "mark the session cookie Secure (behind HTTPS)",
                [](auto& c) -> auto& { return c.secure_cookies; }),
+        {"public-url", "FESTIVAL_PUBLIC_URL",
+         "where viewers reach the festival, e.g. https://festival.example (https: Secure cookie, HSTS, redirects)",
+         [](config& c, const std::string& v) { c.public_url = checked_public_url(v); },
+         [](const config& c) -> nlohmann::json { return c.public_url; }},
+        number("media-token-seconds", "FESTIVAL_MEDIA_TOKEN_SECONDS",
+               "S: a media URL's token lives between S and 2S seconds", 1, 3600,
+               [](auto& c) -> auto& { return c.media_token_seconds; }),
+        text("media-token-secret-file", "FESTIVAL_MEDIA_TOKEN_SECRET_FILE",
+             "the media tokens' secret, one line (default: media-token.secret in the data folder, made once)",
+             [](auto& c) -> auto& { return c.media_token_secret_file; }),
         number("sign-in-window-seconds", "", "window over which failed sign-ins are counted", 1, 86400,
                [](auto& c) -> auto& { return c.sign_in_window_seconds; }),
         number("password-threads", "", "threads hashing passwords", 1, 16,
@@ -210,6 +233,9 @@ nlohmann::json config::to_json() const {
             {"access_log", http.access_log},
             {"session_lifetime_seconds", session_lifetime_seconds},
             {"secure_cookies", secure_cookies},
+            {"public_url", public_url},
+            {"media_token_seconds", media_token_seconds},
+            {"media_token_secret_file", media_token_secret_file},
             {"sign_in_window_seconds", sign_in_window_seconds},
             {"password_threads", http.password_threads},
             {"password_queue", http.password_queue_limit},
@@ -237,6 +263,12 @@ std::shared_ptr<const config> load_config(const std::vector<std::string>& args) 
     for (const auto& [name, value] : flags.in_order())
         if (name != "config") find_setting(name).apply(c, value);
     if (c.web_dir.empty()) c.web_dir = FESTIVAL_DEFAULT_WEB_DIR;
+    // Public over HTTPS: the cookie must never travel in clear, and browsers are told to come back
+    // only over HTTPS (on every answer, from the HTTP core).
+    if (c.public_https()) {
+        c.secure_cookies = true;
+        c.http.every_answer_lines = "Strict-Transport-Security: max-age=31536000\r\n";
+    }
     if (c.transcoder_path.empty()) c.transcoder_path = executable_dir() + "/festival-transcoder";
     return std::make_shared<const config>(std::move(c));
 }

@@ -26,6 +26,13 @@ struct config {
     int transcoders = 1;
     std::int64_t session_lifetime_seconds = 12 * 3600;
     bool secure_cookies = false;  // adds Secure to the session cookie (behind HTTPS)
+    // Where viewers reach the festival ("https://festival.example"; no path). With https, the session
+    // cookie is Secure, HSTS is sent and requests that came over plain HTTP are redirected there.
+    std::string public_url;
+    // Viewers' media URLs carry a token that lives between S and 2S seconds (docs/security.md), signed
+    // with the secret in this file (default: media-token.secret in the data folder, made at first start).
+    int media_token_seconds = 30;
+    std::string media_token_secret_file;
     // Sign-in (docs/security.md): the window failed attempts are counted over (the pool that hashes
     // passwords is the HTTP server's: http.password_threads, http.password_queue_limit).
     int sign_in_window_seconds = 15 * 60;
@@ -46,6 +53,7 @@ struct config {
     // How long /media still serves a film's previous version after a new one is published.
     int previous_version_grace_seconds = 600;
 
+    bool public_https() const { return public_url.starts_with("https://"); }
     media::media_layout layout() const { return media::media_layout(data_dir); }
     std::string catalog_path() const { return layout().catalog_db().string(); }
     std::string media_dir() const { return layout().media_dir().string(); }

@@ -1,12 +1,13 @@
 #pragma once
 // What every handler can reach: the configuration, the catalog, the in-memory film availability
-// and the open-file cache.
+// the open-file cache and the media tokens' signer.
 #include <memory>
 
 #include "server/catalog_connections.hpp"
 #include "server/config.hpp"
 #include "server/http/file_cache.hpp"
 #include "server/api/film_availability.hpp"
+#include "server/api/media_token.hpp"
 #include "server/audience/audience_registry.hpp"
 #include "server/http/rate_limiter.hpp"
 #include "server/uploads/upload_probe_queue.hpp"
@@ -24,6 +25,8 @@ struct festival_app {
     std::shared_ptr<const config> settings;
     const std::string media_root = settings->media_dir();  // asked for on every segment
     catalog_connections catalog;
+    // Signs viewers' media URLs; its secret is read (or made, at first start) beside the catalog.
+    media_token_signer media_tokens = media_token_signer::from_config(*settings);
     film_availability availability;
     upload_store uploads{settings->data_dir};
     file_cache files;

@@ -13,6 +13,7 @@
 #include "server/background_thread.hpp"
 #include "server/demo_festival.hpp"
 #include "server/api/dispatcher.hpp"
+#include "server/api/media_token.hpp"
 #include "server/festival_app.hpp"
 #include "server/http/http_server.hpp"
 #include "server/api/routes.hpp"
@@ -71,6 +72,12 @@ int serve_command(const std::vector<std::string>& args) {
     log_event("config", {{"config", settings->to_json()}});
     std::filesystem::create_directories(settings->media_dir());
     raise_descriptor_limit();
+    try {
+        media_token_signer::from_config(*settings);  // made here at first start; a bad one stops the start
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "festival serve: %s\n", e.what());
+        return 2;
+    }
 
     festival_app app(settings);
     if (settings->test_disk_free_bytes) app.uploads.use_test_free_bytes(static_cast<std::uint64_t>(*settings->test_disk_free_bytes));
@@ -84,7 +91,8 @@ int serve_command(const std::vector<std::string>& args) {
     }
 
     dispatcher routes(router(festival_routes(app)),
-                      [&app](const std::string& token) { return catalog::find_session(app.catalog.local(), token); });
+                      [&app](const std::string& token) { return catalog::find_session(app.catalog.local(), token); },
+                      https_policy(settings->public_url));
     std::unique_ptr<http_server> server;
     try {
         server = std::make_unique<http_server>(settings->http, routes);

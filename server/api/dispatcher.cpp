@@ -93,8 +93,8 @@ bool from_another_site(const http_request& request) {
 
 }  // namespace
 
-dispatcher::dispatcher(router routes, session_finder find_session)
-    : routes_(std::move(routes)), find_session_(std::move(find_session)) {}
+dispatcher::dispatcher(router routes, session_finder find_session, https_policy https)
+    : routes_(std::move(routes)), find_session_(std::move(find_session)), https_(std::move(https)) {}
 
 void dispatcher::authorize(const route& r, http_request& request) const {
     if (r.needs == access::anyone && !is_safe_method(request.method) && from_another_site(request))
@@ -116,6 +116,7 @@ void dispatcher::authorize(const route& r, http_request& request) const {
 }
 
 http_response dispatcher::run(route_match& match, http_request& request) const {
+    if (auto refusal = https_.refusal(request)) return std::move(*refusal);
     http_response response;
     run_sink_step(
         [&] {
@@ -129,6 +130,7 @@ http_response dispatcher::run(route_match& match, http_request& request) const {
 
 std::unique_ptr<body_sink> dispatcher::open_sink(route_match& match, http_request& request,
                                                  http_response& refusal) const {
+    if (auto to_https = https_.refusal(request)) return refusal = std::move(*to_https), nullptr;
     std::unique_ptr<body_sink> sink;
     run_sink_step(
         [&] {
@@ -170,6 +172,7 @@ bool dispatcher::run_guarded(void (*call)(void*), void* step, http_response& ref
 }
 
 http_response dispatcher::unmatched(const route_match& match, const http_request& request) const {
+    if (auto refusal = https_.refusal(request)) return std::move(*refusal);
     if (match.path_known)
         return error_response(405, "method_not_allowed", request.method + " is not allowed on " + request.path);
     return error_response(404, "not_found", "nothing at " + request.path);

@@ -8,6 +8,7 @@
 
 #include "server/http/request_handler.hpp"
 #include "server/http/router.hpp"
+#include "server/api/https_policy.hpp"
 
 namespace festival::server {
 
@@ -18,7 +19,7 @@ inline constexpr const char* session_cookie_name = "festival_session";
 
 class dispatcher final : public request_handler {
 public:
-    dispatcher(router routes, session_finder find_session);
+    dispatcher(router routes, session_finder find_session, https_policy https = {});
 
     const router& routes() const override { return routes_; }
     // Runs the handler of `match` for `request`, enforcing access; never throws. The match's
@@ -44,6 +45,7 @@ private:
 
     router routes_;
     session_finder find_session_;
+    https_policy https_;  // before anything else: a request in clear to a public HTTPS festival goes there
 };
 
 }  // namespace festival::server

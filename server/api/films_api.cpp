@@ -63,7 +63,7 @@ http_response list_films(festival_app& app, http_request& request) {
     const auto now = catalog::unix_now();
     const auto result = catalog::list_films(app.catalog.local(), query, now);
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& f : result.items) items.push_back(film_json(f, now));
+    for (const auto& f : result.items) items.push_back(film_json(f, now, app.media_tokens));
     // The curators' list also says where each film's newest transcode stands: one query for the page.
     if (!query.published_only) {
         std::vector<std::int64_t> ids;
@@ -86,7 +86,7 @@ http_response get_film(festival_app& app, http_request& request) {
     if (const auto known = app.availability.find(film.id);
         !known || known->media_version != film.media_version || known->window != catalog::screening_window_of(film))
         app.refresh_availability();
-    auto items = nlohmann::json::array({film_json(film, catalog::unix_now())});
+    auto items = nlohmann::json::array({film_json(film, catalog::unix_now(), app.media_tokens)});
     if (request.session) {
         add_staff_fields(app, *request.session, {film}, items);
         items[0]["pending_media"] = pending_media_json(film);
@@ -103,7 +103,7 @@ http_response create_film(festival_app& app, http_request& request) {
     if (request.session->user.role == catalog::role::curator) catalog::assign_film_curator(db, created.id, request.session->user.id);
     tx.commit();
     app.refresh_availability();
-    auto response = http_response::json(201, film_json(created, catalog::unix_now()));
+    auto response = http_response::json(201, film_json(created, catalog::unix_now(), app.media_tokens));
     response.set_header("Location", "/api/films/" + std::to_string(created.id));
     return response;
 }
@@ -114,7 +114,7 @@ http_response patch_film(festival_app& app, http_request& request) {
     const auto stored = load_film_for_change(app, request);
     const auto updated = catalog::update_film(app.catalog.local(), catalog::patch_film(stored, body));
     app.refresh_availability();
-    return http_response::json(200, film_json(updated, catalog::unix_now()));
+    return http_response::json(200, film_json(updated, catalog::unix_now(), app.media_tokens));
 }
 
 http_response delete_film(festival_app& app, http_request& request) {
@@ -143,7 +143,7 @@ http_response publish_film_version(festival_app& app, http_request& request) {
     app.refresh_availability();
     prune_film_versions(app, stored.id);
     log_event("version_published", {{"film", stored.id}, {"version", version}});
-    auto body = film_json(published, catalog::unix_now());
+    auto body = film_json(published, catalog::unix_now(), app.media_tokens);
     body["pending_media"] = pending_media_json(published);
     return http_response::json(200, body);
 }

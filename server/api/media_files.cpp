@@ -1,6 +1,7 @@
-// GET /media/{film}/v{version}/…: a published film's HLS files, checked against its screening window
-// and its current (or, for a grace period, previous) version from memory, and served from the
-// open-file cache. GET /preview/{film}/v{version}/…: the same files of any version still on disk of
+// GET /media/{film}/v{version}/{expires}-{sig}/…: a published film's HLS files, behind the time
+// slice's signed token (server/api/media_token, the same check a cache in front makes), checked against
+// its screening window and its current (or, for a grace period, previous) version from memory, and
+// served from the open-file cache. GET /preview/{film}/v{version}/…: the same files of any version still on disk of
 // a film, for its curators and for organizers, so a transcode can be checked before publication.
 #include <charconv>
 
@@ -8,6 +9,7 @@
 #include "catalog/films.hpp"
 #include "server/api/film_access.hpp"
 #include "server/api/handlers.hpp"
+#include "server/api/media_token.hpp"
 
 namespace festival::server {
 namespace {
@@ -45,14 +47,32 @@ media_address checked_address(const http_request& request) {
 
 // "<film>/<version>/<file>" beneath the media folder, written over this thread's buffer: valid until
 // the thread's next call.
-std::string_view media_path(std::int64_t film_id, std::string_view rest) {
+std::string_view media_path(std::int64_t film_id, std::string_view version_and_file) {
     thread_local std::string path;
     char digits[24];
     const auto end = std::to_chars(digits, digits + sizeof digits, film_id).ptr;
     path.assign(digits, end);
     path += '/';
-    path += rest;
+    path += version_and_file;
     return path;
+}
+
+// "v<version>/<token>/<file…>" split into the token and "v<version>/<file…>" (written over this
+// thread's buffer); nullopt when there is no token segment or no file after it.
+struct tokened_rest {
+    std::string_view token;
+    std::string_view version_and_file;
+};
+
+std::optional<tokened_rest> split_token(std::string_view rest) {
+    const auto version_end = rest.find('/');
+    const auto token_end = rest.find('/', version_end + 1);
+    if (version_end == std::string_view::npos || token_end == std::string_view::npos || token_end + 1 == rest.size())
+        return std::nullopt;
+    thread_local std::string without_token;
+    without_token.assign(rest.substr(0, version_end + 1));
+    without_token += rest.substr(token_end + 1);
+    return tokened_rest{rest.substr(version_end + 1, token_end - version_end - 1), without_token};
 }
 
 }  // namespace
@@ -60,18 +80,30 @@ std::string_view media_path(std::int64_t film_id, std::string_view rest) {
 http_response get_media_file(festival_app& app, http_request& request) {
     const auto& rest = request.params.at("rest");
     const auto [film_id, version] = checked_address(request);
+    const auto tokened = split_token(rest);
+    if (!tokened)
+        throw http_error(403, "media_token_invalid", "media URLs carry a token: take them from the film's JSON");
+    const auto now = catalog::unix_now();
+    // Checked first, and cheaply (one MD5 of some 60 bytes): an unsigned URL learns nothing else.
+    switch (app.media_tokens.check(film_id, version, tokened->token, now)) {
+        case media_token_verdict::valid: break;
+        case media_token_verdict::expired:
+            throw http_error(403, "media_token_expired", "this media URL has expired: take a fresh one from the film's JSON");
+        case media_token_verdict::invalid:
+            throw http_error(403, "media_token_invalid", "this media URL's token is not valid for this film and version");
+    }
     const auto window = app.availability.find(film_id);
     if (!window) throw http_error(404, "film_not_found", "no such film");
-    const auto now = catalog::unix_now();
     if (!film_availability::screening(*window, now))
         throw http_error(403, "not_screening", "this film is not screening now");
     // Only what the catalog publishes: never a superseded, pending or leftover folder.
     if (!film_availability::serves_version(*window, version, now, app.settings->previous_version_grace_seconds))
         throw http_error(404, "not_found", "nothing at " + request.path);
-    const auto file = app.files.open(app.media_root, media_path(film_id, rest));
+    const auto file = app.files.open(app.media_root, media_path(film_id, tokened->version_and_file));
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Segments never change under a versioned path; playlists stay short-lived so that unpublishing
-    // or the end of a screening window reaches viewers behind a cache quickly.
+    // or the end of a screening window reaches viewers behind a cache quickly. (Errors are JSON
+    // answers, always `Cache-Control: no-store`: a cache never hides a film that opens.)
     constexpr static_text playlist_policy = "Cache-Control: public, max-age=10\r\nAccess-Control-Allow-Origin: *\r\n";
     constexpr static_text segment_policy =
         "Cache-Control: public, max-age=31536000, immutable\r\nAccess-Control-Allow-Origin: *\r\n";

@@ -1,21 +1,25 @@
 #pragma once
 // The addresses of a film's published files, built here only: /media/… for viewers while the film
-// screens, /preview/… for its curators and organizers, and the film JSON the API answers with them.
+// screens (with the time slice's signed token, server/api/media_token), /preview/… for its curators and
+// organizers, and the film JSON the API answers with them.
 #include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "catalog/films.hpp"
+#include "server/api/media_token.hpp"
 
 namespace festival::server {
 
-// "/media/<film>/v<version>/<file>" and "/preview/<film>/v<version>/<file>".
-std::string media_url(std::int64_t film_id, std::int64_t version, const std::string& file);
+// "/media/<film>/v<version>/<token>/<file>" and "/preview/<film>/v<version>/<file>".
+std::string media_url(std::int64_t film_id, std::int64_t version, const std::string& token, const std::string& file);
 std::string preview_url(std::int64_t film_id, std::int64_t version, const std::string& file);
 
 // The film as the API shows it: the catalog's fields and, when it has a version, where its files are.
-nlohmann::json film_json(const catalog::film& f, std::int64_t now);
+// Viewers' URLs (and their token) only while the film screens at `now`: after its window closes no
+// token is issued, so no cache in front can start it for anyone once the last one has expired.
+nlohmann::json film_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens);
 // For curators: the version a new master produced that waits for publication (its preview address and
 // where to publish it), or null.
 nlohmann::json pending_media_json(const catalog::film& f);

@@ -1,5 +1,6 @@
 // The player's reports: a play starts, heartbeats every ~10 s, a final beacon on page hide.
-// Heartbeats stay in memory on the I/O thread; the audience writer stores them in batches.
+// Heartbeats stay in memory on the I/O thread; the audience writer stores them in batches. Each
+// heartbeat is answered with the film's current media tokens, so the player goes on past a token's life.
 #include <algorithm>
 #include <cmath>
 
@@ -7,6 +8,7 @@
 #include "catalog/films.hpp"
 #include "server/audience/audience_registry.hpp"
 #include "server/api/handlers.hpp"
+#include "server/api/media_token.hpp"
 
 namespace festival::server {
 namespace {
@@ -32,6 +34,23 @@ bool play_id_shaped(const std::string& id) {
     return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+// A heartbeat's answer: {"screening": true, "media_tokens": {"<version>": "<expires>-<sig>"}, "token_expires"}
+// for every version /media serves now (the current one, and the previous during its grace period),
+// or {"screening": false} once the film stopped screening: no token is issued for it any more.
+http_response media_tokens_answer(const festival_app& app, std::int64_t film_id) {
+    const auto now = catalog::unix_now();
+    const auto window = app.availability.find(film_id);
+    if (!window || !window->media_version || !film_availability::screening(*window, now))
+        return http_response::json(200, {{"screening", false}});
+    nlohmann::json tokens = nlohmann::json::object();
+    for (const auto version : {window->media_version, window->previous_version})
+        if (version && film_availability::serves_version(*window, *version, now, app.settings->previous_version_grace_seconds))
+            tokens[std::to_string(*version)] = app.media_tokens.issue(film_id, *version, now);
+    return http_response::json(200, {{"screening", true},
+                                     {"media_tokens", std::move(tokens)},
+                                     {"token_expires", app.media_tokens.expires_at(now)}});
+}
+
 // Heartbeat and end share a body: {"position": s, "played": s, "duration"?: s, "film"?: id}. Any content
 // type is accepted (sendBeacon sends text/plain); the body must still be JSON.
 http_response report(festival_app& app, http_request& request, bool final) {
@@ -54,8 +73,9 @@ http_response report(festival_app& app, http_request& request, bool final) {
     }
     const auto& id = request.params.at("id");
     if (!play_id_shaped(id)) throw http_error(404, "play_not_found", "no such play");
-    switch (app.audience.heartbeat(id, beat, final, viewer_of(request), film, duration)) {
-        case play_outcome::accepted: return http_response::no_content();
+    std::int64_t played_film = 0;
+    switch (app.audience.heartbeat(id, beat, final, viewer_of(request), film, duration, &played_film)) {
+        case play_outcome::accepted: return final ? http_response::no_content() : media_tokens_answer(app, played_film);
         case play_outcome::unknown: throw http_error(404, "play_not_found", "no such play");
         case play_outcome::expired: throw http_error(410, "play_expired", "this play has ended; start a new one");
         case play_outcome::not_yours: throw http_error(403, "play_not_yours", "this play belongs to another viewer");

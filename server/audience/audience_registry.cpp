@@ -102,7 +102,7 @@ std::optional<catalog::play_for_rating> audience_registry::play_for_rating(catal
 
 play_outcome audience_registry::heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat,
                                           bool final, const viewer& who, std::optional<std::int64_t> film_id,
-                                          std::optional<double> reported_runtime) {
+                                          std::optional<double> reported_runtime, std::int64_t* played_film) {
     const auto now = now_ms();
     std::optional<catalog::audience_ledger::binding> bound;
     {
@@ -121,7 +121,9 @@ play_outcome audience_registry::heartbeat(const std::string& play_id, const cata
     std::lock_guard lock(mutex_);
     if (reported_runtime) ledger_.report_runtime(play_id, *reported_runtime);
     switch (ledger_.heartbeat(play_id, beat, final, now)) {
-        case catalog::heartbeat_result::accepted: return play_outcome::accepted;
+        case catalog::heartbeat_result::accepted:
+            if (played_film) *played_film = bound->film_id;
+            return play_outcome::accepted;
         case catalog::heartbeat_result::expired: return play_outcome::expired;
         case catalog::heartbeat_result::unknown: return play_outcome::unknown;
     }

@@ -65,10 +65,11 @@ public:
     };
     started_play start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
     // A heartbeat (or the final beacon): the play must be known, alive, this viewer's and, when the
-    // client names a film, that film. Nothing changes unless the outcome is `accepted`.
+    // client names a film, that film. Nothing changes unless the outcome is `accepted`; then
+    // `played_film`, when given, is set to the play's film.
     play_outcome heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat, bool final,
                            const viewer& who, std::optional<std::int64_t> film_id,
-                           std::optional<double> reported_runtime);
+                           std::optional<double> reported_runtime, std::int64_t* played_film = nullptr);
 
     // The play a rating names, when it exists (in memory, or else in the catalog) and `token` is the
     // one its player was given; nullopt otherwise, whichever of the two is wrong.

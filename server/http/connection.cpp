@@ -187,12 +187,16 @@ private:
             value.assign(field.value().data(), field.value().size());
         }
         x_->request.headers.resize(fields);
-        // The one place the client's address is decided; from a peer not trusted (everyone, by
+        // The one place the client's address and scheme are decided; from a peer not trusted (everyone, by
         // default) the forwarding headers are not even read.
-        if (peer_is_trusted_proxy_)
-            x_->request.remote_address =
-                client_address(remote_, joined_header(x_->request, "forwarded"),
-                               joined_header(x_->request, "x-forwarded-for"), server_.options.proxies);
+        x_->request.forwarded_https = false;
+        if (peer_is_trusted_proxy_) {
+            auto client = resolve_client(remote_, joined_header(x_->request, "forwarded"),
+                                         joined_header(x_->request, "x-forwarded-for"),
+                                         joined_header(x_->request, "x-forwarded-proto"), server_.options.proxies);
+            x_->request.remote_address = std::move(client.address);
+            x_->request.forwarded_https = client.https;
+        }
         keep_alive_ = header.keep_alive();
 
         server_.routes.routes().match(x_->request.method, x_->request.path, x_->match);
@@ -264,7 +268,7 @@ private:
         x_->file.reset();
         if (response.file) {
             const std::uint64_t length = response.file->length;
-            format_head(x_->head, response, length, keep_alive_);
+            format_head(x_->head, response, length, keep_alive_, server_.options.every_answer_lines);
             x_->body_bytes = head_only ? 0 : length;
             if (!head_only && length > 0) x_->file = std::move(response.file);
             x_->body.clear();
@@ -273,7 +277,8 @@ private:
             const bool streaming = response.events && !head_only;
             if (streaming) keep_alive_ = false;
             format_head(x_->head, response,
-                        streaming ? std::nullopt : std::optional<std::uint64_t>(response.body.size()), keep_alive_);
+                        streaming ? std::nullopt : std::optional<std::uint64_t>(response.body.size()), keep_alive_,
+                        server_.options.every_answer_lines);
             x_->body = head_only ? std::string() : std::move(response.body);
             x_->body_bytes = x_->body.size();
         }

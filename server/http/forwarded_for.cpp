@@ -63,14 +63,22 @@ std::optional<ip::address> parse_hop(std::string_view hop) {
     return parse_address(hop);
 }
 
-// The `for=` value of each element of a Forwarded field, in order; an element without one, or a
-// value that is badly quoted, is an empty hop (which parses as no address).
-std::vector<std::string> forwarded_hops(std::string_view field) {
-    std::vector<std::string> hops;
-    std::string element_for, value, name;
+// One element of a Forwarded field: its `for=` and `proto=` values. A missing pair, or a value that
+// is badly quoted, is empty (an empty hop parses as no address).
+struct forwarded_element {
+    std::string for_hop;
+    std::string proto;
+};
+
+std::vector<forwarded_element> forwarded_elements(std::string_view field) {
+    std::vector<forwarded_element> elements;
+    forwarded_element element;
+    std::string value, name;
     bool in_value = false, quoted = false, escaped = false, bad = false;
     auto end_pair = [&] {
-        if (iequals(trim(name), "for")) element_for = bad ? std::string() : std::string(trim(value));
+        const auto kept = bad ? std::string() : std::string(trim(value));
+        if (iequals(trim(name), "for")) element.for_hop = kept;
+        if (iequals(trim(name), "proto")) element.proto = kept;
         name.clear(), value.clear(), in_value = false, bad = false;
     };
     for (const char c : field) {
@@ -86,14 +94,14 @@ std::vector<std::string> forwarded_hops(std::string_view field) {
         } else if (c == ';') {
             end_pair();
         } else if (c == ',') {
-            end_pair(), hops.push_back(std::move(element_for)), element_for.clear();
+            end_pair(), elements.push_back(std::move(element)), element = {};
         } else {
             (in_value ? value : name) += c;
         }
     }
     bad = bad || quoted;  // a quoted string never closed
-    end_pair(), hops.push_back(std::move(element_for));
-    return hops;
+    end_pair(), elements.push_back(std::move(element));
+    return elements;
 }
 
 std::vector<std::string> comma_hops(std::string_view field) {
@@ -172,18 +180,72 @@ bool trusted_proxies::trusts(std::string_view text) const {
     });
 }
 
+namespace {
+
+// The hop that names the client, walked from the right past trusted proxies: its index, or nullopt
+// when even the rightmost hop is no address (the peer is the client then).
+struct client_hop {
+    std::string address;
+    std::optional<std::size_t> index;
+};
+
+client_hop walk_hops(std::string_view peer, const std::vector<std::string>& hops, const trusted_proxies& trusted) {
+    client_hop found{std::string(peer), std::nullopt};
+    for (std::size_t i = hops.size(); i-- > 0;) {
+        const auto address = parse_hop(hops[i]);
+        if (!address) break;
+        found = {address->to_string(), i};
+        if (!trusted.trusts(found.address)) break;
+    }
+    return found;
+}
+
+std::vector<std::string> hops_of(const std::vector<forwarded_element>& elements) {
+    std::vector<std::string> hops;
+    for (const auto& e : elements) hops.push_back(e.for_hop);
+    return hops;
+}
+
+// A scheme a proxy names: true for "https", false for anything else, nullopt when it named none.
+std::optional<bool> names_https(std::string_view proto) {
+    proto = trim(proto);
+    if (proto.empty()) return std::nullopt;
+    return iequals(proto, "https");
+}
+
+}  // namespace
+
 std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded,
                            std::optional<std::string_view> x_forwarded_for, const trusted_proxies& trusted) {
-    if (!trusted.trusts(peer) || (!forwarded && !x_forwarded_for)) return std::string(peer);
-    const auto hops = forwarded ? forwarded_hops(*forwarded) : comma_hops(*x_forwarded_for);
-    std::string client(peer);
-    for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
-        const auto address = parse_hop(*hop);
-        if (!address) break;
-        client = address->to_string();
-        if (!trusted.trusts(client)) break;
+    return resolve_client(peer, forwarded, x_forwarded_for, std::nullopt, trusted).address;
+}
+
+forwarded_client resolve_client(std::string_view peer, std::optional<std::string_view> forwarded,
+                                std::optional<std::string_view> x_forwarded_for,
+                                std::optional<std::string_view> x_forwarded_proto, const trusted_proxies& trusted) {
+    if (!trusted.trusts(peer)) return {std::string(peer), false};
+    if (forwarded) {
+        const auto elements = forwarded_elements(*forwarded);
+        auto client = walk_hops(peer, hops_of(elements), trusted);
+        const auto& element = elements[client.index.value_or(elements.size() - 1)];
+        return {std::move(client.address), names_https(element.proto).value_or(true)};
     }
-    return client;
+    forwarded_client result{std::string(peer), true};
+    std::optional<std::size_t> index;
+    std::size_t hop_count = 0;
+    if (x_forwarded_for) {
+        const auto hops = comma_hops(*x_forwarded_for);
+        auto client = walk_hops(peer, hops, trusted);
+        result.address = std::move(client.address);
+        index = client.index;
+        hop_count = hops.size();
+    }
+    if (x_forwarded_proto) {
+        const auto protos = comma_hops(*x_forwarded_proto);
+        const bool one_per_hop = index && protos.size() == hop_count;
+        result.https = names_https(protos[one_per_hop ? *index : protos.size() - 1]).value_or(true);
+    }
+    return result;
 }
 
 }  // namespace festival::server

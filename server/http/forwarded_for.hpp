@@ -41,4 +41,18 @@ private:
 std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded,
                            std::optional<std::string_view> x_forwarded_for, const trusted_proxies& trusted);
 
+// The client as a trusted proxy describes it: its address (as client_address) and whether it came
+// over HTTPS. The festival speaks no TLS itself, so a request from an untrusted peer came over plain
+// HTTP. From a trusted one the scheme is the `proto` of the Forwarded element that named the client
+// (else of its last element), or else X-Forwarded-Proto's value at the same hop when the proxies
+// appended one per hop (else its last value, the one the peer set). A trusted proxy that names no
+// scheme is taken to have terminated TLS: it cannot be told apart, and redirecting would loop.
+struct forwarded_client {
+    std::string address;
+    bool https = false;
+};
+forwarded_client resolve_client(std::string_view peer, std::optional<std::string_view> forwarded,
+                                std::optional<std::string_view> x_forwarded_for,
+                                std::optional<std::string_view> x_forwarded_proto, const trusted_proxies& trusted);
+
 }  // namespace festival::server

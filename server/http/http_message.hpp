@@ -41,6 +41,9 @@ struct http_request {
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
     std::string body;
     std::string remote_address;
+    // Whether the client's request came over HTTPS: never straight to the festival (it speaks no
+    // TLS); through a trusted proxy, as it says (server/http/forwarded_for). Decided with the address.
+    bool forwarded_https = false;
     route_params params;  // filled by the router from {name} segments
     std::optional<catalog::signed_in> session;  // filled by the dispatcher when a valid cookie came
 

@@ -25,6 +25,9 @@ struct server_options {
     std::size_t header_limit = 16 * 1024;
     trusted_proxies proxies;  // whose Forwarded / X-Forwarded-For are believed (none by default)
     bool access_log = true;
+    // Header lines sent on every answer, the core's own refusals included ("Name: value\r\n" each),
+    // e.g. Strict-Transport-Security when the festival is public over HTTPS.
+    std::string every_answer_lines;
 };
 
 class http_server {

@@ -7,7 +7,7 @@
 namespace festival::server {
 
 void format_head(std::string& head, const http_response& response, std::optional<std::uint64_t> content_length,
-                 bool keep_alive) {
+                 bool keep_alive, std::string_view every_answer_lines) {
     namespace http = boost::beast::http;
     head.clear();
     head.reserve(256);
@@ -25,6 +25,7 @@ void format_head(std::string& head, const http_response& response, std::optional
     }
     if (response.shared_header_lines) head += *response.shared_header_lines;
     head += response.static_header_lines.view();
+    head += every_answer_lines;
     head += "Server: festival\r\n";
     head += date_header_line();
     if (response.status != 204 && response.status != 304 && content_length) {

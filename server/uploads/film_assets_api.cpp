@@ -118,7 +118,7 @@ http_response put_film_poster(festival_app& app, http_request& request) {
     film.poster = "/api/films/" + std::to_string(film.id) + "/poster?v=" + short_hash(bytes);
     const auto updated = catalog::update_film(app.catalog.local(), film);
     app.refresh_availability();
-    return http_response::json(200, film_json(updated, catalog::unix_now()));
+    return http_response::json(200, film_json(updated, catalog::unix_now(), app.media_tokens));
 }
 
 http_response get_film_poster(festival_app& app, http_request& request) {

@@ -185,7 +185,7 @@ TEST_CASE("the disk full during a subtitle publish: a JSON 507, the current vers
     require_whole_on_disk(site, film, published);
     CHECK(eventually([&] {
         return http_call(site.server->port(), "GET",
-                         "/media/" + std::to_string(film) + "/v" + std::to_string(published) + "/subtitles/fr.vtt")
+                         site.media_url(film, published, "subtitles/fr.vtt"))
                    .status == 200;
     }, recovery_limit));
 }

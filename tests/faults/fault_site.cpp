@@ -10,6 +10,7 @@
 #include "catalog/database.hpp"
 #include "catalog/film_curators.hpp"
 #include "catalog/film_json.hpp"
+#include "tests/support/signed_media_url.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
@@ -166,9 +167,8 @@ void require_whole_on_disk(const fault_site& site, std::int64_t film, std::int64
 
 void require_served_whole(unsigned short port, const fault_site& site, std::int64_t film, std::int64_t version) {
     const auto dir = site.film_dir(film) / ("v" + std::to_string(version));
-    const auto prefix = "/media/" + std::to_string(film) + "/v" + std::to_string(version) + "/";
     for (const auto& file : files_of_version(dir)) {
-        const auto target = prefix + file;
+        const auto target = site.media_url(film, version, file);
         const auto got = http_call(port, "GET", target);
         CHECK_MESSAGE(got.status == 200, target);
         CHECK_MESSAGE(got.body.size() == fs::file_size(dir / file), target);
@@ -183,6 +183,10 @@ void require_error_shape(const http_result& result, const std::string& code) {
     CHECK(body["error"]["code"].is_string());
     CHECK(body["error"]["message"].is_string());
     if (!code.empty()) CHECK(body["error"]["code"] == code);
+}
+
+std::string fault_site::media_url(std::int64_t film, std::int64_t version, const std::string& file) const {
+    return festival::testing::signed_media_url(data, film, version, file);
 }
 
 }  // namespace festival::testing

@@ -28,6 +28,8 @@ struct fault_site {
 
     std::string catalog_path() const { return (data / "catalog.db").string(); }
     std::filesystem::path film_dir(std::int64_t film) const { return data / "media" / std::to_string(film); }
+    // A viewer's URL of a version's file, signed now as the server signs it.
+    std::string media_url(std::int64_t film, std::int64_t version, const std::string& file) const;
     // `festival serve`, its log kept outside the small file system.
     void start_server(std::vector<std::string> extra = {});
     void stop_server();

@@ -86,7 +86,7 @@ TEST_CASE("transcoder workers killed with kill -9 at random moments: the catalog
         const auto current = *site.media_version(film);
         CHECK(eventually([&] {
             return http_call(site.server->port(), "GET",
-                             "/media/" + std::to_string(film) + "/v" + std::to_string(current) + "/master.m3u8")
+                             site.media_url(film, current, "master.m3u8"))
                        .status == 200;
         }, recovery_limit));
     }
@@ -106,7 +106,7 @@ TEST_CASE("transcoder workers killed with kill -9 at random moments: the catalog
     for (const auto& name : site.folders_of(film)) CHECK_MESSAGE(!name.starts_with(".tmp-"), name);
     CHECK(eventually([&] {
         return http_call(site.server->port(), "GET",
-                         "/media/" + std::to_string(film) + "/v" + std::to_string(jobs.back()) + "/master.m3u8")
+                         site.media_url(film, jobs.back(), "master.m3u8"))
                    .status == 200;
     }, recovery_limit));
     require_served_whole(site.server->port(), site, film, jobs.back());

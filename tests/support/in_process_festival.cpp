@@ -29,7 +29,8 @@ in_process_festival::in_process_festival(const std::vector<std::string>& flags) 
     app_->refresh_availability();
     routes_ = std::make_unique<server::dispatcher>(
         server::router(server::festival_routes(*app_)),
-        [app = app_.get()](const std::string& token) { return catalog::find_session(app->catalog.local(), token); });
+        [app = app_.get()](const std::string& token) { return catalog::find_session(app->catalog.local(), token); },
+        server::https_policy(app_->settings->public_url));
 }
 
 in_process_festival::~in_process_festival() {
@@ -74,6 +75,7 @@ server::http_response in_process_festival::call(const std::string& method, const
     if (!body.empty() && !typed) request.headers.emplace_back("content-type", "application/json");
     request.body = body;
     request.remote_address = remote_address;
+    request.forwarded_https = forwarded_https;
     return run(request);
 }
 

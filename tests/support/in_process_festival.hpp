@@ -53,6 +53,10 @@ public:
     // Matches and runs a request built by the caller (the 404 or 405 answer when no route takes it).
     server::http_response run(server::http_request& request) const;
 
+    // What the HTTP core decides for the calls that follow: whether they came over HTTPS (through a
+    // trusted proxy that says so); by default they came straight, over plain HTTP.
+    bool forwarded_https = false;
+
 private:
     std::string data_dir_;
     std::unique_ptr<server::festival_app> app_;

@@ -195,7 +195,9 @@ TEST_CASE("subtitles for a film online are re-packaged into a new version withou
     const auto job = f.curator.call("GET", "/api/jobs/" + std::to_string(version)).json();
     CHECK(job["status"] == "done");
     // Viewers get the new version's subtitles.
-    const auto vtt = http_call(f.server->port(), "GET", "/media/1/v" + std::to_string(version) + "/subtitles/fr.vtt");
+    const std::string master = f.curator.call("GET", "/api/films/1").json()["media"]["master"];
+    CHECK(master.find("/v" + std::to_string(version) + "/") != std::string::npos);
+    const auto vtt = http_call(f.server->port(), "GET", master.substr(0, master.rfind('/') + 1) + "subtitles/fr.vtt");
     CHECK(vtt.status == 200);
     CHECK(vtt.body.find("Bonjour") != std::string::npos);
 
@@ -249,7 +251,8 @@ struct transcoding_fixture : assets_fixture {
         const auto film = curator.call("GET", "/api/films/" + slug).json();
         const auto path = std::to_string(film["id"].get<std::int64_t>()) + "/v" +
                           std::to_string(film["media"]["version"].get<std::int64_t>()) + "/" + file;
-        const auto served = http_call(server->port(), "GET", "/media/" + path);
+        const std::string master = film["media"]["master"];  // with the time slice's token
+        const auto served = http_call(server->port(), "GET", master.substr(0, master.rfind('/') + 1) + file);
         const auto previewed = http_call(server->port(), "GET", "/preview/" + path, "", {{"Cookie", curator.cookie}});
         INFO(path);
         CHECK(served.status == 200);

@@ -12,6 +12,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/media_version.hpp"
+#include "tests/support/signed_media_url.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
 #include "transcoder/media/media_layout.hpp"
@@ -78,13 +79,15 @@ struct lifecycle_fixture {
         return job;
     }
     int media_status(const std::string& target) const { return http_call(server->port(), "GET", target).status; }
+    // A viewer's URL signed now, as the film JSON would give it (for versions it no longer names too).
+    std::string media_url(std::int64_t film, std::int64_t version, const std::string& file) const {
+        return festival::testing::signed_media_url(dir.path(), film, version, file);
+    }
+    std::string master_of(std::int64_t film, std::int64_t version) const { return media_url(film, version, "master.m3u8"); }
     festival::media::media_layout layout() const { return festival::media::media_layout(dir.path()); }
     fs::path media(std::int64_t film) const { return layout().film_media(film); }
 };
 
-std::string master_of(std::int64_t film, std::int64_t version) {
-    return "/media/" + std::to_string(film) + "/v" + std::to_string(version) + "/master.m3u8";
-}
 
 // A published version as a transcoder leaves it, made by job 1 from /sources/master.mov (the bytes of
 // the segments do not matter to the server).
@@ -106,7 +109,7 @@ TEST_CASE("a deleted film's id, media and files never come back under a new film
     const auto first = f.create_film("first");
     const auto first_job = f.upload_and_transcode("first", f.clip("first.mp4", "320x240"));
     CHECK(f.film("first")["media"]["version"] == first_job);
-    REQUIRE(eventually([&] { return f.media_status(master_of(first, first_job)) == 200; }, serving_limit));
+    REQUIRE(eventually([&] { return f.media_status(f.master_of(first, first_job)) == 200; }, serving_limit));
     const auto first_master = read_file(f.layout().master_playlist(first, first_job).string());
 
     // Deleting a film is an organizer's act.
@@ -116,8 +119,8 @@ TEST_CASE("a deleted film's id, media and files never come back under a new film
 
     const auto second = f.create_film("second");
     CHECK(second != first);
-    CHECK(f.media_status(master_of(second, first_job)) == 404);
-    CHECK(f.media_status(master_of(first, first_job)) == 404);
+    CHECK(f.media_status(f.master_of(second, first_job)) == 404);
+    CHECK(f.media_status(f.master_of(first, first_job)) == 404);
     const auto second_job = f.upload_and_transcode("second", f.clip("second.mp4", "160x120"));
     CHECK(second_job != first_job);
     CHECK(f.film("second")["media"]["version"] == second_job);
@@ -139,28 +142,28 @@ TEST_CASE("/media serves the current version and the previous one for the grace 
                          {{"Cookie", f.curator.session.cookie}, {"X-CSRF-Token", f.curator.session.csrf_token},
                           {"Content-Type", "text/plain"}});
     };
-    REQUIRE(eventually([&] { return f.media_status(master_of(film, 1)) == 200; }, serving_limit));
-    CHECK(f.media_status(master_of(film, 99)) == 404);
+    REQUIRE(eventually([&] { return f.media_status(f.master_of(film, 1)) == 200; }, serving_limit));
+    CHECK(f.media_status(f.master_of(film, 99)) == 404);
 
     // New subtitles: a new current version; the first stays served for the grace period.
     const auto with_fr = put("fr", "1\n00:00:01,000 --> 00:00:02,000\nBonjour\n");
     REQUIRE(with_fr.status == 201);
     const auto fr_version = with_fr.json()["job_id"].get<std::int64_t>();
-    const auto fr_track = "/media/" + std::to_string(film) + "/v" + std::to_string(fr_version) + "/subtitles/fr.vtt";
+    const auto fr_track = f.media_url(film, fr_version, "subtitles/fr.vtt");
     CHECK(f.media_status(fr_track) == 200);
-    CHECK(f.media_status(master_of(film, 1)) == 200);
+    CHECK(f.media_status(f.master_of(film, 1)) == 200);
 
     // The track removed: a newer version without it; the one before the previous is gone from disk.
     REQUIRE(f.curator.session.call("DELETE", "/api/films/voyage/subtitles/fr").status == 204);
     const auto latest = f.film("voyage")["media"]["version"].get<std::int64_t>();
     CHECK(latest > fr_version);
-    CHECK(f.media_status(master_of(film, 1)) == 404);
+    CHECK(f.media_status(f.master_of(film, 1)) == 404);
     CHECK_FALSE(fs::exists(f.media(film) / "v1"));
     CHECK_FALSE(fs::exists(f.media(film) / "v99"));
     CHECK(f.media_status(fr_track) == 200);  // players mid-film finish
     std::this_thread::sleep_for(std::chrono::milliseconds(4500));
     CHECK(f.media_status(fr_track) == 404);  // the removed track is no longer downloadable
-    CHECK(f.media_status(master_of(film, latest)) == 200);
+    CHECK(f.media_status(f.master_of(film, latest)) == 200);
 }
 
 TEST_CASE("a new master of a published film waits for a curator to preview and publish it") {
@@ -174,7 +177,7 @@ TEST_CASE("a new master of a published film waits for a curator to preview and p
     REQUIRE(state["pending_media"].is_object());
     CHECK(state["pending_media"]["version"] == job);
     CHECK_FALSE(http_call(f.server->port(), "GET", "/api/films/voyage").json().contains("pending_media"));
-    const auto pending = master_of(film, job);
+    const auto pending = f.master_of(film, job);
     CHECK(f.media_status(pending) == 404);
     const auto preview = "/preview/" + std::to_string(film) + "/v" + std::to_string(job) + "/master.m3u8";
     CHECK(state["pending_media"]["preview"] == preview);
@@ -193,5 +196,5 @@ TEST_CASE("a new master of a published film waits for a curator to preview and p
     CHECK(published.json()["media"]["version"] == job);
     CHECK(published.json()["pending_media"].is_null());
     CHECK(f.media_status(pending) == 200);
-    CHECK(f.media_status(master_of(film, 1)) == 200);  // the grace period (10 minutes by default)
+    CHECK(f.media_status(f.master_of(film, 1)) == 200);  // the grace period (10 minutes by default)
 }

@@ -9,6 +9,7 @@
 #include "tests/support/festival_fixture.hpp"
 #include "tests/support/film_body.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/signed_media_url.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace festival::testing;
@@ -16,13 +17,17 @@ using nlohmann::json;
 
 namespace {
 
-void check_error_shape(const http_result& r, int status) {
+// Checks the JSON error shape (never cached: a film that opens is not hidden by a cached refusal);
+// returns its code.
+std::string check_error_shape(const http_result& r, int status) {
     CHECK(r.status == status);
     CHECK(r.header("content-type").find("application/json") != std::string::npos);
+    CHECK(r.header("cache-control") == "no-store");
     const auto j = r.json();
     CHECK(j["error"]["code"].is_string());
     CHECK(j["error"]["message"].is_string());
     CHECK_FALSE(j["error"]["message"].get<std::string>().empty());
+    return j["error"]["code"].is_string() ? j["error"]["code"].get<std::string>() : std::string();
 }
 
 bool still_serving(unsigned short port) { return http_call(port, "GET", "/healthz").status == 200; }
@@ -99,7 +104,9 @@ TEST_CASE("media: a screening film's files are served, unpublished, out-of-windo
     // Any catalog change refreshes what the server knows of screening windows.
     REQUIRE(curator.call("PATCH", "/api/films/open", json{{"year", 2020}}.dump()).status == 200);
 
-    const auto base = "/media/" + std::to_string(open_id) + "/v1/";
+    // The film JSON names the files, with the time slice's token.
+    const std::string open_master = curator.call("GET", "/api/films/open").json()["media"]["master"];
+    const auto base = open_master.substr(0, open_master.size() - std::string("master.m3u8").size());
     const auto playlist = http_call(f.port(), "GET", base + "master.m3u8");
     CHECK(playlist.status == 200);
     CHECK(playlist.header("content-type") == "application/vnd.apple.mpegurl");
@@ -116,12 +123,16 @@ TEST_CASE("media: a screening film's files are served, unpublished, out-of-windo
     CHECK(range.body.size() == 10);
     CHECK(http_call(f.port(), "GET", base + "seg.m4s", "", {{"If-None-Match", segment.header("etag")}}).status == 304);
 
-    check_error_shape(http_call(f.port(), "GET", "/media/" + std::to_string(draft_id) + "/v1/master.m3u8"), 403);
-    check_error_shape(http_call(f.port(), "GET", "/media/" + std::to_string(later_id) + "/v1/master.m3u8"), 403);
+    // A validly signed URL does not open a film outside its window: the origin checks both.
+    const auto signed_url = [&](int id, const std::string& file) {
+        return festival::testing::signed_media_url(f.dir.path(), id, 1, file);
+    };
+    CHECK(check_error_shape(http_call(f.port(), "GET", signed_url(draft_id, "master.m3u8")), 403) == "not_screening");
+    CHECK(check_error_shape(http_call(f.port(), "GET", signed_url(later_id, "master.m3u8")), 403) == "not_screening");
     check_error_shape(http_call(f.port(), "GET", "/media/" + std::to_string(open_id) + "/.tmp-2/master.m3u8"), 404);
     check_error_shape(http_call(f.port(), "GET", base + "..%2f..%2fcatalog.db"), 404);
     check_error_shape(http_call(f.port(), "GET", base + "%2e%2e/%2e%2e/%2e%2e/catalog.db"), 404);
-    check_error_shape(http_call(f.port(), "GET", "/media/999/v1/master.m3u8"), 404);
+    check_error_shape(http_call(f.port(), "GET", festival::testing::signed_media_url(f.dir.path(), 999, 1, "master.m3u8")), 404);
     check_error_shape(http_call(f.port(), "GET", base + "seg.m4s%00.m3u8"), 404);
 
     // Range edge cases: the first byte only, a suffix, a start beyond the end.
@@ -166,7 +177,8 @@ TEST_CASE("media preview: curators see an unpublished film's files, privately, v
     CHECK(segment.header("access-control-allow-origin").empty());
 
     check_error_shape(http_call(f.port(), "GET", preview), 401);
-    check_error_shape(http_call(f.port(), "GET", "/media/" + std::to_string(draft_id) + "/v3/master.m3u8"), 403);
+    CHECK_FALSE(film["media"].contains("master"));  // no viewer URL (nor token) for a film that does not screen
+    check_error_shape(http_call(f.port(), "GET", festival::testing::signed_media_url(f.dir.path(), draft_id, 3, "master.m3u8")), 403);
     check_error_shape(curator.call("GET", "/preview/" + std::to_string(draft_id) + "/v3/..%2f..%2f..%2fcatalog.db"), 404);
     check_error_shape(curator.call("GET", "/preview/99999/v3/master.m3u8"), 404);
 }
@@ -194,7 +206,8 @@ TEST_CASE("a real HLS client (ffmpeg) reads every rung of a screening film to th
     }
     REQUIRE(curator.call("PATCH", "/api/films/ladder", json{{"year", 2021}}.dump()).status == 200);
 
-    const auto master = "http://127.0.0.1:" + std::to_string(f.port()) + "/media/" + std::to_string(id) + "/v1/master.m3u8";
+    const auto master = "http://127.0.0.1:" + std::to_string(f.port()) +
+                        curator.call("GET", "/api/films/ladder").json()["media"]["master"].get<std::string>();
     std::string probe;
     REQUIRE(run_command({"ffprobe", "-v", "error", "-show_entries", "stream=codec_type,height", "-of", "csv=p=0",
                          master},

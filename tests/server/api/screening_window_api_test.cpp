@@ -9,6 +9,7 @@
 #include "tests/support/festival_process.hpp"
 #include "tests/support/film_body.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/signed_media_url.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace festival::testing;
@@ -69,7 +70,10 @@ TEST_CASE("a window stored with an offset or in SQLite's datetime form means the
         const auto film = http_call(server.port(), "GET", "/api/films/" + f.slug).json();
         CHECK(film["screening"] == f.state);
         CHECK(filters_listing(server.port(), f.slug) == std::vector<std::string>{f.state});
-        const auto media = http_call(server.port(), "GET", "/media/" + std::to_string(film["id"].get<int>()) + "/v1/master.m3u8");
+        // Only a film that screens has viewer URLs; a validly signed one does not open the others.
+        CHECK(film["media"].contains("master") == (f.state == "now"));
+        const auto url = festival::testing::signed_media_url(dir.path(), film["id"].get<int>(), 1, "master.m3u8");
+        const auto media = http_call(server.port(), "GET", url);
         CHECK(media.status == (f.state == "now" ? 200 : 403));
     }
 }
@@ -87,7 +91,7 @@ TEST_CASE("a window opened by `festival import` while the server runs is served 
     std::ofstream(folder / "master.m3u8") << "#EXTM3U\n";
     festival::catalog::database((dir.path() / "catalog.db").string())
         .exec("UPDATE films SET media_version = 1 WHERE id = " + std::to_string(id));
-    const auto master = "/media/" + std::to_string(id) + "/v1/master.m3u8";
+    const auto master = festival::testing::signed_media_url(dir.path(), id, 1, "master.m3u8");
     REQUIRE(http_call(server.port(), "GET", "/api/films/reopened").json()["screening"] == "upcoming");
 
     film["available_from"] = "2020-01-01";
@@ -96,6 +100,8 @@ TEST_CASE("a window opened by `festival import` while the server runs is served 
     std::string output;
     REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "import", file, "--data-dir", dir.path().string()}, output) == 0, output);
     // No wait for the periodic refresh: the film's own answer is what a player acts on.
-    REQUIRE(http_call(server.port(), "GET", "/api/films/reopened").json()["screening"] == "now");
+    const auto reopened = http_call(server.port(), "GET", "/api/films/reopened").json();
+    REQUIRE(reopened["screening"] == "now");
     CHECK(http_call(server.port(), "GET", master).status == 200);
+    CHECK(http_call(server.port(), "GET", reopened["media"]["master"].get<std::string>()).status == 200);
 }

@@ -141,3 +141,70 @@ TEST_CASE("a real server counts a trusted proxy's client by X-Forwarded-For, and
     CHECK(proxied.find("\"remote\":\"203.0.113.0\"") != std::string::npos);
     CHECK(direct.find("\"remote\":\"127.0.0.0\"") != std::string::npos);
 }
+
+TEST_CASE("the scheme: believed only from a trusted proxy, from the hop that named the client") {
+    using festival::server::resolve_client;
+    const auto https = [](std::string_view peer, std::optional<std::string_view> forwarded,
+                          std::optional<std::string_view> xff, std::optional<std::string_view> proto) {
+        return resolve_client(peer, forwarded, xff, proto, proxies).https;
+    };
+    // Straight from anyone (the festival speaks no TLS itself): plain HTTP, whatever it claims.
+    CHECK_FALSE(https("127.0.0.2", nullopt, nullopt, "https"));
+    CHECK_FALSE(https("127.0.0.2", "for=203.0.113.7;proto=https", nullopt, nullopt));
+    // A trusted proxy says which.
+    CHECK(https("127.0.0.1", nullopt, "203.0.113.7", "https"));
+    CHECK_FALSE(https("127.0.0.1", nullopt, "203.0.113.7", "http"));
+    CHECK(https("127.0.0.1", nullopt, nullopt, "HTTPS"));
+    // One that says nothing is taken to have ended TLS itself (no redirect loop behind it).
+    CHECK(https("127.0.0.1", nullopt, "203.0.113.7", nullopt));
+    // Appended per hop: the value at the client's hop, not what an inner proxy's hop was.
+    CHECK(https("127.0.0.1", nullopt, "203.0.113.7, 10.0.0.5", "https, http"));
+    // Not one per hop: the last value, the one the trusted peer set (a client's forged first one loses).
+    CHECK_FALSE(https("127.0.0.1", nullopt, "203.0.113.7", "https, http"));
+    // Forwarded: the proto of the element that named the client.
+    CHECK(https("127.0.0.1", "for=203.0.113.7;proto=https, for=10.0.0.5;proto=http", nullopt, nullopt));
+    CHECK_FALSE(https("127.0.0.1", "for=203.0.113.7;proto=http, for=10.0.0.5;proto=https", nullopt, nullopt));
+    CHECK_FALSE(https("127.0.0.1", "for=198.51.100.1;proto=https, for=203.0.113.7;proto=http", nullopt, nullopt));
+    // Forwarded wins over X-Forwarded-Proto, as over X-Forwarded-For.
+    CHECK_FALSE(https("127.0.0.1", "for=203.0.113.7;proto=http", nullopt, "https"));
+    // The address is the same as client_address says.
+    CHECK(resolve_client("127.0.0.1", "for=203.0.113.7;proto=https", nullopt, nullopt, proxies).address == "203.0.113.7");
+}
+
+TEST_CASE("a real server public over HTTPS: HSTS on every answer, plain HTTP redirected, a forged scheme ignored") {
+    using namespace festival::testing;
+    temp_dir dir;
+    festival_process server(dir.path().string(),
+                            {"--public-url", "https://festival.example", "--trusted-proxies", "127.0.0.1"});
+    const header_list over_https = {{"X-Forwarded-Proto", "https"}};
+    const auto proxied = http_call_from("127.0.0.1", server.port(), "GET", "/api/films?page=1", "", over_https);
+    CHECK(proxied.status == 200);
+    CHECK(proxied.header("strict-transport-security") == "max-age=31536000");
+
+    const auto in_clear = http_call_from("127.0.0.1", server.port(), "GET", "/api/films?page=1", "",
+                                         {{"X-Forwarded-Proto", "http"}});
+    CHECK(in_clear.status == 308);
+    CHECK(in_clear.header("location") == "https://festival.example/api/films?page=1");
+    CHECK(in_clear.header("strict-transport-security") == "max-age=31536000");
+    // Straight from a peer that is no trusted proxy, its claim to have come over HTTPS is not believed.
+    const auto forged = http_call_from("127.0.0.2", server.port(), "GET", "/api/films", "", over_https);
+    CHECK(forged.status == 308);
+    CHECK(forged.header("location") == "https://festival.example/api/films");
+    // Health checks come plain.
+    const auto health = http_call_from("127.0.0.2", server.port(), "GET", "/healthz");
+    CHECK(health.status == 200);
+    CHECK(health.header("strict-transport-security") == "max-age=31536000");
+    // The HTTP core's own refusals carry it too.
+    const auto malformed = http_call_from("127.0.0.1", server.port(), "GET", "/%zz", "", over_https);
+    CHECK(malformed.status == 400);
+    CHECK(malformed.header("strict-transport-security") == "max-age=31536000");
+}
+
+TEST_CASE("a real server not public over HTTPS sends no HSTS and redirects nothing") {
+    using namespace festival::testing;
+    temp_dir dir;
+    festival_process server(dir.path().string());
+    const auto answer = http_call(server.port(), "GET", "/api/films");
+    CHECK(answer.status == 200);
+    CHECK(answer.header("strict-transport-security").empty());
+}
