@@ -55,8 +55,9 @@ function request()
 end
 
 function response(status, headers, body)
-  -- Responses come back in order on each connection; a heartbeat's answer is a 204 or an error JSON.
-  if status == 204 then
+  -- A heartbeat's answer is 200 with the film's media tokens ({"screening": …}), or an error JSON;
+  -- /healthz answers 200 without them.
+  if status == 200 and body and string.find(body, '"screening"', 1, true) then
     accepted = accepted + 1
     local t = now_ms()
     if first_ms == 0 then first_ms = t end

@@ -170,7 +170,12 @@ describe('the film player', () => {
     // playback stalled), and the position is at least what was played.
     assert.ok(beat.played > 2 && beat.played <= 11, `played ${beat.played}`);
     assert.ok(beat.position >= beat.played - 0.5, `position ${beat.position}, played ${beat.played}`);
-    assert.equal((await heartbeat.response).status(), 204);
+    // Its answer carries the film's current media token, for the version the player plays.
+    const answered = await heartbeat.response;
+    assert.equal(answered.status(), 200);
+    const tokens = await answered.json();
+    assert.equal(tokens.screening, true);
+    assert.match(tokens.media_tokens[String(film.media.version)], /^\d+-[A-Za-z0-9_-]{22}$/);
 
     // Leaving the page ends the play with a beacon. Beacons outlive their page, where the browser's
     // request events may miss them, so the page's sendBeacon calls are recorded as they are made.
@@ -296,7 +301,7 @@ describe('feedback on the film page', () => {
     const { page, context, problems } = await openFilm(slug);
     await page.waitForSelector('#feedback');
     // A rating counts from a play that reached a view (2 s here): watch until a heartbeat told so.
-    const heartbeat = page.waitForResponse((r) => r.url().endsWith('/heartbeat') && r.status() === 204, { timeout: 30_000 });
+    const heartbeat = page.waitForResponse((r) => r.url().endsWith('/heartbeat') && r.status() === 200, { timeout: 30_000 });
     await page.click('.player-big-play');
     await heartbeat;
     // A viewer clicks the fourth star (the label drawn for the "4 stars" radio); the rating is sent at once.

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -137,6 +138,25 @@ export async function waitForPlayableDemoFilm(festival, { timeoutMs = 8 * 60_000
     },
     { timeoutMs, intervalMs: 2000, message: 'a demo film with published media' },
   );
+}
+
+/**
+ * For a test file about playback: before its tests, a demo festival (with extraArgs) and Chromium and,
+ * once the transcoder has published one, a film screening now (null without a transcoder); after
+ * them, both stopped. Returns the live {festival, browser, film}.
+ */
+export function playbackFixture({ extraArgs = [] } = {}) {
+  const fixture = { festival: null, browser: null, film: null };
+  before(async () => {
+    fixture.festival = await startFestival({ extraArgs });
+    fixture.browser = await launchBrowser();
+    if (hasTranscoder()) fixture.film = await waitForPlayableDemoFilm(fixture.festival);
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.festival?.stop();
+  });
+  return fixture;
 }
 
 /** GET url and parse JSON (throws on a non-2xx status). */

@@ -6,6 +6,7 @@
 import { api, getSession } from '/js/api.js';
 import { formatNumber, lang, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
+import { MediaTokens } from '/js/media-tokens.js';
 
 // Until the server's answer to a play start says otherwise (its heartbeat_seconds).
 const DEFAULT_HEARTBEAT_MS = 10_000;
@@ -111,9 +112,10 @@ function storage(key, value) {
  * pagehide (sendBeacon) or when the film ends. Every failure is ignored: viewing never depends on it.
  */
 class AudienceReport {
-  constructor(filmKey, video) {
+  constructor(filmKey, video, tokens) {
     this.filmKey = filmKey;
     this.video = video;
+    this.tokens = tokens;  // each heartbeat's answer carries the film's newest media tokens
     this.playId = null;
     this.starting = null;
     this.played = 0;
@@ -212,7 +214,8 @@ class AudienceReport {
     if (this.video.paused && this.played === 0) return;  // nothing new to tell
     const id = this.playId;
     try {
-      await api(`/api/plays/${encodeURIComponent(id)}/heartbeat`, { method: 'POST', body: this.body() });
+      const answer = await api(`/api/plays/${encodeURIComponent(id)}/heartbeat`, { method: 'POST', body: this.body() });
+      this.tokens?.update(answer);
     } catch (e) {
       // The server forgot or closed this play (restart, long pause): a new one starts if still playing.
       if (e.status === 404 || e.status === 410) {
@@ -289,7 +292,9 @@ export function createPlayer(container, options) {
   const element = el('div', { class: 'player', role: 'region' }, screen, controls);
   container.replaceChildren(element, hint);
 
-  const audience = report ? new AudienceReport(filmKey, video) : null;
+  // Public media URLs carry a token that expires: every request takes the newest one (previews have none).
+  const tokens = report ? new MediaTokens(filmKey, src) : null;
+  const audience = report ? new AudienceReport(filmKey, video, tokens) : null;
 
   // ---------- texts (again after a language switch) ----------
   function updatePlayButton() {
@@ -471,7 +476,7 @@ export function createPlayer(container, options) {
     if (cue) {
       thumb.style.width = `${cue.w}px`;
       thumb.style.height = `${cue.h}px`;
-      thumb.style.backgroundImage = `url("${cue.url}")`;
+      thumb.style.backgroundImage = `url("${tokens ? tokens.rewrite(cue.url) : cue.url}")`;
       thumb.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
     } else {
       thumb.style.width = '4rem';
@@ -696,6 +701,7 @@ export function createPlayer(container, options) {
         subtitleDisplay: false,
         renderTextTracksNatively: true,
         startPosition: resumeAt > 0 ? resumeAt : -1,
+        ...(tokens ? tokens.hlsConfig(Hls) : {}),
       });
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         levelsReady = true;
@@ -726,6 +732,10 @@ export function createPlayer(container, options) {
     /** For tests and the page: the hls.js instance (null with native HLS). */
     get hls() {
       return hls;
+    },
+    /** For tests: the newest media tokens this player knows (null for previews). */
+    get mediaTokens() {
+      return tokens;
     },
     destroy() {
       destroyed = true;
