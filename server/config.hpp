@@ -50,6 +50,10 @@ struct config {
     std::string backup_dir;
     int backup_every_minutes = 0;
     int backup_keep = 24;
+    // ADDRESS:PORT of the Prometheus /metrics listener; empty: no metrics are kept or served.
+    std::string metrics_listen;
+    // /readyz fails when the data folder's disk can take fewer bytes than this beyond the uploads' reserve.
+    int ready_min_free_mb = 1024;
 
     media::media_layout layout() const { return media::media_layout(data_dir); }
     std::string catalog_path() const { return layout().catalog_db().string(); }

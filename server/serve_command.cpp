@@ -18,6 +18,7 @@
 #include "server/api/dispatcher.hpp"
 #include "server/festival_app.hpp"
 #include "server/http/http_server.hpp"
+#include "server/metrics_listener.hpp"
 #include "server/api/routes.hpp"
 #include "server/scheduled_backups.hpp"
 #include "server/transcoder_supervisor.hpp"
@@ -120,6 +121,22 @@ int serve_command(const std::vector<std::string>& args) {
     transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
                                       settings->worker);
     transcoders.start();
+    app.transcoders = &transcoders;  // before any request can ask /readyz or /metrics
+    std::unique_ptr<metrics_listener> metrics;
+    if (!settings->metrics_listen.empty()) {
+        try {
+            metrics = std::make_unique<metrics_listener>(app, *server, settings->metrics_listen);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "festival serve: cannot listen for metrics on %s: %s\n",
+                         settings->metrics_listen.c_str(), e.what());
+            return 1;
+        }
+        std::string address;
+        unsigned short port = 0;
+        parse_listen(settings->metrics_listen, address, port);
+        log_event("metrics_listening", {{"metrics_url", "http://" + address + ":" + std::to_string(metrics->port()) + "/metrics"}},
+                  stdout);
+    }
     std::thread demo_media;
     if (settings->demo) {
         demo_media = std::thread([&app, settings] {

@@ -31,6 +31,7 @@
 #include "server/http/exchange.hpp"
 #include "server/http/file_sender.hpp"
 #include "server/http/forwarded_for.hpp"
+#include "server/http/metrics.hpp"
 #include "server/http/response_head.hpp"
 
 namespace festival::server {
@@ -72,7 +73,13 @@ class connection : public std::enable_shared_from_this<connection>,
 
 public:
     connection(accepted_socket socket, server_context& server, event_loop& loop)
-        : socket_(std::move(socket)), server_(server), loop_(loop) {}
+        : socket_(std::move(socket)), server_(server), loop_(loop) {
+        if (loop_.metrics) loop_.metrics->connections_opened.fetch_add(1, std::memory_order_relaxed);
+    }
+    // The last owner may be a worker thread's handler: hence an atomic add, not the loop's own store.
+    ~connection() {
+        if (loop_.metrics) loop_.metrics->connections_closed.fetch_add(1, std::memory_order_relaxed);
+    }
 
     void start() {
         beast::error_code ignored;
@@ -144,7 +151,8 @@ private:
     }
 
     void on_header(beast::error_code ec) {
-        if (server_.options.access_log) x_->started = std::chrono::steady_clock::now();
+        if (server_.options.access_log || loop_.metrics) x_->started = std::chrono::steady_clock::now();
+        x_->match.found = nullptr;  // an answer before the route is known counts as no route's
         if (ec == http::error::header_limit) return reply_and_close(431, "header_too_large", "request header too large");
         if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
         if (ec) {
@@ -317,6 +325,9 @@ private:
 
     void on_written(beast::error_code ec) {
         if (server_.options.access_log) write_access_line(x_->request, x_->status, x_->body_bytes, x_->started);
+        if (loop_.metrics)
+            loop_.metrics->count_request(x_->match.found, x_->status, x_->body_bytes,
+                                         std::chrono::steady_clock::now() - x_->started);
         x_->file.reset();
         x_->in_flight.reset();
         if (ec) return log_connection_error(ec, "write"), close();

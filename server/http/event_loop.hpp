@@ -20,6 +20,7 @@ namespace festival::server {
 
 class connection;
 struct exchange;
+struct http_loop_counters;
 
 using deadline_clock = std::chrono::steady_clock;
 
@@ -48,6 +49,7 @@ struct event_loop {
     // line, so that counting costs no traffic between cores. Read by shutdown.
     alignas(64) std::atomic<int> requests_in_flight{0};
     std::vector<std::unique_ptr<exchange>> spare_exchanges;  // last returned, first taken
+    http_loop_counters* metrics = nullptr;  // this loop's shard of the metrics, when they are kept
 
     std::unique_ptr<exchange> take();
     void give_back(std::unique_ptr<exchange> x);

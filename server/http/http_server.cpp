@@ -14,6 +14,7 @@
 
 #include "server/http/connection.hpp"
 #include "server/http/connection_errors.hpp"
+#include "server/http/metrics.hpp"
 
 namespace festival::server {
 
@@ -33,6 +34,7 @@ struct http_server::impl {
     tcp::acceptor acceptor;
     asio::signal_set signals;
     asio::steady_timer drain_timer;
+    std::unique_ptr<http_metrics> metrics;  // a shard per loop, when counted
 
     impl(server_options o, const request_handler& d)
         : loops(make_loops(o.io_threads)),
@@ -46,6 +48,10 @@ struct http_server::impl {
         acceptor.set_option(asio::socket_base::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen(asio::socket_base::max_listen_connections);
+        if (shared.options.metrics) {
+            metrics = std::make_unique<http_metrics>(d.routes(), loops.size());
+            for (std::size_t i = 0; i < loops.size(); ++i) loops[i]->metrics = &metrics->loop(i);
+        }
     }
 
     static std::vector<std::unique_ptr<event_loop>> make_loops(int count) {
@@ -119,6 +125,8 @@ http_server::~http_server() {
 }
 
 unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+const http_metrics* http_server::metrics() const { return impl_->metrics.get(); }
 
 void http_server::run() {
     impl_->signals.async_wait([this](boost::system::error_code ec, int) {

@@ -11,6 +11,7 @@
 namespace festival::server {
 
 class request_handler;
+class http_metrics;
 
 struct server_options {
     std::string address = "127.0.0.1";
@@ -25,6 +26,7 @@ struct server_options {
     std::size_t header_limit = 16 * 1024;
     trusted_proxies proxies;  // whose Forwarded / X-Forwarded-For are believed (none by default)
     bool access_log = true;
+    bool metrics = false;  // count requests for metrics() (a scrape listener is configured)
 };
 
 class http_server {
@@ -36,6 +38,8 @@ public:
 
     // The bound port (useful when the options asked for port 0).
     unsigned short port() const;
+    // The requests' counters, or nullptr unless options.metrics.
+    const http_metrics* metrics() const;
     // Serves until SIGINT/SIGTERM or stop(); requests in flight finish first.
     void run();
     void stop();
