@@ -1,6 +1,7 @@
 #pragma once
 // What every handler can reach: the configuration, the catalog, the in-memory film availability
 // and the open-file cache.
+#include <atomic>
 #include <memory>
 
 #include "server/catalog_connections.hpp"
@@ -34,9 +35,9 @@ struct festival_app {
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
     sign_in_limits sign_ins{std::chrono::seconds(settings->sign_in_window_seconds)};
-    // The transcoder workers' supervisor, for readiness; set by `serve` before it serves (none in tests
-    // without a process).
-    const transcoder_supervisor* transcoders = nullptr;
+    // The transcoder workers' supervisor, for readiness and metrics; set by `serve` once they start
+    // (none in tests without a process).
+    std::atomic<const transcoder_supervisor*> transcoders{nullptr};
     upload_probe_queue probes{*this};  // last: its threads stop before what they use goes
 };
 

@@ -61,8 +61,9 @@ void write_transcoding(metrics_text& out, festival_app& app) {
                "Mean final speed of the last 20 finished jobs, frames per second of work (absent before any).");
     if (jobs.recent_done_fps) out.sample("festival_transcode_done_frames_per_second", "", *jobs.recent_done_fps);
     out.family("festival_transcoder_workers", "gauge", "Transcoder worker processes: wanted, and running now.");
-    const std::int64_t wanted = app.transcoders ? app.transcoders->wanted() : 0;
-    const std::int64_t running = app.transcoders ? app.transcoders->running() : 0;
+    const auto* supervisor = app.transcoders.load();
+    const std::int64_t wanted = supervisor ? supervisor->wanted() : 0;
+    const std::int64_t running = supervisor ? supervisor->running() : 0;
     out.sample("festival_transcoder_workers", "state=\"wanted\"", wanted);
     out.sample("festival_transcoder_workers", "state=\"running\"", running);
 }

@@ -115,13 +115,6 @@ int serve_command(const std::vector<std::string>& args) {
                      settings->http.port, e.what());
         return 1;
     }
-    log_event("listening", {{"url", "http://" + settings->http.address + ":" + std::to_string(server->port()) + "/"}},
-              stdout);
-
-    transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
-                                      settings->worker);
-    transcoders.start();
-    app.transcoders = &transcoders;  // before any request can ask /readyz or /metrics
     std::unique_ptr<metrics_listener> metrics;
     if (!settings->metrics_listen.empty()) {
         try {
@@ -134,9 +127,16 @@ int serve_command(const std::vector<std::string>& args) {
         std::string address;
         unsigned short port = 0;
         parse_listen(settings->metrics_listen, address, port);
-        log_event("metrics_listening", {{"metrics_url", "http://" + address + ":" + std::to_string(metrics->port()) + "/metrics"}},
-                  stdout);
+        log_event("metrics_listening",
+                  {{"metrics_url", "http://" + address + ":" + std::to_string(metrics->port()) + "/metrics"}}, stdout);
     }
+    log_event("listening", {{"url", "http://" + settings->http.address + ":" + std::to_string(server->port()) + "/"}},
+              stdout);
+
+    transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
+                                      settings->worker);
+    transcoders.start();
+    app.transcoders = &transcoders;
     std::thread demo_media;
     if (settings->demo) {
         demo_media = std::thread([&app, settings] {
@@ -155,6 +155,7 @@ int serve_command(const std::vector<std::string>& args) {
         backups.emplace(backup_schedule{settings->layout().catalog_db(), settings->backup_folder(), settings->backup_keep},
                         std::chrono::minutes(settings->backup_every_minutes));
     server->run();
+    metrics.reset();  // no scrape outlives what it reads
     audience_batches.stop();  // writes the last batch of heartbeats
     stop_queueing_demo_media();  // the clip being made finishes; no new one starts
     if (demo_media.joinable()) demo_media.join();

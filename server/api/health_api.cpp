@@ -37,8 +37,9 @@ http_response get_ready(festival_app& app, http_request&) {
     }
 
     // Without a supervisor (the server run in-process by tests) no worker is expected.
-    const int wanted = app.transcoders ? app.transcoders->wanted() : 0;
-    const int running = app.transcoders ? app.transcoders->running() : 0;
+    const auto* supervisor = app.transcoders.load();
+    const int wanted = supervisor ? supervisor->wanted() : 0;
+    const int running = supervisor ? supervisor->running() : 0;
     record("transcoders", running >= wanted, {{"wanted", wanted}, {"running", running}});
 
     if (failed.empty()) return http_response::json(200, {{"status", "ready"}, {"checks", checks}});
