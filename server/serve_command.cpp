@@ -124,14 +124,16 @@ int serve_command(const std::vector<std::string>& args) {
                          settings->metrics_listen.c_str(), e.what());
             return 1;
         }
+    }
+    log_event("listening", {{"url", "http://" + settings->http.address + ":" + std::to_string(server->port()) + "/"}},
+              stdout);
+    if (metrics) {  // announced after the public address, which scripts wait for first
         std::string address;
         unsigned short port = 0;
         parse_listen(settings->metrics_listen, address, port);
         log_event("metrics_listening",
                   {{"metrics_url", "http://" + address + ":" + std::to_string(metrics->port()) + "/metrics"}}, stdout);
     }
-    log_event("listening", {{"url", "http://" + settings->http.address + ":" + std::to_string(server->port()) + "/"}},
-              stdout);
 
     transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
                                       settings->worker);
