@@ -4,12 +4,8 @@
 // 9090 or elsewhere, is neither used nor disturbed.)
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,14 +13,12 @@
 #include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/support/eventually.hpp"
+#include "tests/support/festival_process.hpp"
 #include "tests/support/metrics_scrape.hpp"
 #include "tests/support/temp_dir.hpp"
-
-extern char** environ;
 
 using namespace festival::testing;
 
@@ -65,34 +59,9 @@ public:
                                          "--storage.tsdb.path=" + (dir / "data").string(),
                                          "--web.listen-address=127.0.0.1:" + std::to_string(port),
                                          "--log.level=warn"};
-        const int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        REQUIRE(log_fd >= 0);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
-        posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        const int rc = ::posix_spawn(&pid_, prometheus_exe, &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(log_fd);
-        REQUIRE_MESSAGE(rc == 0, "cannot start " << prometheus_exe);
+        pid_ = spawn_logged(args, log_.string());
     }
-    ~prometheus_process() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (::waitpid(pid_, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    }
+    ~prometheus_process() { terminate_child(pid_, 10); }
     prometheus_process(const prometheus_process&) = delete;
     prometheus_process& operator=(const prometheus_process&) = delete;
 
@@ -103,7 +72,7 @@ public:
 
 private:
     std::filesystem::path log_;
-    pid_t pid_ = -1;
+    pid_t pid_;
 };
 
 // The value of the one series an instant query returns, or nullopt (no answer yet, no series).
