@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "catalog/database.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/festival_fixture.hpp"
 #include "tests/support/in_process_festival.hpp"
 #include "tests/support/metrics_scrape.hpp"
@@ -32,7 +33,16 @@ TEST_CASE("a scrape of the metrics listener shows counters that moved with the r
     REQUIRE(festival.call("POST", "/api/plays/0123456789abcdef0123456789abcdef/heartbeat",
                           R"({"position": 1, "played": 1})")
                 .status == 404);
-    const auto after = scrape(metrics_port);
+    // A request is counted just after its answer's last byte leaves: the client may be quicker.
+    parsed_metrics after;
+    eventually(
+        [&] {
+            after = scrape(metrics_port);
+            return after.value_or_zero(heartbeat_404) > before.value_or_zero(heartbeat_404) &&
+                   after.value_or_zero(film_not_found) > before.value_or_zero(film_not_found) &&
+                   after.value_or_zero(healthz_ok) - before.value_or_zero(healthz_ok) >= 3;
+        },
+        std::chrono::seconds(10));
 
     CHECK(after.value_or_zero(healthz_ok) - before.value_or_zero(healthz_ok) == 3);
     CHECK(after.value_or_zero(film_not_found) - before.value_or_zero(film_not_found) == 1);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "catalog/database.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/metrics_scrape.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -482,7 +483,16 @@ TEST_CASE("the bytes an upload stores are counted on the metrics listener") {
     REQUIRE(f.curator.patch(location, 0, bytes.substr(0, 120000)).status == 204);
     REQUIRE(f.curator.patch(location, 120000, bytes.substr(120000)).status == 204);
     CHECK(f.curator.patch(location, 0, "late").status == 409);  // refused: nothing stored, nothing counted
-    const auto after = scrape(metrics_port);
+    const std::string stored = R"(festival_http_requests_total{method="PATCH",route="/api/uploads/{id}",code="204"})";
+    const std::string refused = R"(festival_http_requests_total{method="PATCH",route="/api/uploads/{id}",code="409"})";
+    parsed_metrics after;  // a request is counted just after its answer leaves: the client may be quicker
+    eventually(
+        [&] {
+            after = scrape(metrics_port);
+            return after.value_or_zero(stored) == 2 && after.value_or_zero(refused) == 1;
+        },
+        std::chrono::seconds(10));
     CHECK(after.value(received) == 200000);
-    CHECK(after.value_or_zero(R"(festival_http_requests_total{method="PATCH",route="/api/uploads/{id}",code="204"})") == 2);
+    CHECK(after.value_or_zero(stored) == 2);
+    CHECK(after.value_or_zero(refused) == 1);
 }
