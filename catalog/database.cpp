@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace festival::catalog {
@@ -155,13 +156,14 @@ database::database(const std::string& path) : path_(path) {
 }
 
 database::database(database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), observer_(other.observer_) {}
 
 database& database::operator=(database&& other) noexcept {
     if (this != &other) {
         sqlite3_close_v2(db_);
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
+        observer_ = other.observer_;
     }
     return *this;
 }
@@ -184,6 +186,7 @@ int database::changes() const { return sqlite3_changes(db_); }
 bool database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 transaction::transaction(database& db) : db_(db), nested_(db.in_transaction()) {
+    if (!nested_ && db_.writes_observer()) began_ = std::chrono::steady_clock::now();
     db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
 }
 
@@ -199,6 +202,20 @@ transaction::~transaction() {
 void transaction::commit() {
     db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
     done_ = true;
+    if (!nested_ && db_.writes_observer())
+        db_.writes_observer()->write_committed(std::chrono::steady_clock::now() - began_);
+}
+
+void check_writable(database& db) {
+    transaction tx(db);
+    std::int64_t version = 0;
+    {
+        auto read = db.prepare("PRAGMA user_version");
+        read.step();
+        version = read.int64(0);
+    }
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+    tx.commit();
 }
 
 }  // namespace festival::catalog

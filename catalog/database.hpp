@@ -1,6 +1,7 @@
 #pragma once
 // RAII over one SQLite connection and its prepared statements. <sqlite3.h> stays inside catalog/.
 // One connection per thread; statements must be destroyed before their connection.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -88,6 +89,14 @@ private:
     sqlite3_stmt* stmt_;
 };
 
+// Told how long each outermost write transaction took, BEGIN IMMEDIATE to COMMIT (the server's
+// metrics); called on the writing thread, so it must be cheap and thread-safe.
+class write_observer {
+public:
+    virtual ~write_observer() = default;
+    virtual void write_committed(std::chrono::nanoseconds took) noexcept = 0;
+};
+
 class database {
 public:
     // Opens (creating if needed) the file, or ":memory:". Sets WAL, foreign keys and a busy timeout.
@@ -104,11 +113,19 @@ public:
     int changes() const;
     bool in_transaction() const;
     const std::string& path() const { return path_; }
+    // Who is told of this connection's committed write transactions (nullptr: nobody).
+    void observe_writes(write_observer* observer) { observer_ = observer; }
+    write_observer* writes_observer() const { return observer_; }
 
 private:
     sqlite3* db_ = nullptr;
     std::string path_;
+    write_observer* observer_ = nullptr;
 };
+
+// Proves the catalog takes writes now: a write transaction that rewrites the schema version with
+// its own value and commits (one small WAL frame). Throws database_error when it cannot.
+void check_writable(database& db);
 
 // BEGIN IMMEDIATE … COMMIT, rolled back unless commit() is reached. Inside another transaction it
 // becomes a savepoint, so catalog calls compose into one atomic unit (e.g. a bulk import).
@@ -124,6 +141,7 @@ private:
     database& db_;
     bool nested_ = false;
     bool done_ = false;
+    std::chrono::steady_clock::time_point began_;  // when observed
 };
 
 }  // namespace festival::catalog

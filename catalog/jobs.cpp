@@ -227,4 +227,22 @@ nlohmann::json job_to_json(const job& j) {
             {"updated_at", j.updated_at}};
 }
 
+job_queue_figures job_queue_summary(database& db) {
+    job_queue_figures figures;
+    for (auto s : {job_status::queued, job_status::running, job_status::done, job_status::failed, job_status::cancelled})
+        figures.by_status[s] = 0;
+    auto counts = db.prepare("SELECT status, count(*) AS jobs, total(fps) AS fps FROM jobs GROUP BY status");
+    while (counts.step()) {
+        const auto status = job_status_from_string(counts.text("status"));
+        if (!status) continue;
+        figures.by_status[*status] = counts.int64("jobs");
+        if (*status == job_status::running) figures.running_fps = counts.real("fps");
+    }
+    auto done = db.prepare(
+        "SELECT count(*) AS jobs, avg(fps) AS fps FROM "
+        "(SELECT fps FROM jobs WHERE status = 'done' AND fps > 0 ORDER BY id DESC LIMIT 20)");
+    if (done.step() && done.int64("jobs") > 0) figures.recent_done_fps = done.real("fps");
+    return figures;
+}
+
 }  // namespace festival::catalog

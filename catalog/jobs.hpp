@@ -82,4 +82,14 @@ job cancel_job(database& db, std::int64_t id);
 
 nlohmann::json job_to_json(const job& j);
 
+// The jobs table in figures (the server's metrics): jobs by status, every status present, and the
+// transcoders' speed in frames per second of work as their heartbeats report it: summed over the
+// running jobs, and the mean final speed of the last 20 done jobs (nullopt before any).
+struct job_queue_figures {
+    std::map<job_status, std::int64_t> by_status;
+    double running_fps = 0;
+    std::optional<double> recent_done_fps;
+};
+job_queue_figures job_queue_summary(database& db);
+
 }  // namespace festival::catalog

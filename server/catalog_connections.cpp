@@ -10,6 +10,8 @@ catalog::database& catalog_connections::local() {
     thread_local std::map<std::string, std::unique_ptr<catalog::database>> connections;
     auto& slot = connections[path_];
     if (!slot) slot = std::make_unique<catalog::database>(path_);
+    // Set on every call: a later server on the same path (tests) brings its own observer.
+    slot->observe_writes(writes_);
     return *slot;
 }
 

@@ -9,13 +9,16 @@ namespace festival::server {
 
 class catalog_connections {
 public:
-    explicit catalog_connections(std::string path) : path_(std::move(path)) {}
+    // `writes`, when given, is told of every write transaction the server's connections commit.
+    explicit catalog_connections(std::string path, catalog::write_observer* writes = nullptr)
+        : path_(std::move(path)), writes_(writes) {}
     // The calling thread's connection to this catalog.
     catalog::database& local();
     const std::string& path() const { return path_; }
 
 private:
     std::string path_;
+    catalog::write_observer* writes_;
 };
 
 }  // namespace festival::server

@@ -170,6 +170,19 @@ const std::vector<setting>& settings() {
                7 * 24 * 60, [](auto& c) -> auto& { return c.backup_every_minutes; }),
         number("backup-keep", "FESTIVAL_BACKUP_KEEP", "scheduled backups kept (the newest)", 1, 100000,
                [](auto& c) -> auto& { return c.backup_keep; }),
+        {"metrics-listen", "FESTIVAL_METRICS_LISTEN",
+         "ADDRESS:PORT serving Prometheus /metrics (empty: off; keep it private)",
+         [](config& c, const std::string& v) {
+             std::string address;
+             unsigned short port = 0;
+             if (!v.empty()) parse_listen(v, address, port);
+             c.metrics_listen = v;
+             c.http.metrics = !v.empty();
+         },
+         [](const config& c) -> nlohmann::json { return c.metrics_listen; }},
+        number("ready-min-free-mb", "FESTIVAL_READY_MIN_FREE_MB",
+               "free disk (MB, beyond the uploads' reserve) below which /readyz fails", 0, 1 << 30,
+               [](auto& c) -> auto& { return c.ready_min_free_mb; }),
         number("job-lease-seconds", "FESTIVAL_JOB_LEASE_SECONDS",
                "a transcoder that stops renewing its job loses it after this", 1, 86400,
                [](auto& c) -> auto& { return c.worker.lease_seconds; }),
@@ -291,6 +304,8 @@ nlohmann::json config::to_json() const {
             {"backup_dir", backup_folder()},
             {"backup_every_minutes", backup_every_minutes},
             {"backup_keep", backup_keep},
+            {"metrics_listen", metrics_listen},
+            {"ready_min_free_mb", ready_min_free_mb},
             {"job_lease_seconds", worker.lease_seconds},
             {"transcode_preset", worker.preset},
             {"sandbox_user", worker.sandbox_user},

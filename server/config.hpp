@@ -58,6 +58,10 @@ struct config {
     std::string backup_dir;
     int backup_every_minutes = 0;
     int backup_keep = 24;
+    // ADDRESS:PORT of the Prometheus /metrics listener; empty: no metrics are kept or served.
+    std::string metrics_listen;
+    // /readyz fails when the data folder's disk can take fewer bytes than this beyond the uploads' reserve.
+    int ready_min_free_mb = 1024;
 
     bool public_https() const { return public_url.starts_with("https://"); }
     media::media_layout layout() const { return media::media_layout(data_dir); }

@@ -1,10 +1,12 @@
 #pragma once
 // What every handler can reach: the configuration, the catalog, the in-memory film availability,
 // the open-file cache and the media tokens' signer.
+#include <atomic>
 #include <memory>
 
 #include "server/catalog_connections.hpp"
 #include "server/config.hpp"
+#include "server/festival_metrics.hpp"
 #include "server/http/file_cache.hpp"
 #include "server/api/film_availability.hpp"
 #include "server/api/media_token.hpp"
@@ -15,14 +17,17 @@
 
 namespace festival::server {
 
+class transcoder_supervisor;
+
 struct festival_app {
     explicit festival_app(std::shared_ptr<const config> c)
-        : settings(std::move(c)), catalog(settings->catalog_path()) {}
+        : settings(std::move(c)), catalog(settings->catalog_path(), &metrics) {}
 
     // Re-reads film availability from the catalog; call on a worker thread after a film changes.
     void refresh_availability() { availability.replace(catalog::list_all_films(catalog.local())); }
 
     std::shared_ptr<const config> settings;
+    festival_metrics metrics;  // before the catalog, which reports its write times to it
     const std::string media_root = settings->media_dir();  // asked for on every segment
     catalog_connections catalog;
     // Signs viewers' media URLs; its secret is read (or made, at first start) beside the catalog.
@@ -33,6 +38,9 @@ struct festival_app {
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
     sign_in_limits sign_ins{std::chrono::seconds(settings->sign_in_window_seconds)};
+    // The transcoder workers' supervisor, for readiness and metrics; set by `serve` once they start
+    // (none in tests without a process).
+    std::atomic<const transcoder_supervisor*> transcoders{nullptr};
     upload_probe_queue probes{*this};  // last: its threads stop before what they use goes
 };
 

@@ -20,6 +20,7 @@
 #include "server/festival_app.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/inherited_listener.hpp"
+#include "server/metrics_listener.hpp"
 #include "server/api/routes.hpp"
 #include "server/restart_handover.hpp"
 #include "server/scheduled_backups.hpp"
@@ -133,14 +134,32 @@ int serve_command(const std::vector<std::string>& args) {
                      settings->http.port, e.what());
         return 1;
     }
+    std::unique_ptr<metrics_listener> metrics;
+    if (!settings->metrics_listen.empty()) {
+        try {
+            metrics = std::make_unique<metrics_listener>(app, *server, settings->metrics_listen);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "festival serve: cannot listen for metrics on %s: %s\n",
+                         settings->metrics_listen.c_str(), e.what());
+            return 1;
+        }
+    }
     log_event("listening",
               {{"url", "http://" + server->address() + ":" + std::to_string(server->port()) + "/"},
                {"inherited_socket", http_options.listener_fd >= 0}},
               stdout);
+    if (metrics) {  // announced after the public address, which scripts wait for first
+        std::string address;
+        unsigned short port = 0;
+        parse_listen(settings->metrics_listen, address, port);
+        log_event("metrics_listening",
+                  {{"metrics_url", "http://" + address + ":" + std::to_string(metrics->port()) + "/metrics"}}, stdout);
+    }
 
     transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
                                       settings->worker);
     transcoders.start();
+    app.transcoders = &transcoders;
     std::thread demo_media;
     if (settings->demo) {
         demo_media = std::thread([&app, settings] {
@@ -180,6 +199,7 @@ int serve_command(const std::vector<std::string>& args) {
     }
     server->run();
     restarts.reset();  // no successor may start once this server no longer listens
+    metrics.reset();  // no scrape outlives what it reads
     audience_batches.stop();  // writes the last batch of heartbeats
     stop_queueing_demo_media();  // the clip being made finishes; no new one starts
     if (demo_media.joinable()) demo_media.join();

@@ -64,6 +64,14 @@ void transcoder_supervisor::watch() {
     }
 }
 
+int transcoder_supervisor::running() const {
+    std::lock_guard lock(mutex_);
+    int alive = 0;
+    for (const pid_t pid : children_)
+        if (pid > 0) ++alive;  // a crashed worker is reaped (and its slot restarted or emptied) within 200 ms
+    return alive;
+}
+
 void transcoder_supervisor::stop(int grace_ms) {
     if (stopping_.exchange(true)) return;
     if (watcher_.joinable()) watcher_.join();

@@ -24,6 +24,9 @@ public:
     void start();
     // SIGTERM to every child, then SIGKILL to any still alive after `grace_ms`.
     void stop(int grace_ms = 5000);
+    // Workers asked for, and those running now (a crashed one counts again once restarted).
+    int wanted() const { return count_; }
+    int running() const;
 
 private:
     pid_t spawn(int slot);
@@ -33,7 +36,7 @@ private:
     std::string data_dir_;
     int count_;
     process::worker_settings settings_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::vector<pid_t> children_;
     std::atomic<bool> stopping_{false};
     std::thread watcher_;

@@ -8,6 +8,8 @@ namespace festival::server {
 
 // health_api.cpp
 http_response get_health(festival_app& app, http_request& request);
+// Readiness: the catalog takes a write, the disk has headroom, the transcoder workers run (503 naming what failed).
+http_response get_ready(festival_app& app, http_request& request);
 
 // festival_api.cpp
 http_response get_festival(festival_app& app, http_request& request);

@@ -22,6 +22,7 @@ std::vector<route> festival_routes(festival_app& app) {
     return {
         // method  pattern                    who may        where         body limit   handler
         {"GET",    "/healthz",                anyone,        io_thread,    0,           bind(get_health)},
+        {"GET",    "/readyz",                 anyone,        worker_pool,  0,           bind(get_ready)},
         {"GET",    "/api/festival",           anyone,        worker_pool,  0,           bind(get_festival)},
         {"PUT",    "/api/festival",           organizer,     worker_pool,  small_body,  bind(put_festival)},
         {"GET",    "/api/films",              anyone,        worker_pool,  0,           bind(list_films)},

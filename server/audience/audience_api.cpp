@@ -142,7 +142,22 @@ http_response start_play(festival_app& app, http_request& request) {
                                      {"heartbeat_seconds", app.audience.settings().heartbeat_seconds}});
 }
 
-http_response play_heartbeat(festival_app& app, http_request& request) { return report(app, request, false); }
+http_response play_heartbeat(festival_app& app, http_request& request) {
+    try {
+        auto answer = report(app, request, false);
+        app.metrics.heartbeat_accepted();
+        return answer;
+    } catch (const http_error& refused) {  // each refusal has its own status (see report)
+        switch (refused.status()) {
+            case 404: app.metrics.heartbeat_refused(heartbeat_refusal::unknown); break;
+            case 410: app.metrics.heartbeat_refused(heartbeat_refusal::expired); break;
+            case 403: app.metrics.heartbeat_refused(heartbeat_refusal::not_yours); break;
+            case 409: app.metrics.heartbeat_refused(heartbeat_refusal::other_film); break;
+            default: app.metrics.heartbeat_refused(heartbeat_refusal::invalid); break;
+        }
+        throw;
+    }
+}
 
 http_response end_play(festival_app& app, http_request& request) { return report(app, request, true); }
 

@@ -31,6 +31,7 @@
 #include "server/http/exchange.hpp"
 #include "server/http/file_sender.hpp"
 #include "server/http/forwarded_for.hpp"
+#include "server/http/metrics.hpp"
 #include "server/http/response_head.hpp"
 
 namespace festival::server {
@@ -74,8 +75,13 @@ public:
     connection(accepted_socket socket, server_context& server, event_loop& loop)
         : socket_(std::move(socket)), server_(server), loop_(loop) {
         loop_.open_connections.fetch_add(1, std::memory_order_relaxed);
+        if (loop_.metrics) loop_.metrics->connections_opened.fetch_add(1, std::memory_order_relaxed);
     }
-    ~connection() { loop_.open_connections.fetch_sub(1, std::memory_order_relaxed); }
+    // The last owner may be a worker thread's handler: hence atomic adds, not the loop's own store.
+    ~connection() {
+        loop_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+        if (loop_.metrics) loop_.metrics->connections_closed.fetch_add(1, std::memory_order_relaxed);
+    }
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
@@ -150,7 +156,8 @@ private:
     }
 
     void on_header(beast::error_code ec) {
-        if (server_.options.access_log) x_->started = std::chrono::steady_clock::now();
+        if (server_.options.access_log || loop_.metrics) x_->started = std::chrono::steady_clock::now();
+        x_->match.found = nullptr;  // an answer before the route is known counts as no route's
         if (ec == http::error::header_limit) return reply_and_close(431, "header_too_large", "request header too large");
         if (ec == http::error::body_limit) return reply_and_close(413, "body_too_large", "the body is too large");
         if (ec) {
@@ -328,6 +335,9 @@ private:
 
     void on_written(beast::error_code ec) {
         if (server_.options.access_log) write_access_line(x_->request, x_->status, x_->body_bytes, x_->started);
+        if (loop_.metrics)
+            loop_.metrics->count_request(x_->match.found, x_->status, x_->body_bytes,
+                                         std::chrono::steady_clock::now() - x_->started);
         x_->file.reset();
         x_->in_flight.reset();
         if (ec) return log_connection_error(ec, "write"), close();

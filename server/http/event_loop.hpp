@@ -20,6 +20,7 @@ namespace festival::server {
 
 class connection;
 struct exchange;
+struct http_loop_counters;
 
 using deadline_clock = std::chrono::steady_clock;
 
@@ -51,6 +52,7 @@ struct event_loop {
     // a draining server waits for them to end.
     std::atomic<int> open_connections{0};
     std::vector<std::unique_ptr<exchange>> spare_exchanges;  // last returned, first taken
+    http_loop_counters* metrics = nullptr;  // this loop's shard of the metrics, when they are kept
 
     std::unique_ptr<exchange> take();
     void give_back(std::unique_ptr<exchange> x);

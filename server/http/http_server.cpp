@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -17,6 +19,7 @@
 #include "server/http/connection.hpp"
 #include "server/http/connection_errors.hpp"
 #include "transcoder/process/log_event.hpp"
+#include "server/http/metrics.hpp"
 
 namespace festival::server {
 
@@ -36,6 +39,7 @@ struct http_server::impl {
     tcp::acceptor acceptor;
     asio::signal_set signals;
     asio::steady_timer drain_timer;
+    std::unique_ptr<http_metrics> metrics;  // a shard per loop, when counted
 
     impl(server_options o, const request_handler& d)
         : loops(make_loops(o.io_threads)),
@@ -44,6 +48,10 @@ struct http_server::impl {
           acceptor(io),
           signals(io, SIGINT, SIGTERM),
           drain_timer(io) {
+        if (shared.options.metrics) {
+            metrics = std::make_unique<http_metrics>(d.routes(), loops.size());
+            for (std::size_t i = 0; i < loops.size(); ++i) loops[i]->metrics = &metrics->loop(i);
+        }
         if (shared.options.listener_fd >= 0) {
             sockaddr_storage bound{};
             socklen_t size = sizeof bound;
@@ -54,6 +62,11 @@ struct http_server::impl {
         const tcp::endpoint endpoint(asio::ip::make_address(shared.options.address), shared.options.port);
         acceptor.open(endpoint.protocol());
         acceptor.set_option(asio::socket_base::reuse_address(true));
+        if (shared.options.reuse_port) {
+            const int on = 1;
+            if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
+                throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+        }
         acceptor.bind(endpoint);
         acceptor.listen(asio::socket_base::max_listen_connections);
     }
@@ -146,6 +159,7 @@ unsigned short http_server::port() const { return impl_->acceptor.local_endpoint
 std::string http_server::address() const { return impl_->acceptor.local_endpoint().address().to_string(); }
 
 int http_server::listener_descriptor() const { return impl_->acceptor.native_handle(); }
+const http_metrics* http_server::metrics() const { return impl_->metrics.get(); }
 
 void http_server::run() {
     impl_->signals.async_wait([this](boost::system::error_code ec, int) {

@@ -11,6 +11,7 @@
 namespace festival::server {
 
 class request_handler;
+class http_metrics;
 
 struct server_options {
     std::string address = "127.0.0.1";
@@ -29,6 +30,10 @@ struct server_options {
     // Header lines sent on every answer, the core's own refusals included ("Name: value\r\n" each),
     // e.g. Strict-Transport-Security when the festival is public over HTTPS.
     std::string every_answer_lines;
+    bool metrics = false;  // count requests for metrics() (a scrape listener is configured)
+    // Bind with SO_REUSEPORT, so that a successor can bind the same address while this server drains
+    // (the metrics listener: the public socket is handed over instead, which loses no queued connection).
+    bool reuse_port = false;
 };
 
 class http_server {
@@ -43,6 +48,8 @@ public:
     std::string address() const;
     // The listening socket's descriptor, to hand over to a successor while this server still listens.
     int listener_descriptor() const;
+    // The requests' counters, or nullptr unless options.metrics.
+    const http_metrics* metrics() const;
     // Serves until SIGINT/SIGTERM, stop() or drain(); requests in flight finish first.
     void run();
     void stop();

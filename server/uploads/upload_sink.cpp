@@ -84,6 +84,7 @@ void upload_sink::write(std::string_view piece) {
         written_ += n;
         piece.remove_prefix(static_cast<std::size_t>(n));
     }
+    app_.metrics.upload_bytes_received(static_cast<std::uint64_t>(written_ - piece_start));
     // Start writing back now, so a checkpoint's fdatasync waits for little and dirty pages stay few.
     ::sync_file_range(fd_, piece_start, written_ - piece_start, SYNC_FILE_RANGE_WRITE);
     if (!checksum_ && written_ - durable_ >= checkpoint_bytes) make_durable();

@@ -200,6 +200,46 @@ TEST_CASE("a successor that cannot start leaves the running festival serving, an
     CHECK(stop_process(successor) == 0);
 }
 
+// A loopback port nobody listens on now (the kernel's pick, released at once).
+static unsigned short free_port() {
+    const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    ::close(probe);
+    return ntohs(address.sin_port);
+}
+
+TEST_CASE("a festival with a metrics listener hands over too: its successor listens on the same metrics address") {
+    adopt_orphans();
+    const auto metrics_port = free_port();
+    festival_fixture f(fixture_options().with_flags({"--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port)}));
+    const auto log = [&] { return f.server->output(); };
+    REQUIRE(http_call(metrics_port, "GET", "/metrics").status == 200);
+    const pid_t old_pid = f.server->pid();
+    REQUIRE(::kill(old_pid, SIGUSR2) == 0);
+    // Before, the successor could not bind the address its predecessor still held and gave up.
+    const pid_t successor = wait_for_event(log, "successor_ready")["pid"].get<pid_t>();
+    wait_until_exited(old_pid);
+    CHECK(f.server->stop() == 0);
+    CHECK(events_named(log(), "restart_failed").empty());
+    // The successor counts what its public socket answers.
+    REQUIRE(http_call(f.port(), "GET", "/healthz").status == 200);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::string scraped;
+    while (scraped.find("route=\"/healthz\"") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        const auto metrics = http_call(metrics_port, "GET", "/metrics");
+        REQUIRE(metrics.status == 200);
+        scraped = metrics.body;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(scraped.find("route=\"/healthz\"") != std::string::npos);
+    CHECK(stop_process(successor) == 0);
+}
+
 TEST_CASE("a festival given a socket by socket activation (LISTEN_FDS, LISTEN_PID) accepts on it") {
     // What systemd does for a .socket unit: bind and listen, then start the service with the socket
     // as descriptor 3 and LISTEN_PID set to the service's own pid (known only once it runs: sh execs).

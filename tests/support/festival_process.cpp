@@ -62,19 +62,10 @@ festival_process::festival_process(const std::string& data_dir, std::vector<std:
     args.insert(args.end(), extra.begin(), extra.end());
     // Output goes to a log file beside the data, appended across restarts, kept for diagnosis.
     log_path_ = data_dir + "/server.log";
-    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    log_start_ = ::lseek(log_fd, 0, SEEK_END);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(log_fd);
-    if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+    std::error_code no_log_yet;
+    log_start_ = static_cast<off_t>(std::filesystem::file_size(log_path_, no_log_yet));
+    if (no_log_yet) log_start_ = 0;
+    pid_ = spawn_logged(args, log_path_);
     // The server prints {"event":"listening","url":"http://127.0.0.1:PORT/"} once it accepts.
     static const std::regex listening(R"re("url":"http://127\.0\.0\.1:(\d+)/")re");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -114,18 +105,42 @@ void festival_process::kill_hard() {
 
 int festival_process::stop() {
     if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
+    const int status = terminate_child(pid_, 15);
+    pid_ = -1;
+    return status;
+}
+
+pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log_path) {
+    const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) throw std::runtime_error("cannot open " + log_path);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(log_fd);
+    if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+    return pid;
+}
+
+int terminate_child(pid_t pid, int grace_seconds) {
+    ::kill(pid, SIGTERM);
     int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
         if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
             break;
         }
         ::usleep(10000);
     }
-    pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -33,6 +33,11 @@ private:
     off_t log_start_ = 0;
 };
 
+// Starts `args` (an absolute path first) in the background, stdout and stderr appended to `log_path`.
+pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log_path);
+// SIGTERM to `pid`, SIGKILL once `grace_seconds` have passed; its exit status as a shell shows it.
+int terminate_child(pid_t pid, int grace_seconds);
+
 // Runs a command to completion; returns its exit code and fills `output` with stdout+stderr.
 int run_command(const std::vector<std::string>& args, std::string& output, const std::string& stdin_text = "");
 

@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "catalog/database.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/festival_process.hpp"
+#include "tests/support/metrics_scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
 
@@ -468,4 +470,29 @@ TEST_CASE("an upload whose last byte was stored just before a crash is probed wh
     CHECK(status["status"] == "failed");  // random bytes: the probe refuses them, with its reason
     CHECK(!status["error"].get<std::string>().empty());
     CHECK(read_file(part_file(dir, location)) == bytes);
+}
+
+TEST_CASE("the bytes an upload stores are counted on the metrics listener") {
+    uploads_fixture f({"--metrics-listen", "127.0.0.1:0"});
+    const auto metrics_port = metrics_port_of(*f.server);
+    REQUIRE(metrics_port != 0);
+    const std::string received = "festival_upload_bytes_received_total";
+    CHECK(scrape(metrics_port).value(received) == 0);
+    const auto bytes = pattern_bytes(200000, 7);
+    const auto location = f.curator.create("voyage", static_cast<std::int64_t>(bytes.size()) + 1);
+    REQUIRE(f.curator.patch(location, 0, bytes.substr(0, 120000)).status == 204);
+    REQUIRE(f.curator.patch(location, 120000, bytes.substr(120000)).status == 204);
+    CHECK(f.curator.patch(location, 0, "late").status == 409);  // refused: nothing stored, nothing counted
+    const std::string stored = R"(festival_http_requests_total{method="PATCH",route="/api/uploads/{id}",code="204"})";
+    const std::string refused = R"(festival_http_requests_total{method="PATCH",route="/api/uploads/{id}",code="409"})";
+    parsed_metrics after;  // a request is counted just after its answer leaves: the client may be quicker
+    eventually(
+        [&] {
+            after = scrape(metrics_port);
+            return after.value_or_zero(stored) == 2 && after.value_or_zero(refused) == 1;
+        },
+        std::chrono::seconds(10));
+    CHECK(after.value(received) == 200000);
+    CHECK(after.value_or_zero(stored) == 2);
+    CHECK(after.value_or_zero(refused) == 1);
 }
