@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "transcoder/media/media_layout.hpp"
+
 namespace festival::server {
 
 class data_dir_lock {
@@ -22,7 +24,7 @@ public:
     data_dir_lock& operator=(const data_dir_lock&) = delete;
     ~data_dir_lock();
 
-    static std::filesystem::path file(const std::filesystem::path& data_dir) { return data_dir / "festival.lock"; }
+    static std::filesystem::path file(const std::filesystem::path& data_dir) { return media::media_layout(data_dir).lock_file(); }
 
 private:
     explicit data_dir_lock(int fd) : fd_(fd) {}

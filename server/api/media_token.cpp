@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "transcoder/media/media_layout.hpp"
+
 namespace festival::server {
 namespace {
 
@@ -169,7 +171,7 @@ std::string load_or_create_media_secret(const std::filesystem::path& path) {
 
 media_token_signer media_token_signer::from_config(const config& c) {
     // Beside the catalog by default: backed up and restored with it, so tokens survive a restore.
-    const auto path = c.media_token_secret_file.empty() ? std::filesystem::path(c.data_dir) / "media-token.secret"
+    const auto path = c.media_token_secret_file.empty() ? media::media_layout(c.data_dir).media_token_secret()
                                                         : std::filesystem::path(c.media_token_secret_file);
     return media_token_signer(load_or_create_media_secret(path), c.media_token_seconds);
 }

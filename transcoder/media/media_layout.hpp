@@ -57,6 +57,10 @@ public:
 
     const std::filesystem::path& data_dir() const { return data_dir_; }
     std::filesystem::path catalog_db() const { return data_dir_ / "catalog.db"; }
+    // The advisory lock every `festival serve` holds shared and a restore exclusive (data_dir_lock).
+    std::filesystem::path lock_file() const { return data_dir_ / "festival.lock"; }
+    // The media tokens' secret, shared with the cache in front (media_token).
+    std::filesystem::path media_token_secret() const { return data_dir_ / "media-token.secret"; }
     std::filesystem::path uploads_dir() const { return data_dir_ / "uploads"; }
     std::filesystem::path upload_part(const std::string& upload_id) const { return uploads_dir() / (upload_id + ".part"); }
     std::filesystem::path sources_dir() const { return data_dir_ / "sources"; }
