@@ -4,8 +4,6 @@
 // 9090 or elsewhere, is neither used nor disturbed.)
 #include <doctest/doctest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +15,7 @@
 
 #include "tests/support/eventually.hpp"
 #include "tests/support/festival_process.hpp"
+#include "tests/support/loopback_port.hpp"
 #include "tests/support/metrics_scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -25,20 +24,6 @@ using namespace festival::testing;
 namespace {
 
 constexpr const char* prometheus_exe = "/usr/bin/prometheus";
-
-// A port nothing listens on now: bound, read and released (Prometheus binds it a moment later).
-unsigned short free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
 
 // Prometheus run for one test, stopped (SIGTERM, then SIGKILL) when it ends.
 class prometheus_process {

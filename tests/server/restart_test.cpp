@@ -25,6 +25,7 @@
 #include "tests/support/festival_fixture.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/loopback_port.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "transcoder/process/child_process.hpp"
 
@@ -200,22 +201,9 @@ TEST_CASE("a successor that cannot start leaves the running festival serving, an
     CHECK(stop_process(successor) == 0);
 }
 
-// A loopback port nobody listens on now (the kernel's pick, released at once).
-static unsigned short free_port() {
-    const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    ::close(probe);
-    return ntohs(address.sin_port);
-}
-
 TEST_CASE("a festival with a metrics listener hands over too: its successor listens on the same metrics address") {
     adopt_orphans();
-    const auto metrics_port = free_port();
+    const auto metrics_port = free_loopback_port();
     festival_fixture f(fixture_options().with_flags({"--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port)}));
     const auto log = [&] { return f.server->output(); };
     REQUIRE(http_call(metrics_port, "GET", "/metrics").status == 200);
