@@ -79,16 +79,16 @@ TEST_CASE("every asset a page loads, through the modules its scripts import, mus
         fs::path file;
         std::string asset, loaded_by;
     };
-    for (const auto& [file, asset, loaded_by] : {
+    for (const auto& removed : {
              removal{vendor / "lib.min.js", "/vendor/lib.min.js", "/film.html"},      // a vendor file the page loads
              removal{vendor / "hls.min.js", "/vendor/hls.min.js", "/js/player.js"},   // two imports away from the page
              removal{web / "js/player.js", "/js/player.js", "/js/pages/film.js"}}) {  // an imported module
-        CAPTURE(asset);
+        CAPTURE(removed.asset);  // a member, not a structured binding: clang 14 cannot capture those
         write_site(web, vendor);
-        fs::remove(file);
+        fs::remove(removed.file);
         const auto missing = the_one_missing(web, vendor);
-        CHECK(missing.path == asset);
-        CHECK(missing.referenced_by == loaded_by);
+        CHECK(missing.path == removed.asset);
+        CHECK(missing.referenced_by == removed.loaded_by);
     }
     CHECK(the_one_missing(dir.path() / "nothing", vendor).path == "/index.html");  // a folder without pages
 }
