@@ -7,6 +7,7 @@ import { api, getSession } from '/js/api.js';
 import { formatNumber, lang, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 import { MediaTokens } from '/js/media-tokens.js';
+import { hlsTuning } from '/js/player-tuning.js';
 
 // Until the server's answer to a play start says otherwise (its heartbeat_seconds).
 const DEFAULT_HEARTBEAT_MS = 10_000;
@@ -701,6 +702,7 @@ export function createPlayer(container, options) {
         subtitleDisplay: false,
         renderTextTracksNatively: true,
         startPosition: resumeAt > 0 ? resumeAt : -1,
+        ...hlsTuning({ saveData: Boolean(navigator.connection && navigator.connection.saveData) }),
         ...(tokens ? tokens.hlsConfig(Hls) : {}),
       });
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
