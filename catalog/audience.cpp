@@ -83,7 +83,8 @@ start_result audience_ledger::admit(address_activity& a, std::int64_t film_id, c
 
 start_result audience_ledger::start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
                                          std::optional<double> runtime_seconds, std::int64_t now_ms,
-                                         const std::string& address_key, const std::string& token_hash) {
+                                         const std::string& address_key, const std::string& token_hash,
+                                         const std::string& country) {
     auto& activity = addresses_[address_key.empty() ? viewer_hash : address_key];
     if (auto refused = admit(activity, film_id, viewer_hash, now_ms); !refused) {
         refused.retry_after_ms = std::max<std::int64_t>(1000, refused.retry_after_ms);
@@ -100,15 +101,21 @@ start_result audience_ledger::start_play(const std::string& id, std::int64_t fil
     p.film_id = film_id;
     p.viewer_hash = viewer_hash;
     p.token_hash = token_hash;
+    p.country = country;
     p.started_ms = now_ms;
     p.last_ms = now_ms;
     if (runtime_seconds && *runtime_seconds > 0) p.runtime = runtime_seconds;
     pending_.minutes[{film_id, minute_of(now_ms)}].plays += 1;
     pending_.days[{film_id, day_of(now_ms)}].viewer_hashes.insert(viewer_hash);
+    country_day(p, now_ms).plays += 1;
     measure(p);
     plays_[id] = std::move(p);
     dirty_.insert(id);
     return {};
+}
+
+country_delta& audience_ledger::country_day(const play& p, std::int64_t now_ms) {
+    return pending_.countries[{p.film_id, day_of(now_ms), p.country}];
 }
 
 bool audience_ledger::expired(const play& p, std::int64_t now_ms) const {
@@ -189,6 +196,7 @@ heartbeat_result audience_ledger::heartbeat(const std::string& id, const viewer_
     if (credit.credited_ms > 0) {
         p.credited_ms += credit.credited_ms;
         pending_.minutes[{p.film_id, minute_of(now_ms)}].watch_ms += credit.credited_ms;
+        country_day(p, now_ms).watch_ms += credit.credited_ms;
         if (std::isfinite(beat.position)) {
             // The credited seconds are the ones just before the reported position: a jump forward
             // (a seek) is not watched, whatever position the player reports.
@@ -209,6 +217,7 @@ heartbeat_result audience_ledger::heartbeat(const std::string& id, const viewer_
                 p.viewed_at = now_ms;
                 credit.counted_view = true;
                 pending_.minutes[{p.film_id, minute_of(now_ms)}].views += 1;
+                country_day(p, now_ms).views += 1;
             }
         }
     }

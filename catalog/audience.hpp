@@ -102,9 +102,12 @@ public:
     // started starts_per_address_minute plays in the last minute, or brought viewers_per_address other
     // viewer hashes for this film today; or when this viewer hash holds plays_per_viewer plays in
     // memory. An empty address key stands for the viewer hash. `token_hash` proves a rating's play.
+    // `country` (ISO 3166 alpha-2, "" unknown) is where the viewer was at the start: the play's plays,
+    // views and watch time are counted for it.
     start_result start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
                             std::optional<double> runtime_seconds, std::int64_t now_ms,
-                            const std::string& address_key = {}, const std::string& token_hash = {});
+                            const std::string& address_key = {}, const std::string& token_hash = {},
+                            const std::string& country = {});
 
     // Binding checks before a heartbeat: the play's film and viewer hash, when known and not expired.
     struct binding {
@@ -146,6 +149,7 @@ private:
     struct play {
         std::int64_t film_id = 0;
         std::string viewer_hash;
+        std::string country;  // ISO 3166 alpha-2 at the start, "" unknown
         std::int64_t started_ms = 0;
         std::int64_t last_ms = 0;
         std::optional<double> runtime;
@@ -174,6 +178,7 @@ private:
     // Marks the retention buckets in [from, to) that the watched ranges now cover at least half of,
     // and completes the play once they cover completion_share of the runtime.
     void account_watched(play& p, double from, double to);
+    country_delta& country_day(const play& p, std::int64_t now_ms);
 
     audience_rules rules_;
     std::unordered_map<std::string, play> plays_;

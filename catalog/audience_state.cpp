@@ -11,6 +11,7 @@ nlohmann::json audience_ledger::hand_over_state() const {
     for (const auto& [id, p] : plays_) {
         plays[id] = {{"film_id", p.film_id},
                      {"viewer_hash", p.viewer_hash},
+                     {"country", p.country},
                      {"started_ms", p.started_ms},
                      {"last_ms", p.last_ms},
                      {"runtime", p.runtime ? nlohmann::json(*p.runtime) : nlohmann::json()},
@@ -45,6 +46,7 @@ void audience_ledger::take_over_state(const nlohmann::json& state) {
         play p;
         p.film_id = j.at("film_id");
         p.viewer_hash = j.at("viewer_hash");
+        p.country = j.value("country", std::string());  // a predecessor from before countries: unknown
         p.started_ms = j.at("started_ms");
         p.last_ms = j.at("last_ms");
         if (!j.at("runtime").is_null()) p.runtime = j.at("runtime").get<double>();

@@ -335,6 +335,21 @@ const std::vector<std::string_view>& migrations() {
         INSERT INTO film_curators (film_id, user_id)
             SELECT films.id, users.id FROM films CROSS JOIN users WHERE users.role = 'curator';
         )sql",
+        // Plays, views and watch time per film, day and the viewer's country (ISO 3166 alpha-2, '' when
+        // unknown; no address is kept). What was counted before this step is of unknown country, so the
+        // countries of a day always add up to its film's day row.
+        R"sql(
+        CREATE TABLE stats_film_day_country (
+            film_id INTEGER NOT NULL, day INTEGER NOT NULL, country TEXT NOT NULL,
+            plays INTEGER NOT NULL DEFAULT 0, views INTEGER NOT NULL DEFAULT 0,
+            watch_ms INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (film_id, day, country)
+        ) WITHOUT ROWID;
+        CREATE INDEX stats_film_day_country_by_day ON stats_film_day_country(day);
+        INSERT INTO stats_film_day_country (film_id, day, country, plays, views, watch_ms)
+            SELECT film_id, day, '', plays, views, watch_ms FROM stats_film_day
+            WHERE plays > 0 OR views > 0 OR watch_ms > 0;
+        )sql",
     };
     return steps;
 }

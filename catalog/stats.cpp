@@ -86,6 +86,12 @@ void stats_batch::merge(stats_batch&& later) {
     }
     for (const auto& [minute, live] : later.festival_peak_live)
         festival_peak_live[minute] = std::max(festival_peak_live[minute], live);
+    for (const auto& [key, d] : later.countries) {
+        auto& into = countries[key];
+        into.plays += d.plays;
+        into.views += d.views;
+        into.watch_ms += d.watch_ms;
+    }
 }
 
 void write_stats_batch(database& db, const stats_batch& batch) {
@@ -159,6 +165,16 @@ void write_stats_batch(database& db, const stats_batch& batch) {
     for (const auto& [minute, live] : batch.festival_peak_live) {
         festival_peak.reset();
         festival_peak.bind(1, minute).bind(2, live).run();
+    }
+
+    auto country_row = db.prepare(
+        "INSERT INTO stats_film_day_country (film_id, day, country, plays, views, watch_ms) VALUES (?1, ?2, ?3, ?4, "
+        "?5, ?6) ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, views = views + excluded.views, "
+        "watch_ms = watch_ms + excluded.watch_ms");
+    for (const auto& [key, d] : batch.countries) {
+        country_row.reset();
+        country_row.bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
+        country_row.bind(4, d.plays).bind(5, d.views).bind(6, d.watch_ms).run();
     }
     tx.commit();
 }
@@ -273,6 +289,39 @@ std::vector<std::pair<int, minute_delta>> hourly_totals(database& db, std::int64
     std::map<std::int64_t, std::int64_t> by_hour;
     while (peaks.step()) by_hour[peaks.int64(0) - unix_day * 24] = peaks.int64(1);
     for (auto& [hour, totals] : out) totals.peak_live = by_hour.count(hour) ? by_hour[hour] : 0;
+    return out;
+}
+
+std::vector<country_totals> per_country_totals(database& db, const day_range& range,
+                                               std::optional<std::int64_t> film_id) {
+    std::vector<std::int64_t> values;
+    std::string where;
+    if (film_id) {
+        where = " AND film_id = ?1";
+        values.push_back(*film_id);
+    }
+    where += range_clause("day", range, values);
+    auto st = db.prepare("SELECT country, SUM(plays), SUM(views), SUM(watch_ms) FROM stats_film_day_country WHERE 1" +
+                         where + " GROUP BY country ORDER BY SUM(views) DESC, country = '', country");
+    bind_all(st, values);
+    std::vector<country_totals> out;
+    while (st.step()) out.push_back({st.text(0), st.int64(1), st.int64(2), st.int64(3)});
+    return out;
+}
+
+std::vector<film_day_country_totals> film_day_country_rows(database& db, const day_range& range,
+                                                           const std::optional<std::string>& country) {
+    std::vector<std::int64_t> values;
+    const auto where = range_clause("day", range, values);
+    const auto country_parameter = "?" + std::to_string(values.size() + 1);
+    auto st = db.prepare("SELECT film_id, day, country, plays, views, watch_ms FROM stats_film_day_country WHERE 1" +
+                         where + (country ? " AND country = " + country_parameter : std::string()) +
+                         " ORDER BY day, film_id, country");
+    bind_all(st, values);
+    if (country) st.bind(static_cast<int>(values.size() + 1), *country);
+    std::vector<film_day_country_totals> out;
+    while (st.step())
+        out.push_back({st.int64(0), st.int64(1), {st.text(2), st.int64(3), st.int64(4), st.int64(5)}});
     return out;
 }
 

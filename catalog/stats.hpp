@@ -59,13 +59,26 @@ struct play_day_delta {
     std::set<std::string> viewer_hashes;
 };
 
+// What plays from one country did for one film on one day: plays started, counted views and credited
+// playback, each on the day of the minute it happened (as the film's day rows). The country is the
+// viewer's when the play started: ISO 3166 alpha-2, "" when unknown. No address is kept, only it.
+struct country_delta {
+    std::int64_t plays = 0;
+    std::int64_t views = 0;
+    std::int64_t watch_ms = 0;
+};
+using film_day_country = std::tuple<std::int64_t, std::int64_t, std::string>;  // (film, unix day, country)
+
 // One batch for one transaction.
 struct stats_batch {
     std::map<std::string, play_snapshot> plays;                        // by play id, latest state
     std::map<std::pair<std::int64_t, std::int64_t>, minute_delta> minutes;  // (film, unix minute)
     std::map<std::pair<std::int64_t, std::int64_t>, play_day_delta> days;   // (film, unix day)
     std::map<std::int64_t, std::int64_t> festival_peak_live;           // unix minute → live plays, all films
-    bool empty() const { return plays.empty() && minutes.empty() && days.empty() && festival_peak_live.empty(); }
+    std::map<film_day_country, country_delta> countries;
+    bool empty() const {
+        return plays.empty() && minutes.empty() && days.empty() && festival_peak_live.empty() && countries.empty();
+    }
     // Folds a later batch into this one (used when a write failed and is retried with the next).
     void merge(stats_batch&& later);
 };
@@ -120,6 +133,24 @@ std::vector<std::pair<std::int64_t, std::int64_t>> live_by_minute(database& db, 
 // festival-wide or for one film.
 std::vector<std::pair<int, minute_delta>> hourly_totals(database& db, std::int64_t unix_day,
                                                         std::optional<std::int64_t> film_id = std::nullopt);
+// Plays, views and watch time per country ("" = unknown) in a range, festival-wide or for one film;
+// most views first, then by code, unknown last.
+struct country_totals {
+    std::string country;
+    std::int64_t plays = 0;
+    std::int64_t views = 0;
+    std::int64_t watch_ms = 0;
+};
+std::vector<country_totals> per_country_totals(database& db, const day_range& range,
+                                               std::optional<std::int64_t> film_id = std::nullopt);
+// The stored rows themselves, per film, day and country (one country only when given), by day, film, country.
+struct film_day_country_totals {
+    std::int64_t film_id = 0;
+    std::int64_t day = 0;
+    country_totals totals;
+};
+std::vector<film_day_country_totals> film_day_country_rows(database& db, const day_range& range,
+                                                           const std::optional<std::string>& country = std::nullopt);
 std::optional<play_snapshot> find_play(database& db, const std::string& id);
 // Deletes the rows of plays whose last report is older than `before_ms`; returns how many. The
 // statistics come from the aggregates, which keep every play's contribution.

@@ -1,5 +1,6 @@
-// The organizers' statistics: totals, a per-day series, a per-film table, a film's retention curve,
-// the live counter (server-sent events) and CSV/JSON exports. Organizers only (see routes.cpp).
+// The organizers' statistics: totals, a per-day series, a per-film table, the viewers' countries, a
+// film's retention curve, the live counter (server-sent events) and CSV/JSON exports. Organizers only
+// (see routes.cpp).
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -47,6 +48,54 @@ nlohmann::json totals_json(const catalog::audience_totals& t) {
             {"measured_plays", t.measured_plays},
             {"completed", t.completed},
             {"completion", t.completion()}};
+}
+
+// A country as the statistics show it: the ISO code, or null when unknown.
+nlohmann::json country_json(const std::string& country) {
+    return country.empty() ? nlohmann::json(nullptr) : nlohmann::json(country);
+}
+
+nlohmann::json country_figures(const catalog::country_totals& c) {
+    return {{"country", country_json(c.country)},
+            {"plays", c.plays},
+            {"views", c.views},
+            {"watch_seconds", static_cast<double>(c.watch_ms) / 1000.0},
+            {"watch_hours", hours(c.watch_ms)}};
+}
+
+nlohmann::json country_rows(catalog::database& db, const catalog::day_range& range) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& c : catalog::per_country_totals(db, range)) rows.push_back(country_figures(c));
+    return rows;
+}
+
+// `?country=FR` (any case) or `?country=unknown`; absent or empty: every country.
+std::optional<std::string> country_filter(const http_request& request) {
+    auto text = request.query_param("country").value_or("");
+    if (text.empty()) return std::nullopt;
+    if (text == "unknown") return std::string();
+    for (auto& c : text) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    if (text.size() != 2 || text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
+        throw http_error(400, "invalid_query", "'country': an ISO 3166 two-letter code, or 'unknown'");
+    return text;
+}
+
+// The stored rows per day, film and country, with the film's slug and title.
+nlohmann::json film_day_country_json(catalog::database& db, const catalog::day_range& range,
+                                     const std::optional<std::string>& country) {
+    std::map<std::int64_t, catalog::film> films;
+    for (auto& f : catalog::list_all_films(db)) films.emplace(f.id, std::move(f));
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : catalog::film_day_country_rows(db, range, country)) {
+        auto row = country_figures(r.totals);
+        const auto film = films.find(r.film_id);
+        row["day"] = catalog::day_text(r.day);
+        row["film_id"] = r.film_id;
+        row["slug"] = film == films.end() ? "" : film->second.slug;
+        row["title"] = film == films.end() ? "" : film->second.original_title;
+        rows.push_back(std::move(row));
+    }
+    return rows;
 }
 
 nlohmann::json live_json(const catalog::live_counts& live) {
@@ -139,6 +188,7 @@ http_response get_stats(festival_app& app, http_request& request) {
                                      {"totals", totals_json(catalog::festival_totals(db, range))},
                                      {"live", live_json(live)},
                                      {"days", day_rows(db, range)},
+                                     {"countries", country_rows(db, range)},
                                      {"films", film_rows(db, range, live)}});
 }
 
@@ -203,11 +253,17 @@ http_response export_stats(festival_app& app, http_request& request) {
     const auto format = request.query_param("format").value_or("csv");
     const auto table = request.query_param("table").value_or("films");
     if (format != "csv" && format != "json") throw http_error(400, "invalid_query", "'format': csv or json");
-    if (table != "films" && table != "days") throw http_error(400, "invalid_query", "'table': films or days");
+    if (table != "films" && table != "days" && table != "countries")
+        throw http_error(400, "invalid_query", "'table': films, days or countries");
+    const auto country = country_filter(request);
     auto& db = flushed_catalog(app);
-    const auto rows = table == "films" ? film_rows(db, range, app.audience.live()) : day_rows(db, range);
+    const auto rows = table == "films"  ? film_rows(db, range, app.audience.live())
+                      : table == "days" ? day_rows(db, range)
+                                        : film_day_country_json(db, range, country);
     const std::string suffix = (range.from ? "-from-" + catalog::day_text(*range.from) : std::string()) +
-                               (range.to ? "-to-" + catalog::day_text(*range.to) : std::string());
+                               (range.to ? "-to-" + catalog::day_text(*range.to) : std::string()) +
+                               (table == "countries" && country ? "-" + (country->empty() ? "unknown" : *country)
+                                                                : std::string());
     http_response response;
     if (format == "json") {
         response = http_response::json(200, {{"range", range_json(range)}, {table, rows}});
@@ -218,7 +274,9 @@ http_response export_stats(festival_app& app, http_request& request) {
         static const std::vector<std::string> day_columns = {"day", "plays", "views", "unique_viewers",
                                                              "watch_hours", "peak_live", "completion"};
         response.status = 200;
-        response.body = to_csv(rows, table == "films" ? film_columns : day_columns);
+        static const std::vector<std::string> country_columns = {"day",   "film_id", "slug",  "title",
+                                                                 "country", "plays", "views", "watch_hours"};
+        response.body = to_csv(rows, table == "films" ? film_columns : table == "days" ? day_columns : country_columns);
         response.set_header("Content-Type", "text/csv; charset=utf-8");
     }
     response.set_header("Content-Disposition",

@@ -95,7 +95,7 @@ audience_registry::started_play audience_registry::start_play(std::int64_t film_
         return play;
     }
     play.result = ledger_.start_play(play.id, film_id, viewer_hash, runtime_seconds, now, address,
-                                     play_token_hash(play.token));
+                                     play_token_hash(play.token), who.country);
     if (!play.result) play.id.clear(), play.token.clear();
     return play;
 }

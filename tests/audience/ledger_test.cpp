@@ -2,6 +2,12 @@
 // docs/statistics.md checked on plain numbers.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
 #include "catalog/audience.hpp"
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
@@ -132,7 +138,7 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
             if (p.day != day) continue;
             ledger.start_play("play" + std::to_string(i), p.film + 1,
                               p.user_agent + "/" + std::to_string(p.film) + "/" + std::to_string(day),
-                              double(festival::testing::scenario_runtime[p.film]), start);
+                              double(festival::testing::scenario_runtime[p.film]), start, {}, {}, p.country);
         }
         ledger.sample_live(start + 500);
         for (int step = 1; step <= 61; ++step) {
@@ -209,6 +215,93 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
     CHECK(hours[0].second.peak_live == 100);
     CHECK(hourly_totals(db, days[0].day, 1).at(0).second.peak_live == 34);
     CHECK(find_play(db, "play0")->credited_ms == plays[0].seconds * 1000);
+
+    // Per country: every play counted for its viewer's country, the unknown ones under "".
+    const auto by_country = festival::testing::scenario_expected_by_country();
+    const auto countries = per_country_totals(db, {});
+    REQUIRE(countries.size() == 4);
+    std::int64_t views_before = std::numeric_limits<std::int64_t>::max();
+    for (const auto& c : countries) {
+        CAPTURE(c.country);
+        const auto& e = by_country.at(c.country);
+        CHECK(c.plays == e.plays);
+        CHECK(c.views == e.views);
+        CHECK(c.watch_ms == e.watch_ms);
+        CHECK(c.views <= views_before);  // most views first
+        views_before = c.views;
+    }
+    CHECK(by_country.at("").plays > 0);
+    // The rows per film, day and country add up to each film's day rows.
+    std::map<std::pair<std::int64_t, std::int64_t>, country_totals> summed;
+    for (const auto& r : film_day_country_rows(db, {})) {
+        auto& s = summed[{r.film_id, r.day}];
+        s.plays += r.totals.plays, s.views += r.totals.views, s.watch_ms += r.totals.watch_ms;
+    }
+    REQUIRE(summed.size() == 6);
+    for (const auto& day : daily_totals(db, {})) {
+        for (std::int64_t film = 1; film <= 3; ++film) {
+            const auto one = per_film_totals(db, {day.day, day.day}).at(static_cast<std::size_t>(film - 1)).totals;
+            CHECK(summed[{film, day.day}].plays == one.plays);
+            CHECK(summed[{film, day.day}].views == one.views);
+            CHECK(summed[{film, day.day}].watch_ms == one.watch_ms);
+        }
+    }
+    const auto belgium = film_day_country_rows(db, {}, std::string("BE"));
+    REQUIRE_FALSE(belgium.empty());
+    for (const auto& r : belgium) CHECK(r.totals.country == "BE");
+    const auto film_two = per_country_totals(db, {}, 2);
+    std::int64_t film_two_watch = 0;
+    for (const auto& c : film_two) film_two_watch += c.watch_ms;
+    CHECK(film_two_watch == expected.at(1).watch_ms);
+}
+
+TEST_CASE("a play handed over by a predecessor from before countries counts for the unknown country") {
+    database db(":memory:");
+    migrate(db);
+    audience_ledger old;
+    REQUIRE(old.start_play("p", 1, "viewer", 600.0, t0, {}, {}, "FR"));
+    auto state = old.hand_over_state();
+    CHECK(state["plays"]["p"]["country"] == "FR");
+    audience_ledger successor;
+    successor.take_over_state(state);
+    credit(successor, "p", 10, 10, t0 + 10'000);
+    state["plays"]["p"].erase("country");
+    audience_ledger from_older;
+    from_older.take_over_state(state);
+    credit(from_older, "p", 10, 10, t0 + 10'000);
+    write_stats_batch(db, successor.take_pending(t0 + 10'000));
+    write_stats_batch(db, from_older.take_pending(t0 + 10'000));
+    const auto countries = per_country_totals(db, {});
+    REQUIRE(countries.size() == 2);
+    CHECK(countries[0].country == "FR");
+    CHECK(countries[0].watch_ms == 10'000);
+    CHECK(countries[0].plays == 0);  // the start was counted by the predecessor, not again
+    CHECK(countries[1].country == "");
+    CHECK(countries[1].watch_ms == 10'000);
+}
+
+TEST_CASE("what was counted before countries were is of unknown country after the migration") {
+    const auto& steps = migrations();
+    const auto mine = std::find_if(steps.begin(), steps.end(), [](std::string_view step) {
+        return step.find("CREATE TABLE stats_film_day_country") != std::string_view::npos;
+    });
+    REQUIRE(mine != steps.end());
+    database db(":memory:");
+    const auto before = static_cast<int>(mine - steps.begin());
+    for (int step = 0; step < before; ++step) db.exec(steps[static_cast<std::size_t>(step)]);
+    db.exec("PRAGMA user_version = " + std::to_string(before));
+    db.exec("INSERT INTO stats_film_day (film_id, day, plays, views, watch_ms, peak_live) VALUES "
+            "(1, 20000, 5, 2, 61000, 3), (2, 20001, 1, 0, 0, 1), (3, 20001, 0, 0, 0, 0)");
+    migrate(db);
+    const auto rows = film_day_country_rows(db, {});
+    REQUIRE(rows.size() == 2);  // a day row with nothing counted has no country row
+    CHECK(rows[0].film_id == 1);
+    CHECK(rows[0].totals.country == "");
+    CHECK(rows[0].totals.plays == 5);
+    CHECK(rows[0].totals.views == 2);
+    CHECK(rows[0].totals.watch_ms == 61'000);
+    CHECK(rows[1].film_id == 2);
+    CHECK(rows[1].totals.plays == 1);
 }
 
 TEST_CASE("a playing play's row is batched every 30 s, while aggregates and new or ended plays go in every batch") {

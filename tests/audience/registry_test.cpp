@@ -40,12 +40,12 @@ TEST_CASE("viewer hashes are stable within a day, differ across days, films and 
 
 TEST_CASE("a play is bound to its viewer and film, also across midnight") {
     fake_clock_registry f;
-    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
+    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox", ""};
     const auto id = f.registry.start_play(3, 600.0, viewer).id;
     REQUIRE_FALSE(id.empty());
     f.now += 120'000;  // the next day (UTC) has begun
     CHECK(f.registry.heartbeat(id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
-    CHECK(f.registry.heartbeat(id, {10, 10}, false, {"192.0.2.7", "Chromium"}, std::nullopt, std::nullopt) ==
+    CHECK(f.registry.heartbeat(id, {10, 10}, false, {"192.0.2.7", "Chromium", ""}, std::nullopt, std::nullopt) ==
           server::play_outcome::not_yours);
     CHECK(f.registry.heartbeat(id, {10, 10}, false, viewer, 4, std::nullopt) == server::play_outcome::other_film);
     CHECK(f.registry.heartbeat("0123456789abcdef0123456789abcdef", {10, 10}, false, viewer, std::nullopt,
@@ -57,7 +57,7 @@ TEST_CASE("a batch that could not be written is written with the next one") {
     testing::temp_dir dir;
     const auto path = (dir.path() / "catalog.db").string();
     fake_clock_registry f;
-    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
+    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox", ""};
     const auto id = f.registry.start_play(1, 600.0, viewer).id;
     f.now += 10'000;
     REQUIRE(f.registry.heartbeat(id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
@@ -82,7 +82,10 @@ TEST_CASE("a registry handed over stops counting, and its successor counts on ex
     catalog::migrate(db);
     fake_clock_registry old, successor;
     successor.now = old.now;
-    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox"};
+    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox", "BE"};
+    const server::audience_registry::viewer elsewhere{"192.0.2.9", "Firefox", ""};
+    const auto unknown_id = old.registry.start_play(2, 600.0, elsewhere).id;
+    REQUIRE_FALSE(unknown_id.empty());
     const auto id = old.registry.start_play(1, 600.0, viewer).id;
     old.now += 20'000;
     REQUIRE(old.registry.heartbeat(id, {20, 20}, false, viewer, std::nullopt, std::nullopt) ==
@@ -100,16 +103,30 @@ TEST_CASE("a registry handed over stops counting, and its successor counts on ex
     // The view threshold (30 s) is reached with the time credited before the hand-over.
     CHECK(successor.registry.heartbeat(id, {35, 15}, false, viewer, std::nullopt, std::nullopt) ==
           server::play_outcome::accepted);
-    CHECK(successor.registry.heartbeat(id, {35, 0}, false, {"192.0.2.7", "Chromium"}, std::nullopt, std::nullopt) ==
-          server::play_outcome::not_yours);  // the same day key: another agent is another viewer
+    CHECK(successor.registry.heartbeat(id, {35, 0}, false, {"192.0.2.7", "Chromium", "BE"}, std::nullopt,
+                                       std::nullopt) == server::play_outcome::not_yours);  // another agent, another viewer
+    // The country is the play's, from its start: a heartbeat from elsewhere does not move it.
+    CHECK(successor.registry.heartbeat(unknown_id, {12, 12}, false, {"192.0.2.9", "Firefox", "FR"}, std::nullopt,
+                                       std::nullopt) == server::play_outcome::accepted);
     const auto again = successor.registry.start_play(1, 600.0, viewer);  // the same viewer again
     REQUIRE(again.result);
     successor.registry.flush(db, true);
     const auto totals = catalog::festival_totals(db, {});
-    CHECK(totals.plays == 2);
-    CHECK(totals.unique_viewers == 1);
+    CHECK(totals.plays == 3);
+    CHECK(totals.unique_viewers == 2);
     CHECK(totals.views == 1);
-    CHECK(totals.watch_ms == 35'000);
+    CHECK(totals.watch_ms == 47'000);
+    // The countries came through the hand-over: Belgium's plays, view and watch time, and the unknown one's.
+    const auto countries = catalog::per_country_totals(db, {});
+    REQUIRE(countries.size() == 2);
+    CHECK(countries[0].country == "BE");
+    CHECK(countries[0].plays == 2);
+    CHECK(countries[0].views == 1);
+    CHECK(countries[0].watch_ms == 35'000);
+    CHECK(countries[1].country == "");
+    CHECK(countries[1].plays == 1);
+    CHECK(countries[1].views == 0);
+    CHECK(countries[1].watch_ms == 12'000);
     CHECK(catalog::find_play(db, id)->credited_ms == 35'000);
     CHECK(catalog::find_play(db, id)->reached_view);
 }

@@ -1,10 +1,12 @@
 #pragma once
-// 200 simulated plays of varying lengths across 3 films and 2 days, and what the definitions in
-// docs/statistics.md say they must add up to, worked out plainly (not with the ledger's code).
+// 200 simulated plays of varying lengths across 3 films and 2 days, from viewers in 3 countries and
+// some of unknown country, and what the definitions in docs/statistics.md say they must add up to,
+// worked out plainly (not with the ledger's code).
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace festival::testing {
@@ -14,6 +16,7 @@ struct scenario_play {
     int day = 0;             // 0, 1
     std::string user_agent;  // one of 37 viewers
     int seconds = 0;         // played continuously from 0, reported in 10 s heartbeats
+    std::string country;     // the viewer's: FR, BE, SN or "" (unknown)
 };
 
 // Film runtimes in seconds: 120 and 600 from the catalog, 40 reported by the player.
@@ -27,6 +30,8 @@ inline std::vector<scenario_play> scenario_plays() {
         p.day = i < 100 ? 0 : 1;
         p.user_agent = "viewer-" + std::to_string(i % 37);
         p.seconds = (i * 53 + 11) % (scenario_runtime[p.film] + 1);
+        static const char* const countries[4] = {"FR", "BE", "SN", ""};
+        p.country = countries[(i % 37) % 4];
         plays.push_back(p);
     }
     return plays;
@@ -63,6 +68,22 @@ inline std::map<int, scenario_expectation> scenario_expected() {
             out[p.film].views += 1;
             out[-1].views += 1;
         }
+    }
+    return out;
+}
+
+// Plays, views and watch time by country ("" = unknown): each play counts for its viewer's country.
+inline std::map<std::string, scenario_expectation> scenario_expected_by_country() {
+    std::map<std::string, scenario_expectation> out;
+    std::set<std::tuple<int, int, std::string>> viewed;
+    for (const auto& p : scenario_plays()) {
+        const int runtime = scenario_runtime[p.film];
+        const int threshold_ms = runtime < 60 ? runtime * 1000 / 2 : 30000;
+        auto& e = out[p.country];
+        e.plays += 1;
+        e.watch_ms += p.seconds * 1000;
+        if (p.seconds * 1000 >= threshold_ms && viewed.insert(std::make_tuple(p.film, p.day, p.user_agent)).second)
+            e.views += 1;
     }
     return out;
 }
