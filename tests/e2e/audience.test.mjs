@@ -83,6 +83,14 @@ describe('the organizer dashboard', () => {
     assert.equal(row[6], '1', `the film's live viewers: ${row}`);
     assert.equal(await figure(page, 1), '1', 'one unique viewer');
     assert.equal(await figure(page, 3), '1', 'peak live viewers');
+    // No geo database here: the viewer's country is unknown, and shown so with the view and its time.
+    const country = await page.$$eval('#stats-countries tbody tr', (trs) =>
+      trs.map((tr) => ({ key: tr.dataset.country, cells: [...tr.cells].map((c) => c.textContent) })));
+    assert.equal(country.length, 1, JSON.stringify(country));
+    assert.equal(country[0].key, 'unknown');
+    assert.deepEqual([country[0].cells[0], country[0].cells[1], country[0].cells[4]], ['Unknown', '1', '100%'],
+      JSON.stringify(country));
+    assert.ok(Number(country[0].cells[2]) > 0, `hours watched: ${country[0].cells[2]}`);
     await waitFor(() => page.evaluate(() => Boolean(document.querySelector('#stats-daily-chart') && window.Chart)), {
       message: 'the daily chart',
     });
@@ -95,6 +103,9 @@ describe('the organizer dashboard', () => {
     const csv = await context.request.get(`${festival.url}/api/stats/export?format=csv&table=films`);
     assert.equal(csv.status(), 200);
     assert.match(await csv.text(), new RegExp(`^${film.id},${film.slug},`, 'm'));
+    const countries = await context.request.get(`${festival.url}/api/stats/export?format=csv&table=countries`);
+    assert.equal(countries.status(), 200);
+    assert.match(await countries.text(), new RegExp(`^\\d{4}-\\d\\d-\\d\\d,${film.id},${film.slug},[^\\r]*,,\\d+,1,`, 'm'));
     assert.deepEqual(errors, []);
 
     // Closing the viewer's page ends the play (sendBeacon): no longer live.

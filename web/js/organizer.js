@@ -1,10 +1,11 @@
 // The organizers' statistics: the live counter (server-sent events), festival totals for a date
 // range, views and watch hours per day, the per-film table with feedback counts, a film's retention
-// curve, and CSV/JSON exports. Definitions: docs/statistics.md.
+// curve, the viewers' countries, and CSV/JSON exports. Definitions: docs/statistics.md.
 import { api, getSession } from '/js/api.js';
 import { formatNumber, t } from '/js/i18n.js';
 import { el, signInNotice, startPage } from '/js/layout.js';
 import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-charts.js';
+import { countriesSection } from '/js/organizer-countries.js';
 import { filmTable } from '/js/organizer-table.js';
 
 let live = null;  // the EventSource of the live counter, closed when the page is drawn again
@@ -81,7 +82,9 @@ function exportsSection() {
       link(`/api/stats/export?format=csv&table=films${q}`, 'organizer.export_films_csv'),
       link(`/api/stats/export?format=csv&table=days${q}`, 'organizer.export_days_csv'),
       link(`/api/stats/export?format=json&table=films${q}`, 'organizer.export_films_json'),
-      link(`/api/stats/export?format=json&table=days${q}`, 'organizer.export_days_json')));
+      link(`/api/stats/export?format=json&table=days${q}`, 'organizer.export_days_json'),
+      link(`/api/stats/export?format=csv&table=countries${q}`, 'organizer.export_countries_csv'),
+      link(`/api/stats/export?format=json&table=countries${q}`, 'organizer.export_countries_json')));
 }
 
 function retentionSection(films) {
@@ -145,6 +148,7 @@ async function render(main) {
         document.getElementById('stats-retention-title').scrollIntoView({ behavior: 'smooth' });
       })),
     retention.section,
+    countriesSection(stats.countries),
     exportsSection());
 }
 
