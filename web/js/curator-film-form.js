@@ -1,8 +1,10 @@
 // Creating and editing a film: every catalog field, the texts in each festival language, the screening
-// window (UTC) and publication. Saves with POST /api/films or a JSON merge patch.
+// window (UTC), the rights rules (curator-rights.js) and publication. Saves with POST /api/films or a
+// JSON merge patch.
 import { api } from '/js/api.js';
 import { LANGUAGES, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
+import { rightsFields } from '/js/curator-rights.js';
 
 const CATEGORIES = ['documentary', 'short', 'fiction'];
 let formCount = 0;
@@ -53,6 +55,8 @@ export function filmEditor(film, { onSaved }) {
   const from = input(toLocalInput(film?.available_from), { type: 'datetime-local', step: 1 });
   const until = input(toLocalInput(film?.available_until), { type: 'datetime-local', step: 1 });
   const published = el('input', { type: 'checkbox', checked: Boolean(film?.published) });
+  // The rights rules go through the film's update route: shown once the film exists.
+  const rightsRules = film ? rightsFields(film, id, field) : null;
   const texts = {};
   const textFields = LANGUAGES.map((l) => {
     const title = input(film?.texts?.[l]?.title, { lang: l });
@@ -96,6 +100,8 @@ export function filmEditor(film, { onSaved }) {
     };
     if (Number.isNaN(body.year) || Number.isNaN(body.runtime_minutes)) throw new Error(t('curator.number_invalid'));
     if (slug.value.trim()) body.slug = slug.value.trim();
+    const rightsValue = rightsRules?.collect();
+    if (rightsValue) body.rights = rightsValue;
     if (!film) for (const key of ['year', 'runtime_minutes', 'available_from', 'available_until']) if (body[key] === null) delete body[key];
     return body;
   }
@@ -139,6 +145,7 @@ export function filmEditor(film, { onSaved }) {
     el('div', { class: 'curator-grid' },
       field(id('from'), t('curator.available_from'), from, t('curator.utc_hint')),
       field(id('until'), t('curator.available_until'), until, t('curator.utc_hint'))),
+    rightsRules?.element,
     el('div', { class: 'field checkbox-field' }, published, el('label', { for: id('published') }, t('curator.published'))),
     el('div', { class: 'curator-actions' }, save, status));
   published.id = id('published');
