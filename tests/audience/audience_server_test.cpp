@@ -6,12 +6,15 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
+#include <stdexcept>
 
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/stats.hpp"
 #include "tests/audience/scenario.hpp"
 #include "tests/support/festival_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -20,10 +23,34 @@ namespace {
 
 const std::int64_t t0 = *festival::catalog::parse_utc("2026-06-01T10:00:00Z") * 1000;
 
-// The shared fixture on the audience clock, starting at t0.
+// Each simulated viewer (user agent) on an address of its own, as people at home are.
+std::string address_of(int viewer) { return "127.0.0." + std::to_string(10 + viewer); }
+std::string address_of(const scenario_play& p) { return address_of(std::stoi(p.user_agent.substr(7))); }
+
+// A geo database (tests/support/write_geo_database.pl) placing each scenario viewer's address in its
+// country; the viewers of unknown country are left out of it.
+const std::string& scenario_geo_database() {
+    static const temp_dir folder;
+    static const std::string file = [] {
+        const auto path = (folder.path() / "countries.mmdb").string();
+        std::set<std::string> entries;
+        for (const auto& p : scenario_plays())
+            if (!p.country.empty()) entries.insert(address_of(p) + "/32=" + p.country);
+        std::string command = std::string("perl ") + FESTIVAL_SOURCE_DIR + "/tests/support/write_geo_database.pl " + path;
+        for (const auto& entry : entries) command += " " + entry;
+        if (std::system(command.c_str()) != 0) throw std::runtime_error("could not write the geo database: " + command);
+        return path;
+    }();
+    return file;
+}
+
+// The shared fixture on the audience clock, starting at t0, with the scenario's geo database.
 struct audience_fixture : festival_fixture {
     explicit audience_fixture(std::map<std::string, std::string> extra_env = {})
-        : festival_fixture(fixture_options().with_env(std::move(extra_env)).with_clock(t0)) {}
+        : festival_fixture(fixture_options()
+                               .with_env(std::move(extra_env))
+                               .with_clock(t0)
+                               .with_flags({"--geo-database", scenario_geo_database()})) {}
 
     std::int64_t add_film(const std::string& slug, std::optional<int> runtime_minutes) {
         json body = {{"slug", slug}, {"original_title", "Film " + slug}, {"category", "short"}, {"published", true}};
@@ -62,9 +89,6 @@ struct audience_fixture : festival_fixture {
         return r.json();
     }
 };
-
-// Each simulated viewer (user agent) on an address of its own, as people at home are.
-std::string address_of(const scenario_play& p) { return "127.0.0." + std::to_string(10 + std::stoi(p.user_agent.substr(7))); }
 
 json film_row(const json& stats, std::int64_t film_id) {
     for (const auto& row : stats["films"])
@@ -138,6 +162,19 @@ TEST_CASE("200 simulated plays across 3 films and 2 days give exactly the expect
             CHECK(retention["share"][k].get<double>() == doctest::Approx(double(e.retention[k]) / e.plays));
         }
     }
+    // Per country, from the viewers' addresses: exact plays, views and watch time, the unknown ones as null.
+    const auto by_country = scenario_expected_by_country();
+    REQUIRE(stats["countries"].size() == by_country.size());
+    for (const auto& row : stats["countries"]) {
+        const std::string country = row["country"].is_null() ? "" : row["country"].get<std::string>();
+        CAPTURE(country);
+        const auto& e = by_country.at(country);
+        CHECK(row["plays"] == e.plays);
+        CHECK(row["views"] == e.views);
+        CHECK(row["watch_seconds"].get<double>() == doctest::Approx(e.watch_ms / 1000.0));
+    }
+    for (std::size_t i = 1; i < stats["countries"].size(); ++i)  // most views first
+        CHECK(stats["countries"][i - 1]["views"].get<int>() >= stats["countries"][i]["views"].get<int>());
     // The date filter keeps one day; the home page's totals agree.
     const auto second_day = f.stats("?from=2026-06-02&to=2026-06-02");
     CHECK(second_day["totals"]["plays"] == 100);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -302,10 +303,15 @@ TEST_CASE("under systemd (Type=notify) the festival says READY=1, and on a hand-
     ::close(notify);
 }
 
-TEST_CASE("plays started before a restart go on in the successor, counted exactly once") {
+TEST_CASE("plays started before a restart go on in the successor, counted exactly once and for their country") {
     adopt_orphans();
     const std::int64_t t0 = 1'780'308'000'000;  // 2026-06-01T10:00:00Z, on the audience test clock
-    festival_fixture f(fixture_options().with_clock(t0));
+    // The viewer's address is in France for the geo database (tests/support/write_geo_database.pl).
+    temp_dir geo;
+    const auto geo_file = (geo.path() / "countries.mmdb").string();
+    REQUIRE(std::system(("perl " FESTIVAL_SOURCE_DIR "/tests/support/write_geo_database.pl " + geo_file +
+                         " 127.0.0.11/32=FR").c_str()) == 0);
+    festival_fixture f(fixture_options().with_clock(t0).with_flags({"--geo-database", geo_file}));
     const auto log = [&] { return f.server->output(); };
     const auto created = f.curator().call(
         "POST", "/api/films",
@@ -356,6 +362,13 @@ TEST_CASE("plays started before a restart go on in the successor, counted exactl
     CHECK(totals["unique_viewers"] == 1);
     CHECK(totals["views"] == 1);
     CHECK(totals["watch_seconds"].get<double>() == doctest::Approx(70));
+    // The country came through the hand-over with the play: all of it is France's.
+    const auto countries = f.organizer().call("GET", "/api/stats").json()["countries"];
+    REQUIRE(countries.size() == 1);
+    CHECK(countries[0]["country"] == "FR");
+    CHECK(countries[0]["plays"] == 2);
+    CHECK(countries[0]["views"] == 1);
+    CHECK(countries[0]["watch_seconds"].get<double>() == doctest::Approx(70));
     CHECK(stop_process(successor) == 0);
 }
 
