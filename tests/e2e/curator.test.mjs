@@ -253,3 +253,50 @@ test('another curator\'s film is read-only on the page until an organizer assign
   await organizerContext.close();
   await curator.context.close();
 });
+
+// The film as its curator reads it from the API.
+async function filmAsStaff(context, id) {
+  const response = await context.request.get(`${festival.url}/api/films/${id}`);
+  assert.equal(response.status(), 200);
+  return response.json();
+}
+
+test('a curator sets the film\'s rights rules, sees the countries named, and reads them back from the film', { timeout: 120_000 }, async () => {
+  const { context, page, errors } = await signedInPage();
+  const id = await createFilm(page, 'Rights film');
+  const form = '#curator-film-form';
+  await page.waitForSelector(`${form} input[id$="-rights-countries"]`);
+  assert.match(await page.textContent(`${form} [id$="-rights-country-names"]`), /every country/);
+  await page.fill(`${form} input[id$="-rights-countries"]`, 'fr, be');
+  // The names in the page's language, from Intl.DisplayNames.
+  assert.equal(await page.textContent(`${form} [id$="-rights-country-names"]`), 'Shown in: France, Belgium');
+
+  // A code that is not two letters is refused before anything is sent.
+  await page.fill(`${form} input[id$="-rights-countries"]`, 'FRA');
+  await page.click('#curator-save');
+  await page.waitForFunction(() => /two-letter codes/.test(document.querySelector('#curator-film-form [role="status"]').textContent));
+  assert.equal((await filmAsStaff(context, id)).rights.countries.length, 0);
+
+  await page.fill(`${form} input[id$="-rights-countries"]`, 'fr, be');
+  await page.fill(`${form} input[id$="-rights-max-views"]`, '3');
+  await page.fill(`${form} input[id$="-rights-start-hours"]`, '72');
+  await page.fill(`${form} input[id$="-rights-watch-hours"]`, '24');
+  await page.click('#curator-save');
+  const rules = { countries: ['FR', 'BE'], max_views: 3, start_hours: 72, watch_hours: 24 };
+  await waitFor(async () => JSON.stringify((await filmAsStaff(context, id)).rights) === JSON.stringify(rules),
+    { message: 'the rights rules saved' });
+
+  // Read back into the form after a reload; emptying a field lifts that limit.
+  await page.reload();
+  await page.waitForSelector(`${form} input[id$="-rights-countries"]`);
+  assert.equal(await page.inputValue(`${form} input[id$="-rights-countries"]`), 'FR, BE');
+  assert.equal(await page.inputValue(`${form} input[id$="-rights-max-views"]`), '3');
+  assert.deepEqual(await seriousAccessibilityViolations(page), []);
+  await page.fill(`${form} input[id$="-rights-max-views"]`, '');
+  await page.click('#curator-save');
+  const lifted = { ...rules, max_views: null };
+  await waitFor(async () => JSON.stringify((await filmAsStaff(context, id)).rights) === JSON.stringify(lifted),
+    { message: 'the cap on views lifted' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
