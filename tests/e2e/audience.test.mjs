@@ -2,9 +2,13 @@
 // clip loops), and the organizer dashboard shows 1 view and 1 live viewer; the page works, passes
 // axe-core and its exports download. Definitions: docs/statistics.md.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  demoAccounts, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, signInContext,
+  demoAccounts, repoDir, getJson, hasTranscoder, launchBrowser, screenshot, seriousAccessibilityViolations, signInContext,
   startFestival, waitFor, waitForPlayableDemoFilm, watchPageErrors,
 } from './support.mjs';
 
@@ -12,12 +16,18 @@ import {
 let festival;
 let browser;
 let film = null;
+let work;
 
 // Heartbeats every 4 s instead of the default 10: the player must follow the server's period.
 const heartbeatSeconds = 4;
 
 before(async () => {
-  festival = await startFestival({ extraArgs: ['--heartbeat-seconds', String(heartbeatSeconds)] });
+  // Chromium's requests come from 127.0.0.1: a geo database (tests/support/write_geo_database.pl) puts it in France.
+  work = mkdtempSync(path.join(tmpdir(), 'festival-audience-'));
+  const geo = path.join(work, 'countries.mmdb');
+  const written = spawnSync('perl', [path.join(repoDir, 'tests/support/write_geo_database.pl'), geo, '127.0.0.1/32=FR']);
+  assert.equal(written.status, 0, written.stderr?.toString());
+  festival = await startFestival({ extraArgs: ['--heartbeat-seconds', String(heartbeatSeconds), '--geo-database', geo] });
   browser = await launchBrowser();
   if (!hasTranscoder()) return;
   film = await waitForPlayableDemoFilm(festival);
@@ -26,6 +36,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await festival?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 async function organizerPage() {
@@ -83,12 +94,12 @@ describe('the organizer dashboard', () => {
     assert.equal(row[6], '1', `the film's live viewers: ${row}`);
     assert.equal(await figure(page, 1), '1', 'one unique viewer');
     assert.equal(await figure(page, 3), '1', 'peak live viewers');
-    // No geo database here: the viewer's country is unknown, and shown so with the view and its time.
+    // The viewer's country, named in the page's language, with the view and its time.
     const country = await page.$$eval('#stats-countries tbody tr', (trs) =>
       trs.map((tr) => ({ key: tr.dataset.country, cells: [...tr.cells].map((c) => c.textContent) })));
     assert.equal(country.length, 1, JSON.stringify(country));
-    assert.equal(country[0].key, 'unknown');
-    assert.deepEqual([country[0].cells[0], country[0].cells[1], country[0].cells[4]], ['Unknown', '1', '100%'],
+    assert.equal(country[0].key, 'FR');
+    assert.deepEqual([country[0].cells[0], country[0].cells[1], country[0].cells[4]], ['France (FR)', '1', '100%'],
       JSON.stringify(country));
     assert.ok(Number(country[0].cells[2]) > 0, `hours watched: ${country[0].cells[2]}`);
     await waitFor(() => page.evaluate(() => Boolean(document.querySelector('#stats-daily-chart') && window.Chart)), {
@@ -105,7 +116,7 @@ describe('the organizer dashboard', () => {
     assert.match(await csv.text(), new RegExp(`^${film.id},${film.slug},`, 'm'));
     const countries = await context.request.get(`${festival.url}/api/stats/export?format=csv&table=countries`);
     assert.equal(countries.status(), 200);
-    assert.match(await countries.text(), new RegExp(`^\\d{4}-\\d\\d-\\d\\d,${film.id},${film.slug},[^\\r]*,,\\d+,1,`, 'm'));
+    assert.match(await countries.text(), new RegExp(`^\\d{4}-\\d\\d-\\d\\d,${film.id},${film.slug},[^\\r]*,FR,\\d+,1,`, 'm'));
     assert.deepEqual(errors, []);
 
     // Closing the viewer's page ends the play (sendBeacon): no longer live.
