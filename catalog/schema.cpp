@@ -335,6 +335,13 @@ const std::vector<std::string_view>& migrations() {
         INSERT INTO film_curators (film_id, user_id)
             SELECT films.id, users.id FROM films CROSS JOIN users WHERE users.role = 'curator';
         )sql",
+        // Audio jobs (a version's audio renditions rebuilt over the video of a base version) and the
+        // curators' audio tracks every job encodes.
+        R"sql(
+        ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'transcode' CHECK (kind IN ('transcode','audio'));
+        ALTER TABLE jobs ADD COLUMN base_version INTEGER;
+        ALTER TABLE jobs ADD COLUMN audio_tracks TEXT NOT NULL DEFAULT '[]';
+        )sql",
     };
     return steps;
 }

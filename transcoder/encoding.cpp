@@ -6,14 +6,15 @@ extern "C" {
 
 namespace festival::transcoder {
 
-codec_ptr open_aac_encoder(bool global_header) {
+codec_ptr open_aac_encoder(bool global_header, const AVChannelLayout* layout, int bit_rate) {
     const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
     if (!aac) throw std::runtime_error("no AAC encoder");
     codec_ptr encoder = make_codec_context(aac);
     encoder->sample_rate = 48000;
     encoder->sample_fmt = AV_SAMPLE_FMT_FLTP;
-    av_channel_layout_default(&encoder->ch_layout, 2);
-    encoder->bit_rate = 128000;
+    if (layout) check(av_channel_layout_copy(&encoder->ch_layout, layout), "an AAC channel layout");
+    else av_channel_layout_default(&encoder->ch_layout, 2);
+    encoder->bit_rate = bit_rate;
     encoder->profile = FF_PROFILE_AAC_LOW;
     encoder->time_base = {1, 48000};
     if (global_header) encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;

@@ -21,4 +21,8 @@ std::string rational(AVRational r);
 // The "buffer" source's arguments for pictures of this size, pixel format, time base and pixel aspect.
 std::string picture_source_args(int width, int height, int pixel_format, AVRational time_base, AVRational sample_aspect);
 
+// The "abuffer" source's arguments for sound like `frame` (an unknown channel order taken as the
+// default layout of its channel count), in the time base 1/sample rate.
+std::string sound_source_args(const AVFrame* frame);
+
 }  // namespace festival::transcoder
