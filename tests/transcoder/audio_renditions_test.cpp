@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/transcoder/media_tools.hpp"

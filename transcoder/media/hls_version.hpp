@@ -50,7 +50,7 @@ struct hls_version {
     std::vector<hls_variant> variants;
     std::vector<std::string> subtitle_languages;  // sorted, each at subtitles/<lang>.m3u8 and <lang>.vtt
     double duration_seconds = 0;                  // the film's, for the subtitle playlists
-    std::vector<hls_audio_rendition> audio_renditions;  // empty for versions made before renditions
+    std::vector<hls_audio_rendition> audio_renditions = {};  // empty for versions made before renditions
     bool operator==(const hls_version&) const = default;
 };
 
