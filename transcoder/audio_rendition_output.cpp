@@ -1,5 +1,6 @@
 #include "transcoder/audio_rendition_output.hpp"
 
+#include "transcoder/encoding.hpp"
 #include "transcoder/media/hls_playlists.hpp"
 #include "transcoder/media/media_layout.hpp"
 
@@ -17,15 +18,10 @@ audio_rendition_output::audio_rendition_output(const std::filesystem::path& fold
     if (!stream_) throw std::bad_alloc();
     check(avcodec_parameters_from_context(stream_->codecpar, encoder), "audio rendition parameters");
     stream_->time_base = encoder->time_base;
-    AVDictionary* options = nullptr;
-    av_dict_set(&options, "hls_time", std::to_string(segment_seconds).c_str(), 0);
-    av_dict_set(&options, "hls_playlist_type", "vod", 0);
-    av_dict_set(&options, "hls_segment_type", "fmp4", 0);
-    av_dict_set(&options, "hls_fmp4_init_filename", "init.mp4", 0);
-    av_dict_set(&options, "hls_segment_filename", (folder_ / "segment_%05d.m4s").string().c_str(), 0);
-    av_dict_set(&options, "hls_flags", "independent_segments", 0);
-    const int header = avformat_write_header(muxer_.get(), &options);
-    av_dict_free(&options);
+    auto options = hls_fmp4_options(folder_, segment_seconds);
+    AVDictionary* raw_options = options.release();
+    const int header = avformat_write_header(muxer_.get(), &raw_options);
+    options.reset(raw_options);
     check(header, "starting an audio HLS writer");
 }
 
@@ -34,6 +30,7 @@ void audio_rendition_output::write(const AVPacket* packet) {
     av_packet_rescale_ts(scratch_.get(), encoder_time_base_, stream_->time_base);
     scratch_->stream_index = stream_->index;
     check(av_interleaved_write_frame(muxer_.get(), scratch_.get()), "writing an audio segment");  // takes the reference
+    ++packets_;
 }
 
 void audio_rendition_output::finish() {

@@ -2,6 +2,7 @@
 // One audio rendition of a version: AAC packets written as fMP4 HLS in audio/<id>/ with the video's
 // segment duration, so that its segments line up with the rungs'. Written on the caller's thread
 // (sound is cheap next to the pictures).
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -21,6 +22,8 @@ public:
     void write(const AVPacket* packet);
     // Ends the playlist.
     void finish();
+    // No packet was written (a sound stream whose packets could not be decoded): no rendition.
+    bool empty() const { return packets_ == 0; }
     // The manifest entry: `rendition` with its URI, BANDWIDTH and AVERAGE-BANDWIDTH measured on disk.
     media::hls_audio_rendition describe(media::hls_audio_rendition rendition) const;
 
@@ -31,6 +34,7 @@ private:
     AVRational encoder_time_base_{1, 48000};
     packet_ptr scratch_ = make_packet();
     bool finished_ = false;
+    std::int64_t packets_ = 0;
 };
 
 }  // namespace festival::transcoder

@@ -101,36 +101,17 @@ private:
                 "atrim=end_sample=" + samples + ",apad=whole_len=" + samples);
             av_buffersink_set_frame_size(chain_->sink, encoder_->frame_size);
         }
-        std::int64_t pts = frame->best_effort_timestamp;
-        if (pts == AV_NOPTS_VALUE) return;
-        pts -= av_rescale_q(start_us_, AV_TIME_BASE_Q, stream->time_base);
-        frame->pts = av_rescale_q(pts, stream->time_base, {1, frame->sample_rate});
-        if (frame->pts < 0) return;
+        if (!rebase_sound_time(frame, stream, start_us_)) return;
         check(av_buffersrc_add_frame(chain_->source, frame), "filtering the track");
         drain();
     }
 
     void drain() {
-        auto samples = make_frame();
-        for (;;) {
-            const int rc = av_buffersink_get_frame(chain_->sink, samples.get());
-            if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-            check(rc, "filtering the track");
-            encode(samples.get());
-            av_frame_unref(samples.get());
-        }
+        drain_sink(*chain_, [this](AVFrame* samples) { encode(samples); });
     }
 
     void encode(const AVFrame* samples) {
-        check(avcodec_send_frame(encoder_.get(), samples), "encoding the track");
-        auto packet = make_packet();
-        for (;;) {
-            const int rc = avcodec_receive_packet(encoder_.get(), packet.get());
-            if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-            check(rc, "encoding the track");
-            output_->write(packet.get());
-            av_packet_unref(packet.get());
-        }
+        encode_frame(encoder_.get(), samples, [this](AVPacket* packet) { output_->write(packet); });
     }
 
     std::int64_t film_samples_;

@@ -29,4 +29,12 @@ codec_ptr open_decoder(const AVStream* stream) {
     return decoder;
 }
 
+bool rebase_sound_time(AVFrame* frame, const AVStream* stream, std::int64_t start_us) {
+    std::int64_t pts = frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE) return false;
+    pts -= av_rescale_q(start_us, AV_TIME_BASE_Q, stream->time_base);
+    frame->pts = av_rescale_q(pts, stream->time_base, {1, frame->sample_rate});
+    return frame->pts >= 0;
+}
+
 }  // namespace festival::transcoder

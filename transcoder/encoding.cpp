@@ -22,6 +22,18 @@ codec_ptr open_aac_encoder(bool global_header, const AVChannelLayout* layout, in
     return encoder;
 }
 
+void encode_frame(AVCodecContext* encoder, const AVFrame* frame, const std::function<void(AVPacket*)>& use) {
+    check(avcodec_send_frame(encoder, frame), "encoding");
+    auto packet = make_packet();
+    for (;;) {
+        const int rc = avcodec_receive_packet(encoder, packet.get());
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+        check(rc, "encoding");
+        use(packet.get());
+        av_packet_unref(packet.get());
+    }
+}
+
 void encode_and_write(AVCodecContext* encoder, const AVFrame* frame, AVFormatContext* output, AVStream* stream,
                       AVPacket* packet) {
     check(avcodec_send_frame(encoder, frame), "encoding");
@@ -33,6 +45,17 @@ void encode_and_write(AVCodecContext* encoder, const AVFrame* frame, AVFormatCon
         packet->stream_index = stream->index;
         check(av_interleaved_write_frame(output, packet), "writing media");
     }
+}
+
+dictionary_ptr hls_fmp4_options(const std::filesystem::path& folder, int segment_seconds) {
+    AVDictionary* raw = nullptr;
+    av_dict_set(&raw, "hls_time", std::to_string(segment_seconds).c_str(), 0);
+    av_dict_set(&raw, "hls_playlist_type", "vod", 0);
+    av_dict_set(&raw, "hls_segment_type", "fmp4", 0);
+    av_dict_set(&raw, "hls_fmp4_init_filename", "init.mp4", 0);
+    av_dict_set(&raw, "hls_segment_filename", (folder / "segment_%05d.m4s").string().c_str(), 0);
+    av_dict_set(&raw, "hls_flags", "independent_segments", 0);
+    return dictionary_ptr(raw);
 }
 
 }  // namespace festival::transcoder

@@ -263,11 +263,7 @@ void film_pipeline::on_audio_frame(AVFrame* frame) {
             av_buffersink_set_frame_size(surround_chain_->sink, surround_encoder_->frame_size);
         }
     }
-    std::int64_t pts = frame->best_effort_timestamp;
-    if (pts == AV_NOPTS_VALUE) return;
-    pts -= av_rescale_q(start_us_, AV_TIME_BASE_Q, stream->time_base);
-    frame->pts = av_rescale_q(pts, stream->time_base, {1, frame->sample_rate});
-    if (frame->pts < 0) return;
+    if (!rebase_sound_time(frame, stream, start_us_)) return;
     if (surround_chain_) {
         // Same decoded samples, so no second read of the master.
         check(av_buffersrc_write_frame(surround_chain_->source, frame), "filtering sound");  // copies a reference
@@ -277,68 +273,32 @@ void film_pipeline::on_audio_frame(AVFrame* frame) {
     drain_audio(false);
 }
 
+// One chain's sound to its encoder: what the sink has ready and, at the end, the encoder's last packets.
+void drain_sound(filter_chain* chain, bool flush, const std::function<void(AVFrame*)>& encode) {
+    if (chain && flush) check(av_buffersrc_add_frame(chain->source, nullptr), "flushing sound");
+    if (chain && !drain_sink(*chain, encode)) return;
+    if (flush) encode(nullptr);
+}
+
 void film_pipeline::drain_surround(bool flush) {
-    if (!surround_encoder_) return;
-    if (!surround_chain_) {
-        if (flush) encode_surround(nullptr);
-        return;
-    }
-    if (flush) check(av_buffersrc_add_frame(surround_chain_->source, nullptr), "flushing sound");
-    auto samples = make_frame();
-    for (;;) {
-        const int rc = av_buffersink_get_frame(surround_chain_->sink, samples.get());
-        if (rc == AVERROR(EAGAIN)) return;
-        if (rc == AVERROR_EOF) break;
-        check(rc, "filtering sound");
-        encode_surround(samples.get());
-        av_frame_unref(samples.get());
-    }
-    if (flush) encode_surround(nullptr);
+    if (surround_encoder_) drain_sound(surround_chain_.get(), flush, [this](AVFrame* f) { encode_surround(f); });
 }
 
 void film_pipeline::encode_surround(AVFrame* frame) {
-    check(avcodec_send_frame(surround_encoder_.get(), frame), "encoding 5.1 sound");
-    auto packet = make_packet();
-    for (;;) {
-        const int rc = avcodec_receive_packet(surround_encoder_.get(), packet.get());
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-        check(rc, "encoding 5.1 sound");
-        surround_output_->write(packet.get());
-        av_packet_unref(packet.get());
-    }
+    encode_frame(surround_encoder_.get(), frame, [this](AVPacket* packet) { surround_output_->write(packet); });
 }
 
 void film_pipeline::encode_audio(AVFrame* frame) {
-    check(avcodec_send_frame(audio_encoder_.get(), frame), "encoding sound");
-    auto packet = make_packet();
-    for (;;) {
-        const int rc = avcodec_receive_packet(audio_encoder_.get(), packet.get());
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-        check(rc, "encoding sound");
-        stereo_output_->write(packet.get());
+    encode_frame(audio_encoder_.get(), frame, [this](AVPacket* packet) {
+        stereo_output_->write(packet);
         // Sound decoded before the first picture waits until the rungs exist.
-        if (rungs_.empty()) pending_audio_.emplace_back(av_packet_clone(packet.get()));
-        else send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet.get())), false}; });
-        av_packet_unref(packet.get());
-    }
+        if (rungs_.empty()) pending_audio_.emplace_back(av_packet_clone(packet));
+        else send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet)), false}; });
+    });
 }
 
 void film_pipeline::drain_audio(bool flush) {
-    if (!audio_chain_) {
-        if (flush && audio_encoder_) encode_audio(nullptr);
-        return;
-    }
-    if (flush) check(av_buffersrc_add_frame(audio_chain_->source, nullptr), "flushing sound");
-    auto samples = make_frame();
-    for (;;) {
-        const int rc = av_buffersink_get_frame(audio_chain_->sink, samples.get());
-        if (rc == AVERROR(EAGAIN)) return;
-        if (rc == AVERROR_EOF) break;
-        check(rc, "filtering sound");
-        encode_audio(samples.get());
-        av_frame_unref(samples.get());
-    }
-    if (flush) encode_audio(nullptr);
+    if (audio_encoder_) drain_sound(audio_chain_.get(), flush, [this](AVFrame* f) { encode_audio(f); });
 }
 
 void film_pipeline::decode_subtitle(subtitle_decoder& s, AVPacket* packet) {
@@ -469,6 +429,7 @@ void film_pipeline::write_audio_renditions(hls_version& version, transcode_summa
     const std::string language = info_.audio_language.empty() ? "und" : normalize_language(info_.audio_language);
     auto own_sound = [&](audio_rendition_output& output, const std::string& role, int channels) {
         output.finish();
+        if (output.empty()) return;  // the rungs are silent too
         hls_audio_rendition r;
         r.id = role;
         r.name = audio_rendition_name(role, language);

@@ -1,6 +1,7 @@
 #include "transcoder/filter_chain.hpp"
 
 extern "C" {
+#include <libavfilter/buffersink.h>
 #include <libavutil/channel_layout.h>
 }
 
@@ -39,6 +40,18 @@ std::string picture_source_args(int width, int height, int pixel_format, AVRatio
     return "video_size=" + std::to_string(width) + "x" + std::to_string(height) +
            ":pix_fmt=" + std::to_string(pixel_format) + ":time_base=" + rational(time_base) +
            ":pixel_aspect=" + rational(sample_aspect);
+}
+
+bool drain_sink(filter_chain& chain, const std::function<void(AVFrame*)>& use) {
+    auto frame = make_frame();
+    for (;;) {
+        const int rc = av_buffersink_get_frame(chain.sink, frame.get());
+        if (rc == AVERROR(EAGAIN)) return false;
+        if (rc == AVERROR_EOF) return true;
+        check(rc, "filtering");
+        use(frame.get());
+        av_frame_unref(frame.get());
+    }
 }
 
 std::string sound_source_args(const AVFrame* frame) {

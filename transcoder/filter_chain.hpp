@@ -1,5 +1,6 @@
 #pragma once
 // A filter chain given as text between a buffer source and a buffer sink.
+#include <functional>
 #include <string>
 
 #include "transcoder/av_handles.hpp"
@@ -14,6 +15,10 @@ struct filter_chain {
     // `threads` 0 lets libavfilter choose.
     filter_chain(bool audio, const std::string& source_args, const std::string& chain, int threads = 0);
 };
+
+// Hands every frame the chain's sink has ready to `use` (which may keep a reference); true once the
+// sink has given its last frame, false when it waits for more input.
+bool drain_sink(filter_chain& chain, const std::function<void(AVFrame*)>& use);
 
 // A rational as filter arguments spell it: "num/den" (a time base, a pixel aspect, a frame rate).
 std::string rational(AVRational r);

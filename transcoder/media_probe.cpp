@@ -121,6 +121,27 @@ std::string language_of(const AVStream* stream) {
     return tag && std::string(tag->value) != "und" ? tag->value : "";
 }
 
+// The container's name, once its stream count is known to be within the limit.
+media_info described_container(const AVFormatContext* input, const media_limits& limits) {
+    if (input->nb_streams > static_cast<unsigned>(limits.max_streams))
+        throw media_error("too_many_streams", "the file has " + std::to_string(input->nb_streams) + " streams");
+    media_info m;
+    m.format = input->iformat->name;
+    return m;
+}
+
+// The duration the container states, else `stream`'s; throws when there is none or it is over the limit.
+double stated_duration(const AVFormatContext* input, const AVStream* stream, const media_limits& limits, const char* what) {
+    double seconds = 0;
+    if (input->duration != AV_NOPTS_VALUE && input->duration > 0) seconds = input->duration / double(AV_TIME_BASE);
+    else if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0) seconds = stream->duration * av_q2d(stream->time_base);
+    if (seconds <= 0) throw media_error("truncated", std::string("the ") + what + "'s duration cannot be read");
+    if (seconds > limits.max_duration_seconds)
+        throw media_error("too_long", std::string("the ") + what + " lasts " + std::to_string(std::llround(std::min(seconds, 1e15))) +
+                                          " s, more than " + std::to_string(std::llround(limits.max_duration_seconds)) + " s");
+    return seconds;
+}
+
 }  // namespace
 
 namespace {
@@ -219,10 +240,7 @@ descriptor_input open_media_input(int fd, const media_limits& limits, media_kind
 }
 
 media_info describe_media(AVFormatContext* input, const media_limits& limits) {
-    media_info m;
-    m.format = input->iformat->name;
-    if (input->nb_streams > static_cast<unsigned>(limits.max_streams))
-        throw media_error("too_many_streams", "the file has " + std::to_string(input->nb_streams) + " streams");
+    media_info m = described_container(input, limits);
     m.video_stream = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     // A cover image inside an audio file is not a film.
     if (m.video_stream >= 0 && (input->streams[m.video_stream]->disposition & AV_DISPOSITION_ATTACHED_PIC))
@@ -268,12 +286,7 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
     m.variable_frame_rate = avg_ok && base_ok && std::abs(av_q2d(avg) / av_q2d(base) - 1) >= 0.02;
     m.interlaced = par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN;
 
-    if (input->duration != AV_NOPTS_VALUE && input->duration > 0) m.duration_seconds = input->duration / double(AV_TIME_BASE);
-    else if (video->duration != AV_NOPTS_VALUE && video->duration > 0) m.duration_seconds = video->duration * av_q2d(video->time_base);
-    if (m.duration_seconds <= 0) throw media_error("truncated", "the film's duration cannot be read");
-    if (m.duration_seconds > limits.max_duration_seconds)
-        throw media_error("too_long", "the film lasts " + std::to_string(std::llround(std::min(m.duration_seconds, 1e15))) +
-                                          " s, more than " + std::to_string(std::llround(limits.max_duration_seconds)) + " s");
+    m.duration_seconds = stated_duration(input, video, limits, "film");
 
     m.audio_stream = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, m.video_stream, nullptr, 0);
     if (m.audio_stream >= 0) {
@@ -350,10 +363,7 @@ media_info probe_media(int fd, const media_limits& limits) {
 }
 
 media_info describe_audio_track(AVFormatContext* input, const media_limits& limits) {
-    media_info m;
-    m.format = input->iformat->name;
-    if (input->nb_streams > static_cast<unsigned>(limits.max_streams))
-        throw media_error("too_many_streams", "the file has " + std::to_string(input->nb_streams) + " streams");
+    media_info m = described_container(input, limits);
     int audio_streams = 0;
     for (unsigned i = 0; i < input->nb_streams; ++i) {
         if (input->streams[i]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) continue;
@@ -375,12 +385,7 @@ media_info describe_audio_track(AVFormatContext* input, const media_limits& limi
     m.audio_codec = decoder->name;
     m.audio_channels = audio->codecpar->ch_layout.nb_channels;
     m.audio_language = language_of(audio);
-    if (input->duration != AV_NOPTS_VALUE && input->duration > 0) m.duration_seconds = input->duration / double(AV_TIME_BASE);
-    else if (audio->duration != AV_NOPTS_VALUE && audio->duration > 0) m.duration_seconds = audio->duration * av_q2d(audio->time_base);
-    if (m.duration_seconds <= 0) throw media_error("truncated", "the track's duration cannot be read");
-    if (m.duration_seconds > limits.max_duration_seconds)
-        throw media_error("too_long", "the track lasts " + std::to_string(std::llround(std::min(m.duration_seconds, 1e15))) +
-                                          " s, more than " + std::to_string(std::llround(limits.max_duration_seconds)) + " s");
+    m.duration_seconds = stated_duration(input, audio, limits, "track");
     return m;
 }
 
