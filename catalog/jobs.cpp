@@ -10,8 +10,8 @@ namespace {
 
 // The jobs table's columns, read by name in read_job_row: the one place a job row is mapped.
 constexpr const char* job_columns =
-    "id, film_id, source_path, subtitles, status, progress, fps, eta_seconds, attempts, error, worker, "
-    "lease_until, created_at, updated_at";
+    "id, film_id, kind, source_path, subtitles, base_version, audio_tracks, status, progress, fps, eta_seconds, "
+    "attempts, error, worker, lease_until, created_at, updated_at";
 
 std::string subtitles_text(const std::vector<subtitle_source>& subtitles) {
     auto list = nlohmann::json::array();
@@ -19,13 +19,34 @@ std::string subtitles_text(const std::vector<subtitle_source>& subtitles) {
     return list.dump();
 }
 
+std::string audio_tracks_text(const std::vector<audio_track_source>& tracks) {
+    auto list = nlohmann::json::array();
+    for (const auto& t : tracks)
+        list.push_back({{"id", t.id}, {"lang", t.lang}, {"role", t.role}, {"name", t.name}, {"path", t.path}});
+    return list.dump();
+}
+
+void check_audio_tracks(const std::vector<audio_track_source>& tracks) {
+    for (const auto& t : tracks) {
+        if (t.lang.empty() || t.path.empty()) throw invalid("invalid_audio_track", "an audio track needs a language and a file");
+        if (t.role != "description" && t.role != "dub")
+            throw invalid("invalid_audio_track", "an audio track's role is description or dub");
+    }
+}
+
 job read_job_row(statement& st) {
     job j;
     j.id = st.int64("id");
     j.film_id = st.int64("film_id");
+    j.kind = st.text("kind");
     j.source_path = st.text("source_path");
     for (const auto& s : nlohmann::json::parse(st.text("subtitles")))
         j.subtitles.push_back({s.at("lang").get<std::string>(), s.at("path").get<std::string>()});
+    j.base_version = st.optional_int64("base_version");
+    for (const auto& t : nlohmann::json::parse(st.text("audio_tracks")))
+        j.audio_tracks.push_back({t.value("id", std::int64_t{0}), t.at("lang").get<std::string>(),
+                                  t.at("role").get<std::string>(), t.value("name", std::string()),
+                                  t.at("path").get<std::string>()});
     j.status = job_status_from_string(st.text("status")).value_or(job_status::failed);  // the schema CHECKs it
     j.progress = st.real("progress");
     j.fps = st.real("fps");
@@ -85,18 +106,42 @@ std::optional<job_status> job_status_from_string(const std::string& text) {
 }
 
 std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& source_path,
-                         const std::vector<subtitle_source>& subtitles) {
+                         const std::vector<subtitle_source>& subtitles,
+                         const std::vector<audio_track_source>& audio_tracks) {
     if (source_path.empty()) throw invalid("invalid_source", "a job needs a source file");
     for (const auto& s : subtitles)
         if (s.lang.empty() || s.path.empty()) throw invalid("invalid_subtitle", "a subtitle needs a language and a file");
+    check_audio_tracks(audio_tracks);
     auto exists = db.prepare("SELECT 1 FROM films WHERE id = ?");
     exists.bind(1, film_id);
     if (!exists.step()) throw not_found("film_not_found", "no film " + std::to_string(film_id));
-    auto st = db.prepare("INSERT INTO jobs (film_id, source_path, subtitles, created_at, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?)");
+    auto st = db.prepare("INSERT INTO jobs (film_id, source_path, subtitles, audio_tracks, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)");
     const auto now = utc_now();
-    st.bind(1, film_id).bind(2, source_path).bind(3, subtitles_text(subtitles)).bind(4, now).bind(5, now).run();
+    st.bind(1, film_id).bind(2, source_path).bind(3, subtitles_text(subtitles)).bind(4, audio_tracks_text(audio_tracks))
+        .bind(5, now).bind(6, now).run();
     return db.last_insert_rowid();
+}
+
+std::int64_t enqueue_audio_job(database& db, std::int64_t film_id, std::int64_t base_version,
+                               const std::vector<audio_track_source>& audio_tracks) {
+    check_audio_tracks(audio_tracks);
+    transaction tx(db);
+    // The base is a version the film has: a finished job of this film (its folder is v<job>).
+    const auto base = find_job(db, base_version);
+    if (!base || base->film_id != film_id || base->status != job_status::done)
+        throw not_found("version_not_found", "film " + std::to_string(film_id) + " has no version " +
+                                                 std::to_string(base_version));
+    // The base's master and subtitles: the new version is the same film re-packaged, so it replaces
+    // the base the way a re-packaging does (current, unless a new master waits for its preview).
+    auto st = db.prepare("INSERT INTO jobs (film_id, kind, source_path, subtitles, base_version, audio_tracks, "
+                         "created_at, updated_at) VALUES (?, 'audio', ?, ?, ?, ?, ?, ?)");
+    const auto now = utc_now();
+    st.bind(1, film_id).bind(2, base->source_path).bind(3, subtitles_text(base->subtitles)).bind(4, base_version)
+        .bind(5, audio_tracks_text(audio_tracks)).bind(6, now).bind(7, now).run();
+    const auto id = db.last_insert_rowid();
+    tx.commit();
+    return id;
 }
 
 std::optional<job> find_job(database& db, std::int64_t id) {
@@ -214,6 +259,7 @@ nlohmann::json job_to_json(const job& j) {
     for (const auto& s : j.subtitles) subtitles.push_back(s.lang);
     return {{"id", j.id},
             {"film_id", j.film_id},
+            {"kind", j.kind},
             {"status", to_string(j.status)},
             {"progress", j.progress},
             {"fps", j.fps},

@@ -1,5 +1,6 @@
 #pragma once
-// Transcode jobs: queued -> running -> done | failed | cancelled. A worker claims a job with a lease it
+// Jobs: queued -> running -> done | failed | cancelled. A transcode job makes a version from a master;
+// an audio job makes one from a base version's video files (reused, not re-encoded) and audio tracks. A worker claims a job with a lease it
 // renews by heartbeat; a job whose lease ran out (its worker died) can be claimed again. Every claim
 // counts as an attempt; after `max_attempts` the job stays failed with its reason.
 #include <cstdint>
@@ -19,6 +20,15 @@ struct subtitle_source {
     std::string path;
 };
 
+// A curator's audio track, aligned to the film (see docs/audio.md).
+struct audio_track_source {
+    std::int64_t id = 0;
+    std::string lang;
+    std::string role;  // "description" | "dub"
+    std::string name;
+    std::string path;  // absolute file the curator uploaded
+};
+
 enum class job_status { queued, running, done, failed, cancelled };
 // The status as the catalog stores it and the API shows it.
 const char* to_string(job_status s);
@@ -27,8 +37,11 @@ std::optional<job_status> job_status_from_string(const std::string& text);
 struct job {
     std::int64_t id = 0;
     std::int64_t film_id = 0;
-    std::string source_path;
+    std::string kind = "transcode";  // "transcode" | "audio"
+    std::string source_path;         // an audio job's: its base version's master (decides current or pending)
     std::vector<subtitle_source> subtitles;
+    std::optional<std::int64_t> base_version;  // audio jobs: the version whose video files are reused
+    std::vector<audio_track_source> audio_tracks;
     job_status status = job_status::queued;
     double progress = 0;  // percent, 0..100
     double fps = 0;
@@ -47,8 +60,15 @@ struct job {
 
 constexpr int max_attempts = 3;
 
+// Transcode jobs also carry the film's audio tracks, so a new master keeps them.
 std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& source_path,
-                         const std::vector<subtitle_source>& subtitles);
+                         const std::vector<subtitle_source>& subtitles,
+                         const std::vector<audio_track_source>& audio_tracks = {});
+// A new version = base_version's video files reused (hard links, no re-encoding) + the audio renditions
+// rebuilt with these tracks. Finished like any job (current version, or pending for a published film:
+// same rules). Throws not_found when the film or its finished base version does not exist.
+std::int64_t enqueue_audio_job(database& db, std::int64_t film_id, std::int64_t base_version,
+                               const std::vector<audio_track_source>& audio_tracks);
 std::optional<job> find_job(database& db, std::int64_t id);
 // A film's jobs, newest first.
 std::vector<job> list_film_jobs(database& db, std::int64_t film_id);

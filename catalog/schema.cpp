@@ -368,6 +368,13 @@ const std::vector<std::string_view>& migrations() {
             SELECT film_id, day, '', plays, views, watch_ms FROM stats_film_day
             WHERE plays > 0 OR views > 0 OR watch_ms > 0;
         )sql",
+        // Audio jobs (a version's audio renditions rebuilt over the video of a base version) and the
+        // curators' audio tracks every job encodes.
+        R"sql(
+        ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'transcode' CHECK (kind IN ('transcode','audio'));
+        ALTER TABLE jobs ADD COLUMN base_version INTEGER;
+        ALTER TABLE jobs ADD COLUMN audio_tracks TEXT NOT NULL DEFAULT '[]';
+        )sql",
     };
     return steps;
 }

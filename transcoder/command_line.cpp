@@ -37,9 +37,11 @@ namespace {
 
 const char* usage =
     "usage: festival-transcoder probe --input FILE [--sandbox-user nobody]\n"
+    "       festival-transcoder probe --audio FILE [--sandbox-user nobody]    (a curator's audio track)\n"
     "       festival-transcoder demo-source --output FILE.mp4 [--seconds S] [--width W] [--height H] [--label TEXT]\n"
     "                                       [--no-audio] [--preset P] [--frame-rate N]\n"
     "       festival-transcoder transcode --input FILE --output DIR [--subtitle LANG=FILE.srt|.vtt]...\n"
+    "                                     [--audio-track description|dub:LANG=FILE]...\n"
     "                                     [--ladder 1080,720,480,360,240] [--preset veryfast] [--threads N]\n"
     "                                     [--max-output-file-mb 4096]\n"
     "       festival-transcoder work --data-dir DIR [--worker-id NAME] [--lease-seconds 30] [--once]\n"
@@ -72,7 +74,9 @@ void print_error(const std::string& code, const std::string& message) {
 int probe_command(const command_flags& f) {
     // The file is opened first, as whoever started us (the server may be root, its uploads 0640),
     // then the process gives up its privileges and enters the sandbox before reading a byte of it.
-    const std::string input = f.required("input");
+    const bool audio_track = f.has("audio");
+    if (audio_track && f.has("input")) throw std::invalid_argument("probe takes --input FILE or --audio FILE, not both");
+    const std::string input = f.required(audio_track ? "audio" : "input");
     const int fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         print_error("unreadable", "no such file: " + input);
@@ -82,7 +86,7 @@ int probe_command(const command_flags& f) {
     process::apply_caps(probe_caps());
     enter_sandbox(probe_sandbox(f));
     try {
-        const auto info = probe_media(fd);
+        const auto info = audio_track ? probe_audio_track(fd) : probe_media(fd);
         std::printf("%s\n", media_info_to_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;
     } catch (const media_error& e) {
@@ -94,7 +98,7 @@ int probe_command(const command_flags& f) {
     } catch (const std::invalid_argument&) {
         throw;  // a usage error, not the file's
     } catch (const std::exception& e) {
-        print_error("unreadable", std::string("the file cannot be read as a film: ") + e.what());
+        print_error("unreadable", std::string("the file cannot be read as ") + (audio_track ? "a sound track: " : "a film: ") + e.what());
         return 2;
     }
 }
@@ -124,6 +128,14 @@ int transcode_command(const command_flags& f) {
         if (equals == std::string::npos || equals == 0 || equals + 1 == item.size())
             throw std::invalid_argument("--subtitle takes LANG=FILE, e.g. fr=film.fr.srt");
         o.subtitles.push_back({item.substr(0, equals), item.substr(equals + 1), {}});
+    }
+    for (const auto& item : f.all("audio-track")) {
+        const auto colon = item.find(':'), equals = item.find('=');
+        const std::string role = item.substr(0, colon);
+        if (colon == std::string::npos || equals == std::string::npos || equals < colon + 2 || equals + 1 == item.size() ||
+            (role != "description" && role != "dub"))
+            throw std::invalid_argument("--audio-track takes ROLE:LANG=FILE, ROLE description or dub, e.g. description:fr=ad.wav");
+        o.audio_tracks.push_back({item.substr(colon + 1, equals - colon - 1), role, "", item.substr(equals + 1), -1});
     }
     if (f.has("ladder")) o.ladder = parse_ladder(f.required("ladder"));
     o.encoding.preset = f.get("preset", o.encoding.preset);

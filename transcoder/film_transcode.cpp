@@ -18,6 +18,9 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include "transcoder/audio_rendition_output.hpp"
+#include "transcoder/audio_tracks.hpp"
+#include "transcoder/decoding.hpp"
 #include "transcoder/encoding.hpp"
 #include "transcoder/filter_chain.hpp"
 #include "transcoder/media/durable_file.hpp"
@@ -41,27 +44,6 @@ int encoder_threads(const rung& r, const std::vector<rung>& ladder) {
     double largest = 0;
     for (const auto& other : ladder) largest = std::max(largest, double(other.width) * other.height);
     return std::max(1, static_cast<int>(std::lround(cores * r.width * r.height / largest)));
-}
-
-codec_ptr open_decoder(const AVStream* stream) {
-    const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
-    if (!codec) throw media_error("unsupported_codec", "no decoder for a stream of this film");
-    if (!is_accepted_decoder(codec)) throw media_error("unsupported_codec", std::string("no accepted decoder for ") + codec->name);
-    codec_ptr decoder = make_codec_context(codec);
-    check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "decoder parameters");
-    decoder->pkt_timebase = stream->time_base;
-    // The rungs' encoders keep the cores busy; decoding is a small share of the work, so frame
-    // threads would mostly add hand-offs (measured: one thread is faster on 2 cores).
-    decoder->thread_count = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 4));
-    // libav refuses itself, too, to open a decoder the whitelist does not name.
-    AVDictionary* raw_options = nullptr;
-    av_dict_set(&raw_options, "codec_whitelist", accepted_decoders, 0);
-    dictionary_ptr options(raw_options);
-    raw_options = options.release();
-    const int opened = avcodec_open2(decoder.get(), codec, &raw_options);
-    options.reset(raw_options);
-    check(opened, "opening a decoder");
-    return decoder;
 }
 
 struct subtitle_decoder {
@@ -90,6 +72,9 @@ private:
     void drain_video(bool flush);
     void drain_audio(bool flush);
     void encode_audio(AVFrame* frame);
+    void drain_surround(bool flush);
+    void encode_surround(AVFrame* frame);
+    void write_audio_renditions(hls_version& version, transcode_summary& summary);
     void send_all(const std::function<rung_work()>& make);
     void decode_subtitle(subtitle_decoder& s, AVPacket* packet);
     void report(double seconds, bool force);
@@ -102,6 +87,11 @@ private:
     std::int64_t start_us_ = 0;  // the film's first timestamp, so outputs start at zero
     codec_ptr video_decoder_, audio_decoder_, audio_encoder_;
     std::unique_ptr<filter_chain> video_chain_, audio_chain_;
+    // The film's own sound as renditions: the stereo the rungs carry, and 5.1 when the film has it.
+    std::unique_ptr<audio_rendition_output> stereo_output_, surround_output_;
+    codec_ptr surround_encoder_;
+    std::unique_ptr<filter_chain> surround_chain_;
+    std::string surround_layout_;
     std::map<int, subtitle_decoder> subtitle_decoders_;
     std::vector<std::unique_ptr<rung_output>> rungs_;
     std::vector<packet_ptr> pending_audio_;
@@ -129,6 +119,25 @@ void film_pipeline::open() {
     if (info_.audio_stream >= 0) {
         audio_decoder_ = open_decoder(input_->streams[info_.audio_stream]);
         audio_encoder_ = open_aac_encoder(true);  // fMP4 keeps its configuration in the init section
+        const version_layout work(options_.work_dir);
+        const int segment = options_.encoding.segment_seconds;
+        stereo_output_ = std::make_unique<audio_rendition_output>(work.audio_rendition_dir("original"), audio_encoder_.get(), segment);
+        if (info_.audio_channels >= 6) {
+            // The film's own 5.1 layout when AAC has it, else 5.1 (side surrounds become back ones).
+            AVChannelLayout layout{};
+            const auto& source = input_->streams[info_.audio_stream]->codecpar->ch_layout;
+            const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
+            av_channel_layout_from_string(&layout, "5.1");
+            for (const AVChannelLayout* l = aac ? aac->ch_layouts : nullptr; l && l->nb_channels; ++l)
+                if (source.nb_channels == 6 && av_channel_layout_compare(l, &source) == 0) av_channel_layout_copy(&layout, &source);
+            char name[64] = {};
+            av_channel_layout_describe(&layout, name, sizeof name);
+            surround_layout_ = name;
+            surround_encoder_ = open_aac_encoder(true, &layout, 384000);
+            av_channel_layout_uninit(&layout);
+            surround_output_ = std::make_unique<audio_rendition_output>(work.audio_rendition_dir("original-51"),
+                                                                        surround_encoder_.get(), segment);
+        }
     }
     std::set<std::string> uploaded;
     for (const auto& s : options_.subtitles) uploaded.insert(normalize_language(s.lang));
@@ -242,60 +251,54 @@ void film_pipeline::drain_video(bool flush) {
 void film_pipeline::on_audio_frame(AVFrame* frame) {
     const AVStream* stream = input_->streams[info_.audio_stream];
     if (!audio_chain_) {
-        char layout[128] = {};
-        AVChannelLayout channels{};
-        if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&channels, frame->ch_layout.nb_channels);
-        else av_channel_layout_copy(&channels, &frame->ch_layout);
-        av_channel_layout_describe(&channels, layout, sizeof layout);
-        av_channel_layout_uninit(&channels);
-        const std::string args = "time_base=1/" + std::to_string(frame->sample_rate) +
-                                 ":sample_rate=" + std::to_string(frame->sample_rate) + ":sample_fmt=" +
-                                 av_get_sample_fmt_name(static_cast<AVSampleFormat>(frame->format)) +
-                                 ":channel_layout=" + layout;
+        const std::string args = sound_source_args(frame);
         // Stereo down-mix (5.1 with the standard matrix), 48 kHz, starting at zero like the pictures.
         audio_chain_ = std::make_unique<filter_chain>(
             true, args, "aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo");
         av_buffersink_set_frame_size(audio_chain_->sink, audio_encoder_->frame_size);
+        if (surround_encoder_) {
+            surround_chain_ = std::make_unique<filter_chain>(
+                true, args, "aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=" +
+                                surround_layout_);
+            av_buffersink_set_frame_size(surround_chain_->sink, surround_encoder_->frame_size);
+        }
     }
-    std::int64_t pts = frame->best_effort_timestamp;
-    if (pts == AV_NOPTS_VALUE) return;
-    pts -= av_rescale_q(start_us_, AV_TIME_BASE_Q, stream->time_base);
-    frame->pts = av_rescale_q(pts, stream->time_base, {1, frame->sample_rate});
-    if (frame->pts < 0) return;
+    if (!rebase_sound_time(frame, stream, start_us_)) return;
+    if (surround_chain_) {
+        // Same decoded samples, so no second read of the master.
+        check(av_buffersrc_write_frame(surround_chain_->source, frame), "filtering sound");  // copies a reference
+        drain_surround(false);
+    }
     check(av_buffersrc_add_frame(audio_chain_->source, frame), "filtering sound");  // moves the samples in
     drain_audio(false);
 }
 
+// One chain's sound to its encoder: what the sink has ready and, at the end, the encoder's last packets.
+void drain_sound(filter_chain* chain, bool flush, const std::function<void(AVFrame*)>& encode) {
+    if (chain && flush) check(av_buffersrc_add_frame(chain->source, nullptr), "flushing sound");
+    if (chain && !drain_sink(*chain, encode)) return;
+    if (flush) encode(nullptr);
+}
+
+void film_pipeline::drain_surround(bool flush) {
+    if (surround_encoder_) drain_sound(surround_chain_.get(), flush, [this](AVFrame* f) { encode_surround(f); });
+}
+
+void film_pipeline::encode_surround(AVFrame* frame) {
+    encode_frame(surround_encoder_.get(), frame, [this](AVPacket* packet) { surround_output_->write(packet); });
+}
+
 void film_pipeline::encode_audio(AVFrame* frame) {
-    check(avcodec_send_frame(audio_encoder_.get(), frame), "encoding sound");
-    auto packet = make_packet();
-    for (;;) {
-        const int rc = avcodec_receive_packet(audio_encoder_.get(), packet.get());
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-        check(rc, "encoding sound");
+    encode_frame(audio_encoder_.get(), frame, [this](AVPacket* packet) {
+        stereo_output_->write(packet);
         // Sound decoded before the first picture waits until the rungs exist.
-        if (rungs_.empty()) pending_audio_.emplace_back(av_packet_clone(packet.get()));
-        else send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet.get())), false}; });
-        av_packet_unref(packet.get());
-    }
+        if (rungs_.empty()) pending_audio_.emplace_back(av_packet_clone(packet));
+        else send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet)), false}; });
+    });
 }
 
 void film_pipeline::drain_audio(bool flush) {
-    if (!audio_chain_) {
-        if (flush && audio_encoder_) encode_audio(nullptr);
-        return;
-    }
-    if (flush) check(av_buffersrc_add_frame(audio_chain_->source, nullptr), "flushing sound");
-    auto samples = make_frame();
-    for (;;) {
-        const int rc = av_buffersink_get_frame(audio_chain_->sink, samples.get());
-        if (rc == AVERROR(EAGAIN)) return;
-        if (rc == AVERROR_EOF) break;
-        check(rc, "filtering sound");
-        encode_audio(samples.get());
-        av_frame_unref(samples.get());
-    }
-    if (flush) encode_audio(nullptr);
+    if (audio_encoder_) drain_sound(audio_chain_.get(), flush, [this](AVFrame* f) { encode_audio(f); });
 }
 
 void film_pipeline::decode_subtitle(subtitle_decoder& s, AVPacket* packet) {
@@ -397,6 +400,7 @@ transcode_summary film_pipeline::run() {
     if (rungs_.empty()) throw media_error("no_video", "no picture of the film could be decoded");
     drain_video(true);
     drain_audio(true);
+    drain_surround(true);
     send_all([] { return rung_work{nullptr, nullptr, true}; });
     for (auto& r : rungs_) r->finish();
 
@@ -412,12 +416,35 @@ transcode_summary film_pipeline::run() {
                                     r->codecs(), av_q2d(picture_.frame_rate)});
     }
     write_subtitles(summary);
+    write_audio_renditions(version, summary);
     version.subtitle_languages = summary.subtitle_languages;  // sorted: by_language is a map
     const version_layout folder(options_.work_dir);
     thumbnails_->write(folder);
     write_version(folder, version);
     report(info_.duration_seconds, true);
     return summary;
+}
+
+void film_pipeline::write_audio_renditions(hls_version& version, transcode_summary& summary) {
+    const std::string language = info_.audio_language.empty() ? "und" : normalize_language(info_.audio_language);
+    auto own_sound = [&](audio_rendition_output& output, const std::string& role, int channels) {
+        output.finish();
+        if (output.empty()) return;  // the rungs are silent too
+        hls_audio_rendition r;
+        r.id = role;
+        r.name = audio_rendition_name(role, language);
+        r.language = language;
+        r.role = role;
+        r.channels = channels;
+        version.audio_renditions.push_back(output.describe(std::move(r)));
+    };
+    if (stereo_output_) own_sound(*stereo_output_, "original", 2);
+    if (surround_output_) own_sound(*surround_output_, "original-51", 6);
+    const version_layout folder(options_.work_dir);
+    for (auto& r : encode_audio_tracks(options_.audio_tracks, info_.duration_seconds, folder,
+                                       options_.encoding.segment_seconds, options_.limits))
+        version.audio_renditions.push_back(std::move(r));
+    for (const auto& r : version.audio_renditions) summary.audio_renditions.push_back(r.id);
 }
 
 // libav's HLS muxer does not always pass a write error on (a segment it could not write is just
@@ -435,7 +462,8 @@ nlohmann::json transcode_summary::to_json() const {
     auto ladder = nlohmann::json::array();
     for (const auto& r : rungs)
         ladder.push_back({{"name", r.name()}, {"width", r.width}, {"height", r.height}, {"video_kbps", r.video_kbps}});
-    return {{"source", media_info_to_json(source)}, {"rungs", ladder}, {"subtitles", subtitle_languages}};
+    return {{"source", media_info_to_json(source)}, {"rungs", ladder}, {"subtitles", subtitle_languages},
+            {"audio", audio_renditions}};
 }
 
 transcode_summary transcode_film(const transcode_options& options) {

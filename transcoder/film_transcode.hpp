@@ -1,12 +1,14 @@
 #pragma once
-// One film to HLS: decode once, feed every rung of the ladder, encode the sound once, write the
-// master playlist, WebVTT subtitle renditions, the poster and the storyboard into a folder.
+// One film to HLS: decode once, feed every rung of the ladder, encode the sound once (stereo for the
+// rungs and the audio-only rendition, 5.1 beside it when the film has it), encode the curators' audio
+// tracks, write the master playlist, WebVTT subtitle renditions, the poster and the storyboard.
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "transcoder/audio_tracks.hpp"
 #include "transcoder/ladder.hpp"
 #include "transcoder/media_probe.hpp"
 #include "transcoder/rung_output.hpp"
@@ -30,6 +32,7 @@ struct transcode_options {
     int input_fd = -1;  // when >= 0, `input` is read through this descriptor, opened before the sandbox
     std::filesystem::path work_dir;  // created, or given empty
     std::vector<subtitle_file> subtitles;
+    std::vector<audio_track_file> audio_tracks;
     std::vector<int> ladder = default_ladder();
     encoder_settings encoding;
     media_limits limits;
@@ -41,6 +44,7 @@ struct transcode_summary {
     media_info source;
     std::vector<rung> rungs;
     std::vector<std::string> subtitle_languages;
+    std::vector<std::string> audio_renditions;  // ids
     nlohmann::json to_json() const;
 };
 

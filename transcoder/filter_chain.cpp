@@ -1,5 +1,10 @@
 #include "transcoder/filter_chain.hpp"
 
+extern "C" {
+#include <libavfilter/buffersink.h>
+#include <libavutil/channel_layout.h>
+}
+
 namespace festival::transcoder {
 
 std::string rational(AVRational r) { return std::to_string(r.num) + "/" + std::to_string(r.den); }
@@ -35,6 +40,29 @@ std::string picture_source_args(int width, int height, int pixel_format, AVRatio
     return "video_size=" + std::to_string(width) + "x" + std::to_string(height) +
            ":pix_fmt=" + std::to_string(pixel_format) + ":time_base=" + rational(time_base) +
            ":pixel_aspect=" + rational(sample_aspect);
+}
+
+bool drain_sink(filter_chain& chain, const std::function<void(AVFrame*)>& use) {
+    auto frame = make_frame();
+    for (;;) {
+        const int rc = av_buffersink_get_frame(chain.sink, frame.get());
+        if (rc == AVERROR(EAGAIN)) return false;
+        if (rc == AVERROR_EOF) return true;
+        check(rc, "filtering");
+        use(frame.get());
+        av_frame_unref(frame.get());
+    }
+}
+
+std::string sound_source_args(const AVFrame* frame) {
+    char layout[128] = {};
+    AVChannelLayout channels{};
+    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&channels, frame->ch_layout.nb_channels);
+    else av_channel_layout_copy(&channels, &frame->ch_layout);
+    av_channel_layout_describe(&channels, layout, sizeof layout);
+    av_channel_layout_uninit(&channels);
+    return "time_base=1/" + std::to_string(frame->sample_rate) + ":sample_rate=" + std::to_string(frame->sample_rate) +
+           ":sample_fmt=" + av_get_sample_fmt_name(static_cast<AVSampleFormat>(frame->format)) + ":channel_layout=" + layout;
 }
 
 }  // namespace festival::transcoder

@@ -16,6 +16,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -28,9 +30,12 @@
 #include "catalog/schema.hpp"
 #include "transcoder/process/child_process.hpp"
 #include "transcoder/process/resource_limits.hpp"
+#include "transcoder/audio_tracks.hpp"
 #include "transcoder/film_transcode.hpp"
+#include "transcoder/media/hls_version.hpp"
 #include "transcoder/media/media_folders.hpp"
 #include "transcoder/media/media_layout.hpp"
+#include "transcoder/media/version_links.hpp"
 #include "transcoder/media/version_publisher.hpp"
 #include "transcoder/process/log_event.hpp"
 #include "transcoder/sandbox.hpp"
@@ -75,6 +80,18 @@ void prepare_unprivileged_transcode(transcode_options& o, const std::string& use
     }
 }
 
+// The job's audio tracks, each opened now (before the sandbox, possibly as root): the child reads them
+// through these descriptors, closed when it exits.
+std::vector<audio_track_file> open_audio_tracks(const catalog::job& job) {
+    std::vector<audio_track_file> tracks;
+    for (const auto& t : job.audio_tracks) {
+        audio_track_file file{t.lang, t.role, t.name, t.path, ::open(t.path.c_str(), O_RDONLY | O_CLOEXEC)};
+        if (file.fd < 0) throw media_error("unreadable", "cannot read the audio track " + t.path);
+        tracks.push_back(std::move(file));
+    }
+    return tracks;
+}
+
 // The forked child: transcodes one job into `work_dir`, reporting on `fd`, and never returns.
 [[noreturn]] void transcode_child(const catalog::job& job, const fs::path& work_dir, const worker_options& options,
                                   int fd, pid_t worker) {
@@ -91,6 +108,7 @@ void prepare_unprivileged_transcode(transcode_options& o, const std::string& use
     try {
         const bool own_user = ::geteuid() == 0 && !options.sandbox_user.empty();
         process::apply_caps(transcode_caps(options.max_output_file_bytes));
+        o.audio_tracks = open_audio_tracks(job);
         if (own_user) prepare_unprivileged_transcode(o, options.sandbox_user);
         // As root: its own user, which owns only the work folder. Otherwise the worker's user.
         enter_sandbox({.user = own_user ? options.sandbox_user : ""});
@@ -125,6 +143,61 @@ void prepare_unprivileged_transcode(transcode_options& o, const std::string& use
     }
     ::close(fd);
     ::_exit(code);  // no destructors: the parent's catalog connection is not ours
+}
+
+// The forked child of an audio job: `work_dir` already holds the base version's files (hard links);
+// it encodes the job's tracks into it and writes the manifest and master. Never returns.
+[[noreturn]] void audio_child(const catalog::job& job, const fs::path& work_dir, media::hls_version version,
+                              const worker_options& options, int fd, pid_t worker) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != worker) ::_exit(1);
+    process::close_inherited_descriptors({fd});
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGINT, SIG_DFL);
+    auto fail = [fd](const std::string& error, bool permanent) {
+        write_line(fd, {{"error", error}, {"permanent", permanent}});
+        ::close(fd);
+        ::_exit(permanent ? 2 : 1);
+    };
+    std::vector<audio_track_file> tracks;
+    fs::path folder = work_dir;
+    try {
+        const bool own_user = ::geteuid() == 0 && !options.sandbox_user.empty();
+        process::apply_caps(transcode_caps(options.max_output_file_bytes));
+        tracks = open_audio_tracks(job);
+        const media::version_layout work(work_dir);
+        fs::create_directories(work.audio_dir());
+        if (own_user) {
+            // The user may write the new renditions, the manifest and the master, never the linked files.
+            const auto [uid, gid] = find_sandbox_user(options.sandbox_user);
+            if (::chown(work_dir.c_str(), uid, gid) != 0 || ::chown(work.audio_dir().c_str(), uid, gid) != 0 ||
+                ::chdir(work_dir.c_str()) != 0)
+                throw std::runtime_error("cannot prepare " + work_dir.string() + ": " + std::strerror(errno));
+            folder = ".";
+        }
+        enter_sandbox({.user = own_user ? options.sandbox_user : ""});
+    } catch (const media_error& e) {
+        fail(e.code() + ": " + e.what(), true);
+    } catch (const std::exception& e) {
+        fail(e.what(), false);
+    }
+    // CPU time: as for a transcode, thirty times the film's duration, at least ten minutes.
+    const auto seconds = static_cast<rlim_t>(std::max(600.0, version.duration_seconds * 30));
+    process::lower_limit(RLIMIT_CPU, seconds, seconds + 5);
+    try {
+        const media::version_layout work(folder);
+        auto renditions = encode_audio_tracks(tracks, version.duration_seconds, work, options.encoding.segment_seconds);
+        for (auto& r : renditions) version.audio_renditions.push_back(std::move(r));
+        media::write_version(work, version);
+        write_line(fd, {{"percent", 100.0}, {"fps", 0.0}, {"eta_seconds", 0.0}});
+        write_line(fd, {{"done", true}});
+    } catch (const media_error& e) {
+        fail(e.code() + ": " + e.what(), true);
+    } catch (const std::exception& e) {
+        fail(e.what(), false);
+    }
+    ::close(fd);
+    ::_exit(0);
 }
 
 enum class outcome { done, failed, lost, stopping };
@@ -222,7 +295,11 @@ private:
         if (staged.stale_removed) log_event("stale_output_removed", {{"job", job.id}, {"film", job.film_id}});
         std::string error;
         bool permanent = false;
-        const outcome result = transcode(job, staged.folder.root(), error, permanent);
+        std::optional<media::hls_version> base;
+        if (job.kind == "audio") base = stage_audio_job(job, staged.folder, error);
+        const outcome result = job.kind == "audio" && !base ? outcome::failed
+                                                            : transcode(job, staged.folder.root(), base, error, permanent);
+        if (job.kind == "audio" && !base) permanent = true;
         switch (result) {
             case outcome::done: publish(job); break;
             case outcome::failed:
@@ -259,7 +336,43 @@ private:
             log_event("worker_error", {{"worker", options_.worker_id}, {"error", *result.prune_error}});
     }
 
-    outcome transcode(const catalog::job& job, const fs::path& work_dir, std::string& error, bool& permanent) {
+    // An audio job's staging folder: the base version's files but its curators' renditions, as hard
+    // links. Returns the base version with only the film's own sound left, or nullopt with `error`.
+    std::optional<media::hls_version> stage_audio_job(const catalog::job& job, const media::version_layout& staged,
+                                                      std::string& error) {
+        if (!job.base_version) {
+            error = "bad_job: an audio job names its base version";
+            return std::nullopt;
+        }
+        const auto base_folder = layout_.version(job.film_id, *job.base_version);
+        try {
+            auto version = media::read_version(base_folder);
+            std::set<std::string> kept;
+            std::vector<media::hls_audio_rendition> own;
+            for (const auto& r : version.audio_renditions)
+                if (r.role == "original" || r.role == "original-51") {
+                    kept.insert(r.id);
+                    own.push_back(r);
+                }
+            if (own.empty() || own.front().role != "original") {
+                // A version made before renditions: its rungs carry the film's stereo, without a file of its own.
+                media::hls_audio_rendition stereo;
+                stereo.id = stereo.role = "original";
+                stereo.name = media::audio_rendition_name("original", "und");
+                stereo.language = "und";
+                own.insert(own.begin(), stereo);
+            }
+            version.audio_renditions = own;
+            media::link_version_files(base_folder, staged, kept);
+            return version;
+        } catch (const std::exception& e) {
+            error = "version_not_found: the base version v" + std::to_string(*job.base_version) + " cannot be read: " + e.what();
+            return std::nullopt;
+        }
+    }
+
+    outcome transcode(const catalog::job& job, const fs::path& work_dir, const std::optional<media::hls_version>& base,
+                      std::string& error, bool& permanent) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) {
             error = "cannot create a pipe";
@@ -276,6 +389,7 @@ private:
         }
         if (child == 0) {
             ::close(fds[0]);
+            if (base) audio_child(job, work_dir, *base, options_, fds[1], self);
             transcode_child(job, work_dir, options_, fds[1], self);
         }
         ::close(fds[1]);

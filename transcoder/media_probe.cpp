@@ -42,11 +42,13 @@ namespace {
 
 // Container formats a festival film may come in (libavformat demuxer names).
 constexpr const char* format_whitelist = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mxf";
+// And those of a curator's audio track: the same, and the sound files studios deliver.
+constexpr const char* audio_format_whitelist = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mxf,wav,w64,flac,mp3,ogg,aac";
 
 // The whitelists every input is opened with: the formats above, and only the file protocol.
-dictionary_ptr input_options() {
+dictionary_ptr input_options(media_kind kind) {
     AVDictionary* raw = nullptr;
-    av_dict_set(&raw, "format_whitelist", format_whitelist, 0);
+    av_dict_set(&raw, "format_whitelist", kind == media_kind::film ? format_whitelist : audio_format_whitelist, 0);
     av_dict_set(&raw, "protocol_whitelist", "file", 0);
     av_dict_set(&raw, "codec_whitelist", accepted_decoders, 0);  // decoders opened to find stream info
     av_dict_set(&raw, "enable_drefs", "0", 0);                    // mov: no references to other files
@@ -66,7 +68,7 @@ int read_head(int fd, unsigned char* buffer, int size) {
 }
 
 // What a file that no whitelisted demuxer accepts looks like, to explain the refusal.
-[[noreturn]] void refuse_unknown(int fd, int open_error) {
+[[noreturn]] void refuse_unknown(int fd, int open_error, media_kind kind) {
     std::array<unsigned char, 4096 + AVPROBE_PADDING_SIZE> buffer{};
     const int size = read_head(fd, buffer.data(), 4096);
     if (size == 0) throw media_error("not_a_film", "the file is empty");
@@ -90,6 +92,9 @@ int read_head(int fd, unsigned char* buffer, int size) {
         throw media_error("playlist_not_allowed",
                           "the file is a playlist (" + (name.empty() ? std::string("m3u") : name) +
                               ") that points at other files; upload the film itself");
+    if (kind == media_kind::audio_track)
+        throw media_error("not_audio", name.empty() ? "the file is not a sound file we accept"
+                                                    : "the file is " + name + ", not a sound file we accept");
     if (audio.count(name)) throw media_error("no_video", "the file is audio only (" + name + "), not a film");
     if (name.ends_with("_pipe") || name == "image2" || name == "gif")
         throw media_error("not_a_film", "the file is an image (" + name + "), not a film");
@@ -114,6 +119,27 @@ int even(double value) { return std::max(2, static_cast<int>(std::lround(value /
 std::string language_of(const AVStream* stream) {
     const auto* tag = av_dict_get(stream->metadata, "language", nullptr, 0);
     return tag && std::string(tag->value) != "und" ? tag->value : "";
+}
+
+// The container's name, once its stream count is known to be within the limit.
+media_info described_container(const AVFormatContext* input, const media_limits& limits) {
+    if (input->nb_streams > static_cast<unsigned>(limits.max_streams))
+        throw media_error("too_many_streams", "the file has " + std::to_string(input->nb_streams) + " streams");
+    media_info m;
+    m.format = input->iformat->name;
+    return m;
+}
+
+// The duration the container states, else `stream`'s; throws when there is none or it is over the limit.
+double stated_duration(const AVFormatContext* input, const AVStream* stream, const media_limits& limits, const char* what) {
+    double seconds = 0;
+    if (input->duration != AV_NOPTS_VALUE && input->duration > 0) seconds = input->duration / double(AV_TIME_BASE);
+    else if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0) seconds = stream->duration * av_q2d(stream->time_base);
+    if (seconds <= 0) throw media_error("truncated", std::string("the ") + what + "'s duration cannot be read");
+    if (seconds > limits.max_duration_seconds)
+        throw media_error("too_long", std::string("the ") + what + " lasts " + std::to_string(std::llround(std::min(seconds, 1e15))) +
+                                          " s, more than " + std::to_string(std::llround(limits.max_duration_seconds)) + " s");
+    return seconds;
 }
 
 }  // namespace
@@ -166,10 +192,10 @@ int refuse_other_files(AVFormatContext*, AVIOContext**, const char*, int, AVDict
 
 }  // namespace
 
-input_ptr open_media_input(const std::string& path, const media_limits& limits) {
+input_ptr open_media_input(const std::string& path, const media_limits& limits, media_kind kind) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw media_error("unreadable", "no such file: " + path);
-    auto options = input_options();
+    auto options = input_options(kind);
     AVFormatContext* raw = allocate_input(limits);
     // "file:" so that a name like "concat:a|b" is never taken for a protocol.
     const std::string url = "file:" + path;
@@ -180,14 +206,14 @@ input_ptr open_media_input(const std::string& path, const media_limits& limits) 
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) throw media_error("unreadable", "cannot read " + path);
         descriptor_guard guard{fd};
-        refuse_unknown(fd, rc);
+        refuse_unknown(fd, rc, kind);
     }
     input_ptr input(raw);
     check_opened_input(input.get(), limits);
     return input;
 }
 
-descriptor_input open_media_input(int fd, const media_limits& limits) {
+descriptor_input open_media_input(int fd, const media_limits& limits, media_kind kind) {
     struct stat facts {};
     if (::fstat(fd, &facts) != 0 || !S_ISREG(facts.st_mode)) throw media_error("unreadable", "not a regular file");
     constexpr int buffer_size = 64 * 1024;
@@ -200,24 +226,21 @@ descriptor_input open_media_input(int fd, const media_limits& limits) {
         av_free(buffer);
         throw std::bad_alloc();
     }
-    auto options = input_options();
+    auto options = input_options(kind);
     AVFormatContext* raw = allocate_input(limits);
     raw->pb = result.io.get();
     raw->io_open = refuse_other_files;
     AVDictionary* raw_options = options.release();
     const int rc = avformat_open_input(&raw, "", nullptr, &raw_options);
     options.reset(raw_options);
-    if (rc < 0) refuse_unknown(fd, rc);  // raw was freed by libav, the AVIOContext is still ours
+    if (rc < 0) refuse_unknown(fd, rc, kind);  // raw was freed by libav, the AVIOContext is still ours
     result.context.reset(raw);
     check_opened_input(raw, limits);
     return result;
 }
 
 media_info describe_media(AVFormatContext* input, const media_limits& limits) {
-    media_info m;
-    m.format = input->iformat->name;
-    if (input->nb_streams > static_cast<unsigned>(limits.max_streams))
-        throw media_error("too_many_streams", "the file has " + std::to_string(input->nb_streams) + " streams");
+    media_info m = described_container(input, limits);
     m.video_stream = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     // A cover image inside an audio file is not a film.
     if (m.video_stream >= 0 && (input->streams[m.video_stream]->disposition & AV_DISPOSITION_ATTACHED_PIC))
@@ -263,12 +286,7 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
     m.variable_frame_rate = avg_ok && base_ok && std::abs(av_q2d(avg) / av_q2d(base) - 1) >= 0.02;
     m.interlaced = par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN;
 
-    if (input->duration != AV_NOPTS_VALUE && input->duration > 0) m.duration_seconds = input->duration / double(AV_TIME_BASE);
-    else if (video->duration != AV_NOPTS_VALUE && video->duration > 0) m.duration_seconds = video->duration * av_q2d(video->time_base);
-    if (m.duration_seconds <= 0) throw media_error("truncated", "the film's duration cannot be read");
-    if (m.duration_seconds > limits.max_duration_seconds)
-        throw media_error("too_long", "the film lasts " + std::to_string(std::llround(std::min(m.duration_seconds, 1e15))) +
-                                          " s, more than " + std::to_string(std::llround(limits.max_duration_seconds)) + " s");
+    m.duration_seconds = stated_duration(input, video, limits, "film");
 
     m.audio_stream = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, m.video_stream, nullptr, 0);
     if (m.audio_stream >= 0) {
@@ -277,6 +295,7 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits) {
         if (is_accepted_decoder(audio_decoder) && apar->ch_layout.nb_channels > 0) {
             m.audio_codec = audio_decoder->name;
             m.audio_channels = apar->ch_layout.nb_channels;
+            m.audio_language = language_of(input->streams[m.audio_stream]);
         } else {
             m.audio_stream = -1;  // undecodable sound: the film plays silent rather than not at all
         }
@@ -301,22 +320,21 @@ media_info probe_media(const std::string& path, const media_limits& limits) {
     return probe_media(fd, limits);
 }
 
-media_info probe_media(int fd, const media_limits& limits) {
-    auto opened = open_media_input(fd, limits);
-    AVFormatContext* input = opened.context.get();
-    auto info = describe_media(input, limits);
-    // The index may promise more than the file holds (cut during upload or copy).
+namespace {
+
+// The index may promise more than the file holds (cut during upload or copy), and the packets of
+// the last seconds of `stream` must be readable.
+void check_end_readable(AVFormatContext* input, int fd, int stream_index, double duration_seconds, const char* what) {
+    const std::string cut = std::string("the end of the ") + what + " is missing: the file was cut short";
     struct stat facts {};
     if (::fstat(fd, &facts) != 0) throw media_error("unreadable", "the file cannot be read");
     const auto file_size = static_cast<std::int64_t>(facts.st_size);
-    AVStream* video = input->streams[info.video_stream];
-    if (const int entries = avformat_index_get_entries_count(video); entries > 0) {
-        const AVIndexEntry* last = avformat_index_get_entry(video, entries - 1);
-        if (last && last->pos + last->size > file_size)
-            throw media_error("truncated", "the end of the film is missing: the file was cut short");
+    AVStream* stream = input->streams[stream_index];
+    if (const int entries = avformat_index_get_entries_count(stream); entries > 0) {
+        const AVIndexEntry* last = avformat_index_get_entry(stream, entries - 1);
+        if (last && last->pos + last->size > file_size) throw media_error("truncated", cut);
     }
-    // And the pictures of the last seconds must be readable.
-    const double tail = std::max(0.0, info.duration_seconds - 1.5);
+    const double tail = std::max(0.0, duration_seconds - 1.5);
     const auto target = static_cast<std::int64_t>(tail * AV_TIME_BASE);
     if (av_seek_frame(input, -1, target, AVSEEK_FLAG_BACKWARD) >= 0) {
         auto packet = make_packet();
@@ -324,15 +342,57 @@ media_info probe_media(int fd, const media_limits& limits) {
         bool reached = false;
         for (int reads = 0; reads < 20000 && !reached; ++reads) {
             if (av_read_frame(input, packet.get()) < 0) break;
-            if (packet->stream_index == info.video_stream && !(packet->flags & AV_PKT_FLAG_CORRUPT) &&
+            if (packet->stream_index == stream_index && !(packet->flags & AV_PKT_FLAG_CORRUPT) &&
                 !(packet->pos >= 0 && packet->pos + packet->size > file_size)) {
                 const auto ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
-                if (ts != AV_NOPTS_VALUE && ts * av_q2d(video->time_base) - start >= tail - 1.0) reached = true;
+                if (ts != AV_NOPTS_VALUE && ts * av_q2d(stream->time_base) - start >= tail - 1.0) reached = true;
             }
             av_packet_unref(packet.get());
         }
-        if (!reached) throw media_error("truncated", "the end of the film is missing: the file was cut short");
+        if (!reached) throw media_error("truncated", cut);
     }
+}
+
+}  // namespace
+
+media_info probe_media(int fd, const media_limits& limits) {
+    auto opened = open_media_input(fd, limits);
+    auto info = describe_media(opened.context.get(), limits);
+    check_end_readable(opened.context.get(), fd, info.video_stream, info.duration_seconds, "film");
+    return info;
+}
+
+media_info describe_audio_track(AVFormatContext* input, const media_limits& limits) {
+    media_info m = described_container(input, limits);
+    int audio_streams = 0;
+    for (unsigned i = 0; i < input->nb_streams; ++i) {
+        if (input->streams[i]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) continue;
+        ++audio_streams;
+        m.audio_stream = static_cast<int>(i);
+    }
+    // Which of several sounds is the track would be a guess: the curator uploads the one they mean.
+    if (audio_streams != 1)
+        throw media_error("not_audio", audio_streams == 0 ? "the file has no sound"
+                                                          : "the file has " + std::to_string(audio_streams) +
+                                                                " sound streams; upload one track per file");
+    const AVStream* audio = input->streams[m.audio_stream];
+    const AVCodec* decoder = avcodec_find_decoder(audio->codecpar->codec_id);
+    if (!decoder) throw media_error("unsupported_codec", "the sound codec cannot be decoded");
+    if (!is_accepted_decoder(decoder))
+        throw media_error("unsupported_codec", std::string("the sound codec ") + decoder->name + " is not one a festival accepts");
+    if (audio->codecpar->ch_layout.nb_channels <= 0 || audio->codecpar->sample_rate <= 0)
+        throw media_error("truncated", "the sound stream has no readable samples");
+    m.audio_codec = decoder->name;
+    m.audio_channels = audio->codecpar->ch_layout.nb_channels;
+    m.audio_language = language_of(audio);
+    m.duration_seconds = stated_duration(input, audio, limits, "track");
+    return m;
+}
+
+media_info probe_audio_track(int fd, const media_limits& limits) {
+    auto opened = open_media_input(fd, limits, media_kind::audio_track);
+    auto info = describe_audio_track(opened.context.get(), limits);
+    check_end_readable(opened.context.get(), fd, info.audio_stream, info.duration_seconds, "track");
     return info;
 }
 
@@ -355,6 +415,7 @@ nlohmann::json media_info_to_json(const media_info& m) {
             {"interlaced", m.interlaced},
             {"audio_channels", m.audio_channels},
             {"audio_codec", m.audio_codec.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.audio_codec)},
+            {"audio_language", m.audio_language.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.audio_language)},
             {"subtitle_streams", subtitles}};
 }
 

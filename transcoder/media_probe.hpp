@@ -42,6 +42,7 @@ struct media_info {
     int audio_stream = -1;
     int audio_channels = 0;
     std::string audio_codec;
+    std::string audio_language;  // ISO 639 as tagged in the file; empty when untagged or "und"
     std::vector<subtitle_stream> subtitles;  // text subtitle streams we can convert
 };
 
@@ -60,8 +61,12 @@ private:
 extern const char* const accepted_decoders;
 bool is_accepted_decoder(const AVCodec* decoder);
 
+// What a file is opened as: a film (video containers only) or a curator's audio track (the video
+// containers and the usual sound files: WAV, FLAC, MP3, Ogg, ADTS AAC).
+enum class media_kind { film, audio_track };
+
 // Opens `path` with the whitelists and reads stream information. Throws media_error.
-input_ptr open_media_input(const std::string& path, const media_limits& limits = {});
+input_ptr open_media_input(const std::string& path, const media_limits& limits = {}, media_kind kind = media_kind::film);
 
 struct avio_closer {
     void operator()(AVIOContext* p) const noexcept {
@@ -75,7 +80,7 @@ struct descriptor_input {
     std::unique_ptr<AVIOContext, avio_closer> io;  // declared first: it outlives the context
     input_ptr context;
 };
-descriptor_input open_media_input(int fd, const media_limits& limits = {});
+descriptor_input open_media_input(int fd, const media_limits& limits = {}, media_kind kind = media_kind::film);
 
 // Closes a descriptor when it goes out of scope.
 struct descriptor_guard {
@@ -90,6 +95,10 @@ media_info describe_media(AVFormatContext* input, const media_limits& limits = {
 // Both, plus a check that the end of the file is there. The input is closed afterwards.
 media_info probe_media(const std::string& path, const media_limits& limits = {});
 media_info probe_media(int fd, const media_limits& limits = {});
+// An audio track: exactly one decodable audio stream (any video is ignored), a duration, its end
+// readable. The answer has the film probe's shape, the picture fields empty. Throws media_error.
+media_info describe_audio_track(AVFormatContext* input, const media_limits& limits = {});
+media_info probe_audio_track(int fd, const media_limits& limits = {});
 
 nlohmann::json media_info_to_json(const media_info& info);
 

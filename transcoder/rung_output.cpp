@@ -77,15 +77,10 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
         codecs_ += ",mp4a.40.2";
     }
 
-    AVDictionary* raw_options = nullptr;
-    av_dict_set(&raw_options, "hls_time", std::to_string(settings.segment_seconds).c_str(), 0);
-    av_dict_set(&raw_options, "hls_playlist_type", "vod", 0);
-    av_dict_set(&raw_options, "hls_segment_type", "fmp4", 0);
-    av_dict_set(&raw_options, "hls_fmp4_init_filename", "init.mp4", 0);
-    av_dict_set(&raw_options, "hls_segment_filename", (folder_ / "segment_%05d.m4s").string().c_str(), 0);
-    av_dict_set(&raw_options, "hls_flags", "independent_segments", 0);
+    auto options = hls_fmp4_options(folder_, settings.segment_seconds);
+    AVDictionary* raw_options = options.release();
     const int header = avformat_write_header(muxer_.get(), &raw_options);
-    av_dict_free(&raw_options);
+    options.reset(raw_options);
     check(header, "starting the HLS writer");
 }
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
@@ -238,4 +240,87 @@ TEST_CASE("a new master of a published film waits as the pending version until a
     CHECK_FALSE(f.pending_version);
     CHECK(f.version_switched_at);
     CHECK(versions_to_keep(db, film) == std::set<std::int64_t>{same, other});
+}
+
+TEST_CASE("a transcode job carries the film's audio tracks, and its JSON shows its kind") {
+    auto db = open_catalog(":memory:");
+    const auto film = add_film(db, "a");
+    const auto id = enqueue_job(db, film, "/masters/one.mov", {},
+                                {{4, "fr", "description", "Audiodescription", "/data/sources/1/audio/4.wav"},
+                                 {5, "de", "dub", "", "/data/sources/1/audio/5.flac"}});
+    const auto j = *find_job(db, id);
+    CHECK(j.kind == "transcode");
+    CHECK_FALSE(j.base_version);
+    REQUIRE(j.audio_tracks.size() == 2);
+    CHECK(j.audio_tracks[0].id == 4);
+    CHECK(j.audio_tracks[0].lang == "fr");
+    CHECK(j.audio_tracks[0].role == "description");
+    CHECK(j.audio_tracks[0].name == "Audiodescription");
+    CHECK(j.audio_tracks[1].path == "/data/sources/1/audio/5.flac");
+    CHECK(job_to_json(j)["kind"] == "transcode");
+    CHECK(job_to_json(j).dump().find("/data/sources") == std::string::npos);
+    CHECK(find_job(db, enqueue_job(db, film, "/masters/one.mov", {}))->audio_tracks.empty());
+    CHECK_THROWS_AS(enqueue_job(db, film, "/m", {}, {{1, "fr", "commentary", "", "/x.wav"}}), catalog_error);
+    CHECK_THROWS_AS(enqueue_job(db, film, "/m", {}, {{1, "", "dub", "", "/x.wav"}}), catalog_error);
+}
+
+TEST_CASE("an audio job builds on a finished version of its film and replaces it like a re-packaging") {
+    auto db = open_catalog(":memory:");
+    const auto film = create_film(db, film_from_json({{"slug", "a"}, {"original_title", "a"}, {"category", "short"},
+                                                      {"published", true}}))
+                          .id;
+    const auto other_film = add_film(db, "b");
+    const auto base = enqueue_job(db, film, "/masters/one.mov", {{"fr", "/fr.srt"}});
+    const std::vector<audio_track_source> tracks = {{7, "fr", "description", "", "/data/sources/1/audio/7.wav"}};
+    CHECK_THROWS_AS(enqueue_audio_job(db, film, base, tracks), catalog_error);  // not finished yet
+    claim_job(db, "w1", lease, t0);
+    REQUIRE(finish_job(db, base, "w1"));
+    CHECK_THROWS_AS(enqueue_audio_job(db, other_film, base, tracks), catalog_error);  // another film's version
+    CHECK_THROWS_AS(enqueue_audio_job(db, film, 9999, tracks), catalog_error);
+    CHECK_THROWS_AS(enqueue_audio_job(db, film, base, {{7, "fr", "karaoke", "", "/x.wav"}}), catalog_error);
+
+    const auto id = enqueue_audio_job(db, film, base, tracks);
+    const auto j = *find_job(db, id);
+    CHECK(j.kind == "audio");
+    CHECK(j.base_version == base);
+    CHECK(j.source_path == "/masters/one.mov");
+    REQUIRE(j.audio_tracks.size() == 1);
+    CHECK(j.audio_tracks[0].id == 7);
+    CHECK(job_to_json(j)["kind"] == "audio");
+    // Claimed and finished like any job: the same master, so it is current at once (not pending).
+    const auto claimed = claim_job(db, "w1", lease, t0);
+    REQUIRE(claimed);
+    CHECK(claimed->id == id);
+    CHECK(claimed->kind == "audio");
+    REQUIRE(finish_job(db, id, "w1"));
+    const auto f = *find_film(db, film);
+    CHECK(f.media_version == id);
+    CHECK(f.previous_version == base);
+    CHECK_FALSE(f.pending_version);
+    // And an empty list of tracks (the last one deleted) is a job too.
+    CHECK(find_job(db, enqueue_audio_job(db, film, id, {}))->audio_tracks.empty());
+}
+
+TEST_CASE("jobs queued before audio jobs existed read as transcode jobs without audio tracks") {
+    const auto& steps = migrations();
+    const auto mine = std::find_if(steps.begin(), steps.end(), [](std::string_view step) {
+        return step.find("ADD COLUMN audio_tracks") != std::string_view::npos;
+    });
+    REQUIRE(mine != steps.end());
+    database db(":memory:");
+    const auto before = static_cast<int>(mine - steps.begin());
+    for (int step = 0; step < before; ++step) db.exec(steps[static_cast<std::size_t>(step)]);
+    db.exec("PRAGMA user_version = " + std::to_string(before));
+    const auto film = add_film(db, "old");
+    db.exec("INSERT INTO jobs (film_id, source_path, subtitles) VALUES (" + std::to_string(film) +
+            ", '/masters/old.mov', '[{\"lang\":\"fr\",\"path\":\"/fr.srt\"}]')");
+    migrate(db);
+    const auto jobs = list_film_jobs(db, film);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].kind == "transcode");
+    CHECK(jobs[0].source_path == "/masters/old.mov");
+    CHECK(jobs[0].subtitles.size() == 1);
+    CHECK(jobs[0].audio_tracks.empty());
+    CHECK_FALSE(jobs[0].base_version);
+    CHECK_THROWS(db.exec("UPDATE jobs SET kind = 'remux'"));  // the CHECK holds on migrated catalogs too
 }

@@ -115,3 +115,84 @@ TEST_CASE("a folder with neither a manifest nor a readable master is not a versi
     write_file(dir.path() / "version.json", "{not json");
     CHECK_THROWS(read_version(version_layout(dir.path())));
 }
+
+namespace {
+
+hls_audio_rendition rendition(const std::string& id, const std::string& role, const std::string& language, int channels,
+                              std::int64_t bandwidth) {
+    hls_audio_rendition r;
+    r.id = id;
+    r.role = role;
+    r.language = language;
+    r.name = audio_rendition_name(role, language);
+    r.channels = channels;
+    r.uri = version_layout::audio_playlist_uri(id);
+    r.bandwidth = bandwidth;
+    r.average_bandwidth = bandwidth - 1000;
+    return r;
+}
+
+hls_version with_sound() {
+    auto version = two_rungs();
+    version.audio_renditions = {rendition("original", "original", "fr", 2, 135'000),
+                                rendition("original-51", "original-51", "fr", 6, 400'000),
+                                rendition("description-fr", "description", "fr", 2, 140'000)};
+    return version;
+}
+
+}  // namespace
+
+TEST_CASE("audio renditions: one group, the stereo original in the rungs, the others by URI, and a sound-only variant") {
+    const auto master = master_playlist(with_sound());
+    CHECK(master.find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Original\",LANGUAGE=\"fr\",DEFAULT=YES,"
+                      "AUTOSELECT=YES,CHANNELS=\"2\"\n") != std::string::npos);
+    CHECK(master.find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Original 5.1\",LANGUAGE=\"fr\",DEFAULT=NO,"
+                      "AUTOSELECT=YES,CHANNELS=\"6\",URI=\"audio/original-51/index.m3u8\"\n") != std::string::npos);
+    CHECK(master.find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Audio description (fr)\",LANGUAGE=\"fr\","
+                      "DEFAULT=NO,AUTOSELECT=YES,CHANNELS=\"2\",CHARACTERISTICS=\"public.accessibility.describes-video\","
+                      "URI=\"audio/description-fr/index.m3u8\"\n") != std::string::npos);
+    // RFC 8216 4.3.4.2: a rung's BANDWIDTH counts the largest rendition a player may load beside it.
+    CHECK(master.find("#EXT-X-STREAM-INF:BANDWIDTH=3500000,AVERAGE-BANDWIDTH=2700000,RESOLUTION=1280x720,"
+                      "CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=25.000,AUDIO=\"audio\",SUBTITLES=\"subs\"\n"
+                      "720p/index.m3u8\n") != std::string::npos);
+    CHECK(master.find("#EXT-X-STREAM-INF:BANDWIDTH=1300000,") != std::string::npos);
+    // Sound only, last (players starting at the first variant start with pictures).
+    CHECK(master.ends_with("#EXT-X-STREAM-INF:BANDWIDTH=135000,AVERAGE-BANDWIDTH=134000,CODECS=\"mp4a.40.2\","
+                           "AUDIO=\"audio\",SUBTITLES=\"subs\"\naudio/original/index.m3u8\n"));
+    CHECK(variants_of_master(master).size() == 3);
+}
+
+TEST_CASE("audio renditions survive the manifest, and an old manifest without them still reads with its master unchanged") {
+    const auto version = with_sound();
+    CHECK(version_from_json(nlohmann::json::parse(version_to_json(version).dump())) == version);
+    auto old = version_to_json(two_rungs());
+    old.erase("audio_renditions");
+    const auto read = version_from_json(old);
+    CHECK(read.audio_renditions.empty());
+    CHECK(master_playlist(read) == master_playlist(two_rungs()));
+    CHECK(master_playlist(read).find("AUDIO") == std::string::npos);
+}
+
+TEST_CASE("a manifest's audio renditions stay inside the version and are what they say") {
+    for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"uri", "../v1/audio/original/index.m3u8"}, {"id", "../x"}, {"name", "a\"b"}, {"role", "commentary"},
+             {"language", "fr\n"}, {"channels", 0}}) {
+        auto manifest = version_to_json(with_sound());
+        manifest["audio_renditions"][2][field] = value;
+        CHECK_THROWS_AS(version_from_json(manifest), std::invalid_argument);
+    }
+    // The original stereo of a version whose base predates renditions has no file: no sound-only variant.
+    auto version = two_rungs();
+    auto stereo = rendition("original", "original", "und", 2, 0);
+    stereo.uri.clear();
+    version.audio_renditions = {stereo, rendition("dub-de", "dub", "de", 2, 130'000)};
+    const auto master = master_playlist(version_from_json(version_to_json(version)));
+    CHECK(master.find("audio/original/") == std::string::npos);
+    CHECK(master.find("NAME=\"Dubbed (de)\",LANGUAGE=\"de\"") != std::string::npos);
+    CHECK(variants_of_master(master).size() == 2);
+}
+
+TEST_CASE("curators' tracks are named by role and language, a second one of the same kind numbered") {
+    CHECK(audio_track_ids({{"description", "fr"}, {"dub", "de"}, {"dub", "de"}, {"description", "en"}, {"dub", "de"}}) ==
+          std::vector<std::string>{"description-fr", "dub-de", "dub-de-2", "description-en", "dub-de-3"});
+}

@@ -17,23 +17,35 @@ using namespace festival::media;
 
 TEST_CASE("the ladder never goes above the source and always has a rung") {
     const auto full = plan_ladder(default_ladder(), 1920, 1080);
-    REQUIRE(full.size() == 5);
+    REQUIRE(full.size() == 6);
     CHECK(full[0].width == 1920);
     CHECK(full[0].height == 1080);
     CHECK(full[0].video_kbps == 5000);
     CHECK(full[4].width == 426);
     CHECK(full[4].height == 240);
     CHECK(full[4].video_kbps == 400);
+    // The smallest connections' rung, for a 16:9 source.
+    CHECK(full[5].name() == "144p");
+    CHECK(full[5].width == 256);
+    CHECK(full[5].height == 144);
+    CHECK(full[5].video_kbps == 180);
 
     const auto small = plan_ladder(default_ladder(), 640, 360);
-    REQUIRE(small.size() == 2);
+    REQUIRE(small.size() == 3);
     CHECK(small[0].name() == "360p");
     CHECK(small[1].name() == "240p");
+    CHECK(small[2].name() == "144p");
 
     const auto tiny = plan_ladder(default_ladder(), 200, 150);
     REQUIRE(tiny.size() == 1);
-    CHECK(tiny[0].width == 200);
-    CHECK(tiny[0].height == 150);
+    CHECK(tiny[0].name() == "144p");
+    CHECK(tiny[0].width == 192);
+    CHECK(tiny[0].height == 144);
+
+    const auto smaller = plan_ladder(default_ladder(), 160, 120);
+    REQUIRE(smaller.size() == 1);
+    CHECK(smaller[0].width == 160);
+    CHECK(smaller[0].height == 120);
 }
 
 TEST_CASE("a rung keeps the film's display aspect: scope, 4:3 and portrait") {

@@ -148,4 +148,11 @@ std::vector<playlist_entry> media_entries(const std::string& master) {
     return out;
 }
 
+std::vector<playlist_entry> video_variants(const std::string& master) {
+    std::vector<playlist_entry> videos;
+    for (auto& entry : stream_entries(master))
+        if (entry.attributes.count("RESOLUTION")) videos.push_back(std::move(entry));
+    return videos;
+}
+
 }  // namespace festival::testing

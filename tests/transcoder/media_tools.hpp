@@ -34,5 +34,7 @@ struct playlist_entry {
 };
 std::vector<playlist_entry> stream_entries(const std::string& master);
 std::vector<playlist_entry> media_entries(const std::string& master);
+// The variants with pictures (RESOLUTION stated): the stream entries but the sound-only one.
+std::vector<playlist_entry> video_variants(const std::string& master);
 
 }  // namespace festival::testing

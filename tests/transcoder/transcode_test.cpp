@@ -58,8 +58,8 @@ TEST_CASE("a 16:9 clip becomes a ladder capped at its height, with aligned keyfr
     const auto out = transcode(dir, source);
     const auto master = read_text(out / "master.m3u8");
     CHECK(master.find("#EXT-X-INDEPENDENT-SEGMENTS") != std::string::npos);
-    const auto variants = stream_entries(master);
-    REQUIRE(variants.size() == 2);  // 360p and 240p; nothing above the source
+    const auto variants = video_variants(master);
+    REQUIRE(variants.size() == 3);  // 360p, 240p and 144p; nothing above the source
     std::set<std::string> resolutions;
     std::vector<std::vector<double>> keyframes;
     for (const auto& v : variants) {
@@ -97,7 +97,7 @@ TEST_CASE("a 16:9 clip becomes a ladder capped at its height, with aligned keyfr
         CHECK(segments == 3);
         CHECK(keyframes.back().size() == 3);
     }
-    CHECK(resolutions == std::set<std::string>{"640x360", "426x240"});
+    CHECK(resolutions == std::set<std::string>{"640x360", "426x240", "256x144"});
     // The same keyframe times in every rung, every 4 s.
     REQUIRE(keyframes[0].size() == keyframes[1].size());
     for (std::size_t i = 0; i < keyframes[0].size(); ++i) {
@@ -121,7 +121,7 @@ TEST_CASE("an anamorphic interlaced PAL clip keeps its 16:9 display aspect with 
     make_media({"-f", "lavfi", "-i", "testsrc2=s=720x576:r=25:d=3", "-vf", "setsar=64/45", "-flags", "+ildct+ilme",
                 "-c:v", "libx264", "-preset", "ultrafast", "-x264opts", "tff=1", source.string()});
     const auto out = transcode(dir, source, {"--ladder", "480,360"});
-    const auto variants = stream_entries(read_text(out / "master.m3u8"));
+    const auto variants = video_variants(read_text(out / "master.m3u8"));
     REQUIRE(variants.size() == 2);
     CHECK(variants[0].attributes.at("RESOLUTION") == "854x480");
     CHECK(variants[1].attributes.at("RESOLUTION") == "640x360");
@@ -142,10 +142,11 @@ TEST_CASE("a portrait phone clip with rotation metadata is turned upright") {
     const auto phone = dir.path() / "phone.mp4";
     make_media({"-i", coded.string(), "-c", "copy", "-metadata:s:v:0", "rotate=90", phone.string()});
     const auto out = transcode(dir, phone);
-    const auto variants = stream_entries(read_text(out / "master.m3u8"));
-    REQUIRE(variants.size() == 2);
+    const auto variants = video_variants(read_text(out / "master.m3u8"));
+    REQUIRE(variants.size() == 3);
     CHECK(variants[0].attributes.at("RESOLUTION") == "360x640");
     CHECK(variants[1].attributes.at("RESOLUTION") == "240x426");
+    CHECK(variants[2].attributes.at("RESOLUTION") == "144x256");
     CHECK(variants[0].attributes.at("FRAME-RATE") == "30.000");
     const auto video = video_stream(out / variants[0].uri);
     CHECK(video["width"] == 360);
@@ -163,9 +164,10 @@ TEST_CASE("a 23.976 fps scope clip with 5.1 sound gets a stereo down-mix and its
                 "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", source.string()});
     REQUIRE(probe_json(source, {"-select_streams", "a", "-show_streams"})["streams"][0]["channels"] == 6);
     const auto out = transcode(dir, source);
-    const auto variants = stream_entries(read_text(out / "master.m3u8"));
-    REQUIRE(variants.size() == 1);
+    const auto variants = video_variants(read_text(out / "master.m3u8"));
+    REQUIRE(variants.size() == 2);
     CHECK(variants[0].attributes.at("RESOLUTION") == "426x178");
+    CHECK(variants[1].attributes.at("RESOLUTION") == "256x106");
     CHECK(variants[0].attributes.at("FRAME-RATE") == "23.976");
     const auto audio = audio_streams(out / variants[0].uri);
     REQUIRE(audio.size() == 1);
@@ -180,9 +182,13 @@ TEST_CASE("a silent 10-bit clip becomes 8-bit 4:2:0 video without an audio track
     make_media({"-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p10le",
                 "-preset", "ultrafast", source.string()});
     const auto out = transcode(dir, source);
-    const auto variants = stream_entries(read_text(out / "master.m3u8"));
-    REQUIRE(variants.size() == 1);
+    const auto master = read_text(out / "master.m3u8");
+    const auto variants = video_variants(master);
+    REQUIRE(variants.size() == 2);  // 240p and 144p
     CHECK(variants[0].attributes.at("CODECS").find("mp4a") == std::string::npos);
+    // No sound: no audio group, no sound-only variant.
+    CHECK(master.find("AUDIO") == std::string::npos);
+    CHECK(stream_entries(master).size() == 2);
     const auto video = video_stream(out / variants[0].uri);
     CHECK(video["pix_fmt"] == "yuv420p");
     CHECK(video["profile"] == "High");
@@ -201,7 +207,9 @@ TEST_CASE("uploaded and embedded subtitles become WebVTT renditions with languag
     std::ofstream(french, std::ios::binary) << "1\r\n00:00:01,000 --> 00:00:03,000\r\nBient\xf4t l'\xe9t\xe9 \xe0 Dakar\r\n";
     const auto out = transcode(dir, source, {"--subtitle", "fr=" + french.string()});
     const auto master = read_text(out / "master.m3u8");
-    const auto renditions = media_entries(master);
+    std::vector<playlist_entry> renditions;
+    for (auto& r : media_entries(master))
+        if (r.attributes.at("TYPE") != "AUDIO") renditions.push_back(std::move(r));  // the film's sound: audio_renditions_test
     REQUIRE(renditions.size() == 2);
     std::map<std::string, playlist_entry> by_language;
     for (const auto& r : renditions) {
@@ -244,8 +252,8 @@ TEST_CASE("an HDR (PQ) 10-bit clip is tone-mapped to 8-bit BT.709") {
                 "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-preset",
                 "ultrafast", source.string()});
     const auto out = transcode(dir, source);
-    const auto variants = stream_entries(read_text(out / "master.m3u8"));
-    REQUIRE(variants.size() == 1);
+    const auto variants = video_variants(read_text(out / "master.m3u8"));
+    REQUIRE(variants.size() == 2);
     const auto video = video_stream(out / variants[0].uri);
     CHECK(video["pix_fmt"] == "yuv420p");
     CHECK(video["color_transfer"] == "bt709");

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
@@ -132,7 +133,11 @@ TEST_CASE("a worker publishes a job as the film's new media version") {
     const auto model = festival::media::read_version(version);
     const auto master = festival::media::read_text_file(version.master_playlist());
     CHECK(master == festival::media::master_playlist(model));
-    CHECK(festival::media::variants_of_master(master) == model.variants);
+    auto listed = festival::media::variants_of_master(master);
+    REQUIRE_FALSE(listed.empty());
+    CHECK(listed.back().uri == "audio/original/index.m3u8");  // sound only, last
+    listed.pop_back();
+    CHECK(listed == model.variants);  // no rendition beside the rungs' own sound: their BANDWIDTH as measured
     CHECK(model.subtitle_languages == std::vector<std::string>{"fr"});
     CHECK(model.duration_seconds == doctest::Approx(5).epsilon(0.1));
     CHECK(worker.stop() == 0);
@@ -156,8 +161,8 @@ TEST_CASE("a worker killed with kill -9 mid-job: another worker takes the job af
     CHECK(catalog::find_film(f.db, f.film)->media_version == id);
     CHECK_FALSE(fs::exists(f.work_dir(id)));
     const auto master = read_text(f.published(id) / "master.m3u8");
-    const auto variants = stream_entries(master);
-    REQUIRE(variants.size() == 2);
+    const auto variants = video_variants(master);
+    REQUIRE(variants.size() == 3);  // 360p, 240p, 144p
     for (const auto& v : variants) {
         const auto j = probe_json(f.published(id) / v.uri, {"-show_entries", "format=duration"});
         CHECK(std::stod(j["format"]["duration"].get<std::string>()) == doctest::Approx(16.0).epsilon(0.2 / 16));
@@ -304,4 +309,85 @@ TEST_CASE("a worker started as root transcodes as the sandbox user, which owns o
     REQUIRE(::stat(master.c_str(), &facts) == 0);
     CHECK(facts.st_uid == 0);
     for (const auto& entry : fs::directory_iterator(f.film_dir())) CHECK(entry.path() == f.published(id));
+}
+
+namespace {
+
+ino_t inode_of(const fs::path& file) {
+    struct stat facts {};
+    REQUIRE(::stat(file.c_str(), &facts) == 0);
+    return facts.st_ino;
+}
+
+fs::path tone(const fs::path& dir, const std::string& name, int frequency, int seconds) {
+    const auto path = dir / name;
+    make_media({"-f", "lavfi", "-i", "sine=f=" + std::to_string(frequency) + ":d=" + std::to_string(seconds), path.string()});
+    return path;
+}
+
+}  // namespace
+
+TEST_CASE("an audio job reuses its base version's video files and rebuilds the audio renditions with its tracks") {
+    job_fixture f;
+    // A transcode job with a dub: the new master carries it.
+    const auto dub = tone(f.dir.path(), "dub.wav", 220, 4);
+    const auto base = catalog::enqueue_job(f.db, f.film, f.clip("film.mp4", 4, "320x240").string(), {},
+                                           {{1, "de", "dub", "", dub.string()}});
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(base).finished(); }, transcode_limit));
+    REQUIRE_MESSAGE(f.job(base).status == catalog::job_status::done, f.job(base).error.value_or(""));
+    const festival::media::version_layout before(f.published(base));
+    CHECK(read_text(before.master_playlist()).find("URI=\"audio/dub-de/index.m3u8\"") != std::string::npos);
+    std::map<std::string, ino_t> video_files;
+    for (const auto& entry : fs::recursive_directory_iterator(before.root()))
+        if (entry.is_regular_file() && entry.path().parent_path().filename().string().ends_with("p"))
+            video_files[fs::relative(entry.path(), before.root()).string()] = inode_of(entry.path());
+    REQUIRE(video_files.count("240p/segment_00000.m4s"));
+    REQUIRE(video_files.count("144p/init.mp4"));
+    const auto stereo_segment = inode_of(before.root() / "audio/original/segment_00000.m4s");
+
+    // The dub replaced by an audio description: no re-encoding, the same files under a new version.
+    const auto description = tone(f.dir.path(), "description.wav", 880, 4);
+    const auto id = catalog::enqueue_audio_job(f.db, f.film, base, {{2, "fr", "description", "", description.string()}});
+    REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
+    REQUIRE_MESSAGE(f.job(id).status == catalog::job_status::done, f.job(id).error.value_or(""));
+    CHECK(catalog::find_film(f.db, f.film)->media_version == id);
+    const festival::media::version_layout after(f.published(id));
+    for (const auto& file : video_files) {
+        CAPTURE(file.first);
+        CHECK(inode_of(after.root() / file.first) == file.second);
+    }
+    CHECK(inode_of(after.root() / "audio/original/segment_00000.m4s") == stereo_segment);
+    const auto model = festival::media::read_version(after);
+    std::vector<std::string> ids;
+    for (const auto& r : model.audio_renditions) ids.push_back(r.id);
+    CHECK(ids == std::vector<std::string>{"original", "description-fr"});
+    CHECK_FALSE(fs::exists(after.audio_rendition_dir("dub-de")));
+    const auto master = read_text(after.master_playlist());
+    CHECK(master == festival::media::master_playlist(model));
+    CHECK(master.find("CHARACTERISTICS=\"public.accessibility.describes-video\",URI=\"audio/description-fr/index.m3u8\"") !=
+          std::string::npos);
+    CHECK(probe_json(after.audio_playlist("description-fr"), {"-show_streams"})["streams"][0]["codec_name"] == "aac");
+    CHECK(catalog::job_to_json(f.job(id))["kind"] == "audio");
+    CHECK(worker.stop() == 0);
+}
+
+TEST_CASE("an audio job with a track not aligned to the film fails with its reason, and publishes nothing") {
+    job_fixture f;
+    const auto base = catalog::enqueue_job(f.db, f.film, f.clip("film.mp4", 3, "160x120").string(), {});
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(base).finished(); }, transcode_limit));
+    REQUIRE(f.job(base).status == catalog::job_status::done);
+    const auto long_track = tone(f.dir.path(), "long.wav", 880, 9);
+    const auto id = catalog::enqueue_audio_job(f.db, f.film, base, {{3, "fr", "description", "", long_track.string()}});
+    REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
+    const auto failed = f.job(id);
+    CHECK(failed.status == catalog::job_status::failed);
+    CHECK(failed.attempts == 1);  // permanent: retrying cannot align it
+    REQUIRE(failed.error);
+    CHECK(failed.error->find("audio_misaligned") != std::string::npos);
+    CHECK(failed.error->find("aligned to the film") != std::string::npos);
+    CHECK_FALSE(fs::exists(f.published(id)));
+    CHECK_FALSE(fs::exists(f.work_dir(id)));
+    CHECK(catalog::find_film(f.db, f.film)->media_version == base);
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -96,15 +97,62 @@ std::vector<std::string> subtitle_languages_in(const version_layout& folder) {
     return languages;
 }
 
+bool safe_name(const std::string& name) {
+    return !name.empty() && name.size() <= 100 && name.find_first_of("\"\r\n") == std::string::npos;
+}
+
+bool known_role(const std::string& role) {
+    return role == "original" || role == "original-51" || role == "description" || role == "dub";
+}
+
+// The stereo original travels in the rungs (no URI of its own in the group).
+bool in_rungs(const hls_audio_rendition& r) { return r.role == "original"; }
+
+std::string audio_rendition_line(const hls_audio_rendition& r) {
+    std::string line = "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"" + r.name + "\",LANGUAGE=\"" + r.language +
+                       "\",DEFAULT=" + (in_rungs(r) ? "YES" : "NO") + ",AUTOSELECT=YES,CHANNELS=\"" +
+                       std::to_string(r.channels) + "\"";
+    if (r.role == "description") line += ",CHARACTERISTICS=\"public.accessibility.describes-video\"";
+    if (!in_rungs(r)) line += ",URI=\"" + r.uri + "\"";
+    return line + "\n";
+}
+
 }  // namespace
+
+std::vector<std::string> audio_track_ids(const std::vector<std::pair<std::string, std::string>>& roles_and_languages) {
+    std::vector<std::string> ids;
+    std::map<std::string, int> seen;
+    for (const auto& [role, language] : roles_and_languages) {
+        const std::string base = role + "-" + language;
+        const int n = ++seen[base];
+        ids.push_back(n == 1 ? base : base + "-" + std::to_string(n));
+    }
+    return ids;
+}
+
+std::string audio_rendition_name(const std::string& role, const std::string& language) {
+    if (role == "original") return "Original";
+    if (role == "original-51") return "Original 5.1";
+    if (role == "description") return "Audio description (" + language + ")";
+    return "Dubbed (" + language + ")";
+}
 
 std::string master_playlist(const hls_version& version) {
     const bool subtitles = !version.subtitle_languages.empty();
     std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
     for (const auto& lang : version.subtitle_languages)
         out += subtitle_rendition_line({lang, language_name(lang), version_layout::subtitle_playlist_uri(lang)});
+    const hls_audio_rendition* stereo = nullptr;
+    std::int64_t heaviest_alternate = 0;  // the largest rendition a player may load beside a rung
+    for (const auto& r : version.audio_renditions) {
+        out += audio_rendition_line(r);
+        if (in_rungs(r)) stereo = &r;
+        else heaviest_alternate = std::max(heaviest_alternate, r.bandwidth);
+    }
+    const bool audio_group = !version.audio_renditions.empty();
     for (const auto& v : version.variants) {
-        out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(v.bandwidth);
+        // RFC 8216 4.3.4.2: BANDWIDTH covers the variant with the largest rendition of its group.
+        out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(v.bandwidth + heaviest_alternate);
         if (v.average_bandwidth > 0) out += ",AVERAGE-BANDWIDTH=" + std::to_string(v.average_bandwidth);
         if (v.width > 0 && v.height > 0) out += ",RESOLUTION=" + std::to_string(v.width) + "x" + std::to_string(v.height);
         if (!v.codecs.empty()) out += ",CODECS=\"" + v.codecs + "\"";
@@ -114,8 +162,17 @@ std::string master_playlist(const hls_version& version) {
             out += ",FRAME-RATE=";
             out += rate;
         }
+        if (audio_group) out += ",AUDIO=\"audio\"";
         if (subtitles) out += ",SUBTITLES=\"subs\"";
         out += "\n" + v.uri + "\n";
+    }
+    if (stereo && !stereo->uri.empty()) {
+        // Sound only: the stereo original on its own, for the smallest connections.
+        out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(stereo->bandwidth);
+        if (stereo->average_bandwidth > 0) out += ",AVERAGE-BANDWIDTH=" + std::to_string(stereo->average_bandwidth);
+        out += ",CODECS=\"" + stereo->codecs + "\",AUDIO=\"audio\"";
+        if (subtitles) out += ",SUBTITLES=\"subs\"";
+        out += "\n" + stereo->uri + "\n";
     }
     return out;
 }
@@ -125,7 +182,13 @@ nlohmann::json version_to_json(const hls_version& version) {
     for (const auto& v : version.variants)
         variants.push_back({{"uri", v.uri}, {"bandwidth", v.bandwidth}, {"average_bandwidth", v.average_bandwidth},
                             {"width", v.width}, {"height", v.height}, {"codecs", v.codecs}, {"frame_rate", v.frame_rate}});
-    return {{"variants", variants}, {"subtitles", version.subtitle_languages}, {"duration_seconds", version.duration_seconds}};
+    auto audio = nlohmann::json::array();
+    for (const auto& r : version.audio_renditions)
+        audio.push_back({{"id", r.id}, {"name", r.name}, {"language", r.language}, {"role", r.role},
+                         {"channels", r.channels}, {"uri", r.uri}, {"bandwidth", r.bandwidth},
+                         {"average_bandwidth", r.average_bandwidth}, {"codecs", r.codecs}});
+    return {{"variants", variants}, {"audio_renditions", audio}, {"subtitles", version.subtitle_languages},
+            {"duration_seconds", version.duration_seconds}};
 }
 
 hls_version version_from_json(const nlohmann::json& manifest) {
@@ -139,6 +202,20 @@ hls_version version_from_json(const nlohmann::json& manifest) {
     }
     for (const auto& v : version.variants)
         if (!safe_relative(v.uri)) throw std::invalid_argument("a variant's playlist is outside its version");
+    // Versions made before audio renditions have none: their rungs' muxed stereo is all the sound.
+    for (const auto& r : manifest.value("audio_renditions", nlohmann::json::array())) {
+        hls_audio_rendition a{r.at("id").get<std::string>(), r.at("name").get<std::string>(),
+                              r.value("language", std::string("und")), r.at("role").get<std::string>(),
+                              r.value("channels", 2), r.at("uri").get<std::string>(),
+                              r.value("bandwidth", std::int64_t{0}), r.value("average_bandwidth", std::int64_t{0}),
+                              r.value("codecs", std::string("mp4a.40.2"))};
+        // The original stereo of a version whose base predates renditions has no file of its own.
+        const bool uri_ok = a.uri.empty() ? a.role == "original" : safe_relative(a.uri);
+        if (!uri_ok || !safe_language(a.id) || !safe_name(a.name) || !safe_language(a.language) ||
+            !known_role(a.role) || !safe_name(a.codecs) || a.channels < 1 || a.channels > 8)
+            throw std::invalid_argument("an audio rendition of the manifest is not one a version has");
+        version.audio_renditions.push_back(std::move(a));
+    }
     version.subtitle_languages = manifest.value("subtitles", std::vector<std::string>{});
     for (const auto& lang : version.subtitle_languages)
         if (!safe_language(lang)) throw std::invalid_argument("a subtitle language is not a language tag");

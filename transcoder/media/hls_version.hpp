@@ -1,5 +1,6 @@
 #pragma once
-// One published HLS version as data: its variants (one per rung) and its subtitle languages. It is
+// One published HLS version as data: its variants (one per rung), its audio renditions and its
+// subtitle languages. It is
 // written as a small manifest (version.json) beside the master playlist, and the master playlist is
 // generated from it, never patched as text. Versions published before the manifest existed are read
 // back from their folder (the master's variants, the rungs' playlists, subtitles/*.vtt).
@@ -23,14 +24,38 @@ struct hls_variant {
     bool operator==(const hls_variant&) const = default;
 };
 
+// A sound of the film outside the rungs, in audio/<id>/index.m3u8 (fMP4 AAC 48 kHz, segments aligned
+// to the video's). "original" is the film's own stereo: the same packets the rungs carry, so the
+// master lists it without URI, and it is also the audio-only variant.
+struct hls_audio_rendition {
+    std::string id;        // "original", "original-51", "description-fr", "dub-de", "dub-de-2"
+    std::string name;      // NAME in the master ("Audio description (fr)")
+    std::string language;  // BCP 47, "und" when unknown
+    std::string role;      // "original" | "original-51" | "description" | "dub"
+    int channels = 2;
+    std::string uri;  // "audio/<id>/index.m3u8", relative to the master
+    std::int64_t bandwidth = 0;
+    std::int64_t average_bandwidth = 0;
+    std::string codecs = "mp4a.40.2";
+    bool operator==(const hls_audio_rendition&) const = default;
+};
+
+// The ids of curators' tracks in order, from (role, language) pairs: "description-fr", "dub-de",
+// and "dub-de-2" for a second track of the same role and language.
+std::vector<std::string> audio_track_ids(const std::vector<std::pair<std::string, std::string>>& roles_and_languages);
+// The renditions' names for a role and language ("Audio description (fr)", "Original (5.1)").
+std::string audio_rendition_name(const std::string& role, const std::string& language);
+
 struct hls_version {
     std::vector<hls_variant> variants;
     std::vector<std::string> subtitle_languages;  // sorted, each at subtitles/<lang>.m3u8 and <lang>.vtt
     double duration_seconds = 0;                  // the film's, for the subtitle playlists
+    std::vector<hls_audio_rendition> audio_renditions = {};  // empty for versions made before renditions
     bool operator==(const hls_version&) const = default;
 };
 
-// The master playlist (RFC 8216) listing the variants and, in the group "subs", the subtitles.
+// The master playlist (RFC 8216) listing the variants and, in the group "subs", the subtitles; with
+// audio renditions, the group "audio" on every video variant and the audio-only variant.
 std::string master_playlist(const hls_version& version);
 
 nlohmann::json version_to_json(const hls_version& version);

@@ -20,6 +20,9 @@ std::string version_layout::subtitle_playlist_uri(const std::string& lang) {
 }
 std::string version_layout::subtitle_file_name(const std::string& lang) { return lang + ".vtt"; }
 std::string version_layout::subtitle_playlist_name(const std::string& lang) { return lang + ".m3u8"; }
+std::string version_layout::audio_playlist_uri(const std::string& id) {
+    return std::string(audio_name) + "/" + id + "/" + rung_playlist_name;
+}
 
 std::filesystem::path media_layout::version_dir(std::int64_t film, std::int64_t version) const {
     return film_media(film) / version_folder(version);

@@ -2,7 +2,8 @@
 // Where everything lives under the data folder: the one owner of these names. Paths only, no I/O.
 //   catalog.db
 //   uploads/<upload>.part                      bytes of an upload in progress
-//   sources/<film>/                            accepted masters, poster, subtitles/<lang>.vtt
+//   sources/<film>/                            accepted masters, poster, subtitles/<lang>.vtt,
+//                                              audio/<track><.ext> (curators' audio tracks)
 //   media/<film>/v<job>/                       one published HLS version (version_layout)
 //   media/<film>/.tmp-<job>/                   a version being written, renamed to v<job> when whole
 // URLs (/media/..., /preview/...) are the server's business, not this file's.
@@ -26,12 +27,15 @@ public:
     static constexpr const char* storyboard_image_name = "storyboard.jpg";
     static constexpr const char* subtitles_name = "subtitles";
     static constexpr const char* rung_playlist_name = "index.m3u8";
+    static constexpr const char* audio_name = "audio";
 
     // "<rung>/index.m3u8", "subtitles/<lang>.m3u8", "<lang>.vtt" (relative to the subtitle playlist).
     static std::string rung_playlist_uri(const std::string& rung);
     static std::string subtitle_playlist_uri(const std::string& lang);
     static std::string subtitle_file_name(const std::string& lang);
     static std::string subtitle_playlist_name(const std::string& lang);
+    // "audio/<id>/index.m3u8": an audio rendition's playlist (init and segments beside it).
+    static std::string audio_playlist_uri(const std::string& id);
 
     const std::filesystem::path& root() const { return root_; }
     std::filesystem::path master_playlist() const { return root_ / master_name; }
@@ -42,6 +46,9 @@ public:
     std::filesystem::path rung_dir(const std::string& rung) const { return root_ / rung; }
     std::filesystem::path rung_playlist(const std::string& rung) const { return root_ / rung_playlist_uri(rung); }
     std::filesystem::path subtitles_dir() const { return root_ / subtitles_name; }
+    std::filesystem::path audio_dir() const { return root_ / audio_name; }
+    std::filesystem::path audio_rendition_dir(const std::string& id) const { return audio_dir() / id; }
+    std::filesystem::path audio_playlist(const std::string& id) const { return root_ / audio_playlist_uri(id); }
     std::filesystem::path subtitle_file(const std::string& lang) const { return subtitles_dir() / subtitle_file_name(lang); }
     std::filesystem::path subtitle_playlist(const std::string& lang) const {
         return subtitles_dir() / subtitle_playlist_name(lang);
@@ -71,6 +78,11 @@ public:
     std::filesystem::path source_subtitles_dir(std::int64_t film) const { return film_sources(film) / "subtitles"; }
     std::filesystem::path source_subtitle(std::int64_t film, const std::string& lang) const {
         return source_subtitles_dir(film) / version_layout::subtitle_file_name(lang);
+    }
+    // data/sources/<film>/audio/<track><extension>: a curator's audio track (extension like ".wav").
+    std::filesystem::path source_audio_dir(std::int64_t film) const { return film_sources(film) / "audio"; }
+    std::filesystem::path source_audio_track(std::int64_t film, std::int64_t track, const std::string& extension) const {
+        return source_audio_dir(film) / (std::to_string(track) + extension);
     }
 
     // data/media/<film>/: every version of the film.
