@@ -13,6 +13,7 @@
 #include "server/api/film_lookup.hpp"
 #include "server/http/http_date.hpp"
 #include "server/uploads/tus_headers.hpp"
+#include "server/uploads/upload_audio.hpp"
 #include "server/uploads/upload_sink.hpp"
 #include "transcoder/process/log_event.hpp"
 
@@ -119,6 +120,7 @@ std::unique_ptr<body_sink> open_upload_creation(festival_app& app, http_request&
     const auto film = catalog::find_film_by_key(app.catalog.local(), film_key->second);
     if (!film) throw http_error(404, "film_not_found", "no film '" + film_key->second + "'");
     require_film_access(app, request, film->id);
+    if (is_audio_upload(metadata)) audio_upload_fields_of(metadata);  // a wrong track is refused before its bytes
     const bool with_upload = has_body(request);
     if (with_upload) require_offset_content(request);
 

@@ -58,6 +58,12 @@ http_result tus_client::patch(const std::string& path, std::int64_t offset, cons
 
 http_result tus_client::head(const std::string& path) const { return call("HEAD", path, "", {}); }
 
+std::string tus_metadata(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    std::string header;
+    for (const auto& pair : pairs) header += (header.empty() ? "" : ",") + pair.first + " " + base64(pair.second);
+    return header;
+}
+
 std::string sha1_checksum(const std::string& bytes) { return "sha1 " + base64(digest(EVP_sha1(), bytes)); }
 
 std::string sha256_hex(const std::string& bytes) {

@@ -2,7 +2,8 @@
 // Where everything lives under the data folder: the one owner of these names. Paths only, no I/O.
 //   catalog.db
 //   uploads/<upload>.part                      bytes of an upload in progress
-//   sources/<film>/                            accepted masters, poster, subtitles/<lang>.vtt
+//   sources/<film>/                            accepted masters, poster, subtitles/<lang>.vtt,
+//                                              audio/<role>-<lang>-<upload><ext> (curators' tracks)
 //   media/<film>/v<job>/                       one published HLS version (version_layout)
 //   media/<film>/.tmp-<job>/                   a version being written, renamed to v<job> when whole
 // URLs (/media/..., /preview/...) are the server's business, not this file's.
@@ -71,6 +72,13 @@ public:
     std::filesystem::path source_subtitles_dir(std::int64_t film) const { return film_sources(film) / "subtitles"; }
     std::filesystem::path source_subtitle(std::int64_t film, const std::string& lang) const {
         return source_subtitles_dir(film) / version_layout::subtitle_file_name(lang);
+    }
+    // data/sources/<film>/audio/: curators' audio tracks (audio description, dubs), one file per upload
+    // (a new file replaces a track without touching the one a running job reads).
+    std::filesystem::path source_audio_dir(std::int64_t film) const { return film_sources(film) / "audio"; }
+    std::filesystem::path source_audio_track(std::int64_t film, const std::string& role, const std::string& lang,
+                                             const std::string& upload_id, const std::string& extension) const {
+        return source_audio_dir(film) / (role + "-" + lang + "-" + upload_id + extension);
     }
 
     // data/media/<film>/: every version of the film.
