@@ -4,6 +4,7 @@
 
 #include "catalog/audio_tracks.hpp"
 #include "catalog/database.hpp"
+#include "catalog/errors.hpp"
 #include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
 #include "server/uploads/upload_completion.hpp"
@@ -99,11 +100,24 @@ std::optional<std::int64_t> requeue_audio(festival_app& app, std::int64_t film_i
     const auto film = catalog::find_film(db, film_id);
     if (!film) return std::nullopt;
     const auto tracks = catalog::audio_track_sources(film->audio_tracks);
-    if (film->media_version) {
-        auto job = catalog::enqueue_audio_job(db, film_id, *film->media_version, tracks);
+    // A version no job of the film made (imported) cannot be a base: a transcode of the master then.
+    const auto audio_job_on = [&](std::optional<std::int64_t> version) -> std::optional<std::int64_t> {
+        if (!version) return std::nullopt;
+        try {
+            catalog::transaction attempt(db);  // a refusal leaves the caller's transaction usable
+            const auto job = catalog::enqueue_audio_job(db, film_id, *version, tracks);
+            attempt.commit();
+            return job;
+        } catch (const catalog::catalog_error& e) {
+            if (e.kind() != catalog::error_kind::not_found) throw;
+            log_event("audio_job_base_missing", {{"film", film_id}, {"version", *version}});
+            return std::nullopt;
+        }
+    };
+    if (const auto job = audio_job_on(film->media_version)) {
         // A new master waiting for a curator's publication gets them too, and stays pending.
-        if (film->pending_version) job = catalog::enqueue_audio_job(db, film_id, *film->pending_version, tracks);
-        return job;
+        const auto pending = audio_job_on(film->pending_version);
+        return pending ? pending : job;
     }
     for (const auto& j : catalog::list_film_jobs(db, film_id)) {
         if (j.kind != "transcode" || j.status == catalog::job_status::cancelled || !fs::exists(j.source_path)) continue;

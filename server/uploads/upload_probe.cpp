@@ -96,7 +96,7 @@ probe_result probe_film(const std::string& transcoder, const std::string& file, 
 
 probe_result probe_audio(const std::string& transcoder, const std::string& file, std::chrono::seconds limit,
                          const std::atomic<bool>* cancel) {
-    return run_probe({transcoder, "probe", "--audio", "--input", file},
+    return run_probe({transcoder, "probe", "--audio", file},
                      {"not_audio", "this file is not a sound track we can play"}, limit, cancel);
 }
 

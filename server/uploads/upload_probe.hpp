@@ -1,6 +1,6 @@
 #pragma once
-// Asks `festival-transcoder probe --input FILE` whether an uploaded file is a playable film (with
-// `--audio`, a sound track). The
+// Asks `festival-transcoder probe --input FILE` whether an uploaded file is a playable film (`probe
+// --audio FILE`: a sound track). The
 // bytes are hostile until proven otherwise, so they are parsed in that child process, never here.
 #include <atomic>
 #include <chrono>
@@ -23,7 +23,7 @@ struct probe_result {
 probe_result probe_film(const std::string& transcoder, const std::string& file,
                         std::chrono::seconds limit = std::chrono::seconds(300),
                         const std::atomic<bool>* cancel = nullptr);
-// The same for a curator's audio track (`probe --audio`): one decodable audio stream, with its
+// The same for a curator's audio track (`probe --audio FILE`): one decodable audio stream, with its
 // duration and channels in `facts`; anything else is refused with the probe's reason.
 probe_result probe_audio(const std::string& transcoder, const std::string& file,
                          std::chrono::seconds limit = std::chrono::seconds(300),

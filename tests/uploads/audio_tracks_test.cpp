@@ -342,3 +342,16 @@ TEST_CASE("the catalog lists exactly the films with audio description, with subt
     CHECK(described["audio_description"] == true);
     CHECK(described["audio"][0]["role"] == "description");
 }
+
+TEST_CASE("a current version no job of the film made (imported) cannot take an audio job: the master is transcoded with the track") {
+    audio_fixture f;
+    const auto master = upload(f.curator, make_master(f.dir), {{"film", "voyage"}, {"filename", "master.mp4"}});
+    REQUIRE(master["status"] == "done");
+    f.catalog().exec("UPDATE films SET media_version = 99 WHERE slug = 'voyage'");
+    const auto status = upload(f.curator, make_sound(f.dir, "ad.m4a", 660), track_metadata("voyage", "fr", "description"));
+    REQUIRE(status["status"] == "done");
+    const auto job = status["job_id"].get<std::int64_t>();
+    CHECK(f.job(job)["kind"] == "transcode");
+    CHECK(f.job_tracks(job).size() == 1);
+    CHECK(f.tracks().size() == 1);
+}
