@@ -45,18 +45,6 @@ std::string make_master(const temp_dir& dir) {
                                          "ultrafast", "-c:a", "aac", "-shortest"});
 }
 
-// The upload's record once its probe has run: "done" or "failed".
-nlohmann::json settled(const tus_client& client, const std::string& location) {
-    nlohmann::json status;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    do {
-        status = client.session.call("GET", location).json();
-        if (status["status"] != "receiving") break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    } while (std::chrono::steady_clock::now() < deadline);
-    return status;
-}
-
 metadata_pairs track_metadata(const std::string& film, const std::string& lang, const std::string& role,
                               const std::string& name = "", const std::string& filename = "track.m4a") {
     metadata_pairs pairs = {{"film", film}, {"purpose", "audio"}, {"language", lang}, {"role", role},
@@ -76,7 +64,7 @@ nlohmann::json upload(const tus_client& client, const std::string& bytes, const 
     REQUIRE_MESSAGE(created.status == 201, created.body);
     const auto location = created.header("location");
     REQUIRE(client.patch(location, 0, bytes).status == 204);
-    auto status = settled(client, location);
+    auto status = client.settled(location);
     status["location"] = location;
     return status;
 }

@@ -24,6 +24,9 @@ struct tus_client {
     http_result patch(const std::string& path, std::int64_t offset, const std::string& bytes,
                       const std::string& checksum_header = "") const;
     http_result head(const std::string& path) const;
+    // The upload's record once its probe has run (the last PATCH is answered before): "done" or
+    // "failed"; still "receiving" after 30 s.
+    nlohmann::json settled(const std::string& path) const;
 };
 
 // An Upload-Metadata header: "key base64(value),…".
