@@ -82,6 +82,14 @@ std::optional<tus::checksum> checksum_of(const http_request& request) {
     return tus::parse_checksum(*header);
 }
 
+// The catalog's record and what the upload is for ("film": a master, "audio": a track), so that pages
+// tell a refused track from a refused master.
+nlohmann::json upload_json(const catalog::upload& u) {
+    auto j = catalog::upload_to_json(u);
+    j["purpose"] = is_audio_upload(tus::parse_metadata(u.metadata)) ? "audio" : "film";
+    return j;
+}
+
 // A body is present when it has a length above zero or comes chunked.
 bool has_body(const http_request& request) {
     if (request.header("transfer-encoding")) return true;
@@ -202,7 +210,7 @@ http_response get_upload(festival_app& app, http_request& request) {
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
     require_owner(app, request, *found);
-    auto response = http_response::json(200, catalog::upload_to_json(*found));
+    auto response = http_response::json(200, upload_json(*found));
     response.set_header("Cache-Control", "no-store");
     return response;
 }
@@ -211,7 +219,7 @@ http_response list_film_uploads(festival_app& app, http_request& request) {
     const auto film = load_film_for_change(app, request);
     nlohmann::json items = nlohmann::json::array();
     for (const auto& u : catalog::list_film_uploads(app.catalog.local(), film.id))
-        items.push_back(catalog::upload_to_json(u));
+        items.push_back(upload_json(u));
     auto response = http_response::json(200, {{"items", items}});
     response.set_header("Cache-Control", "no-store");
     return response;

@@ -103,6 +103,7 @@ struct audio_fixture {
     std::int64_t online_version() const {
         const auto master = upload(curator, make_master(dir), {{"film", "voyage"}, {"filename", "master.mp4"}});
         REQUIRE(master["status"] == "done");
+        CHECK(master["purpose"] == "film");
         const auto job = master["job_id"].get<std::int64_t>();
         catalog().exec("UPDATE jobs SET status = 'done', progress = 100 WHERE id = " + std::to_string(job) +
                        "; UPDATE films SET media_version = " + std::to_string(job) + " WHERE slug = 'voyage'");
@@ -135,6 +136,7 @@ TEST_CASE("an audio description is probed, stored beside the film's sources and 
     const auto status = upload(f.curator, sound, track_metadata("voyage", "fre", "description", "Audiodescription"));
     REQUIRE(status["status"] == "done");
     REQUIRE(status["job_id"].is_number());
+    CHECK(status["purpose"] == "audio");
     const auto id = status["location"].get<std::string>().substr(status["location"].get<std::string>().rfind('/') + 1);
     CHECK(!fs::exists(f.dir.path() / "uploads" / (id + ".part")));
     const auto stored = f.audio_dir(1) / ("description-fr-" + id + ".m4a");
@@ -222,6 +224,12 @@ TEST_CASE("a file that is not sound is refused: the upload fails with the probe'
     }
     CHECK(f.files_in(f.audio_dir(1)) == 0);
     CHECK(f.tracks().empty());
+    // The page tells the refused tracks from the master's upload.
+    const auto uploads = f.curator.session.call("GET", "/api/films/voyage/uploads").json()["items"];
+    REQUIRE(uploads.size() == 4);
+    CHECK(uploads[0]["purpose"] == "audio");
+    CHECK(uploads[0]["status"] == "failed");
+    CHECK(uploads[3]["purpose"] == "film");
     const auto jobs = f.curator.session.call("GET", "/api/films/voyage/jobs").json();
     CHECK(jobs.dump().find("\"audio\"") == std::string::npos);
     CHECK(f.curator.session.call("GET", "/api/films/voyage").json()["audio_description"] == false);

@@ -239,7 +239,7 @@ export function uploadSection(film, { onQueued }) {
       }
     });
     api(`/api/films/${film.id}/uploads`).then((list) => {
-      const last = list.items[0];
+      const last = list.items.find((u) => u.purpose !== 'audio');
       if (last && last.status === 'failed' && !attached)
         unfinished.append(el('p', { class: 'error', id: 'curator-upload-last-error' }, t('curator.upload_refused', { reason: last.error })));
     }).catch(() => {});
