@@ -5,6 +5,7 @@
 import { api, getSession } from '/js/api.js';
 import { languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
+import { tusErrorMessage } from '/js/curator-upload.js';
 
 // Languages offered for a track: the festival's own and the ones films are most often dubbed in.
 const TRACK_LANGUAGES = ['fr', 'en', 'es', 'de', 'it', 'pt', 'ar', 'wo'];
@@ -124,16 +125,7 @@ export function audioSection(film, { onQueued }) {
         refresh();
       },
       onError: (error) => {
-        const response = error.originalResponse;
-        let message = error.message;
-        if (response) {
-          try {
-            message = JSON.parse(response.getBody()).error.message;
-          } catch {
-            message = `HTTP ${response.getStatus()}`;
-          }
-        }
-        say('error', t('curator.audio_refused', { reason: message }));
+        say('error', t('curator.audio_refused', { reason: tusErrorMessage(error) }));
         send.disabled = false;
         bar.hidden = true;
       },
