@@ -11,18 +11,11 @@ namespace {
 // The jobs table's columns, read by name in read_job_row: the one place a job row is mapped.
 constexpr const char* job_columns =
     "id, film_id, source_path, subtitles, status, progress, fps, eta_seconds, attempts, error, worker, "
-    "lease_until, created_at, updated_at, kind, base_version, audio_tracks";
+    "lease_until, created_at, updated_at";
 
 std::string subtitles_text(const std::vector<subtitle_source>& subtitles) {
     auto list = nlohmann::json::array();
     for (const auto& s : subtitles) list.push_back({{"lang", s.lang}, {"path", s.path}});
-    return list.dump();
-}
-
-std::string audio_tracks_text(const std::vector<audio_track_source>& tracks) {
-    auto list = nlohmann::json::array();
-    for (const auto& t : tracks)
-        list.push_back({{"id", t.id}, {"lang", t.lang}, {"role", t.role}, {"name", t.name}, {"path", t.path}});
     return list.dump();
 }
 
@@ -43,12 +36,6 @@ job read_job_row(statement& st) {
     j.lease_until = st.optional_int64("lease_until");
     j.created_at = st.text("created_at");
     j.updated_at = st.text("updated_at");
-    j.kind = st.text("kind");
-    j.base_version = st.optional_int64("base_version");
-    for (const auto& t : nlohmann::json::parse(st.text("audio_tracks")))
-        j.audio_tracks.push_back({t.at("id").get<std::int64_t>(), t.at("lang").get<std::string>(),
-                                  t.at("role").get<std::string>(), t.at("name").get<std::string>(),
-                                  t.at("path").get<std::string>()});
     return j;
 }
 
@@ -98,33 +85,18 @@ std::optional<job_status> job_status_from_string(const std::string& text) {
 }
 
 std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& source_path,
-                         const std::vector<subtitle_source>& subtitles,
-                         const std::vector<audio_track_source>& audio_tracks) {
+                         const std::vector<subtitle_source>& subtitles) {
     if (source_path.empty()) throw invalid("invalid_source", "a job needs a source file");
     for (const auto& s : subtitles)
         if (s.lang.empty() || s.path.empty()) throw invalid("invalid_subtitle", "a subtitle needs a language and a file");
     auto exists = db.prepare("SELECT 1 FROM films WHERE id = ?");
     exists.bind(1, film_id);
     if (!exists.step()) throw not_found("film_not_found", "no film " + std::to_string(film_id));
-    auto st = db.prepare("INSERT INTO jobs (film_id, source_path, subtitles, created_at, updated_at, audio_tracks) "
-                         "VALUES (?, ?, ?, ?, ?, ?)");
+    auto st = db.prepare("INSERT INTO jobs (film_id, source_path, subtitles, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?)");
     const auto now = utc_now();
-    st.bind(1, film_id).bind(2, source_path).bind(3, subtitles_text(subtitles)).bind(4, now).bind(5, now)
-        .bind(6, audio_tracks_text(audio_tracks)).run();
+    st.bind(1, film_id).bind(2, source_path).bind(3, subtitles_text(subtitles)).bind(4, now).bind(5, now).run();
     return db.last_insert_rowid();
-}
-
-// STUB (contract only): the real audio job is the transcoder's; this build queues it and no worker claims it.
-std::int64_t enqueue_audio_job(database& db, std::int64_t film_id, std::int64_t base_version,
-                               const std::vector<audio_track_source>& audio_tracks) {
-    const auto base = find_job(db, base_version);
-    if (!base || base->film_id != film_id || base->status != job_status::done)
-        throw not_found("version_not_found", "film " + std::to_string(film_id) + " has no version " +
-                                                 std::to_string(base_version));
-    const auto id = enqueue_job(db, film_id, base->source_path, base->subtitles, audio_tracks);
-    auto st = db.prepare("UPDATE jobs SET kind = 'audio', base_version = ? WHERE id = ?");
-    st.bind(1, base_version).bind(2, id).run();
-    return id;
 }
 
 std::optional<job> find_job(database& db, std::int64_t id) {
@@ -170,8 +142,8 @@ std::optional<job> claim_job(database& db, const std::string& worker, int lease_
     auto st = db.prepare(
         std::string("UPDATE jobs SET status = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, "
                     "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ? "
-                    "WHERE id = (SELECT id FROM jobs WHERE kind = 'transcode' AND (status = 'queued' "
-                    "OR (status = 'running' AND lease_until < ?)) ORDER BY id LIMIT 1) RETURNING ") +
+                    "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' "
+                    "OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1) RETURNING ") +
         job_columns);
     st.bind(1, worker).bind(2, now + lease_seconds).bind(3, stamp).bind(4, now);
     std::optional<job> claimed;
@@ -242,7 +214,6 @@ nlohmann::json job_to_json(const job& j) {
     for (const auto& s : j.subtitles) subtitles.push_back(s.lang);
     return {{"id", j.id},
             {"film_id", j.film_id},
-            {"kind", j.kind},
             {"status", to_string(j.status)},
             {"progress", j.progress},
             {"fps", j.fps},

@@ -19,14 +19,6 @@ struct subtitle_source {
     std::string path;
 };
 
-struct audio_track_source {
-    std::int64_t id = 0;
-    std::string lang;
-    std::string role;  // "description" | "dub"
-    std::string name;
-    std::string path;  // absolute file the curator uploaded
-};
-
 enum class job_status { queued, running, done, failed, cancelled };
 // The status as the catalog stores it and the API shows it.
 const char* to_string(job_status s);
@@ -37,9 +29,6 @@ struct job {
     std::int64_t film_id = 0;
     std::string source_path;
     std::vector<subtitle_source> subtitles;
-    std::string kind = "transcode";  // "transcode" | "audio"
-    std::optional<std::int64_t> base_version;
-    std::vector<audio_track_source> audio_tracks;
     job_status status = job_status::queued;
     double progress = 0;  // percent, 0..100
     double fps = 0;
@@ -59,11 +48,7 @@ struct job {
 constexpr int max_attempts = 3;
 
 std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& source_path,
-                         const std::vector<subtitle_source>& subtitles,
-                         const std::vector<audio_track_source>& audio_tracks = {});
-// STUB of the audio job's contract: queued, never claimed by this build's workers.
-std::int64_t enqueue_audio_job(database& db, std::int64_t film_id, std::int64_t base_version,
-                               const std::vector<audio_track_source>& audio_tracks);
+                         const std::vector<subtitle_source>& subtitles);
 std::optional<job> find_job(database& db, std::int64_t id);
 // A film's jobs, newest first.
 std::vector<job> list_film_jobs(database& db, std::int64_t film_id);

@@ -335,12 +335,6 @@ const std::vector<std::string_view>& migrations() {
         INSERT INTO film_curators (film_id, user_id)
             SELECT films.id, users.id FROM films CROSS JOIN users WHERE users.role = 'curator';
         )sql",
-        // STUB (dropped at merge: the transcoder's own step replaces it): jobs' kind, base version, audio tracks.
-        R"sql(
-        ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'transcode' CHECK (kind IN ('transcode','audio'));
-        ALTER TABLE jobs ADD COLUMN base_version INTEGER;
-        ALTER TABLE jobs ADD COLUMN audio_tracks TEXT NOT NULL DEFAULT '[]';
-        )sql",
         // Curators' audio tracks: one file per film, role and language (audio description, dubs).
         R"sql(
         CREATE TABLE film_audio_tracks (

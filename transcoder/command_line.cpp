@@ -72,7 +72,7 @@ void print_error(const std::string& code, const std::string& message) {
 int probe_command(const command_flags& f) {
     // The file is opened first, as whoever started us (the server may be root, its uploads 0640),
     // then the process gives up its privileges and enters the sandbox before reading a byte of it.
-    const std::string input = f.required(f.has("audio") ? "audio" : "input");  // STUB: probe --audio FILE
+    const std::string input = f.required("input");
     const int fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         print_error("unreadable", "no such file: " + input);
@@ -82,21 +82,6 @@ int probe_command(const command_flags& f) {
     process::apply_caps(probe_caps());
     enter_sandbox(probe_sandbox(f));
     try {
-        if (f.has("audio")) {
-            // STUB of `probe --audio` (the transcoder's own lands on main): one decodable audio stream.
-            auto in = open_media_input(fd);
-            const int stream = av_find_best_stream(in.context.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-            if (stream < 0) throw media_error("no_audio", "the file has no sound");
-            const auto* par = in.context->streams[stream]->codecpar;
-            const AVCodec* decoder = avcodec_find_decoder(par->codec_id);
-            if (!is_accepted_decoder(decoder)) throw media_error("unsupported_codec", "the sound cannot be decoded");
-            const double duration = in.context->duration > 0 ? double(in.context->duration) / AV_TIME_BASE : 0;
-            if (duration <= 0) throw media_error("truncated", "the duration cannot be read");
-            std::printf("%s\n", nlohmann::json{{"format", in.context->iformat->name}, {"duration_seconds", duration},
-                                               {"audio_channels", par->ch_layout.nb_channels},
-                                               {"audio_codec", decoder->name}}.dump().c_str());
-            return 0;
-        }
         const auto info = probe_media(fd);
         std::printf("%s\n", media_info_to_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;
