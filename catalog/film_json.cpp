@@ -100,6 +100,12 @@ json film_to_json(const film& f, std::int64_t now) {
     json texts = json::object();
     for (const auto& [lang, text] : f.texts) texts[lang] = {{"title", text.title}, {"synopsis", text.synopsis}};
     auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+    json audio = json::array();
+    bool audio_description = false;
+    for (const auto& t : f.audio_tracks) {
+        audio.push_back({{"language", t.lang}, {"role", t.role}, {"name", t.name}});
+        audio_description = audio_description || t.role == "description";
+    }
     return {{"id", f.id},
             {"slug", f.slug},
             {"original_title", f.original_title},
@@ -111,6 +117,8 @@ json film_to_json(const film& f, std::int64_t now) {
             {"themes", f.themes},
             {"spoken_languages", f.spoken_languages},
             {"subtitle_languages", f.subtitle_languages},
+            {"audio", audio},
+            {"audio_description", audio_description},
             {"credits", f.credits},
             {"poster", optional(f.poster)},
             {"rights_note", f.rights_note},

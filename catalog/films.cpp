@@ -100,6 +100,7 @@ std::optional<film> find_where(database& db, const std::string& where, const std
     if (!st.step()) return std::nullopt;
     std::vector<film> found{read_film_row(st)};
     load_texts(db, found);
+    load_audio_tracks(db, found);
     return std::move(found.front());
 }
 
@@ -279,6 +280,10 @@ film_page list_films(database& db, const film_query& q, std::int64_t now) {
         where += " AND (EXISTS (SELECT 1 FROM json_each(films.spoken_languages) WHERE value = :language)"
                  " OR EXISTS (SELECT 1 FROM json_each(films.subtitle_languages) WHERE value = :language))";
     if (q.tag) where += " AND EXISTS (SELECT 1 FROM json_each(films.themes) WHERE value = :tag COLLATE NOCASE)";
+    if (q.access == access_feature::audio_description || q.access == access_feature::both)
+        where += " AND EXISTS (SELECT 1 FROM film_audio_tracks WHERE film_id = films.id AND role = 'description')";
+    if (q.access == access_feature::subtitles || q.access == access_feature::both)
+        where += " AND json_array_length(films.subtitle_languages) > 0";
     const std::string match = q.text ? fts_query_from_text(*q.text) : std::string();
     if (!match.empty()) where += " AND id IN (SELECT rowid FROM films_fts WHERE films_fts MATCH :match)";
 
@@ -315,6 +320,7 @@ film_page list_films(database& db, const film_query& q, std::int64_t now) {
     for (auto id : page_ids)
         if (auto it = by_id.find(id); it != by_id.end()) page.items.push_back(std::move(it->second));
     load_texts(db, page.items);
+    load_audio_tracks(db, page.items);
     return page;
 }
 

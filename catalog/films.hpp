@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/audio_tracks.hpp"
 #include "catalog/screening_window.hpp"
 
 namespace festival::catalog {
@@ -43,12 +44,16 @@ struct film {
     std::optional<std::int64_t> version_switched_at;  // unix seconds: when media_version last changed
     std::optional<std::int64_t> pending_version;   // a new master's version, waiting for a curator
     std::map<std::string, film_text> texts;      // by language code
+    std::vector<audio_track> audio_tracks;       // curators' tracks, by role then language (read only here)
     std::string created_at;
     std::string updated_at;
 };
 
 // The film's screening window, read from its stored texts: ask it where the film stands at a time.
 screening_window screening_window_of(const film& f);
+
+// What the catalog's `?access=` filter asks of a film: an audio description track, subtitles, or both.
+enum class access_feature { audio_description, subtitles, both };
 
 struct film_query {
     std::optional<std::string> category;
@@ -57,6 +62,7 @@ struct film_query {
     std::optional<std::string> tag;
     std::optional<std::string> text;      // full-text, accent-insensitive, prefix match
     std::optional<screening_state> screening;
+    std::optional<access_feature> access;
     bool published_only = true;
     int limit = 24;
     int offset = 0;

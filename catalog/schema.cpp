@@ -375,6 +375,19 @@ const std::vector<std::string_view>& migrations() {
         ALTER TABLE jobs ADD COLUMN base_version INTEGER;
         ALTER TABLE jobs ADD COLUMN audio_tracks TEXT NOT NULL DEFAULT '[]';
         )sql",
+        // Curators' audio tracks: one file per film, role and language (audio description, dubs).
+        R"sql(
+        CREATE TABLE film_audio_tracks (
+            id         INTEGER PRIMARY KEY,
+            film_id    INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+            lang       TEXT NOT NULL,
+            role       TEXT NOT NULL CHECK (role IN ('description','dub')),
+            name       TEXT NOT NULL DEFAULT '',
+            path       TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            UNIQUE (film_id, role, lang)
+        );
+        )sql",
     };
     return steps;
 }

@@ -29,6 +29,15 @@ std::optional<catalog::screening_state> screening_param(const http_request& requ
     throw http_error(400, "invalid_query", "'screening' must be now, upcoming, ended or unpublished");
 }
 
+std::optional<catalog::access_feature> access_param(const http_request& request) {
+    const auto text = request.query_param("access");
+    if (!text || text->empty()) return std::nullopt;
+    if (*text == "audio_description") return catalog::access_feature::audio_description;
+    if (*text == "subtitles") return catalog::access_feature::subtitles;
+    if (*text == "both") return catalog::access_feature::both;
+    throw http_error(400, "invalid_query", "'access' must be audio_description, subtitles or both");
+}
+
 }  // namespace
 
 catalog::film load_visible_film(festival_app& app, const http_request& request) {
@@ -54,6 +63,7 @@ http_response list_films(festival_app& app, http_request& request) {
     query.text = request.query_param("q");
     if (query.text && query.text->size() > 200) throw http_error(400, "invalid_query", "'q' is too long");
     query.screening = screening_param(request);
+    query.access = access_param(request);
     // Curators may ask for unpublished films too.
     query.published_only = !(request.session && request.query_param("include") == "unpublished");
     if (!request.session && query.screening == catalog::screening_state::unpublished)

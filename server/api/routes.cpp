@@ -3,6 +3,7 @@
 #include "server/api/handlers.hpp"
 #include "server/api/film_access.hpp"
 #include "server/api/viewer_rights.hpp"
+#include "server/uploads/audio_tracks_api.hpp"
 #include "server/uploads/film_assets_api.hpp"
 #include "server/uploads/uploads_api.hpp"
 
@@ -48,6 +49,8 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/films/{key}/uploads", curator,      worker_pool,  0,           bind(list_film_uploads)},
         {"PUT",    "/api/films/{key}/subtitles/{lang}", curator, worker_pool, subtitles_body_limit, bind(put_film_subtitles)},
         {"DELETE", "/api/films/{key}/subtitles/{lang}", curator, worker_pool, 0,       bind(delete_film_subtitles)},
+        {"GET",    "/api/films/{key}/audio",  curator,       worker_pool,  0,           bind(list_film_audio)},
+        {"DELETE", "/api/films/{key}/audio/{id}", curator,   worker_pool,  0,           bind(delete_film_audio)},
         {"PUT",    "/api/films/{key}/poster", curator,       worker_pool,  poster_body_limit, bind(put_film_poster)},
         {"GET",    "/api/films/{key}/poster", anyone,        worker_pool,  0,           bind(get_film_poster)},
         {"GET",    "/api/films/{key}/ratings",  anyone,     worker_pool,  0,           bind(get_film_ratings)},

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "catalog/audio_tracks.hpp"
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/films.hpp"
@@ -37,7 +38,8 @@ std::optional<std::int64_t> requeue_with_subtitles(festival_app& app, std::int64
     const auto jobs = catalog::list_film_jobs(db, film_id);
     for (const auto& j : jobs) {
         if (j.status == catalog::job_status::cancelled || !fs::exists(j.source_path)) continue;
-        return catalog::enqueue_job(db, film_id, j.source_path, stored_subtitles(app, film_id));
+        return catalog::enqueue_job(db, film_id, j.source_path, stored_subtitles(app, film_id),
+                                    catalog::audio_track_sources(catalog::list_audio_tracks(db, film_id)));
     }
     return std::nullopt;
 }

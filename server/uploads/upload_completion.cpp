@@ -2,7 +2,10 @@
 
 #include <filesystem>
 
+#include "catalog/audio_tracks.hpp"
 #include "catalog/database.hpp"
+#include "server/uploads/tus_headers.hpp"
+#include "server/uploads/upload_audio.hpp"
 #include "server/uploads/upload_probe.hpp"
 #include "server/uploads/upload_store.hpp"
 #include "transcoder/media/durable_file.hpp"
@@ -10,9 +13,7 @@
 #include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
-namespace {
 
-// The extension of the curator's file name, if it is a plain one (".mp4", ".mov" …), else ".bin".
 std::string safe_extension(const std::string& filename) {
     const auto ext = std::filesystem::path(filename).extension().string();
     if (ext.size() < 2 || ext.size() > 6) return ".bin";
@@ -22,8 +23,6 @@ std::string safe_extension(const std::string& filename) {
     }
     return ext;
 }
-
-}  // namespace
 
 std::vector<catalog::subtitle_source> stored_subtitles(festival_app& app, std::int64_t film_id) {
     std::vector<catalog::subtitle_source> found;
@@ -38,6 +37,8 @@ std::vector<catalog::subtitle_source> stored_subtitles(festival_app& app, std::i
 }
 
 catalog::upload complete_upload(festival_app& app, const catalog::upload& record, const std::atomic<bool>* stopping) {
+    if (const auto metadata = tus::parse_metadata(record.metadata); is_audio_upload(metadata))
+        return complete_audio_upload(app, record, audio_upload_fields_of(metadata), stopping);
     auto& db = app.catalog.local();
     const auto part = app.uploads.part_path(record.id);
     const auto probe = probe_film(app.settings->transcoder_path, part.string(), std::chrono::seconds(300), stopping);
@@ -57,7 +58,8 @@ catalog::upload complete_upload(festival_app& app, const catalog::upload& record
     media::sync_directory(app.uploads.uploads_dir());
 
     catalog::transaction tx(db);
-    const auto job = catalog::enqueue_job(db, record.film_id, source.string(), stored_subtitles(app, record.film_id));
+    const auto job = catalog::enqueue_job(db, record.film_id, source.string(), stored_subtitles(app, record.film_id),
+                                          catalog::audio_track_sources(catalog::list_audio_tracks(db, record.film_id)));
     catalog::finish_upload(db, record.id, catalog::upload_status::done, std::nullopt, job);
     tx.commit();
     log_event("upload_queued", {{"upload", record.id}, {"film", record.film_id}, {"job", job}});

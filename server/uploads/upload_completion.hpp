@@ -1,6 +1,7 @@
 #pragma once
 // What happens once every byte of an upload has arrived: probe it in a child process; a film moves
 // to data/sources/<film>/ and gets a transcode job; anything else keeps its bytes and its reason.
+// Audio tracks (`purpose audio`) go to upload_audio.
 #include <atomic>
 #include <vector>
 
@@ -17,6 +18,9 @@ namespace festival::server {
 // true the probe is stopped and nothing is recorded (the next start probes the upload again).
 catalog::upload complete_upload(festival_app& app, const catalog::upload& record,
                                 const std::atomic<bool>* stopping = nullptr);
+
+// The extension of the curator's file name, if it is a plain one (".mp4", ".mov" …), else ".bin".
+std::string safe_extension(const std::string& filename);
 
 // Subtitles stored for a film (data/sources/<film>/subtitles/<lang>.vtt), for the next job.
 std::vector<catalog::subtitle_source> stored_subtitles(festival_app& app, std::int64_t film_id);

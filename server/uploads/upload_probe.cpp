@@ -16,19 +16,24 @@ namespace {
 probe_result unavailable(const std::string& why) {
     probe_result r;
     r.error_code = "probe_unavailable";
-    r.error_message = "the film could not be checked: " + why;
+    r.error_message = "the file could not be checked: " + why;
     return r;
 }
 
-}  // namespace
+// What a refusal without the probe's own reason says, by what the file was meant to be.
+struct refusal_words {
+    const char* code;
+    const char* message;
+};
 
-probe_result probe_film(const std::string& transcoder, const std::string& file, std::chrono::seconds limit,
-                        const std::atomic<bool>* cancel) {
+probe_result run_probe(const std::vector<std::string>& args, const refusal_words& refused, std::chrono::seconds limit,
+                       const std::atomic<bool>* cancel) {
+    const auto& transcoder = args.front();
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return unavailable("no pipe");
     pid_t pid = -1;
     try {
-        pid = process::spawn_child({transcoder, "probe", "--input", file}, {.stdout_fd = out[1]});
+        pid = process::spawn_child(args, {.stdout_fd = out[1]});
     } catch (const std::system_error&) {
         ::close(out[0]);
         ::close(out[1]);
@@ -69,16 +74,30 @@ probe_result probe_film(const std::string& transcoder, const std::string& file, 
         return result;
     }
     if (answer.is_object() && answer.contains("error") && answer["error"].is_object()) {
-        result.error_code = answer["error"].value("code", "not_a_film");
-        result.error_message = answer["error"].value("message", "this file is not a playable film");
+        result.error_code = answer["error"].value("code", refused.code);
+        result.error_message = answer["error"].value("message", refused.message);
         return result;
     }
     if (code == 2) {
-        result.error_code = "not_a_film";
-        result.error_message = "this file is not a playable film";
+        result.error_code = refused.code;
+        result.error_message = refused.message;
         return result;
     }
     return unavailable("the probe stopped unexpectedly (status " + std::to_string(code) + ")");
+}
+
+}  // namespace
+
+probe_result probe_film(const std::string& transcoder, const std::string& file, std::chrono::seconds limit,
+                        const std::atomic<bool>* cancel) {
+    return run_probe({transcoder, "probe", "--input", file}, {"not_a_film", "this file is not a playable film"}, limit,
+                     cancel);
+}
+
+probe_result probe_audio(const std::string& transcoder, const std::string& file, std::chrono::seconds limit,
+                         const std::atomic<bool>* cancel) {
+    return run_probe({transcoder, "probe", "--audio", file},
+                     {"not_audio", "this file is not a sound track we can play"}, limit, cancel);
 }
 
 }  // namespace festival::server

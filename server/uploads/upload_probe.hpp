@@ -1,9 +1,11 @@
 #pragma once
-// Asks `festival-transcoder probe --input FILE` whether an uploaded file is a playable film. The
+// Asks `festival-transcoder probe --input FILE` whether an uploaded file is a playable film (`probe
+// --audio FILE`: a sound track). The
 // bytes are hostile until proven otherwise, so they are parsed in that child process, never here.
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,5 +23,10 @@ struct probe_result {
 probe_result probe_film(const std::string& transcoder, const std::string& file,
                         std::chrono::seconds limit = std::chrono::seconds(300),
                         const std::atomic<bool>* cancel = nullptr);
+// The same for a curator's audio track (`probe --audio FILE`): one decodable audio stream, with its
+// duration and channels in `facts`; anything else is refused with the probe's reason.
+probe_result probe_audio(const std::string& transcoder, const std::string& file,
+                         std::chrono::seconds limit = std::chrono::seconds(300),
+                         const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace festival::server

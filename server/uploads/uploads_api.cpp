@@ -13,6 +13,7 @@
 #include "server/api/film_lookup.hpp"
 #include "server/http/http_date.hpp"
 #include "server/uploads/tus_headers.hpp"
+#include "server/uploads/upload_audio.hpp"
 #include "server/uploads/upload_sink.hpp"
 #include "transcoder/process/log_event.hpp"
 
@@ -81,6 +82,14 @@ std::optional<tus::checksum> checksum_of(const http_request& request) {
     return tus::parse_checksum(*header);
 }
 
+// The catalog's record and what the upload is for ("film": a master, "audio": a track), so that pages
+// tell a refused track from a refused master.
+nlohmann::json upload_json(const catalog::upload& u) {
+    auto j = catalog::upload_to_json(u);
+    j["purpose"] = is_audio_upload(tus::parse_metadata(u.metadata)) ? "audio" : "film";
+    return j;
+}
+
 // A body is present when it has a length above zero or comes chunked.
 bool has_body(const http_request& request) {
     if (request.header("transfer-encoding")) return true;
@@ -119,6 +128,7 @@ std::unique_ptr<body_sink> open_upload_creation(festival_app& app, http_request&
     const auto film = catalog::find_film_by_key(app.catalog.local(), film_key->second);
     if (!film) throw http_error(404, "film_not_found", "no film '" + film_key->second + "'");
     require_film_access(app, request, film->id);
+    if (is_audio_upload(metadata)) audio_upload_fields_of(metadata);  // a wrong track is refused before its bytes
     const bool with_upload = has_body(request);
     if (with_upload) require_offset_content(request);
 
@@ -200,7 +210,7 @@ http_response get_upload(festival_app& app, http_request& request) {
     auto found = is_upload_id(id) ? catalog::find_upload(app.catalog.local(), id) : std::nullopt;
     if (!found) throw http_error(404, "upload_not_found", "no upload " + id);
     require_owner(app, request, *found);
-    auto response = http_response::json(200, catalog::upload_to_json(*found));
+    auto response = http_response::json(200, upload_json(*found));
     response.set_header("Cache-Control", "no-store");
     return response;
 }
@@ -209,7 +219,7 @@ http_response list_film_uploads(festival_app& app, http_request& request) {
     const auto film = load_film_for_change(app, request);
     nlohmann::json items = nlohmann::json::array();
     for (const auto& u : catalog::list_film_uploads(app.catalog.local(), film.id))
-        items.push_back(catalog::upload_to_json(u));
+        items.push_back(upload_json(u));
     auto response = http_response::json(200, {{"items", items}});
     response.set_header("Cache-Control", "no-store");
     return response;

@@ -44,7 +44,7 @@ TEST_CASE("a version's folder, its staging folder and the files inside them") {
     CHECK(version.audio_rendition_dir("dub-de") == "data/media/7/v12/audio/dub-de");
     CHECK(version.audio_playlist("original") == "data/media/7/v12/audio/original/index.m3u8");
     CHECK(version_layout::audio_playlist_uri("description-fr") == "audio/description-fr/index.m3u8");
-    CHECK(layout.source_audio_track(7, 3, ".wav") == "data/sources/7/audio/3.wav");
+    CHECK(layout.source_audio_track(7, "description", "fr", "u3", ".wav") == "data/sources/7/audio/description-fr-u3.wav");
 }
 
 TEST_CASE("folder names are read back as versions, jobs and films, and nothing else is") {

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <random>
+#include <thread>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -57,6 +59,23 @@ http_result tus_client::patch(const std::string& path, std::int64_t offset, cons
 }
 
 http_result tus_client::head(const std::string& path) const { return call("HEAD", path, "", {}); }
+
+nlohmann::json tus_client::settled(const std::string& path) const {
+    nlohmann::json status;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    do {
+        status = session.call("GET", path).json();
+        if (status["status"] != "receiving") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return status;
+}
+
+std::string tus_metadata(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    std::string header;
+    for (const auto& pair : pairs) header += (header.empty() ? "" : ",") + pair.first + " " + base64(pair.second);
+    return header;
+}
 
 std::string sha1_checksum(const std::string& bytes) { return "sha1 " + base64(digest(EVP_sha1(), bytes)); }
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/http_client.hpp"
 
@@ -22,8 +24,13 @@ struct tus_client {
     http_result patch(const std::string& path, std::int64_t offset, const std::string& bytes,
                       const std::string& checksum_header = "") const;
     http_result head(const std::string& path) const;
+    // The upload's record once its probe has run (the last PATCH is answered before): "done" or
+    // "failed"; still "receiving" after 30 s.
+    nlohmann::json settled(const std::string& path) const;
 };
 
+// An Upload-Metadata header: "key base64(value),…".
+std::string tus_metadata(const std::vector<std::pair<std::string, std::string>>& pairs);
 // "sha1 <base64>" of bytes, as Upload-Checksum wants it.
 std::string sha1_checksum(const std::string& bytes);
 std::string sha256_hex(const std::string& bytes);

@@ -50,18 +50,6 @@ std::int64_t head_offset(const tus_client& client, const std::string& location) 
     return std::stoll(head.header("upload-offset"));
 }
 
-// The upload's record once its probe has run (the last PATCH is answered before): "done" or "failed".
-nlohmann::json settled(const tus_client& client, const std::string& location) {
-    nlohmann::json status;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    do {
-        status = client.session.call("GET", location).json();
-        if (status["status"] != "receiving") break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    } while (std::chrono::steady_clock::now() < deadline);
-    return status;
-}
-
 struct uploads_fixture {
     temp_dir dir;
     std::unique_ptr<festival_process> server;
@@ -118,7 +106,7 @@ TEST_CASE("a complete upload that is not a film ends failed with the probe's rea
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(bytes.size()), "notes.txt");
     const auto last = f.curator.patch(location, 0, bytes);
     CHECK(last.status == 204);  // stored; the probe's verdict follows on the upload's record
-    const auto status = settled(f.curator, location);
+    const auto status = f.curator.settled(location);
     CHECK(status["status"] == "failed");
     CHECK(!status["error"].get<std::string>().empty());
     CHECK(status["offset"] == bytes.size());
@@ -152,7 +140,7 @@ TEST_CASE("the probe does not hold a request worker: the last PATCH is answered 
     CHECK(films_after < std::chrono::milliseconds(2000));
     CHECK(last.get().status == 204);
     CHECK(curator.session.call("GET", location).json()["status"] == "receiving");  // still being probed
-    const auto status = settled(curator, location);
+    const auto status = curator.settled(location);
     CHECK(status["status"] == "failed");
     CHECK(status["error"] == "slowly refused");
 }
@@ -414,7 +402,7 @@ TEST_CASE("a real film completes: probed, moved beside the film's sources and qu
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(film.size()), "tiny.mp4");
     const auto last = f.curator.patch(location, 0, film);
     CHECK(last.status == 204);
-    const auto status = settled(f.curator, location);
+    const auto status = f.curator.settled(location);
     CHECK(status["status"] == "done");
     REQUIRE(status["job_id"].is_number());
     CHECK(!fs::exists(part_file(f.dir, location)));
@@ -466,7 +454,7 @@ TEST_CASE("an upload whose last byte was stored just before a crash is probed wh
     }
     festival_process restarted(dir.path().string(), {"--transcoder", festival_transcoder_exe()});
     const auto curator = curator_of(restarted);
-    const auto status = settled(curator, location);
+    const auto status = curator.settled(location);
     CHECK(status["status"] == "failed");  // random bytes: the probe refuses them, with its reason
     CHECK(!status["error"].get<std::string>().empty());
     CHECK(read_file(part_file(dir, location)) == bytes);

@@ -3,7 +3,7 @@
 //   catalog.db
 //   uploads/<upload>.part                      bytes of an upload in progress
 //   sources/<film>/                            accepted masters, poster, subtitles/<lang>.vtt,
-//                                              audio/<track><.ext> (curators' audio tracks)
+//                                              audio/<role>-<lang>-<upload><ext> (curators' tracks)
 //   media/<film>/v<job>/                       one published HLS version (version_layout)
 //   media/<film>/.tmp-<job>/                   a version being written, renamed to v<job> when whole
 // URLs (/media/..., /preview/...) are the server's business, not this file's.
@@ -79,10 +79,12 @@ public:
     std::filesystem::path source_subtitle(std::int64_t film, const std::string& lang) const {
         return source_subtitles_dir(film) / version_layout::subtitle_file_name(lang);
     }
-    // data/sources/<film>/audio/<track><extension>: a curator's audio track (extension like ".wav").
+    // data/sources/<film>/audio/: curators' audio tracks (audio description, dubs), one file per upload
+    // (a new file replaces a track without touching the one a running job reads).
     std::filesystem::path source_audio_dir(std::int64_t film) const { return film_sources(film) / "audio"; }
-    std::filesystem::path source_audio_track(std::int64_t film, std::int64_t track, const std::string& extension) const {
-        return source_audio_dir(film) / (std::to_string(track) + extension);
+    std::filesystem::path source_audio_track(std::int64_t film, const std::string& role, const std::string& lang,
+                                             const std::string& upload_id, const std::string& extension) const {
+        return source_audio_dir(film) / (role + "-" + lang + "-" + upload_id + extension);
     }
 
     // data/media/<film>/: every version of the film.

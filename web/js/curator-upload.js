@@ -33,6 +33,17 @@ function speedOf(entry) {
   return seconds > 0 ? (last.sent - first.sent) / seconds : 0;
 }
 
+/** What a failed tus request says: the server's error message, else its status, else the client's. */
+export function tusErrorMessage(error) {
+  const response = error.originalResponse;
+  if (!response) return error.message;
+  try {
+    return JSON.parse(response.getBody()).error.message;
+  } catch {
+    return `HTTP ${response.getStatus()}`;
+  }
+}
+
 function notify(entry) {
   for (const fn of entry.listeners) fn(entry);
 }
@@ -99,16 +110,9 @@ async function startUpload(film, file, { onQueued }) {
     },
     onError: async (error) => {
       const response = error.originalResponse;
-      let message = error.message;
-      if (response) {
-        try {
-          message = JSON.parse(response.getBody()).error.message;
-        } catch {
-          message = `HTTP ${response.getStatus()}`;
-        }
-        // 422: complete but not a film. The upload is over; only a new file can follow.
-        if (response.getStatus() === 422 && upload.url) await forget(upload.url);
-      }
+      const message = tusErrorMessage(error);
+      // 422: complete but not a film. The upload is over; only a new file can follow.
+      if (response && response.getStatus() === 422 && upload.url) await forget(upload.url);
       entry.state = 'failed';
       entry.message = response && response.getStatus() === 422 ? t('curator.upload_refused', { reason: message }) : message;
       notify(entry);
@@ -239,7 +243,7 @@ export function uploadSection(film, { onQueued }) {
       }
     });
     api(`/api/films/${film.id}/uploads`).then((list) => {
-      const last = list.items[0];
+      const last = list.items.find((u) => u.purpose !== 'audio');
       if (last && last.status === 'failed' && !attached)
         unfinished.append(el('p', { class: 'error', id: 'curator-upload-last-error' }, t('curator.upload_refused', { reason: last.error })));
     }).catch(() => {});

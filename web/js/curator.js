@@ -1,10 +1,11 @@
 // The curator's workspace: every film (published or not), its editor, the master upload with resumable
-// progress, live transcode progress, subtitles and poster. The selected film lives in the address
+// progress, live transcode progress, subtitles, poster and audio tracks. The selected film lives in the address
 // (#film=ID or #new) so a reload comes back to it, and to its unfinished upload.
 import { api, getSession } from '/js/api.js';
 import { pick, t } from '/js/i18n.js';
 import { el, signInNotice, startPage } from '/js/layout.js';
 import { assetsSection } from '/js/curator-assets.js';
+import { audioSection } from '/js/curator-audio.js';
 import { filmEditor } from '/js/curator-film-form.js';
 import { jobSection } from '/js/curator-jobs.js';
 import { curatorsSection, readOnlyNotice } from '/js/curator-owners.js';
@@ -101,6 +102,7 @@ async function render(main) {
       upload.node,
       jobs.node,
       assetsSection(film, { onChanged: () => showSelected(), onQueued: (jobId) => jobs.follow(jobId) }),
+      audioSection(film, { onQueued: (jobId) => jobs.follow(jobId) }),
     );
   }
 

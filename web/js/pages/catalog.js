@@ -1,12 +1,12 @@
 // Catalog: every published film as a poster grid, grouped into "now screening", "coming soon" and
-// "screening ended"; filters (category, country, language, theme) and search as you type (full text,
+// "screening ended"; filters (category, country, language, theme, accessibility) and search as you type (full text,
 // accent-insensitive, on the server). The filters live in the address so a search can be shared.
 import { api } from '/js/api.js';
 import { filmCard } from '/js/film-card.js';
 import { countryName, languageName, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
 
-const FILTERS = ['category', 'country', 'language', 'tag'];
+const FILTERS = ['category', 'country', 'language', 'tag', 'access'];
 const SECTIONS = [
   ['now', 'catalog.now'],
   ['upcoming', 'catalog.upcoming'],
@@ -64,6 +64,7 @@ async function render(main) {
     return label === key ? theme : label;
   });
   const categories = ['documentary', 'short', 'fiction'].map((c) => [c, t(`category.${c}`)]);
+  const access = ['audio_description', 'subtitles', 'both'].map((a) => [a, t(`catalog.access_${a}`)]);
 
   const search = el('input', {
     id: 'catalog-search', type: 'search', name: 'q', autocomplete: 'off', spellcheck: 'false',
@@ -79,6 +80,7 @@ async function render(main) {
     select('filter-country', 'catalog.country', countries, state.country),
     select('filter-language', 'catalog.language', languages, state.language),
     select('filter-tag', 'catalog.theme', themes, state.tag),
+    select('filter-access', 'catalog.access', access, state.access),
     el('div', { class: 'field reset-field' }, reset),
   );
   const count = el('p', { id: 'catalog-count', class: 'results-count', role: 'status', 'aria-live': 'polite' });
