@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/films.hpp"
@@ -297,4 +299,28 @@ TEST_CASE("an audio job builds on a finished version of its film and replaces it
     CHECK_FALSE(f.pending_version);
     // And an empty list of tracks (the last one deleted) is a job too.
     CHECK(find_job(db, enqueue_audio_job(db, film, id, {}))->audio_tracks.empty());
+}
+
+TEST_CASE("jobs queued before audio jobs existed read as transcode jobs without audio tracks") {
+    const auto& steps = migrations();
+    const auto mine = std::find_if(steps.begin(), steps.end(), [](std::string_view step) {
+        return step.find("ADD COLUMN audio_tracks") != std::string_view::npos;
+    });
+    REQUIRE(mine != steps.end());
+    database db(":memory:");
+    const auto before = static_cast<int>(mine - steps.begin());
+    for (int step = 0; step < before; ++step) db.exec(steps[static_cast<std::size_t>(step)]);
+    db.exec("PRAGMA user_version = " + std::to_string(before));
+    const auto film = add_film(db, "old");
+    db.exec("INSERT INTO jobs (film_id, source_path, subtitles) VALUES (" + std::to_string(film) +
+            ", '/masters/old.mov', '[{\"lang\":\"fr\",\"path\":\"/fr.srt\"}]')");
+    migrate(db);
+    const auto jobs = list_film_jobs(db, film);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].kind == "transcode");
+    CHECK(jobs[0].source_path == "/masters/old.mov");
+    CHECK(jobs[0].subtitles.size() == 1);
+    CHECK(jobs[0].audio_tracks.empty());
+    CHECK_FALSE(jobs[0].base_version);
+    CHECK_THROWS(db.exec("UPDATE jobs SET kind = 'remux'"));  // the CHECK holds on migrated catalogs too
 }
