@@ -94,7 +94,6 @@ private:
     std::string surround_layout_;
     std::map<int, subtitle_decoder> subtitle_decoders_;
     std::vector<std::unique_ptr<rung_output>> rungs_;
-    std::vector<packet_ptr> pending_audio_;
     std::unique_ptr<thumbnail_maker> thumbnails_;
     picture_format picture_;
     double next_keyframe_ = 0;
@@ -197,12 +196,10 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
         for (const auto& r : ladder) {
             auto settings = options_.encoding;
             if (settings.threads <= 0) settings.threads = encoder_threads(r, ladder);
-            rungs_.push_back(std::make_unique<rung_output>(r, picture_, audio_encoder_.get(), settings, work.rung_dir(r.name())));
+            // Video only: the sound is in audio/ (players switch renditions only when it is not muxed).
+            rungs_.push_back(std::make_unique<rung_output>(r, picture_, nullptr, settings, work.rung_dir(r.name())));
         }
         for (auto& r : rungs_) r->start();
-        for (auto& early : pending_audio_)
-            send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(early.get())), false}; });
-        pending_audio_.clear();
     }
     last_video_pts_ = std::max(last_video_pts_, frame->pts);
     check(av_buffersrc_add_frame(video_chain_->source, frame), "filtering pictures");  // moves the picture in
@@ -289,12 +286,7 @@ void film_pipeline::encode_surround(AVFrame* frame) {
 }
 
 void film_pipeline::encode_audio(AVFrame* frame) {
-    encode_frame(audio_encoder_.get(), frame, [this](AVPacket* packet) {
-        stereo_output_->write(packet);
-        // Sound decoded before the first picture waits until the rungs exist.
-        if (rungs_.empty()) pending_audio_.emplace_back(av_packet_clone(packet));
-        else send_all([&] { return rung_work{nullptr, packet_ptr(av_packet_clone(packet)), false}; });
-    });
+    encode_frame(audio_encoder_.get(), frame, [this](AVPacket* packet) { stereo_output_->write(packet); });
 }
 
 void film_pipeline::drain_audio(bool flush) {
@@ -408,6 +400,7 @@ transcode_summary film_pipeline::run() {
     summary.source = info_;
     hls_version version;
     version.duration_seconds = info_.duration_seconds;
+    version.sound_in_rungs = false;
     for (auto& r : rungs_) {
         summary.rungs.push_back(r->ladder_rung());
         const auto stats = measure_media_playlist(r->playlist().string());

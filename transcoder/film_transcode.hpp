@@ -1,7 +1,8 @@
 #pragma once
-// One film to HLS: decode once, feed every rung of the ladder, encode the sound once (stereo for the
-// rungs and the audio-only rendition, 5.1 beside it when the film has it), encode the curators' audio
-// tracks, write the master playlist, WebVTT subtitle renditions, the poster and the storyboard.
+// One film to HLS: decode once, feed every rung of the ladder (video only), encode the sound once
+// (the stereo rendition, also the audio-only variant, and 5.1 beside it when the film has it), encode
+// the curators' audio tracks, write the master playlist, WebVTT subtitle renditions, the poster and
+// the storyboard.
 #include <filesystem>
 #include <functional>
 #include <optional>

@@ -347,6 +347,11 @@ private:
         const auto base_folder = layout_.version(job.film_id, *job.base_version);
         try {
             auto version = media::read_version(base_folder);
+            if (version.sound_in_rungs) {
+                // Its players could not switch away from the sound muxed in the rungs.
+                error = "sound_in_video: this version carries its sound in the video: transcode the master again to add tracks";
+                return std::nullopt;
+            }
             std::set<std::string> kept;
             std::vector<media::hls_audio_rendition> own;
             for (const auto& r : version.audio_renditions)
@@ -354,14 +359,6 @@ private:
                     kept.insert(r.id);
                     own.push_back(r);
                 }
-            if (own.empty() || own.front().role != "original") {
-                // A version made before renditions: its rungs carry the film's stereo, without a file of its own.
-                media::hls_audio_rendition stereo;
-                stereo.id = stereo.role = "original";
-                stereo.name = media::audio_rendition_name("original", "und");
-                stereo.language = "und";
-                own.insert(own.begin(), stereo);
-            }
             version.audio_renditions = own;
             media::link_version_files(base_folder, staged, kept);
             return version;

@@ -98,6 +98,7 @@ TEST_CASE("a version published before manifests is read from its folder") {
     CHECK(version.variants == variants_of_master(legacy_master));
     CHECK(version.subtitle_languages == std::vector<std::string>{"en"});
     CHECK(version.duration_seconds == doctest::Approx(6.5));
+    CHECK(version.sound_in_rungs);  // its rungs carry the film's sound
 
     // Once written, the manifest is what is read.
     auto changed = version;
@@ -195,4 +196,63 @@ TEST_CASE("a manifest's audio renditions stay inside the version and are what th
 TEST_CASE("curators' tracks are named by role and language, a second one of the same kind numbered") {
     CHECK(audio_track_ids({{"description", "fr"}, {"dub", "de"}, {"dub", "de"}, {"description", "en"}, {"dub", "de"}}) ==
           std::vector<std::string>{"description-fr", "dub-de", "dub-de-2", "description-en", "dub-de-3"});
+}
+
+namespace {
+
+// A version made since the rungs are video only: every sound is a rendition with its own files.
+hls_version video_only_rungs() {
+    auto version = with_sound();
+    version.sound_in_rungs = false;
+    version.variants[0].codecs = "avc1.64001f";
+    version.variants[1].codecs = "avc1.64001e";
+    return version;
+}
+
+}  // namespace
+
+TEST_CASE("video-only rungs: the original stereo by URI and default, each variant's CODECS and BANDWIDTH with the group's sound") {
+    const auto master = master_playlist(video_only_rungs());
+    CHECK(master.find("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Original\",LANGUAGE=\"fr\",DEFAULT=YES,"
+                      "AUTOSELECT=YES,CHANNELS=\"2\",URI=\"audio/original/index.m3u8\"\n") != std::string::npos);
+    CHECK(master.find("NAME=\"Original 5.1\",LANGUAGE=\"fr\",DEFAULT=NO,") != std::string::npos);
+    // RFC 8216 4.3.4.2: the video plus the largest rendition of the group (the 5.1), peak and average.
+    CHECK(master.find("#EXT-X-STREAM-INF:BANDWIDTH=3500000,AVERAGE-BANDWIDTH=3099000,RESOLUTION=1280x720,"
+                      "CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=25.000,AUDIO=\"audio\",SUBTITLES=\"subs\"\n"
+                      "720p/index.m3u8\n") != std::string::npos);
+    CHECK(master.find("#EXT-X-STREAM-INF:BANDWIDTH=1300000,AVERAGE-BANDWIDTH=1199000,RESOLUTION=640x360,"
+                      "CODECS=\"avc1.64001e,mp4a.40.2\",") != std::string::npos);
+    CHECK(master.ends_with("#EXT-X-STREAM-INF:BANDWIDTH=135000,AVERAGE-BANDWIDTH=134000,CODECS=\"mp4a.40.2\","
+                           "AUDIO=\"audio\",SUBTITLES=\"subs\"\naudio/original/index.m3u8\n"));
+    // The manifest says so, and the layout survives it.
+    const auto manifest = version_to_json(video_only_rungs());
+    CHECK(manifest["sound_in_rungs"] == false);
+    CHECK(version_from_json(nlohmann::json::parse(manifest.dump())) == video_only_rungs());
+    // Its original stereo has files of its own: a manifest without them is not one of these versions.
+    auto missing = manifest;
+    missing["audio_renditions"][0]["uri"] = "";
+    CHECK_THROWS_AS(version_from_json(missing), std::invalid_argument);
+    // A silent film: no group, its CODECS as the rungs have them.
+    auto silent = video_only_rungs();
+    silent.audio_renditions.clear();
+    CHECK(master_playlist(silent).find("AUDIO") == std::string::npos);
+    CHECK(master_playlist(silent).find("CODECS=\"avc1.64001f\",") != std::string::npos);
+}
+
+TEST_CASE("a manifest that does not say where the sound is keeps the muxed layout and its master") {
+    for (const auto& version : {two_rungs(), with_sound()}) {
+        auto old = version_to_json(version);
+        old.erase("sound_in_rungs");
+        const auto read = version_from_json(old);
+        CHECK(read.sound_in_rungs);
+        CHECK(master_playlist(read) == master_playlist(version));
+    }
+    // With renditions: the stereo without URI (in the rungs), the rungs' own CODECS unchanged.
+    auto old = version_to_json(with_sound());
+    old.erase("sound_in_rungs");
+    const auto master = master_playlist(version_from_json(old));
+    CHECK(master.find("NAME=\"Original\",LANGUAGE=\"fr\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\"\n") != std::string::npos);
+    CHECK(master.find("CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE") != std::string::npos);
+    CHECK(master.find("mp4a.40.2,mp4a.40.2") == std::string::npos);
+    CHECK(master.find("AVERAGE-BANDWIDTH=2700000,") != std::string::npos);
 }

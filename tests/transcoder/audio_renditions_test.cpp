@@ -65,7 +65,9 @@ TEST_CASE("a 5.1 film with a description and a dub: stereo, 5.1 and the tracks a
     REQUIRE(dubbed);
     CHECK(original->attributes.at("LANGUAGE") == "fr");  // from the film's sound stream
     CHECK(original->attributes.at("DEFAULT") == "YES");
-    CHECK(original->attributes.count("URI") == 0);  // in the rungs
+    CHECK(original->attributes.at("AUTOSELECT") == "YES");
+    CHECK(original->attributes.at("URI") == "audio/original/index.m3u8");  // the rungs are video only
+    CHECK(surround->attributes.at("DEFAULT") == "NO");
     CHECK(surround->attributes.at("CHANNELS") == "6");
     CHECK(surround->attributes.at("URI") == "audio/original-51/index.m3u8");
     CHECK(described->attributes.at("CHARACTERISTICS") == "public.accessibility.describes-video");
@@ -73,9 +75,13 @@ TEST_CASE("a 5.1 film with a description and a dub: stereo, 5.1 and the tracks a
     CHECK(dubbed->attributes.count("CHARACTERISTICS") == 0);
 
     const auto manifest = json::parse(read_text(out / "version.json"));
-    std::int64_t heaviest = 0;
-    for (const auto& a : manifest["audio_renditions"])
-        if (a["role"] != "original") heaviest = std::max(heaviest, a["bandwidth"].get<std::int64_t>());
+    CHECK(manifest["sound_in_rungs"] == false);
+    std::int64_t heaviest = 0, heaviest_average = 0;  // every rendition, the original included
+    for (const auto& a : manifest["audio_renditions"]) {
+        heaviest = std::max(heaviest, a["bandwidth"].get<std::int64_t>());
+        heaviest_average = std::max(heaviest_average, a["average_bandwidth"].get<std::int64_t>());
+    }
+    CHECK(heaviest == manifest["audio_renditions"][1]["bandwidth"]);  // the 5.1
     const auto variants = stream_entries(master);
     int video = 0;
     bool sound_only = false;
@@ -85,6 +91,14 @@ TEST_CASE("a 5.1 film with a description and a dub: stereo, 5.1 and the tracks a
             const auto& stated = manifest["variants"][video++];
             CHECK(v.uri == stated["uri"]);
             CHECK(std::stoll(v.attributes.at("BANDWIDTH")) == stated["bandwidth"].get<std::int64_t>() + heaviest);
+            CHECK(std::stoll(v.attributes.at("AVERAGE-BANDWIDTH")) ==
+                  stated["average_bandwidth"].get<std::int64_t>() + heaviest_average);
+            // The rung is video only; its CODECS name the group's sound too.
+            CHECK(stated["codecs"].get<std::string>().find("mp4a") == std::string::npos);
+            CHECK(v.attributes.at("CODECS") == stated["codecs"].get<std::string>() + ",mp4a.40.2");
+            const auto rung = probe_json(out / v.uri, {"-show_streams"});
+            REQUIRE(rung["streams"].size() == 1);
+            CHECK(rung["streams"][0]["codec_type"] == "video");
         } else {
             sound_only = true;
             CHECK(v.attributes.at("CODECS") == "mp4a.40.2");
@@ -122,6 +136,13 @@ TEST_CASE("a 5.1 film with a description and a dub: stereo, 5.1 and the tracks a
     }
     CHECK(visual_impaired == 1);
     CHECK(languages == std::set<std::string>{"fr", "de"});
+    // The master as one programme still has pictures and sound.
+    std::set<std::string> codecs;
+    const auto programme = probe_json(out / "master.m3u8", {"-show_streams"});
+    for (const auto& s : programme["streams"])
+        codecs.insert(s["codec_type"].get<std::string>() + ":" + s["codec_name"].get<std::string>());
+    CHECK(codecs.count("video:h264") == 1);
+    CHECK(codecs.count("audio:aac") == 1);
 }
 
 TEST_CASE("a track that is not aligned to the film is refused with its reason") {

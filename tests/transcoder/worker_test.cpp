@@ -137,7 +137,17 @@ TEST_CASE("a worker publishes a job as the film's new media version") {
     REQUIRE_FALSE(listed.empty());
     CHECK(listed.back().uri == "audio/original/index.m3u8");  // sound only, last
     listed.pop_back();
-    CHECK(listed == model.variants);  // no rendition beside the rungs' own sound: their BANDWIDTH as measured
+    // Video-only rungs: each variant counts the film's stereo, its only rendition, and names its codec.
+    REQUIRE(model.audio_renditions.size() == 1);
+    CHECK_FALSE(model.sound_in_rungs);
+    const auto& stereo = model.audio_renditions[0];
+    REQUIRE(listed.size() == model.variants.size());
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        CHECK(listed[i].uri == model.variants[i].uri);
+        CHECK(listed[i].bandwidth == model.variants[i].bandwidth + stereo.bandwidth);
+        CHECK(listed[i].average_bandwidth == model.variants[i].average_bandwidth + stereo.average_bandwidth);
+        CHECK(listed[i].codecs == model.variants[i].codecs + ",mp4a.40.2");
+    }
     CHECK(model.subtitle_languages == std::vector<std::string>{"fr"});
     CHECK(model.duration_seconds == doctest::Approx(5).epsilon(0.1));
     CHECK(worker.stop() == 0);
@@ -390,4 +400,34 @@ TEST_CASE("an audio job with a track not aligned to the film fails with its reas
     CHECK_FALSE(fs::exists(f.published(id)));
     CHECK_FALSE(fs::exists(f.work_dir(id)));
     CHECK(catalog::find_film(f.db, f.film)->media_version == base);
+}
+
+TEST_CASE("an audio job on a version whose rungs carry the sound fails for good and publishes nothing") {
+    job_fixture f;
+    const auto base = catalog::enqueue_job(f.db, f.film, f.clip("film.mp4", 3, "160x120").string(), {});
+    worker_process worker(f.dir.path(), "w1", "ultrafast");
+    REQUIRE(eventually([&] { return f.job(base).finished(); }, transcode_limit));
+    REQUIRE(f.job(base).status == catalog::job_status::done);
+    // As a version published before video-only rungs says it: a manifest without the marker.
+    const festival::media::version_layout published(f.published(base));
+    auto manifest = nlohmann::json::parse(read_text(published.manifest()));
+    REQUIRE(manifest.contains("sound_in_rungs"));
+    manifest.erase("sound_in_rungs");
+    manifest["audio_renditions"] = nlohmann::json::array();
+    std::ofstream(published.manifest()) << manifest.dump();
+    REQUIRE(festival::media::read_version(published).sound_in_rungs);
+
+    const auto track = tone(f.dir.path(), "description.wav", 880, 3);
+    const auto id = catalog::enqueue_audio_job(f.db, f.film, base, {{4, "fr", "description", "", track.string()}});
+    REQUIRE(eventually([&] { return f.job(id).finished(); }, transcode_limit));
+    const auto failed = f.job(id);
+    CHECK(failed.status == catalog::job_status::failed);
+    CHECK(failed.attempts == 1);  // permanent: only a new transcode of the master can help
+    REQUIRE(failed.error);
+    CHECK(failed.error->find("sound_in_video") != std::string::npos);
+    CHECK(failed.error->find("transcode the master again") != std::string::npos);
+    CHECK_FALSE(fs::exists(f.published(id)));
+    CHECK_FALSE(fs::exists(f.work_dir(id)));
+    CHECK(catalog::find_film(f.db, f.film)->media_version == base);
+    CHECK(worker.stop() == 0);
 }

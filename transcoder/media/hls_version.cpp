@@ -105,15 +105,18 @@ bool known_role(const std::string& role) {
     return role == "original" || role == "original-51" || role == "description" || role == "dub";
 }
 
-// The stereo original travels in the rungs (no URI of its own in the group).
-bool in_rungs(const hls_audio_rendition& r) { return r.role == "original"; }
+// In versions whose rungs carry the sound, the stereo original has no URI of its own in the group.
+bool in_rungs(const hls_version& version, const hls_audio_rendition& r) {
+    return version.sound_in_rungs && r.role == "original";
+}
 
-std::string audio_rendition_line(const hls_audio_rendition& r) {
+std::string audio_rendition_line(const hls_version& version, const hls_audio_rendition& r) {
+    const bool muxed = in_rungs(version, r);
     std::string line = "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"" + r.name + "\",LANGUAGE=\"" + r.language +
-                       "\",DEFAULT=" + (in_rungs(r) ? "YES" : "NO") + ",AUTOSELECT=YES,CHANNELS=\"" +
+                       "\",DEFAULT=" + (r.role == "original" ? "YES" : "NO") + ",AUTOSELECT=YES,CHANNELS=\"" +
                        std::to_string(r.channels) + "\"";
     if (r.role == "description") line += ",CHARACTERISTICS=\"public.accessibility.describes-video\"";
-    if (!in_rungs(r)) line += ",URI=\"" + r.uri + "\"";
+    if (!muxed) line += ",URI=\"" + r.uri + "\"";
     return line + "\n";
 }
 
@@ -144,18 +147,26 @@ std::string master_playlist(const hls_version& version) {
         out += subtitle_rendition_line({lang, language_name(lang), version_layout::subtitle_playlist_uri(lang)});
     const hls_audio_rendition* stereo = nullptr;
     std::int64_t heaviest_alternate = 0;  // the largest rendition a player may load beside a rung
+    std::int64_t heaviest_average = 0;    // the same, on average (video-only rungs)
+    std::string audio_codecs;             // the group's, for video-only rungs' CODECS
     for (const auto& r : version.audio_renditions) {
-        out += audio_rendition_line(r);
-        if (in_rungs(r)) stereo = &r;
-        else heaviest_alternate = std::max(heaviest_alternate, r.bandwidth);
+        out += audio_rendition_line(version, r);
+        if (r.role == "original") stereo = &r;
+        if (in_rungs(version, r)) continue;
+        heaviest_alternate = std::max(heaviest_alternate, r.bandwidth);
+        heaviest_average = std::max(heaviest_average, r.average_bandwidth);
+        if (("," + audio_codecs + ",").find("," + r.codecs + ",") == std::string::npos)
+            audio_codecs += (audio_codecs.empty() ? "" : ",") + r.codecs;
     }
     const bool audio_group = !version.audio_renditions.empty();
+    const bool video_only = audio_group && !version.sound_in_rungs;
     for (const auto& v : version.variants) {
         // RFC 8216 4.3.4.2: BANDWIDTH covers the variant with the largest rendition of its group.
         out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(v.bandwidth + heaviest_alternate);
-        if (v.average_bandwidth > 0) out += ",AVERAGE-BANDWIDTH=" + std::to_string(v.average_bandwidth);
+        if (v.average_bandwidth > 0)
+            out += ",AVERAGE-BANDWIDTH=" + std::to_string(v.average_bandwidth + (video_only ? heaviest_average : 0));
         if (v.width > 0 && v.height > 0) out += ",RESOLUTION=" + std::to_string(v.width) + "x" + std::to_string(v.height);
-        if (!v.codecs.empty()) out += ",CODECS=\"" + v.codecs + "\"";
+        if (!v.codecs.empty()) out += ",CODECS=\"" + v.codecs + (video_only ? "," + audio_codecs : "") + "\"";
         if (v.frame_rate > 0) {
             char rate[32];
             std::snprintf(rate, sizeof rate, "%.3f", v.frame_rate);
@@ -187,8 +198,8 @@ nlohmann::json version_to_json(const hls_version& version) {
         audio.push_back({{"id", r.id}, {"name", r.name}, {"language", r.language}, {"role", r.role},
                          {"channels", r.channels}, {"uri", r.uri}, {"bandwidth", r.bandwidth},
                          {"average_bandwidth", r.average_bandwidth}, {"codecs", r.codecs}});
-    return {{"variants", variants}, {"audio_renditions", audio}, {"subtitles", version.subtitle_languages},
-            {"duration_seconds", version.duration_seconds}};
+    return {{"variants", variants}, {"audio_renditions", audio}, {"sound_in_rungs", version.sound_in_rungs},
+            {"subtitles", version.subtitle_languages}, {"duration_seconds", version.duration_seconds}};
 }
 
 hls_version version_from_json(const nlohmann::json& manifest) {
@@ -203,6 +214,8 @@ hls_version version_from_json(const nlohmann::json& manifest) {
     for (const auto& v : version.variants)
         if (!safe_relative(v.uri)) throw std::invalid_argument("a variant's playlist is outside its version");
     // Versions made before audio renditions have none: their rungs' muxed stereo is all the sound.
+    // Manifests that do not say where the sound is predate video-only rungs: it is in the rungs.
+    version.sound_in_rungs = manifest.value("sound_in_rungs", true);
     for (const auto& r : manifest.value("audio_renditions", nlohmann::json::array())) {
         hls_audio_rendition a{r.at("id").get<std::string>(), r.at("name").get<std::string>(),
                               r.value("language", std::string("und")), r.at("role").get<std::string>(),
@@ -210,7 +223,7 @@ hls_version version_from_json(const nlohmann::json& manifest) {
                               r.value("bandwidth", std::int64_t{0}), r.value("average_bandwidth", std::int64_t{0}),
                               r.value("codecs", std::string("mp4a.40.2"))};
         // The original stereo of a version whose base predates renditions has no file of its own.
-        const bool uri_ok = a.uri.empty() ? a.role == "original" : safe_relative(a.uri);
+        const bool uri_ok = a.uri.empty() ? a.role == "original" && version.sound_in_rungs : safe_relative(a.uri);
         if (!uri_ok || !safe_language(a.id) || !safe_name(a.name) || !safe_language(a.language) ||
             !known_role(a.role) || !safe_name(a.codecs) || a.channels < 1 || a.channels > 8)
             throw std::invalid_argument("an audio rendition of the manifest is not one a version has");

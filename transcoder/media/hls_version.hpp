@@ -24,9 +24,9 @@ struct hls_variant {
     bool operator==(const hls_variant&) const = default;
 };
 
-// A sound of the film outside the rungs, in audio/<id>/index.m3u8 (fMP4 AAC 48 kHz, segments aligned
-// to the video's). "original" is the film's own stereo: the same packets the rungs carry, so the
-// master lists it without URI, and it is also the audio-only variant.
+// A sound of the film, in audio/<id>/index.m3u8 (fMP4 AAC 48 kHz, segments aligned to the video's).
+// "original" is the film's own stereo, also the audio-only variant; in versions whose rungs carry
+// the sound (sound_in_rungs), the master lists it without URI.
 struct hls_audio_rendition {
     std::string id;        // "original", "original-51", "description-fr", "dub-de", "dub-de-2"
     std::string name;      // NAME in the master ("Audio description (fr)")
@@ -51,11 +51,15 @@ struct hls_version {
     std::vector<std::string> subtitle_languages;  // sorted, each at subtitles/<lang>.m3u8 and <lang>.vtt
     double duration_seconds = 0;                  // the film's, for the subtitle playlists
     std::vector<hls_audio_rendition> audio_renditions = {};  // empty for versions made before renditions
+    // Versions made before the video-only rungs carry the film's stereo in every rung (muxed): their
+    // master keeps that layout. New versions' rungs are video only and every sound is a rendition.
+    bool sound_in_rungs = true;
     bool operator==(const hls_version&) const = default;
 };
 
 // The master playlist (RFC 8216) listing the variants and, in the group "subs", the subtitles; with
-// audio renditions, the group "audio" on every video variant and the audio-only variant.
+// audio renditions, the group "audio" on every video variant (whose CODECS then name the group's
+// audio codec too when the rungs are video only) and the audio-only variant.
 std::string master_playlist(const hls_version& version);
 
 nlohmann::json version_to_json(const hls_version& version);
