@@ -19,11 +19,10 @@ function isAudioOnly(level) {
 }
 
 /**
- * The master's variants, from hls.js's MANIFEST_LOADED data: {video: [{height, bandwidth, url}],
- * audioOnly: {bandwidth, url} | null}.
+ * Variants (hls.js's levels, or the master's as parsed in MANIFEST_LOADED) sorted out: {video:
+ * [{height, bandwidth, url}] in the order given, audioOnly: {bandwidth, url} | null}.
  */
-export function variantsOf(manifest) {
-  const levels = (manifest && manifest.levels) || [];
+export function variantsOf(levels = []) {
   const video = [];
   let audioOnly = null;
   for (const level of levels) {

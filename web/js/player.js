@@ -13,6 +13,7 @@ import { MediaTokens } from '/js/media-tokens.js';
 import {
   audioTrackLabel, audioTracksOf, chooseAudioTrack, currentAudioTrack, rememberAudioTrack, rememberedAudioTrack,
 } from '/js/player-audio.js';
+import { CompanionSound } from '/js/player-companion-sound.js';
 import { bytesFor, formatBytes, variantsOf } from '/js/player-data.js';
 import { hlsTuning } from '/js/player-tuning.js';
 import { refusalOf, refusalText, requestAccess, storedPass, viewerPass } from '/js/viewer-pass.js';
@@ -280,6 +281,9 @@ export function createPlayer(container, options) {
   let passDates = null;
   let accessing = null;
   let capHeight = Number(storage(CAP_KEY)) || 0;
+  let companion = null;  // an alternate rendition beside the picture (see player-companion-sound.js)
+  let companionIndex = -1;
+  const sound = { volume: 1, muted: false };  // the viewer's, whichever element carries the sound
   const saveData = Boolean(navigator.connection && navigator.connection.saveData);
   let destroyed = false;
   let duration = 0;
@@ -344,9 +348,9 @@ export function createPlayer(container, options) {
     bigPlay.setAttribute('aria-label', t('player.play'));
   }
   function updateMuteButton() {
-    muteButton.replaceChildren(icon(video.muted || video.volume === 0 ? 'muted' : 'volume'));
-    muteButton.setAttribute('aria-label', video.muted ? t('player.unmute') : t('player.mute'));
-    muteButton.setAttribute('aria-pressed', String(video.muted));
+    muteButton.replaceChildren(icon(sound.muted || sound.volume === 0 ? 'muted' : 'volume'));
+    muteButton.setAttribute('aria-label', sound.muted ? t('player.unmute') : t('player.mute'));
+    muteButton.setAttribute('aria-pressed', String(sound.muted));
   }
   function updateFullscreenButton() {
     const active = document.fullscreenElement === element;
@@ -418,6 +422,7 @@ export function createPlayer(container, options) {
   }
   function refuse(refusal) {
     refused = refusal;
+    companion?.stop();
     video.pause();
     hls?.destroy();
     hls = null;
@@ -543,7 +548,7 @@ export function createPlayer(container, options) {
     return masterTracks;
   }
   function chosenSound() {
-    if (!soundOnly) return currentAudioTrack(hls, video);
+    if (!soundOnly) return companion && companion.active ? companionIndex : currentAudioTrack(hls, video);
     return chosenAudio ? chosenAudio.index : masterTracks.findIndex((track) => !track.url);
   }
   function fillAudio() {
@@ -562,8 +567,27 @@ export function createPlayer(container, options) {
     if (!tracks.length || audioDefaulted || destroyed) return;
     audioDefaulted = true;
     const remembered = rememberedAudioTrack(tracks);
-    if (remembered && remembered.index !== currentAudioTrack(hls, video)) chooseAudioTrack(hls, video, remembered.index);
+    if (remembered && remembered.index !== chosenSound()) chooseSound(remembered);
     fillAudio();
+  }
+  // The rungs carry their own stereo (muxed fMP4): a rendition with its own playlist plays beside them.
+  function picturesCarrySound() {
+    return Boolean(hls && hls.levels.some((level) => level.audioCodec));
+  }
+  function chooseSound(track) {
+    if (hls && track.url && picturesCarrySound()) {
+      companionIndex = track.index;
+      companion.start(tokens ? tokens.rewrite(track.url) : track.url);
+      const own = soundTracks().find((other) => !other.url);
+      if (own && currentAudioTrack(hls, video) !== own.index) chooseAudioTrack(hls, video, own.index);
+    } else {
+      companion?.stop();
+      companionIndex = -1;
+      chooseAudioTrack(hls, video, track.index);
+    }
+    applySound();
+    fillAudio();
+    fillQuality();
   }
   audio.addEventListener('change', () => {
     const index = Number(audio.value);
@@ -576,8 +600,7 @@ export function createPlayer(container, options) {
       reload(true);
       return;
     }
-    chooseAudioTrack(hls, video, index);
-    fillQuality();
+    chooseSound(track);
   });
 
   // ---------- subtitles ----------
@@ -726,9 +749,27 @@ export function createPlayer(container, options) {
     if (!duration) return;
     video.currentTime = Math.min(Math.max(video.currentTime + seconds, 0), Math.max(duration - 0.5, 0));
   }
+  // The viewer's volume on the element that sounds; the picture's own sound is silenced under a companion.
+  function applySound() {
+    const beside = companion && companion.active;
+    video.volume = sound.volume;
+    video.muted = beside ? true : sound.muted;
+    if (beside) {
+      companion.element.volume = sound.volume;
+      companion.element.muted = sound.muted;
+    }
+    volume.value = String(sound.muted ? 0 : sound.volume);
+    updateMuteButton();
+    storage('festival.volume', { volume: sound.volume, muted: sound.muted });
+  }
+  function toggleMute() {
+    sound.muted = !sound.muted;
+    applySound();
+  }
   function changeVolume(step) {
-    video.muted = false;
-    video.volume = Math.round(Math.min(Math.max(video.volume + step, 0), 1) * 100) / 100;
+    sound.muted = false;
+    sound.volume = Math.round(Math.min(Math.max(sound.volume + step, 0), 1) * 100) / 100;
+    applySound();
   }
   function toggleFullscreen() {
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
@@ -741,12 +782,11 @@ export function createPlayer(container, options) {
     video.focus();
   });
   video.addEventListener('click', togglePlay);
-  muteButton.addEventListener('click', () => {
-    video.muted = !video.muted;
-  });
+  muteButton.addEventListener('click', toggleMute);
   volume.addEventListener('input', () => {
-    video.muted = false;
-    video.volume = Number(volume.value);
+    sound.muted = false;
+    sound.volume = Number(volume.value);
+    applySound();
   });
   fullscreenButton.addEventListener('click', toggleFullscreen);
   video.addEventListener('dblclick', toggleFullscreen);
@@ -762,7 +802,7 @@ export function createPlayer(container, options) {
     if (key === 'k' || key === 'K') togglePlay();
     else if (key === ' ' && !onButton && !inControl) togglePlay();
     else if (key === 'f' || key === 'F') toggleFullscreen();
-    else if (key === 'm' || key === 'M') video.muted = !video.muted;
+    else if (key === 'm' || key === 'M') toggleMute();
     else if (inControl) handled = false;  // selects and sliders keep their own arrow keys
     else if (key === 'ArrowLeft') seekBy(-SEEK_STEP);
     else if (key === 'ArrowRight') seekBy(SEEK_STEP);
@@ -823,6 +863,7 @@ export function createPlayer(container, options) {
     duration = Number.isFinite(video.duration) ? video.duration : 0;
     seek.max = String(duration);
     updateTime();
+    fillQuality();  // the data costs are for the film's length
   });
   video.addEventListener('loadedmetadata', () => {
     resume();
@@ -834,9 +875,11 @@ export function createPlayer(container, options) {
     updatePlayButton();
   });
   video.addEventListener('volumechange', () => {
-    volume.value = String(video.muted ? 0 : video.volume);
-    updateMuteButton();
-    storage('festival.volume', { volume: video.volume, muted: video.muted });
+    if (companion && companion.active) return;  // the video is silenced on purpose then
+    if (video.muted === sound.muted && video.volume === sound.volume) return;
+    sound.muted = video.muted;
+    sound.volume = video.volume;
+    applySound();
   });
   video.addEventListener('error', () => {
     if (hls) return;  // hls.js reports its own errors
@@ -870,8 +913,9 @@ export function createPlayer(container, options) {
 
   const savedVolume = storage('festival.volume');
   if (savedVolume && typeof savedVolume.volume === 'number') {
-    video.volume = Math.min(Math.max(savedVolume.volume, 0), 1);
-    video.muted = Boolean(savedVolume.muted);
+    sound.volume = Math.min(Math.max(savedVolume.volume, 0), 1);
+    sound.muted = Boolean(savedVolume.muted);
+    applySound();
   }
 
   // ---------- loading ----------
@@ -886,6 +930,7 @@ export function createPlayer(container, options) {
     if (status === 403 || status === 404 || status === 401) showMessage('player.error_forbidden', true);
     else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) showMessage('player.error_network', true);
     else showMessage('player.error_media', true);
+    companion?.stop();
     hls.destroy();
     hls = null;
   }
@@ -962,6 +1007,14 @@ export function createPlayer(container, options) {
         return;
       }
       hls?.destroy();
+      companion?.stop();
+      companionIndex = -1;
+      applySound();
+      companion ??= new CompanionSound(video, (settings) => new Hls({
+        ...hlsTuning({ saveData, capHeight }),
+        ...(tokens ? tokens.hlsConfig(Hls) : {}),
+        ...settings,
+      }));
       hls = new Hls({
         capLevelToPlayerSize: true,  // no 1080p into a phone-sized player
         subtitleDisplay: false,
@@ -1035,10 +1088,15 @@ export function createPlayer(container, options) {
       audience?.end();
       window.removeEventListener('pagehide', onPageHide);
       document.removeEventListener('fullscreenchange', updateFullscreenButton);
+      companion?.stop();
       hls?.destroy();
       hls = null;
       video.removeAttribute('src');
       video.load();
+    },
+    /** For tests: the element the viewer hears (the video, or the alternate sound beside it). */
+    get soundElement() {
+      return companion && companion.active ? companion.element : video;
     },
   };
 }

@@ -1,0 +1,390 @@
+// The film player for every viewer, in a real browser: the sound menu lists a film's audio renditions
+// and switching to audio description makes the player heard a different track (the test's renditions are
+// tones of different pitches, measured through a WebAudio analyser on the video element); "sound only"
+// plays the audio-only variant with no video; each quality shows its data cost for the film; the
+// browser's data saver starts at the lowest rung; a viewer's quality cap holds and is remembered; gated
+// films play through the viewer pass and refusals are told in the player; axe-core stays clean.
+//
+// Media: a demo film's version folder gets an HLS master built here with the ffmpeg CLI (video rungs
+// with muxed stereo, an EXT-X-MEDIA audio group with audio description and a dub, the audio-only variant),
+// served by the festival's own /media route. The rights answers (film JSON "access", POST /access,
+// heartbeat refusals) are shaped in the browser with page.route, following the API contract, until
+// the server's rights rules are there to answer them.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  hasTranscoder, playbackFixture, repoDir, screenshot, seriousAccessibilityViolations, waitFor, watchPageProblems,
+} from './support.mjs';
+import { buildMedia, TONES } from './hls-test-media.mjs';
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1366, height: 900 };
+const fixture = playbackFixture({ extraArgs: ['--view-seconds', '2'] });
+let media = null;  // {dir, rungs: {name → {average, peak}}, audioOnly: {average, peak}}
+
+function ensureMedia() {
+  if (!media) {
+    const { film, festival } = fixture;
+    media = buildMedia(path.join(festival.dataDir, 'media', String(film.id), `v${film.media.version}`));
+  }
+  return media;
+}
+
+/** The player's formatBytes, for the expected labels. */
+function formatBytes(bytes) {
+  for (const [unit, size] of [['GB', 1e9], ['MB', 1e6], ['kB', 1e3]]) {
+    if (bytes >= size) {
+      const value = bytes / size;
+      const rounded = value >= 100 ? Math.round(value / 10) * 10 : value >= 10 ? Math.round(value) : Math.round(value * 10) / 10;
+      return `~${rounded.toLocaleString('en-US')} ${unit}`;
+    }
+  }
+  return `~${Math.ceil(bytes)} B`;
+}
+
+async function openFilm({ viewport = DESKTOP, dataSaver = false, context } = {}) {
+  context ??= await fixture.browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  if (dataSaver) {
+    // Chromium's own switch for navigator.connection.saveData (DevTools protocol).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setDataSaverOverride', { dataSaverEnabled: true });
+  }
+  const problems = watchPageProblems(page, fixture.festival.url);
+  await page.goto(`${fixture.festival.url}/films/${fixture.film.slug}`);
+  await page.waitForSelector('main:not([aria-busy]) h1');
+  return { page, context, problems };
+}
+
+const currentTime = (page) => page.evaluate(() => document.querySelector('video').currentTime);
+const playerMessage = (page) => page.evaluate(() => {
+  const m = document.querySelector('.player-message');
+  return m && !m.hidden ? m.textContent : null;
+});
+
+// What the viewer hears, through an analyser: the video element and any element the player sounds
+// beside it, mixed; the loudest frequency, in Hz (0 while silent).
+async function listen(page) {
+  await page.evaluate(() => {
+    if (window.testAnalyser) return;
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 8192;
+    analyser.connect(context.destination);
+    const connected = new WeakSet();
+    window.testConnect = (element) => {
+      if (connected.has(element)) return;
+      connected.add(element);
+      context.createMediaElementSource(element).connect(analyser);
+    };
+    window.testAnalyser = analyser;
+    context.resume();
+  });
+}
+function dominantFrequency(page) {
+  return page.evaluate(() => {
+    window.testConnect(document.querySelector('video'));
+    window.testConnect(window.festivalPlayer.soundElement);
+    const analyser = window.testAnalyser;
+    const bins = new Float32Array(analyser.frequencyBinCount);
+    analyser.getFloatFrequencyData(bins);
+    let best = 0;
+    for (let i = 1; i < bins.length; i += 1) if (bins[i] > bins[best]) best = i;
+    if (bins[best] < -80) return 0;
+    return (best * analyser.context.sampleRate) / analyser.fftSize;
+  });
+}
+// Waits until the loudest frequency stays near `hz` for three readings in a row.
+async function hear(page, hz, message) {
+  let streak = 0;
+  return waitFor(async () => {
+    const heard = await dominantFrequency(page);
+    streak = Math.abs(heard - hz) < 15 ? streak + 1 : 0;
+    return streak >= 3 ? heard || true : null;
+  }, { timeoutMs: 30_000, intervalMs: 200, message });
+}
+
+function skipWithoutMedia(t) {
+  if (hasTranscoder()) return false;
+  t.skip('build/festival-transcoder is not built: the demo films have no media version to serve');
+  return true;
+}
+
+describe('the player for every viewer', () => {
+  test('the sound menu lists the renditions, and audio description is heard instead of the original', async (t) => {
+    if (skipWithoutMedia(t)) return;
+    ensureMedia();
+    const { page, context, problems } = await openFilm();
+    await page.waitForSelector('.player video');
+    await waitFor(() => page.evaluate(() => !document.querySelector('.player-audio').disabled), { message: 'the sound menu' });
+    const labels = await page.$$eval('.player-audio option', (options) => options.map((o) => o.textContent));
+    assert.deepEqual(labels, ['English', 'French · audio description', 'Spanish']);
+    assert.equal(await page.$eval('.player-audio', (s) => s.selectedOptions[0].textContent), 'English');
+
+    await listen(page);
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 2, { timeoutMs: 30_000, message: 'playback past 2 s' });
+    await hear(page, TONES.original, 'the original tone');
+
+    const before = await currentTime(page);
+    await page.selectOption('.player-audio', { label: 'French · audio description' });
+    await hear(page, TONES['description-fr'], 'the audio description tone');
+    const after = await currentTime(page);
+    assert.ok(after >= before - 0.5, `the position is kept (${before} → ${after})`);
+    // hls.js cannot swap the rungs' muxed sound: the rendition plays beside the muted picture.
+    assert.deepEqual(await page.evaluate(() => [window.festivalPlayer.soundElement.tagName, document.querySelector('video').muted]), ['AUDIO', true]);
+    // Remembered for this interface language.
+    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('festival.audio.en'))), { lang: 'fr', description: true, channels: 2 });
+
+    // The next visit starts with audio description.
+    await page.reload();
+    await page.waitForSelector('.player video');
+    await waitFor(() => page.evaluate(() => window.festivalPlayer.soundElement.tagName === 'AUDIO'), { message: 'the remembered sound' });
+    assert.equal(await page.$eval('.player-audio', (s) => s.selectedOptions[0].textContent), 'French · audio description');
+    assert.equal(await playerMessage(page), null);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('each quality shows its data cost; sound only plays with no video and goes back to the picture', async (t) => {
+    if (skipWithoutMedia(t)) return;
+    const { rungs, audioOnly } = ensureMedia();
+    const { page, context, problems } = await openFilm();
+    await page.evaluate(() => localStorage.removeItem('festival.audio.en'));
+    await page.reload();
+    await page.waitForSelector('.player video');
+    await waitFor(() => page.evaluate(() => document.querySelector('video').duration > 0), { message: 'the duration' });
+    const seconds = await page.evaluate(() => document.querySelector('video').duration);
+    const labels = await waitFor(async () => {
+      const texts = await page.$$eval('.player-quality option', (options) => options.map((o) => o.textContent));
+      return texts.some((text) => text.includes('~')) ? texts : null;
+    }, { message: 'data costs in the quality menu' });
+    const cost = (bps) => formatBytes((bps * seconds) / 8);
+    assert.match(labels[0], /^Auto/);
+    assert.deepEqual(labels.slice(1), [
+      `720p · ${cost(rungs.t720.average)}`,
+      `360p · ${cost(rungs.t360.average)}`,
+      `144p · ${cost(rungs.t144.average)}`,
+      `Sound only · ${cost(audioOnly.average)}`,
+    ]);
+
+    await listen(page);
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 3, { timeoutMs: 30_000, message: 'playback past 3 s' });
+    assert.ok(await page.evaluate(() => document.querySelector('video').videoWidth > 0), 'a picture first');
+    const at = await currentTime(page);
+    await page.selectOption('.player-quality', 'sound');
+    await waitFor(async () => (await currentTime(page)) > at + 2, { timeoutMs: 30_000, message: 'sound only playing on' });
+    const soundOnly = await page.evaluate(() => {
+      const { hls } = window.festivalPlayer;
+      const video = document.querySelector('video');
+      return { levels: hls.levels.length, videoCodec: hls.levels[0].videoCodec || null, url: hls.url, width: video.videoWidth, tracks: video.videoTracks?.length ?? null };
+    });
+    assert.equal(soundOnly.levels, 1);
+    assert.equal(soundOnly.videoCodec, null, 'no video codec in the sound-only stream');
+    assert.match(soundOnly.url, /\/audio\/original\/index\.m3u8$/);
+    assert.equal(soundOnly.width, 0, 'no picture');
+    assert.ok((await currentTime(page)) >= at - 0.5, 'from the same position');
+    await hear(page, TONES.original, 'the original tone, sound only');
+    assert.equal(await page.$eval('.player-quality', (s) => s.value), 'sound');
+
+    // Back to the picture at a chosen rung, from where the sound was.
+    const soundAt = await currentTime(page);
+    await page.selectOption('.player-quality', { label: `360p · ${cost(rungs.t360.average)}` });
+    await waitFor(() => page.evaluate(() => document.querySelector('video').videoHeight === 360), { timeoutMs: 30_000, message: 'the 360p picture again' });
+    assert.ok((await currentTime(page)) >= soundAt - 0.5, 'the position is kept');
+    assert.equal(await playerMessage(page), null);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the data saver starts at the lowest rung and says so', async (t) => {
+    if (skipWithoutMedia(t)) return;
+    ensureMedia();
+    const { page, context, problems } = await openFilm({ dataSaver: true });
+    await page.waitForSelector('.player video');
+    assert.equal(await page.evaluate(() => navigator.connection.saveData), true);
+    assert.equal(await page.textContent('.player-note'), 'Data saver is on: the film starts at the lowest quality.');
+    await waitFor(() => page.evaluate(() => window.festivalPlayer.hls && window.festivalPlayer.hls.levels.length === 3), { message: 'the levels' });
+    const started = await page.evaluate(() => {
+      const { hls } = window.festivalPlayer;
+      return { startLevel: hls.startLevel, heights: hls.levels.map((l) => l.height) };
+    });
+    assert.equal(started.heights[started.startLevel], 144, `starts at the lowest rung (${JSON.stringify(started)})`);
+    // The first segment fetched is the 144p rung's.
+    const first = page.waitForRequest((r) => /\/t\d+\/seg\d+\.m4s$/.test(r.url()), { timeout: 30_000 });
+    await page.click('.player-big-play');
+    assert.match((await first).url(), /\/t144\/seg000\.m4s$/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a quality cap holds through adaptive playback and is remembered', async (t) => {
+    if (skipWithoutMedia(t)) return;
+    ensureMedia();
+    const { page, context, problems } = await openFilm();
+    await page.waitForSelector('.player video');
+    await waitFor(() => page.evaluate(() => !document.querySelector('.player-cap').disabled), { message: 'the cap menu' });
+    assert.deepEqual(await page.$$eval('.player-cap option', (o) => o.map((x) => x.textContent)), ['No limit', 'Up to 360p', 'Up to 144p']);
+    await page.selectOption('.player-cap', '360');
+    assert.equal(await page.evaluate(() => localStorage.getItem('festival.quality_cap')), '360');
+
+    await page.reload();
+    await page.waitForSelector('.player video');
+    await waitFor(() => page.evaluate(() => window.festivalPlayer.hls && window.festivalPlayer.hls.levels.length === 3), { message: 'the levels' });
+    assert.equal(await page.$eval('.player-cap', (s) => s.value), '360');
+    // Segments fetched from now on: on loopback, the bandwidth estimate alone would climb to 720p.
+    const rungsFetched = new Set();
+    page.on('request', (r) => {
+      const m = /\/(t\d+)\/seg\d+\.m4s$/.exec(r.url());
+      if (m) rungsFetched.add(m[1]);
+    });
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 12, { timeoutMs: 60_000, message: 'twelve seconds of playback' });
+    assert.ok(rungsFetched.size > 0);
+    assert.ok(!rungsFetched.has('t720'), `no 720p segment under a 360p cap (${[...rungsFetched]})`);
+    const capped = await page.evaluate(() => {
+      const { hls } = window.festivalPlayer;
+      return hls.levels[hls.autoLevelCapping].height;
+    });
+    assert.equal(capped, 360);
+    const qualities = await page.$$eval('.player-quality option', (o) => o.map((x) => x.textContent.split(' · ')[0]));
+    assert.deepEqual(qualities, [qualities[0], '360p', '144p', 'Sound only']);
+
+    // Lifting the cap lets the estimate climb again.
+    await page.selectOption('.player-cap', '0');
+    assert.equal(await page.evaluate(() => localStorage.getItem('festival.quality_cap')), null);
+    assert.equal(await page.evaluate(() => window.festivalPlayer.hls.autoLevelCapping), -1);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the film page with the sound menu: phone and desktop, no serious accessibility violation', async (t) => {
+    if (skipWithoutMedia(t)) return;
+    ensureMedia();
+    for (const [name, viewport] of [['film-sound-phone', PHONE], ['film-sound-desktop', DESKTOP]]) {
+      const { page, context, problems } = await openFilm({ viewport, dataSaver: true });
+      await waitFor(() => page.evaluate(() => !document.querySelector('.player-audio').disabled), { message: 'the sound menu' });
+      await page.waitForFunction(() => [...document.images].every((img) => img.complete));
+      await screenshot(page, name);
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], name);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${name} fits the width`);
+      assert.deepEqual(problems, []);
+      await context.close();
+    }
+  });
+});
+
+// The rights' answers, shaped as docs/api.md describes them, for the player's side of gated films.
+const english = JSON.parse(readFileSync(path.join(repoDir, 'web/i18n/en.json'), 'utf8'));
+function refusalShown(code, serverMessage) {
+  return english[`rights.${code}`] || serverMessage;
+}
+
+async function gatedContext(film, { access, heartbeat } = {}) {
+  const context = await fixture.browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const seen = { access: [], plays: [] };
+  const filmPath = `/api/films/${film.slug}`;
+  await context.route((url) => url.pathname === filmPath, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.access = { required: true, refusal: null };
+    json.media = { version: json.media.version };  // a gated film's JSON carries no token
+    await route.fulfill({ response, json });
+  });
+  await context.route((url) => url.pathname === `${filmPath}/access`, async (route) => {
+    seen.access.push(JSON.parse(route.request().postData()));
+    const answer = access();
+    await route.fulfill({ status: answer.status, contentType: 'application/json', body: JSON.stringify(answer.body) });
+  });
+  await context.route((url) => url.pathname === `${filmPath}/plays`, async (route) => {
+    seen.plays.push(JSON.parse(route.request().postData()));
+    await route.continue();
+  });
+  if (heartbeat) {
+    await context.route((url) => /^\/api\/plays\/[^/]+\/heartbeat$/.test(url.pathname), (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(heartbeat) }));
+  }
+  return { context, seen };
+}
+
+describe('gated films in the player', () => {
+  test('a gated film plays through the viewer pass; refusals are told in the player', async (t) => {
+    if (skipWithoutMedia(t)) return;
+    ensureMedia();
+    const { film } = fixture;
+    const watchUntil = '2031-05-04T20:00:00Z';
+    const granted = () => ({
+      status: 200,
+      body: { media: film.media, pass: { registered_at: '2031-05-01T20:00:00Z', started_at: null, start_until: '2031-05-04T20:00:00Z', watch_until: watchUntil } },
+    });
+    // Granted: no media before the first play; the pass is created, sent, kept, and sent again at play start.
+    const first = await gatedContext(film, { access: granted });
+    const { page, problems } = await openFilm({ context: first.context });
+    await page.waitForSelector('.player video');
+    assert.equal(first.seen.access.length, 0, 'no access asked before the first play');
+    assert.equal(await page.evaluate(() => window.festivalPlayer.hls), null);
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 2, { timeoutMs: 30_000, message: 'the gated film playing' });
+    const pass = await page.evaluate((id) => localStorage.getItem(`festival.pass.${id}`), film.id);
+    assert.match(pass, /^[0-9a-f]{32}$/);
+    assert.deepEqual(first.seen.access, [{ pass }]);
+    await waitFor(() => first.seen.plays.length > 0, { message: 'the play start' });
+    assert.equal(first.seen.plays[0].pass, pass);
+    assert.match(await page.textContent('.player-note'), /^You can watch this film until May 4, 2031/);
+    assert.equal(await playerMessage(page), null);
+    assert.deepEqual(problems, []);
+    // A returning viewer keeps the same pass (asked at once: it costs no view).
+    await page.reload();
+    await page.waitForSelector('.player video');
+    await waitFor(() => first.seen.access.length === 2, { message: 'the returning pass' });
+    assert.deepEqual(first.seen.access[1], { pass });
+    await first.context.close();
+
+    // Refused at access: the message in the viewer's language (or the server's), no broken player.
+    const views = await gatedContext(film, { access: () => ({ status: 403, body: { error: { code: 'rights_views', message: 'This film has reached its number of views.' } } }) });
+    const refusedPage = await openFilm({ context: views.context });
+    await refusedPage.page.click('.player-big-play');
+    const message = await waitFor(() => playerMessage(refusedPage.page), { message: 'the refusal' });
+    assert.equal(message, refusalShown('rights_views', 'This film has reached its number of views.'));
+    assert.equal(await refusedPage.page.evaluate(() => window.festivalPlayer.hls), null);
+    assert.equal(await refusedPage.page.$('.player-message button'), null, 'nothing to retry');
+    assert.deepEqual(refusedPage.problems, []);
+    await views.context.close();
+
+    // Refused by a heartbeat (the window closed while watching): playback stops and says why.
+    const late = await gatedContext(film, {
+      access: granted,
+      heartbeat: { screening: false, refusal: { code: 'rights_watch_window', message: 'Your viewing window has ended.' } },
+    });
+    const latePage = await openFilm({ context: late.context });
+    await latePage.page.click('.player-big-play');
+    const stopped = await waitFor(() => playerMessage(latePage.page), { timeoutMs: 40_000, message: 'the heartbeat refusal' });
+    assert.ok(stopped.startsWith(refusalShown('rights_watch_window', 'Your viewing window has ended.')), stopped);
+    assert.match(stopped, /Your viewing window ended on May 4, 2031/);
+    assert.equal(await latePage.page.evaluate(() => document.querySelector('video').paused), true);
+    await late.context.close();
+  });
+
+  test('a film refused in the film JSON (country) shows the message at once', async (t) => {
+    if (skipWithoutMedia(t)) return;
+    const { film } = fixture;
+    const context = await fixture.browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    await context.route((url) => url.pathname === `/api/films/${film.slug}`, async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      json.access = { required: false, refusal: { code: 'rights_country', message: 'This film cannot be shown in your country.' } };
+      json.media = { version: json.media.version };
+      await route.fulfill({ response, json });
+    });
+    const { page, problems } = await openFilm({ context });
+    await page.waitForSelector('.player video');
+    assert.equal(await playerMessage(page), refusalShown('rights_country', 'This film cannot be shown in your country.'));
+    assert.equal(await page.isVisible('.player-big-play'), false);
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
