@@ -65,8 +65,11 @@ describe('the film player', () => {
     const qualities = await page.$$eval('.player-quality option', (options) => options.map((o) => o.textContent));
     assert.ok(qualities.length >= 2, `quality menu: ${qualities}`);
     assert.match(qualities[0], /^Auto/);
-    for (const q of qualities.slice(1)) assert.match(q, /^\d+p$/);
-    const lowest = await page.$eval('.player-quality', (s) => s.options[s.options.length - 1].value);
+    // Each rung with its data for the whole film; "Sound only" last where the master has an audio-only variant.
+    const rungs = qualities.slice(1).filter((q) => !q.startsWith('Sound only'));
+    assert.ok(rungs.length >= 1, `quality menu: ${qualities}`);
+    for (const q of rungs) assert.match(q, /^\d+p · ~[\d.,]+ (kB|MB|GB)$/);
+    const lowest = await page.$eval('.player-quality', (s) => [...s.options].filter((o) => /^\d+$/.test(o.value)).pop().value);
     await page.selectOption('.player-quality', lowest);
     assert.equal(await page.evaluate(() => window.festivalPlayer.hls.manualLevel), Number(lowest));
 
