@@ -1,6 +1,6 @@
 // The film player for every viewer, in a real browser: the sound menu lists a film's audio renditions
-// and switching to audio description makes the player heard a different track (the test's renditions are
-// tones of different pitches, measured through a WebAudio analyser on the video element); "sound only"
+// and switching to audio description makes the player sound a different track (the test's renditions are
+// tones of different pitches, measured through a WebAudio analyser on what the player sounds); "sound only"
 // plays the audio-only variant with no video; each quality shows its data cost for the film; the
 // browser's data saver starts at the lowest rung; a viewer's quality cap holds and is remembered; gated
 // films play through the viewer pass and refusals are told in the player; axe-core stays clean.
@@ -14,23 +14,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import {
-  getJson, hasTranscoder, playbackFixture, repoDir, screenshot, seriousAccessibilityViolations, waitFor, watchPageProblems,
-} from './support.mjs';
 import { buildMedia, TONES } from './hls-test-media.mjs';
+import { assertPageLooksRight, currentTime, DESKTOP, openFilmPage, PHONE, playerMessage } from './player-pages.mjs';
+import { getJson, hasTranscoder, playbackFixture, repoDir, seriousAccessibilityViolations, waitFor } from './support.mjs';
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1366, height: 900 };
 const fixture = playbackFixture({ extraArgs: ['--view-seconds', '2'] });
 let media = null;  // {dir, rungs: {name → {average, peak}}, audioOnly: {average, peak}}
-
-function ensureMedia() {
-  if (!media) {
-    const { film, festival } = fixture;
-    media = buildMedia(path.join(festival.dataDir, 'media', String(film.id), `v${film.media.version}`));
-  }
-  return media;
-}
 
 /** The player's formatBytes, for the expected labels. */
 function formatBytes(bytes) {
@@ -44,25 +33,9 @@ function formatBytes(bytes) {
   return `~${Math.ceil(bytes)} B`;
 }
 
-async function openFilm({ viewport = DESKTOP, dataSaver = false, context } = {}) {
-  context ??= await fixture.browser.newContext({ viewport, locale: 'en-US' });
-  const page = await context.newPage();
-  if (dataSaver) {
-    // Chromium's own switch for navigator.connection.saveData (DevTools protocol).
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setDataSaverOverride', { dataSaverEnabled: true });
-  }
-  const problems = watchPageProblems(page, fixture.festival.url);
-  await page.goto(`${fixture.festival.url}/films/${fixture.film.slug}`);
-  await page.waitForSelector('main:not([aria-busy]) h1');
-  return { page, context, problems };
+function openFilm(options = {}) {
+  return openFilmPage(fixture.browser, fixture.festival, fixture.film.slug, options);
 }
-
-const currentTime = (page) => page.evaluate(() => document.querySelector('video').currentTime);
-const playerMessage = (page) => page.evaluate(() => {
-  const m = document.querySelector('.player-message');
-  return m && !m.hidden ? m.textContent : null;
-});
 
 // What the viewer hears, through an analyser: the video element and any element the player sounds
 // beside it, mixed; the loudest frequency, in Hz (0 while silent).
@@ -106,16 +79,25 @@ async function hear(page, hz, message) {
   }, { timeoutMs: 30_000, intervalMs: 200, message });
 }
 
-function skipWithoutMedia(t) {
-  if (hasTranscoder()) return false;
-  t.skip('build/festival-transcoder is not built: the demo films have no media version to serve');
-  return true;
+/**
+ * The test media, built once into the demo film's version folder; null (the test skipped) without a
+ * transcoder, when the demo films have no version to serve.
+ */
+function testMedia(t) {
+  if (!hasTranscoder()) {
+    t.skip('build/festival-transcoder is not built: the demo films have no media version to serve');
+    return null;
+  }
+  if (!media) {
+    const { film, festival } = fixture;
+    media = buildMedia(path.join(festival.dataDir, 'media', String(film.id), `v${film.media.version}`));
+  }
+  return media;
 }
 
 describe('the player for every viewer', () => {
   test('the sound menu lists the renditions, and audio description is heard instead of the original', async (t) => {
-    if (skipWithoutMedia(t)) return;
-    ensureMedia();
+    if (!testMedia(t)) return;
     const { page, context, problems } = await openFilm();
     await page.waitForSelector('.player video');
     await waitFor(() => page.evaluate(() => !document.querySelector('.player-audio').disabled), { message: 'the sound menu' });
@@ -149,8 +131,9 @@ describe('the player for every viewer', () => {
   });
 
   test('each quality shows its data cost; sound only plays with no video and goes back to the picture', async (t) => {
-    if (skipWithoutMedia(t)) return;
-    const { rungs, audioOnly } = ensureMedia();
+    const built = testMedia(t);
+    if (!built) return;
+    const { rungs, audioOnly } = built;
     const { page, context, problems } = await openFilm();
     await page.evaluate(() => localStorage.removeItem('festival.audio.en'));
     await page.reload();
@@ -201,8 +184,7 @@ describe('the player for every viewer', () => {
   });
 
   test('the data saver starts at the lowest rung and says so', async (t) => {
-    if (skipWithoutMedia(t)) return;
-    ensureMedia();
+    if (!testMedia(t)) return;
     const context = await fixture.browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
     // hls.js fetches the first segment before the viewer presses play: every segment from the start.
     const segments = [];
@@ -229,8 +211,7 @@ describe('the player for every viewer', () => {
   });
 
   test('a quality cap holds through adaptive playback and is remembered', async (t) => {
-    if (skipWithoutMedia(t)) return;
-    ensureMedia();
+    if (!testMedia(t)) return;
     const { page, context, problems } = await openFilm();
     await page.waitForSelector('.player video');
     await waitFor(() => page.evaluate(() => !document.querySelector('.player-cap').disabled), { message: 'the cap menu' });
@@ -270,15 +251,11 @@ describe('the player for every viewer', () => {
   });
 
   test('the film page with the sound menu: phone and desktop, no serious accessibility violation', async (t) => {
-    if (skipWithoutMedia(t)) return;
-    ensureMedia();
+    if (!testMedia(t)) return;
     for (const [name, viewport] of [['film-sound-phone', PHONE], ['film-sound-desktop', DESKTOP]]) {
       const { page, context, problems } = await openFilm({ viewport, dataSaver: true });
       await waitFor(() => page.evaluate(() => !document.querySelector('.player-audio').disabled), { message: 'the sound menu' });
-      await page.waitForFunction(() => [...document.images].every((img) => img.complete));
-      await screenshot(page, name);
-      assert.deepEqual(await seriousAccessibilityViolations(page), [], name);
-      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${name} fits the width`);
+      await assertPageLooksRight(page, name);
       assert.deepEqual(problems, []);
       await context.close();
     }
@@ -320,8 +297,7 @@ async function gatedContext(film, { access, heartbeat } = {}) {
 
 describe('gated films in the player', () => {
   test('a gated film plays through the viewer pass; refusals are told in the player', async (t) => {
-    if (skipWithoutMedia(t)) return;
-    ensureMedia();
+    if (!testMedia(t)) return;
     const { film } = fixture;
     const watchUntil = '2031-05-04T20:00:00Z';
     // The film's current media, as the access route answers it (tokens expire: asked each time).
@@ -378,7 +354,7 @@ describe('gated films in the player', () => {
   });
 
   test('a film refused in the film JSON (country) shows the message at once', async (t) => {
-    if (skipWithoutMedia(t)) return;
+    if (!testMedia(t)) return;
     const { film } = fixture;
     const context = await fixture.browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
     await context.route((url) => url.pathname === `/api/films/${film.slug}`, async (route) => {
