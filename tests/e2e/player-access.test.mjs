@@ -371,5 +371,30 @@ describe('gated films in the player', () => {
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
     assert.deepEqual(problems, []);
     await context.close();
+
+    // The media route refuses mid-way (403, as at the origin for an excluded country): the film JSON,
+    // asked again, says why.
+    const moved = await fixture.browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    let filmAnswers = 0;
+    await moved.route((url) => url.pathname === `/api/films/${film.slug}`, async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      filmAnswers += 1;
+      if (filmAnswers > 1) {
+        json.access = { required: false, refusal: { code: 'rights_country', message: 'This film cannot be shown in your country.' } };
+        json.media = { version: json.media.version };
+      }
+      await route.fulfill({ response, json });
+    });
+    await moved.route('**/master.m3u8', (route) =>
+      route.fulfill({ status: 403, contentType: 'application/json', body: '{"error":{"code":"rights_country","message":"no"}}' }));
+    const second = await openFilm({ context: moved });
+    const told = await waitFor(async () => {
+      const text = await playerMessage(second.page);
+      return text && !text.startsWith('This film cannot be watched right now') ? text : null;
+    }, { message: 'the reason of the refused media' });
+    assert.equal(told, refusalShown('rights_country', 'This film cannot be shown in your country.'));
+    assert.equal(await second.page.$('.player-message button'), null, 'nothing to retry');
+    await moved.close();
   });
 });

@@ -335,7 +335,15 @@ export function createPlayer(container, options) {
 
   // Public media URLs carry a token that expires: every request takes the newest one (previews have none).
   const tokens = report ? new MediaTokens(filmKey, src) : null;
-  if (tokens && gated) tokens.freshMedia = () => requestAccess(filmKey, filmId).then((answer) => answer && answer.media);
+  if (tokens && gated) {
+    tokens.freshMedia = () => requestAccess(filmKey, filmId)
+      .then((answer) => answer && answer.media)
+      .catch((e) => {
+        const refusal = refusalOf(e);
+        if (refusal) refuse(refusal);  // the window closed during a pause: say so rather than fail
+        throw e;
+      });
+  }
   const audience = report
     ? new AudienceReport(filmKey, video, tokens, { pass: gated ? () => viewerPass(filmId) : null, onRefusal: refuse })
     : null;
@@ -927,7 +935,8 @@ export function createPlayer(container, options) {
       hls.recoverMediaError();
       return;
     }
-    if (status === 403 || status === 404 || status === 401) showMessage('player.error_forbidden', true);
+    if (status === 403 && report) explainForbidden();
+    else if (status === 403 || status === 404 || status === 401) showMessage('player.error_forbidden', true);
     else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) showMessage('player.error_network', true);
     else showMessage('player.error_media', true);
     companion?.stop();
@@ -965,6 +974,22 @@ export function createPlayer(container, options) {
         accessing = null;
       });
     return accessing;
+  }
+
+  // A media request refused: the rights may say why (the media route answers 403 rights_country too).
+  async function explainForbidden() {
+    showMessage('player.error_forbidden', true);
+    try {
+      if (gated) {
+        await requestAccess(filmKey, filmId);
+      } else {
+        const film = await api(`/api/films/${encodeURIComponent(filmKey)}`);
+        if (film && film.access && film.access.refusal) refuse(film.access.refusal);
+      }
+    } catch (e) {
+      const refusal = refusalOf(e);
+      if (refusal) refuse(refusal);
+    }
   }
 
   // ---------- loading ----------
