@@ -524,6 +524,7 @@ export function createPlayer(container, options) {
     cap.replaceChildren(...options);
     cap.value = String(capHeight);
     cap.disabled = options.length < 2 || soundOnly;
+    capLabel.hidden = options.length < 2;
   }
   // The cap holds through hls.js's own ABR ceiling; the player-size ceiling it replaces is above it anyway.
   function applyCap() {
