@@ -117,6 +117,15 @@ describe('the player for every viewer', () => {
     assert.ok(after >= before - 0.5, `the position is kept (${before} → ${after})`);
     // hls.js cannot swap the rungs' muxed sound: the rendition plays beside the muted picture.
     assert.deepEqual(await page.evaluate(() => [window.festivalPlayer.soundElement.tagName, document.querySelector('video').muted]), ['AUDIO', true]);
+    // ... and follows it: the companion corrects drift beyond 0.15 s, so the two stay well within 0.3 s.
+    let drift = 0;
+    for (let i = 0; i < 10; i += 1) {
+      const gap = await page.evaluate(() => Math.abs(window.festivalPlayer.soundElement.currentTime - document.querySelector('video').currentTime));
+      drift = Math.max(drift, gap);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    t.diagnostic(`largest drift between picture and sound: ${drift.toFixed(3)} s`);
+    assert.ok(drift < 0.3, `drift ${drift}`);
     // Remembered for this interface language.
     assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('festival.audio.en'))), { lang: 'fr', description: true, channels: 2 });
 

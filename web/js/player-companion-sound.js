@@ -4,7 +4,7 @@
 // playlist plays in a hidden <audio> element through a second hls.js, following the video: play, pause,
 // seeks, rate, and waiting for each other; drift beyond DRIFT_SECONDS is corrected by a seek.
 
-const DRIFT_SECONDS = 0.25;
+const DRIFT_SECONDS = 0.15;
 
 export class CompanionSound {
   /** video: the picture's element; makeHls(): a new hls.js instance configured like the player's. */
