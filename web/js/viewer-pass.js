@@ -1,4 +1,4 @@
-// The viewer pass of a gated film (docs/api.md, "Rights"): a random 32-hex secret the browser keeps in
+// The viewer pass of a gated film (docs/rights.md): a random 32-hex secret the browser keeps in
 // localStorage["festival.pass.<filmId>"], created on the first play. The server stores it hashed and
 // ties the film's view count and watch window to it; POST /api/films/{key}/access trades it for the
 // film's media URLs. Clearing the browser's storage (or another browser) makes a new pass: the pass
