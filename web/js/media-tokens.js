@@ -48,10 +48,14 @@ export class MediaTokens {
    */
   refresh() {
     if (!this.refreshing) {
-      this.refreshing = fetch(`/api/films/${encodeURIComponent(this.filmKey)}`, { headers: { Accept: 'application/json' } })
-        .then((response) => (response.ok ? response.json() : null))
-        .then((film) => {
-          const media = film && film.media;
+      // A gated film's JSON carries no token: its player sets freshMedia (the access route's media).
+      const fresh = this.freshMedia
+        ? this.freshMedia()
+        : fetch(`/api/films/${encodeURIComponent(this.filmKey)}`, { headers: { Accept: 'application/json' } })
+          .then((response) => (response.ok ? response.json() : null))
+          .then((film) => film && film.media);
+      this.refreshing = fresh
+        .then((media) => {
           if (!media || !media.token) return false;
           this.set(media.version, media.token);
           return true;

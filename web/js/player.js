@@ -3,17 +3,29 @@
 // storyboard (WebVTT cues pointing at sprite tiles, "#xywh=x,y,w,h"), resume where the viewer stopped
 // (localStorage), keyboard controls, a clear message on error, and audience reporting (plays,
 // heartbeats at the period the server gives with the seconds actually played, end on pagehide).
+// Also: a sound menu (alternate audio renditions), "sound only" (the master's audio-only variant), each
+// quality's data cost for the whole film, the browser's data saver and a viewer's quality cap, and
+// gated films (rights rules): media only through the viewer pass, refusals told in the player.
 import { api, getSession } from '/js/api.js';
-import { formatNumber, lang, languageName, t } from '/js/i18n.js';
+import { formatDate, formatNumber, lang, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 import { MediaTokens } from '/js/media-tokens.js';
+import {
+  audioTrackLabel, audioTracksOf, chooseAudioTrack, currentAudioTrack, rememberAudioTrack, rememberedAudioTrack,
+} from '/js/player-audio.js';
+import { CompanionSound } from '/js/player-companion-sound.js';
+import { bytesFor, formatBytes, variantsOf } from '/js/player-data.js';
 import { hlsTuning } from '/js/player-tuning.js';
+import { refusalOf, refusalText, requestAccess, storedPass, viewerPass } from '/js/viewer-pass.js';
 
 // Until the server's answer to a play start says otherwise (its heartbeat_seconds).
 const DEFAULT_HEARTBEAT_MS = 10_000;
 const RESUME_SAVE_MS = 5_000;
 const SEEK_STEP = 5;
 const VOLUME_STEP = 0.1;
+const CAP_KEY = 'festival.quality_cap';
+// The quality menu's value for the audio-only variant.
+const SOUND_ONLY = 'sound';
 
 let hlsLoading = null;
 
@@ -113,10 +125,12 @@ function storage(key, value) {
  * pagehide (sendBeacon) or when the film ends. Every failure is ignored: viewing never depends on it.
  */
 class AudienceReport {
-  constructor(filmKey, video, tokens) {
+  constructor(filmKey, video, tokens, { pass = null, onRefusal = () => {} } = {}) {
     this.filmKey = filmKey;
     this.video = video;
     this.tokens = tokens;  // each heartbeat's answer carries the film's newest media tokens
+    this.pass = pass;  // a gated film's viewer pass (a function: the pass exists only once asked for)
+    this.onRefusal = onRefusal;  // the rights no longer hold: the player stops and says why
     this.playId = null;
     this.starting = null;
     this.played = 0;
@@ -170,7 +184,7 @@ class AudienceReport {
     if (this.playId || this.starting || this.unavailable) return;
     this.starting = api(`/api/films/${encodeURIComponent(this.filmKey)}/plays`, {
       method: 'POST',
-      body: { position: Math.floor(this.video.currentTime), duration: this.duration() },
+      body: { position: Math.floor(this.video.currentTime), duration: this.duration(), pass: this.pass ? this.pass() : undefined },
     })
       .then((answer) => {
         this.playId = answer && answer.play_id ? String(answer.play_id) : null;
@@ -194,6 +208,8 @@ class AudienceReport {
       .catch((e) => {
         this.playId = null;  // the audience API refused or is absent: keep playing, stop asking
         if (e.status === 404 || e.status === 405 || e.status === 403) this.unavailable = true;
+        const refusal = refusalOf(e);
+        if (refusal) this.onRefusal(refusal);
       })
       .finally(() => {
         this.starting = null;
@@ -217,6 +233,10 @@ class AudienceReport {
     try {
       const answer = await api(`/api/plays/${encodeURIComponent(id)}/heartbeat`, { method: 'POST', body: this.body() });
       this.tokens?.update(answer);
+      if (answer && answer.refusal) {
+        this.playId = null;
+        this.onRefusal(answer.refusal);
+      }
     } catch (e) {
       // The server forgot or closed this play (restart, long pause): a new one starts if still playing.
       if (e.status === 404 || e.status === 410) {
@@ -245,19 +265,31 @@ class AudienceReport {
 
 /**
  * Builds a player in container. options: {filmKey, src (master playlist), poster, storyboard (VTT URL),
- * title, spokenLanguages, report (audience reporting, default true)}. Returns {element, video,
- * updateTexts(), destroy()}.
+ * title, spokenLanguages, report (audience reporting, default true), filmId, gated (no src: the media
+ * comes from the access route with the viewer pass, on the first play), refusal ({code, message}: the
+ * film may not be watched here, told in the player)}. Returns {element, video, updateTexts(), destroy()}.
  */
 export function createPlayer(container, options) {
-  const { filmKey, src, poster, storyboard, title, spokenLanguages = [], report = true } = options;
+  const { filmKey, title, spokenLanguages = [], report = true, filmId = null, gated = false } = options;
+  let { src, poster, storyboard } = options;
   const resumeKey = `festival.resume.${filmKey}`;
   let hls = null;
+  let variants = { video: [], audioOnly: null };  // the master's, kept while sound only plays
+  let soundOnly = false;
+  let resumePlaying = false;  // after a reload of the stream (sound only and back)
+  let refused = options.refusal || null;
+  let passDates = null;
+  let accessing = null;
+  let capHeight = Number(storage(CAP_KEY)) || 0;
+  let companion = null;  // an alternate rendition beside the picture (see player-companion-sound.js)
+  let companionIndex = -1;
+  const sound = { volume: 1, muted: false };  // the viewer's, whichever element carries the sound
+  const saveData = Boolean(navigator.connection && navigator.connection.saveData);
   let destroyed = false;
   let duration = 0;
   let dragging = false;
   let recoveredMedia = false;
   let storyboardCues = null;
-  let levelsReady = false;
 
   const video = el('video', { class: 'player-video', playsinline: true, preload: 'metadata', tabindex: '0', crossorigin: 'anonymous' });
   if (poster) video.poster = poster;
@@ -276,6 +308,10 @@ export function createPlayer(container, options) {
   const qualityLabel = el('label', {}, el('span'), quality);
   const subtitles = el('select', { class: 'player-subtitles' });
   const subtitlesLabel = el('label', {}, el('span'), subtitles);
+  const audio = el('select', { class: 'player-audio' });
+  const audioLabel = el('label', {}, el('span'), audio);
+  const cap = el('select', { class: 'player-cap' });
+  const capLabel = el('label', {}, el('span'), cap);
   const fullscreenButton = el('button', { type: 'button', class: 'player-fullscreen' }, icon('fullscreen'));
   const controls = el(
     'div',
@@ -286,16 +322,31 @@ export function createPlayer(container, options) {
     muteButton,
     volumeLabel,
     qualityLabel,
+    capLabel,
+    audioLabel,
     subtitlesLabel,
     fullscreenButton,
   );
   const hint = el('p', { class: 'player-hint' });
+  // The data saver and the viewing window, said once under the player.
+  const note = el('p', { class: 'player-note', hidden: true });
   const element = el('div', { class: 'player', role: 'region' }, screen, controls);
-  container.replaceChildren(element, hint);
+  container.replaceChildren(element, note, hint);
 
   // Public media URLs carry a token that expires: every request takes the newest one (previews have none).
   const tokens = report ? new MediaTokens(filmKey, src) : null;
-  const audience = report ? new AudienceReport(filmKey, video, tokens) : null;
+  if (tokens && gated) {
+    tokens.freshMedia = () => requestAccess(filmKey, filmId)
+      .then((answer) => answer && answer.media)
+      .catch((e) => {
+        const refusal = refusalOf(e);
+        if (refusal) refuse(refusal);  // the window closed during a pause: say so rather than fail
+        throw e;
+      });
+  }
+  const audience = report
+    ? new AudienceReport(filmKey, video, tokens, { pass: gated ? () => viewerPass(filmId) : null, onRefusal: refuse })
+    : null;
 
   // ---------- texts (again after a language switch) ----------
   function updatePlayButton() {
@@ -305,9 +356,9 @@ export function createPlayer(container, options) {
     bigPlay.setAttribute('aria-label', t('player.play'));
   }
   function updateMuteButton() {
-    muteButton.replaceChildren(icon(video.muted || video.volume === 0 ? 'muted' : 'volume'));
-    muteButton.setAttribute('aria-label', video.muted ? t('player.unmute') : t('player.mute'));
-    muteButton.setAttribute('aria-pressed', String(video.muted));
+    muteButton.replaceChildren(icon(sound.muted || sound.volume === 0 ? 'muted' : 'volume'));
+    muteButton.setAttribute('aria-label', sound.muted ? t('player.unmute') : t('player.mute'));
+    muteButton.setAttribute('aria-pressed', String(sound.muted));
   }
   function updateFullscreenButton() {
     const active = document.fullscreenElement === element;
@@ -327,6 +378,8 @@ export function createPlayer(container, options) {
     volume.setAttribute('aria-label', t('player.volume'));
     volumeLabel.firstChild.textContent = t('player.volume');
     qualityLabel.firstChild.textContent = t('player.quality');
+    capLabel.firstChild.textContent = t('player.cap');
+    audioLabel.firstChild.textContent = t('player.audio');
     subtitlesLabel.firstChild.textContent = t('player.subtitles');
     hint.textContent = t('player.keys');
     updatePlayButton();
@@ -334,8 +387,21 @@ export function createPlayer(container, options) {
     updateFullscreenButton();
     updateTime();
     fillQuality();
+    fillCap();
+    fillAudio();
     fillSubtitles();
-    if (message.dataset.key) showMessage(message.dataset.key, message.dataset.retry === 'true');
+    updateNote();
+    if (refused) showRefusal();
+    else if (message.dataset.key) showMessage(message.dataset.key, message.dataset.retry === 'true');
+  }
+  function updateNote() {
+    const lines = [];
+    if (saveData) lines.push(t('player.data_saver'));
+    const dateTime = { dateStyle: 'long', timeStyle: 'short' };
+    if (passDates && passDates.watch_until) lines.push(t('player.watch_until', { date: formatDate(passDates.watch_until, dateTime) }));
+    else if (passDates && passDates.start_until) lines.push(t('player.start_until', { date: formatDate(passDates.start_until, dateTime) }));
+    note.textContent = lines.join(' ');
+    note.hidden = lines.length === 0;
   }
 
   // ---------- messages ----------
@@ -352,7 +418,28 @@ export function createPlayer(container, options) {
     message.hidden = false;
     bigPlay.hidden = true;
   }
+  // The rights refuse this viewer: the reason in their language, the pass's window when known; no retry.
+  function showRefusal() {
+    const children = [el('p', {}, refusalText(refused))];
+    if (refused.code === 'rights_watch_window' && passDates && passDates.watch_until)
+      children.push(el('p', {}, t('player.watch_ended', { date: formatDate(passDates.watch_until, { dateStyle: 'long', timeStyle: 'short' }) })));
+    message.replaceChildren(...children);
+    message.dataset.refusal = refused.code;
+    message.hidden = false;
+    bigPlay.hidden = true;
+  }
+  function refuse(refusal) {
+    refused = refusal;
+    companion?.stop();
+    video.pause();
+    hls?.destroy();
+    hls = null;
+    video.removeAttribute('src');
+    video.load();
+    showRefusal();
+  }
   function hideMessage() {
+    if (refused) return;
     delete message.dataset.key;
     message.hidden = true;
     message.replaceChildren();
@@ -361,35 +448,168 @@ export function createPlayer(container, options) {
   // ---------- quality ----------
   function levelName(level) {
     if (level.height) return `${level.height}p`;
-    if (level.bitrate) return `${formatNumber(Math.round(level.bitrate / 1000))} kb/s`;
+    if (level.bandwidth) return `${formatNumber(Math.round(level.bandwidth / 1000))} kb/s`;
     return '?';
+  }
+  // The film's length for data costs: the video's, else the playlist's.
+  function filmSeconds() {
+    if (duration) return duration;
+    const details = hls && hls.levels && hls.levels.find((level) => level.details)?.details;
+    return details ? details.totalduration : 0;
+  }
+  function withCost(label, bitsPerSecond) {
+    const cost = formatBytes(bytesFor(bitsPerSecond, filmSeconds()));
+    return cost ? `${label} · ${cost}` : label;
+  }
+  // With an alternate rendition chosen, its sound comes on top of the rung's muxed stereo.
+  function extraAudioBandwidth() {
+    if (soundOnly) return 0;
+    const track = soundTracks().find((tr) => tr.index === chosenSound());
+    return track && track.url && variants.audioOnly ? variants.audioOnly.bandwidth : 0;
+  }
+  function allowed(level) {
+    return !capHeight || !level.height || level.height <= capHeight;
   }
   function fillQuality() {
     const chosen = quality.value || '-1';
     const options = [];
-    if (hls && levelsReady) {
-      const auto = hls.autoLevelEnabled && hls.currentLevel >= 0 && hls.levels[hls.currentLevel]
-        ? t('player.quality_auto_now', { level: levelName(hls.levels[hls.currentLevel]) })
-        : t('player.quality_auto');
+    if (variants.video.length && (hls || soundOnly)) {
+      const current = !soundOnly && hls && hls.autoLevelEnabled && hls.currentLevel >= 0 ? variants.video[hls.currentLevel] : null;
+      const auto = current ? t('player.quality_auto_now', { level: levelName(current) }) : t('player.quality_auto');
       options.push(el('option', { value: '-1' }, auto));
-      hls.levels
+      const extra = extraAudioBandwidth();
+      variants.video
         .map((level, index) => ({ level, index }))
-        .sort((a, b) => (b.level.height || b.level.bitrate) - (a.level.height || a.level.bitrate))
-        .forEach(({ level, index }) => options.push(el('option', { value: String(index) }, levelName(level))));
+        .filter(({ level }) => allowed(level))
+        .sort((a, b) => (b.level.height || b.level.bandwidth) - (a.level.height || a.level.bandwidth))
+        .forEach(({ level, index }) => options.push(el('option', { value: String(index) }, withCost(levelName(level), level.bandwidth + extra))));
     } else {
       options.push(el('option', { value: '-1' }, t('player.quality_auto')));
     }
+    // The audio-only variant (hls.js leaves it out of its levels): the sound alone, for the least data.
+    if (src && (variants.audioOnly || !hls)) {
+      options.push(el('option', { value: SOUND_ONLY }, withCost(t('player.sound_only'), variants.audioOnly ? variants.audioOnly.bandwidth : 0)));
+    }
     quality.replaceChildren(...options);
-    quality.value = options.some((o) => o.value === chosen) ? chosen : '-1';
+    const wanted = soundOnly ? SOUND_ONLY : chosen;
+    quality.value = options.some((o) => o.value === wanted) ? wanted : '-1';
     quality.disabled = options.length < 2;
   }
   quality.addEventListener('change', () => {
+    const value = quality.value;
+    if (value === SOUND_ONLY) {
+      if (!soundOnly) reload(true);
+      return;
+    }
+    const index = Number(value);
+    if (soundOnly) {
+      reload(false, index);
+      return;
+    }
     if (!hls) return;
-    const index = Number(quality.value);
     // currentLevel switches now (flushing the buffer); -1 gives the choice back to the bandwidth estimate.
     hls.currentLevel = index;
     if (index < 0) hls.loadLevel = -1;
     fillQuality();
+  });
+
+  // ---------- quality cap ----------
+  function fillCap() {
+    const heights = [...new Set(variants.video.map((level) => level.height).filter(Boolean))].sort((a, b) => b - a);
+    const options = [el('option', { value: '0' }, t('player.cap_none'))];
+    // The highest rung needs no cap; a remembered cap the film lacks still shows (it applies to rungs below it).
+    const caps = new Set(heights.slice(1));
+    if (capHeight) caps.add(capHeight);
+    [...caps].sort((a, b) => b - a).forEach((height) => options.push(el('option', { value: String(height) }, t('player.cap_up_to', { level: `${height}p` }))));
+    cap.replaceChildren(...options);
+    cap.value = String(capHeight);
+    cap.disabled = options.length < 2 || soundOnly;
+    capLabel.hidden = options.length < 2;
+  }
+  // The cap holds through hls.js's own ABR ceiling; the player-size ceiling it replaces is above it anyway.
+  function applyCap() {
+    if (!hls || soundOnly || !hls.levels.length) return;
+    let ceiling = -1;
+    if (capHeight) {
+      hls.levels.forEach((level, index) => {
+        if (level.height && level.height <= capHeight && (ceiling < 0 || level.height > hls.levels[ceiling].height)) ceiling = index;
+      });
+      // Every rung above the cap: the lowest one still.
+      if (ceiling < 0) ceiling = hls.levels.reduce((low, level, index) => (level.height < hls.levels[low].height ? index : low), 0);
+    }
+    hls.capLevelToPlayerSize = !capHeight;
+    hls.autoLevelCapping = ceiling;
+    if (hls.manualLevel >= 0 && ceiling >= 0 && hls.levels[hls.manualLevel].height > hls.levels[ceiling].height) hls.currentLevel = ceiling;
+  }
+  cap.addEventListener('change', () => {
+    capHeight = Number(cap.value) || 0;
+    storage(CAP_KEY, capHeight || null);
+    applyCap();
+    fillQuality();
+  });
+
+  // ---------- sound ----------
+  // Sound only plays one playlist, which lists no renditions: the master's stay known meanwhile.
+  let masterTracks = [];
+  let chosenAudio = null;
+  function soundTracks() {
+    if (!soundOnly) masterTracks = audioTracksOf(hls, video);
+    return masterTracks;
+  }
+  function chosenSound() {
+    if (!soundOnly) return companion && companion.active ? companionIndex : currentAudioTrack(hls, video);
+    return chosenAudio ? chosenAudio.index : masterTracks.findIndex((track) => !track.url);
+  }
+  function fillAudio() {
+    const tracks = soundTracks();
+    const chosen = chosenSound();
+    const options = tracks.map((track) => el('option', { value: String(track.index), lang: track.lang || null }, audioTrackLabel(track, tracks)));
+    if (!options.length) options.push(el('option', { value: '-1' }, t('player.audio_default')));
+    audio.replaceChildren(...options);
+    audio.value = String(chosen >= 0 ? chosen : options[0].value);
+    audio.disabled = tracks.length < 2;
+    audioLabel.hidden = tracks.length < 2;
+  }
+  let audioDefaulted = false;
+  function defaultAudio() {
+    const tracks = audioTracksOf(hls, video);
+    if (!tracks.length || audioDefaulted || destroyed) return;
+    audioDefaulted = true;
+    const remembered = rememberedAudioTrack(tracks);
+    if (remembered && remembered.index !== chosenSound()) chooseSound(remembered);
+    fillAudio();
+  }
+  // The rungs carry their own stereo (muxed fMP4): a rendition with its own playlist plays beside them.
+  function picturesCarrySound() {
+    return Boolean(hls && hls.levels.some((level) => level.audioCodec));
+  }
+  function chooseSound(track) {
+    if (hls && track.url && picturesCarrySound()) {
+      companionIndex = track.index;
+      companion.start(tokens ? tokens.rewrite(track.url) : track.url);
+      const own = soundTracks().find((other) => !other.url);
+      if (own && currentAudioTrack(hls, video) !== own.index) chooseAudioTrack(hls, video, own.index);
+    } else {
+      companion?.stop();
+      companionIndex = -1;
+      chooseAudioTrack(hls, video, track.index);
+    }
+    applySound();
+    fillAudio();
+    fillQuality();
+  }
+  audio.addEventListener('change', () => {
+    const index = Number(audio.value);
+    const track = soundTracks().find((tr) => tr.index === index);
+    if (!track) return;
+    rememberAudioTrack(track);
+    if (soundOnly) {
+      // Sound only plays one rendition's playlist: the chosen one's now.
+      chosenAudio = track;
+      reload(true);
+      return;
+    }
+    chooseSound(track);
   });
 
   // ---------- subtitles ----------
@@ -517,6 +737,13 @@ export function createPlayer(container, options) {
 
   // ---------- playback ----------
   async function togglePlay() {
+    if (refused) return;
+    if (!src) {
+      // A gated film's first play: its media first, then playback starts once loaded.
+      resumePlaying = true;
+      start();
+      return;
+    }
     if (video.paused || video.ended) {
       try {
         await video.play();
@@ -531,9 +758,27 @@ export function createPlayer(container, options) {
     if (!duration) return;
     video.currentTime = Math.min(Math.max(video.currentTime + seconds, 0), Math.max(duration - 0.5, 0));
   }
+  // The viewer's volume on the element that sounds; the picture's own sound is silenced under a companion.
+  function applySound() {
+    const beside = companion && companion.active;
+    video.volume = sound.volume;
+    video.muted = beside ? true : sound.muted;
+    if (beside) {
+      companion.element.volume = sound.volume;
+      companion.element.muted = sound.muted;
+    }
+    volume.value = String(sound.muted ? 0 : sound.volume);
+    updateMuteButton();
+    storage('festival.volume', { volume: sound.volume, muted: sound.muted });
+  }
+  function toggleMute() {
+    sound.muted = !sound.muted;
+    applySound();
+  }
   function changeVolume(step) {
-    video.muted = false;
-    video.volume = Math.round(Math.min(Math.max(video.volume + step, 0), 1) * 100) / 100;
+    sound.muted = false;
+    sound.volume = Math.round(Math.min(Math.max(sound.volume + step, 0), 1) * 100) / 100;
+    applySound();
   }
   function toggleFullscreen() {
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
@@ -546,12 +791,11 @@ export function createPlayer(container, options) {
     video.focus();
   });
   video.addEventListener('click', togglePlay);
-  muteButton.addEventListener('click', () => {
-    video.muted = !video.muted;
-  });
+  muteButton.addEventListener('click', toggleMute);
   volume.addEventListener('input', () => {
-    video.muted = false;
-    video.volume = Number(volume.value);
+    sound.muted = false;
+    sound.volume = Number(volume.value);
+    applySound();
   });
   fullscreenButton.addEventListener('click', toggleFullscreen);
   video.addEventListener('dblclick', toggleFullscreen);
@@ -567,7 +811,7 @@ export function createPlayer(container, options) {
     if (key === 'k' || key === 'K') togglePlay();
     else if (key === ' ' && !onButton && !inControl) togglePlay();
     else if (key === 'f' || key === 'F') toggleFullscreen();
-    else if (key === 'm' || key === 'M') video.muted = !video.muted;
+    else if (key === 'm' || key === 'M') toggleMute();
     else if (inControl) handled = false;  // selects and sliders keep their own arrow keys
     else if (key === 'ArrowLeft') seekBy(-SEEK_STEP);
     else if (key === 'ArrowRight') seekBy(SEEK_STEP);
@@ -591,7 +835,14 @@ export function createPlayer(container, options) {
     if (position < 5 || position > duration - 10) storage(resumeKey, null);
     else storage(resumeKey, { position, duration, src, saved_at: new Date().toISOString() });
   }
+  let resumed = false;
   function resume() {
+    if (nativeSeek > 0) {
+      video.currentTime = nativeSeek;
+      nativeSeek = 0;
+    }
+    if (resumed) return;  // once per player: a reloaded stream goes on where it was
+    resumed = true;
     const saved = storage(resumeKey);
     if (!saved || !(saved.position > 0) || saved.position > duration - 5) return;
     video.currentTime = saved.position;
@@ -621,6 +872,7 @@ export function createPlayer(container, options) {
     duration = Number.isFinite(video.duration) ? video.duration : 0;
     seek.max = String(duration);
     updateTime();
+    fillQuality();  // the data costs are for the film's length
   });
   video.addEventListener('loadedmetadata', () => {
     resume();
@@ -632,9 +884,11 @@ export function createPlayer(container, options) {
     updatePlayButton();
   });
   video.addEventListener('volumechange', () => {
-    volume.value = String(video.muted ? 0 : video.volume);
-    updateMuteButton();
-    storage('festival.volume', { volume: video.volume, muted: video.muted });
+    if (companion && companion.active) return;  // the video is silenced on purpose then
+    if (video.muted === sound.muted && video.volume === sound.volume) return;
+    sound.muted = video.muted;
+    sound.volume = video.volume;
+    applySound();
   });
   video.addEventListener('error', () => {
     if (hls) return;  // hls.js reports its own errors
@@ -651,6 +905,15 @@ export function createPlayer(container, options) {
     }, 150);
   });
 
+  // Native HLS lists its sound renditions as the video's audio tracks, where the browser has them.
+  video.audioTracks?.addEventListener?.('addtrack', () => {
+    if (hls) return;
+    setTimeout(() => {
+      defaultAudio();
+      fillAudio();
+    }, 150);
+  });
+
   const onPageHide = () => {
     savePosition(true);
     audience?.end();
@@ -659,8 +922,9 @@ export function createPlayer(container, options) {
 
   const savedVolume = storage('festival.volume');
   if (savedVolume && typeof savedVolume.volume === 'number') {
-    video.volume = Math.min(Math.max(savedVolume.volume, 0), 1);
-    video.muted = Boolean(savedVolume.muted);
+    sound.volume = Math.min(Math.max(savedVolume.volume, 0), 1);
+    sound.muted = Boolean(savedVolume.muted);
+    applySound();
   }
 
   // ---------- loading ----------
@@ -672,16 +936,89 @@ export function createPlayer(container, options) {
       hls.recoverMediaError();
       return;
     }
-    if (status === 403 || status === 404 || status === 401) showMessage('player.error_forbidden', true);
+    if (status === 403 && report) explainForbidden();
+    else if (status === 403 || status === 404 || status === 401) showMessage('player.error_forbidden', true);
     else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) showMessage('player.error_network', true);
     else showMessage('player.error_media', true);
+    companion?.stop();
     hls.destroy();
     hls = null;
   }
 
+  // ---------- gated films ----------
+  const datesKey = `festival.pass_dates.${filmId}`;
+  if (gated) passDates = storage(datesKey);
+  /** A gated film's media, asked for with the viewer pass (the first time counts a view). */
+  function ensureMedia() {
+    if (src) return Promise.resolve(true);
+    if (!gated || refused) return Promise.resolve(false);
+    accessing ??= requestAccess(filmKey, filmId)
+      .then((answer) => {
+        const media = answer && answer.media;
+        if (!media || !media.master) throw new Error('no media');
+        passDates = answer.pass || null;
+        storage(datesKey, passDates);
+        src = media.master;
+        storyboard = media.storyboard || null;
+        if (media.poster) video.poster = media.poster;
+        tokens?.learn(src);
+        updateNote();
+        return true;
+      })
+      .catch((e) => {
+        const refusal = refusalOf(e);
+        if (refusal) refuse(refusal);
+        else showMessage('player.error_network', true);
+        return false;
+      })
+      .finally(() => {
+        accessing = null;
+      });
+    return accessing;
+  }
+
+  // A media request refused: the rights may say why (the media route answers 403 rights_country too).
+  async function explainForbidden() {
+    showMessage('player.error_forbidden', true);
+    try {
+      if (gated) {
+        await requestAccess(filmKey, filmId);
+      } else {
+        const film = await api(`/api/films/${encodeURIComponent(filmKey)}`);
+        if (film && film.access && film.access.refusal) refuse(film.access.refusal);
+      }
+    } catch (e) {
+      const refusal = refusalOf(e);
+      if (refusal) refuse(refusal);
+    }
+  }
+
+  // ---------- loading ----------
+  let nextLevel = -1;  // the rung chosen while sound only played, for the stream that replaces it
+  let nativeSeek = 0;  // native HLS: where the reloaded stream goes on
+  function soundOnlyUrl() {
+    let url = chosenAudio && chosenAudio.url ? chosenAudio.url : variants.audioOnly && variants.audioOnly.url;
+    if (!url) url = new URL('audio/original/index.m3u8', new URL(src, location.href)).href;
+    return tokens ? tokens.rewrite(url) : url;
+  }
+  /** Sound only and back: the other playlist from the same position, playing if it played. */
+  function reload(toSoundOnly, level = -1) {
+    resumePlaying = !video.paused;
+    if (toSoundOnly && !soundOnly) chosenAudio = soundTracks().find((track) => track.index === chosenSound()) || null;
+    if (!toSoundOnly) chosenAudio = null;
+    soundOnly = toSoundOnly;
+    nextLevel = level;
+    audioDefaulted = false;
+    element.classList.toggle('player-sound-only', soundOnly);
+    fillCap();
+    start();
+  }
+
   async function start() {
-    if (destroyed) return;
+    if (destroyed || refused) return;
+    if (!src && !(await ensureMedia())) return;
     const resumeAt = video.currentTime;
+    const url = soundOnly ? soundOnlyUrl() : src;
     if (hasMediaSource()) {
       let Hls;
       try {
@@ -696,36 +1033,68 @@ export function createPlayer(container, options) {
         return;
       }
       hls?.destroy();
-      levelsReady = false;
+      companion?.stop();
+      companionIndex = -1;
+      applySound();
+      companion ??= new CompanionSound(video, (settings) => new Hls({
+        ...hlsTuning({ saveData, capHeight }),
+        ...(tokens ? tokens.hlsConfig(Hls) : {}),
+        ...settings,
+      }));
       hls = new Hls({
         capLevelToPlayerSize: true,  // no 1080p into a phone-sized player
         subtitleDisplay: false,
         renderTextTracksNatively: true,
         startPosition: resumeAt > 0 ? resumeAt : -1,
-        ...hlsTuning({ saveData: Boolean(navigator.connection && navigator.connection.saveData) }),
+        ...hlsTuning({ saveData, capHeight }),
+        ...(nextLevel >= 0 ? { startLevel: nextLevel } : {}),
         ...(tokens ? tokens.hlsConfig(Hls) : {}),
       });
+      // The audio-only variant is in the master as parsed, not among hls.js's levels.
+      hls.on(Hls.Events.MANIFEST_LOADED, (event, data) => {
+        if (!soundOnly) variants.audioOnly = variantsOf(data.levels).audioOnly;
+      });
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
-        levelsReady = true;
+        if (!soundOnly) variants.video = variantsOf(hls.levels).video;
+        applyCap();
+        if (nextLevel >= 0) hls.currentLevel = nextLevel;
+        nextLevel = -1;
         fillQuality();
+        fillCap();
+        if (resumePlaying) {
+          resumePlaying = false;
+          video.play().catch(() => {});
+        }
       });
       hls.on(Hls.Events.LEVEL_SWITCHED, fillQuality);
+      hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, () => setTimeout(defaultAudio, 0));
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, () => {
+        fillAudio();
+        fillQuality();
+      });
       // hls.js picks its own default track while it parses; ours is applied just after.
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => setTimeout(defaultSubtitle, 0));
       hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, fillSubtitles);
       hls.on(Hls.Events.ERROR, (event, data) => onHlsError(Hls, data));
-      hls.loadSource(src);
+      hls.loadSource(url);
       hls.attachMedia(video);
     } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
-      video.src = src;  // Safari on iOS before Managed Media Source: the browser plays HLS itself
+      nativeSeek = resumeAt;
+      video.src = url;  // Safari on iOS before Managed Media Source: the browser plays HLS itself
       video.load();
+      fillQuality();
+      if (resumePlaying) {
+        resumePlaying = false;
+        video.play().catch(() => {});
+      }
     } else {
       showMessage('player.error_unsupported');
     }
   }
 
   updateTexts();
-  start();
+  // A gated film asks for its media on the first play, or now when this browser's pass already has it.
+  if (src || (gated && storedPass(filmId))) start();
 
   return {
     element,
@@ -745,10 +1114,15 @@ export function createPlayer(container, options) {
       audience?.end();
       window.removeEventListener('pagehide', onPageHide);
       document.removeEventListener('fullscreenchange', updateFullscreenButton);
+      companion?.stop();
       hls?.destroy();
       hls = null;
       video.removeAttribute('src');
       video.load();
+    },
+    /** For tests: the element the viewer hears (the video, or the alternate sound beside it). */
+    get soundElement() {
+      return companion && companion.active ? companion.element : video;
     },
   };
 }

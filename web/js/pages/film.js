@@ -35,8 +35,17 @@ function screeningNotice(film) {
   return null;
 }
 
-/** Which playlist this visitor may play: the public one while screening, the preview for the festival team. */
+/**
+ * Which playlist this visitor may play: the public one while screening (a gated film's through the
+ * viewer pass, on the first play; none where the rights refuse this viewer, who is told why), the
+ * preview for the festival team.
+ */
 async function playableSource(film) {
+  const access = film.access || {};
+  if (film.published && film.screening === 'now') {
+    if (access.refusal) return { src: null, report: true, refusal: access.refusal };
+    if (access.required) return { src: null, report: true, gated: true };
+  }
   if (!film.media) return null;
   if (film.published && film.screening === 'now') return { src: film.media.master, report: true };
   const session = await getSession();
@@ -59,15 +68,18 @@ async function playerSection(film) {
   }
   const { createPlayer } = await import('/js/player.js');
   playerBox = el('section', { class: 'player-section', 'aria-label': t('player.label', { title }) });
-  const posterUrl = film.media.poster;
+  const media = film.media || {};
   player = createPlayer(playerBox, {
     filmKey: film.slug,
+    filmId: film.id,
     src: source.src,
-    poster: source.report ? posterUrl : null,
-    storyboard: source.report ? film.media.storyboard : null,
+    poster: source.report ? media.poster : null,
+    storyboard: source.report ? media.storyboard : null,
     title,
     spokenLanguages: film.spoken_languages || [],
     report: source.report,
+    gated: Boolean(source.gated),
+    refusal: source.refusal || null,
   });
   // For the browser tests and anyone debugging: the live player.
   window.festivalPlayer = player;
