@@ -244,6 +244,7 @@ for (const profile of profiles) {
       ttff: median(rs.map((r) => r.firstFrameMs)),
       ttffMax: Math.max(...rs.map((r) => (r.firstFrameMs === null ? Infinity : r.firstFrameMs))),
       fromPage: median(rs.map((r) => r.firstFrameSincePageMs)),
+      played: mean(rs.map((r) => r.played)),
       stalls: rs.reduce((a, r) => a + r.stalls, 0),
       stalledSeconds: rs.reduce((a, r) => a + r.stalledSeconds, 0),
       height: mean(rs.map((r) => r.averageHeight)),
@@ -252,11 +253,11 @@ for (const profile of profiles) {
     };
     summary[`${profile}/${player}`] = s;
     rows.push([PROFILES[profile].label, player, f(s.ttff / 1000), f(s.ttffMax / 1000), f(s.fromPage / 1000),
-      `${s.stalls} / ${f(s.stalledSeconds, 1)} s`,
+      `${s.stalls} / ${f(s.stalledSeconds, 1)} s`, f(s.played, 1),
       `${Math.round(s.height)}p`, f(s.megabytes, 1), s.slices]);
   }
 }
-const header = ['profile', 'player', 'first frame s (median)', 'worst', 'from page open', 'stalls / stalled', 'avg rung',
+const header = ['profile', 'player', 'first frame s (median)', 'worst', 'from page open', 'stalls / stalled', 'film seen s', 'avg rung',
   'MB fetched',
   'first frame per slice'];
 console.log();

@@ -1,10 +1,38 @@
 // How the festival's player starts and adapts on the network it finds: the hls.js settings for the
-// start rung, buffer goals and adaptive bitrate. Measured with scripts/bench-playback.
+// start rung, buffer goals and adaptive bitrate. Each choice was measured with scripts/bench-playback
+// (docs/benchmarks.md, "Playback on poor networks").
+
+// What the start trusts when the browser says nothing of its network: hls.js's own default guess.
+// Without a guess of ours hls.js takes the master's first variant (our 1080p) as its estimate.
+const FALLBACK_ESTIMATE_BPS = 500_000;
+// The first segment (4 s) should arrive in about a second: start on a rung whose bitrate is at most
+// this share of the expected bandwidth. hls.js then climbs on what it measures.
+const START_SHARE = 0.3;
+
+function browserConnection() {
+  return typeof navigator !== 'undefined' ? navigator.connection : undefined;
+}
 
 /**
- * The hls.js settings to start a film with. context: {saveData (the browser's data-saver
- * preference)}. Returned settings are merged into the player's own.
+ * The bandwidth (bits/s) the first segment is chosen for: the browser's estimate of its downlink
+ * (Network Information API, Chromium: megabits/s, capped at 10), else hls.js's default guess.
+ */
+export function startEstimate(context = {}) {
+  const downlinkMbps = context.downlinkMbps ?? browserConnection()?.downlink;
+  return downlinkMbps > 0 ? Math.round(downlinkMbps * 1e6 * START_SHARE) : FALLBACK_ESTIMATE_BPS;
+}
+
+/**
+ * The hls.js settings to start a film with, merged into the player's own. context (every field
+ * optional):
+ *   saveData      the browser's data-saver preference (navigator.connection.saveData): start at the
+ *                 lowest rung;
+ *   capHeight     the viewer's quality cap in lines (e.g. 360), 0 or absent for none. The player applies
+ *                 it itself (hls.autoLevelCapping); hls.js's start choice stays under that cap;
+ *   downlinkMbps  the expected downlink in megabits/s; absent: navigator.connection.downlink when the
+ *                 browser has it.
  */
 export function hlsTuning(context = {}) {
-  return context.saveData ? { startLevel: 0 } : {};
+  if (context.saveData) return { startLevel: 0, abrEwmaDefaultEstimate: FALLBACK_ESTIMATE_BPS };
+  return { abrEwmaDefaultEstimate: startEstimate(context) };
 }
