@@ -1,9 +1,10 @@
 // How the festival's player starts and adapts on the network it finds: the hls.js settings for the
 // start rung, buffer goals and adaptive bitrate. Each choice was measured with scripts/bench-playback
-// (docs/benchmarks.md, "Playback on poor networks").
+// (docs/benchmarks.md, "Playback on poor networks"). Buffer goals stay hls.js's (30 s ahead): with
+// the start and the climb below they played without stalling at 1 and at 4 Mbit/s.
 
-// What the start trusts when the browser says nothing of its network: hls.js's own default guess.
-// Without a guess of ours hls.js takes the master's first variant (our 1080p) as its estimate.
+// The start estimate when the browser says nothing of its network: hls.js's own default guess. Given
+// no estimate at all, hls.js takes the master's first variant (our top rung) for one.
 const FALLBACK_ESTIMATE_BPS = 500_000;
 // The first segment (4 s) should arrive in about a second: start on a rung whose bitrate is at most
 // this share of the expected bandwidth. hls.js then climbs on what it measures.
@@ -18,11 +19,10 @@ function browserConnection() {
   return typeof navigator !== 'undefined' ? navigator.connection : undefined;
 }
 
-/**
- * The bandwidth (bits/s) the first segment is chosen for: the browser's estimate of its downlink
- * (Network Information API, Chromium: megabits/s, capped at 10), else hls.js's default guess.
- */
-export function startEstimate(context = {}) {
+// The bandwidth (bits/s) the first segment is chosen for: a share of the browser's estimate of its
+// downlink (Network Information API; Chromium gives megabits/s, rounded and capped at 10), else the
+// fallback guess.
+function startEstimate(context) {
   const downlinkMbps = context.downlinkMbps ?? browserConnection()?.downlink;
   return downlinkMbps > 0 ? Math.round(downlinkMbps * 1e6 * START_SHARE) : FALLBACK_ESTIMATE_BPS;
 }
@@ -32,8 +32,8 @@ export function startEstimate(context = {}) {
  * optional):
  *   saveData      the browser's data-saver preference (navigator.connection.saveData): start at the
  *                 lowest rung;
- *   capHeight     the viewer's quality cap in lines (e.g. 360), 0 or absent for none. The player applies
- *                 it itself (hls.autoLevelCapping); hls.js's start choice stays under that cap;
+ *   capHeight     the viewer's quality cap in lines (e.g. 360), 0 or absent for none. Not used here:
+ *                 the player applies it itself (hls.autoLevelCapping), and hls.js starts under it;
  *   downlinkMbps  the expected downlink in megabits/s; absent: navigator.connection.downlink when the
  *                 browser has it.
  */
