@@ -335,6 +335,24 @@ const std::vector<std::string_view>& migrations() {
         INSERT INTO film_curators (film_id, user_id)
             SELECT films.id, users.id FROM films CROSS JOIN users WHERE users.role = 'curator';
         )sql",
+        // Rights rules of a film (docs/rights.md), and the viewer passes that gated films count: a
+        // pass is kept hashed, with when it was registered and when its first play started.
+        R"sql(
+        CREATE TABLE film_rights (
+            film_id     INTEGER PRIMARY KEY REFERENCES films(id) ON DELETE CASCADE,
+            countries   TEXT NOT NULL DEFAULT '[]',
+            max_views   INTEGER,
+            start_hours INTEGER,
+            watch_hours INTEGER
+        );
+        CREATE TABLE film_passes (
+            film_id       INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
+            pass_hash     TEXT NOT NULL,
+            registered_at INTEGER NOT NULL,
+            started_at    INTEGER,
+            PRIMARY KEY (film_id, pass_hash)
+        ) WITHOUT ROWID;
+        )sql",
     };
     return steps;
 }

@@ -34,6 +34,9 @@ struct config {
     // with the secret in this file (default: media-token.secret in the data folder, made at first start).
     int media_token_seconds = 30;
     std::string media_token_secret_file;
+    // The MaxMind-format database that gives a client address its country (docs/rights.md); empty:
+    // films' country rules are not enforced, and serve says so when it starts.
+    std::string geo_database;
     // Sign-in (docs/security.md): the window failed attempts are counted over (the pool that hashes
     // passwords is the HTTP server's: http.password_threads, http.password_queue_limit).
     int sign_in_window_seconds = 15 * 60;

@@ -10,6 +10,7 @@
 #include "server/http/file_cache.hpp"
 #include "server/api/film_availability.hpp"
 #include "server/api/media_token.hpp"
+#include "server/api/play_deadlines.hpp"
 #include "server/audience/audience_registry.hpp"
 #include "server/http/rate_limiter.hpp"
 #include "server/uploads/upload_probe_queue.hpp"
@@ -24,7 +25,9 @@ struct festival_app {
         : settings(std::move(c)), catalog(settings->catalog_path(), &metrics) {}
 
     // Re-reads film availability from the catalog; call on a worker thread after a film changes.
-    void refresh_availability() { availability.replace(catalog::list_all_films(catalog.local())); }
+    void refresh_availability() {
+        availability.replace(catalog::list_all_films(catalog.local()), catalog::every_film_rights(catalog.local()));
+    }
 
     std::shared_ptr<const config> settings;
     festival_metrics metrics;  // before the catalog, which reports its write times to it
@@ -33,6 +36,10 @@ struct festival_app {
     // Signs viewers' media URLs; its secret is read (or made, at first start) beside the catalog.
     media_token_signer media_tokens = media_token_signer::from_config(*settings);
     film_availability availability;
+    // The country of a client address for the rights rules; null when no geo-database is set (rule off).
+    std::unique_ptr<const geo::country_database> geo =
+        settings->geo_database.empty() ? nullptr : std::make_unique<const geo::country_database>(settings->geo_database);
+    play_deadlines deadlines;  // plays of films with a watch window: when each must stop
     upload_store uploads{settings->data_dir};
     file_cache files;
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts

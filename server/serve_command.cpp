@@ -111,6 +111,18 @@ int serve_command(const std::vector<std::string>& args) {
         std::fprintf(stderr, "festival serve: %s\n", e.what());
         return 2;
     }
+    // The films' country rules hold only with a geo database: say which, or that they are off.
+    try {
+        if (settings->geo_database.empty()) {
+            log_event("geo_off", {{"why", "no geo-database set: films' country rules are not enforced"}});
+        } else {
+            const geo::country_database opened(settings->geo_database);  // a missing or broken file stops the start
+            log_event("geo_database", {{"path", settings->geo_database}});
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "festival serve: %s\n", e.what());
+        return 2;
+    }
 
     festival_app app(settings);
     if (settings->test_disk_free_bytes) app.uploads.use_test_free_bytes(static_cast<std::uint64_t>(*settings->test_disk_free_bytes));

@@ -7,10 +7,16 @@ std::atomic<std::uint64_t> next_version{1};
 
 }  // namespace
 
+country_rule::country_rule(const std::vector<std::string>& countries) : everywhere_(countries.empty()) {
+    for (const auto& text : countries)
+        if (const auto code = geo::country_code::from(text); code.known()) allowed_.set(static_cast<std::size_t>(code.index()));
+}
+
 film_availability::film_availability()
     : films_(std::make_shared<const snapshot>()), version_(next_version++) {}
 
-void film_availability::replace(const std::vector<catalog::film>& films) {
+void film_availability::replace(const std::vector<catalog::film>& films,
+                                const std::map<std::int64_t, catalog::film_rights>& rights) {
     auto fresh = std::make_shared<snapshot>();
     for (const auto& f : films) {
         film_window w;
@@ -19,6 +25,10 @@ void film_availability::replace(const std::vector<catalog::film>& films) {
         w.media_version = f.media_version;
         w.previous_version = f.previous_version;
         w.version_switched_at = f.version_switched_at;
+        if (const auto rules = rights.find(f.id); rules != rights.end()) {
+            w.countries = country_rule(rules->second.countries);
+            w.gated = rules->second.gated();
+        }
         fresh->emplace(f.id, w);
     }
     std::lock_guard lock(mutex_);

@@ -3,6 +3,7 @@
 // Refreshed after every catalog change this server makes and every few seconds (transcoders in
 // other processes publish new versions).
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -10,10 +11,30 @@
 #include <optional>
 #include <string>
 
+#include "catalog/film_rights.hpp"
 #include "catalog/films.hpp"
 #include "catalog/screening_window.hpp"
+#include "server/geo/country_database.hpp"
 
 namespace festival::server {
+
+// Where a film may be shown, as /media checks it on every request: a bit per two-letter code, so a
+// check neither allocates nor compares strings.
+class country_rule {
+public:
+    country_rule() = default;
+    explicit country_rule(const std::vector<std::string>& countries);
+    bool everywhere() const { return everywhere_; }
+    // A country the database does not know is refused wherever a rule exists.
+    bool allows(geo::country_code country) const {
+        return everywhere_ || (country.known() && allowed_.test(static_cast<std::size_t>(country.index())));
+    }
+    bool operator==(const country_rule&) const = default;
+
+private:
+    bool everywhere_ = true;
+    std::bitset<26 * 26> allowed_;
+};
 
 struct film_window {
     std::int64_t id = 0;
@@ -21,6 +42,8 @@ struct film_window {
     std::optional<std::int64_t> media_version;
     std::optional<std::int64_t> previous_version;  // served until version_switched_at + the grace period
     std::optional<std::int64_t> version_switched_at;
+    country_rule countries;  // the rights rules (catalog/film_rights) that /media and heartbeats check
+    bool gated = false;      // streamed only to registered viewer passes
 };
 
 // Read on every segment request by every I/O thread, replaced every few seconds: each thread keeps
@@ -30,7 +53,7 @@ struct film_window {
 class film_availability {
 public:
     film_availability();
-    void replace(const std::vector<catalog::film>& films);
+    void replace(const std::vector<catalog::film>& films, const std::map<std::int64_t, catalog::film_rights>& rights = {});
     std::optional<film_window> find(std::int64_t film_id) const;
     // True when anyone may stream the film at `now`.
     static bool screening(const film_window& w, std::int64_t now) { return w.window.screening_at(now); }

@@ -5,6 +5,7 @@
 #include "catalog/database.hpp"
 #include "catalog/film_curators.hpp"
 #include "catalog/film_json.hpp"
+#include "catalog/film_rights.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/uploads.hpp"
 #include "server/api/film_files.hpp"
@@ -12,6 +13,7 @@
 #include "server/api/film_lookup.hpp"
 #include "server/api/handlers.hpp"
 #include "server/api/media_urls.hpp"
+#include "server/api/viewer_rights.hpp"
 #include "transcoder/process/log_event.hpp"
 
 namespace festival::server {
@@ -62,8 +64,7 @@ http_response list_films(festival_app& app, http_request& request) {
     query.offset = (page - 1) * per_page;
     const auto now = catalog::unix_now();
     const auto result = catalog::list_films(app.catalog.local(), query, now);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& f : result.items) items.push_back(film_json(f, now, app.media_tokens));
+    auto items = films_json_for(app, request, result.items, now);
     // The curators' list also says where each film's newest transcode stands: one query for the page.
     if (!query.published_only) {
         std::vector<std::int64_t> ids;
@@ -86,7 +87,7 @@ http_response get_film(festival_app& app, http_request& request) {
     if (const auto known = app.availability.find(film.id);
         !known || known->media_version != film.media_version || known->window != catalog::screening_window_of(film))
         app.refresh_availability();
-    auto items = nlohmann::json::array({film_json(film, catalog::unix_now(), app.media_tokens)});
+    auto items = nlohmann::json::array({film_json_for(app, request, film, catalog::unix_now())});
     if (request.session) {
         add_staff_fields(app, *request.session, {film}, items);
         items[0]["pending_media"] = pending_media_json(film);
@@ -98,12 +99,15 @@ http_response create_film(festival_app& app, http_request& request) {
     require_json_content(request);
     auto& db = app.catalog.local();
     catalog::transaction tx(db);
-    const auto created = catalog::create_film(db, catalog::film_from_json(request.json_body()));
+    const auto body = request.json_body();
+    const auto created = catalog::create_film(db, catalog::film_from_json(body));
+    if (body.is_object() && body.contains("rights"))
+        catalog::set_film_rights(db, created.id, catalog::rights_from_json(body["rights"]));
     // A curator's new film is theirs; an organizer's waits for an organizer to assign it.
     if (request.session->user.role == catalog::role::curator) catalog::assign_film_curator(db, created.id, request.session->user.id);
     tx.commit();
     app.refresh_availability();
-    auto response = http_response::json(201, film_json(created, catalog::unix_now(), app.media_tokens));
+    auto response = http_response::json(201, film_json_for(app, request, created, catalog::unix_now()));
     response.set_header("Location", "/api/films/" + std::to_string(created.id));
     return response;
 }
@@ -112,9 +116,18 @@ http_response patch_film(festival_app& app, http_request& request) {
     require_json_content(request);
     const auto body = request.json_body();
     const auto stored = load_film_for_change(app, request);
-    const auto updated = catalog::update_film(app.catalog.local(), catalog::patch_film(stored, body));
+    auto& db = app.catalog.local();
+    catalog::transaction tx(db);
+    const auto updated = catalog::update_film(db, catalog::patch_film(stored, body));
+    // "rights" merges like the rest of the film: a field sent replaces the stored one, null removes it.
+    if (body.contains("rights")) {
+        auto rights = catalog::rights_to_json(catalog::film_rights_of(db, stored.id));
+        rights.merge_patch(body["rights"]);
+        catalog::set_film_rights(db, stored.id, catalog::rights_from_json(rights));
+    }
+    tx.commit();
     app.refresh_availability();
-    return http_response::json(200, film_json(updated, catalog::unix_now(), app.media_tokens));
+    return http_response::json(200, film_json_for(app, request, updated, catalog::unix_now()));
 }
 
 http_response delete_film(festival_app& app, http_request& request) {
@@ -143,7 +156,7 @@ http_response publish_film_version(festival_app& app, http_request& request) {
     app.refresh_availability();
     prune_film_versions(app, stored.id);
     log_event("version_published", {{"film", stored.id}, {"version", version}});
-    auto body = film_json(published, catalog::unix_now(), app.media_tokens);
+    auto body = film_json_for(app, request, published, catalog::unix_now());
     body["pending_media"] = pending_media_json(published);
     return http_response::json(200, body);
 }

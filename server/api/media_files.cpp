@@ -11,6 +11,7 @@
 #include "server/api/film_access.hpp"
 #include "server/api/handlers.hpp"
 #include "server/api/media_token.hpp"
+#include "server/api/viewer_rights.hpp"
 
 namespace festival::server {
 namespace {
@@ -98,6 +99,11 @@ http_response get_media_file(festival_app& app, http_request& request) {
     if (!window) throw http_error(404, "film_not_found", "no such film");
     if (!film_availability::screening(*window, now))
         throw http_error(403, "not_screening", "this film is not screening now");
+    // The film's country rule, on every request. Its files are private (below): a shared cache in front
+    // never stores them, so every request of every viewer comes here, whoever shared a token.
+    const bool country_ruled = app.geo && !window->countries.everywhere();
+    if (country_ruled)
+        if (const auto refused = country_refusal(app, window->countries, request)) refuse(*refused);
     // Only what the catalog publishes: never a superseded, pending or leftover folder.
     if (!film_availability::serves_version(*window, version, now, app.settings->previous_version_grace_seconds))
         throw http_error(404, "not_found", "nothing at " + request.path);
@@ -109,6 +115,11 @@ http_response get_media_file(festival_app& app, http_request& request) {
     constexpr static_text playlist_policy = "Cache-Control: public, max-age=10\r\nAccess-Control-Allow-Origin: *\r\n";
     constexpr static_text segment_policy =
         "Cache-Control: public, max-age=31536000, immutable\r\nAccess-Control-Allow-Origin: *\r\n";
+    constexpr static_text private_playlist_policy = "Cache-Control: private, max-age=10\r\nAccess-Control-Allow-Origin: *\r\n";
+    constexpr static_text private_segment_policy =
+        "Cache-Control: private, max-age=31536000, immutable\r\nAccess-Control-Allow-Origin: *\r\n";
+    if (country_ruled)
+        return file_response(request, *file, rest.ends_with(".m3u8") ? private_playlist_policy : private_segment_policy);
     return file_response(request, *file, rest.ends_with(".m3u8") ? playlist_policy : segment_policy);
 }
 

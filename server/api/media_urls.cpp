@@ -10,12 +10,12 @@ std::string version_path(std::int64_t film_id, std::int64_t version, const std::
     return std::to_string(film_id) + "/v" + std::to_string(version) + "/" + file;
 }
 
-nlohmann::json media_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens) {
+nlohmann::json media_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens, bool viewer_urls) {
     if (!f.media_version) return nullptr;
     const auto version = *f.media_version;
     // The same files for signed-in curators and organizers, before publication too.
     nlohmann::json media = {{"version", version}, {"preview", preview_url(f.id, version, "master.m3u8")}};
-    if (!catalog::screening_window_of(f).screening_at(now)) return media;
+    if (!viewer_urls || !catalog::screening_window_of(f).screening_at(now)) return media;
     const auto token = tokens.issue(f.id, version, now);
     media["master"] = media_url(f.id, version, token, "master.m3u8");
     media["poster"] = media_url(f.id, version, token, "poster.jpg");
@@ -35,10 +35,18 @@ std::string preview_url(std::int64_t film_id, std::int64_t version, const std::s
     return "/preview/" + version_path(film_id, version, file);
 }
 
-nlohmann::json film_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens) {
+nlohmann::json film_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens,
+                         const viewer_access& access) {
     auto j = catalog::film_to_json(f, now);
-    j["media"] = media_json(f, now, tokens);
+    // A gated film's tokens go only to admitted passes (POST …/access); a refused viewer gets none.
+    j["media"] = media_json(f, now, tokens, !access.required && access.refusal.is_null());
+    j["rights"] = access.rights;
+    j["access"] = {{"required", access.required}, {"refusal", access.refusal}};
     return j;
+}
+
+nlohmann::json viewer_media_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens) {
+    return media_json(f, now, tokens, true);
 }
 
 nlohmann::json pending_media_json(const catalog::film& f) {

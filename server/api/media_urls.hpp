@@ -19,7 +19,17 @@ std::string preview_url(std::int64_t film_id, std::int64_t version, const std::s
 // The film as the API shows it: the catalog's fields and, when it has a version, where its files are.
 // Viewers' URLs (and their token) only while the film screens at `now`: after its window closes no
 // token is issued, so no cache in front can start it for anyone once the last one has expired.
-nlohmann::json film_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens);
+// The viewer's side of the film's rights rules (server/api/viewer_rights): "rights" as set, and
+// "access": {"required", "refusal"}; when access is required or refused, no viewer URL or token.
+struct viewer_access {
+    nlohmann::json rights = nullptr;
+    bool required = false;
+    nlohmann::json refusal = nullptr;
+};
+nlohmann::json film_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens,
+                         const viewer_access& access);
+// The film's "media" with its viewer URLs and token while it screens (what an admitted pass gets).
+nlohmann::json viewer_media_json(const catalog::film& f, std::int64_t now, const media_token_signer& tokens);
 // For curators: the version a new master produced that waits for publication (its preview address and
 // where to publish it), or null.
 nlohmann::json pending_media_json(const catalog::film& f);

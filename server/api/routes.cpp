@@ -2,6 +2,7 @@
 
 #include "server/api/handlers.hpp"
 #include "server/api/film_access.hpp"
+#include "server/api/viewer_rights.hpp"
 #include "server/uploads/film_assets_api.hpp"
 #include "server/uploads/uploads_api.hpp"
 
@@ -66,6 +67,7 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/jobs/{id}",          curator,       worker_pool,  0,           bind(get_job)},
         {"POST",   "/api/jobs/{id}/cancel",   curator,       worker_pool,  0,           bind(cancel_job)},
         {"GET",    "/api/jobs/{id}/events",   curator,       worker_pool,  0,           bind(job_events)},
+        {"POST",   "/api/films/{key}/access", anyone,        worker_pool,  4 * 1024,    bind(post_film_access)},
         {"POST",   "/api/films/{key}/plays",  anyone,        worker_pool,  4 * 1024,    bind(start_play)},
         {"POST",   "/api/plays/{id}/heartbeat", anyone,      io_thread,    4 * 1024,    bind(play_heartbeat)},
         {"POST",   "/api/plays/{id}/end",     anyone,        io_thread,    4 * 1024,    bind(end_play)},

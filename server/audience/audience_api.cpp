@@ -5,16 +5,19 @@
 #include <cmath>
 
 #include "catalog/clock.hpp"
+#include "catalog/film_rights.hpp"
 #include "catalog/films.hpp"
 #include "server/audience/audience_registry.hpp"
 #include "server/api/handlers.hpp"
 #include "server/api/media_token.hpp"
+#include "server/api/viewer_rights.hpp"
 
 namespace festival::server {
 namespace {
 
-audience_registry::viewer viewer_of(const http_request& request) {
-    return {request.remote_address, std::string(request.header("user-agent").value_or(""))};
+audience_registry::viewer viewer_of(const festival_app& app, const http_request& request) {
+    return {request.remote_address, std::string(request.header("user-agent").value_or("")),
+            std::string(request_country(app, request).text())};
 }
 
 // A non-negative, finite number of seconds, or nullopt when absent.
@@ -46,12 +49,19 @@ http_response ask_the_successor(const http_request& request) {
 
 // A heartbeat's answer: {"screening": true, "media_tokens": {"<version>": "<expires>-<sig>"}, "token_expires"}
 // for every version /media serves now (the current one, and the previous during its grace period),
-// or {"screening": false} once the film stopped screening: no token is issued for it any more.
-http_response media_tokens_answer(const festival_app& app, std::int64_t film_id) {
+// or {"screening": false} once the film stopped screening: no token is issued for it any more. A play
+// the film's rights no longer allow (its country, its pass's watch window) gets {"screening": false,
+// "refusal": {code, message}}.
+http_response media_tokens_answer(const festival_app& app, const http_request& request, std::int64_t film_id) {
     const auto now = catalog::unix_now();
     const auto window = app.availability.find(film_id);
     if (!window || !window->media_version || !film_availability::screening(*window, now))
         return http_response::json(200, {{"screening", false}});
+    auto refused = country_refusal(app, window->countries, request);
+    if (!refused)
+        if (const auto until = app.deadlines.of(request.params.at("id")); until && rights_now(app) >= *until)
+            refused = refusal_of(catalog::pass_refusal::watch_window);
+    if (refused) return http_response::json(200, {{"screening", false}, {"refusal", refusal_json(*refused)}});
     nlohmann::json tokens = nlohmann::json::object();
     for (const auto version : {window->media_version, window->previous_version})
         if (version && film_availability::serves_version(*window, *version, now, app.settings->previous_version_grace_seconds))
@@ -84,9 +94,10 @@ http_response report(festival_app& app, http_request& request, bool final) {
     const auto& id = request.params.at("id");
     if (!play_id_shaped(id)) throw http_error(404, "play_not_found", "no such play");
     std::int64_t played_film = 0;
-    switch (app.audience.heartbeat(id, beat, final, viewer_of(request), film, duration, &played_film)) {
+    switch (app.audience.heartbeat(id, beat, final, viewer_of(app, request), film, duration, &played_film)) {
         case play_outcome::moved: return ask_the_successor(request);
-        case play_outcome::accepted: return final ? http_response::no_content() : media_tokens_answer(app, played_film);
+        case play_outcome::accepted:
+            return final ? http_response::no_content() : media_tokens_answer(app, request, played_film);
         case play_outcome::unknown: throw http_error(404, "play_not_found", "no such play");
         case play_outcome::expired: throw http_error(410, "play_expired", "this play has ended; start a new one");
         case play_outcome::not_yours: throw http_error(403, "play_not_yours", "this play belongs to another viewer");
@@ -126,16 +137,29 @@ http_response start_play(festival_app& app, http_request& request) {
     if (!film || !film->published) throw http_error(404, "film_not_found", "no such film");
     if (window && !film_availability::screening(*window, catalog::unix_now()))
         throw http_error(403, "not_screening", "this film is not screening now");
+    const auto body = request.body.empty() ? nlohmann::json() : nlohmann::json::parse(request.body, nullptr, false);
+    // The film's rights (docs/rights.md): its countries, and for a gated film the viewer's pass, whose
+    // first play start opens its watch window.
+    const auto rights = catalog::film_rights_of(app.catalog.local(), film->id);
+    if (const auto refused = country_refusal(app, country_rule(rights.countries), request)) refuse(*refused);
+    std::optional<std::int64_t> watch_until;
+    if (rights.gated()) {
+        if (!body.is_object() || !body.contains("pass") || !body["pass"].is_string() ||
+            !catalog::pass_shaped(body["pass"].get<std::string>()))
+            throw http_error(400, "invalid_pass", "this film needs the viewer's pass: {\"pass\": 32 lower-case hexadecimal digits}");
+        const auto admission =
+            catalog::admit_pass(app.catalog.local(), film->id, rights, body["pass"].get<std::string>(), rights_now(app), true);
+        if (admission.refusal != catalog::pass_refusal::none) refuse(refusal_of(admission.refusal));
+        watch_until = catalog::watch_until(rights, admission.pass);
+    }
     std::optional<double> runtime;
     if (film->runtime_minutes && *film->runtime_minutes > 0) runtime = *film->runtime_minutes * 60.0;
-    if (!runtime && !request.body.empty()) {
-        // The player may tell the media's duration when the catalog does not know the runtime.
-        const auto body = nlohmann::json::parse(request.body, nullptr, false);
-        if (body.is_object()) runtime = seconds_field(body, "duration", false);
-    }
-    const auto play = app.audience.start_play(film->id, runtime, viewer_of(request));
+    // The player may tell the media's duration when the catalog does not know the runtime.
+    if (!runtime && body.is_object()) runtime = seconds_field(body, "duration", false);
+    const auto play = app.audience.start_play(film->id, runtime, viewer_of(app, request));
     if (play.moved) return ask_the_successor(request);
     if (!play.result) return refused_start(play.result);
+    if (watch_until) app.deadlines.set(play.id, *watch_until, rights_now(app));
     return http_response::json(201, {{"play_id", play.id},
                                      {"play_token", play.token},
                                      {"film_id", film->id},

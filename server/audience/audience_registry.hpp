@@ -59,6 +59,7 @@ public:
     struct viewer {
         std::string address;
         std::string user_agent;
+        std::string country;  // ISO 3166 alpha-2 from the geo database, "" when unknown
     };
     // A new play of a film by this viewer: its random id and the token that later proves it to a
     // rating (handed to this viewer only, never logged). Without id, `result` says why it was refused.

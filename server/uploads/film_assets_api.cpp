@@ -16,6 +16,7 @@
 #include "catalog/jobs.hpp"
 #include "server/api/film_lookup.hpp"
 #include "server/api/media_urls.hpp"
+#include "server/api/viewer_rights.hpp"
 #include "server/uploads/upload_completion.hpp"
 #include "server/uploads/upload_repackage.hpp"
 #include "server/uploads/upload_store.hpp"
@@ -118,7 +119,7 @@ http_response put_film_poster(festival_app& app, http_request& request) {
     film.poster = "/api/films/" + std::to_string(film.id) + "/poster?v=" + short_hash(bytes);
     const auto updated = catalog::update_film(app.catalog.local(), film);
     app.refresh_availability();
-    return http_response::json(200, film_json(updated, catalog::unix_now(), app.media_tokens));
+    return http_response::json(200, film_json_for(app, request, updated, catalog::unix_now()));
 }
 
 http_response get_film_poster(festival_app& app, http_request& request) {

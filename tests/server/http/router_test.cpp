@@ -45,6 +45,7 @@ TEST_CASE("every state-changing route checks its role and CSRF, or is knowingly 
     const std::set<std::string> public_writes = {"POST /api/session", "DELETE /api/session",
                                                  "POST /api/films/{key}/ratings", "POST /api/films/{key}/comments",
                                                  "POST /api/feedback", "POST /api/films/{key}/plays",
+                                                 "POST /api/films/{key}/access",
                                                  "POST /api/plays/{id}/heartbeat", "POST /api/plays/{id}/end"};
     std::set<std::string> seen;
     for (const auto& r : festival_routes(app)) {
