@@ -85,3 +85,37 @@ export function buildMedia(versionDir) {
   return { dir: versionDir, rungs: variants, audioOnly: audio.original };
 }
 
+
+/**
+ * A version of the layout published before video-only rungs, in `muxed/` of the version folder: one rung
+ * with the original stereo muxed in, listed without URI, and an audio description with its own playlist.
+ * Returns its master's text, whose URIs are relative to the version folder (served in place of master.m3u8).
+ */
+export function buildMuxedMedia(versionDir) {
+  const rung = RUNGS[RUNGS.length - 1];
+  const dir = path.join(versionDir, 'muxed', rung.name);
+  mkdirSync(dir, { recursive: true });
+  ffmpeg([
+    '-f', 'lavfi', '-i', `testsrc2=size=${rung.width}x${rung.height}:rate=25`,
+    '-f', 'lavfi', '-i', `sine=frequency=${TONES.original}:sample_rate=48000`,
+    '-t', String(SECONDS), '-map', '0:v', '-map', '1:a',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'main', '-pix_fmt', 'yuv420p', '-b:v', rung.video,
+    '-g', String(25 * SEGMENT), '-keyint_min', String(25 * SEGMENT), '-sc_threshold', '0',
+    '-c:a', 'aac', '-ac', '2', '-b:a', '96k', ...hlsArgs(),
+  ], dir);
+  const figures = bandwidths(dir);
+  const described = path.join(versionDir, 'muxed', 'audio', 'description-fr');
+  mkdirSync(described, { recursive: true });
+  ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${TONES['description-fr']}:sample_rate=48000`, '-t', String(SECONDS),
+    '-c:a', 'aac', '-ac', '2', '-b:a', '96k', ...hlsArgs()], described);
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Original",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio description (fr)",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",CHARACTERISTICS="public.accessibility.describes-video",URI="muxed/audio/description-fr/index.m3u8"',
+    `#EXT-X-STREAM-INF:BANDWIDTH=${figures.peak},AVERAGE-BANDWIDTH=${figures.average},RESOLUTION=${rung.width}x${rung.height},CODECS="avc1.4d401f,mp4a.40.2",AUDIO="audio"`,
+    `muxed/${rung.name}/index.m3u8`,
+    '',
+  ].join('\n');
+}

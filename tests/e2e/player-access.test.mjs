@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { buildMedia, TONES } from './hls-test-media.mjs';
+import { buildMedia, buildMuxedMedia, TONES } from './hls-test-media.mjs';
 import { assertPageLooksRight, currentTime, DESKTOP, openFilmPage, PHONE, playerMessage } from './player-pages.mjs';
 import {
   demoAccounts, getJson, hasTranscoder, playbackFixture, repoDir, seriousAccessibilityViolations, signInApi, waitFor,
@@ -126,6 +126,33 @@ describe('the player for every viewer', () => {
     await page.waitForSelector('.player video');
     await waitFor(() => page.evaluate(() => window.festivalPlayer.hls?.audioTrack === 1), { message: 'the remembered sound' });
     assert.equal(await page.$eval('.player-audio', (s) => s.selectedOptions[0].textContent), 'French · audio description');
+    assert.equal(await playerMessage(page), null);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a version whose rungs carry the sound offers only that sound, whatever was remembered', async (t) => {
+    const built = testMedia(t);
+    if (!built) return;
+    const master = buildMuxedMedia(built.dir);
+    const context = await fixture.browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    await context.addInitScript(() => localStorage.setItem('festival.audio.en', JSON.stringify({ lang: 'fr', description: true, channels: 2 })));
+    await context.route((url) => url.pathname.endsWith('/master.m3u8'), (route) =>
+      route.fulfill({ status: 200, contentType: 'application/vnd.apple.mpegurl', body: master }));
+    const described = [];
+    context.on('request', (request) => {
+      if (request.url().includes('/audio/description-fr/')) described.push(request.url());
+    });
+    const { page, problems } = await openFilm({ context });
+    await page.waitForSelector('.player video');
+    await listen(page);
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 2, { timeoutMs: 30_000, message: 'playback past 2 s' });
+    await hear(page, TONES.original, 'the rungs\' own tone');
+    assert.deepEqual(await page.$$eval('.player-audio option', (options) => options.map((o) => o.textContent)), ['English']);
+    assert.equal(await page.$eval('.player-audio', (s) => s.closest('label').hidden), true);
+    assert.equal(await page.evaluate(() => window.festivalPlayer.hls.audioTrack), 0);
+    assert.deepEqual(described, [], 'the rendition that cannot replace the muxed sound is never loaded');
     assert.equal(await playerMessage(page), null);
     assert.deepEqual(problems, []);
     await context.close();
