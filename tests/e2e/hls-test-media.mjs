@@ -1,7 +1,7 @@
-// Test media for the player's browser tests, built with the ffmpeg CLI: an HLS version whose master has
-// video rungs with muxed stereo, an EXT-X-MEDIA audio group (the original without URI, audio
-// description and a dub with their own playlists) and the audio-only variant, as the transcoder lays a
-// version out. Every sound is a steady tone of its own pitch, so a test can tell by ear which one plays.
+// Test media for the player's browser tests, built with the ffmpeg CLI: an HLS version laid out as the
+// transcoder writes one (docs/audio.md): video-only rungs, an EXT-X-MEDIA audio group where every sound
+// has its own playlist (the original stereo DEFAULT=YES, audio description, a dub) and the audio-only
+// variant; a video variant's BANDWIDTH and AVERAGE-BANDWIDTH are its rung's plus the group's largest. Every sound is a steady tone of its own pitch, so a test can tell by ear which one plays.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,12 +41,9 @@ export function buildMedia(versionDir) {
     const dir = path.join(versionDir, rung.name);
     mkdirSync(dir, { recursive: true });
     ffmpeg([
-      '-f', 'lavfi', '-i', `testsrc2=size=${rung.width}x${rung.height}:rate=25`,
-      '-f', 'lavfi', '-i', `sine=frequency=${TONES.original}:sample_rate=48000`,
-      '-t', String(SECONDS), '-map', '0:v', '-map', '1:a',
+      '-f', 'lavfi', '-i', `testsrc2=size=${rung.width}x${rung.height}:rate=25`, '-t', String(SECONDS), '-an',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'main', '-pix_fmt', 'yuv420p', '-b:v', rung.video,
-      '-g', String(25 * SEGMENT), '-keyint_min', String(25 * SEGMENT), '-sc_threshold', '0',
-      '-c:a', 'aac', '-ac', '2', '-b:a', '96k', ...hlsArgs(),
+      '-g', String(25 * SEGMENT), '-keyint_min', String(25 * SEGMENT), '-sc_threshold', '0', ...hlsArgs(),
     ], dir);
     rungs[rung.name] = bandwidths(dir);
   }
@@ -58,16 +55,23 @@ export function buildMedia(versionDir) {
       '-c:a', 'aac', '-ac', '2', '-b:a', '96k', ...hlsArgs()], dir);
     audio[id] = bandwidths(dir);
   }
+  const largest = {
+    average: Math.max(...Object.values(audio).map((a) => a.average)),
+    peak: Math.max(...Object.values(audio).map((a) => a.peak)),
+  };
+  // The master's figures for each video variant: the rung and the largest sound it may be played with.
+  const variants = Object.fromEntries(Object.entries(rungs).map(([name, rung]) => [name,
+    { average: rung.average + largest.average, peak: rung.peak + largest.peak }]));
   const master = [
     '#EXTM3U',
     '#EXT-X-VERSION:7',
     '#EXT-X-INDEPENDENT-SEGMENTS',
-    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Original",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"',
-    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio description (fr)",LANGUAGE="fr",AUTOSELECT=YES,CHANNELS="2",CHARACTERISTICS="public.accessibility.describes-video",URI="audio/description-fr/index.m3u8"',
-    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Doblaje (es)",LANGUAGE="es",AUTOSELECT=YES,CHANNELS="2",URI="audio/dub-es/index.m3u8"',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Original",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/original/index.m3u8"',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio description (fr)",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",CHARACTERISTICS="public.accessibility.describes-video",URI="audio/description-fr/index.m3u8"',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Doblaje (es)",LANGUAGE="es",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio/dub-es/index.m3u8"',
     // The highest rung first: without the data saver, hls.js would start there.
     ...RUNGS.flatMap((rung) => [
-      `#EXT-X-STREAM-INF:BANDWIDTH=${rungs[rung.name].peak},AVERAGE-BANDWIDTH=${rungs[rung.name].average},RESOLUTION=${rung.width}x${rung.height},CODECS="avc1.4d401f,mp4a.40.2",AUDIO="audio"`,
+      `#EXT-X-STREAM-INF:BANDWIDTH=${variants[rung.name].peak},AVERAGE-BANDWIDTH=${variants[rung.name].average},RESOLUTION=${rung.width}x${rung.height},CODECS="avc1.4d401f,mp4a.40.2",AUDIO="audio"`,
       `${rung.name}/index.m3u8`,
     ]),
     `#EXT-X-STREAM-INF:BANDWIDTH=${audio.original.peak},AVERAGE-BANDWIDTH=${audio.original.average},CODECS="mp4a.40.2",AUDIO="audio"`,
@@ -77,6 +81,41 @@ export function buildMedia(versionDir) {
   // Written aside and renamed: the festival's file cache sees a new file, never a half-written one.
   writeFileSync(path.join(versionDir, '.master.tmp'), master);
   renameSync(path.join(versionDir, '.master.tmp'), path.join(versionDir, 'master.m3u8'));
-  return { dir: versionDir, rungs, audioOnly: audio.original };
+  // rungs: each video variant's figures as the master gives them (rung + largest sound).
+  return { dir: versionDir, rungs: variants, audioOnly: audio.original };
 }
 
+
+/**
+ * A version of the layout published before video-only rungs, in `muxed/` of the version folder: one rung
+ * with the original stereo muxed in, listed without URI, and an audio description with its own playlist.
+ * Returns its master's text, whose URIs are relative to the version folder (served in place of master.m3u8).
+ */
+export function buildMuxedMedia(versionDir) {
+  const rung = RUNGS[RUNGS.length - 1];
+  const dir = path.join(versionDir, 'muxed', rung.name);
+  mkdirSync(dir, { recursive: true });
+  ffmpeg([
+    '-f', 'lavfi', '-i', `testsrc2=size=${rung.width}x${rung.height}:rate=25`,
+    '-f', 'lavfi', '-i', `sine=frequency=${TONES.original}:sample_rate=48000`,
+    '-t', String(SECONDS), '-map', '0:v', '-map', '1:a',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'main', '-pix_fmt', 'yuv420p', '-b:v', rung.video,
+    '-g', String(25 * SEGMENT), '-keyint_min', String(25 * SEGMENT), '-sc_threshold', '0',
+    '-c:a', 'aac', '-ac', '2', '-b:a', '96k', ...hlsArgs(),
+  ], dir);
+  const figures = bandwidths(dir);
+  const described = path.join(versionDir, 'muxed', 'audio', 'description-fr');
+  mkdirSync(described, { recursive: true });
+  ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${TONES['description-fr']}:sample_rate=48000`, '-t', String(SECONDS),
+    '-c:a', 'aac', '-ac', '2', '-b:a', '96k', ...hlsArgs()], described);
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Original",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio description (fr)",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",CHARACTERISTICS="public.accessibility.describes-video",URI="muxed/audio/description-fr/index.m3u8"',
+    `#EXT-X-STREAM-INF:BANDWIDTH=${figures.peak},AVERAGE-BANDWIDTH=${figures.average},RESOLUTION=${rung.width}x${rung.height},CODECS="avc1.4d401f,mp4a.40.2",AUDIO="audio"`,
+    `muxed/${rung.name}/index.m3u8`,
+    '',
+  ].join('\n');
+}

@@ -5,8 +5,8 @@
 // browser's data saver starts at the lowest rung; a viewer's quality cap holds and is remembered; gated
 // films play through the viewer pass and refusals are told in the player; axe-core stays clean.
 //
-// Media: a demo film's version folder gets an HLS master built here with the ffmpeg CLI (video rungs
-// with muxed stereo, an EXT-X-MEDIA audio group with audio description and a dub, the audio-only variant),
+// Media: a demo film's version folder gets an HLS master built here with the ffmpeg CLI (video-only
+// rungs, an EXT-X-MEDIA audio group: the original, audio description and a dub, the audio-only variant),
 // served by the festival's own /media route. Gated films run against the server's rights rules (an
 // organizer sets one view and a start window); a country refusal (which needs a geo database and a
 // trusted proxy: tests/e2e/rights.test.mjs) and a heartbeat refusal (which needs the test clock) are
@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { buildMedia, TONES } from './hls-test-media.mjs';
+import { buildMedia, buildMuxedMedia, TONES } from './hls-test-media.mjs';
 import { assertPageLooksRight, currentTime, DESKTOP, openFilmPage, PHONE, playerMessage } from './player-pages.mjs';
 import {
   demoAccounts, getJson, hasTranscoder, playbackFixture, repoDir, seriousAccessibilityViolations, signInApi, waitFor,
@@ -40,8 +40,7 @@ function openFilm(options = {}) {
   return openFilmPage(fixture.browser, fixture.festival, fixture.film.slug, options);
 }
 
-// What the viewer hears, through an analyser: the video element and any element the player sounds
-// beside it, mixed; the loudest frequency, in Hz (0 while silent).
+// What the viewer hears, through an analyser on the video element; the loudest frequency, in Hz (0 while silent).
 async function listen(page) {
   await page.evaluate(() => {
     if (window.testAnalyser) return;
@@ -62,7 +61,6 @@ async function listen(page) {
 function dominantFrequency(page) {
   return page.evaluate(() => {
     window.testConnect(document.querySelector('video'));
-    window.testConnect(window.festivalPlayer.soundElement);
     const analyser = window.testAnalyser;
     const bins = new Float32Array(analyser.frequencyBinCount);
     analyser.getFloatFrequencyData(bins);
@@ -118,25 +116,43 @@ describe('the player for every viewer', () => {
     await hear(page, TONES['description-fr'], 'the audio description tone');
     const after = await currentTime(page);
     assert.ok(after >= before - 0.5, `the position is kept (${before} → ${after})`);
-    // hls.js cannot swap the rungs' muxed sound: the rendition plays beside the muted picture.
-    assert.deepEqual(await page.evaluate(() => [window.festivalPlayer.soundElement.tagName, document.querySelector('video').muted]), ['AUDIO', true]);
-    // ... and follows it: the companion corrects drift beyond 0.15 s, so the two stay well within 0.3 s.
-    let drift = 0;
-    for (let i = 0; i < 10; i += 1) {
-      const gap = await page.evaluate(() => Math.abs(window.festivalPlayer.soundElement.currentTime - document.querySelector('video').currentTime));
-      drift = Math.max(drift, gap);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    t.diagnostic(`largest drift between picture and sound: ${drift.toFixed(3)} s`);
-    assert.ok(drift < 0.3, `drift ${drift}`);
+    // hls.js switched its own audio track (the rungs are video only): one element, one player.
+    assert.deepEqual(await page.evaluate(() => [window.festivalPlayer.hls.audioTrack, document.querySelectorAll('audio, video').length]), [1, 1]);
     // Remembered for this interface language.
     assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('festival.audio.en'))), { lang: 'fr', description: true, channels: 2 });
 
     // The next visit starts with audio description.
     await page.reload();
     await page.waitForSelector('.player video');
-    await waitFor(() => page.evaluate(() => window.festivalPlayer.soundElement.tagName === 'AUDIO'), { message: 'the remembered sound' });
+    await waitFor(() => page.evaluate(() => window.festivalPlayer.hls?.audioTrack === 1), { message: 'the remembered sound' });
     assert.equal(await page.$eval('.player-audio', (s) => s.selectedOptions[0].textContent), 'French · audio description');
+    assert.equal(await playerMessage(page), null);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a version whose rungs carry the sound offers only that sound, whatever was remembered', async (t) => {
+    const built = testMedia(t);
+    if (!built) return;
+    const master = buildMuxedMedia(built.dir);
+    const context = await fixture.browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    await context.addInitScript(() => localStorage.setItem('festival.audio.en', JSON.stringify({ lang: 'fr', description: true, channels: 2 })));
+    await context.route((url) => url.pathname.endsWith('/master.m3u8'), (route) =>
+      route.fulfill({ status: 200, contentType: 'application/vnd.apple.mpegurl', body: master }));
+    const described = [];
+    context.on('request', (request) => {
+      if (request.url().includes('/audio/description-fr/')) described.push(request.url());
+    });
+    const { page, problems } = await openFilm({ context });
+    await page.waitForSelector('.player video');
+    await listen(page);
+    await page.click('.player-big-play');
+    await waitFor(async () => (await currentTime(page)) > 2, { timeoutMs: 30_000, message: 'playback past 2 s' });
+    await hear(page, TONES.original, 'the rungs\' own tone');
+    assert.deepEqual(await page.$$eval('.player-audio option', (options) => options.map((o) => o.textContent)), ['English']);
+    assert.equal(await page.$eval('.player-audio', (s) => s.closest('label').hidden), true);
+    assert.equal(await page.evaluate(() => window.festivalPlayer.hls.audioTrack), 0);
+    assert.deepEqual(described, [], 'the rendition that cannot replace the muxed sound is never loaded');
     assert.equal(await playerMessage(page), null);
     assert.deepEqual(problems, []);
     await context.close();

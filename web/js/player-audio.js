@@ -1,5 +1,6 @@
 // The player's sound tracks: the renditions of the master's audio group as hls.js lists them (or the
-// browser's own video.audioTracks with native HLS), labelled by language with audio description
+// browser's own video.audioTracks with native HLS), switched by hls.js itself (hls.audioTrack: the rungs
+// are video only, each sound its own playlist) or by the browser, labelled by language with audio description
 // (CHARACTERISTICS "public.accessibility.describes-video") and 5.1 marked, and the viewer's choice
 // remembered per interface language (a French viewer who chose audio description gets it again on the
 // next film that has it in French).
@@ -11,7 +12,7 @@ function storageKey() {
   return `festival.audio.${lang()}`;
 }
 
-/** The tracks: [{index, lang, name, description, channels, url}] (url: the rendition's own playlist, if any). */
+/** The tracks: [{index, lang, name, description, channels, default, url}] (url: the rendition's own playlist, if any). */
 export function audioTracksOf(hls, video) {
   if (hls) {
     return (hls.audioTracks || []).map((track, index) => ({
@@ -20,6 +21,7 @@ export function audioTracksOf(hls, video) {
       name: track.name || '',
       description: DESCRIBES_VIDEO.test(track.characteristics || ''),
       channels: Number.parseInt((track.attrs && track.attrs.CHANNELS) || track.channels || '2', 10) || 2,
+      default: Boolean(track.default),
       url: track.url || null,
     }));
   }
@@ -31,8 +33,19 @@ export function audioTracksOf(hls, video) {
     name: track.label || '',
     description: track.kind === 'description' || track.kind === 'main-desc',
     channels: 2,
+    default: track.kind === 'main',
     url: null,
   }));
+}
+
+/**
+ * The tracks a viewer can switch to. A version whose rungs carry the film's stereo (published before
+ * video-only rungs) lists that sound without a URI: hls.js buffers such rungs as one audio+video buffer
+ * and cannot put another rendition in its place, so only the rungs' own sound is offered there.
+ */
+export function switchableTracks(tracks) {
+  if (!tracks.some((track) => !track.url)) return tracks;
+  return tracks.filter((track) => !track.url);
 }
 
 export function currentAudioTrack(hls, video) {

@@ -1,7 +1,7 @@
 // What each quality of a film costs in data, from its master playlist as hls.js parsed it (the event
 // MANIFEST_LOADED, before hls.js drops the audio-only variant): AVERAGE-BANDWIDTH (else BANDWIDTH) in
-// bits per second times the film's duration. The video rungs carry their stereo sound muxed in, so
-// their figures include the audio; an alternate audio rendition adds about the audio-only variant's.
+// bits per second times the film's duration. A video variant's figures are its rung's plus the largest
+// rendition of its audio group (what the master says), so whichever sound is chosen, none costs more.
 import { formatNumber } from '/js/i18n.js';
 
 function bandwidthOf(level) {

@@ -11,9 +11,8 @@ import { formatDate, formatNumber, lang, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 import { MediaTokens } from '/js/media-tokens.js';
 import {
-  audioTrackLabel, audioTracksOf, chooseAudioTrack, currentAudioTrack, rememberAudioTrack, rememberedAudioTrack,
+  audioTrackLabel, audioTracksOf, chooseAudioTrack, currentAudioTrack, rememberAudioTrack, rememberedAudioTrack, switchableTracks,
 } from '/js/player-audio.js';
-import { CompanionSound } from '/js/player-companion-sound.js';
 import { bytesFor, formatBytes, variantsOf } from '/js/player-data.js';
 import { hlsTuning } from '/js/player-tuning.js';
 import { refusalOf, refusalText, requestAccess, storedPass, viewerPass } from '/js/viewer-pass.js';
@@ -281,9 +280,7 @@ export function createPlayer(container, options) {
   let passDates = null;
   let accessing = null;
   let capHeight = Number(storage(CAP_KEY)) || 0;
-  let companion = null;  // an alternate rendition beside the picture (see player-companion-sound.js)
-  let companionIndex = -1;
-  const sound = { volume: 1, muted: false };  // the viewer's, whichever element carries the sound
+  const sound = { volume: 1, muted: false };  // the viewer's
   const saveData = Boolean(navigator.connection && navigator.connection.saveData);
   let destroyed = false;
   let duration = 0;
@@ -430,7 +427,6 @@ export function createPlayer(container, options) {
   }
   function refuse(refusal) {
     refused = refusal;
-    companion?.stop();
     video.pause();
     hls?.destroy();
     hls = null;
@@ -461,12 +457,6 @@ export function createPlayer(container, options) {
     const cost = formatBytes(bytesFor(bitsPerSecond, filmSeconds()));
     return cost ? `${label} · ${cost}` : label;
   }
-  // With an alternate rendition chosen, its sound comes on top of the rung's muxed stereo.
-  function extraAudioBandwidth() {
-    if (soundOnly) return 0;
-    const track = soundTracks().find((tr) => tr.index === chosenSound());
-    return track && track.url && variants.audioOnly ? variants.audioOnly.bandwidth : 0;
-  }
   function allowed(level) {
     return !capHeight || !level.height || level.height <= capHeight;
   }
@@ -477,12 +467,11 @@ export function createPlayer(container, options) {
       const current = !soundOnly && hls && hls.autoLevelEnabled && hls.currentLevel >= 0 ? variants.video[hls.currentLevel] : null;
       const auto = current ? t('player.quality_auto_now', { level: levelName(current) }) : t('player.quality_auto');
       options.push(el('option', { value: '-1' }, auto));
-      const extra = extraAudioBandwidth();
       variants.video
         .map((level, index) => ({ level, index }))
         .filter(({ level }) => allowed(level))
         .sort((a, b) => (b.level.height || b.level.bandwidth) - (a.level.height || a.level.bandwidth))
-        .forEach(({ level, index }) => options.push(el('option', { value: String(index) }, withCost(levelName(level), level.bandwidth + extra))));
+        .forEach(({ level, index }) => options.push(el('option', { value: String(index) }, withCost(levelName(level), level.bandwidth))));
     } else {
       options.push(el('option', { value: '-1' }, t('player.quality_auto')));
     }
@@ -553,12 +542,12 @@ export function createPlayer(container, options) {
   let masterTracks = [];
   let chosenAudio = null;
   function soundTracks() {
-    if (!soundOnly) masterTracks = audioTracksOf(hls, video);
+    if (!soundOnly) masterTracks = switchableTracks(audioTracksOf(hls, video));
     return masterTracks;
   }
   function chosenSound() {
-    if (!soundOnly) return companion && companion.active ? companionIndex : currentAudioTrack(hls, video);
-    return chosenAudio ? chosenAudio.index : masterTracks.findIndex((track) => !track.url);
+    if (!soundOnly) return currentAudioTrack(hls, video);
+    return chosenAudio ? chosenAudio.index : (masterTracks.find((track) => track.default) || masterTracks[0] || { index: -1 }).index;
   }
   function fillAudio() {
     const tracks = soundTracks();
@@ -572,31 +561,17 @@ export function createPlayer(container, options) {
   }
   let audioDefaulted = false;
   function defaultAudio() {
-    const tracks = audioTracksOf(hls, video);
+    const tracks = switchableTracks(audioTracksOf(hls, video));
     if (!tracks.length || audioDefaulted || destroyed) return;
     audioDefaulted = true;
     const remembered = rememberedAudioTrack(tracks);
     if (remembered && remembered.index !== chosenSound()) chooseSound(remembered);
     fillAudio();
   }
-  // The rungs carry their own stereo (muxed fMP4): a rendition with its own playlist plays beside them.
-  function picturesCarrySound() {
-    return Boolean(hls && hls.levels.some((level) => level.audioCodec));
-  }
+  // hls.js (its audio stream controller, video-only rungs) or the browser switches the rendition itself.
   function chooseSound(track) {
-    if (hls && track.url && picturesCarrySound()) {
-      companionIndex = track.index;
-      companion.start(tokens ? tokens.rewrite(track.url) : track.url);
-      const own = soundTracks().find((other) => !other.url);
-      if (own && currentAudioTrack(hls, video) !== own.index) chooseAudioTrack(hls, video, own.index);
-    } else {
-      companion?.stop();
-      companionIndex = -1;
-      chooseAudioTrack(hls, video, track.index);
-    }
-    applySound();
+    chooseAudioTrack(hls, video, track.index);
     fillAudio();
-    fillQuality();
   }
   audio.addEventListener('change', () => {
     const index = Number(audio.value);
@@ -758,15 +733,9 @@ export function createPlayer(container, options) {
     if (!duration) return;
     video.currentTime = Math.min(Math.max(video.currentTime + seconds, 0), Math.max(duration - 0.5, 0));
   }
-  // The viewer's volume on the element that sounds; the picture's own sound is silenced under a companion.
   function applySound() {
-    const beside = companion && companion.active;
     video.volume = sound.volume;
-    video.muted = beside ? true : sound.muted;
-    if (beside) {
-      companion.element.volume = sound.volume;
-      companion.element.muted = sound.muted;
-    }
+    video.muted = sound.muted;
     volume.value = String(sound.muted ? 0 : sound.volume);
     updateMuteButton();
     storage('festival.volume', { volume: sound.volume, muted: sound.muted });
@@ -884,7 +853,6 @@ export function createPlayer(container, options) {
     updatePlayButton();
   });
   video.addEventListener('volumechange', () => {
-    if (companion && companion.active) return;  // the video is silenced on purpose then
     if (video.muted === sound.muted && video.volume === sound.volume) return;
     sound.muted = video.muted;
     sound.volume = video.volume;
@@ -940,7 +908,6 @@ export function createPlayer(container, options) {
     else if (status === 403 || status === 404 || status === 401) showMessage('player.error_forbidden', true);
     else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) showMessage('player.error_network', true);
     else showMessage('player.error_media', true);
-    companion?.stop();
     hls.destroy();
     hls = null;
   }
@@ -1033,14 +1000,6 @@ export function createPlayer(container, options) {
         return;
       }
       hls?.destroy();
-      companion?.stop();
-      companionIndex = -1;
-      applySound();
-      companion ??= new CompanionSound(video, (settings) => new Hls({
-        ...hlsTuning({ saveData, capHeight }),
-        ...(tokens ? tokens.hlsConfig(Hls) : {}),
-        ...settings,
-      }));
       hls = new Hls({
         capLevelToPlayerSize: true,  // no 1080p into a phone-sized player
         subtitleDisplay: false,
@@ -1068,10 +1027,7 @@ export function createPlayer(container, options) {
       });
       hls.on(Hls.Events.LEVEL_SWITCHED, fillQuality);
       hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, () => setTimeout(defaultAudio, 0));
-      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, () => {
-        fillAudio();
-        fillQuality();
-      });
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, fillAudio);
       // hls.js picks its own default track while it parses; ours is applied just after.
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => setTimeout(defaultSubtitle, 0));
       hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, fillSubtitles);
@@ -1114,15 +1070,10 @@ export function createPlayer(container, options) {
       audience?.end();
       window.removeEventListener('pagehide', onPageHide);
       document.removeEventListener('fullscreenchange', updateFullscreenButton);
-      companion?.stop();
       hls?.destroy();
       hls = null;
       video.removeAttribute('src');
       video.load();
-    },
-    /** For tests: the element the viewer hears (the video, or the alternate sound beside it). */
-    get soundElement() {
-      return companion && companion.active ? companion.element : video;
     },
   };
 }
