@@ -11,6 +11,7 @@
 #include "server/uploads/upload_probe.hpp"
 #include "server/uploads/upload_subtitles.hpp"
 #include "transcoder/media/durable_file.hpp"
+#include "transcoder/media/hls_version.hpp"
 #include "transcoder/media/media_layout.hpp"
 #include "transcoder/process/log_event.hpp"
 
@@ -95,14 +96,26 @@ catalog::upload complete_audio_upload(festival_app& app, const catalog::upload& 
     return done;
 }
 
+// Whether `version`'s rungs carry the film's stereo (published before sound had renditions of its
+// own): players cannot switch away from that sound, so such a version is no audio job's base
+// (docs/audio.md). A version whose folder cannot be read is left for the audio job to report.
+bool sound_in_rungs(const festival_app& app, std::int64_t film_id, std::int64_t version) {
+    try {
+        return media::read_version(app.settings->layout().version(film_id, version)).sound_in_rungs;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 std::optional<std::int64_t> requeue_audio(festival_app& app, std::int64_t film_id) {
     auto& db = app.catalog.local();
     const auto film = catalog::find_film(db, film_id);
     if (!film) return std::nullopt;
     const auto tracks = catalog::audio_track_sources(film->audio_tracks);
-    // A version no job of the film made (imported) cannot be a base: a transcode of the master then.
+    // A version no job of the film made (imported), or one whose rungs carry the sound, cannot be a
+    // base: a transcode of the master then.
     const auto audio_job_on = [&](std::optional<std::int64_t> version) -> std::optional<std::int64_t> {
-        if (!version) return std::nullopt;
+        if (!version || sound_in_rungs(app, film_id, *version)) return std::nullopt;
         try {
             catalog::transaction attempt(db);  // a refusal leaves the caller's transaction usable
             const auto job = catalog::enqueue_audio_job(db, film_id, *version, tracks);

@@ -11,6 +11,8 @@
 #include "catalog/database.hpp"
 #include "catalog/jobs.hpp"
 #include "tests/support/festival_process.hpp"
+#include "transcoder/media/hls_version.hpp"
+#include "transcoder/media/media_layout.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
 
@@ -350,4 +352,22 @@ TEST_CASE("a current version no job of the film made (imported) cannot take an a
     CHECK(f.job(job)["kind"] == "transcode");
     CHECK(f.job_tracks(job).size() == 1);
     CHECK(f.tracks().size() == 1);
+}
+
+TEST_CASE("a current version whose rungs carry the sound takes no audio job: the master is transcoded with the track") {
+    audio_fixture f;
+    const auto version = f.online_version();
+    // Published before sound had renditions of its own: the stereo is in the rungs.
+    festival::media::hls_version muxed;
+    muxed.variants.push_back({"360p/index.m3u8", 900000, 800000, 640, 360, "avc1.64001e,mp4a.40.2", 25});
+    muxed.duration_seconds = 2;
+    REQUIRE(muxed.sound_in_rungs);
+    const festival::media::media_layout layout(f.dir.path());
+    fs::create_directories(layout.version(1, version).root());
+    festival::media::write_version(layout.version(1, version), muxed);
+    const auto status = upload(f.curator, make_sound(f.dir, "ad.m4a", 660), track_metadata("voyage", "fr", "description"));
+    REQUIRE(status["status"] == "done");
+    const auto job = status["job_id"].get<std::int64_t>();
+    CHECK(f.job(job)["kind"] == "transcode");
+    CHECK(f.job_tracks(job).size() == 1);
 }
