@@ -13,6 +13,7 @@
 #include "catalog/database.hpp"
 #include "catalog/schema.hpp"
 #include "catalog/stats.hpp"
+#include "tests/support/catalog_before_step.hpp"
 #include "tests/audience/scenario.hpp"
 
 using namespace festival::catalog;
@@ -281,15 +282,8 @@ TEST_CASE("a play handed over by a predecessor from before countries counts for 
 }
 
 TEST_CASE("what was counted before countries were is of unknown country after the migration") {
-    const auto& steps = migrations();
-    const auto mine = std::find_if(steps.begin(), steps.end(), [](std::string_view step) {
-        return step.find("CREATE TABLE stats_film_day_country") != std::string_view::npos;
-    });
-    REQUIRE(mine != steps.end());
     database db(":memory:");
-    const auto before = static_cast<int>(mine - steps.begin());
-    for (int step = 0; step < before; ++step) db.exec(steps[static_cast<std::size_t>(step)]);
-    db.exec("PRAGMA user_version = " + std::to_string(before));
+    festival::test::migrate_to_before_step(db, "CREATE TABLE stats_film_day_country");
     db.exec("INSERT INTO stats_film_day (film_id, day, plays, views, watch_ms, peak_live) VALUES "
             "(1, 20000, 5, 2, 61000, 3), (2, 20001, 1, 0, 0, 1), (3, 20001, 0, 0, 0, 0)");
     migrate(db);

@@ -7,6 +7,8 @@
 #include "catalog/film_curators.hpp"
 #include "catalog/schema.hpp"
 
+#include "tests/support/catalog_before_step.hpp"
+
 using namespace festival::catalog;
 
 namespace {
@@ -26,15 +28,8 @@ std::vector<std::int64_t> ids_of(const std::vector<user>& users) {
 }  // namespace
 
 TEST_CASE("films made before curators were assigned go to every curator, not to organizers") {
-    const auto& steps = migrations();
-    const auto mine = std::find_if(steps.begin(), steps.end(), [](std::string_view step) {
-        return step.find("CREATE TABLE film_curators") != std::string_view::npos;
-    });
-    REQUIRE(mine != steps.end());
     database db(":memory:");
-    const auto before = static_cast<int>(mine - steps.begin());
-    for (int step = 0; step < before; ++step) db.exec(steps[static_cast<std::size_t>(step)]);
-    db.exec("PRAGMA user_version = " + std::to_string(before));
+    festival::test::migrate_to_before_step(db, "CREATE TABLE film_curators");
     const auto ana = create_user(db, "ana@festival.test", "Ana", role::curator, "long enough password");
     const auto ben = create_user(db, "ben@festival.test", "Ben", role::curator, "long enough password");
     const auto org = create_user(db, "org@festival.test", "Org", role::organizer, "long enough password");

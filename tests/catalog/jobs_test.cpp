@@ -8,6 +8,8 @@
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
 
+#include "tests/support/catalog_before_step.hpp"
+
 using namespace festival::catalog;
 
 namespace {
@@ -302,15 +304,8 @@ TEST_CASE("an audio job builds on a finished version of its film and replaces it
 }
 
 TEST_CASE("jobs queued before audio jobs existed read as transcode jobs without audio tracks") {
-    const auto& steps = migrations();
-    const auto mine = std::find_if(steps.begin(), steps.end(), [](std::string_view step) {
-        return step.find("ADD COLUMN audio_tracks") != std::string_view::npos;
-    });
-    REQUIRE(mine != steps.end());
     database db(":memory:");
-    const auto before = static_cast<int>(mine - steps.begin());
-    for (int step = 0; step < before; ++step) db.exec(steps[static_cast<std::size_t>(step)]);
-    db.exec("PRAGMA user_version = " + std::to_string(before));
+    festival::test::migrate_to_before_step(db, "ADD COLUMN audio_tracks");
     // A film row as that catalog held it (the film readers of today know later tables).
     db.exec("INSERT INTO films (slug, original_title, category) VALUES ('old', 'Old', 'documentary')");
     const auto film = db.last_insert_rowid();
