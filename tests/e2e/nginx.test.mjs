@@ -144,6 +144,22 @@ describe('the festival behind nginx (deploy/nginx/festival.conf)', { skip: skipR
     film = { id, version: published.media.version };
   });
 
+  test('scripts reach the browser compressed; the API\'s JSON never is', { timeout: 60_000 }, async () => {
+    const gzip = { 'Accept-Encoding': 'gzip' };
+    const player = await curl(`${origin}/vendor/hls.min.js`, { headers: gzip });
+    assert.equal(player.status, 200);
+    assert.equal(player.headers['content-encoding'], 'gzip');
+    assert.ok(player.body.length < 300_000, `hls.min.js sent in ${player.body.length} bytes`);
+    const page = await curl(`${origin}/js/player.js`, { headers: gzip });
+    assert.equal(page.headers['content-encoding'], 'gzip');
+    // JSON is never compressed, whoever serves it: the API's type, on a body long enough to compress.
+    const strings = await curl(`${origin}/i18n/fr.json`, { headers: gzip });
+    assert.equal(strings.status, 200);
+    assert.match(strings.headers['content-type'], /^application\/json/);
+    assert.ok(strings.body.length > 1024);
+    assert.equal(strings.headers['content-encoding'], undefined);
+  });
+
   test('a 403 is not cached: once the film opens, the same file is a 200', { timeout: 60_000 }, async () => {
     const url = () => `${origin}/media/${film.id}/v${film.version}/${token(currentExpires())}/master.m3u8`;
     const early = await curl(url());
