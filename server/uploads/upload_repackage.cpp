@@ -12,6 +12,7 @@
 #include "transcoder/media/hls_playlists.hpp"
 #include "transcoder/media/hls_version.hpp"
 #include "transcoder/media/media_layout.hpp"
+#include "transcoder/media/version_links.hpp"
 #include "transcoder/media/version_publisher.hpp"
 #include "transcoder/process/log_event.hpp"
 
@@ -21,20 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* repackager = "server-subtitles";
-
-// Hard links every file of `from` into `to` (same file system: no byte is copied), but the master
-// and the manifest, which the new version writes for itself.
-void link_tree(const media::version_layout& from, const media::version_layout& to) {
-    for (const auto& entry : fs::recursive_directory_iterator(from.root())) {
-        const auto relative = fs::relative(entry.path(), from.root());
-        if (entry.is_directory()) {
-            fs::create_directories(to.root() / relative);
-        } else if (to.root() / relative != to.master_playlist() && to.root() / relative != to.manifest()) {
-            fs::create_directories((to.root() / relative).parent_path());
-            fs::create_hard_link(entry.path(), to.root() / relative);
-        }
-    }
-}
 
 // Writes a file in the new version without touching the old one: the name may still be a hard link
 // to the old version's file, so it is unlinked first rather than truncated.
@@ -66,7 +53,10 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
     try {
         const auto staged = publisher.stage(film_id, job).folder;
         auto version = media::read_version(current);
-        link_tree(current, staged);
+        // Every file of the current version, its sound renditions included; subtitles change below.
+        std::set<std::string> sounds;
+        for (const auto& r : version.audio_renditions) sounds.insert(r.id);
+        media::link_version_files(current, staged, sounds);
         fs::create_directories(staged.subtitles_dir());
         // The stored files replace the version's own for their language; the others stay.
         std::set<std::string> languages(version.subtitle_languages.begin(), version.subtitle_languages.end());
