@@ -7,10 +7,10 @@
 namespace festival::catalog {
 
 // Append new steps at the end; never edit a step that has shipped.
-const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> steps = {
+const std::vector<migration_step>& migrations() {
+    static const std::vector<migration_step> steps = {
         // 1: films, festival, accounts, transcode jobs.
-        R"sql(
+        {R"sql(
         CREATE TABLE films (
             id               INTEGER PRIMARY KEY,
             slug             TEXT NOT NULL UNIQUE,
@@ -87,9 +87,9 @@ const std::vector<std::string_view>& migrations() {
             updated_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
         );
         CREATE INDEX jobs_claim ON jobs(status, lease_until);
-        )sql",
+        )sql", {}},
         // Resumable film uploads: what each upload has durably received and how it ended.
-        R"sql(
+        {R"sql(
         CREATE TABLE IF NOT EXISTS uploads (
             id            TEXT PRIMARY KEY,
             film_id       INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
@@ -108,9 +108,9 @@ const std::vector<std::string_view>& migrations() {
         );
         CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads(status, expires_at);
         CREATE INDEX IF NOT EXISTS uploads_film ON uploads(film_id);
-        )sql",
+        )sql", {}},
         // Viewer feedback: ratings, moderated comments, the festival feedback form, the audience award.
-        R"sql(
+        {R"sql(
         CREATE TABLE feedback_ratings (
             id         INTEGER PRIMARY KEY,
             film_id    INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
@@ -177,10 +177,10 @@ const std::vector<std::string_view>& migrations() {
           (3, 'text', 0,
            '{"fr":"Un mot pour l''équipe du festival ?","en":"A word for the festival team?","es":"¿Unas palabras para el equipo del festival?"}',
            '[]');
-        )sql",
+        )sql", {}},
         // Audience statistics: plays, and per-film aggregates per minute, hour and day (times in unix ms,
         // minutes, hours and days as integers), retention per percent, viewers as keyed hashes only.
-        R"sql(
+        {R"sql(
         CREATE TABLE IF NOT EXISTS plays (
             id                TEXT PRIMARY KEY,
             film_id           INTEGER NOT NULL,
@@ -229,26 +229,26 @@ const std::vector<std::string_view>& migrations() {
         CREATE TABLE IF NOT EXISTS stats_festival_minute (
             minute INTEGER PRIMARY KEY, peak_live INTEGER NOT NULL DEFAULT 0
         );
-        )sql",
+        )sql", {}},
         // A rating proves the play it comes from: plays keep the hash of the token their player was given
         // and whether they reached a view; a rating keeps its play's viewer hash (one counted per viewer),
         // and ratings without one (stored before this step) no longer count. Old play rows are pruned by
         // their last report.
-        R"sql(
+        {R"sql(
         ALTER TABLE plays ADD COLUMN token_hash TEXT;
         ALTER TABLE plays ADD COLUMN reached_view INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX plays_by_last_seen ON plays(last_seen_at);
         ALTER TABLE feedback_ratings ADD COLUMN viewer_hash TEXT;
         CREATE UNIQUE INDEX feedback_ratings_one_per_viewer ON feedback_ratings(film_id, viewer_hash)
             WHERE viewer_hash IS NOT NULL;
-        )sql",
+        )sql", {}},
         // Ids are never reused: a deleted film's or job's id names folders and URLs (media/<film>/v<job>)
         // that must never come back under a new one. films and jobs are rebuilt with AUTOINCREMENT
         // (SQLite's ALTER TABLE procedure: migrate() runs steps with foreign keys off and checks them),
         // and the sequences start above every id still seen anywhere. Films also get the versions
         // around the current one: the previous (served for a grace period after a switch, so players
         // mid-film finish) and a pending one (a new master waiting for a curator to publish it).
-        R"sql(
+        {R"sql(
         CREATE TABLE films_rebuilt (
             id               INTEGER PRIMARY KEY AUTOINCREMENT,
             slug             TEXT NOT NULL UNIQUE,
@@ -321,11 +321,11 @@ const std::vector<std::string_view>& migrations() {
             (SELECT COALESCE(MAX(job_id), 0) FROM uploads),
             (SELECT COALESCE(MAX(media_version), 0) FROM films))
             WHERE name = 'jobs';
-        )sql",
+        )sql", {}},
         // Films belong to the curators assigned to them (organizers change every film). Films made
         // before this step go to every curator there is, so a running festival's curators keep the
         // films they were working on; organizers narrow the lists afterwards.
-        R"sql(
+        {R"sql(
         CREATE TABLE film_curators (
             film_id INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
             user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -334,10 +334,10 @@ const std::vector<std::string_view>& migrations() {
         CREATE INDEX film_curators_by_user ON film_curators(user_id);
         INSERT INTO film_curators (film_id, user_id)
             SELECT films.id, users.id FROM films CROSS JOIN users WHERE users.role = 'curator';
-        )sql",
+        )sql", {}},
         // Rights rules of a film (docs/rights.md), and the viewer passes that gated films count: a
         // pass is kept hashed, with when it was registered and when its first play started.
-        R"sql(
+        {R"sql(
         CREATE TABLE film_rights (
             film_id     INTEGER PRIMARY KEY REFERENCES films(id) ON DELETE CASCADE,
             countries   TEXT NOT NULL DEFAULT '[]',
@@ -352,11 +352,11 @@ const std::vector<std::string_view>& migrations() {
             started_at    INTEGER,
             PRIMARY KEY (film_id, pass_hash)
         ) WITHOUT ROWID;
-        )sql",
+        )sql", {}},
         // Plays, views and watch time per film, day and the viewer's country (ISO 3166 alpha-2, '' when
         // unknown; no address is kept). What was counted before this step is of unknown country, so the
         // countries of a day always add up to its film's day row.
-        R"sql(
+        {R"sql(
         CREATE TABLE stats_film_day_country (
             film_id INTEGER NOT NULL, day INTEGER NOT NULL, country TEXT NOT NULL,
             plays INTEGER NOT NULL DEFAULT 0, views INTEGER NOT NULL DEFAULT 0,
@@ -367,16 +367,16 @@ const std::vector<std::string_view>& migrations() {
         INSERT INTO stats_film_day_country (film_id, day, country, plays, views, watch_ms)
             SELECT film_id, day, '', plays, views, watch_ms FROM stats_film_day
             WHERE plays > 0 OR views > 0 OR watch_ms > 0;
-        )sql",
+        )sql", {}},
         // Audio jobs (a version's audio renditions rebuilt over the video of a base version) and the
         // curators' audio tracks every job encodes.
-        R"sql(
+        {R"sql(
         ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'transcode' CHECK (kind IN ('transcode','audio'));
         ALTER TABLE jobs ADD COLUMN base_version INTEGER;
         ALTER TABLE jobs ADD COLUMN audio_tracks TEXT NOT NULL DEFAULT '[]';
-        )sql",
+        )sql", {}},
         // Curators' audio tracks: one file per film, role and language (audio description, dubs).
-        R"sql(
+        {R"sql(
         CREATE TABLE film_audio_tracks (
             id         INTEGER PRIMARY KEY,
             film_id    INTEGER NOT NULL REFERENCES films(id) ON DELETE CASCADE,
@@ -387,7 +387,7 @@ const std::vector<std::string_view>& migrations() {
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
             UNIQUE (film_id, role, lang)
         );
-        )sql",
+        )sql", {}},
     };
     return steps;
 }
@@ -435,7 +435,7 @@ int migrate(database& db) {
         // Re-read inside the write lock: another process may have migrated meanwhile.
         version = read_version();
         if (version >= static_cast<int>(steps.size())) break;
-        db.exec(steps[static_cast<std::size_t>(version)]);
+        db.exec(steps[static_cast<std::size_t>(version)].sqlite);
         if (db.prepare("PRAGMA foreign_key_check").step())
             throw invalid("schema_broken", "catalog migration " + std::to_string(version + 1) +
                                                " would break a foreign key");

@@ -9,8 +9,15 @@
 namespace festival::catalog {
 
 
-// The ordered list of migration scripts; step N brings user_version from N to N+1.
-const std::vector<std::string_view>& migrations();
+// One schema change in each engine's SQL. Steps from before PostgreSQL was supported have no
+// PostgreSQL text: that catalog starts from a baseline equal to their result (docs/scaling.md).
+struct migration_step {
+    std::string_view sqlite;
+    std::string_view postgresql;
+};
+
+// The ordered list of migration steps; step N brings the schema version from N to N+1.
+const std::vector<migration_step>& migrations();
 
 // Applies every migration the database has not seen yet. Returns the resulting schema version.
 int migrate(database& db);

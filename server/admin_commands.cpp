@@ -39,7 +39,7 @@ std::shared_ptr<const config> data_dir_settings(const command_flags& f) {
 catalog::database open_data_dir(const command_flags& f) {
     const auto settings = data_dir_settings(f);
     std::filesystem::create_directories(settings->data_dir);
-    return catalog::open_catalog(settings->catalog_path());
+    return catalog::open_catalog(settings->catalog_location());
 }
 
 // `festival user sign-out-everywhere --email E`: ends every session of that account at once.

@@ -94,6 +94,11 @@ const std::vector<setting>& settings() {
          [](const config& c) -> nlohmann::json { return c.http.address + ":" + std::to_string(c.http.port); }},
         text("data-dir", "FESTIVAL_DATA_DIR", "folder of the catalog, uploads and media",
              [](auto& c) -> auto& { return c.data_dir; }),
+        text("catalog", "FESTIVAL_CATALOG",
+             "postgresql://… URL of a catalog shared by several server nodes (default: DATA-DIR/catalog.db, SQLite)",
+             [](auto& c) -> auto& { return c.catalog; }),
+        text("node-name", "FESTIVAL_NODE_NAME", "this node's name among nodes sharing a catalog (default: host:port)",
+             [](auto& c) -> auto& { return c.node_name; }),
         text("web-dir", "FESTIVAL_WEB_DIR",
              "folder of the pages (default: share/festival/web of the installation, or the source tree's web/)",
              [](auto& c) -> auto& { return c.web_dir; }),
@@ -276,6 +281,9 @@ std::string executable_dir() {
 nlohmann::json config::to_json() const {
     return {{"listen", http.address + ":" + std::to_string(http.port)},
             {"data_dir", data_dir},
+            // The URL may carry a password: only which engine is logged.
+            {"catalog", catalog.empty() ? "sqlite" : "postgresql"},
+            {"node_name", node_name},
             {"web_dir", web_dir},
             {"vendor_dir", vendor_dir},
             {"transcoder", transcoder_path},

@@ -19,6 +19,11 @@ struct config {
     // access log), with their defaults where the server defines them.
     server_options http;
     std::string data_dir = "data";
+    // Where the catalog lives: empty is the embedded SQLite file <data-dir>/catalog.db; a
+    // postgresql:// URL shares one PostgreSQL catalog between server nodes (docs/scaling.md).
+    std::string catalog;
+    // This node's name among the server nodes sharing a catalog (default: the host name and port).
+    std::string node_name;
     std::string web_dir;     // default: the installation's share/festival/web, or the source tree's web/
     std::string vendor_dir;  // /vendor/…: default web_dir/vendor, or the build tree's web/vendor
     std::string transcoder_path;  // default: festival-transcoder beside this executable
@@ -69,6 +74,8 @@ struct config {
     bool public_https() const { return public_url.starts_with("https://"); }
     media::media_layout layout() const { return media::media_layout(data_dir); }
     std::string catalog_path() const { return layout().catalog_db().string(); }
+    // What catalog::open_catalog is given: the PostgreSQL URL, or else the SQLite file's path.
+    std::string catalog_location() const { return catalog.empty() ? catalog_path() : catalog; }
     std::string media_dir() const { return layout().media_dir().string(); }
     std::string backup_folder() const { return backup_dir.empty() ? data_dir + "/backups" : backup_dir; }
     nlohmann::json to_json() const;

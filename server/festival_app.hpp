@@ -22,7 +22,7 @@ class transcoder_supervisor;
 
 struct festival_app {
     explicit festival_app(std::shared_ptr<const config> c)
-        : settings(std::move(c)), catalog(settings->catalog_path(), &metrics) {}
+        : settings(std::move(c)), catalog(settings->catalog_location(), &metrics) {}
 
     // Re-reads film availability from the catalog; call on a worker thread after a film changes.
     void refresh_availability() {

@@ -27,7 +27,7 @@ TEST_CASE("a database at every older schema version is brought forward with its 
     for (int stopped_at = 1; stopped_at <= latest; ++stopped_at) {
         CAPTURE(stopped_at);
         database db(":memory:");
-        for (int step = 0; step < stopped_at; ++step) db.exec(migrations()[static_cast<std::size_t>(step)]);
+        for (int step = 0; step < stopped_at; ++step) db.exec(migrations()[static_cast<std::size_t>(step)].sqlite);
         db.exec("PRAGMA user_version = " + std::to_string(stopped_at));
         db.exec("INSERT INTO films (slug, original_title, category) VALUES ('kept', 'Kept', 'short')");
         CHECK(migrate(db) == latest);
@@ -46,7 +46,7 @@ TEST_CASE("a schema newer than the program is refused, not downgraded") {
 TEST_CASE("a catalog from before ids were unique keeps its rows and never reuses a deleted film's or job's id") {
     database db(":memory:");
     // The four steps every festival shipped with before this change.
-    for (std::size_t step = 0; step < 4; ++step) db.exec(migrations()[step]);
+    for (std::size_t step = 0; step < 4; ++step) db.exec(migrations()[step].sqlite);
     db.exec("PRAGMA user_version = 4");
     db.exec(R"sql(
         INSERT INTO films (id, slug, original_title, category, published) VALUES (1, 'kept', 'Kept', 'short', 1);
