@@ -413,7 +413,50 @@ private:
 
 }  // namespace
 
+namespace {
+
+// PostgreSQL keeps the schema version in a one-row table (SQLite in PRAGMA user_version). Made under
+// the catalog lock, so nodes starting at once make it once.
+int postgresql_version(database& db) {
+    auto st = db.prepare("SELECT version FROM schema_version");
+    return st.step() ? static_cast<int>(st.int64(0)) : 0;
+}
+
+int migrate_postgresql(database& db) {
+    {
+        transaction tx(db);
+        db.exec(R"sql(
+            CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
+            INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
+        )sql");
+        tx.commit();
+    }
+    const auto& steps = migrations();
+    int version = postgresql_version(db);
+    if (version > static_cast<int>(steps.size()))
+        throw invalid("schema_too_new", "catalog schema version " + std::to_string(version) +
+                                            " is newer than this program knows (" +
+                                            std::to_string(steps.size()) + ")");
+    while (version < static_cast<int>(steps.size())) {
+        // Each step in a transaction holding the catalog lock: of nodes starting at once, one migrates
+        // and the others find the step done.
+        transaction tx(db);
+        version = postgresql_version(db);
+        if (version >= static_cast<int>(steps.size())) break;
+        // Steps from before PostgreSQL have no text of their own: the baseline step creates their result.
+        const auto text = steps[static_cast<std::size_t>(version)].postgresql;
+        if (!text.empty()) db.exec(text);
+        db.prepare("UPDATE schema_version SET version = ?1").bind(1, version + 1).run();
+        tx.commit();
+        ++version;
+    }
+    return version;
+}
+
+}  // namespace
+
 int migrate(database& db) {
+    if (db.dialect() == sql_dialect::postgresql) return migrate_postgresql(db);
     auto read_version = [&] {
         auto st = db.prepare("PRAGMA user_version");
         st.step();
