@@ -107,7 +107,11 @@ void stats_batch::merge(stats_batch&& later) {
 
 void write_stats_batch(database& db, const stats_batch& batch) {
     if (batch.empty()) return;
-    transaction tx(db);
+    // On PostgreSQL the flush takes row locks only, not the catalog's write lock: every statement is
+    // an upsert that adds to, keeps the greater of or replaces its row (a viewer hash counts once:
+    // the second insert waits for the first and does nothing), so nodes flush side by side. Rows
+    // are written in key order (ordered maps), the same on every node, so two flushes cannot deadlock.
+    transaction tx(db, write_lock::rows);
     auto play = db.prepare(
         "INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, "
         "furthest_position, watched, viewed_at, completed, ended, token_hash, reached_view) VALUES (?1, ?2, ?3, ?4, "
