@@ -185,7 +185,7 @@ std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_ro
 int database::changes() const { return sqlite3_changes(db_); }
 bool database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-transaction::transaction(database& db, write_lock) : db_(db), nested_(db.in_transaction()) {
+transaction::transaction(database& db) : db_(db), nested_(db.in_transaction()) {
     if (!nested_ && db_.writes_observer()) began_ = std::chrono::steady_clock::now();
     db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
 }

@@ -15,9 +15,6 @@ struct sqlite3_stmt;
 
 namespace festival::catalog {
 
-// Which SQL a connection speaks, for the few statements that must differ (full-text search, backup).
-enum class sql_dialect { sqlite, postgresql };
-
 // A storage failure, carrying SQLite's extended result code. Its kind and code tell the faults a
 // caller can wait out apart: "catalog_busy" and "catalog_read_only" (busy), "insufficient_storage"
 // (full); anything else is "storage_error".
@@ -110,7 +107,6 @@ public:
     database& operator=(const database&) = delete;
     ~database();
 
-    sql_dialect dialect() const { return sql_dialect::sqlite; }
     void exec(std::string_view sql);
     statement prepare(std::string_view sql);
     std::int64_t last_insert_rowid() const;
@@ -131,13 +127,11 @@ private:
 // its own value and commits (one small WAL frame). Throws database_error when it cannot.
 void check_writable(database& db);
 
-enum class write_lock { catalog, rows };
-
 // BEGIN IMMEDIATE … COMMIT, rolled back unless commit() is reached. Inside another transaction it
 // becomes a savepoint, so catalog calls compose into one atomic unit (e.g. a bulk import).
 class transaction {
 public:
-    explicit transaction(database& db, write_lock lock = write_lock::catalog);
+    explicit transaction(database& db);
     transaction(const transaction&) = delete;
     transaction& operator=(const transaction&) = delete;
     ~transaction();
