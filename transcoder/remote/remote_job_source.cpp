@@ -208,22 +208,24 @@ private:
     }
 
     // One request, tried again after network errors and 5xx/429 answers with a doubling pause, at most
-    // max_tries times; a stop or a lost lease ends the tries (job_ended).
+    // max_tries times. `interruptible`: a stop or a lost lease ends the tries (job_ended); telling the
+    // server a job's end is not interruptible, or a stopping worker could not give its job back.
     template <class Attempt>
-    http_answer retrying(const std::string& what, Attempt&& attempt) {
+    http_answer retrying(const std::string& what, Attempt&& attempt, bool interruptible = true) {
         auto pause = std::chrono::milliseconds(options_.first_backoff_ms);
+        const int limit = interruptible ? options_.max_tries : std::min(options_.max_tries, 3);  // a stop is waiting
         for (int tries = 1;; ++tries) {
-            check_interrupted();
+            if (interruptible) check_interrupted();
             try {
                 auto answer = attempt();
-                if ((answer.status < 500 && answer.status != 429) || tries >= options_.max_tries) return answer;
+                if ((answer.status < 500 && answer.status != 429) || tries >= limit) return answer;
                 log_event("remote_retry", {{"what", what}, {"try", tries}, {"answer", answer.describe()}});
             } catch (const transfer_error& e) {
-                check_interrupted();
-                if (tries >= options_.max_tries) throw;
+                if (interruptible) check_interrupted();
+                if (tries >= limit) throw;
                 log_event("remote_retry", {{"what", what}, {"try", tries}, {"error", e.what()}});
             }
-            for (auto waited = std::chrono::milliseconds(0); waited < pause && !interrupted();
+            for (auto waited = std::chrono::milliseconds(0); waited < pause && !(interruptible && interrupted());
                  waited += std::chrono::milliseconds(50))
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             pause = std::min(pause * 2, std::chrono::milliseconds(10000));
@@ -251,9 +253,9 @@ private:
     // fail/release: the server learns it now, or when the lease runs out.
     void tell(const std::string& what, const prepared_job& p, const nlohmann::json& body) {
         try {
-            const auto answer = retrying(what, [&] { return client_.call("POST", job_path(p.job.id, "/" + what), body); });
+            const auto answer = retrying(
+                what, [&] { return client_.call("POST", job_path(p.job.id, "/" + what), body, 10); }, false);
             if (answer.status != 200) log_event("remote_refused", {{"job", p.job.id}, {"what", what}, {"answer", answer.describe()}});
-        } catch (const job_ended&) {
         } catch (const std::exception& e) {
             log_event("worker_error", {{"worker", worker_}, {"job", p.job.id}, {"error", e.what()}});
         }
