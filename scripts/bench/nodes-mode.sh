@@ -23,12 +23,12 @@ start_single() {
 }
 
 # Two nodes and the balancer: sets nodes_url (the balancer), nodes_catalog (libpq URL, empty on SQLite),
-# node_pids. They stop when this script ends (their stdin is a FIFO it holds open) or on SIGTERM.
+# node_pids and node_urls. They stop when this script ends (their stdin is a FIFO it holds open) or on SIGTERM.
 start_nodes() {
   local role="$1"; shift
   mkdir -p "$work/nodes"
   mkfifo "$work/nodes/hold"
-  FESTIVAL_BUILD_DIR="$PWD/$build" node scripts/bench/nodes.mjs "$work/nodes/data" 2 "$bench_email" "$role" \
+  FESTIVAL_BUILD_DIR="$(realpath "$build")" node scripts/bench/nodes.mjs "$work/nodes/data" 2 "$bench_email" "$role" \
     "$bench_password" "${BENCH_NODES_CATALOG:-postgresql}" -- "$@" <"$work/nodes/hold" >"$work/nodes/out" 2>"$work/nodes/err" &
   pids+=("$!")
   exec 3>"$work/nodes/hold"
@@ -39,6 +39,7 @@ start_nodes() {
   nodes_url="$(node -e 'console.log(JSON.parse(process.argv[1]).url)' "$line")"
   nodes_catalog="$(node -e 'console.log(JSON.parse(process.argv[1]).catalog)' "$line")"
   read -r -a node_pids <<<"$(node -e 'console.log(JSON.parse(process.argv[1]).nodes.map((n) => n.pid).join(" "))' "$line")"
+  read -r -a node_urls <<<"$(node -e 'console.log(JSON.parse(process.argv[1]).nodes.map((n) => n.url).join(" "))' "$line")"
 }
 
 # Signs the bench account in at URL into cookie jar JAR; prints the CSRF token.

@@ -2,7 +2,8 @@
 // nodes on one shared data folder with that catalog, and nginx balancing over them
 // (tests/e2e/nodes.mjs: deploy/nginx/festival-nodes.conf rewritten for loopback). Prints one JSON line
 // {"url": the balancer, "nodes": [{"url","pid"}], "catalog", "admin"} once all answer, then keeps them
-// until SIGTERM/SIGINT or stdin closes, and stops everything.
+// until SIGTERM/SIGINT or stdin closes, and stops everything. BENCH_BALANCER_CACHE=off: the balancer's
+// media cache off, so that every request reaches a node.
 // Usage: node scripts/bench/nodes.mjs DATA_DIR COUNT USER_EMAIL USER_ROLE USER_PASSWORD [postgresql|sqlite] -- SERVE_ARGS…
 // (sqlite: the nodes share the data folder's SQLite file, one host only; no PostgreSQL is started)
 import { mkdirSync } from 'node:fs';
@@ -38,7 +39,10 @@ try {
   addUser({ dataDir, catalog: catalog.url, email, role, password });
   for (let i = 0; i < Number(count); i++)
     nodes.push(await startNode({ dataDir, catalog: catalog.url, name: `node-${i + 1}`, extraArgs: serveArgs }));
-  balancer = await startBalancer({ work: path.dirname(path.resolve(dataDir)), nodePorts: nodes.map((n) => n.port), workers: 2 });
+  balancer = await startBalancer({
+    work: path.dirname(path.resolve(dataDir)), nodePorts: nodes.map((n) => n.port), workers: 2,
+    cache: process.env.BENCH_BALANCER_CACHE !== 'off',
+  });
   process.stdout.write(`${JSON.stringify({
     url: `${balancer.url}/`, nodes: nodes.map((n) => ({ url: `${n.url}/`, pid: n.child.pid })), catalog: catalog.url, admin: catalog.admin,
   })}\n`);

@@ -81,7 +81,7 @@ export function addUser({ dataDir, catalog = '', email, role, password }) {
 
 // The balancer's configuration: the reference with its marked lines rewritten for loopback when it
 // exists, else the same routing written here (plain HTTP: the reference's TLS is tested by nginx.test.mjs).
-function renderBalancer({ work, nodePorts, port }) {
+function renderBalancer({ work, nodePorts, port, cache }) {
   if (existsSync(balancerReference)) {
     let site = readFileSync(balancerReference, 'utf8');
     const servers = nodePorts.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n    ');
@@ -95,6 +95,7 @@ function renderBalancer({ work, nodePorts, port }) {
       return `    ${servers}\n`;
     });
     site = site.replace(/listen\s+\d+;/g, `listen 127.0.0.1:${port};`).replace(/^\s*listen \[::\][^\n]*\n/gm, '');
+    if (!cache) site = site.replace(/proxy_cache\s+[a-z_]+;/g, 'proxy_cache off;');
     return site;
   }
   const servers = nodePorts.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n  ');
@@ -122,13 +123,14 @@ server {
 
 /**
  * nginx balancing over the nodes on nodePorts, plain HTTP on a free 127.0.0.1 port; its files in work.
- * Resolves once it answers /healthz through a node, to {url, port, stop()}.
+ * cache false turns the reference's media cache off (a benchmark of the nodes behind it). Resolves once
+ * it answers /healthz through a node, to {url, port, stop()}.
  */
-export async function startBalancer({ work, nodePorts, workers = 1 }) {
+export async function startBalancer({ work, nodePorts, workers = 1, cache = true }) {
   const port = await freePort();
   const temp = path.join(work, 'balancer-temp');
   mkdirSync(temp, { recursive: true });
-  writeFileSync(path.join(work, 'balancer-site.conf'), renderBalancer({ work, nodePorts, port }));
+  writeFileSync(path.join(work, 'balancer-site.conf'), renderBalancer({ work, nodePorts, port, cache }));
   writeFileSync(path.join(work, 'balancer.conf'), `
 user root;
 worker_processes ${workers};
