@@ -6,7 +6,8 @@
 // media cache off, so that every request reaches a node.
 // Usage: node scripts/bench/nodes.mjs DATA_DIR COUNT USER_EMAIL USER_ROLE USER_PASSWORD [postgresql|sqlite] -- SERVE_ARGS…
 // (sqlite: the nodes share the data folder's SQLite file, one host only; no PostgreSQL is started)
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { addUser, startBalancer, startNode } from '../../tests/e2e/nodes.mjs';
@@ -36,12 +37,20 @@ process.stdin.on('end', () => end());
 process.stdin.resume();
 
 try {
+  // The balancer checks media tokens with the nodes' secret: theirs if given, else one made here.
+  const given = serveArgs.indexOf('--media-token-secret-file');
+  const secretFile = given >= 0 ? serveArgs[given + 1] : path.join(path.dirname(path.resolve(dataDir)), 'media-token.secret');
+  if (given < 0) {
+    writeFileSync(secretFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+    serveArgs.push('--media-token-secret-file', secretFile);
+  }
+  const secret = readFileSync(secretFile, 'utf8').trim();
   addUser({ dataDir, catalog: catalog.url, email, role, password });
   for (let i = 0; i < Number(count); i++)
     nodes.push(await startNode({ dataDir, catalog: catalog.url, name: `node-${i + 1}`, extraArgs: serveArgs }));
   balancer = await startBalancer({
     work: path.dirname(path.resolve(dataDir)), nodePorts: nodes.map((n) => n.port), workers: 2,
-    cache: process.env.BENCH_BALANCER_CACHE !== 'off',
+    secret, cache: process.env.BENCH_BALANCER_CACHE !== 'off',
   });
   process.stdout.write(`${JSON.stringify({
     url: `${balancer.url}/`, nodes: nodes.map((n) => ({ url: `${n.url}/`, pid: n.child.pid })), catalog: catalog.url, admin: catalog.admin,

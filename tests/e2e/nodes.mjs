@@ -2,13 +2,14 @@
 // folder's SQLite file when none is given: nodes on one host may share it), and Debian's nginx in front
 // as the balancer, configured from deploy/nginx/festival-nodes.conf with only its site-specific lines
 // rewritten for loopback. Shared by tests/e2e/nodes.test.mjs and the benchmarks' two-node mode.
+// Nodes trust the balancer's X-Forwarded-For (127.0.0.1), so each viewer is counted by its own address.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { freePort } from './nginx-front.mjs';
+import { freePort, makeCertificate } from './nginx-front.mjs';
 import { buildDir, repoDir, waitFor } from './support.mjs';
 
 export const festivalExe = path.join(buildDir, 'festival');
@@ -79,58 +80,53 @@ export function addUser({ dataDir, catalog = '', email, role, password }) {
   assert.equal(added.status, 0, added.stderr?.toString());
 }
 
-// The balancer's configuration: the reference with its marked lines rewritten for loopback when it
-// exists, else the same routing written here (plain HTTP: the reference's TLS is tested by nginx.test.mjs).
-function renderBalancer({ work, nodePorts, port, cache }) {
-  if (existsSync(balancerReference)) {
-    let site = readFileSync(balancerReference, 'utf8');
-    const servers = nodePorts.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n    ');
-    // Every `server …:NNNN …;  # FESTIVAL: node` line of an upstream becomes our nodes.
-    const nodeLine = /^\s*server\s+[^;]+;[^\n]*#\s*FESTIVAL:?\s*node[^\n]*\n/gm;
-    assert.ok(nodeLine.test(site), 'deploy/nginx/festival-nodes.conf has no "server …;  # FESTIVAL: node" line');
-    let first = true;
-    site = site.replace(nodeLine, () => {
-      if (!first) return '';
-      first = false;
-      return `    ${servers}\n`;
-    });
-    site = site.replace(/listen\s+\d+;/g, `listen 127.0.0.1:${port};`).replace(/^\s*listen \[::\][^\n]*\n/gm, '');
-    if (!cache) site = site.replace(/proxy_cache\s+[a-z_]+;/g, 'proxy_cache off;');
-    return site;
+// deploy/nginx/festival-nodes.conf for loopback: its node lines become ours (with the reference's own
+// max_fails and fail_timeout), HTTPS becomes plain HTTP on `port` (the reference's TLS is the same as
+// festival.conf's, which nginx.test.mjs covers), and every other site-specific value is replaced; each
+// must still be there, so a test cannot silently drift from the reference.
+function renderBalancer({ work, nodePorts, port, redirectPort, cache }) {
+  let site = readFileSync(balancerReference, 'utf8');
+  const nodeLine = /^(\s*)server\s+[0-9.]+:\d+(\s[^;]*)?;[^\n]*\n/gm;
+  const found = site.match(nodeLine);
+  assert.ok(found?.length >= 1, 'deploy/nginx/festival-nodes.conf has no node line ("server HOST:PORT …;")');
+  const [, indent, parameters = ''] = /^(\s*)server\s+[0-9.]+:\d+(\s[^;]*)?;/.exec(found[0]);
+  let first = true;
+  site = site.replace(nodeLine, () => {
+    if (!first) return '';
+    first = false;
+    return nodePorts.map((p) => `${indent}server 127.0.0.1:${p}${parameters};\n`).join('');
+  });
+  const replacements = [
+    ['listen 80; ', `listen 127.0.0.1:${redirectPort}; `],
+    ['listen 443 ssl http2;', `listen 127.0.0.1:${port};`],
+    ['/etc/letsencrypt/live/festival.example.org/fullchain.pem', path.join(work, 'cert.pem')],
+    ['/etc/letsencrypt/live/festival.example.org/privkey.pem', path.join(work, 'key.pem')],
+    ['/etc/nginx/festival/media-token-secret.conf', path.join(work, 'media-token-secret.conf')],
+    ['/var/cache/nginx/festival', path.join(work, 'balancer-cache')],
+  ];
+  for (const [from, to] of replacements) {
+    assert.ok(site.includes(from), `deploy/nginx/festival-nodes.conf no longer has "${from}"`);
+    site = site.replaceAll(from, to);
   }
-  const servers = nodePorts.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n  ');
-  return `
-map $uri $festival_play { "~^/api/plays/(?<id>[^/]+)/" $id; default ""; }
-upstream festival_plays { hash $festival_play consistent; ${servers} keepalive 64; }
-upstream festival_nodes { ${servers} keepalive 64; }
-server {
-  listen 127.0.0.1:${port};
-  client_max_body_size 6m;
-  proxy_http_version 1.1;
-  proxy_set_header Connection "";
-  proxy_set_header Host $host;
-  proxy_set_header X-Forwarded-For $remote_addr;
-  proxy_set_header X-Forwarded-Proto $scheme;
-  proxy_set_header Forwarded "";
-  proxy_next_upstream error timeout http_502 http_503;
-  location / { proxy_pass http://festival_nodes; }
-  location /api/plays/ { proxy_pass http://festival_plays; }
-  location ~ ^/api/(stats/live|jobs/\\d+/events)$ { proxy_pass http://festival_nodes; proxy_buffering off; proxy_read_timeout 1d; }
-  location /api/uploads { proxy_pass http://festival_nodes; proxy_request_buffering off; client_max_body_size 50g; proxy_read_timeout 1h; }
-}
-`;
+  if (!cache) site = site.replace(/proxy_cache\s+[a-z_]+;/g, 'proxy_cache off;');
+  return site.replace(/^\s*listen \[::\]:\d+.*$/gm, '');
 }
 
 /**
- * nginx balancing over the nodes on nodePorts, plain HTTP on a free 127.0.0.1 port; its files in work.
- * cache false turns the reference's media cache off (a benchmark of the nodes behind it). Resolves once
- * it answers /healthz through a node, to {url, port, stop()}.
+ * nginx balancing over the nodes on nodePorts (deploy/nginx/festival-nodes.conf), plain HTTP on a free
+ * 127.0.0.1 port, checking media tokens with `secret` (the nodes' --media-token-secret-file); its files
+ * in work. cache false turns its media cache off (a benchmark of the nodes behind it). Resolves once it
+ * answers /healthz through a node, to {url, port, stop()}.
  */
-export async function startBalancer({ work, nodePorts, workers = 1, cache = true }) {
+export async function startBalancer({ work, nodePorts, secret, workers = 1, cache = true }) {
   const port = await freePort();
   const temp = path.join(work, 'balancer-temp');
   mkdirSync(temp, { recursive: true });
-  writeFileSync(path.join(work, 'balancer-site.conf'), renderBalancer({ work, nodePorts, port, cache }));
+  mkdirSync(path.join(work, 'balancer-cache'), { recursive: true });
+  if (!existsSync(path.join(work, 'cert.pem'))) makeCertificate(work);
+  writeFileSync(path.join(work, 'media-token-secret.conf'), `set $media_token_secret "${secret}";\n`, { mode: 0o600 });
+  writeFileSync(path.join(work, 'balancer-site.conf'),
+    renderBalancer({ work, nodePorts, port, redirectPort: await freePort(), cache }));
   writeFileSync(path.join(work, 'balancer.conf'), `
 user root;
 worker_processes ${workers};

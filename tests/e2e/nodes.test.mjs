@@ -38,13 +38,14 @@ const capability = {
   postgresql: spawnSync('ldd', [festivalExe]).stdout?.toString().includes('libpq') ?? false,
   remoteWorkers: spawnSync(transcoderExe, ['work', '--help']).stdout?.toString().includes('--server') ?? false,
   workerTokens: spawnSync(festivalExe, ['worker', '--help']).status === 0,
-  adoption: existsSync(balancerReference),  // shipped with play adoption and shared day keys
+  adoption: existsSync(balancerReference),  // the nodes' balancer ships with play adoption and shared day keys
 };
 
 const skipReason = () => {
   if (!nginxAvailable) return 'nginx is not installed (scripts/install-deps --tests)';
   if (!existsSync(festivalExe)) return `${festivalExe} is not built`;
   if (!existsSync(transcoderExe)) return `${transcoderExe} is not built: no transcode, nothing to play`;
+  if (!capability.adoption) return 'this build has no several-node support (deploy/nginx/festival-nodes.conf, docs/nodes.md)';
   return null;
 };
 
@@ -77,13 +78,16 @@ describe('two nodes, a balancer, PostgreSQL and remote workers', { skip: skipRea
     else console.log(`# catalog: the shared folder's SQLite file (${capability.postgresql ? postgresqlUnavailable() : 'this build has no PostgreSQL engine'})`);
     addUser({ dataDir, catalog: catalog?.url, ...curator, role: 'curator' });
     addUser({ dataDir, catalog: catalog?.url, ...organizer, role: 'organizer' });
+    // The balancer checks media tokens with the nodes' secret (secure_link), before its cache.
+    const secret = 'nodes-test-media-token-secret-0123456789';
+    writeFileSync(path.join(work, 'media-token.secret'), `${secret}\n`, { mode: 0o600 });
     nodeArgs.push('--view-seconds', '3', '--audience-flush-ms', String(FLUSH_MS), '--job-lease-seconds', '6',
-      '--heartbeat-seconds', '2');
+      '--heartbeat-seconds', '2', '--media-token-secret-file', path.join(work, 'media-token.secret'));
     // Without remote workers, node B transcodes itself so the rest of the test has a film.
     const transcoders = (name) => (capability.remoteWorkers || name === 'a' ? ['--transcoders', '0'] : ['--transcoders', '1']);
     nodeA = await startNode({ dataDir, catalog: catalog?.url, name: 'a', extraArgs: [...nodeArgs, ...transcoders('a')] });
     nodeB = await startNode({ dataDir, catalog: catalog?.url, name: 'b', extraArgs: [...nodeArgs, ...transcoders('b')] });
-    balancer = await startBalancer({ work, nodePorts: [nodeA.port, nodeB.port] });
+    balancer = await startBalancer({ work, nodePorts: [nodeA.port, nodeB.port], secret });
     browser = await launchBrowser();
   });
 
@@ -237,10 +241,6 @@ describe('two nodes, a balancer, PostgreSQL and remote workers', { skip: skipRea
   });
 
   test(`${VIEWERS} viewers over both nodes are counted while node A is killed and restarted`, { timeout: 240_000 }, async (t) => {
-    if (!capability.adoption) {
-      t.skip('play adoption and shared day keys are not in this build (deploy/nginx/festival-nodes.conf ships with them)');
-      return;
-    }
     const viewers = Array.from({ length: VIEWERS }, (_, i) => new Viewer(`127.0.0.${i + 2}`, `festival-nodes-viewer-${i}`));
     t.after(() => viewers.forEach((v) => v.close()));
     for (const viewer of viewers) {
