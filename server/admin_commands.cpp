@@ -28,11 +28,13 @@ command_flags flags(const std::vector<std::string>& args, std::size_t from, bool
                                 {.positional = positional});
 }
 
-// The settings `festival serve` would use for the data folder: --data-dir, else the same setting's
-// environment variable and default.
+// The settings `festival serve` would use for the data folder and its catalog: --data-dir and
+// --catalog, else the same settings' environment variables and defaults.
 std::shared_ptr<const config> data_dir_settings(const command_flags& f) {
-    return load_config(f.has("data-dir") ? std::vector<std::string>{"--data-dir", f.get("data-dir", "")}
-                                         : std::vector<std::string>{});
+    std::vector<std::string> args;
+    for (const char* name : {"data-dir", "catalog"})
+        if (f.has(name)) args.insert(args.end(), {std::string("--") + name, f.get(name, "")});
+    return load_config(args);
 }
 
 // The catalog of that data folder, created and migrated if need be.
@@ -147,7 +149,9 @@ int import_command(const std::vector<std::string>& args) {
 int backup_command(const std::vector<std::string>& args) {
     return reporting_errors("festival backup", [&] {
         const auto [file, f] = file_and_flags(args, "usage: festival backup FILE [--data-dir DIR]");
-        const auto made = catalog::backup_catalog(data_dir_settings(f)->catalog_path(), file);
+        const auto settings = data_dir_settings(f);
+        catalog::refuse_postgresql_backup(settings->catalog_location());
+        const auto made = catalog::backup_catalog(settings->catalog_path(), file);
         const nlohmann::ordered_json line = {
             {"path", made.path.string()}, {"bytes", made.bytes}, {"pages", made.pages}, {"seconds", made.seconds}};
         std::printf("%s\n", line.dump().c_str());
@@ -159,6 +163,7 @@ int restore_command(const std::vector<std::string>& args) {
     return reporting_errors("festival restore", [&] {
         const auto [file, f] = file_and_flags(args, "usage: festival restore FILE [--data-dir DIR]");
         const auto settings = data_dir_settings(f);
+        catalog::refuse_postgresql_backup(settings->catalog_location());
         std::filesystem::create_directories(settings->data_dir);
         // Held until the restore is done, so no festival starts on a half-restored folder either.
         const auto alone = data_dir_lock::try_acquire(settings->data_dir, data_dir_lock::mode::exclusive);

@@ -9,6 +9,7 @@
 #include "catalog/schema.hpp"
 #include "server/api/routes.hpp"
 #include "server/config.hpp"
+#include "tests/support/test_catalog.hpp"
 
 namespace festival::testing {
 
@@ -21,6 +22,8 @@ in_process_festival::in_process_festival(const std::vector<std::string>& flags) 
     if (!made) throw std::runtime_error("mkdtemp failed");
     data_dir_ = made;
     std::vector<std::string> args = {"--data-dir", data_dir_, "--transcoders", "0"};
+    if (festival::test::catalog_is_postgresql())
+        args.insert(args.end(), {"--catalog", festival::test::fresh_catalog_location(data_dir_)});
     args.insert(args.end(), flags.begin(), flags.end());
     app_ = std::make_unique<server::festival_app>(server::load_config(args));
     // What `festival serve` does before it listens.

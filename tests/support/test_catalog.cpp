@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -55,6 +56,20 @@ bool catalog_is_postgresql() { return postgresql_server() != nullptr; }
 
 std::string fresh_catalog_location(const std::filesystem::path& dir) {
     return catalog_is_postgresql() ? new_postgresql_schema() : (dir / "catalog.db").string();
+}
+
+std::string catalog_location_of(const std::filesystem::path& data_dir) {
+    if (!catalog_is_postgresql()) return (data_dir / "catalog.db").string();
+    static std::mutex guard;
+    static std::map<std::string, std::string> locations;
+    const std::string key = data_dir.lexically_normal().string();
+    {
+        const std::lock_guard lock(guard);
+        if (const auto found = locations.find(key); found != locations.end()) return found->second;
+    }
+    auto location = new_postgresql_schema();
+    const std::lock_guard lock(guard);
+    return locations.emplace(key, std::move(location)).first->second;
 }
 
 std::string fresh_catalog_location() { return catalog_is_postgresql() ? new_postgresql_schema() : ":memory:"; }
