@@ -175,8 +175,10 @@ int serve_command(const std::vector<std::string>& args) {
                   {{"metrics_url", "http://" + address + ":" + std::to_string(metrics->port()) + "/metrics"}}, stdout);
     }
 
+    auto worker_settings = settings->worker;
+    worker_settings.catalog = settings->catalog;  // "" = the data folder's catalog.db, which workers find themselves
     transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
-                                      settings->worker);
+                                      worker_settings);
     transcoders.start();
     app.transcoders = &transcoders;
     std::thread demo_media;
