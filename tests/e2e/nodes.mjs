@@ -163,14 +163,14 @@ http {
 }
 
 /**
- * A remote transcoder worker: `festival-transcoder work --server URL --token-file FILE --work-dir DIR`
- * (no catalog, no data folder). Returns {child, log(), kill()}; kill ends its whole process group, the
- * sandboxed transcode child with it, as a host that dies.
+ * A remote transcoder worker: `festival-transcoder work --server URL --token-file FILE --work-dir DIR
+ * --worker-id LABEL` (no catalog, no data folder). Returns {child, log(), kill()}; kill ends its whole
+ * process group, the sandboxed transcode child with it, as a host that dies.
  */
-export function startRemoteWorker({ server, tokenFile, workDir, extraArgs = [] }) {
+export function startRemoteWorker({ server, tokenFile, workDir, label, extraArgs = [] }) {
   mkdirSync(workDir, { recursive: true });
   const child = spawn(transcoderExe, ['work', '--server', server, '--token-file', tokenFile, '--work-dir', workDir,
-    ...extraArgs], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--worker-id', label, ...extraArgs], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   const output = [];

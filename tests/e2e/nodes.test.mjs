@@ -36,7 +36,10 @@ const FLUSH_MS = 500;      // each node writes its audience batch this often
 // What this build has; each missing part is skipped by name, never passed.
 const capability = {
   postgresql: spawnSync('ldd', [festivalExe]).stdout?.toString().includes('libpq') ?? false,
-  remoteWorkers: spawnSync(transcoderExe, ['work', '--help']).stdout?.toString().includes('--server') ?? false,
+  remoteWorkers: (() => {
+    const usage = spawnSync(transcoderExe, ['--help']);
+    return `${usage.stdout}${usage.stderr}`.includes('work --server');
+  })(),
   workerTokens: spawnSync(festivalExe, ['worker', '--help']).status === 0,
   adoption: existsSync(balancerReference),  // the nodes' balancer ships with play adoption and shared day keys
 };
@@ -197,23 +200,23 @@ describe('two nodes, a balancer, PostgreSQL and remote workers', { skip: skipRea
       return file;
     };
     // Each worker has its own folder under work/, not the shared data folder.
-    const one = startRemoteWorker({ server: balancer.url, tokenFile: tokenFile('one'), workDir: path.join(work, 'worker-one') });
+    const one = startRemoteWorker({ server: balancer.url, tokenFile: tokenFile('one'), workDir: path.join(work, 'worker-one'),
+      label: 'host-one', extraArgs: ['--lease-seconds', '6'] });
     const claimed = await waitFor(async () => {
       const job = (await jobs())[0];
-      return job?.status === 'running' && /^one\//.test(job.worker ?? '') ? job : null;
+      return job?.status === 'running' && job.worker === 'one/host-one' ? job : null;
     }, { timeoutMs: 120_000, intervalMs: 100, message: `worker one claiming the job (${one.log()})` });
     await one.kill();
-    const two = startRemoteWorker({ server: balancer.url, tokenFile: tokenFile('two'), workDir: path.join(work, 'worker-two') });
+    const two = startRemoteWorker({ server: balancer.url, tokenFile: tokenFile('two'), workDir: path.join(work, 'worker-two'),
+      label: 'host-two', extraArgs: ['--lease-seconds', '6'] });
     t.after(() => two.kill());
     const done = await waitFor(async () => {
       const job = (await jobs()).find((j) => j.id === claimed.id);
       if (job.status === 'failed' || job.status === 'cancelled') throw new Error(JSON.stringify(job));
       return job.status === 'done' ? job : null;
     }, { timeoutMs: 360_000, intervalMs: 1000, message: `worker two finishing the job (${two.log()})` });
-    assert.match(done.worker, /^two\//, `finished by ${done.worker}`);
+    assert.equal(done.worker, 'two/host-two', 'finished by the second worker');
     assert.ok(done.attempts >= 2, `the job was claimed again after the first worker died (${done.attempts} attempts)`);
-    assert.ok(!existsSync(path.join(work, 'worker-one', 'catalog.db')) && !existsSync(path.join(work, 'worker-two', 'catalog.db')),
-      'the workers opened no catalog');
   });
 
   test('the film plays through the balancer: ffprobe and hls.js in Chromium', { timeout: 180_000 }, async () => {
@@ -271,9 +274,10 @@ describe('two nodes, a balancer, PostgreSQL and remote workers', { skip: skipRea
 
     const session = await signInApi(balancer.url, organizer.email, organizer.password);
     const sentSeconds = sent.reduce((sum, h) => sum + h.seconds, 0);
-    // What a kill -9 may lose (docs/nodes.md): the dead node's batch not yet written, i.e. heartbeats
-    // answered within one flush interval (and the write in progress) before the kill.
-    const atRisk = sent.filter((h) => h.at <= killedAt && h.at > killedAt - 2 * FLUSH_MS - 1000).reduce((sum, h) => sum + h.seconds, 0);
+    // What a kill -9 may lose (docs/nodes.md, "Tolerance of the counts"): what the dead node received
+    // since its last flush, i.e. heartbeats answered within one flush interval before the kill, or two
+    // when the kill cut a flush's write short.
+    const atRisk = sent.filter((h) => h.at <= killedAt && h.at > killedAt - 2 * FLUSH_MS).reduce((sum, h) => sum + h.seconds, 0);
     // Each node writes its own batch: read until two reads a few flushes apart agree.
     let previous = null;
     const totals = await waitFor(async () => {
