@@ -237,3 +237,29 @@ TEST_CASE("scripts of several statements run on both engines") {
     CHECK(count(db, "SELECT count(*) FROM b") == 2);
     check_writable(db);
 }
+
+TEST_CASE("a PostgreSQL connection lost between transactions is told unavailable, then opened again with its statements" *
+          doctest::skip(!catalog_is_postgresql())) {
+    const auto location = fresh_catalog_location();
+    database db(location);
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    db.exec("INSERT INTO t (id) VALUES (1)");
+    const auto backend = count(db, "SELECT pg_backend_pid()");
+    CHECK(count(db, "SELECT count(*) FROM t WHERE id = 1") == 1);
+    database other(location);
+    other.prepare("SELECT pg_terminate_backend(?1)").bind(1, backend).run();
+    try {
+        db.prepare("SELECT count(*) FROM t WHERE id = 1").step();
+        FAIL("a terminated connection answered");
+    } catch (const database_error& e) {
+        CHECK(e.kind() == error_kind::busy);
+        CHECK(e.code() == "catalog_unavailable");
+    }
+    // The same statement (prepared on the lost connection) and a transaction work on the new one.
+    CHECK(count(db, "SELECT count(*) FROM t WHERE id = 1") == 1);
+    CHECK(count(db, "SELECT pg_backend_pid()") != backend);
+    transaction tx(db);
+    db.exec("INSERT INTO t (id) VALUES (2)");
+    tx.commit();
+    CHECK(count(other, "SELECT count(*) FROM t") == 2);
+}
