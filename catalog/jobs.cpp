@@ -176,7 +176,8 @@ std::map<std::int64_t, job> latest_jobs(database& db, const std::vector<std::int
     return latest;
 }
 
-std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now) {
+std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now,
+                             const std::string& only_kind) {
     // On PostgreSQL the claim takes row locks only, not the catalog's write lock: both statements
     // are safe under concurrent claims by themselves (the first re-checks each row it waits for, the
     // second skips rows another claim holds), so workers on several hosts never queue behind each
@@ -195,10 +196,10 @@ std::optional<job> claim_job(database& db, const std::string& worker, int lease_
     auto st = db.prepare(
         std::string("UPDATE jobs SET status = 'running', worker = ?1, lease_until = ?2, attempts = attempts + 1, "
                     "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ?3 "
-                    "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' "
-                    "OR (status = 'running' AND lease_until < ?4) ORDER BY id LIMIT 1") +
+                    "WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' "
+                    "OR (status = 'running' AND lease_until < ?4)) AND (?5 = '' OR kind = ?5) ORDER BY id LIMIT 1") +
         lock_row + ") RETURNING " + job_columns);
-    st.bind(1, worker).bind(2, now + lease_seconds).bind(3, stamp).bind(4, now);
+    st.bind(1, worker).bind(2, now + lease_seconds).bind(3, stamp).bind(4, now).bind(5, only_kind);
     std::optional<job> claimed;
     if (st.step()) {
         claimed = read_job_row(st);

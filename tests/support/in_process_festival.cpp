@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "catalog/clock.hpp"
 #include "catalog/schema.hpp"
+#include "catalog/worker_tokens.hpp"
 #include "server/api/routes.hpp"
 #include "server/config.hpp"
 #include "tests/support/test_catalog.hpp"
@@ -33,7 +35,9 @@ in_process_festival::in_process_festival(const std::vector<std::string>& flags) 
     routes_ = std::make_unique<server::dispatcher>(
         server::router(server::festival_routes(*app_)),
         [app = app_.get()](const std::string& token) { return catalog::find_session(app->catalog.local(), token); },
-        server::https_policy(app_->settings->public_url));
+        server::https_policy(app_->settings->public_url), [app = app_.get()](const std::string& token) {
+            return catalog::find_worker_by_token(app->catalog.local(), token, catalog::unix_now());
+        });
 }
 
 in_process_festival::~in_process_festival() {
