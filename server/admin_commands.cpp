@@ -12,6 +12,7 @@
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/schema.hpp"
+#include "catalog/worker_tokens.hpp"
 #include "server/config.hpp"
 #include "server/data_dir_lock.hpp"
 #include "transcoder/process/command_flags.hpp"
@@ -144,6 +145,36 @@ int import_command(const std::vector<std::string>& args) {
         std::fprintf(stderr, "festival import: %s\n", e.what());
         return 1;
     }
+}
+
+int worker_command(const std::vector<std::string>& args) {
+    return reporting_errors("festival worker", [&] {
+        constexpr const char* usage =
+            "usage: festival worker add NAME [--data-dir DIR]   (prints the new token, once)\n"
+            "       festival worker revoke NAME [--data-dir DIR]\n"
+            "       festival worker list [--data-dir DIR]";
+        if (args.empty()) throw std::invalid_argument(usage);
+        const auto f = flags(args, 1, true);
+        const auto& action = args[0];
+        if (action == "list" && f.positional().empty()) {
+            auto db = open_data_dir(f);
+            auto list = nlohmann::json::array();
+            for (const auto& t : catalog::list_worker_tokens(db)) list.push_back(catalog::worker_token_to_json(t));
+            std::printf("%s\n", list.dump().c_str());
+            return 0;
+        }
+        if ((action != "add" && action != "revoke") || f.positional().size() != 1) throw std::invalid_argument(usage);
+        const auto& name = f.positional()[0];
+        auto db = open_data_dir(f);
+        if (action == "add") {
+            // The only time the token is shown: the catalog keeps its hash.
+            std::printf("%s\n", catalog::add_worker_token(db, name).c_str());
+            return 0;
+        }
+        const bool revoked = catalog::revoke_worker_token(db, name);
+        std::printf(revoked ? "revoked the worker %s\n" : "the worker %s was already revoked\n", name.c_str());
+        return 0;
+    });
 }
 
 int backup_command(const std::vector<std::string>& args) {

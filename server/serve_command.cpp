@@ -8,9 +8,12 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "catalog/accounts.hpp"
+#include "catalog/clock.hpp"
 #include "catalog/schema.hpp"
+#include "catalog/worker_tokens.hpp"
 #include "server/audience/audience_writer.hpp"
 #include "server/background_thread.hpp"
 #include "server/data_dir_lock.hpp"
@@ -54,6 +57,12 @@ private:
 
     background_thread thread_;
 };
+
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
+}
 
 // Each viewer holds a keep-alive connection: allow as many descriptors as the system lets us.
 void raise_descriptor_limit() {
@@ -137,7 +146,9 @@ int serve_command(const std::vector<std::string>& args) {
 
     dispatcher routes(router(festival_routes(app)),
                       [&app](const std::string& token) { return catalog::find_session(app.catalog.local(), token); },
-                      https_policy(settings->public_url));
+                      https_policy(settings->public_url), [&app](const std::string& token) {
+                          return catalog::find_worker_by_token(app.catalog.local(), token, catalog::unix_now());
+                      });
     std::unique_ptr<http_server> server;
     try {
         server = std::make_unique<http_server>(http_options, routes);
@@ -168,8 +179,10 @@ int serve_command(const std::vector<std::string>& args) {
                   {{"metrics_url", "http://" + address + ":" + std::to_string(metrics->port()) + "/metrics"}}, stdout);
     }
 
+    auto worker_settings = settings->worker;
+    worker_settings.catalog = settings->catalog;  // "" = the data folder's catalog.db, which workers find themselves
     transcoder_supervisor transcoders(settings->transcoder_path, settings->data_dir, settings->transcoders,
-                                      settings->worker);
+                                      worker_settings);
     transcoders.start();
     app.transcoders = &transcoders;
     std::thread demo_media;
@@ -183,6 +196,14 @@ int serve_command(const std::vector<std::string>& args) {
         });
     }
     availability_refresher refresher(app);
+    try {  // a shared catalog: this node's name and the day keys, before any viewer is hashed
+        app.audience.join_nodes(app.catalog.local(), settings->node_name.empty()
+                                                         ? host_name() + ":" + std::to_string(server->port())
+                                                         : settings->node_name);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "festival serve: cannot join the other nodes: %s\n", e.what());
+        return 1;
+    }
     audience_writer audience_batches(app.audience, app.catalog);
     upload_cleaner abandoned_uploads(app);
     std::optional<backup_scheduler> backups;

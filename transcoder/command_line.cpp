@@ -8,11 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -44,8 +46,11 @@ const char* usage =
     "                                     [--audio-track description|dub:LANG=FILE]...\n"
     "                                     [--ladder 1080,720,480,360,240] [--preset veryfast] [--threads N]\n"
     "                                     [--max-output-file-mb 4096]\n"
-    "       festival-transcoder work --data-dir DIR [--worker-id NAME] [--lease-seconds 30] [--once]\n"
-    "                                [--preset veryfast] [--max-output-file-mb 4096] [--sandbox-user nobody]\n"
+    "       festival-transcoder work --data-dir DIR [--catalog FILE|postgresql://...] [--worker-id NAME]\n"
+    "                                [--lease-seconds 30] [--once] [--preset veryfast] [--max-output-file-mb 4096]\n"
+    "                                [--sandbox-user nobody]\n"
+    "       festival-transcoder work --server URL --token-file FILE --work-dir DIR [--worker-id NAME] [--once] ...\n"
+    "                                (a worker on another host; the token may come from FESTIVAL_WORKER_TOKEN)\n"
     "       festival-transcoder sandbox-selftest [--sandbox-user nobody]\n";
 
 using process::command_flags;
@@ -158,9 +163,31 @@ int transcode_command(const command_flags& f) {
     }
 }
 
+// The worker token of a remote worker: the first line of --token-file, else FESTIVAL_WORKER_TOKEN (never a
+// flag: command lines are visible to every user of the host).
+std::string worker_token(const command_flags& f) {
+    std::string token;
+    if (f.has("token-file")) {
+        std::ifstream in(f.get("token-file", ""));
+        if (!in) throw std::invalid_argument("cannot read --token-file " + f.get("token-file", ""));
+        std::getline(in, token);
+    } else if (const char* from_env = std::getenv("FESTIVAL_WORKER_TOKEN")) {
+        token = from_env;
+    }
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    if (token.empty()) throw std::invalid_argument("a remote worker needs its token: --token-file FILE or FESTIVAL_WORKER_TOKEN");
+    return token;
+}
+
 int work_command(const command_flags& f) {
     worker_options o;
-    o.data_dir = f.required("data-dir");
+    if (f.has("server")) {
+        o.remote.server = f.required("server");
+        o.remote.work_dir = f.required("work-dir");
+        o.remote.token = worker_token(f);
+    } else {
+        o.data_dir = f.required("data-dir");
+    }
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     o.worker_id = f.get("worker-id", std::string(host) + "-" + std::to_string(::getpid()));
@@ -171,6 +198,7 @@ int work_command(const command_flags& f) {
     o.encoding.preset = settings.preset;
     o.max_output_file_bytes = std::uint64_t(settings.max_output_file_mb) << 20;
     o.sandbox_user = settings.sandbox_user;  // the user each transcode child runs as, when started as root
+    o.catalog = settings.catalog;
     return run_worker(o);
 }
 

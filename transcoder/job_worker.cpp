@@ -16,28 +16,22 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/clock.hpp"
-#include "catalog/database.hpp"
-#include "catalog/films.hpp"
 #include "catalog/jobs.hpp"
-#include "catalog/schema.hpp"
 #include "transcoder/process/child_process.hpp"
 #include "transcoder/process/resource_limits.hpp"
 #include "transcoder/audio_tracks.hpp"
+#include "transcoder/catalog_job_source.hpp"
 #include "transcoder/film_transcode.hpp"
 #include "transcoder/media/hls_version.hpp"
-#include "transcoder/media/media_folders.hpp"
-#include "transcoder/media/media_layout.hpp"
-#include "transcoder/media/version_links.hpp"
-#include "transcoder/media/version_publisher.hpp"
 #include "transcoder/process/log_event.hpp"
+#include "transcoder/remote/remote_job_source.hpp"
 #include "transcoder/sandbox.hpp"
 
 namespace festival::transcoder {
@@ -200,37 +194,30 @@ std::vector<audio_track_file> open_audio_tracks(const catalog::job& job) {
     ::_exit(0);
 }
 
-enum class outcome { done, failed, lost, stopping };
-
 class worker {
 public:
-    explicit worker(const worker_options& o)
-        : options_(o),
-          layout_(fs::absolute(o.data_dir)),
-          db_(catalog::open_catalog(layout_.catalog_db().string())),
-          publisher_(layout_, store_),
-          parent_(::getppid()) {}
+    worker(job_source& source, const worker_options& o) : source_(source), options_(o), parent_(::getppid()) {}
 
     int run() {
         log_event("worker_started", {{"worker", options_.worker_id}, {"pid", ::getpid()}});
-        sweep_abandoned_output();
-        bool swept = true;
+        source_.start();
+        bool idle = true;
         while (!should_stop()) {
             try {
-                auto job = catalog::claim_job(db_, options_.worker_id, options_.lease_seconds, catalog::unix_now());
+                auto job = source_.next_job();
                 if (!job) {
-                    // A claim may have given up on jobs whose workers died: their partial output goes
-                    // once the queue is empty, not at the next start only.
-                    if (!swept) sweep_abandoned_output();
-                    swept = true;
+                    if (!idle) source_.idle();
+                    idle = true;
                     if (options_.once) break;
                     sleep_a_little();
                     continue;
                 }
-                swept = false;
+                idle = false;
                 process(*job);
+            } catch (const remote::worker_refused&) {
+                throw;  // no point trying again: the operator must act
             } catch (const std::exception& e) {
-                // A busy or failing catalog: try again; a job we hold comes back after its lease.
+                // A busy or failing catalog or server: try again; a job we hold comes back after its lease.
                 log_event("worker_error", {{"worker", options_.worker_id}, {"error", e.what()}});
                 sleep_a_little();
             }
@@ -248,132 +235,24 @@ private:
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 
-    // The <film id> folders directly inside `parent`.
-    static std::vector<std::pair<std::int64_t, fs::path>> film_folders(const fs::path& parent) {
-        std::vector<std::pair<std::int64_t, fs::path>> found;
-        std::error_code ec;
-        for (auto entry = fs::directory_iterator(parent, ec); !ec && entry != fs::directory_iterator(); entry.increment(ec)) {
-            if (const auto film = media::film_of_folder(entry->path().filename().string()))
-                found.emplace_back(*film, entry->path());
-        }
-        return found;
-    }
-
-    // Partial output of jobs nobody runs any more (cancelled or failed while their worker was dead),
-    // and the folders of deleted films (a deletion the server could not finish). A running job's
-    // folder is left to its worker, or to whoever takes the job over.
-    void sweep_abandoned_output() {
-        const fs::path media_dir = layout_.media_dir();
-        for (const auto& films : {media_dir, layout_.sources_dir()}) {
-            media::remove_discarded_folders(films);
-            for (const auto& [id, folder] : film_folders(films)) {
-                if (catalog::find_film(db_, id)) continue;
-                // Film rows come before their folders and ids are never reused: nobody owns this one.
-                media::discard_folder(folder);
-                log_event("deleted_film_files_removed", {{"film", id}, {"folder", folder.string()}});
-            }
-        }
-        for (const auto& [film_id, film] : film_folders(media_dir)) {
-            media::remove_discarded_folders(film);
-            std::error_code inner;
-            for (auto entry = fs::directory_iterator(film, inner); !inner && entry != fs::directory_iterator();
-                 entry.increment(inner)) {
-                const auto id = media::job_of_staging_folder(entry->path().filename().string());
-                if (!id) continue;
-                const auto job = catalog::find_job(db_, *id);
-                if (job && job->status == catalog::job_status::running) continue;
-                publisher_.abandon(film_id, *id);
-                log_event("partial_output_removed", {{"job", *id}});
-            }
-        }
-    }
-
-    void process(const catalog::job& job) {
-        log_event("job_claimed", {{"job", job.id}, {"film", job.film_id}, {"attempt", job.attempts},
-                                  {"worker", options_.worker_id}});
-        const auto staged = publisher_.stage(job.film_id, job.id);
-        if (staged.stale_removed) log_event("stale_output_removed", {{"job", job.id}, {"film", job.film_id}});
-        std::string error;
-        bool permanent = false;
-        std::optional<media::hls_version> base;
-        if (job.kind == "audio") base = stage_audio_job(job, staged.folder, error);
-        const outcome result = job.kind == "audio" && !base ? outcome::failed
-                                                            : transcode(job, staged.folder.root(), base, error, permanent);
-        if (job.kind == "audio" && !base) permanent = true;
+    void process(const prepared_job& job) {
+        std::string error = job.error;
+        bool permanent = job.permanent;
+        const job_outcome result = job.ended ? *job.ended : transcode(job, error, permanent);
         switch (result) {
-            case outcome::done: publish(job); break;
-            case outcome::failed:
-                publisher_.abandon(job.film_id, job.id);
-                catalog::fail_job(db_, job.id, options_.worker_id, error, permanent);
-                log_event("job_failed", {{"job", job.id}, {"error", error}, {"permanent", permanent}});
-                break;
-            case outcome::lost:
-                publisher_.abandon(job.film_id, job.id);
-                log_event("job_lost", {{"job", job.id}, {"reason", "cancelled or lease taken over"}});
-                break;
-            case outcome::stopping:
-                publisher_.abandon(job.film_id, job.id);
-                catalog::release_job(db_, job.id, options_.worker_id);
-                log_event("job_released", {{"job", job.id}});
-                break;
+            case job_outcome::done: source_.finish(job); break;
+            case job_outcome::failed: source_.fail(job, error, permanent); break;
+            case job_outcome::lost: source_.lost(job); break;
+            case job_outcome::stopping: source_.release(job); break;
         }
     }
 
-    // Keeps the versions the catalog names (current, previous for viewers mid-film, pending) and those
-    // of jobs still running; the others go, whoever published them.
-    void publish(const catalog::job& job) {
-        const auto result = publisher_.publish(
-            job.film_id, job.id, [&] { return catalog::finish_job(db_, job.id, options_.worker_id); },
-            [&] { return catalog::versions_to_keep(db_, job.film_id); });
-        if (!result.published) {
-            log_event("job_lost", {{"job", job.id}});  // cancelled at the last moment
-            return;
-        }
-        log_event("job_done", {{"job", job.id}, {"film", job.film_id}});
-        for (const auto version : result.pruned)
-            log_event("old_version_removed", {{"film", job.film_id}, {"version", version}});
-        if (result.prune_error)
-            log_event("worker_error", {{"worker", options_.worker_id}, {"error", *result.prune_error}});
-    }
-
-    // An audio job's staging folder: the base version's files but its curators' renditions, as hard
-    // links. Returns the base version with only the film's own sound left, or nullopt with `error`.
-    std::optional<media::hls_version> stage_audio_job(const catalog::job& job, const media::version_layout& staged,
-                                                      std::string& error) {
-        if (!job.base_version) {
-            error = "bad_job: an audio job names its base version";
-            return std::nullopt;
-        }
-        const auto base_folder = layout_.version(job.film_id, *job.base_version);
-        try {
-            auto version = media::read_version(base_folder);
-            if (version.sound_in_rungs) {
-                // Its players could not switch away from the sound muxed in the rungs.
-                error = "sound_in_video: this version carries its sound in the video: transcode the master again to add tracks";
-                return std::nullopt;
-            }
-            std::set<std::string> kept;
-            std::vector<media::hls_audio_rendition> own;
-            for (const auto& r : version.audio_renditions)
-                if (r.role == "original" || r.role == "original-51") {
-                    kept.insert(r.id);
-                    own.push_back(r);
-                }
-            version.audio_renditions = own;
-            media::link_version_files(base_folder, staged, kept);
-            return version;
-        } catch (const std::exception& e) {
-            error = "version_not_found: the base version v" + std::to_string(*job.base_version) + " cannot be read: " + e.what();
-            return std::nullopt;
-        }
-    }
-
-    outcome transcode(const catalog::job& job, const fs::path& work_dir, const std::optional<media::hls_version>& base,
-                      std::string& error, bool& permanent) {
+    job_outcome transcode(const prepared_job& prepared, std::string& error, bool& permanent) {
+        const catalog::job& job = prepared.job;
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) {
             error = "cannot create a pipe";
-            return outcome::failed;
+            return job_outcome::failed;
         }
         std::fflush(nullptr);
         const pid_t self = ::getpid();
@@ -382,21 +261,20 @@ private:
             ::close(fds[0]);
             ::close(fds[1]);
             error = "cannot start a transcoder process";
-            return outcome::failed;
+            return job_outcome::failed;
         }
         if (child == 0) {
             ::close(fds[0]);
-            if (base) audio_child(job, work_dir, *base, options_, fds[1], self);
-            transcode_child(job, work_dir, options_, fds[1], self);
+            if (prepared.base) audio_child(job, prepared.work_dir, *prepared.base, options_, fds[1], self);
+            transcode_child(job, prepared.work_dir, options_, fds[1], self);
         }
         ::close(fds[1]);
 
         catalog::job_progress progress;
         std::string buffer;
         auto last_beat = std::chrono::steady_clock::now();
-        // Often enough for a curator watching progress, and three beats per lease at least.
-        const auto beat_every = std::chrono::milliseconds(std::clamp(options_.lease_seconds * 1000 / 3, 200, 2000));
-        std::optional<outcome> interrupted;
+        const auto beat_every = source_.report_every();
+        std::optional<job_outcome> interrupted;
         bool open = true;
         while (open) {
             pollfd p{fds[0], POLLIN, 0};
@@ -422,18 +300,11 @@ private:
                     }
                 }
             }
-            if (!interrupted && should_stop()) interrupted = outcome::stopping;
+            if (!interrupted && should_stop()) interrupted = job_outcome::stopping;
             const auto now = std::chrono::steady_clock::now();
             if (!interrupted && now - last_beat >= beat_every) {
                 last_beat = now;
-                try {
-                    if (!catalog::heartbeat_job(db_, job.id, options_.worker_id, progress, options_.lease_seconds,
-                                                catalog::unix_now()))
-                        interrupted = outcome::lost;
-                } catch (const catalog::database_error& e) {
-                    // Busy for longer than the timeout: the next beat still comes well within the lease.
-                    log_event("heartbeat_failed", {{"job", job.id}, {"error", e.what()}});
-                }
+                if (!source_.report(prepared, progress)) interrupted = job_outcome::lost;
             }
             if (interrupted) {
                 ::kill(child, SIGKILL);
@@ -445,18 +316,15 @@ private:
         while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
         }
         if (interrupted) return *interrupted;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return outcome::done;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return job_outcome::done;
         if (error.empty())
             error = WIFSIGNALED(status) ? "the transcoder stopped on signal " + std::to_string(WTERMSIG(status))
                                         : "the transcoder failed with code " + std::to_string(WEXITSTATUS(status));
-        return outcome::failed;
+        return job_outcome::failed;
     }
 
+    job_source& source_;
     worker_options options_;
-    media::media_layout layout_;
-    catalog::database db_;
-    media::disk_version_store store_;
-    media::version_publisher publisher_;
     pid_t parent_;
 };
 
@@ -471,7 +339,13 @@ int run_worker(const worker_options& options) {
     ::sigaction(SIGTERM, &action, nullptr);
     ::sigaction(SIGINT, &action, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
-    worker w(options);
+    std::unique_ptr<job_source> source;
+    if (!options.remote.server.empty())
+        source = remote::make_remote_job_source(options.remote, options.worker_id, options.lease_seconds,
+                                                [] { return stop_requested != 0; });
+    else
+        source = make_catalog_job_source({options.data_dir, options.catalog, options.worker_id, options.lease_seconds});
+    worker w(*source, options);
     return w.run();
 }
 

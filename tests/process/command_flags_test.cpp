@@ -1,6 +1,7 @@
 // The one command-line parser every festival executable uses, and the worker settings it carries.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "transcoder/process/command_flags.hpp"
@@ -39,14 +40,19 @@ TEST_CASE("a worker reads back exactly the settings it was started with") {
     sent.preset = "ultrafast";
     sent.sandbox_user = "";
     sent.max_output_file_mb = 64;
+    sent.catalog = "postgresql://festival@db.example/festival";
     const auto received = worker_settings::from_flags(command_flags::parse(sent.to_flags()));
     CHECK(received.lease_seconds == 4);
     CHECK(received.preset == "ultrafast");
     CHECK(received.sandbox_user.empty());
     CHECK(received.max_output_file_mb == 64);
+    CHECK(received.catalog == "postgresql://festival@db.example/festival");
 
     const auto defaults = worker_settings::from_flags(command_flags::parse({}));
     CHECK(defaults.lease_seconds == worker_settings{}.lease_seconds);
     CHECK(defaults.preset == "veryfast");
+    CHECK(defaults.catalog.empty());
+    const auto default_flags = worker_settings{}.to_flags();  // a worker on the data folder's catalog.db
+    CHECK(std::find(default_flags.begin(), default_flags.end(), "--catalog") == default_flags.end());
     CHECK_THROWS_AS(worker_settings::from_flags(command_flags::parse({"--lease-seconds", "0"})), std::invalid_argument);
 }

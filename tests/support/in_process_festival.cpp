@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "catalog/clock.hpp"
 #include "catalog/schema.hpp"
+#include "catalog/worker_tokens.hpp"
 #include "server/api/routes.hpp"
 #include "server/config.hpp"
 #include "tests/support/test_catalog.hpp"
@@ -33,7 +35,9 @@ in_process_festival::in_process_festival(const std::vector<std::string>& flags) 
     routes_ = std::make_unique<server::dispatcher>(
         server::router(server::festival_routes(*app_)),
         [app = app_.get()](const std::string& token) { return catalog::find_session(app->catalog.local(), token); },
-        server::https_policy(app_->settings->public_url));
+        server::https_policy(app_->settings->public_url), [app = app_.get()](const std::string& token) {
+            return catalog::find_worker_by_token(app->catalog.local(), token, catalog::unix_now());
+        });
 }
 
 in_process_festival::~in_process_festival() {
@@ -93,7 +97,13 @@ server::http_response in_process_festival::call_as(const in_process_session& who
 server::http_response in_process_festival::run(server::http_request& request) const {
     auto match = routes_->routes().match(request.method, request.path);
     if (!match.found) return routes_->unmatched(match, request);
-    if (!match.found->open_sink) return routes_->run(match, request);
+    if (!match.found->open_sink) {
+        auto answer = routes_->run(match, request);
+        if (!answer.to_worker_pool || request.on_worker_pool) return answer;
+        request.on_worker_pool = true;  // as the HTTP core does: the same handler again, off the I/O thread
+        std::swap(request.params, match.params);
+        return routes_->run(match, request);
+    }
     // A streamed body (uploads) reaches its sink in one piece, where the HTTP core hands it over in many.
     server::http_response answer;
     auto sink = routes_->open_sink(match, request, answer);

@@ -3,8 +3,10 @@
 namespace festival::process {
 
 std::vector<std::string> worker_settings::to_flags() const {
-    return {"--lease-seconds",  std::to_string(lease_seconds), "--preset", preset, "--sandbox-user", sandbox_user,
-            "--max-output-file-mb", std::to_string(max_output_file_mb)};
+    std::vector<std::string> flags = {"--lease-seconds",  std::to_string(lease_seconds), "--preset", preset,
+                                      "--sandbox-user", sandbox_user, "--max-output-file-mb", std::to_string(max_output_file_mb)};
+    if (!catalog.empty()) flags.insert(flags.end(), {"--catalog", catalog});
+    return flags;
 }
 
 worker_settings worker_settings::from_flags(const command_flags& flags) {
@@ -13,11 +15,12 @@ worker_settings worker_settings::from_flags(const command_flags& flags) {
     s.preset = flags.get("preset", s.preset);
     s.sandbox_user = flags.get("sandbox-user", s.sandbox_user);
     s.max_output_file_mb = flags.number("max-output-file-mb", s.max_output_file_mb, 1, 1 << 20);
+    s.catalog = flags.get("catalog", s.catalog);
     return s;
 }
 
 const std::vector<std::string>& worker_settings::flag_names() {
-    static const std::vector<std::string> names = {"lease-seconds", "preset", "sandbox-user", "max-output-file-mb"};
+    static const std::vector<std::string> names = {"lease-seconds", "preset", "sandbox-user", "max-output-file-mb", "catalog"};
     return names;
 }
 

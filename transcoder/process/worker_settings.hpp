@@ -13,6 +13,7 @@ struct worker_settings {
     std::string preset = "veryfast";        // the x264 preset
     std::string sandbox_user = "nobody";    // each transcode child's user when the worker runs as root
     int max_output_file_mb = 4096;          // per file a transcode writes
+    std::string catalog;                    // the server's catalog when not <data-dir>/catalog.db (PostgreSQL)
 
     // "--lease-seconds 30 --preset veryfast ..." for a child's command line.
     std::vector<std::string> to_flags() const;
