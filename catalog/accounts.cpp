@@ -26,6 +26,8 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
     return hex;
 }
 
+}  // namespace
+
 // Sessions are looked up by a hash of the token, so a leaked database does not leak live sessions.
 std::string token_hash(const std::string& token) {
     unsigned char digest[32];
@@ -33,8 +35,6 @@ std::string token_hash(const std::string& token) {
                        nullptr, 0);
     return to_hex(digest, sizeof digest);
 }
-
-}  // namespace
 
 const char* to_string(role r) { return r == role::organizer ? "organizer" : "curator"; }
 

@@ -58,5 +58,7 @@ int purge_expired_sessions(database& db);
 
 // A random 256-bit value as 64 hex digits.
 std::string random_token();
+// What the catalog keeps of a bearer secret (a session or worker token): its BLAKE2b, 64 hex digits.
+std::string token_hash(const std::string& token);
 
 }  // namespace festival::catalog

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "catalog/errors.hpp"
+#include "catalog/postgresql_connection.hpp"
 #include "catalog/schema.hpp"
 #include "transcoder/media/durable_file.hpp"
 
@@ -141,7 +142,15 @@ std::string integrity_of(sqlite3* db, const std::string& code) {
 
 }  // namespace
 
+void refuse_postgresql_backup(const std::string& location) {
+    if (is_postgresql_location(location))
+        throw invalid("backup_on_postgresql",
+                      "the catalog is on PostgreSQL: back it up and restore it with pg_dump and pg_restore "
+                      "(docs/postgresql.md)");
+}
+
 backup_result backup_catalog(const fs::path& source, const fs::path& target, const backup_options& options) {
+    refuse_postgresql_backup(source.string());
     const auto started = std::chrono::steady_clock::now();
     if (!fs::is_regular_file(source)) throw failure("backup_failed", "no catalog at " + source.string());
     std::error_code same_error;

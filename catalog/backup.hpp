@@ -44,6 +44,11 @@ int check_catalog_backup(const std::filesystem::path& file);
 std::filesystem::path install_catalog_backup(const std::filesystem::path& backup, const std::filesystem::path& catalog_db,
                                              const std::string& stamp);
 
+// Backups and restores are of the SQLite file: a catalog on PostgreSQL (`location` a postgresql://
+// URL) is backed up by PostgreSQL's own tools (pg_dump, base backups; docs/postgresql.md). Throws
+// catalog_error "backup_on_postgresql" for such a location, else does nothing.
+void refuse_postgresql_backup(const std::string& location);
+
 // "20261127T134502Z": a UTC time as backup and kept-catalog names use it (sorts as it happened).
 std::string backup_time_stamp(std::chrono::system_clock::time_point when);
 

@@ -174,7 +174,8 @@ std::map<std::int64_t, job> latest_jobs(database& db, const std::vector<std::int
     return latest;
 }
 
-std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now) {
+std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now,
+                             const std::string& only_kind) {
     transaction tx(db);
     const auto stamp = utc_now();
     // A worker that died on the last allowed attempt leaves a job nobody should retry forever.
@@ -185,12 +186,13 @@ std::optional<job> claim_job(database& db, const std::string& worker, int lease_
     give_up.bind(1, stamp).bind(2, now).bind(3, max_attempts).run();
     // One statement picks and takes the job, so two workers can never claim the same one.
     auto st = db.prepare(
-        std::string("UPDATE jobs SET status = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, "
-                    "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ? "
-                    "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' "
-                    "OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1) RETURNING ") +
+        std::string("UPDATE jobs SET status = 'running', worker = ?1, lease_until = ?2, attempts = attempts + 1, "
+                    "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ?3 "
+                    "WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' "
+                    "OR (status = 'running' AND lease_until < ?4)) AND (?5 = '' OR kind = ?5) ORDER BY id LIMIT 1) "
+                    "RETURNING ") +
         job_columns);
-    st.bind(1, worker).bind(2, now + lease_seconds).bind(3, stamp).bind(4, now);
+    st.bind(1, worker).bind(2, now + lease_seconds).bind(3, stamp).bind(4, now).bind(5, only_kind);
     std::optional<job> claimed;
     if (st.step()) {
         claimed = read_job_row(st);

@@ -76,8 +76,10 @@ std::vector<job> list_film_jobs(database& db, std::int64_t film_id);
 std::map<std::int64_t, job> latest_jobs(database& db, const std::vector<std::int64_t>& film_ids);
 
 // Atomically takes the oldest queued job, or a running one whose lease expired, for `worker`.
-// Jobs whose worker died on their last allowed attempt are marked failed instead.
-std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now);
+// Jobs whose worker died on their last allowed attempt are marked failed instead. `only_kind` ("transcode"):
+// only jobs of that kind (workers on other hosts have no shared disk for audio jobs); empty: any.
+std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now,
+                             const std::string& only_kind = "");
 
 struct job_progress {
     double percent = 0;

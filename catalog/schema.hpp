@@ -1,5 +1,6 @@
 #pragma once
-// Versioned migrations keyed on PRAGMA user_version. Each step runs once, in its own transaction.
+// Versioned migrations keyed on PRAGMA user_version (SQLite) or the one row of schema_version
+// (PostgreSQL). Each step runs once, in its own transaction.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -12,6 +12,7 @@
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
 #include "catalog/schema.hpp"
+#include "catalog/worker_tokens.hpp"
 #include "server/config.hpp"
 #include "server/data_dir_lock.hpp"
 #include "transcoder/process/command_flags.hpp"
@@ -28,11 +29,13 @@ command_flags flags(const std::vector<std::string>& args, std::size_t from, bool
                                 {.positional = positional});
 }
 
-// The settings `festival serve` would use for the data folder: --data-dir, else the same setting's
-// environment variable and default.
+// The settings `festival serve` would use for the data folder and its catalog: --data-dir and
+// --catalog, else the same settings' environment variables and defaults.
 std::shared_ptr<const config> data_dir_settings(const command_flags& f) {
-    return load_config(f.has("data-dir") ? std::vector<std::string>{"--data-dir", f.get("data-dir", "")}
-                                         : std::vector<std::string>{});
+    std::vector<std::string> args;
+    for (const char* name : {"data-dir", "catalog"})
+        if (f.has(name)) args.insert(args.end(), {std::string("--") + name, f.get(name, "")});
+    return load_config(args);
 }
 
 // The catalog of that data folder, created and migrated if need be.
@@ -144,10 +147,42 @@ int import_command(const std::vector<std::string>& args) {
     }
 }
 
+int worker_command(const std::vector<std::string>& args) {
+    return reporting_errors("festival worker", [&] {
+        constexpr const char* usage =
+            "usage: festival worker add NAME [--data-dir DIR]   (prints the new token, once)\n"
+            "       festival worker revoke NAME [--data-dir DIR]\n"
+            "       festival worker list [--data-dir DIR]";
+        if (args.empty()) throw std::invalid_argument(usage);
+        const auto f = flags(args, 1, true);
+        const auto& action = args[0];
+        if (action == "list" && f.positional().empty()) {
+            auto db = open_data_dir(f);
+            auto list = nlohmann::json::array();
+            for (const auto& t : catalog::list_worker_tokens(db)) list.push_back(catalog::worker_token_to_json(t));
+            std::printf("%s\n", list.dump().c_str());
+            return 0;
+        }
+        if ((action != "add" && action != "revoke") || f.positional().size() != 1) throw std::invalid_argument(usage);
+        const auto& name = f.positional()[0];
+        auto db = open_data_dir(f);
+        if (action == "add") {
+            // The only time the token is shown: the catalog keeps its hash.
+            std::printf("%s\n", catalog::add_worker_token(db, name).c_str());
+            return 0;
+        }
+        const bool revoked = catalog::revoke_worker_token(db, name);
+        std::printf(revoked ? "revoked the worker %s\n" : "the worker %s was already revoked\n", name.c_str());
+        return 0;
+    });
+}
+
 int backup_command(const std::vector<std::string>& args) {
     return reporting_errors("festival backup", [&] {
         const auto [file, f] = file_and_flags(args, "usage: festival backup FILE [--data-dir DIR]");
-        const auto made = catalog::backup_catalog(data_dir_settings(f)->catalog_path(), file);
+        const auto settings = data_dir_settings(f);
+        catalog::refuse_postgresql_backup(settings->catalog_location());
+        const auto made = catalog::backup_catalog(settings->catalog_path(), file);
         const nlohmann::ordered_json line = {
             {"path", made.path.string()}, {"bytes", made.bytes}, {"pages", made.pages}, {"seconds", made.seconds}};
         std::printf("%s\n", line.dump().c_str());
@@ -159,6 +194,7 @@ int restore_command(const std::vector<std::string>& args) {
     return reporting_errors("festival restore", [&] {
         const auto [file, f] = file_and_flags(args, "usage: festival restore FILE [--data-dir DIR]");
         const auto settings = data_dir_settings(f);
+        catalog::refuse_postgresql_backup(settings->catalog_location());
         std::filesystem::create_directories(settings->data_dir);
         // Held until the restore is done, so no festival starts on a half-restored folder either.
         const auto alone = data_dir_lock::try_acquire(settings->data_dir, data_dir_lock::mode::exclusive);

@@ -15,6 +15,7 @@
 #include "server/http/rate_limiter.hpp"
 #include "server/uploads/upload_probe_queue.hpp"
 #include "server/uploads/upload_store.hpp"
+#include "server/workers/input_digests.hpp"
 
 namespace festival::server {
 
@@ -42,6 +43,7 @@ struct festival_app {
     play_deadlines deadlines;  // plays of films with a watch window: when each must stop
     upload_store uploads{settings->data_dir};
     file_cache files;
+    input_digests remote_inputs;  // digests of remote transcode jobs' inputs, read once per node
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
     sign_in_limits sign_ins{std::chrono::seconds(settings->sign_in_window_seconds)};

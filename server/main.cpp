@@ -16,6 +16,7 @@ const char* usage =
     "  festival user add --email E --role curator|organizer [--name N] [--data-dir DIR]\n"
     "  festival user sign-out-everywhere --email E [--data-dir DIR]\n"
     "  festival import FILE.json [--data-dir DIR]\n"
+    "  festival worker add NAME | revoke NAME | list [--data-dir DIR]\n"
     "  festival backup FILE [--data-dir DIR]\n"
     "  festival restore FILE [--data-dir DIR]\n";
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "serve") return festival::server::serve_command(rest);
     if (command == "user") return festival::server::user_command(rest);
+    if (command == "worker") return festival::server::worker_command(rest);
     if (command == "import") return festival::server::import_command(rest);
     if (command == "backup") return festival::server::backup_command(rest);
     if (command == "restore") return festival::server::restore_command(rest);

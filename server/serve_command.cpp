@@ -10,7 +10,9 @@
 #include <sys/resource.h>
 
 #include "catalog/accounts.hpp"
+#include "catalog/clock.hpp"
 #include "catalog/schema.hpp"
+#include "catalog/worker_tokens.hpp"
 #include "server/audience/audience_writer.hpp"
 #include "server/background_thread.hpp"
 #include "server/data_dir_lock.hpp"
@@ -137,7 +139,9 @@ int serve_command(const std::vector<std::string>& args) {
 
     dispatcher routes(router(festival_routes(app)),
                       [&app](const std::string& token) { return catalog::find_session(app.catalog.local(), token); },
-                      https_policy(settings->public_url));
+                      https_policy(settings->public_url), [&app](const std::string& token) {
+                          return catalog::find_worker_by_token(app.catalog.local(), token, catalog::unix_now());
+                      });
     std::unique_ptr<http_server> server;
     try {
         server = std::make_unique<http_server>(http_options, routes);

@@ -59,6 +59,19 @@ std::string lower(std::string_view text) {
     return out;
 }
 
+// The token of "Authorization: Bearer <token>", nullopt for any other header or none.
+std::optional<std::string_view> bearer_token(const http_request& request) {
+    const auto header = request.header("authorization");
+    constexpr std::string_view scheme = "bearer ";
+    if (!header || header->size() <= scheme.size() || lower(header->substr(0, scheme.size())) != scheme)
+        return std::nullopt;
+    auto token = header->substr(scheme.size());
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (token.empty()) return std::nullopt;
+    return token;
+}
+
 // "host[:port]" with the scheme's default port made explicit, lower-cased, so that an Origin and a
 // Host header naming the same server compare equal.
 std::string authority_with_port(std::string_view authority, std::string_view default_port) {
@@ -93,10 +106,23 @@ bool from_another_site(const http_request& request) {
 
 }  // namespace
 
-dispatcher::dispatcher(router routes, session_finder find_session, https_policy https)
-    : routes_(std::move(routes)), find_session_(std::move(find_session)), https_(std::move(https)) {}
+dispatcher::dispatcher(router routes, session_finder find_session, https_policy https, worker_token_finder find_worker)
+    : routes_(std::move(routes)),
+      find_session_(std::move(find_session)),
+      https_(std::move(https)),
+      find_worker_(std::move(find_worker)) {}
 
 void dispatcher::authorize(const route& r, http_request& request) const {
+    request.worker.clear();  // the request object is reused along a connection
+    // Worker routes take a worker's bearer token and nothing else; other routes never look at one.
+    if (r.needs == access::worker) {
+        const auto token = bearer_token(request);
+        std::optional<std::string> name;
+        if (token && find_worker_) name = find_worker_(std::string(*token));
+        if (!name) throw http_error(401, "worker_token", "this route needs a worker token: Authorization: Bearer <token>");
+        request.worker = std::move(*name);
+        return;
+    }
     if (r.needs == access::anyone && !is_safe_method(request.method) && from_another_site(request))
         throw http_error(403, "cross_site_request", "writes are accepted only from the festival's own pages");
     // Only routes off the I/O threads may look the session up (it reads SQLite).

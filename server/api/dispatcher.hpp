@@ -15,11 +15,15 @@ namespace festival::server {
 // Looks a session cookie up; may block (SQLite), so it is only called on the worker pool.
 using session_finder = std::function<std::optional<catalog::signed_in>(const std::string& token)>;
 
+// Looks a worker's bearer token up (worker routes only, on the worker pool): its name, or nullopt.
+using worker_token_finder = std::function<std::optional<std::string>(const std::string& token)>;
+
 inline constexpr const char* session_cookie_name = "festival_session";
 
 class dispatcher final : public request_handler {
 public:
-    dispatcher(router routes, session_finder find_session, https_policy https = {});
+    // Without `find_worker`, worker routes refuse every request.
+    dispatcher(router routes, session_finder find_session, https_policy https = {}, worker_token_finder find_worker = {});
 
     const router& routes() const override { return routes_; }
     // Runs the handler of `match` for `request`, enforcing access; never throws. The match's
@@ -46,6 +50,7 @@ private:
     router routes_;
     session_finder find_session_;
     https_policy https_;  // before anything else: a request in clear to a public HTTPS festival goes there
+    worker_token_finder find_worker_;
 };
 
 }  // namespace festival::server

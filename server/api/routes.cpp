@@ -6,6 +6,7 @@
 #include "server/uploads/audio_tracks_api.hpp"
 #include "server/uploads/film_assets_api.hpp"
 #include "server/uploads/uploads_api.hpp"
+#include "server/workers/worker_api.hpp"
 
 namespace festival::server {
 
@@ -79,6 +80,16 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/stats/export",       organizer,     worker_pool,  0,           bind(export_stats)},
         {"GET",    "/api/stats/films/{key}/retention", organizer, worker_pool, 0,       bind(get_film_retention)},
         {"GET",    "/api/stats/concurrency",  organizer,     worker_pool,  0,           bind(get_concurrency)},
+        // Transcoder workers on other hosts, by bearer token (docs/workers.md).
+        {"POST",   "/api/worker/jobs/claim",  worker,        worker_pool,  small_body,  bind(claim_worker_job)},
+        {"POST",   "/api/worker/jobs/{id}/heartbeat", worker, worker_pool, small_body,  bind(worker_job_heartbeat)},
+        {"GET",    "/api/worker/jobs/{id}/inputs/{name}", worker, worker_pool, 0,       bind(get_worker_job_input)},
+        {"GET",    "/api/worker/jobs/{id}/output", worker,   worker_pool,  0,           bind(get_worker_job_output)},
+        {"PUT",    "/api/worker/jobs/{id}/output/{path...}", worker, worker_pool, worker_output_body_limit(*app.settings),
+                                                                           nullptr, sink(open_worker_output)},
+        {"POST",   "/api/worker/jobs/{id}/finish", worker,   worker_pool,  worker_finish_body_limit, bind(finish_worker_job)},
+        {"POST",   "/api/worker/jobs/{id}/fail", worker,     worker_pool,  small_body,  bind(fail_worker_job)},
+        {"POST",   "/api/worker/jobs/{id}/release", worker,  worker_pool,  small_body,  bind(release_worker_job)},
         {"GET",    "/media/{film}/{rest...}", anyone,        io_thread,    0,           bind(get_media_file)},
         {"GET",    "/preview/{film}/{rest...}", curator,     worker_pool,  0,           bind(get_media_preview)},
         {"GET",    "/api/locale",             anyone,        io_thread,    0,           bind(get_locale)},

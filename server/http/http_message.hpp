@@ -46,6 +46,7 @@ struct http_request {
     bool forwarded_https = false;
     route_params params;  // filled by the router from {name} segments
     std::optional<catalog::signed_in> session;  // filled by the dispatcher when a valid cookie came
+    std::string worker;  // worker routes: the name of the worker whose bearer token came (dispatcher)
 
     std::optional<std::string_view> header(std::string_view lower_case_name) const;
     // A query parameter, percent-decoded; nullopt when absent.

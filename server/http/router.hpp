@@ -14,8 +14,9 @@
 
 namespace festival::server {
 
-// Who may call a route. Organizers can do everything curators can.
-enum class access { anyone, curator, organizer };
+// Who may call a route. Organizers can do everything curators can. `worker`: transcoder workers on
+// other hosts, by bearer token only (no session); their token opens no other route.
+enum class access { anyone, curator, organizer, worker };
 
 // Where a handler runs: cheap, non-blocking work (memory lookups, cached files) stays on the I/O
 // thread; anything touching SQLite or the disk in bulk goes to the worker pool; hashing a password

@@ -6,6 +6,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/films.hpp"
+#include "catalog/job_publication.hpp"
 #include "catalog/jobs.hpp"
 #include "server/uploads/upload_completion.hpp"
 #include "transcoder/media/durable_file.hpp"
@@ -81,15 +82,9 @@ std::optional<std::int64_t> repackage_subtitles(festival_app& app, std::int64_t 
     }
     media::publish_result published;
     try {
-        published = publisher.publish(
-            film_id, job,
-            [&] {
-                if (!catalog::finish_job(db, job, repackager)) return false;
-                app.refresh_availability();
-                return true;
-            },
-            // The superseded versions go, whoever made them: a removed track must not stay downloadable.
-            [&] { return catalog::versions_to_keep(db, film_id); });
+        // The superseded versions go, whoever made them: a removed track must not stay downloadable.
+        published = catalog::publish_job_version(db, publisher, film_id, job, repackager,
+                                                 [&] { app.refresh_availability(); });
         if (!published.published) throw std::runtime_error("the job was cancelled");
     } catch (const std::exception& e) {
         fail(e);

@@ -218,6 +218,18 @@ TEST_CASE("installing a backup keeps the current catalog with its WAL and leaves
     CHECK_FALSE(fs::exists(data / "catalog.db.restore-tmp"));
 }
 
+TEST_CASE("a catalog on PostgreSQL is not backed up by the SQLite copier") {
+    temp_dir dir;
+    try {
+        backup_catalog("postgresql://127.0.0.1:1/festival", dir.path() / "copy.db");
+        FAIL("a PostgreSQL URL was taken for a file");
+    } catch (const catalog_error& e) {
+        CHECK(e.code() == "backup_on_postgresql");
+    }
+    CHECK_NOTHROW(refuse_postgresql_backup((dir.path() / "catalog.db").string()));
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "copy.db"));
+}
+
 TEST_CASE("backup time stamps are UTC and sort as time does") {
     const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1'780'308'000));  // 2026-06-01T10:00:00Z
     CHECK(backup_time_stamp(t) == "20260601T100000Z");

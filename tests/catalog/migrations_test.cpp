@@ -1,10 +1,18 @@
 #include <doctest/doctest.h>
 
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
 #include "catalog/database.hpp"
 #include "catalog/films.hpp"
 #include "catalog/schema.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::catalog;
+using festival::test::catalog_is_postgresql;
 
 namespace {
 int user_version(database& db) {
@@ -14,7 +22,8 @@ int user_version(database& db) {
 }
 }  // namespace
 
-TEST_CASE("an empty database is migrated to the latest schema") {
+// SQLite-only: PRAGMA user_version and the steps' SQLite texts.
+TEST_CASE("an empty database is migrated to the latest schema" * doctest::skip(catalog_is_postgresql())) {
     database db(":memory:");
     CHECK(user_version(db) == 0);
     CHECK(migrate(db) == static_cast<int>(migrations().size()));
@@ -22,7 +31,8 @@ TEST_CASE("an empty database is migrated to the latest schema") {
     CHECK(migrate(db) == static_cast<int>(migrations().size()));  // a second run changes nothing
 }
 
-TEST_CASE("a database at every older schema version is brought forward with its rows kept") {
+// SQLite-only: PRAGMA user_version and the steps' SQLite texts.
+TEST_CASE("a database at every older schema version is brought forward with its rows kept" * doctest::skip(catalog_is_postgresql())) {
     const int latest = static_cast<int>(migrations().size());
     for (int stopped_at = 1; stopped_at <= latest; ++stopped_at) {
         CAPTURE(stopped_at);
@@ -36,14 +46,16 @@ TEST_CASE("a database at every older schema version is brought forward with its 
     }
 }
 
-TEST_CASE("a schema newer than the program is refused, not downgraded") {
+// SQLite-only: PRAGMA user_version and the steps' SQLite texts.
+TEST_CASE("a schema newer than the program is refused, not downgraded" * doctest::skip(catalog_is_postgresql())) {
     database db(":memory:");
     db.exec("PRAGMA user_version = 999");
     CHECK_THROWS_AS(migrate(db), catalog_error);
     CHECK(user_version(db) == 999);
 }
 
-TEST_CASE("a catalog from before ids were unique keeps its rows and never reuses a deleted film's or job's id") {
+// SQLite-only: PRAGMA user_version and the steps' SQLite texts.
+TEST_CASE("a catalog from before ids were unique keeps its rows and never reuses a deleted film's or job's id" * doctest::skip(catalog_is_postgresql())) {
     database db(":memory:");
     // The four steps every festival shipped with before this change.
     for (std::size_t step = 0; step < 4; ++step) db.exec(migrations()[step].sqlite);
@@ -83,4 +95,94 @@ TEST_CASE("a catalog from before ids were unique keeps its rows and never reuses
     CHECK(count("SELECT count(*) FROM jobs") == 0);
     CHECK(count("SELECT count(*) FROM film_texts") == 0);
     CHECK(count("SELECT count(*) FROM uploads") == 0);
+}
+
+namespace {
+
+using table_columns = std::map<std::string, std::set<std::string>>;
+
+// Every table's columns, each as "name" or "name NOT NULL" (a primary key's columns are NOT NULL).
+table_columns sqlite_columns(database& db) {
+    table_columns tables;
+    auto st = db.prepare(
+        "SELECT m.name AS table_name, c.name AS column_name, c.\"notnull\" AS not_null, c.pk AS pk "
+        "FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' "
+        "AND m.name NOT LIKE 'films_fts%' AND m.name <> 'sqlite_sequence'");
+    while (st.step())
+        tables[st.text("table_name")].insert(st.text("column_name") +
+                                             (st.int64("not_null") || st.int64("pk") ? " NOT NULL" : ""));
+    return tables;
+}
+
+table_columns postgresql_columns(database& db) {
+    table_columns tables;
+    auto st = db.prepare(
+        "SELECT table_name::text AS table_name, column_name::text AS column_name, is_nullable::text AS nullable "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name NOT IN ('films_search', 'schema_version')");
+    while (st.step())
+        tables[st.text("table_name")].insert(st.text("column_name") + (st.text("nullable") == "NO" ? " NOT NULL" : ""));
+    return tables;
+}
+
+std::int64_t postgresql_version(database& db) {
+    auto st = db.prepare("SELECT version FROM schema_version");
+    REQUIRE(st.step());
+    const auto version = st.int64(0);
+    CHECK_FALSE(st.step());  // one row
+    return version;
+}
+
+}  // namespace
+
+TEST_CASE("PostgreSQL's schema has the tables and columns SQLite's has after every step" *
+          doctest::skip(!catalog_is_postgresql())) {
+    auto sqlite = open_catalog(":memory:");
+    auto postgresql = festival::test::open_fresh_catalog();
+    const auto expected = sqlite_columns(sqlite);
+    const auto found = postgresql_columns(postgresql);
+    REQUIRE(expected.size() > 20);
+    for (const auto& table : expected) {
+        CAPTURE(table.first);
+        REQUIRE(found.count(table.first) == 1);
+        CHECK(found.at(table.first) == table.second);
+    }
+    CHECK(found.size() == expected.size());
+    // The full-text table SQLite's films_fts stands for, and the rows every catalog starts with.
+    auto count = [&](const std::string& sql) {
+        auto st = postgresql.prepare(sql);
+        REQUIRE(st.step());
+        return st.int64(0);
+    };
+    CHECK(count("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'films_search'") == 3);
+    CHECK(count("SELECT count(*) FROM feedback_questions") == 3);
+    CHECK(count("SELECT count(*) FROM feedback_award") == 1);
+}
+
+TEST_CASE("a PostgreSQL catalog keeps its schema version in one row, migrates once, refuses a newer one" *
+          doctest::skip(!catalog_is_postgresql())) {
+    const auto location = festival::test::fresh_catalog_location();
+    const int latest = static_cast<int>(migrations().size());
+    // Two nodes starting at once: the catalog lock lets one migrate, the other finds it done.
+    std::optional<database> first, second;
+    std::thread other([&] { second.emplace(open_catalog(location)); });
+    first.emplace(open_catalog(location));
+    other.join();
+    REQUIRE(second);
+    CHECK(postgresql_version(*first) == latest);
+    CHECK(migrate(*second) == latest);
+    CHECK(postgresql_version(*first) == latest);
+    // Users' e-mails are unique whatever their case, as with SQLite's COLLATE NOCASE.
+    first->exec("INSERT INTO users (email, role, password_hash) VALUES ('Ana@Festival.test', 'curator', 'x')");
+    try {
+        first->exec("INSERT INTO users (email, role, password_hash) VALUES ('ana@festival.TEST', 'curator', 'x')");
+        FAIL("the same e-mail in another case was taken twice");
+    } catch (const database_error& e) {
+        CHECK(e.is_key_taken());
+    }
+    check_writable(*first);
+    first->exec("UPDATE schema_version SET version = 999");
+    CHECK_THROWS_AS(migrate(*second), catalog_error);
+    CHECK(postgresql_version(*first) == 999);
 }

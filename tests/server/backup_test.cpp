@@ -19,6 +19,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/festival_fixture.hpp"
 #include "tests/support/film_body.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -59,7 +60,8 @@ struct acknowledged {
 
 }  // namespace
 
-TEST_CASE("a backup taken under load restores to a festival with every write acknowledged before it began") {
+// SQLite-only: backups are of the SQLite file (PostgreSQL: pg_dump).
+TEST_CASE("a backup taken under load restores to a festival with every write acknowledged before it began" * doctest::skip(festival::test::catalog_is_postgresql())) {
     festival_fixture f(fixture_options().with_clock(t0));
     const auto curator = f.curator();
     const auto organizer = f.organizer();
@@ -183,7 +185,8 @@ TEST_CASE("a backup taken under load restores to a festival with every write ack
     CHECK(http_call(restored.port(), "GET", "/api/films").status == 200);
 }
 
-TEST_CASE("festival restore is refused while a festival runs on the data folder, and works once it stopped") {
+// SQLite-only: backups are of the SQLite file (PostgreSQL: pg_dump).
+TEST_CASE("festival restore is refused while a festival runs on the data folder, and works once it stopped" * doctest::skip(festival::test::catalog_is_postgresql())) {
     festival_fixture f;
     REQUIRE(f.curator().call("POST", "/api/films", film_body("in-backup").dump()).status == 201);
     const auto backup_file = f.dir.path() / "backup.db";
@@ -214,6 +217,24 @@ TEST_CASE("festival restore is refused while a festival runs on the data folder,
     CHECK(f.curator().call("GET", "/api/films/after-backup").status == 404);
 }
 
+TEST_CASE("festival backup and restore refuse a catalog on PostgreSQL, pointing to pg_dump, and touch nothing") {
+    temp_dir dir;
+    const fs::path data = dir.path() / "data";
+    // Refused before any connection is tried: this server does not exist.
+    ::setenv("FESTIVAL_CATALOG", "postgresql://127.0.0.1:1/festival", 1);
+    std::string output;
+    const int backup = festival_command({"backup", (dir.path() / "copy.db").string(), "--data-dir", data.string()}, output);
+    const std::string backup_output = output;
+    const int restore = festival_command({"restore", (dir.path() / "copy.db").string(), "--data-dir", data.string()}, output);
+    ::unsetenv("FESTIVAL_CATALOG");
+    CHECK(backup == 1);
+    CHECK(backup_output.find("pg_dump") != std::string::npos);
+    CHECK(restore == 1);
+    CHECK(output.find("pg_dump") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.path() / "copy.db"));
+    CHECK_FALSE(fs::exists(data / "catalog.db"));
+}
+
 TEST_CASE("a festival does not start on a data folder while a restore holds it") {
     temp_dir dir;
     const auto restoring = festival::server::data_dir_lock::try_acquire(dir.path(), festival::server::data_dir_lock::mode::exclusive);
@@ -225,7 +246,8 @@ TEST_CASE("a festival does not start on a data folder while a restore holds it")
     CHECK(output.find("is being restored") != std::string::npos);
 }
 
-TEST_CASE("festival restore refuses a file that is not a catalog, or one newer than the program, and changes nothing") {
+// SQLite-only: backups are of the SQLite file (PostgreSQL: pg_dump).
+TEST_CASE("festival restore refuses a file that is not a catalog, or one newer than the program, and changes nothing" * doctest::skip(festival::test::catalog_is_postgresql())) {
     temp_dir dir;
     const auto data = dir.path() / "data";
     add_user_with_cli(data, fixture_organizer, "organizer", fixture_password);
@@ -253,7 +275,8 @@ TEST_CASE("festival restore refuses a file that is not a catalog, or one newer t
     CHECK(st.int64("n") == 1);
 }
 
-TEST_CASE("scheduled backup rounds are named by UTC time and keep only the newest N") {
+// SQLite-only: backups are of the SQLite file (PostgreSQL: pg_dump).
+TEST_CASE("scheduled backup rounds are named by UTC time and keep only the newest N" * doctest::skip(festival::test::catalog_is_postgresql())) {
     temp_dir dir;
     const auto data = dir.path() / "data";
     add_user_with_cli(data, fixture_organizer, "organizer", fixture_password);

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "tests/support/test_catalog.hpp"
+
 namespace festival::testing {
 
 festival_fixture::festival_fixture(fixture_options options) : options_(std::move(options)) {
@@ -26,6 +28,8 @@ void festival_fixture::start() {
     }
     for (const auto& [name, value] : options_.env) ::unsetenv(name.c_str());
 }
+
+std::string festival_fixture::catalog_location() const { return festival::test::catalog_location_of(dir.path()); }
 
 void festival_fixture::set_clock(std::int64_t ms) {
     clock_ms_ = ms;

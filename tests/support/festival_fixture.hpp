@@ -52,6 +52,8 @@ public:
 
     unsigned short port() const { return server->port(); }
     std::filesystem::path catalog_path() const { return dir.path() / "catalog.db"; }
+    // What to open to read the server's catalog: catalog_path() on SQLite, its schema's URL on PostgreSQL.
+    std::string catalog_location() const;
     std::filesystem::path media_dir() const { return dir.path() / "media"; }
     // Starts a server on the same folder, flags and environment (after stop() or kill_hard()).
     void start();

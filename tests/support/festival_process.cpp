@@ -14,6 +14,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "tests/support/test_catalog.hpp"
+
 extern char** environ;
 
 namespace festival::testing {
@@ -59,6 +61,8 @@ pid_t spawn_with_pipes(const std::vector<std::string>& args, int* stdout_read, i
 festival_process::festival_process(const std::string& data_dir, std::vector<std::string> extra) {
     std::vector<std::string> args = {FESTIVAL_EXE, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
                                      "--transcoders", "0", "--access-log", "off"};
+    if (festival::test::catalog_is_postgresql())
+        args.insert(args.end(), {"--catalog", festival::test::catalog_location_of(data_dir)});
     args.insert(args.end(), extra.begin(), extra.end());
     // Output goes to a log file beside the data, appended across restarts, kept for diagnosis.
     log_path_ = data_dir + "/server.log";
@@ -165,10 +169,11 @@ int run_command(const std::vector<std::string>& args, std::string& output, const
 void add_user_with_cli(const std::filesystem::path& data_dir, const std::string& email, const std::string& role,
                        const std::string& password) {
     std::string output;
-    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
-                                 data_dir.string()},
-                                output, password + "\n") == 0,
-                    output);
+    std::vector<std::string> command = {FESTIVAL_EXE, "user", "add", "--email", email, "--role", role, "--data-dir",
+                                        data_dir.string()};
+    if (festival::test::catalog_is_postgresql())
+        command.insert(command.end(), {"--catalog", festival::test::catalog_location_of(data_dir)});
+    REQUIRE_MESSAGE(run_command(command, output, password + "\n") == 0, output);
 }
 
 std::string festival_transcoder_exe() {

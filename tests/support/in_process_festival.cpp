@@ -6,9 +6,12 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "catalog/clock.hpp"
 #include "catalog/schema.hpp"
+#include "catalog/worker_tokens.hpp"
 #include "server/api/routes.hpp"
 #include "server/config.hpp"
+#include "tests/support/test_catalog.hpp"
 
 namespace festival::testing {
 
@@ -21,6 +24,8 @@ in_process_festival::in_process_festival(const std::vector<std::string>& flags) 
     if (!made) throw std::runtime_error("mkdtemp failed");
     data_dir_ = made;
     std::vector<std::string> args = {"--data-dir", data_dir_, "--transcoders", "0"};
+    if (festival::test::catalog_is_postgresql())
+        args.insert(args.end(), {"--catalog", festival::test::fresh_catalog_location(data_dir_)});
     args.insert(args.end(), flags.begin(), flags.end());
     app_ = std::make_unique<server::festival_app>(server::load_config(args));
     // What `festival serve` does before it listens.
@@ -30,7 +35,9 @@ in_process_festival::in_process_festival(const std::vector<std::string>& flags) 
     routes_ = std::make_unique<server::dispatcher>(
         server::router(server::festival_routes(*app_)),
         [app = app_.get()](const std::string& token) { return catalog::find_session(app->catalog.local(), token); },
-        server::https_policy(app_->settings->public_url));
+        server::https_policy(app_->settings->public_url), [app = app_.get()](const std::string& token) {
+            return catalog::find_worker_by_token(app->catalog.local(), token, catalog::unix_now());
+        });
 }
 
 in_process_festival::~in_process_festival() {

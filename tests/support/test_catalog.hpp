@@ -15,6 +15,11 @@ bool catalog_is_postgresql();
 std::string fresh_catalog_location(const std::filesystem::path& dir);
 // ":memory:", or a PostgreSQL URL naming a new schema.
 std::string fresh_catalog_location();
+// The catalog of the festival whose data folder is `data_dir`, the same each time it is asked, so a
+// server restarted on the folder, and the commands run on it (`festival user add`), find it again:
+// a schema made at the first call on PostgreSQL, `data_dir`/catalog.db on SQLite. Test servers are
+// given it as --catalog on PostgreSQL (on SQLite they use their default, the same file).
+std::string catalog_location_of(const std::filesystem::path& data_dir);
 // The same, opened and migrated.
 catalog::database open_fresh_catalog(const std::filesystem::path& dir);
 catalog::database open_fresh_catalog();

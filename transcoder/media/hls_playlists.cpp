@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace festival::media {
@@ -56,6 +57,21 @@ segment_stats measure_media_playlist(const std::string& playlist_path) {
     stats.average_bits_per_second = static_cast<std::int64_t>(std::llround(total_bytes * 8.0 / stats.duration_seconds));
     stats.peak_bits_per_second = std::max(stats.average_bits_per_second, static_cast<std::int64_t>(std::llround(peak)));
     return stats;
+}
+
+std::vector<std::string> playlist_uris(const std::string& text) {
+    std::vector<std::string> uris;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.rfind("#EXT-X-MAP:", 0) == 0 || line.rfind("#EXT-X-MEDIA:", 0) == 0) {
+            if (auto uri = quoted_attribute(line, "URI"); !uri.empty()) uris.push_back(std::move(uri));
+        } else if (!line.empty() && line[0] != '#') {
+            uris.push_back(line);
+        }
+    }
+    return uris;
 }
 
 std::string subtitle_rendition_line(const subtitle_entry& s) {

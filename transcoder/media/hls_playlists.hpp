@@ -16,6 +16,9 @@ struct segment_stats {
 };
 // Reads a media playlist and sizes its segments (and EXT-X-MAP) on disk, relative to its folder.
 segment_stats measure_media_playlist(const std::string& playlist_path);
+// The files a playlist's text names, as written (relative to its folder): EXT-X-MAP and EXT-X-MEDIA
+// URIs, then every URI line (segments, or a master's variant playlists).
+std::vector<std::string> playlist_uris(const std::string& text);
 
 struct subtitle_entry {
     std::string lang;  // BCP 47

@@ -52,6 +52,8 @@ TEST_CASE("every state-changing route checks its role and CSRF, or is knowingly 
         const std::string name = r.method + " " + r.pattern;
         CAPTURE(name);
         CHECK(seen.insert(name).second);  // no route is listed twice
+        // Worker tokens open the worker routes and only those, and those take nothing else.
+        CHECK((r.needs == access::worker) == r.pattern.starts_with("/api/worker/"));
         if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") {
             CHECK(r.body_limit == 0);
             continue;
@@ -61,7 +63,8 @@ TEST_CASE("every state-changing route checks its role and CSRF, or is knowingly 
             continue;
         }
         CHECK(r.needs != access::anyone);
-        CHECK(needs_csrf(r));
+        // A worker's bearer token is never sent by a browser on its own: nothing for CSRF to guard.
+        CHECK(needs_csrf(r) == (r.needs != access::worker));
         CHECK(r.where == runs_on::worker_pool);  // the session lookup needs SQLite
     }
 }
