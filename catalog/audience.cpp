@@ -131,7 +131,44 @@ heartbeat_result audience_ledger::state(const std::string& id, std::int64_t now_
 std::optional<audience_ledger::binding> audience_ledger::find(const std::string& id, std::int64_t now_ms) const {
     const auto it = plays_.find(id);
     if (it == plays_.end() || expired(it->second, now_ms)) return std::nullopt;
-    return binding{it->second.film_id, it->second.viewer_hash, it->second.started_ms};
+    return binding{it->second.film_id, it->second.viewer_hash, it->second.started_ms, it->second.last_ms};
+}
+
+bool audience_ledger::adopt(const play_snapshot& row, std::int64_t now_ms) {
+    const auto known = plays_.find(row.id);
+    if (known != plays_.end() && known->second.last_ms >= row.last_ms) return false;
+    play p;
+    p.film_id = row.film_id;
+    p.viewer_hash = row.viewer_hash;
+    p.country = known == plays_.end() ? std::string() : known->second.country;
+    p.started_ms = row.started_ms;
+    p.last_ms = row.last_ms;
+    if (row.runtime_seconds && *row.runtime_seconds > 0) p.runtime = row.runtime_seconds;
+    p.measured = p.runtime.has_value();  // counted by the node that learnt the runtime
+    p.credited_ms = row.credited_ms;
+    p.furthest = row.furthest_position;
+    for (std::size_t k = 0; k < row.watched.size() && k < retention_buckets; ++k)
+        if (row.watched[k] == '1') p.watched.set(k);
+    if (p.runtime)
+        for (int k = 0; k < retention_buckets; ++k)
+            if (p.watched.test(static_cast<std::size_t>(k)))
+                p.ranges.add(k * *p.runtime / retention_buckets, (k + 1) * *p.runtime / retention_buckets,
+                             rules_.watched_ranges_per_play);
+    p.token_hash = row.token_hash;
+    p.viewed_at = row.viewed_at_ms;
+    p.reached_view = row.reached_view;
+    p.completed = row.completed;
+    p.ended = row.ended;
+    p.saved_ms = now_ms;  // the row is what the catalog holds already
+    if (known == plays_.end()) ++plays_per_viewer_[p.viewer_hash];
+    if (p.viewed_at) note_counted_view(p.viewer_hash, *p.viewed_at);
+    plays_[row.id] = std::move(p);
+    return true;
+}
+
+void audience_ledger::note_counted_view(const std::string& viewer_hash, std::int64_t at_ms) {
+    auto [last, fresh] = last_counted_view_.try_emplace(viewer_hash, at_ms);
+    if (!fresh && last->second < at_ms) last->second = at_ms;
 }
 
 std::optional<play_for_rating> audience_ledger::rating_view(const std::string& id) const {

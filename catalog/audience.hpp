@@ -114,6 +114,7 @@ public:
         std::int64_t film_id = 0;
         std::string viewer_hash;
         std::int64_t started_ms = 0;
+        std::int64_t last_ms = 0;  // its last report to this ledger
     };
     std::optional<binding> find(const std::string& id, std::int64_t now_ms) const;
     heartbeat_result state(const std::string& id, std::int64_t now_ms) const;
@@ -123,6 +124,14 @@ public:
     // Credits a heartbeat (or the final one when `final`, which ends the play).
     heartbeat_result heartbeat(const std::string& id, const viewer_heartbeat& beat, bool final, std::int64_t now_ms,
                                heartbeat_credit* credit = nullptr);
+    // Takes a play over from its catalog row (written by another node sharing the catalog), unless this
+    // ledger knows it as recently: what it counted stays counted (a view, completion, retention buckets),
+    // and later heartbeats credit only what they report. The watched ranges come back as the buckets
+    // watched. False when this ledger's own state was kept.
+    bool adopt(const play_snapshot& row, std::int64_t now_ms);
+    // A view of this viewer hash counted at `at_ms` elsewhere (another node): a repeat within the
+    // period is not counted here either.
+    void note_counted_view(const std::string& viewer_hash, std::int64_t at_ms);
     // Sets the runtime of a play that did not have one (the player reports the media duration).
     void report_runtime(const std::string& id, double runtime_seconds);
 

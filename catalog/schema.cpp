@@ -678,6 +678,34 @@ const std::vector<migration_step>& migrations() {
             last_seen_at TEXT
         );
         )sql"},
+        // Several server nodes on one catalog: each UTC day's viewer-hash key (kept for that day and the
+        // next only, then deleted), each node's live counts with when it wrote them, and plays found by
+        // viewer for the view-repeat rule across nodes.
+        {R"sql(
+        CREATE TABLE audience_day_keys (
+            day     INTEGER PRIMARY KEY,
+            key_hex TEXT NOT NULL
+        );
+        CREATE TABLE audience_nodes (
+            node       TEXT PRIMARY KEY,
+            live_total INTEGER NOT NULL,
+            live_films TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX plays_by_viewer ON plays(viewer_hash, viewed_at);
+        )sql", R"sql(
+        CREATE TABLE audience_day_keys (
+            day     BIGINT PRIMARY KEY,
+            key_hex TEXT NOT NULL
+        );
+        CREATE TABLE audience_nodes (
+            node       TEXT PRIMARY KEY,
+            live_total BIGINT NOT NULL,
+            live_films TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+        );
+        CREATE INDEX plays_by_viewer ON plays(viewer_hash, viewed_at);
+        )sql"},
     };
     return steps;
 }

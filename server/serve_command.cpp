@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "catalog/accounts.hpp"
 #include "catalog/clock.hpp"
@@ -56,6 +57,12 @@ private:
 
     background_thread thread_;
 };
+
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
+}
 
 // Each viewer holds a keep-alive connection: allow as many descriptors as the system lets us.
 void raise_descriptor_limit() {
@@ -189,6 +196,14 @@ int serve_command(const std::vector<std::string>& args) {
         });
     }
     availability_refresher refresher(app);
+    try {  // a shared catalog: this node's name and the day keys, before any viewer is hashed
+        app.audience.join_nodes(app.catalog.local(), settings->node_name.empty()
+                                                         ? host_name() + ":" + std::to_string(server->port())
+                                                         : settings->node_name);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "festival serve: cannot join the other nodes: %s\n", e.what());
+        return 1;
+    }
     audience_writer audience_batches(app.audience, app.catalog);
     upload_cleaner abandoned_uploads(app);
     std::optional<backup_scheduler> backups;

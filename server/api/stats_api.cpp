@@ -183,7 +183,7 @@ std::string to_csv(const nlohmann::json& rows, const std::vector<std::string>& c
 http_response get_stats(festival_app& app, http_request& request) {
     const auto range = range_of(request);
     auto& db = flushed_catalog(app);
-    const auto live = app.audience.live();
+    const auto live = app.audience.festival_live();
     return http_response::json(200, {{"range", range_json(range)},
                                      {"totals", totals_json(catalog::festival_totals(db, range))},
                                      {"live", live_json(live)},
@@ -230,7 +230,7 @@ http_response get_concurrency(festival_app& app, http_request& request) {
 }
 
 http_response get_live_stats(festival_app& app, http_request&) {
-    auto first = live_json(app.audience.live());
+    auto first = live_json(app.audience.festival_live());
     auto response = http_response::json(200, nlohmann::json::object());
     response.set_header("Content-Type", "text/event-stream");
     response.set_header("Cache-Control", "no-store");
@@ -239,7 +239,7 @@ http_response get_live_stats(festival_app& app, http_request&) {
     stream->interval = std::chrono::milliseconds(1000);
     // Sends a new event only when the counts changed.
     stream->poll = [&app, last = std::make_shared<std::string>(first.dump())]() -> std::optional<std::string> {
-        auto now = live_json(app.audience.live()).dump();
+        auto now = live_json(app.audience.festival_live()).dump();
         if (now == *last) return std::string();
         *last = now;
         return "data: " + now + "\n\n";
@@ -257,7 +257,7 @@ http_response export_stats(festival_app& app, http_request& request) {
         throw http_error(400, "invalid_query", "'table': films, days or countries");
     const auto country = country_filter(request);
     auto& db = flushed_catalog(app);
-    const auto rows = table == "films"  ? film_rows(db, range, app.audience.live())
+    const auto rows = table == "films"  ? film_rows(db, range, app.audience.festival_live())
                       : table == "days" ? day_rows(db, range)
                                         : film_day_country_json(db, range, country);
     const std::string suffix = (range.from ? "-from-" + catalog::day_text(*range.from) : std::string()) +

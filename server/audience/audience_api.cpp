@@ -94,10 +94,22 @@ http_response report(festival_app& app, http_request& request, bool final) {
     const auto& id = request.params.at("id");
     if (!play_id_shaped(id)) throw http_error(404, "play_not_found", "no such play");
     std::int64_t played_film = 0;
-    switch (app.audience.heartbeat(id, beat, final, viewer_of(app, request), film, duration, &played_film)) {
+    const auto who = viewer_of(app, request);
+    // Another node sharing the catalog may hold this play: its row is read off the I/O thread, on the
+    // worker pool this same handler is sent to when the play is unknown or was quiet here.
+    if (request.on_worker_pool) app.audience.adopt(app.catalog.local(), id);
+    const auto outcome =
+        app.audience.heartbeat(id, beat, final, who, film, duration, &played_film, !request.on_worker_pool);
+    if (outcome == play_outcome::ask_catalog) {
+        http_response again;
+        again.to_worker_pool = true;
+        return again;
+    }
+    switch (outcome) {
         case play_outcome::moved: return ask_the_successor(request);
         case play_outcome::accepted:
             return final ? http_response::no_content() : media_tokens_answer(app, request, played_film);
+        case play_outcome::ask_catalog:
         case play_outcome::unknown: throw http_error(404, "play_not_found", "no such play");
         case play_outcome::expired: throw http_error(410, "play_expired", "this play has ended; start a new one");
         case play_outcome::not_yours: throw http_error(403, "play_not_yours", "this play belongs to another viewer");
@@ -156,7 +168,7 @@ http_response start_play(festival_app& app, http_request& request) {
     if (film->runtime_minutes && *film->runtime_minutes > 0) runtime = *film->runtime_minutes * 60.0;
     // The player may tell the media's duration when the catalog does not know the runtime.
     if (!runtime && body.is_object()) runtime = seconds_field(body, "duration", false);
-    const auto play = app.audience.start_play(film->id, runtime, viewer_of(app, request));
+    const auto play = app.audience.start_play(film->id, runtime, viewer_of(app, request), &app.catalog.local());
     if (play.moved) return ask_the_successor(request);
     if (!play.result) return refused_start(play.result);
     if (watch_until) app.deadlines.set(play.id, *watch_until, rights_now(app));
@@ -169,7 +181,7 @@ http_response start_play(festival_app& app, http_request& request) {
 http_response play_heartbeat(festival_app& app, http_request& request) {
     try {
         auto answer = report(app, request, false);
-        app.metrics.heartbeat_accepted();
+        if (!answer.to_worker_pool) app.metrics.heartbeat_accepted();
         return answer;
     } catch (const http_error& refused) {  // each refusal has its own status (see report)
         switch (refused.status()) {

@@ -31,6 +31,10 @@ audience_settings audience_settings::from_config(const config& c) {
     s.rules.starts_per_address_minute = c.viewers_per_address;
     s.rules.open_plays_per_address = 2 * c.viewers_per_address;
     s.heartbeat_seconds = c.heartbeat_seconds;
+    const auto location = c.catalog_location();
+    s.shared_catalog = !c.node_name.empty() || location.starts_with("postgresql://") || location.starts_with("postgres://");
+    // Another node adopting a play reads its row: it must be the last flush's, not up to 30 s older.
+    if (s.shared_catalog) s.rules.play_row_ms = 0;
     if (!c.test_clock_file.empty()) {
         s.test_clock = true;
         s.clock = [path = c.test_clock_file] {
@@ -70,6 +74,11 @@ std::map<std::int64_t, std::string> daily_viewer_hasher::keys_hex() {
     return keys;
 }
 
+bool daily_viewer_hasher::has_key(std::int64_t unix_day) {
+    std::lock_guard lock(mutex_);
+    return keys_.contains(unix_day);
+}
+
 void daily_viewer_hasher::adopt_keys(const std::map<std::int64_t, std::string>& keys) {
     std::lock_guard lock(mutex_);
     for (const auto& [day, hex] : keys) keys_[day].adopt_key(hex);
@@ -81,10 +90,15 @@ audience_registry::audience_registry(audience_settings settings)
 }
 
 audience_registry::started_play audience_registry::start_play(std::int64_t film_id,
-                                                               std::optional<double> runtime_seconds, const viewer& who) {
+                                                               std::optional<double> runtime_seconds, const viewer& who,
+                                                               catalog::database* db) {
     const auto now = now_ms();
     const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
     const auto address = address_hasher_.hash(client_network(who.address));
+    // A reload that lands on another node is still the same viewer's repeat within the hour.
+    std::optional<std::int64_t> viewed_elsewhere;
+    if (settings_.shared_catalog && db)
+        viewed_elsewhere = catalog::last_counted_view(*db, viewer_hash, now - settings_.rules.view_repeat_ms);
     started_play play;
     play.id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
     play.token = catalog::random_token();
@@ -94,6 +108,7 @@ audience_registry::started_play audience_registry::start_play(std::int64_t film_
         play.id.clear(), play.token.clear();
         return play;
     }
+    if (viewed_elsewhere) ledger_.note_counted_view(viewer_hash, *viewed_elsewhere);
     play.result = ledger_.start_play(play.id, film_id, viewer_hash, runtime_seconds, now, address,
                                      play_token_hash(play.token), who.country);
     if (!play.result) play.id.clear(), play.token.clear();
@@ -122,17 +137,23 @@ std::optional<catalog::play_for_rating> audience_registry::play_for_rating(catal
 
 play_outcome audience_registry::heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat,
                                           bool final, const viewer& who, std::optional<std::int64_t> film_id,
-                                          std::optional<double> reported_runtime, std::int64_t* played_film) {
+                                          std::optional<double> reported_runtime, std::int64_t* played_film,
+                                          bool may_ask_catalog) {
     const auto now = now_ms();
+    const bool ask = may_ask_catalog && settings_.shared_catalog;
     std::optional<catalog::audience_ledger::binding> bound;
     {
         std::lock_guard lock(mutex_);
         if (handed_over_) return play_outcome::moved;
         bound = ledger_.find(play_id, now);
         if (!bound) {
-            return ledger_.state(play_id, now) == catalog::heartbeat_result::expired ? play_outcome::expired
-                                                                                     : play_outcome::unknown;
+            const auto state = ledger_.state(play_id, now);
+            if (ask && state == catalog::heartbeat_result::unknown) return play_outcome::ask_catalog;
+            return state == catalog::heartbeat_result::expired ? play_outcome::expired : play_outcome::unknown;
         }
+        // Quiet here for two heartbeat periods: the balancer may have sent it to another node meanwhile.
+        if (ask && now - bound->last_ms > 2000LL * settings_.heartbeat_seconds + settings_.rules.tolerance_ms)
+            return play_outcome::ask_catalog;
     }
     if (film_id && *film_id != bound->film_id) return play_outcome::other_film;
     // The hash is computed outside the ledger's lock; the play cannot change film or viewer meanwhile.
@@ -150,6 +171,14 @@ play_outcome audience_registry::heartbeat(const std::string& play_id, const cata
         case catalog::heartbeat_result::unknown: return play_outcome::unknown;
     }
     return play_outcome::unknown;
+}
+
+bool audience_registry::adopt(catalog::database& db, const std::string& play_id) {
+    const auto row = catalog::find_play(db, play_id);
+    if (!row) return false;
+    std::lock_guard lock(mutex_);
+    if (ledger_.adopt(*row, now_ms())) log_event("play_adopted", {{"play", play_id}});
+    return true;
 }
 
 std::string audience_registry::hand_over(catalog::database& db) {
@@ -185,6 +214,54 @@ catalog::live_counts audience_registry::live() {
     const auto now = now_ms();
     std::lock_guard lock(mutex_);
     return ledger_.live(now);
+}
+
+catalog::live_counts audience_registry::festival_live() {
+    auto counts = live();
+    if (!settings_.shared_catalog) return counts;
+    const auto fresh_since = now_ms() - settings_.node_fresh_ms;
+    std::lock_guard lock(nodes_mutex_);
+    for (const auto& node : other_nodes_) {
+        if (node.updated_at_ms < fresh_since) continue;
+        counts.total += node.total;
+        for (const auto& [film, n] : node.by_film) counts.by_film[film] += n;
+    }
+    return counts;
+}
+
+void audience_registry::join_nodes(catalog::database& db, const std::string& node_name) {
+    if (!settings_.shared_catalog) return;
+    node_name_ = node_name;  // before the audience writer starts, which alone reads it afterwards
+    log_event("audience_node", {{"node", node_name}});
+    sync_nodes(db);
+}
+
+// Runs on the audience writer's thread only (join_nodes: before it starts); the catalog is never
+// read or written under nodes_mutex_, which I/O threads take to read the other nodes' counts.
+void audience_registry::sync_nodes(catalog::database& db) {
+    if (!settings_.shared_catalog) return;
+    const auto now = now_ms();
+    const auto today = catalog::day_of(now);
+    // Tomorrow's key is made a day ahead, so every node has it before midnight.
+    if (keys_synced_ms_ == 0 || now - keys_synced_ms_ >= 60'000 || !hasher_.has_key(today)) {
+        hasher_.adopt_keys(catalog::shared_day_keys(db, today, [] { return viewer_hasher().key_hex(); }));
+        keys_synced_ms_ = now;
+    }
+    auto mine = live();
+    // Written when it changed, and every few seconds anyway, so the others see this node is alive.
+    if (mine.total != live_written_.total || mine.by_film != live_written_.by_film ||
+        now - live_written_ms_ >= settings_.node_fresh_ms / 4) {
+        catalog::write_node_live(db, {node_name_, mine.total, mine.by_film, now});
+        live_written_ = std::move(mine);
+        live_written_ms_ = now;
+    }
+    auto others = catalog::other_nodes_live(db, node_name_, now - settings_.node_fresh_ms);
+    std::lock_guard lock(nodes_mutex_);
+    other_nodes_ = std::move(others);
+}
+
+void audience_registry::leave_nodes(catalog::database& db) {
+    if (settings_.shared_catalog) catalog::forget_node(db, node_name_);
 }
 
 void audience_registry::tick() {

@@ -1,15 +1,19 @@
 #pragma once
 // The live audience: plays in memory (the catalog's audience_ledger behind a mutex), viewer hashes
-// keyed by a salt that changes every UTC day and never leaves memory, and the batch that the
-// audience writer drains into SQLite. Every call is cheap and never touches SQLite, except flush().
+// keyed by a salt that changes every UTC day, and the batch that the audience writer drains into the
+// catalog. Every call is cheap and never touches the catalog, except those taking a database.
+// On a shared catalog (several nodes, docs/nodes.md) the day keys and live counts go through it too,
+// and a play another node started is adopted from its row.
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "catalog/audience.hpp"
+#include "catalog/audience_nodes.hpp"
 #include "server/config.hpp"
 #include "server/http/rate_limiter.hpp"
 
@@ -29,6 +33,10 @@ struct audience_settings {
     int heartbeat_seconds = 10;  // told to each player when its play starts
     audience_clock clock = system_clock_ms;
     bool test_clock = false;     // `clock` reads config::test_clock_file
+    // Other nodes may share the catalog (a PostgreSQL catalog, or a node name set): play rows are written
+    // at every flush, day keys are the catalog's, live counts are summed over nodes.
+    bool shared_catalog = false;
+    std::int64_t node_fresh_ms = 10'000;  // a node whose live counts are older than this is gone
     // The festival's configuration (view threshold, play expiry, flush interval, heartbeat period) and,
     // for tests only, the clock read from config::test_clock_file (unix milliseconds, read at every tick).
     static audience_settings from_config(const config& c);
@@ -43,6 +51,7 @@ public:
     // The day keys by unix day, in hex, for a restarted server; and taking them over.
     std::map<std::int64_t, std::string> keys_hex();
     void adopt_keys(const std::map<std::int64_t, std::string>& keys);
+    bool has_key(std::int64_t unix_day);
 
 private:
     std::mutex mutex_;
@@ -50,7 +59,9 @@ private:
 };
 
 // `moved`: this server handed its audience over to its successor; the client is to ask again there.
-enum class play_outcome { accepted, unknown, expired, not_yours, other_film, moved };
+// `ask_catalog`: on a shared catalog, the play is unknown here or was quiet here for a while (another
+// node may hold it now): read its row (off the I/O threads), adopt it, then try again.
+enum class play_outcome { accepted, unknown, expired, not_yours, other_film, moved, ask_catalog };
 
 class audience_registry {
 public:
@@ -69,13 +80,18 @@ public:
         std::string token;
         bool moved = false;  // not started: the audience was handed over to a successor
     };
-    started_play start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who);
+    // On a shared catalog `db` tells whether this viewer's view was counted on another node this hour.
+    started_play start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who,
+                            catalog::database* db = nullptr);
     // A heartbeat (or the final beacon): the play must be known, alive, this viewer's and, when the
     // client names a film, that film. Nothing changes unless the outcome is `accepted`; then
     // `played_film`, when given, is set to the play's film.
     play_outcome heartbeat(const std::string& play_id, const catalog::viewer_heartbeat& beat, bool final,
                            const viewer& who, std::optional<std::int64_t> film_id,
-                           std::optional<double> reported_runtime, std::int64_t* played_film = nullptr);
+                           std::optional<double> reported_runtime, std::int64_t* played_film = nullptr,
+                           bool may_ask_catalog = true);
+    // Adopts the play's catalog row when it is newer than what this node knows; false when there is none.
+    bool adopt(catalog::database& db, const std::string& play_id);
 
     // The play a rating names, when it exists (in memory, or else in the catalog) and `token` is the
     // one its player was given; nullopt otherwise, whichever of the two is wrong.
@@ -83,6 +99,15 @@ public:
                                                             const std::string& token);
 
     catalog::live_counts live();
+    // This node's live counts plus every other node's written in the last node_fresh_ms (shared catalog).
+    catalog::live_counts festival_live();
+    // Shared catalog: names this node, and takes the day keys from the catalog before it serves.
+    void join_nodes(catalog::database& db, const std::string& node_name);
+    // Shared catalog, about once a second: writes this node's live counts, reads the others', and
+    // refreshes the day keys now and then. Nothing otherwise.
+    void sync_nodes(catalog::database& db);
+    // Shared catalog, at a clean stop: this node's live counts leave the figures at once.
+    void leave_nodes(catalog::database& db);
     // Samples live counts for this minute's peaks and forgets long-expired plays.
     void tick();
     // Writes what changed since the last flush in one transaction (with every changed play's row when
@@ -109,6 +134,14 @@ private:
     std::mutex flush_mutex_;  // one batch at a time, in order
     catalog::stats_batch unwritten_;
     std::int64_t last_prune_ms_ = 0;
+    // Shared catalog: the other nodes' live counts as last read (guarded by nodes_mutex_); this node's
+    // name, when the day keys and this node's row were last written (the audience writer's own).
+    std::mutex nodes_mutex_;
+    std::vector<catalog::node_live> other_nodes_;
+    std::string node_name_;
+    std::int64_t keys_synced_ms_ = 0;
+    std::int64_t live_written_ms_ = 0;
+    catalog::live_counts live_written_;
 };
 
 // The hex BLAKE2b of a play token, as kept in memory and in the catalog.

@@ -48,8 +48,18 @@ void audience_writer::loop() {
             flush_logged(false);
             next_flush = clock::now() + flush_every;
         }
+        try {
+            registry_.sync_nodes(catalog_.local());
+        } catch (const std::exception& e) {
+            log_event("audience_nodes_failed", {{"what", e.what()}});
+        }
     }
     flush_logged(true);
+    try {
+        registry_.leave_nodes(catalog_.local());
+    } catch (const std::exception& e) {
+        log_event("audience_nodes_failed", {{"what", e.what()}});
+    }
 }
 
 }  // namespace festival::server

@@ -1,6 +1,7 @@
 #pragma once
 // The audience's batch writer: a thread that samples live counts every second and drains the
-// audience registry into SQLite once per flush interval, in one transaction, off the I/O threads.
+// audience registry into the catalog once per flush interval, in one transaction, off the I/O threads;
+// on a shared catalog it also exchanges live counts and day keys with the other nodes every second.
 // stop() (and the destructor) writes the last batch, so a clean shutdown loses nothing.
 #include "server/background_thread.hpp"
 

@@ -174,6 +174,7 @@ private:
         x_->request.body.clear();
         x_->request.params.clear();
         x_->request.session.reset();
+        x_->request.on_worker_pool = false;
         x_->request.remote_address = remote_;
         const auto question = x_->request.target.find('?');
         const auto raw_path = std::string_view(x_->request.target).substr(0, question);
@@ -237,7 +238,13 @@ private:
         if (!x_->match.found) return write(server_.routes.unmatched(x_->match, x_->request));
         x_->in_flight.emplace(loop_.requests_in_flight);
         switch (x_->match.found->where) {
-            case runs_on::io_thread: return write(server_.routes.run(x_->match, x_->request));
+            case runs_on::io_thread: {
+                auto response = server_.routes.run(x_->match, x_->request);
+                if (!response.to_worker_pool || x_->request.on_worker_pool) return write(std::move(response));
+                x_->request.on_worker_pool = true;
+                std::swap(x_->request.params, x_->match.params);  // as before the first run, which took them
+                return run_on(server_.workers, nullptr);
+            }
             case runs_on::worker_pool: return run_on(server_.workers, nullptr);
             case runs_on::password_pool: return run_on_password_pool();
         }

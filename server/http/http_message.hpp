@@ -47,6 +47,7 @@ struct http_request {
     route_params params;  // filled by the router from {name} segments
     std::optional<catalog::signed_in> session;  // filled by the dispatcher when a valid cookie came
     std::string worker;  // worker routes: the name of the worker whose bearer token came (dispatcher)
+    bool on_worker_pool = false;  // an I/O-thread route's handler handed it to the worker pool (below)
 
     std::optional<std::string_view> header(std::string_view lower_case_name) const;
     // A query parameter, percent-decoded; nullopt when absent.
@@ -108,6 +109,9 @@ struct http_response {
     std::optional<file_range> file;  // when set, the body comes from the file instead of `body`
     std::shared_ptr<event_stream> events;  // when set, `body` is sent first, then the events
     bool close_connection = false;
+    // From a handler on an I/O thread: nothing to send; run the handler again on the worker pool (with
+    // the request's on_worker_pool set), for the rare case that must read the catalog.
+    bool to_worker_pool = false;
 
     http_response& set_header(std::string name, std::string value);
     std::optional<std::string_view> header(std::string_view name) const;

@@ -1,12 +1,20 @@
 #include "server/uploads/upload_store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 
 #include <string>
 
 namespace festival::server {
 
 upload_lock::~upload_lock() {
+    if (fd_ >= 0) ::close(fd_);
     if (store_) store_->unlock(id_);
 }
 
@@ -20,7 +28,30 @@ upload_store::upload_store(const std::string& data_dir)
 std::optional<upload_lock> upload_store::try_lock(const std::string& id) {
     std::lock_guard guard(mutex_);
     if (!busy_.insert(id).second) return std::nullopt;
-    return std::optional<upload_lock>(std::in_place, *this, id);
+    // Another node on the shared folder: an flock on the part file (over NFS, a lock its server holds).
+    // No file yet: a creation, which no other node can name; every created upload has its file.
+    const auto path = part_path(id);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0 && (errno == EACCES || errno == EROFS)) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // flock needs no write
+    if (fd < 0 && errno != ENOENT) {
+        const int error = errno;
+        busy_.erase(id);
+        throw std::runtime_error("cannot open upload " + path.string() + ": " + std::strerror(error));
+    }
+    int rc = 0;
+    if (fd >= 0) {
+        do {
+            rc = ::flock(fd, LOCK_EX | LOCK_NB);
+        } while (rc != 0 && errno == EINTR);
+    }
+    if (rc != 0) {
+        const int error = errno;
+        ::close(fd);
+        busy_.erase(id);
+        if (error == EWOULDBLOCK) return std::nullopt;
+        throw std::runtime_error("cannot lock upload " + path.string() + ": " + std::strerror(error));
+    }
+    return std::optional<upload_lock>(std::in_place, *this, id, fd);
 }
 
 void upload_store::unlock(const std::string& id) {

@@ -1,6 +1,7 @@
 #pragma once
 // Where upload bytes live on disk (data/uploads/<id>.part) and who is writing them: one request at a
-// time per upload, so two PATCHes can never interleave bytes. Also the free-disk check.
+// time per upload, so two PATCHes can never interleave bytes — in this process (a set) and across the
+// server nodes sharing the data folder (an flock on the part file). Also the free-disk check.
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -18,8 +19,9 @@ class upload_store;
 // Held by the one request writing (or deleting) an upload; released when destroyed.
 class upload_lock {
 public:
-    upload_lock(upload_store& store, std::string id) : store_(&store), id_(std::move(id)) {}
-    upload_lock(upload_lock&& other) noexcept : store_(std::exchange(other.store_, nullptr)), id_(std::move(other.id_)) {}
+    upload_lock(upload_store& store, std::string id, int fd = -1) : store_(&store), id_(std::move(id)), fd_(fd) {}
+    upload_lock(upload_lock&& other) noexcept
+        : store_(std::exchange(other.store_, nullptr)), id_(std::move(other.id_)), fd_(std::exchange(other.fd_, -1)) {}
     upload_lock& operator=(upload_lock&&) = delete;
     upload_lock(const upload_lock&) = delete;
     upload_lock& operator=(const upload_lock&) = delete;
@@ -28,6 +30,7 @@ public:
 private:
     upload_store* store_;
     std::string id_;
+    int fd_;  // the part file, flocked; closing it releases the lock
 };
 
 class upload_store {

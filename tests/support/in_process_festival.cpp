@@ -97,7 +97,13 @@ server::http_response in_process_festival::call_as(const in_process_session& who
 server::http_response in_process_festival::run(server::http_request& request) const {
     auto match = routes_->routes().match(request.method, request.path);
     if (!match.found) return routes_->unmatched(match, request);
-    if (!match.found->open_sink) return routes_->run(match, request);
+    if (!match.found->open_sink) {
+        auto answer = routes_->run(match, request);
+        if (!answer.to_worker_pool || request.on_worker_pool) return answer;
+        request.on_worker_pool = true;  // as the HTTP core does: the same handler again, off the I/O thread
+        std::swap(request.params, match.params);
+        return routes_->run(match, request);
+    }
     // A streamed body (uploads) reaches its sink in one piece, where the HTTP core hands it over in many.
     server::http_response answer;
     auto sink = routes_->open_sink(match, request, answer);
