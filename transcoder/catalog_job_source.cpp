@@ -72,8 +72,6 @@ public:
         }
     }
 
-    // Keeps the versions the catalog names (current, previous for viewers mid-film, pending) and those
-    // of jobs still running; the others go, whoever published them.
     void finish(const prepared_job& p) override {
         const auto& job = p.job;
         const auto result = catalog::publish_job_version(db_, publisher_, job.film_id, job.id, options_.worker_id);

@@ -117,7 +117,9 @@ struct remote_fixture {
     // `festival worker add NAME`: the token it prints, in a file only its owner reads.
     fs::path token_file(const std::string& name) {
         std::string output;
-        REQUIRE(run_command({festival_exe(), "worker", "add", name, "--data-dir", festival.dir.path().string()}, output) == 0);
+        REQUIRE(run_command({festival_exe(), "worker", "add", name, "--data-dir", festival.dir.path().string(), "--catalog",
+                             festival.catalog_location()},
+                            output) == 0);
         std::string token;
         std::istringstream lines(output);
         for (std::string line; std::getline(lines, line);)
