@@ -48,9 +48,13 @@ in_process_festival::~in_process_festival() {
 }
 
 in_process_session in_process_festival::add_staff(const std::string& email, catalog::role role) {
-    auto insert = db().prepare("INSERT INTO users (email, display_name, role, password_hash) VALUES (?, ?, ?, '!')");
-    insert.bind(1, email).bind(2, email.substr(0, email.find('@'))).bind(3, catalog::to_string(role)).run();
-    const auto tokens = catalog::open_session(db(), db().last_insert_rowid(), app_->settings->session_lifetime_seconds);
+    auto insert = db().prepare(
+        "INSERT INTO users (email, display_name, role, password_hash) VALUES (?1, ?2, ?3, '!') RETURNING id");
+    insert.bind(1, email).bind(2, email.substr(0, email.find('@'))).bind(3, catalog::to_string(role));
+    if (!insert.step()) throw std::runtime_error("no id for the new account " + email);
+    const auto user_id = insert.int64(0);
+    insert.reset();  // the statement done, before the session's own
+    const auto tokens = catalog::open_session(db(), user_id, app_->settings->session_lifetime_seconds);
     in_process_session session;
     session.who = *catalog::find_session(db(), tokens.token);
     session.cookie = std::string(server::session_cookie_name) + "=" + tokens.token;
