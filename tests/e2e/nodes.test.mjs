@@ -40,7 +40,10 @@ const capability = {
     const usage = spawnSync(transcoderExe, ['--help']);
     return `${usage.stdout}${usage.stderr}`.includes('work --server');
   })(),
-  workerTokens: spawnSync(festivalExe, ['worker', '--help']).status === 0,
+  workerTokens: (() => {
+    const usage = spawnSync(festivalExe, ['worker']);
+    return `${usage.stdout}${usage.stderr}`.includes('festival worker add');
+  })(),
   adoption: existsSync(balancerReference),  // the nodes' balancer ships with play adoption and shared day keys
 };
 
