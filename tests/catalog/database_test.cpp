@@ -157,9 +157,9 @@ TEST_CASE("a nested transaction is a savepoint: its rollback keeps the outer tra
     CHECK(count(db, "SELECT count(*) FROM t") == 2);
 }
 
-TEST_CASE("a transaction spoiled by a failed statement refuses to commit rather than lose its writes quietly" *
-          doctest::skip(!catalog_is_postgresql())) {
+TEST_CASE("a transaction spoiled by a failed statement refuses to commit rather than lose its writes quietly") {
     // PostgreSQL only: SQLite undoes just the failed statement and the transaction goes on.
+    if (!catalog_is_postgresql()) return;
     database db(fresh_catalog_location());
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
     db.exec("INSERT INTO t (id) VALUES (1)");
@@ -214,7 +214,8 @@ TEST_CASE("SQLSTATEs map to the kinds and codes SQLite's result codes have") {
     CHECK(database_error::postgresql("42P01", "x").kind() == error_kind::storage);
 }
 
-TEST_CASE("PostgreSQL's text results read as SQLite's values would" * doctest::skip(!catalog_is_postgresql())) {
+TEST_CASE("PostgreSQL's text results read as SQLite's values would") {
+    if (!catalog_is_postgresql()) return;  // PostgreSQL only (a decorator would hide it from CTest's discovery)
     database db(fresh_catalog_location());
     auto st = db.prepare("SELECT TRUE AS yes, FALSE AS no, 2.75::numeric AS fraction, NULL::bigint AS nothing, "
                          "1e300::double precision AS big, -9007199254740993::bigint AS exact");
@@ -238,8 +239,8 @@ TEST_CASE("scripts of several statements run on both engines") {
     check_writable(db);
 }
 
-TEST_CASE("a PostgreSQL connection lost between transactions is told unavailable, then opened again with its statements" *
-          doctest::skip(!catalog_is_postgresql())) {
+TEST_CASE("a PostgreSQL connection lost between transactions is told unavailable, then opened again with its statements") {
+    if (!catalog_is_postgresql()) return;  // PostgreSQL only (a decorator would hide it from CTest's discovery)
     const auto location = fresh_catalog_location();
     database db(location);
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");

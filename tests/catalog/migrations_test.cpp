@@ -135,8 +135,8 @@ std::int64_t postgresql_version(database& db) {
 
 }  // namespace
 
-TEST_CASE("PostgreSQL's schema has the tables and columns SQLite's has after every step" *
-          doctest::skip(!catalog_is_postgresql())) {
+TEST_CASE("PostgreSQL's schema has the tables and columns SQLite's has after every step") {
+    if (!catalog_is_postgresql()) return;  // PostgreSQL only (a decorator would hide it from CTest's discovery)
     auto sqlite = open_catalog(":memory:");
     auto postgresql = festival::test::open_fresh_catalog();
     const auto expected = sqlite_columns(sqlite);
@@ -160,8 +160,8 @@ TEST_CASE("PostgreSQL's schema has the tables and columns SQLite's has after eve
     CHECK(count("SELECT count(*) FROM feedback_award") == 1);
 }
 
-TEST_CASE("a PostgreSQL catalog keeps its schema version in one row, migrates once, refuses a newer one" *
-          doctest::skip(!catalog_is_postgresql())) {
+TEST_CASE("a PostgreSQL catalog keeps its schema version in one row, migrates once, refuses a newer one") {
+    if (!catalog_is_postgresql()) return;  // PostgreSQL only (a decorator would hide it from CTest's discovery)
     const auto location = festival::test::fresh_catalog_location();
     const int latest = static_cast<int>(migrations().size());
     // Two nodes starting at once: the catalog lock lets one migrate, the other finds it done.
