@@ -54,8 +54,8 @@ std::string fts_query_from_text(const std::string& text) {
 
 void index_film_for_search(database& db, std::int64_t film_id, const std::string& text) {
     forget_film_for_search(db, film_id);
-    auto insert = db.prepare(postgresql(db) ? "INSERT INTO films_search (film_id, document) VALUES (:film, " +
-                                                  postgresql_document(":body") + ")"
+    auto insert = db.prepare(postgresql(db) ? "INSERT INTO films_search (film_id, body, document) VALUES (:film, "
+                                              ":body, " + postgresql_document(":body") + ")"
                                             : "INSERT INTO films_fts (rowid, body) VALUES (:film, :body)");
     insert.bind(":film", film_id).bind(":body", text).run();
 }
