@@ -231,21 +231,19 @@ catalog::live_counts audience_registry::festival_live() {
 
 void audience_registry::join_nodes(catalog::database& db, const std::string& node_name) {
     if (!settings_.shared_catalog) return;
-    {
-        std::lock_guard lock(nodes_mutex_);
-        node_name_ = node_name;
-    }
+    node_name_ = node_name;  // before the audience writer starts, which alone reads it afterwards
     log_event("audience_node", {{"node", node_name}});
     sync_nodes(db);
 }
 
+// Runs on the audience writer's thread only (join_nodes: before it starts); the catalog is never
+// read or written under nodes_mutex_, which I/O threads take to read the other nodes' counts.
 void audience_registry::sync_nodes(catalog::database& db) {
     if (!settings_.shared_catalog) return;
     const auto now = now_ms();
     const auto today = catalog::day_of(now);
-    std::unique_lock lock(nodes_mutex_);
     // Tomorrow's key is made a day ahead, so every node has it before midnight.
-    if (now - keys_synced_ms_ >= 60'000 || !hasher_.has_key(today) || keys_synced_ms_ == 0) {
+    if (keys_synced_ms_ == 0 || now - keys_synced_ms_ >= 60'000 || !hasher_.has_key(today)) {
         hasher_.adopt_keys(catalog::shared_day_keys(db, today, [] { return viewer_hasher().key_hex(); }));
         keys_synced_ms_ = now;
     }
@@ -257,13 +255,13 @@ void audience_registry::sync_nodes(catalog::database& db) {
         live_written_ = std::move(mine);
         live_written_ms_ = now;
     }
-    other_nodes_ = catalog::other_nodes_live(db, node_name_, now - settings_.node_fresh_ms);
+    auto others = catalog::other_nodes_live(db, node_name_, now - settings_.node_fresh_ms);
+    std::lock_guard lock(nodes_mutex_);
+    other_nodes_ = std::move(others);
 }
 
 void audience_registry::leave_nodes(catalog::database& db) {
-    if (!settings_.shared_catalog) return;
-    std::lock_guard lock(nodes_mutex_);
-    catalog::forget_node(db, node_name_);
+    if (settings_.shared_catalog) catalog::forget_node(db, node_name_);
 }
 
 void audience_registry::tick() {

@@ -134,11 +134,11 @@ private:
     std::mutex flush_mutex_;  // one batch at a time, in order
     catalog::stats_batch unwritten_;
     std::int64_t last_prune_ms_ = 0;
-    // Shared catalog: this node's name, the other nodes' live counts as last read, and when the day
-    // keys and this node's row were last written (guarded by nodes_mutex_).
+    // Shared catalog: the other nodes' live counts as last read (guarded by nodes_mutex_); this node's
+    // name, when the day keys and this node's row were last written (the audience writer's own).
     std::mutex nodes_mutex_;
-    std::string node_name_;
     std::vector<catalog::node_live> other_nodes_;
+    std::string node_name_;
     std::int64_t keys_synced_ms_ = 0;
     std::int64_t live_written_ms_ = 0;
     catalog::live_counts live_written_;

@@ -402,3 +402,53 @@ TEST_CASE("watched ranges merge what touches and keep at most the allowed number
     CHECK(r.covered(0, 100) == doctest::Approx(35 + 1 + 1));
     CHECK(r.covered(35, 55) == doctest::Approx(5 + 1));
 }
+
+TEST_CASE("a ledger adopting another node's play row keeps its view and credit and counts only later reports") {
+    audience_rules rules;
+    rules.play_row_ms = 0;  // as on a shared catalog: every changed play's row at every flush
+    audience_ledger a(rules), b(rules);
+    a.start_play("p", 1, "viewer", 600.0, t0, "", "token-hash");
+    for (int step = 1; step <= 4; ++step) credit(a, "p", step * 10, 10, t0 + step * 10'000);
+    const auto from_a = a.take_pending(t0 + 40'000);
+    REQUIRE(from_a.plays.contains("p"));
+    const auto& row = from_a.plays.at("p");
+    CHECK(row.reached_view);
+
+    CHECK(b.state("p", t0 + 50'000) == heartbeat_result::unknown);
+    CHECK(b.adopt(row, t0 + 50'000));
+    CHECK(b.find("p", t0 + 50'000)->viewer_hash == "viewer");
+    CHECK(b.rating_view("p")->token_hash == "token-hash");
+    heartbeat_credit c;
+    REQUIRE(b.heartbeat("p", {50, 10}, false, t0 + 50'000, &c) == heartbeat_result::accepted);
+    CHECK(c.credited_ms == 10'000);
+    CHECK_FALSE(c.became_view);  // counted by node a already
+    const auto from_b = b.take_pending(t0 + 50'000);
+    std::int64_t views = 0, watch_ms = 0, plays = 0;
+    for (const auto& [key, d] : from_b.minutes) views += d.views, watch_ms += d.watch_ms, plays += d.plays;
+    CHECK(views == 0);
+    CHECK(plays == 0);
+    CHECK(watch_ms == 10'000);
+    REQUIRE(from_b.days.size() == 1);
+    const auto& day = from_b.days.begin()->second;
+    CHECK(day.retention.size() == 1);  // the newly watched percent bucket only
+    CHECK(day.measured_plays == 0);    // a's play, measured there
+    CHECK(day.viewer_hashes.empty());  // a's viewer, counted there
+    CHECK(from_b.plays.at("p").credited_ms == 50'000);
+    // An older row (a's, after b went on) does not replace what b knows; a newer one does.
+    CHECK_FALSE(b.adopt(row, t0 + 51'000));
+    auto newer = from_b.plays.at("p");
+    newer.last_ms = t0 + 60'000;
+    newer.credited_ms = 60'000;
+    CHECK(b.adopt(newer, t0 + 61'000));
+    CHECK(b.take_pending(t0 + 61'000, true).plays.empty());  // adopting writes nothing back
+}
+
+TEST_CASE("a view counted on another node makes a repeat within the hour no view here") {
+    audience_ledger ledger;
+    ledger.note_counted_view("viewer", t0 - 60'000);
+    ledger.start_play("p", 1, "viewer", 600.0, t0);
+    heartbeat_credit c;
+    for (int step = 1; step <= 3; ++step) REQUIRE(ledger.heartbeat("p", {step * 10.0, 10}, false, t0 + step * 10'000, &c) == heartbeat_result::accepted);
+    CHECK(c.became_view);
+    CHECK_FALSE(c.counted_view);
+}

@@ -1,6 +1,5 @@
 #include "tests/support/festival_nodes.hpp"
 
-#include <cstdlib>
 #include <fstream>
 
 #include "tests/support/test_catalog.hpp"
@@ -8,18 +7,10 @@
 namespace festival::testing {
 
 festival_nodes::festival_nodes(int count, std::int64_t clock_ms)
-    : catalog(festival::test::fresh_catalog_location(dir.path())), nodes_(static_cast<std::size_t>(count)) {
+    : catalog(festival::test::catalog_location_of(dir.path())), nodes_(static_cast<std::size_t>(count)) {
     set_clock(clock_ms);
-    // `festival user add` finds the catalog through the same setting the nodes get as a flag.
-    ::setenv("FESTIVAL_CATALOG", catalog.c_str(), 1);
-    try {
-        add_user_with_cli(dir.path(), fixture_curator, "curator", fixture_password);
-        add_user_with_cli(dir.path(), fixture_organizer, "organizer", fixture_password);
-    } catch (...) {
-        ::unsetenv("FESTIVAL_CATALOG");
-        throw;
-    }
-    ::unsetenv("FESTIVAL_CATALOG");
+    add_user_with_cli(dir.path(), fixture_curator, "curator", fixture_password);
+    add_user_with_cli(dir.path(), fixture_organizer, "organizer", fixture_password);
     for (int i = 0; i < count; ++i) start(i);
 }
 
