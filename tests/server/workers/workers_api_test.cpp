@@ -17,6 +17,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/festival_fixture.hpp"
 #include "tests/support/signed_media_url.hpp"
+#include "tests/support/test_catalog.hpp"
 #include "transcoder/media/hls_version.hpp"
 
 using namespace festival::testing;
@@ -90,7 +91,7 @@ struct workers_festival {
                    .id;
     }
 
-    catalog::database open() const { return catalog::open_catalog(festival.catalog_path().string()); }
+    catalog::database open() const { return catalog::open_catalog(festival.catalog_location()); }
     std::int64_t enqueue() {
         auto db = open();
         return catalog::enqueue_job(db, film, master.string(), {});
@@ -104,6 +105,8 @@ struct workers_festival {
         std::vector<std::string> command = {FESTIVAL_EXE, "worker"};
         command.insert(command.end(), args.begin(), args.end());
         command.insert(command.end(), {"--data-dir", festival.dir.path().string()});
+        if (festival::test::catalog_is_postgresql())
+            command.insert(command.end(), {"--catalog", festival::test::catalog_location_of(festival.dir.path())});
         return run_command(command, output);
     }
     std::string add_token(const std::string& name) const {
