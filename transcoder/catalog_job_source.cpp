@@ -9,6 +9,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/films.hpp"
+#include "catalog/job_publication.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/schema.hpp"
 #include "transcoder/media/hls_version.hpp"
@@ -71,13 +72,9 @@ public:
         }
     }
 
-    // Keeps the versions the catalog names (current, previous for viewers mid-film, pending) and those
-    // of jobs still running; the others go, whoever published them.
     void finish(const prepared_job& p) override {
         const auto& job = p.job;
-        const auto result = publisher_.publish(
-            job.film_id, job.id, [&] { return catalog::finish_job(db_, job.id, options_.worker_id); },
-            [&] { return catalog::versions_to_keep(db_, job.film_id); });
+        const auto result = catalog::publish_job_version(db_, publisher_, job.film_id, job.id, options_.worker_id);
         if (!result.published) {
             log_event("job_lost", {{"job", job.id}});  // cancelled at the last moment
             return;

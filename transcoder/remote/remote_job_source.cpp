@@ -35,8 +35,13 @@ std::string job_path(std::int64_t id, const std::string& rest) {
 // inputs download, the transcode runs and the version uploads, with the latest progress.
 class lease_keeper {
 public:
-    lease_keeper(const remote_options& o, std::int64_t job, std::string worker, std::chrono::milliseconds every)
-        : client_(o.server, o.token), job_(job), worker_(std::move(worker)), every_(every), thread_([this] { loop(); }) {}
+    lease_keeper(const remote_options& o, std::int64_t job, std::string worker, int lease_seconds)
+        : client_(o.server, o.token),
+          job_(job),
+          worker_(std::move(worker)),
+          lease_seconds_(lease_seconds),
+          every_(std::clamp(lease_seconds * 1000 / 3, 200, 10000)),
+          thread_([this] { loop(); }) {}
 
     ~lease_keeper() {
         {
@@ -70,7 +75,7 @@ private:
         if (p.eta_seconds) progress["eta_seconds"] = *p.eta_seconds;
         try {
             const auto answer = client_.call("POST", job_path(job_, "/heartbeat"),
-                                             {{"worker", worker_}, {"progress", progress}}, 10);
+                                             {{"worker", worker_}, {"progress", progress}, {"lease_seconds", lease_seconds_}}, 10);
             // 409: cancelled or taken over; 401/403: the token was revoked; 404: the job is gone.
             if (answer.status == 409 || answer.status == 401 || answer.status == 403 || answer.status == 404) {
                 log_event("job_lease_lost", {{"job", job_}, {"answer", answer.describe()}});
@@ -87,6 +92,7 @@ private:
     http_client client_;
     std::int64_t job_;
     std::string worker_;
+    int lease_seconds_;  // each beat renews the lease the claim asked for, not the server's default
     std::chrono::milliseconds every_;
     std::mutex mutex_;
     std::condition_variable wake_;
@@ -135,8 +141,7 @@ public:
         p.job.attempts = job_json.value("attempts", 0);
         log_event("job_claimed", {{"job", p.job.id}, {"film", p.job.film_id}, {"attempt", p.job.attempts},
                                   {"worker", worker_}, {"server", options_.server}});
-        lease_ = std::make_unique<lease_keeper>(
-            options_, p.job.id, worker_, std::chrono::milliseconds(std::clamp(lease_seconds_ * 1000 / 3, 200, 10000)));
+        lease_ = std::make_unique<lease_keeper>(options_, p.job.id, worker_, lease_seconds_);
         job_dir_ = work_dir_ / ("job-" + std::to_string(p.job.id));
         remove_other_jobs(job_dir_);
         p.work_dir = job_dir_ / "output";
