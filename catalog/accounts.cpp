@@ -8,6 +8,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
+#include "catalog/inserted_id.hpp"
 
 namespace festival::catalog {
 namespace {
@@ -72,15 +73,25 @@ user create_user(database& db, const std::string& email, const std::string& disp
         throw invalid("invalid_email", "'" + email + "' is not an email address");
     if (password.size() < 10) throw invalid("weak_password", "a password needs at least 10 characters");
     if (password.size() > 1024) throw invalid("invalid_password", "a password is at most 1024 bytes");
-    auto st = db.prepare("INSERT INTO users (email, display_name, role, password_hash) VALUES (?, ?, ?, ?)");
-    st.bind(1, email).bind(2, display_name).bind(3, to_string(r)).bind(4, hash_password(password));
+    const auto password_hash = hash_password(password);  // before the write lock: it takes a while
+    transaction tx(db);
+    // Emails are one account whatever their case: looked for in lower case (PostgreSQL's UNIQUE
+    // compares bytes), the write lock holding between the look and the insert.
+    auto taken = db.prepare("SELECT 1 FROM users WHERE lower(email) = lower(?1)");
+    taken.bind(1, email);
+    if (taken.step()) throw conflict("email_taken", "an account with " + email + " exists");
+    auto st = db.prepare(
+        "INSERT INTO users (email, display_name, role, password_hash) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+    st.bind(1, email).bind(2, display_name).bind(3, to_string(r)).bind(4, password_hash);
+    std::int64_t id = 0;
     try {
-        st.run();
+        id = inserted_id(st);
     } catch (const database_error& e) {
         if (e.is_key_taken()) throw conflict("email_taken", "an account with " + email + " exists");
         throw;
     }
-    return user{db.last_insert_rowid(), email, display_name, r};
+    tx.commit();
+    return user{id, email, display_name, r};
 }
 
 user read_user_row(const statement& st) {
@@ -91,7 +102,7 @@ user read_user_row(const statement& st) {
 std::optional<user> check_login(database& db, const std::string& email, const std::string& password) {
     // Hash even for an unknown email so timing does not tell which emails have accounts.
     static const std::string decoy = hash_password("decoy password never matches");
-    auto st = db.prepare("SELECT id, email, display_name, role, password_hash FROM users WHERE email = ?");
+    auto st = db.prepare("SELECT id, email, display_name, role, password_hash FROM users WHERE lower(email) = lower(?1)");
     st.bind(1, email);
     if (!st.step() || password.size() > 1024) {
         password_matches(decoy, password.substr(0, 1024));
@@ -103,7 +114,7 @@ std::optional<user> check_login(database& db, const std::string& email, const st
 
 session_tokens open_session(database& db, std::int64_t user_id, std::int64_t lifetime_seconds) {
     session_tokens tokens{random_token(), random_token(), unix_now() + lifetime_seconds};
-    auto st = db.prepare("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)");
+    auto st = db.prepare("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)");
     st.bind(1, token_hash(tokens.token)).bind(2, user_id).bind(3, tokens.csrf_token).bind(4, tokens.expires_at);
     st.run();
     return tokens;
@@ -113,7 +124,7 @@ std::optional<signed_in> find_session(database& db, const std::string& token) {
     if (token.size() != 64) return std::nullopt;
     auto st = db.prepare(
         "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, s.expires_at FROM sessions s "
-        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?");
+        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2");
     st.bind(1, token_hash(token)).bind(2, unix_now());
     if (!st.step()) return std::nullopt;
     signed_in s;
@@ -124,12 +135,12 @@ std::optional<signed_in> find_session(database& db, const std::string& token) {
 }
 
 void close_session(database& db, const std::string& token) {
-    auto st = db.prepare("DELETE FROM sessions WHERE token_hash = ?");
+    auto st = db.prepare("DELETE FROM sessions WHERE token_hash = ?1");
     st.bind(1, token_hash(token)).run();
 }
 
 int close_user_sessions(database& db, std::int64_t user_id) {
-    auto st = db.prepare("DELETE FROM sessions WHERE user_id = ?");
+    auto st = db.prepare("DELETE FROM sessions WHERE user_id = ?1");
     st.bind(1, user_id).run();
     return db.changes();
 }
@@ -137,7 +148,7 @@ int close_user_sessions(database& db, std::int64_t user_id) {
 int close_user_sessions(database& db, const std::string& email) {
     std::int64_t user_id = 0;
     {
-        auto st = db.prepare("SELECT id FROM users WHERE email = ?");
+        auto st = db.prepare("SELECT id FROM users WHERE lower(email) = lower(?1)");
         st.bind(1, email);
         if (!st.step()) throw not_found("no_such_user", "no account has the email " + email);
         user_id = st.int64(0);
@@ -146,7 +157,7 @@ int close_user_sessions(database& db, const std::string& email) {
 }
 
 int purge_expired_sessions(database& db) {
-    auto st = db.prepare("DELETE FROM sessions WHERE expires_at <= ?");
+    auto st = db.prepare("DELETE FROM sessions WHERE expires_at <= ?1");
     st.bind(1, unix_now()).run();
     return db.changes();
 }

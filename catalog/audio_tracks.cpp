@@ -2,9 +2,11 @@
 
 #include <map>
 
+#include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
 #include "catalog/films.hpp"
+#include "catalog/sql_lists.hpp"
 #include "transcoder/media/utf8.hpp"
 
 namespace festival::catalog {
@@ -50,11 +52,11 @@ stored_audio_track store_audio_track(database& db, const audio_track& track) {
     previous.bind(":film", track.film_id).bind(":role", track.role).bind(":lang", track.lang);
     if (previous.step() && previous.text("path") != track.path) stored.replaced_path = previous.text("path");
     auto upsert = db.prepare(std::string(
-        "INSERT INTO film_audio_tracks (film_id, lang, role, name, path) VALUES (:film, :lang, :role, :name, :path) "
-        "ON CONFLICT (film_id, role, lang) DO UPDATE SET name = excluded.name, path = excluded.path, "
-        "created_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') RETURNING ") + track_columns);
+        "INSERT INTO film_audio_tracks (film_id, lang, role, name, path, created_at) "
+        "VALUES (:film, :lang, :role, :name, :path, :now) ON CONFLICT (film_id, role, lang) DO UPDATE SET "
+        "name = excluded.name, path = excluded.path, created_at = excluded.created_at RETURNING ") + track_columns);
     upsert.bind(":film", track.film_id).bind(":lang", track.lang).bind(":role", track.role).bind(":name", track.name)
-        .bind(":path", track.path);
+        .bind(":path", track.path).bind(":now", utc_now());
     upsert.step();
     stored.track = read_track_row(upsert);
     upsert.step();  // runs the statement to its end (one row)
@@ -102,9 +104,9 @@ void load_audio_tracks(database& db, std::vector<film>& films) {
         by_id.emplace(f.id, &f);
         ids.push_back(f.id);
     }
-    auto st = db.prepare(std::string("SELECT ") + track_columns +
-                         " FROM film_audio_tracks WHERE film_id IN (SELECT value FROM json_each(:ids)) ORDER BY role, lang");
-    st.bind(":ids", nlohmann::json(ids).dump());
+    auto st = db.prepare(std::string("SELECT ") + track_columns + " FROM film_audio_tracks WHERE film_id IN (" +
+                         ids_subquery(db, ":ids") + ") ORDER BY role, lang");
+    st.bind(":ids", ids_json(ids));
     while (st.step()) {
         auto t = read_track_row(st);
         by_id.at(t.film_id)->audio_tracks.push_back(std::move(t));

@@ -1,7 +1,5 @@
 #include "catalog/database.hpp"
 
-#include "catalog/postgresql_connection.hpp"
-
 #include <sqlite3.h>
 
 #include <charconv>
@@ -9,52 +7,11 @@
 #include <string>
 #include <utility>
 
+#include "catalog/postgresql_connection.hpp"
+#include "catalog/sqlite_connection.hpp"
+
 namespace festival::catalog {
 namespace {
-
-error_kind kind_of(int extended_code) {
-    switch (extended_code & 0xff) {
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-        case SQLITE_READONLY: return error_kind::busy;
-        case SQLITE_FULL: return error_kind::full;
-        default: return error_kind::storage;
-    }
-}
-
-std::string code_of(int extended_code) {
-    switch (extended_code & 0xff) {
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED: return "catalog_busy";
-        case SQLITE_READONLY: return "catalog_read_only";
-        case SQLITE_FULL: return "insufficient_storage";
-        default: return "storage_error";
-    }
-}
-
-[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
-    const int extended = db ? sqlite3_extended_errcode(db) : rc;
-    std::string message(what);
-    message += ": ";
-    message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    throw database_error(extended, message);
-}
-
-// PostgreSQL's SQLSTATEs as the kinds and codes SQLite's result codes have.
-struct postgresql_fault {
-    error_kind kind;
-    const char* code;
-};
-
-postgresql_fault fault_of(std::string_view sqlstate) {
-    if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate == "57014")
-        return {error_kind::busy, "catalog_busy"};  // serialization, deadlock, lock timeout, cancelled
-    if (sqlstate == "25006") return {error_kind::busy, "catalog_read_only"};  // a standby, or read-only
-    if (sqlstate == "53100") return {error_kind::full, "insufficient_storage"};
-    if (sqlstate.substr(0, 2) == "08" || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03")
-        return {error_kind::busy, "catalog_unavailable"};  // connection lost, server shutting down or starting
-    return {error_kind::storage, "storage_error"};
-}
 
 std::string number_text(double value) {
     char buffer[32];
@@ -65,13 +22,14 @@ std::string number_text(double value) {
 }  // namespace
 
 database_error::database_error(int extended_code, const std::string& message)
-    : catalog_error(kind_of(extended_code), code_of(extended_code), message), extended_code_(extended_code) {}
+    : catalog_error(sqlite_fault(extended_code).kind, sqlite_fault(extended_code).code, message),
+      extended_code_(extended_code) {}
 
 database_error::database_error(error_kind kind, std::string code, std::string sqlstate, const std::string& message)
     : catalog_error(kind, std::move(code), message), sqlstate_(std::move(sqlstate)) {}
 
 database_error database_error::postgresql(const std::string& sqlstate, const std::string& message) {
-    const auto fault = fault_of(sqlstate);
+    const auto fault = postgresql_fault(sqlstate);
     return database_error(fault.kind, fault.code, sqlstate, message);
 }
 
@@ -200,23 +158,7 @@ database::database(const std::string& path) : path_(path) {
         pg_ = std::make_unique<postgresql_connection>(path);
         return;
     }
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
-        std::string message = "open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
-        sqlite3_close(db_);
-        db_ = nullptr;
-        throw database_error(rc, message);
-    }
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, 5000);
-    exec("PRAGMA foreign_keys = ON");
-    if (path != ":memory:") {
-        exec("PRAGMA journal_mode = WAL");
-        // FULL: every commit is synced to disk before it returns, so an acknowledged write survives a
-        // power loss as well as a crash. (NORMAL would only survive a process crash such as kill -9:
-        // a power loss could roll back the last commits.)
-        exec("PRAGMA synchronous = FULL");
-    }
+    db_ = open_sqlite(path);
 }
 
 database::database(database&& other) noexcept
@@ -240,13 +182,7 @@ database::~database() { sqlite3_close_v2(db_); }
 
 void database::exec(std::string_view sql) {
     if (pg_) return pg_->exec(sql);
-    std::string copy(sql);
-    char* error = nullptr;
-    if (const int rc = sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &error); rc != SQLITE_OK) {
-        std::string message = error ? error : sqlite3_errstr(rc);
-        sqlite3_free(error);
-        throw database_error(sqlite3_extended_errcode(db_), "exec: " + message);
-    }
+    exec_sqlite(db_, sql);
 }
 
 statement database::prepare(std::string_view sql) {

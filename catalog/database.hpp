@@ -1,6 +1,7 @@
 #pragma once
 // RAII over one catalog connection and its prepared statements, on either engine: an embedded SQLite
-// file (the default) or a PostgreSQL server shared by several nodes (catalog/postgresql_connection).
+// file (the default; catalog/sqlite_connection) or a PostgreSQL server shared by several nodes
+// (catalog/postgresql_connection).
 // <sqlite3.h> and <libpq-fe.h> stay inside catalog/. One connection per thread; statements must be
 // destroyed before their connection.
 #include <chrono>
@@ -22,6 +23,12 @@ class postgresql_statement;
 
 // Which SQL a connection speaks, for the few statements that must differ (full-text search, backup).
 enum class sql_dialect { sqlite, postgresql };
+
+// What a failure of either engine means to callers: its kind, and the code the API answers with.
+struct storage_fault {
+    error_kind kind;
+    const char* code;
+};
 
 // A storage failure, carrying SQLite's extended result code or PostgreSQL's SQLSTATE. Its kind and
 // code tell the faults a caller can wait out apart: "catalog_busy" and "catalog_read_only" (busy),

@@ -1,9 +1,12 @@
 #include "catalog/feedback.hpp"
 
+#include <limits>
+
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
 #include "catalog/feedback_text.hpp"
+#include "catalog/inserted_id.hpp"
 
 namespace festival::catalog {
 namespace {
@@ -51,11 +54,11 @@ rating_outcome add_rating(database& db, std::int64_t film_id, int stars, const s
     check_play_id(play_id);
     if (viewer_hash.empty()) throw invalid("invalid_viewer", "a rating needs its play's viewer hash");
     transaction tx(db);
-    auto earlier = db.prepare("DELETE FROM feedback_ratings WHERE film_id = ? AND (play_id = ? OR viewer_hash = ?)");
+    auto earlier = db.prepare("DELETE FROM feedback_ratings WHERE film_id = ?1 AND (play_id = ?2 OR viewer_hash = ?3)");
     earlier.bind(1, film_id).bind(2, play_id).bind(3, viewer_hash).run();
     const auto outcome = db.changes() > 0 ? rating_outcome::replaced : rating_outcome::created;
     auto insert = db.prepare(
-        "INSERT INTO feedback_ratings (film_id, stars, play_id, viewer_hash, created_at) VALUES (?, ?, ?, ?, ?)");
+        "INSERT INTO feedback_ratings (film_id, stars, play_id, viewer_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
     insert.bind(1, film_id).bind(2, stars).bind(3, play_id).bind(4, viewer_hash).bind(5, utc_now()).run();
     tx.commit();
     return outcome;
@@ -63,7 +66,7 @@ rating_outcome add_rating(database& db, std::int64_t film_id, int stars, const s
 
 rating_summary film_ratings(database& db, std::int64_t film_id) {
     auto st = db.prepare(
-        "SELECT COUNT(*), COALESCE(SUM(stars), 0) FROM feedback_ratings WHERE film_id = ? AND viewer_hash IS NOT NULL");
+        "SELECT COUNT(*), COALESCE(SUM(stars), 0) FROM feedback_ratings WHERE film_id = ?1 AND viewer_hash IS NOT NULL");
     st.bind(1, film_id);
     st.step();
     rating_summary s;
@@ -124,7 +127,7 @@ comment_receipt submit_comment(database& db, const new_comment& draft) {
     // The same viewer sending the same text again (a double click, a retry) adds no second entry.
     auto merge = db.prepare(
         "UPDATE feedback_comments SET submissions = submissions + 1 "
-        "WHERE film_id = ? AND author_hash = ? AND text = ? RETURNING id");
+        "WHERE film_id = ?1 AND author_hash = ?2 AND text = ?3 RETURNING id");
     merge.bind(1, draft.film_id).bind(2, draft.author_hash).bind(3, draft.text);
     comment_receipt receipt;
     if (merge.step()) {
@@ -133,34 +136,41 @@ comment_receipt submit_comment(database& db, const new_comment& draft) {
     } else {
         auto insert = db.prepare(
             "INSERT INTO feedback_comments (film_id, name, lang, text, author_hash, play_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)");
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
         insert.bind(1, draft.film_id).bind(2, draft.name).bind(3, draft.lang).bind(4, draft.text);
-        insert.bind(5, draft.author_hash).bind(6, draft.play_id).bind(7, utc_now()).run();
-        receipt = {db.last_insert_rowid(), false};
+        insert.bind(5, draft.author_hash).bind(6, draft.play_id).bind(7, utc_now());
+        receipt = {inserted_id(insert), false};
     }
     tx.commit();
     return receipt;
 }
 
 comment_page list_comments(database& db, const comment_query& query) {
-    std::string where = " WHERE 1 = 1";
-    if (query.status) where += " AND c.status = ?1";
-    if (query.film_id) where += " AND c.film_id = ?2";
+    // Named parameters, each in the SQL only when bound: PostgreSQL cannot type a parameter the
+    // statement does not use.
+    std::string where = " WHERE TRUE";
+    if (query.status) where += " AND c.status = :status";
+    if (query.film_id) where += " AND c.film_id = :film";
+    auto bind_filters = [&](statement& st) {
+        if (query.status) st.bind(":status", to_string(*query.status));
+        if (query.film_id) st.bind(":film", *query.film_id);
+    };
     comment_page page;
     {
         auto count = db.prepare("SELECT COUNT(*) FROM feedback_comments c" + where);
-        if (query.status) count.bind(1, to_string(*query.status));
-        if (query.film_id) count.bind(2, *query.film_id);
+        bind_filters(count);
         count.step();
         page.total = count.int64(0);
     }
     auto st = db.prepare(
         "SELECT c.id, c.film_id, f.slug, f.original_title, c.name, c.lang, c.text, c.status, c.submissions, "
         "c.created_at, c.moderated_at FROM feedback_comments c JOIN films f ON f.id = c.film_id" +
-        where + (query.oldest_first ? " ORDER BY c.id ASC" : " ORDER BY c.id DESC") + " LIMIT ?3 OFFSET ?4");
-    if (query.status) st.bind(1, to_string(*query.status));
-    if (query.film_id) st.bind(2, *query.film_id);
-    st.bind(3, query.limit).bind(4, query.offset);
+        where + (query.oldest_first ? " ORDER BY c.id ASC" : " ORDER BY c.id DESC") +
+        " LIMIT :limit OFFSET :offset");
+    bind_filters(st);
+    // A negative limit is none: the largest count, the one spelling both engines take.
+    st.bind(":limit", query.limit < 0 ? std::numeric_limits<std::int64_t>::max() : std::int64_t{query.limit});
+    st.bind(":offset", query.offset);
     while (st.step()) page.items.push_back(read_comment(st));
     return page;
 }

@@ -16,7 +16,7 @@ bool award_is_public(database& db) {
 }
 
 void set_award_public(database& db, bool is_public) {
-    auto st = db.prepare("UPDATE feedback_award SET public = ? WHERE id = 1");
+    auto st = db.prepare("UPDATE feedback_award SET public = ?1 WHERE id = 1");
     st.bind(1, is_public ? 1 : 0).run();
 }
 
@@ -63,7 +63,7 @@ award_ranking audience_award(database& db) {
         if (a.count != b.count) return a.count > b.count;
         return a.film_id < b.film_id;
     });
-    auto titles = db.prepare("SELECT lang, title FROM film_texts WHERE film_id = ?");
+    auto titles = db.prepare("SELECT lang, title FROM film_texts WHERE film_id = ?1");
     int rank = 0;
     for (auto& e : ranking.entries) {
         e.rank = ++rank;

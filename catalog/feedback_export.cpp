@@ -14,7 +14,7 @@ namespace {
 std::vector<comment> all_comments(database& db) {
     comment_query q;
     q.oldest_first = true;
-    q.limit = -1;  // SQLite: no limit
+    q.limit = -1;  // no limit
     return list_comments(db, q).items;
 }
 

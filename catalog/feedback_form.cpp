@@ -7,6 +7,7 @@
 #include "catalog/errors.hpp"
 #include "catalog/feedback_text.hpp"
 #include "catalog/films.hpp"
+#include "catalog/inserted_id.hpp"
 
 namespace festival::catalog {
 namespace {
@@ -119,19 +120,19 @@ json replace_form_questions(database& db, const json& questions) {
         const int position = static_cast<int>(i + 1);
         if (q.id != 0) {
             if (!seen.insert(q.id).second) throw invalid("invalid_form", "question ids must differ");
-            auto kind = db.prepare("SELECT kind FROM feedback_questions WHERE id = ?");
+            auto kind = db.prepare("SELECT kind FROM feedback_questions WHERE id = ?1");
             kind.bind(1, q.id);
             if (!kind.step()) throw invalid("invalid_form", "no question " + std::to_string(q.id));
             // A question's kind is fixed: its earlier answers were given to that kind.
             if (kind.text(0) != q.kind)
                 throw invalid("invalid_form", "question " + std::to_string(q.id) + " cannot change its kind");
             auto st = db.prepare(
-                "UPDATE feedback_questions SET position = ?, required = ?, label = ?, options = ?, active = 1 WHERE id = ?");
+                "UPDATE feedback_questions SET position = ?1, required = ?2, label = ?3, options = ?4, active = 1 WHERE id = ?5");
             st.bind(1, position).bind(2, q.required ? 1 : 0).bind(3, q.label.dump()).bind(4, q.options.dump());
             st.bind(5, q.id).run();
         } else {
             auto st = db.prepare(
-                "INSERT INTO feedback_questions (position, kind, required, label, options) VALUES (?, ?, ?, ?, ?)");
+                "INSERT INTO feedback_questions (position, kind, required, label, options) VALUES (?1, ?2, ?3, ?4, ?5)");
             st.bind(1, position).bind(2, q.kind).bind(3, q.required ? 1 : 0).bind(4, q.label.dump());
             st.bind(5, q.options.dump()).run();
         }
@@ -176,10 +177,10 @@ std::int64_t submit_form_answers(database& db, const json& answers, const std::s
     if (values.empty()) throw invalid("empty", "the form has no answer");
 
     transaction tx(db);
-    auto sub = db.prepare("INSERT INTO feedback_submissions (lang, created_at) VALUES (?, ?)");
-    sub.bind(1, lang).bind(2, utc_now()).run();
-    const auto id = db.last_insert_rowid();
-    auto ins = db.prepare("INSERT INTO feedback_answers (submission_id, question_id, value) VALUES (?, ?, ?)");
+    auto sub = db.prepare("INSERT INTO feedback_submissions (lang, created_at) VALUES (?1, ?2) RETURNING id");
+    sub.bind(1, lang).bind(2, utc_now());
+    const auto id = inserted_id(sub);
+    auto ins = db.prepare("INSERT INTO feedback_answers (submission_id, question_id, value) VALUES (?1, ?2, ?3)");
     for (const auto& [qid, v] : values) {
         ins.reset();
         ins.bind(1, id).bind(2, qid).bind(3, v).run();
@@ -197,7 +198,7 @@ std::vector<form_submission> list_form_submissions(database& db) {
     // Film answers are stored as film ids and shown as slugs (a deleted film stays as its id).
     auto st = db.prepare(
         "SELECT a.submission_id, a.question_id, "
-        "CASE WHEN q.kind = 'film' THEN COALESCE((SELECT slug FROM films WHERE id = CAST(a.value AS INTEGER)), a.value) "
+        "CASE WHEN q.kind = 'film' THEN COALESCE((SELECT slug FROM films WHERE id = CAST(a.value AS BIGINT)), a.value) "
         "ELSE a.value END FROM feedback_answers a JOIN feedback_questions q ON q.id = a.question_id "
         "ORDER BY a.submission_id");
     std::size_t i = 0;

@@ -39,12 +39,12 @@ festival_info load_festival(database& db) {
 void save_festival(database& db, const festival_info& info) {
     transaction tx(db);
     auto st = db.prepare(
-        "INSERT INTO festival (id, name, starts_on, ends_on) VALUES (1, ?, ?, ?) "
+        "INSERT INTO festival (id, name, starts_on, ends_on) VALUES (1, ?1, ?2, ?3) "
         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, starts_on = excluded.starts_on, "
         "ends_on = excluded.ends_on");
     st.bind(1, info.name).bind(2, info.starts_on).bind(3, info.ends_on).run();
     db.exec("DELETE FROM festival_texts");
-    auto insert = db.prepare("INSERT INTO festival_texts (lang, welcome, closing) VALUES (?, ?, ?)");
+    auto insert = db.prepare("INSERT INTO festival_texts (lang, welcome, closing) VALUES (?1, ?2, ?3)");
     for (const auto& [lang, text] : info.texts) {
         insert.reset();
         insert.bind(1, lang).bind(2, text.welcome).bind(3, text.closing).run();

@@ -7,6 +7,7 @@
 
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
+#include "catalog/sql_lists.hpp"
 
 namespace festival::catalog {
 namespace {
@@ -91,8 +92,8 @@ std::map<std::int64_t, film_rights> rights_of_films(database& db, const std::vec
     if (film_ids.empty()) return out;
     auto st = db.prepare(
         "SELECT film_id, countries, max_views, start_hours, watch_hours FROM film_rights "
-        "WHERE film_id IN (SELECT value FROM json_each(:ids))");
-    st.bind(":ids", nlohmann::json(film_ids).dump());
+        "WHERE film_id IN (" + ids_subquery(db, ":ids") + ")");
+    st.bind(":ids", ids_json(film_ids));
     while (st.step()) out.emplace(st.int64("film_id"), read_rights_row(st));
     return out;
 }

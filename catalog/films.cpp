@@ -6,6 +6,9 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
+#include "catalog/film_search.hpp"
+#include "catalog/inserted_id.hpp"
+#include "catalog/sql_lists.hpp"
 
 namespace festival::catalog {
 namespace {
@@ -63,9 +66,9 @@ void load_texts(database& db, std::vector<film>& films) {
         by_id.emplace(f.id, &f);
         ids.push_back(f.id);
     }
-    auto st = db.prepare(
-        "SELECT film_id, lang, title, synopsis FROM film_texts WHERE film_id IN (SELECT value FROM json_each(:ids))");
-    st.bind(":ids", nlohmann::json(ids).dump());
+    auto st = db.prepare("SELECT film_id, lang, title, synopsis FROM film_texts WHERE film_id IN (" +
+                         ids_subquery(db, ":ids") + ")");
+    st.bind(":ids", ids_json(ids));
     while (st.step())
         by_id.at(st.int64("film_id"))->texts[st.text("lang")] = film_text{st.text("title"), st.text("synopsis")};
 }
@@ -87,10 +90,7 @@ void index_for_search(database& db, const film& f) {
     for (const auto& [lang, text] : f.texts) body += "\n" + text.title + "\n" + text.synopsis;
     for (const auto* list : {&f.directors, &f.themes, &f.countries})
         for (const auto& value : *list) body += "\n" + value;
-    auto wipe = db.prepare("DELETE FROM films_fts WHERE rowid = :film");
-    wipe.bind(":film", f.id).run();
-    auto insert = db.prepare("INSERT INTO films_fts (rowid, body) VALUES (:film, :body)");
-    insert.bind(":film", f.id).bind(":body", body).run();
+    index_film_for_search(db, f.id, body);
 }
 
 // `where` names its one parameter :key.
@@ -129,7 +129,7 @@ void bind_editable(statement& st, const film& f) {
         .bind(":available_until", f.available_until);
 }
 
-// "INSERT INTO films (slug, …) VALUES (:slug, …)" over the editable columns.
+// "INSERT INTO films (slug, …) VALUES (:slug, …) RETURNING id" over the editable columns and the times.
 std::string insert_editable_sql() {
     std::string columns, values;
     for (const char* c : editable_columns) {
@@ -138,14 +138,14 @@ std::string insert_editable_sql() {
         values += values.empty() ? ":" : ", :";
         values += c;
     }
-    return "INSERT INTO films (" + columns + ") VALUES (" + values + ")";
+    return "INSERT INTO films (" + columns + ", created_at, updated_at) VALUES (" + values + ", :now, :now) RETURNING id";
 }
 
 // "UPDATE films SET slug = :slug, … WHERE id = :id" over the editable columns.
 std::string update_editable_sql() {
     std::string sql = "UPDATE films SET ";
     for (const char* c : editable_columns) sql += std::string(c) + " = :" + c + ", ";
-    return sql + "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = :id";
+    return sql + "updated_at = :now WHERE id = :id";
 }
 
 }  // namespace
@@ -158,14 +158,14 @@ film create_film(database& db, const film& draft) {
     transaction tx(db);
     auto st = db.prepare(insert_editable_sql());
     bind_editable(st, draft);
+    st.bind(":now", utc_now());
+    film stored = draft;
     try {
-        st.run();
+        stored.id = inserted_id(st);
     } catch (const database_error& e) {
         if (e.is_key_taken()) throw conflict("slug_taken", "a film with slug '" + draft.slug + "' exists");
         throw;
     }
-    film stored = draft;
-    stored.id = db.last_insert_rowid();
     save_texts(db, stored);
     index_for_search(db, stored);
     tx.commit();
@@ -176,7 +176,7 @@ film update_film(database& db, const film& changed) {
     transaction tx(db);
     auto st = db.prepare(update_editable_sql());
     bind_editable(st, changed);
-    st.bind(":id", changed.id);
+    st.bind(":id", changed.id).bind(":now", utc_now());
     try {
         st.run();
     } catch (const database_error& e) {
@@ -205,8 +205,7 @@ void delete_film(database& db, std::int64_t id) {
     auto st = db.prepare("DELETE FROM films WHERE id = :film");
     st.bind(":film", id).run();
     if (db.changes() == 0) throw not_found("film_not_found", "no film with id " + std::to_string(id));
-    auto fts = db.prepare("DELETE FROM films_fts WHERE rowid = :film");
-    fts.bind(":film", id).run();
+    forget_film_for_search(db, id);
     forget_film_audience(db, id);
     tx.commit();
 }
@@ -219,8 +218,8 @@ film publish_pending_version(database& db, std::int64_t film_id, std::int64_t ve
         throw conflict("version_not_pending", "version " + std::to_string(version) + " is not waiting for publication");
     auto st = db.prepare(
         "UPDATE films SET previous_version = media_version, media_version = :version, pending_version = NULL, "
-        "version_switched_at = :now, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = :film");
-    st.bind(":version", version).bind(":now", unix_now()).bind(":film", film_id).run();
+        "version_switched_at = :now, updated_at = :stamp WHERE id = :film");
+    st.bind(":version", version).bind(":now", unix_now()).bind(":stamp", utc_now()).bind(":film", film_id).run();
     tx.commit();
     return *find_film(db, film_id);
 }
@@ -230,7 +229,7 @@ std::set<std::int64_t> versions_to_keep(database& db, std::int64_t film_id) {
         "SELECT v FROM (SELECT media_version AS v FROM films WHERE id = :film "
         "UNION SELECT previous_version FROM films WHERE id = :film "
         "UNION SELECT pending_version FROM films WHERE id = :film "
-        "UNION SELECT id FROM jobs WHERE film_id = :film AND status IN ('queued', 'running')) WHERE v IS NOT NULL");
+        "UNION SELECT id FROM jobs WHERE film_id = :film AND status IN ('queued', 'running')) AS kept WHERE v IS NOT NULL");
     st.bind(":film", film_id);
     std::set<std::int64_t> keep;
     while (st.step()) keep.insert(st.int64(0));
@@ -238,7 +237,7 @@ std::set<std::int64_t> versions_to_keep(database& db, std::int64_t film_id) {
 }
 
 std::optional<film> find_film(database& db, std::int64_t id) {
-    return find_where(db, "id = CAST(:key AS INTEGER)", std::to_string(id));
+    return find_where(db, "id = CAST(:key AS BIGINT)", std::to_string(id));
 }
 
 std::optional<film> find_film_by_slug(database& db, const std::string& slug) {
@@ -252,40 +251,23 @@ std::optional<film> find_film_by_key(database& db, const std::string& key) {
     return find_film_by_slug(db, key);
 }
 
-std::string fts_query_from_text(const std::string& text) {
-    // Split on ASCII space and punctuation; UTF-8 bytes (accented letters) stay inside words.
-    std::string query, word;
-    auto flush = [&] {
-        if (word.empty()) return;
-        if (!query.empty()) query += ' ';
-        query += '"' + word + "\"*";
-        word.clear();
-    };
-    for (unsigned char c : text) {
-        if (c >= 0x80 || std::isalnum(c)) word += static_cast<char>(c);
-        else flush();
-    }
-    flush();
-    return query;
-}
-
 // Filters in SQL, then decides the screening state of each match with screening_window (the rule
 // /media applies), then reads the one page asked for: its rows and their texts in one query each.
 film_page list_films(database& db, const film_query& q, std::int64_t now) {
-    std::string where = " WHERE 1=1";
+    std::string where = " WHERE TRUE";
     if (q.published_only) where += " AND published = 1";
     if (q.category) where += " AND category = :category";
-    if (q.country) where += " AND EXISTS (SELECT 1 FROM json_each(films.countries) WHERE value = :country COLLATE NOCASE)";
+    if (q.country) where += " AND " + json_list_holds(db, "films.countries", ":country", true);
     if (q.language)
-        where += " AND (EXISTS (SELECT 1 FROM json_each(films.spoken_languages) WHERE value = :language)"
-                 " OR EXISTS (SELECT 1 FROM json_each(films.subtitle_languages) WHERE value = :language))";
-    if (q.tag) where += " AND EXISTS (SELECT 1 FROM json_each(films.themes) WHERE value = :tag COLLATE NOCASE)";
+        where += " AND (" + json_list_holds(db, "films.spoken_languages", ":language", false) + " OR " +
+                 json_list_holds(db, "films.subtitle_languages", ":language", false) + ")";
+    if (q.tag) where += " AND " + json_list_holds(db, "films.themes", ":tag", true);
     if (q.access == access_feature::audio_description || q.access == access_feature::both)
         where += " AND EXISTS (SELECT 1 FROM film_audio_tracks WHERE film_id = films.id AND role = 'description')";
     if (q.access == access_feature::subtitles || q.access == access_feature::both)
-        where += " AND json_array_length(films.subtitle_languages) > 0";
-    const std::string match = q.text ? fts_query_from_text(*q.text) : std::string();
-    if (!match.empty()) where += " AND id IN (SELECT rowid FROM films_fts WHERE films_fts MATCH :match)";
+        where += " AND " + json_list_not_empty(db, "films.subtitle_languages");
+    const auto search = q.text ? film_search(db, *q.text) : film_search_filter{};
+    if (!search.condition.empty()) where += " AND " + search.condition;
 
     auto matches = db.prepare("SELECT id, published, available_from, available_until FROM films" + where +
                               " ORDER BY COALESCE(available_from, created_at), id");
@@ -293,7 +275,7 @@ film_page list_films(database& db, const film_query& q, std::int64_t now) {
     if (q.country) matches.bind(":country", *q.country);
     if (q.language) matches.bind(":language", *q.language);
     if (q.tag) matches.bind(":tag", *q.tag);
-    if (!match.empty()) matches.bind(":match", match);
+    if (!search.condition.empty()) matches.bind(":match", search.match);
     std::vector<std::int64_t> page_ids;
     film_page page;
     while (matches.step()) {
@@ -309,9 +291,9 @@ film_page list_films(database& db, const film_query& q, std::int64_t now) {
     }
     if (page_ids.empty()) return page;
 
-    auto rows = db.prepare(std::string("SELECT ") + film_columns +
-                           " FROM films WHERE id IN (SELECT value FROM json_each(:ids))");
-    rows.bind(":ids", nlohmann::json(page_ids).dump());
+    auto rows = db.prepare(std::string("SELECT ") + film_columns + " FROM films WHERE id IN (" +
+                           ids_subquery(db, ":ids") + ")");
+    rows.bind(":ids", ids_json(page_ids));
     std::map<std::int64_t, film> by_id;
     while (rows.step()) {
         auto f = read_film_row(rows);

@@ -94,7 +94,4 @@ film_page list_films(database& db, const film_query& query, std::int64_t now);
 // Every published film's availability, for the media server's in-memory check.
 std::vector<film> list_all_films(database& db);
 
-// Turns free text typed by a viewer into a safe FTS5 query: each word quoted and prefix-matched.
-std::string fts_query_from_text(const std::string& text);
-
 }  // namespace festival::catalog

@@ -4,6 +4,8 @@
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
 #include "catalog/films.hpp"
+#include "catalog/inserted_id.hpp"
+#include "catalog/sql_lists.hpp"
 
 namespace festival::catalog {
 namespace {
@@ -112,15 +114,15 @@ std::int64_t enqueue_job(database& db, std::int64_t film_id, const std::string& 
     for (const auto& s : subtitles)
         if (s.lang.empty() || s.path.empty()) throw invalid("invalid_subtitle", "a subtitle needs a language and a file");
     check_audio_tracks(audio_tracks);
-    auto exists = db.prepare("SELECT 1 FROM films WHERE id = ?");
+    auto exists = db.prepare("SELECT 1 FROM films WHERE id = ?1");
     exists.bind(1, film_id);
     if (!exists.step()) throw not_found("film_not_found", "no film " + std::to_string(film_id));
     auto st = db.prepare("INSERT INTO jobs (film_id, source_path, subtitles, audio_tracks, created_at, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)");
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
     const auto now = utc_now();
     st.bind(1, film_id).bind(2, source_path).bind(3, subtitles_text(subtitles)).bind(4, audio_tracks_text(audio_tracks))
-        .bind(5, now).bind(6, now).run();
-    return db.last_insert_rowid();
+        .bind(5, now).bind(6, now);
+    return inserted_id(st);
 }
 
 std::int64_t enqueue_audio_job(database& db, std::int64_t film_id, std::int64_t base_version,
@@ -135,24 +137,24 @@ std::int64_t enqueue_audio_job(database& db, std::int64_t film_id, std::int64_t 
     // The base's master and subtitles: the new version is the same film re-packaged, so it replaces
     // the base the way a re-packaging does (current, unless a new master waits for its preview).
     auto st = db.prepare("INSERT INTO jobs (film_id, kind, source_path, subtitles, base_version, audio_tracks, "
-                         "created_at, updated_at) VALUES (?, 'audio', ?, ?, ?, ?, ?, ?)");
+                         "created_at, updated_at) VALUES (?1, 'audio', ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
     const auto now = utc_now();
     st.bind(1, film_id).bind(2, base->source_path).bind(3, subtitles_text(base->subtitles)).bind(4, base_version)
-        .bind(5, audio_tracks_text(audio_tracks)).bind(6, now).bind(7, now).run();
-    const auto id = db.last_insert_rowid();
+        .bind(5, audio_tracks_text(audio_tracks)).bind(6, now).bind(7, now);
+    const auto id = inserted_id(st);
     tx.commit();
     return id;
 }
 
 std::optional<job> find_job(database& db, std::int64_t id) {
-    auto st = db.prepare(std::string("SELECT ") + job_columns + " FROM jobs WHERE id = ?");
+    auto st = db.prepare(std::string("SELECT ") + job_columns + " FROM jobs WHERE id = ?1");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     return read_job_row(st);
 }
 
 std::vector<job> list_film_jobs(database& db, std::int64_t film_id) {
-    auto st = db.prepare(std::string("SELECT ") + job_columns + " FROM jobs WHERE film_id = ? ORDER BY id DESC");
+    auto st = db.prepare(std::string("SELECT ") + job_columns + " FROM jobs WHERE film_id = ?1 ORDER BY id DESC");
     st.bind(1, film_id);
     std::vector<job> jobs;
     while (st.step()) jobs.push_back(read_job_row(st));
@@ -163,9 +165,9 @@ std::map<std::int64_t, job> latest_jobs(database& db, const std::vector<std::int
     std::map<std::int64_t, job> latest;
     if (film_ids.empty()) return latest;
     auto st = db.prepare(std::string("SELECT ") + job_columns +
-                         " FROM jobs WHERE id IN (SELECT MAX(id) FROM jobs"
-                         " WHERE film_id IN (SELECT value FROM json_each(?)) GROUP BY film_id)");
-    st.bind(1, nlohmann::json(film_ids).dump());
+                         " FROM jobs WHERE id IN (SELECT MAX(id) FROM jobs WHERE film_id IN (" +
+                         ids_subquery(db, ":ids") + ") GROUP BY film_id)");
+    st.bind(":ids", ids_json(film_ids));
     while (st.step()) {
         auto j = read_job_row(st);
         const auto film_id = j.film_id;
@@ -176,22 +178,27 @@ std::map<std::int64_t, job> latest_jobs(database& db, const std::vector<std::int
 
 std::optional<job> claim_job(database& db, const std::string& worker, int lease_seconds, std::int64_t now,
                              const std::string& only_kind) {
-    transaction tx(db);
+    // On PostgreSQL the claim takes row locks only, not the catalog's write lock: both statements
+    // are safe under concurrent claims by themselves (the first re-checks each row it waits for, the
+    // second skips rows another claim holds), so workers on several hosts never queue behind each
+    // other or behind the nodes' writes.
+    transaction tx(db, write_lock::rows);
     const auto stamp = utc_now();
     // A worker that died on the last allowed attempt leaves a job nobody should retry forever.
     auto give_up = db.prepare(
-        "UPDATE jobs SET status = 'failed', worker = NULL, lease_until = NULL, updated_at = ?, "
+        "UPDATE jobs SET status = 'failed', worker = NULL, lease_until = NULL, updated_at = ?1, "
         "error = COALESCE(error || '; ', '') || 'the transcoder stopped responding' "
-        "WHERE status = 'running' AND lease_until < ? AND attempts >= ?");
+        "WHERE status = 'running' AND lease_until < ?2 AND attempts >= ?3");
     give_up.bind(1, stamp).bind(2, now).bind(3, max_attempts).run();
-    // One statement picks and takes the job, so two workers can never claim the same one.
+    // One statement picks and takes the job, so two workers can never claim the same one (SQLite: the
+    // write transaction; PostgreSQL: the row lock, with rows other claims hold skipped).
+    const char* lock_row = db.dialect() == sql_dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
     auto st = db.prepare(
         std::string("UPDATE jobs SET status = 'running', worker = ?1, lease_until = ?2, attempts = attempts + 1, "
                     "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ?3 "
                     "WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' "
-                    "OR (status = 'running' AND lease_until < ?4)) AND (?5 = '' OR kind = ?5) ORDER BY id LIMIT 1) "
-                    "RETURNING ") +
-        job_columns);
+                    "OR (status = 'running' AND lease_until < ?4)) AND (?5 = '' OR kind = ?5) ORDER BY id LIMIT 1") +
+        lock_row + ") RETURNING " + job_columns);
     st.bind(1, worker).bind(2, now + lease_seconds).bind(3, stamp).bind(4, now).bind(5, only_kind);
     std::optional<job> claimed;
     if (st.step()) {
@@ -205,8 +212,8 @@ std::optional<job> claim_job(database& db, const std::string& worker, int lease_
 bool heartbeat_job(database& db, std::int64_t id, const std::string& worker, const job_progress& progress,
                    int lease_seconds, std::int64_t now) {
     auto st = db.prepare(
-        "UPDATE jobs SET progress = ?, fps = ?, eta_seconds = ?, lease_until = ?, updated_at = ? "
-        "WHERE id = ? AND status = 'running' AND worker = ?");
+        "UPDATE jobs SET progress = ?1, fps = ?2, eta_seconds = ?3, lease_until = ?4, updated_at = ?5 "
+        "WHERE id = ?6 AND status = 'running' AND worker = ?7");
     st.bind(1, progress.percent).bind(2, progress.fps).bind(3, progress.eta_seconds).bind(4, now + lease_seconds)
         .bind(5, utc_now()).bind(6, id).bind(7, worker).run();
     return db.changes() == 1;
@@ -216,7 +223,7 @@ bool finish_job(database& db, std::int64_t id, const std::string& worker) {
     transaction tx(db);
     auto st = db.prepare(
         "UPDATE jobs SET status = 'done', progress = 100, eta_seconds = 0, lease_until = NULL, error = NULL, "
-        "updated_at = ? WHERE id = ? AND status = 'running' AND worker = ?");
+        "updated_at = ?1 WHERE id = ?2 AND status = 'running' AND worker = ?3");
     st.bind(1, utc_now()).bind(2, id).bind(3, worker).run();
     if (db.changes() != 1) return false;
     place_finished_version(db, *find_job(db, id));
@@ -226,17 +233,18 @@ bool finish_job(database& db, std::int64_t id, const std::string& worker) {
 
 bool fail_job(database& db, std::int64_t id, const std::string& worker, const std::string& reason, bool permanent) {
     auto st = db.prepare(
-        "UPDATE jobs SET status = CASE WHEN ? OR attempts >= ? THEN 'failed' ELSE 'queued' END, "
-        "error = ?, worker = NULL, lease_until = NULL, fps = 0, eta_seconds = NULL, updated_at = ? "
-        "WHERE id = ? AND status = 'running' AND worker = ?");
+        "UPDATE jobs SET status = CASE WHEN ?1 = 1 OR attempts >= ?2 THEN 'failed' ELSE 'queued' END, "
+        "error = ?3, worker = NULL, lease_until = NULL, fps = 0, eta_seconds = NULL, updated_at = ?4 "
+        "WHERE id = ?5 AND status = 'running' AND worker = ?6");
     st.bind(1, permanent ? 1 : 0).bind(2, max_attempts).bind(3, reason).bind(4, utc_now()).bind(5, id).bind(6, worker).run();
     return db.changes() == 1;
 }
 
 bool release_job(database& db, std::int64_t id, const std::string& worker) {
     auto st = db.prepare(
-        "UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), worker = NULL, lease_until = NULL, "
-        "progress = 0, fps = 0, eta_seconds = NULL, updated_at = ? WHERE id = ? AND status = 'running' AND worker = ?");
+        "UPDATE jobs SET status = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+        "worker = NULL, lease_until = NULL, progress = 0, fps = 0, eta_seconds = NULL, updated_at = ?1 "
+        "WHERE id = ?2 AND status = 'running' AND worker = ?3");
     st.bind(1, utc_now()).bind(2, id).bind(3, worker).run();
     return db.changes() == 1;
 }
@@ -249,7 +257,7 @@ job cancel_job(database& db, std::int64_t id) {
         throw conflict("job_finished", "job " + std::to_string(id) + " is already " + to_string(current->status));
     auto st = db.prepare(
         "UPDATE jobs SET status = 'cancelled', worker = NULL, lease_until = NULL, fps = 0, eta_seconds = NULL, "
-        "updated_at = ? WHERE id = ?");
+        "updated_at = ?1 WHERE id = ?2");
     st.bind(1, utc_now()).bind(2, id).run();
     auto cancelled = find_job(db, id);
     tx.commit();
@@ -279,7 +287,7 @@ job_queue_figures job_queue_summary(database& db) {
     job_queue_figures figures;
     for (auto s : {job_status::queued, job_status::running, job_status::done, job_status::failed, job_status::cancelled})
         figures.by_status[s] = 0;
-    auto counts = db.prepare("SELECT status, count(*) AS jobs, total(fps) AS fps FROM jobs GROUP BY status");
+    auto counts = db.prepare("SELECT status, COUNT(*) AS jobs, COALESCE(SUM(fps), 0) AS fps FROM jobs GROUP BY status");
     while (counts.step()) {
         const auto status = job_status_from_string(counts.text("status"));
         if (!status) continue;
@@ -287,8 +295,8 @@ job_queue_figures job_queue_summary(database& db) {
         if (*status == job_status::running) figures.running_fps = counts.real("fps");
     }
     auto done = db.prepare(
-        "SELECT count(*) AS jobs, avg(fps) AS fps FROM "
-        "(SELECT fps FROM jobs WHERE status = 'done' AND fps > 0 ORDER BY id DESC LIMIT 20)");
+        "SELECT COUNT(*) AS jobs, AVG(fps) AS fps FROM "
+        "(SELECT fps FROM jobs WHERE status = 'done' AND fps > 0 ORDER BY id DESC LIMIT 20) AS recent");
     if (done.step() && done.int64("jobs") > 0) figures.recent_done_fps = done.real("fps");
     return figures;
 }

@@ -38,6 +38,16 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
+storage_fault postgresql_fault(std::string_view sqlstate) {
+    if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate == "57014")
+        return {error_kind::busy, "catalog_busy"};  // serialization, deadlock, lock timeout, cancelled
+    if (sqlstate == "25006") return {error_kind::busy, "catalog_read_only"};  // a standby, or read-only
+    if (sqlstate == "53100") return {error_kind::full, "insufficient_storage"};
+    if (sqlstate.substr(0, 2) == "08" || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03")
+        return {error_kind::busy, "catalog_unavailable"};  // connection lost, server shutting down or starting
+    return {error_kind::storage, "storage_error"};
+}
+
 bool is_postgresql_location(std::string_view location) {
     return starts_with(location, "postgresql://") || starts_with(location, "postgres://");
 }

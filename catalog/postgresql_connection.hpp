@@ -16,12 +16,18 @@ struct pg_result;
 
 namespace festival::catalog {
 
+struct storage_fault;
+
 // A libpq URL (`postgresql://…` or `postgres://…`) rather than a SQLite file.
 bool is_postgresql_location(std::string_view location);
 
 // The URL libpq is given: `application_name=festival` added when absent, so the server's
 // pg_stat_activity tells the festival's connections apart.
 std::string with_application_name(std::string_view url);
+
+// What a SQLSTATE means to callers, as SQLite's result codes do: 40001, 40P01, 55P03, 57014 busy;
+// 25006 read-only (busy); 53100 full; class 08 and 57P01-57P03 unavailable (busy); else storage.
+storage_fault postgresql_fault(std::string_view sqlstate);
 
 // SQLite's placeholders as PostgreSQL's: `?N` → `$N`, a bare `?` → the next number, `:name` → `$k`
 // (the same name the same k, numbered as SQLite numbers it). String literals, quoted names, comments

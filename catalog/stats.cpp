@@ -23,11 +23,22 @@ void upsert_time_row(statement& st, std::int64_t film, std::int64_t bucket, cons
     st.bind(1, film).bind(2, bucket).bind(3, d.plays).bind(4, d.views).bind(5, d.watch_ms).bind(6, d.peak_live).run();
 }
 
-std::string time_upsert_sql(const char* table, const char* bucket) {
-    return std::string("INSERT INTO ") + table + " (film_id, " + bucket +
-           ", plays, views, watch_ms, peak_live) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-           "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, views = views + excluded.views, "
-           "watch_ms = watch_ms + excluded.watch_ms, peak_live = max(peak_live, excluded.peak_live)";
+// `table.column` plus the proposed row's value: PostgreSQL wants the stored row's columns qualified.
+std::string add_excluded(const std::string& table, const std::string& column) {
+    return column + " = " + table + "." + column + " + excluded." + column;
+}
+
+// The greater of the stored and the proposed value (no two-argument max() on PostgreSQL).
+std::string keep_greater(const std::string& table, const std::string& column) {
+    const auto stored = table + "." + column, proposed = "excluded." + column;
+    return column + " = CASE WHEN " + stored + " > " + proposed + " THEN " + stored + " ELSE " + proposed + " END";
+}
+
+std::string time_upsert_sql(const std::string& table, const std::string& bucket) {
+    return "INSERT INTO " + table + " (film_id, " + bucket +
+           ", plays, views, watch_ms, peak_live) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (film_id, " + bucket +
+           ") DO UPDATE SET " + add_excluded(table, "plays") + ", " + add_excluded(table, "views") + ", " +
+           add_excluded(table, "watch_ms") + ", " + keep_greater(table, "peak_live");
 }
 
 // The WHERE clause for a day range on a column, with its bound values appended to `values`.
@@ -96,7 +107,11 @@ void stats_batch::merge(stats_batch&& later) {
 
 void write_stats_batch(database& db, const stats_batch& batch) {
     if (batch.empty()) return;
-    transaction tx(db);
+    // On PostgreSQL the flush takes row locks only, not the catalog's write lock: every statement is
+    // an upsert that adds to, keeps the greater of or replaces its row (a viewer hash counts once:
+    // the second insert waits for the first and does nothing), so nodes flush side by side. Rows
+    // are written in key order (ordered maps), the same on every node, so two flushes cannot deadlock.
+    transaction tx(db, write_lock::rows);
     auto play = db.prepare(
         "INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, "
         "furthest_position, watched, viewed_at, completed, ended, token_hash, reached_view) VALUES (?1, ?2, ?3, ?4, "
@@ -123,16 +138,20 @@ void write_stats_batch(database& db, const stats_batch& batch) {
     for (const auto& [key, d] : hours) upsert_time_row(hour_row, key.first, key.second, d);
 
     // The day rows also carry what plays started that day contributed.
+    const std::string day_table = "stats_film_day";
     auto day_row = db.prepare(
         "INSERT INTO stats_film_day (film_id, day, plays, views, watch_ms, peak_live, measured_plays, completed, "
-        "unique_viewers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO UPDATE SET "
-        "plays = plays + excluded.plays, views = views + excluded.views, watch_ms = watch_ms + excluded.watch_ms, "
-        "peak_live = max(peak_live, excluded.peak_live), measured_plays = measured_plays + excluded.measured_plays, "
-        "completed = completed + excluded.completed, unique_viewers = unique_viewers + excluded.unique_viewers");
-    auto viewer = db.prepare("INSERT OR IGNORE INTO stats_viewers (film_id, day, viewer_hash) VALUES (?1, ?2, ?3)");
+        "unique_viewers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (film_id, day) DO UPDATE SET " +
+        add_excluded(day_table, "plays") + ", " + add_excluded(day_table, "views") + ", " +
+        add_excluded(day_table, "watch_ms") + ", " + keep_greater(day_table, "peak_live") + ", " +
+        add_excluded(day_table, "measured_plays") + ", " + add_excluded(day_table, "completed") + ", " +
+        add_excluded(day_table, "unique_viewers"));
+    auto viewer = db.prepare(
+        "INSERT INTO stats_viewers (film_id, day, viewer_hash) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (film_id, day, viewer_hash) DO NOTHING");
     auto retention = db.prepare(
         "INSERT INTO stats_retention (film_id, day, bucket, plays) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays");
+        "ON CONFLICT (film_id, day, bucket) DO UPDATE SET " + add_excluded("stats_retention", "plays"));
     std::set<std::pair<std::int64_t, std::int64_t>> keys;
     for (const auto& [key, d] : days) keys.insert(key);
     for (const auto& [key, d] : batch.days) keys.insert(key);
@@ -160,17 +179,18 @@ void write_stats_batch(database& db, const stats_batch& batch) {
     }
 
     auto festival_peak = db.prepare(
-        "INSERT INTO stats_festival_minute (minute, peak_live) VALUES (?1, ?2) "
-        "ON CONFLICT DO UPDATE SET peak_live = max(peak_live, excluded.peak_live)");
+        "INSERT INTO stats_festival_minute (minute, peak_live) VALUES (?1, ?2) ON CONFLICT (minute) DO UPDATE SET " +
+        keep_greater("stats_festival_minute", "peak_live"));
     for (const auto& [minute, live] : batch.festival_peak_live) {
         festival_peak.reset();
         festival_peak.bind(1, minute).bind(2, live).run();
     }
 
+    const std::string country_table = "stats_film_day_country";
     auto country_row = db.prepare(
         "INSERT INTO stats_film_day_country (film_id, day, country, plays, views, watch_ms) VALUES (?1, ?2, ?3, ?4, "
-        "?5, ?6) ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, views = views + excluded.views, "
-        "watch_ms = watch_ms + excluded.watch_ms");
+        "?5, ?6) ON CONFLICT (film_id, day, country) DO UPDATE SET " + add_excluded(country_table, "plays") + ", " +
+        add_excluded(country_table, "views") + ", " + add_excluded(country_table, "watch_ms"));
     for (const auto& [key, d] : batch.countries) {
         country_row.reset();
         country_row.bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
@@ -182,7 +202,7 @@ void write_stats_batch(database& db, const stats_batch& batch) {
 audience_totals festival_totals(database& db, const day_range& range) {
     std::vector<std::int64_t> values;
     const auto where = range_clause("day", range, values);
-    auto st = db.prepare(std::string("SELECT ") + day_sums + " FROM stats_film_day WHERE 1" + where);
+    auto st = db.prepare(std::string("SELECT ") + day_sums + " FROM stats_film_day WHERE TRUE" + where);
     bind_all(st, values);
     st.step();
     auto totals = read_sums(st, 0);
@@ -197,7 +217,7 @@ audience_totals festival_totals(database& db, const day_range& range) {
         minute_where += " AND minute < ?" + std::to_string(minute_values.size() + 1);
         minute_values.push_back((*range.to + 1) * 1440);
     }
-    auto peak = db.prepare("SELECT MAX(peak_live) FROM stats_festival_minute WHERE 1" + minute_where);
+    auto peak = db.prepare("SELECT MAX(peak_live) FROM stats_festival_minute WHERE TRUE" + minute_where);
     bind_all(peak, minute_values);
     peak.step();
     totals.peak_live = peak.is_null(0) ? 0 : peak.int64(0);
@@ -207,7 +227,7 @@ audience_totals festival_totals(database& db, const day_range& range) {
 std::vector<day_totals> daily_totals(database& db, const day_range& range) {
     std::vector<std::int64_t> values;
     const auto where = range_clause("day", range, values);
-    auto st = db.prepare(std::string("SELECT day, ") + day_sums + " FROM stats_film_day WHERE 1" + where +
+    auto st = db.prepare(std::string("SELECT day, ") + day_sums + " FROM stats_film_day WHERE TRUE" + where +
                          " GROUP BY day ORDER BY day");
     bind_all(st, values);
     std::vector<day_totals> out;
@@ -226,7 +246,7 @@ std::vector<day_totals> daily_totals(database& db, const day_range& range) {
 std::vector<film_totals> per_film_totals(database& db, const day_range& range) {
     std::vector<std::int64_t> values;
     const auto where = range_clause("day", range, values);
-    auto st = db.prepare(std::string("SELECT film_id, ") + day_sums + " FROM stats_film_day WHERE 1" + where +
+    auto st = db.prepare(std::string("SELECT film_id, ") + day_sums + " FROM stats_film_day WHERE TRUE" + where +
                          " GROUP BY film_id ORDER BY film_id");
     bind_all(st, values);
     std::vector<film_totals> out;
@@ -301,8 +321,8 @@ std::vector<country_totals> per_country_totals(database& db, const day_range& ra
         values.push_back(*film_id);
     }
     where += range_clause("day", range, values);
-    auto st = db.prepare("SELECT country, SUM(plays), SUM(views), SUM(watch_ms) FROM stats_film_day_country WHERE 1" +
-                         where + " GROUP BY country ORDER BY SUM(views) DESC, country = '', country");
+    auto st = db.prepare("SELECT country, SUM(plays), SUM(views), SUM(watch_ms) FROM stats_film_day_country "
+                         "WHERE TRUE" + where + " GROUP BY country ORDER BY SUM(views) DESC, country = '', country");
     bind_all(st, values);
     std::vector<country_totals> out;
     while (st.step()) out.push_back({st.text(0), st.int64(1), st.int64(2), st.int64(3)});
@@ -314,7 +334,7 @@ std::vector<film_day_country_totals> film_day_country_rows(database& db, const d
     std::vector<std::int64_t> values;
     const auto where = range_clause("day", range, values);
     const auto country_parameter = "?" + std::to_string(values.size() + 1);
-    auto st = db.prepare("SELECT film_id, day, country, plays, views, watch_ms FROM stats_film_day_country WHERE 1" +
+    auto st = db.prepare("SELECT film_id, day, country, plays, views, watch_ms FROM stats_film_day_country WHERE TRUE" +
                          where + (country ? " AND country = " + country_parameter : std::string()) +
                          " ORDER BY day, film_id, country");
     bind_all(st, values);

@@ -8,8 +8,9 @@ namespace festival::catalog {
 namespace {
 
 // The uploads table's columns, read by name in read_upload_row: the one place an upload row is mapped.
+// "offset" is quoted everywhere: a reserved word in PostgreSQL.
 constexpr const char* upload_columns =
-    "id, film_id, user_id, length, offset, metadata, filename, status, error, job_id, last_checksum, "
+    "id, film_id, user_id, length, \"offset\", metadata, filename, status, error, job_id, last_checksum, "
     "expires_at, created_at, updated_at";
 
 upload read_upload_row(statement& st) {
@@ -58,15 +59,16 @@ void create_upload(database& db, const upload& u) {
     if (u.length < 0) throw invalid("invalid_upload_length", "an upload's length cannot be negative");
     if (find_upload(db, u.id)) throw conflict("upload_exists", "upload " + u.id + " exists");
     auto st = db.prepare(
-        "INSERT INTO uploads (id, film_id, user_id, length, offset, metadata, filename, status, expires_at) "
-        "VALUES (:id, :film, :user, :length, :offset, :metadata, :filename, :status, :expires_at)");
+        "INSERT INTO uploads (id, film_id, user_id, length, \"offset\", metadata, filename, status, expires_at, "
+        "created_at, updated_at) VALUES (:id, :film, :user, :length, :offset, :metadata, :filename, :status, "
+        ":expires_at, :now, :now)");
     st.bind(":id", u.id).bind(":film", u.film_id).bind(":user", u.user_id).bind(":length", u.length);
     st.bind(":offset", u.offset).bind(":metadata", u.metadata).bind(":filename", u.filename);
-    st.bind(":status", to_string(u.status)).bind(":expires_at", u.expires_at).run();
+    st.bind(":status", to_string(u.status)).bind(":expires_at", u.expires_at).bind(":now", utc_now()).run();
 }
 
 std::optional<upload> find_upload(database& db, const std::string& id) {
-    auto st = db.prepare(std::string("SELECT ") + upload_columns + " FROM uploads WHERE id = ?");
+    auto st = db.prepare(std::string("SELECT ") + upload_columns + " FROM uploads WHERE id = ?1");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     return read_upload_row(st);
@@ -75,42 +77,42 @@ std::optional<upload> find_upload(database& db, const std::string& id) {
 void record_upload_offset(database& db, const std::string& id, std::int64_t offset, std::int64_t expires_at,
                           const std::optional<std::string>& checksum) {
     auto st = db.prepare(
-        "UPDATE uploads SET offset = ?, expires_at = ?, last_checksum = coalesce(?, last_checksum), "
-        "updated_at = ? WHERE id = ?");
+        "UPDATE uploads SET \"offset\" = ?1, expires_at = ?2, last_checksum = COALESCE(?3, last_checksum), "
+        "updated_at = ?4 WHERE id = ?5");
     st.bind(1, offset).bind(2, expires_at).bind(3, checksum).bind(4, utc_now()).bind(5, id).run();
     if (db.changes() == 0) throw not_found("upload_not_found", "no upload " + id);
 }
 
 void finish_upload(database& db, const std::string& id, upload_status status,
                    const std::optional<std::string>& error, std::optional<std::int64_t> job_id) {
-    auto st = db.prepare("UPDATE uploads SET status = ?, error = ?, job_id = ?, updated_at = ? WHERE id = ?");
+    auto st = db.prepare("UPDATE uploads SET status = ?1, error = ?2, job_id = ?3, updated_at = ?4 WHERE id = ?5");
     st.bind(1, to_string(status)).bind(2, error).bind(3, job_id).bind(4, utc_now()).bind(5, id).run();
     if (db.changes() == 0) throw not_found("upload_not_found", "no upload " + id);
 }
 
 void delete_upload(database& db, const std::string& id) {
-    auto st = db.prepare("DELETE FROM uploads WHERE id = ?");
+    auto st = db.prepare("DELETE FROM uploads WHERE id = ?1");
     st.bind(1, id).run();
 }
 
 std::vector<upload> list_expired_uploads(database& db, std::int64_t now) {
     // A done upload has handed its file over to a job; only its record remains, kept for history.
     auto st = db.prepare(std::string("SELECT ") + upload_columns +
-                         " FROM uploads WHERE status != 'done' AND expires_at <= ? ORDER BY expires_at");
+                         " FROM uploads WHERE status <> 'done' AND expires_at <= ?1 ORDER BY expires_at");
     st.bind(1, now);
     return read_all(st);
 }
 
 std::vector<upload> list_unprocessed_complete_uploads(database& db) {
     auto st = db.prepare(std::string("SELECT ") + upload_columns +
-                         " FROM uploads WHERE status = 'receiving' AND offset = length ORDER BY created_at");
+                         " FROM uploads WHERE status = 'receiving' AND \"offset\" = length ORDER BY created_at");
     return read_all(st);
 }
 
 std::int64_t reserved_upload_bytes(database& db, std::int64_t now, const std::string& except_id) {
     auto st = db.prepare(
-        "SELECT coalesce(sum(length - offset), 0) FROM uploads "
-        "WHERE status = 'receiving' AND expires_at > ? AND id != ?");
+        "SELECT COALESCE(SUM(length - \"offset\"), 0) FROM uploads "
+        "WHERE status = 'receiving' AND expires_at > ?1 AND id <> ?2");
     st.bind(1, now).bind(2, except_id);
     st.step();
     return st.int64(0);
@@ -118,7 +120,7 @@ std::int64_t reserved_upload_bytes(database& db, std::int64_t now, const std::st
 
 std::vector<upload> list_film_uploads(database& db, std::int64_t film_id) {
     auto st = db.prepare(std::string("SELECT ") + upload_columns +
-                         " FROM uploads WHERE film_id = ? ORDER BY created_at DESC, rowid DESC");
+                         " FROM uploads WHERE film_id = ?1 ORDER BY created_at DESC, id DESC");
     st.bind(1, film_id);
     return read_all(st);
 }
@@ -143,8 +145,8 @@ std::int64_t start_server_job(database& db, std::int64_t film_id, const std::str
     transaction tx(db);
     const auto id = enqueue_job(db, film_id, source_path, subtitles);
     auto st = db.prepare(
-        "UPDATE jobs SET status = 'running', worker = ?, attempts = 1, lease_until = ?, updated_at = ? "
-        "WHERE id = ? AND status = 'queued'");
+        "UPDATE jobs SET status = 'running', worker = ?1, attempts = 1, lease_until = ?2, updated_at = ?3 "
+        "WHERE id = ?4 AND status = 'queued'");
     st.bind(1, worker).bind(2, lease_until).bind(3, utc_now()).bind(4, id).run();
     tx.commit();
     return id;

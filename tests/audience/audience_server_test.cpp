@@ -15,6 +15,7 @@
 #include "tests/audience/scenario.hpp"
 #include "tests/support/festival_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -80,7 +81,7 @@ struct audience_fixture : festival_fixture {
         return http_call_from(address, port(), "POST", "/api/plays/" + play + "/" + kind, extra.dump(), headers).status;
     }
     std::int64_t play_rows() {
-        festival::catalog::database db((dir.path() / "catalog.db").string());
+        festival::catalog::database db(festival::test::catalog_location_of(dir.path()));
         return festival::catalog::count_plays(db);
     }
     json stats(const std::string& query = "") {

@@ -14,6 +14,7 @@
 #include "catalog/schema.hpp"
 #include "catalog/stats.hpp"
 #include "tests/support/catalog_before_step.hpp"
+#include "tests/support/test_catalog.hpp"
 #include "tests/audience/scenario.hpp"
 
 using namespace festival::catalog;
@@ -128,8 +129,7 @@ TEST_CASE("live plays are those with a heartbeat in the last 30 s, and peaks are
 }
 
 TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected statistics") {
-    database db(":memory:");
-    migrate(db);
+    auto db = festival::test::open_fresh_catalog();
     audience_ledger ledger;
     const auto plays = festival::testing::scenario_plays();
     for (int day = 0; day < 2; ++day) {
@@ -257,8 +257,7 @@ TEST_CASE("200 plays across 3 films and 2 days add up to exactly the expected st
 }
 
 TEST_CASE("a play handed over by a predecessor from before countries counts for the unknown country") {
-    database db(":memory:");
-    migrate(db);
+    auto db = festival::test::open_fresh_catalog();
     audience_ledger old;
     REQUIRE(old.start_play("p", 1, "viewer", 600.0, t0, {}, {}, "FR"));
     auto state = old.hand_over_state();
@@ -281,6 +280,7 @@ TEST_CASE("a play handed over by a predecessor from before countries counts for 
     CHECK(countries[1].watch_ms == 10'000);
 }
 
+// A migration from an older SQLite catalog: SQLite only.
 TEST_CASE("what was counted before countries were is of unknown country after the migration") {
     database db(":memory:");
     festival::test::migrate_to_before_step(db, "CREATE TABLE stats_film_day_country");

@@ -8,6 +8,7 @@
 #include "catalog/stats.hpp"
 #include "server/audience/audience_registry.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival;
 
@@ -55,7 +56,7 @@ TEST_CASE("a play is bound to its viewer and film, also across midnight") {
 
 TEST_CASE("a batch that could not be written is written with the next one") {
     testing::temp_dir dir;
-    const auto path = (dir.path() / "catalog.db").string();
+    const auto path = festival::test::fresh_catalog_location(dir.path());
     fake_clock_registry f;
     const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox", ""};
     const auto id = f.registry.start_play(1, 600.0, viewer).id;
@@ -78,7 +79,7 @@ TEST_CASE("a batch that could not be written is written with the next one") {
 
 TEST_CASE("a registry handed over stops counting, and its successor counts on exactly from its state") {
     testing::temp_dir dir;
-    catalog::database db((dir.path() / "catalog.db").string());
+    catalog::database db(festival::test::fresh_catalog_location(dir.path()));
     catalog::migrate(db);
     fake_clock_registry old, successor;
     successor.now = old.now;

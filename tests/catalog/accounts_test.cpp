@@ -4,6 +4,8 @@
 #include "catalog/database.hpp"
 #include "catalog/schema.hpp"
 
+#include "tests/support/test_catalog.hpp"
+
 using namespace festival::catalog;
 
 TEST_CASE("a password is stored as an argon2id hash and checked") {
@@ -14,7 +16,7 @@ TEST_CASE("a password is stored as an argon2id hash and checked") {
 }
 
 TEST_CASE("sign-in works with the right password only") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     create_user(db, "ana@festival.test", "Ana", role::organizer, "a long enough password");
     const auto ok = check_login(db, "ANA@festival.test", "a long enough password");
     REQUIRE(ok);
@@ -24,7 +26,7 @@ TEST_CASE("sign-in works with the right password only") {
 }
 
 TEST_CASE("accounts refuse short passwords, bad emails and duplicates") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     CHECK_THROWS_AS(create_user(db, "a@b.c", "", role::curator, "short"), catalog_error);
     CHECK_THROWS_AS(create_user(db, "not an email", "", role::curator, "long enough password"), catalog_error);
     create_user(db, "a@b.c", "", role::curator, "long enough password");
@@ -37,7 +39,7 @@ TEST_CASE("accounts refuse short passwords, bad emails and duplicates") {
 }
 
 TEST_CASE("a session is found by its token until closed or expired") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto u = create_user(db, "c@festival.test", "C", role::curator, "long enough password");
     const auto tokens = open_session(db, u.id, 3600);
     CHECK(tokens.token.size() == 64);

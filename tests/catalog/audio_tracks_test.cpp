@@ -11,6 +11,8 @@
 #include "catalog/films.hpp"
 #include "catalog/schema.hpp"
 
+#include "tests/support/test_catalog.hpp"
+
 using namespace festival::catalog;
 using nlohmann::json;
 
@@ -45,7 +47,7 @@ std::vector<std::string> slugs(database& db, access_feature access) {
 }  // namespace
 
 TEST_CASE("a film's audio tracks are stored by role and language, listed and shown in its JSON") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto f = add_film(db, "voyage");
     CHECK(film_to_json(*find_film(db, f.id), 0)["audio"] == json::array());
     CHECK(film_to_json(*find_film(db, f.id), 0)["audio_description"] == false);
@@ -68,7 +70,7 @@ TEST_CASE("a film's audio tracks are stored by role and language, listed and sho
 }
 
 TEST_CASE("a second track of the same role and language replaces the first and names the file it drops") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto f = add_film(db, "voyage");
     const auto first = store_audio_track(db, track(f.id, "fr", "description", "/a.m4a"));
     const auto second = store_audio_track(db, track(f.id, "fr", "description", "/b.m4a", "AD"));
@@ -81,7 +83,7 @@ TEST_CASE("a second track of the same role and language replaces the first and n
 }
 
 TEST_CASE("a track's role and name are checked, and deleting names the film it belongs to") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto f = add_film(db, "voyage");
     const auto other = add_film(db, "autre");
     CHECK_THROWS_AS(store_audio_track(db, track(f.id, "fr", "commentary", "/a.m4a")), catalog_error);
@@ -97,7 +99,7 @@ TEST_CASE("a track's role and name are checked, and deleting names the film it b
 }
 
 TEST_CASE("deleting a film deletes its audio tracks") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto f = add_film(db, "voyage");
     const auto stored = store_audio_track(db, track(f.id, "fr", "dub", "/a.m4a"));
     delete_film(db, f.id);
@@ -105,7 +107,7 @@ TEST_CASE("deleting a film deletes its audio tracks") {
 }
 
 TEST_CASE("the access filter returns exactly the films with audio description, with subtitles, with both") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto described = add_film(db, "described");
     const auto subtitled = add_film(db, "subtitled", {{"subtitle_languages", {"en"}}});
     const auto both = add_film(db, "both", {{"subtitle_languages", {"fr", "es"}}});

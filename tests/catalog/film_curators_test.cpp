@@ -5,17 +5,20 @@
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
 #include "catalog/film_curators.hpp"
+#include "catalog/inserted_id.hpp"
 #include "catalog/schema.hpp"
 
 #include "tests/support/catalog_before_step.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::catalog;
 
 namespace {
 
 std::int64_t add_film(database& db, const std::string& slug) {
-    db.exec("INSERT INTO films (slug, original_title, category) VALUES ('" + slug + "', 'T', 'short')");
-    return db.last_insert_rowid();
+    auto insert = db.prepare("INSERT INTO films (slug, original_title, category) VALUES (?1, 'T', 'short') RETURNING id");
+    insert.bind(1, slug);
+    return inserted_id(insert);
 }
 
 std::vector<std::int64_t> ids_of(const std::vector<user>& users) {
@@ -27,6 +30,7 @@ std::vector<std::int64_t> ids_of(const std::vector<user>& users) {
 
 }  // namespace
 
+// A migration from an older SQLite catalog: SQLite only.
 TEST_CASE("films made before curators were assigned go to every curator, not to organizers") {
     database db(":memory:");
     festival::test::migrate_to_before_step(db, "CREATE TABLE film_curators");
@@ -41,7 +45,7 @@ TEST_CASE("films made before curators were assigned go to every curator, not to 
 }
 
 TEST_CASE("organizers replace a film's curators by id or email, and only curators can be assigned") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto ana = create_user(db, "ana@festival.test", "Ana", role::curator, "long enough password");
     const auto ben = create_user(db, "ben@festival.test", "Ben", role::curator, "long enough password");
     create_user(db, "org@festival.test", "Org", role::organizer, "long enough password");

@@ -8,6 +8,8 @@
 #include "catalog/films.hpp"
 #include "catalog/schema.hpp"
 
+#include "tests/support/test_catalog.hpp"
+
 using namespace festival::catalog;
 using nlohmann::json;
 
@@ -24,7 +26,7 @@ const std::int64_t now = parse_utc("2026-06-15T12:00:00Z").value();
 }  // namespace
 
 TEST_CASE("a film is stored with its texts in every language and found by id or slug") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto created = create_film(
         db, make("la-traversee", "documentary",
                  {{"texts", {{"fr", {{"title", "La traversée"}, {"synopsis", "Un voyage."}}},
@@ -44,7 +46,7 @@ TEST_CASE("a film is stored with its texts in every language and found by id or 
 }
 
 TEST_CASE("a taken slug is a conflict and the first film is untouched") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     create_film(db, make("same", "short"));
     try {
         create_film(db, make("same", "fiction"));
@@ -76,7 +78,7 @@ TEST_CASE("a slug is made from an accented title when none is given") {
 }
 
 TEST_CASE("search ignores accents and matches word prefixes") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     create_film(db, make("retour", "documentary",
                          {{"texts", {{"fr", {{"title", "Le retour"}, {"synopsis", "Une réintégration difficile."}}}}}}));
     create_film(db, make("autre", "fiction", {{"texts", {{"en", {{"title", "Elsewhere"}, {"synopsis", "Sea."}}}}}}));
@@ -94,7 +96,7 @@ TEST_CASE("search ignores accents and matches word prefixes") {
 }
 
 TEST_CASE("search finds films by director and theme") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     create_film(db, make("a", "short", {{"directors", {"Moussa Keïta"}}, {"themes", {"music"}}}));
     film_query by_director;
     by_director.text = "keita";
@@ -105,7 +107,7 @@ TEST_CASE("search finds films by director and theme") {
 }
 
 TEST_CASE("listing filters by category, country and language, and pages") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     for (int i = 0; i < 7; ++i)
         create_film(db, make("short-" + std::to_string(i), "short", {{"countries", {"SN"}}, {"spoken_languages", {"fr"}}}));
     create_film(db, make("doc", "documentary", {{"countries", {"MX"}}, {"subtitle_languages", {"es"}}}));
@@ -134,7 +136,7 @@ TEST_CASE("listing filters by category, country and language, and pages") {
 }
 
 TEST_CASE("a film outside its screening window is upcoming or ended, not screening") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     create_film(db, make("open", "short"));
     create_film(db, make("soon", "short", {{"available_from", "2026-07-01"}}));
     create_film(db, make("over", "short", {{"available_until", "2026-06-01T00:00:00Z"}}));
@@ -162,7 +164,7 @@ TEST_CASE("a film outside its screening window is upcoming or ended, not screeni
 }
 
 TEST_CASE("a page of screening films keeps the catalog's order and each film's texts") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     for (int i = 0; i < 5; ++i)
         create_film(db, make("now-" + std::to_string(i), "short",
                              {{"available_from", "2026-06-0" + std::to_string(i + 1)},
@@ -185,7 +187,7 @@ TEST_CASE("a page of screening films keeps the catalog's order and each film's t
 }
 
 TEST_CASE("a merge patch changes only the fields it names and keeps search in step") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto f = create_film(db, make("patch-me", "short",
                                         {{"texts", {{"fr", {{"title", "Avant"}}}, {"en", {{"title", "Before"}}}}}}));
     const auto patched = patch_film(f, {{"texts", {{"fr", {{"title", "Après"}}}, {"en", nullptr}}}, {"year", 2020}});
@@ -202,7 +204,7 @@ TEST_CASE("a merge patch changes only the fields it names and keeps search in st
 }
 
 TEST_CASE("deleting a film removes it and its search entry") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto f = create_film(db, make("gone", "short"));
     delete_film(db, f.id);
     CHECK_FALSE(find_film(db, f.id));
@@ -213,7 +215,7 @@ TEST_CASE("deleting a film removes it and its search entry") {
 }
 
 TEST_CASE("catalog calls inside an outer transaction are undone with it") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     {
         transaction outer(db);
         create_film(db, make("one", "short"));
@@ -230,7 +232,7 @@ TEST_CASE("catalog calls inside an outer transaction are undone with it") {
 }
 
 TEST_CASE("a deleted film's id is never handed out again, and its plays and audience go with it") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     create_film(db, make("first", "short"));
     const auto gone = create_film(db, make("gone", "short")).id;
     db.exec("INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at) VALUES ('p1', " +

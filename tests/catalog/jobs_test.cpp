@@ -9,6 +9,7 @@
 #include "catalog/schema.hpp"
 
 #include "tests/support/catalog_before_step.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::catalog;
 
@@ -24,7 +25,7 @@ constexpr int lease = 30;
 }  // namespace
 
 TEST_CASE("an enqueued job keeps its source and subtitles and is listed newest first") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = add_film(db, "a");
     const auto first = enqueue_job(db, film, "/data/uploads/1", {{"fr", "/data/uploads/1.fr.srt"}});
     const auto second = enqueue_job(db, film, "/data/uploads/2", {});
@@ -43,7 +44,7 @@ TEST_CASE("an enqueued job keeps its source and subtitles and is listed newest f
 }
 
 TEST_CASE("the newest job of each film, for a page of films, in one query") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto a = add_film(db, "a"), b = add_film(db, "b"), c = add_film(db, "c");
     enqueue_job(db, a, "/a1", {});
     const auto a2 = enqueue_job(db, a, "/a2", {});
@@ -60,7 +61,7 @@ TEST_CASE("the newest job of each film, for a page of films, in one query") {
 }
 
 TEST_CASE("a job is claimed by one worker only, oldest first") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = add_film(db, "a");
     const auto first = enqueue_job(db, film, "/a", {});
     const auto second = enqueue_job(db, film, "/b", {});
@@ -78,7 +79,7 @@ TEST_CASE("a job is claimed by one worker only, oldest first") {
 }
 
 TEST_CASE("heartbeats renew the lease and record progress, an expired lease lets another worker take over") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
     REQUIRE(claim_job(db, "w1", lease, t0));
     CHECK(heartbeat_job(db, id, "w1", {42.5, 61.0, 12.0}, lease, t0 + 20));
@@ -101,7 +102,7 @@ TEST_CASE("heartbeats renew the lease and record progress, an expired lease lets
 }
 
 TEST_CASE("finishing a job publishes it as the film's media version") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = add_film(db, "a");
     const auto id = enqueue_job(db, film, "/a", {});
     CHECK_FALSE(find_film(db, film)->media_version);
@@ -115,7 +116,7 @@ TEST_CASE("finishing a job publishes it as the film's media version") {
 }
 
 TEST_CASE("an older job finishing after a newer one does not replace the newer version") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = add_film(db, "a");
     const auto older = enqueue_job(db, film, "/a", {});
     const auto newer = enqueue_job(db, film, "/b", {});
@@ -128,7 +129,7 @@ TEST_CASE("an older job finishing after a newer one does not replace the newer v
 }
 
 TEST_CASE("a failed attempt is retried until the third, then the job stays failed with its reason") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = add_film(db, "a");
     const auto id = enqueue_job(db, film, "/a", {});
     for (int attempt = 1; attempt <= 3; ++attempt) {
@@ -145,7 +146,7 @@ TEST_CASE("a failed attempt is retried until the third, then the job stays faile
 }
 
 TEST_CASE("a source that is not a film fails at once, without retries") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
     claim_job(db, "w1", lease, t0);
     CHECK(fail_job(db, id, "w1", "not_a_film: this file is text", true));
@@ -154,7 +155,7 @@ TEST_CASE("a source that is not a film fails at once, without retries") {
 }
 
 TEST_CASE("a job whose worker keeps dying fails after the last allowed attempt") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
     std::int64_t now = t0;
     for (int attempt = 1; attempt <= 3; ++attempt) {
@@ -168,7 +169,7 @@ TEST_CASE("a job whose worker keeps dying fails after the last allowed attempt")
 }
 
 TEST_CASE("a released job goes back to the queue without spending an attempt") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto id = enqueue_job(db, add_film(db, "a"), "/a", {});
     claim_job(db, "w1", lease, t0);
     CHECK(release_job(db, id, "w1"));
@@ -179,7 +180,7 @@ TEST_CASE("a released job goes back to the queue without spending an attempt") {
 }
 
 TEST_CASE("a queued or running job can be cancelled, a finished one cannot") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = add_film(db, "a");
     const auto queued = enqueue_job(db, film, "/a", {});
     CHECK(cancel_job(db, queued).status == job_status::cancelled);
@@ -203,7 +204,7 @@ TEST_CASE("a queued or running job can be cancelled, a finished one cannot") {
 }
 
 TEST_CASE("a job's JSON shows its state for the curator") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto id = enqueue_job(db, add_film(db, "a"), "/secret/path", {{"en", "/x.srt"}});
     const auto j = job_to_json(*find_job(db, id));
     CHECK(j["status"] == "queued");
@@ -213,7 +214,7 @@ TEST_CASE("a job's JSON shows its state for the curator") {
 }
 
 TEST_CASE("a new master of a published film waits as the pending version until a curator publishes it") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = create_film(db, film_from_json({{"slug", "a"}, {"original_title", "a"}, {"category", "short"},
                                                       {"published", true}}))
                           .id;
@@ -245,7 +246,7 @@ TEST_CASE("a new master of a published film waits as the pending version until a
 }
 
 TEST_CASE("a transcode job carries the film's audio tracks, and its JSON shows its kind") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = add_film(db, "a");
     const auto id = enqueue_job(db, film, "/masters/one.mov", {},
                                 {{4, "fr", "description", "Audiodescription", "/data/sources/1/audio/4.wav"},
@@ -267,7 +268,7 @@ TEST_CASE("a transcode job carries the film's audio tracks, and its JSON shows i
 }
 
 TEST_CASE("an audio job builds on a finished version of its film and replaces it like a re-packaging") {
-    auto db = open_catalog(":memory:");
+    auto db = festival::test::open_fresh_catalog();
     const auto film = create_film(db, film_from_json({{"slug", "a"}, {"original_title", "a"}, {"category", "short"},
                                                       {"published", true}}))
                           .id;
@@ -303,6 +304,7 @@ TEST_CASE("an audio job builds on a finished version of its film and replaces it
     CHECK(find_job(db, enqueue_audio_job(db, film, id, {}))->audio_tracks.empty());
 }
 
+// A migration from an older SQLite catalog: SQLite only.
 TEST_CASE("jobs queued before audio jobs existed read as transcode jobs without audio tracks") {
     database db(":memory:");
     festival::test::migrate_to_before_step(db, "ADD COLUMN audio_tracks");

@@ -12,15 +12,13 @@
 #include "catalog/films.hpp"
 #include "catalog/schema.hpp"
 
+#include "tests/support/test_catalog.hpp"
+
 using namespace festival::catalog;
 
 namespace {
 
-database fresh_catalog() {
-    database db(":memory:");
-    migrate(db);
-    return db;
-}
+database fresh_catalog() { return festival::test::open_fresh_catalog(); }
 
 std::int64_t add_film(database& db, const std::string& slug, bool published = true) {
     film draft;

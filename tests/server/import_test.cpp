@@ -6,6 +6,7 @@
 #include "catalog/schema.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -28,8 +29,14 @@ json films(int count) {
     return list;
 }
 
+// `festival import FILE` on the test catalog of `dir`.
+std::vector<std::string> import_command(const temp_dir& dir, const std::string& file) {
+    return {FESTIVAL_EXE, "import", file, "--data-dir", dir.path().string(), "--catalog",
+            festival::test::catalog_location_of(dir.path())};
+}
+
 std::int64_t film_count(const temp_dir& dir) {
-    auto db = festival::catalog::open_catalog((dir.path() / "catalog.db").string());
+    auto db = festival::catalog::open_catalog(festival::test::catalog_location_of(dir.path()));
     return static_cast<std::int64_t>(festival::catalog::list_all_films(db).size());
 }
 
@@ -39,16 +46,16 @@ TEST_CASE("festival import creates a hundred films, then updates them by slug") 
     temp_dir dir;
     std::string output;
     const auto file = write_json(dir, "films.json", films(100));
-    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "import", file, "--data-dir", dir.path().string()}, output) == 0, output);
+    REQUIRE_MESSAGE(run_command(import_command(dir, file), output) == 0, output);
     CHECK(output.find("100 created") != std::string::npos);
     CHECK(film_count(dir) == 100);
 
     auto changed = films(3);
     changed[0]["original_title"] = "Renamed";
     const auto again = write_json(dir, "again.json", json{{"films", changed}});
-    REQUIRE(run_command({FESTIVAL_EXE, "import", again, "--data-dir", dir.path().string()}, output) == 0);
+    REQUIRE(run_command(import_command(dir, again), output) == 0);
     CHECK(output.find("3 updated") != std::string::npos);
-    auto db = festival::catalog::open_catalog((dir.path() / "catalog.db").string());
+    auto db = festival::catalog::open_catalog(festival::test::catalog_location_of(dir.path()));
     CHECK(festival::catalog::find_film_by_slug(db, "film-0")->original_title == "Renamed");
     CHECK(film_count(dir) == 100);
 }
@@ -59,14 +66,12 @@ TEST_CASE("festival import refuses a file with one bad film and imports nothing 
     auto list = films(10);
     list[7]["category"] = "opera";
     const auto file = write_json(dir, "bad.json", list);
-    CHECK(run_command({FESTIVAL_EXE, "import", file, "--data-dir", dir.path().string()}, output) != 0);
+    CHECK(run_command(import_command(dir, file), output) != 0);
     CHECK(output.find("film #8") != std::string::npos);
     CHECK(output.find("category") != std::string::npos);
     CHECK(film_count(dir) == 0);
 
     std::ofstream(dir.path() / "broken.json") << "[{\"slug\": ";
-    CHECK(run_command({FESTIVAL_EXE, "import", (dir.path() / "broken.json").string(), "--data-dir",
-                       dir.path().string()},
-                      output) != 0);
+    CHECK(run_command(import_command(dir, (dir.path() / "broken.json").string()), output) != 0);
     CHECK(output.find("not valid JSON") != std::string::npos);
 }

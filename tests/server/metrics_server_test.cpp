@@ -2,6 +2,8 @@
 // requests the server answers, and readiness names what is not ready.
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include "catalog/database.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/festival_fixture.hpp"
@@ -120,9 +122,9 @@ TEST_CASE("readyz is 503 naming the catalog while it cannot take a write") {
     REQUIRE(festival.call("GET", "/readyz").status == 200);
     // Another connection holds the write lock past the busy timeout, as a stuck writer would.
     festival::catalog::database other(festival.app().catalog.path());
-    other.exec("BEGIN IMMEDIATE");
+    std::optional<festival::catalog::transaction> stuck(std::in_place, other);  // SQLite: BEGIN IMMEDIATE
     const auto ready = festival.call("GET", "/readyz");
-    other.exec("ROLLBACK");
+    stuck.reset();
     CHECK(ready.status == 503);
     const auto body = nlohmann::json::parse(ready.body);
     CHECK(body["failed"] == nlohmann::json::array({"catalog"}));

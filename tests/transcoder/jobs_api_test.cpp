@@ -16,6 +16,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/transcoder/media_tools.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 namespace catalog = festival::catalog;
@@ -31,7 +32,7 @@ TEST_CASE("curators follow a job to publication, list a film's jobs and cancel a
                 "-preset", "ultrafast", "-c:a", "aac", "-shortest", clip.string()});
     std::int64_t film = 0, first = 0, second = 0;
     {
-        auto db = catalog::open_catalog((dir.path() / "catalog.db").string());
+        auto db = catalog::open_catalog(festival::test::catalog_location_of(dir.path()));
         film = catalog::create_film(db, catalog::film_from_json({{"slug", "la-traversee"},
                                                                   {"original_title", "La traversée"},
                                                                   {"category", "short"},

@@ -15,6 +15,7 @@
 #include "transcoder/media/media_layout.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 namespace fs = std::filesystem;
@@ -93,7 +94,9 @@ struct audio_fixture {
         film.merge_patch(extra);
         REQUIRE(curator.session.call("POST", "/api/films", film.dump()).status == 201);
     }
-    festival::catalog::database catalog() const { return festival::catalog::database((dir.path() / "catalog.db").string()); }
+    festival::catalog::database catalog() const {
+        return festival::catalog::database(festival::test::catalog_location_of(dir.path()));
+    }
     fs::path audio_dir(int film) const { return dir.path() / "sources" / std::to_string(film) / "audio"; }
     std::size_t files_in(const fs::path& folder) const {
         std::error_code ec;

@@ -13,6 +13,7 @@
 #include "tests/support/media_version.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 using festival::server::http_error;
@@ -122,7 +123,7 @@ TEST_CASE("a curator's SRT file is stored as WebVTT beside the film and listed i
     CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/es.vtt"));
     // A track stored under a three-letter name before languages were normalised can still be removed.
     write_file(f.dir.path() / "sources/1/subtitles/fre.vtt", "WEBVTT\n\n00:01.000 --> 00:02.000\nx\n\n");
-    festival::catalog::database((f.dir.path() / "catalog.db").string())
+    festival::catalog::database(festival::test::catalog_location_of(f.dir.path()))
         .exec("UPDATE films SET subtitle_languages = '[\"fre\"]'");
     CHECK(f.curator.call("DELETE", "/api/films/voyage/subtitles/fre").status == 204);
     CHECK(!fs::exists(f.dir.path() / "sources/1/subtitles/fre.vtt"));
@@ -172,7 +173,7 @@ TEST_CASE("subtitles for a film online are re-packaged into a new version withou
                                  {"seg0.m4s", pattern_bytes(5000, 2)},
                                  {"seg1.m4s", pattern_bytes(4000, 3)}});
     write_file(current / "poster.jpg", "\xFF\xD8\xFF" + pattern_bytes(100, 4));
-    festival::catalog::database((f.dir.path() / "catalog.db").string())
+    festival::catalog::database(festival::test::catalog_location_of(f.dir.path()))
         .exec("INSERT INTO jobs (film_id, source_path, status, progress) VALUES (1, '/sources/master.mov', 'done', 100);"
               "UPDATE films SET media_version = 1, published = 1");
 

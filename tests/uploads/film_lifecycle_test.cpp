@@ -15,6 +15,7 @@
 #include "tests/support/signed_media_url.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
+#include "tests/support/test_catalog.hpp"
 #include "transcoder/media/media_layout.hpp"
 
 using namespace festival::testing;
@@ -97,7 +98,7 @@ void hand_made_version(const fs::path& data, std::int64_t film) {
                                                 "#EXTINF:4.000,\nseg0.m4s\n#EXT-X-ENDLIST\n"},
                                  {"init.mp4", pattern_bytes(500, 1)},
                                  {"seg0.m4s", pattern_bytes(5000, 2)}});
-    festival::catalog::database((data / "catalog.db").string())
+    festival::catalog::database(festival::test::catalog_location_of(data))
         .exec("INSERT INTO jobs (id, film_id, source_path, status, progress) VALUES (1, " + std::to_string(film) +
               ", '/sources/master.mov', 'done', 100); UPDATE films SET media_version = 1");
 }

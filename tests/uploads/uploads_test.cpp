@@ -16,6 +16,7 @@
 #include "tests/support/metrics_scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/uploads/tus_client.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 namespace fs = std::filesystem;
@@ -370,7 +371,7 @@ TEST_CASE("an expired upload answers 410, and the cleaner removes it with its by
         add_film(curator, "voyage");
         location = curator.create("voyage", 5000);
         REQUIRE(curator.patch(location, 0, pattern_bytes(1000, 18)).status == 204);
-        festival::catalog::database db((dir.path() / "catalog.db").string());
+        festival::catalog::database db(festival::test::catalog_location_of(dir.path()));
         db.exec("UPDATE uploads SET expires_at = 1000");
         CHECK(curator.head(location).status == 410);
         CHECK(curator.patch(location, 1000, "abc").status == 410);
@@ -398,7 +399,8 @@ TEST_CASE("a real film completes: probed, moved beside the film's sources and qu
                         output) == 0);
     const auto film = read_file(film_path);
     // A version already online (as after an earlier upload) must keep streaming until the new job publishes.
-    festival::catalog::database((f.dir.path() / "catalog.db").string()).exec("UPDATE films SET media_version = 7");
+    festival::catalog::database(festival::test::catalog_location_of(f.dir.path()))
+        .exec("UPDATE films SET media_version = 7");
     const auto location = f.curator.create("voyage", static_cast<std::int64_t>(film.size()), "tiny.mp4");
     const auto last = f.curator.patch(location, 0, film);
     CHECK(last.status == 204);
@@ -450,7 +452,8 @@ TEST_CASE("an upload whose last byte was stored just before a crash is probed wh
     // As the last PATCH leaves it when the server dies between recording the offset and probing.
     {
         std::ofstream(part_file(dir, location), std::ios::binary | std::ios::app) << bytes.substr(40000);
-        festival::catalog::database((dir.path() / "catalog.db").string()).exec("UPDATE uploads SET offset = length");
+        festival::catalog::database(festival::test::catalog_location_of(dir.path()))
+            .exec("UPDATE uploads SET \"offset\" = length");
     }
     festival_process restarted(dir.path().string(), {"--transcoder", festival_transcoder_exe()});
     const auto curator = curator_of(restarted);

@@ -96,7 +96,7 @@ TEST_CASE("media: a screening film's files are served, unpublished, out-of-windo
         std::filesystem::create_directories(folder);
         std::ofstream(folder / "master.m3u8") << "#EXTM3U\n";
         std::ofstream(folder / "seg.m4s") << std::string(1000, 's');
-        festival::catalog::database db((f.dir.path() / "catalog.db").string());
+        festival::catalog::database db(f.catalog_location());
         db.exec("UPDATE films SET media_version = 1 WHERE id = " + std::to_string(id));
     }
     std::filesystem::create_directories(f.dir.path() / "media" / std::to_string(open_id) / ".tmp-2");
@@ -159,7 +159,7 @@ TEST_CASE("media preview: curators see an unpublished film's files, privately, v
     std::ofstream(folder / "master.m3u8") << "#EXTM3U\n";
     std::ofstream(folder / "seg.m4s") << std::string(500, 'p');
     {
-        festival::catalog::database db((f.dir.path() / "catalog.db").string());
+        festival::catalog::database db(f.catalog_location());
         db.exec("UPDATE films SET media_version = 3 WHERE id = " + std::to_string(draft_id));
     }
     const auto film = curator.call("GET", "/api/films/draft").json();
@@ -201,7 +201,7 @@ TEST_CASE("a real HLS client (ffmpeg) reads every rung of a screening film to th
         output);
     REQUIRE_MESSAGE(made == 0, output);
     {
-        festival::catalog::database db((f.dir.path() / "catalog.db").string());
+        festival::catalog::database db(f.catalog_location());
         db.exec("UPDATE films SET media_version = 1 WHERE id = " + std::to_string(id));
     }
     REQUIRE(curator.call("PATCH", "/api/films/ladder", json{{"year", 2021}}.dump()).status == 200);

@@ -11,6 +11,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/signed_media_url.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -53,7 +54,7 @@ TEST_CASE("a window stored with an offset or in SQLite's datetime form means the
         {"fraction-now", "'2020-01-01T00:00:00.250Z'", "'2099-01-01T00:00'", "now"},
     };
     {
-        festival::catalog::database db((dir.path() / "catalog.db").string());
+        festival::catalog::database db(festival::test::catalog_location_of(dir.path()));
         for (const auto& f : films) {
             const int id = make_film(f.slug);
             const auto folder = dir.path() / "media" / std::to_string(id) / "v1";
@@ -89,7 +90,7 @@ TEST_CASE("a window opened by `festival import` while the server runs is served 
     const auto folder = dir.path() / "media" / std::to_string(id) / "v1";
     std::filesystem::create_directories(folder);
     std::ofstream(folder / "master.m3u8") << "#EXTM3U\n";
-    festival::catalog::database((dir.path() / "catalog.db").string())
+    festival::catalog::database(festival::test::catalog_location_of(dir.path()))
         .exec("UPDATE films SET media_version = 1 WHERE id = " + std::to_string(id));
     const auto master = festival::testing::signed_media_url(dir.path(), id, 1, "master.m3u8");
     REQUIRE(http_call(server.port(), "GET", "/api/films/reopened").json()["screening"] == "upcoming");
@@ -98,7 +99,9 @@ TEST_CASE("a window opened by `festival import` while the server runs is served 
     const auto file = (dir.path() / "films.json").string();
     std::ofstream(file) << json::array({film}).dump();
     std::string output;
-    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "import", file, "--data-dir", dir.path().string()}, output) == 0, output);
+    REQUIRE_MESSAGE(run_command({FESTIVAL_EXE, "import", file, "--data-dir", dir.path().string(), "--catalog",
+                                 festival::test::catalog_location_of(dir.path())},
+                                output) == 0, output);
     // No wait for the periodic refresh: the film's own answer is what a player acts on.
     const auto reopened = http_call(server.port(), "GET", "/api/films/reopened").json();
     REQUIRE(reopened["screening"] == "now");

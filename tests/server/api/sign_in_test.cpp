@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/support/festival_fixture.hpp"
+#include "tests/support/test_catalog.hpp"
 
 using namespace festival::testing;
 using nlohmann::json;
@@ -164,12 +165,12 @@ TEST_CASE("festival user sign-out-everywhere ends a user's sessions from the com
     const auto phone = sign_in(f.port(), email, password);
     std::string output;
     CHECK(run_command({FESTIVAL_EXE, "user", "sign-out-everywhere", "--email", email, "--data-dir",
-                       f.dir.path().string()},
+                       f.dir.path().string(), "--catalog", festival::test::catalog_location_of(f.dir.path())},
                       output) == 0);
     CHECK(output.find("ended 2 sessions") != std::string::npos);
     CHECK(laptop.call("GET", "/api/session").status == 401);
     CHECK(phone.call("GET", "/api/session").status == 401);
     CHECK(run_command({FESTIVAL_EXE, "user", "sign-out-everywhere", "--email", "nobody@x.test", "--data-dir",
-                       f.dir.path().string()},
+                       f.dir.path().string(), "--catalog", festival::test::catalog_location_of(f.dir.path())},
                       output) != 0);
 }
