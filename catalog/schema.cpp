@@ -706,6 +706,14 @@ const std::vector<migration_step>& migrations() {
         );
         CREATE INDEX plays_by_viewer ON plays(viewer_hash, viewed_at);
         )sql"},
+        // Uploads listed newest first, also within one second: their order of creation (ids are random;
+        // SQLite's rowid kept it, PostgreSQL has none).
+        {R"sql(
+        ALTER TABLE uploads ADD COLUMN created_seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE uploads SET created_seq = rowid;
+        )sql", R"sql(
+        ALTER TABLE uploads ADD COLUMN created_seq BIGINT NOT NULL DEFAULT 0;
+        )sql"},
     };
     return steps;
 }

@@ -57,14 +57,18 @@ std::optional<upload_status> upload_status_from_string(const std::string& text) 
 
 void create_upload(database& db, const upload& u) {
     if (u.length < 0) throw invalid("invalid_upload_length", "an upload's length cannot be negative");
+    transaction tx(db);
     if (find_upload(db, u.id)) throw conflict("upload_exists", "upload " + u.id + " exists");
+    // created_seq orders uploads made within the same second (ids are random): the next number, under
+    // the catalog's write lock.
     auto st = db.prepare(
         "INSERT INTO uploads (id, film_id, user_id, length, \"offset\", metadata, filename, status, expires_at, "
-        "created_at, updated_at) VALUES (:id, :film, :user, :length, :offset, :metadata, :filename, :status, "
-        ":expires_at, :now, :now)");
+        "created_at, updated_at, created_seq) VALUES (:id, :film, :user, :length, :offset, :metadata, :filename, "
+        ":status, :expires_at, :now, :now, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM uploads))");
     st.bind(":id", u.id).bind(":film", u.film_id).bind(":user", u.user_id).bind(":length", u.length);
     st.bind(":offset", u.offset).bind(":metadata", u.metadata).bind(":filename", u.filename);
     st.bind(":status", to_string(u.status)).bind(":expires_at", u.expires_at).bind(":now", utc_now()).run();
+    tx.commit();
 }
 
 std::optional<upload> find_upload(database& db, const std::string& id) {
@@ -105,7 +109,7 @@ std::vector<upload> list_expired_uploads(database& db, std::int64_t now) {
 
 std::vector<upload> list_unprocessed_complete_uploads(database& db) {
     auto st = db.prepare(std::string("SELECT ") + upload_columns +
-                         " FROM uploads WHERE status = 'receiving' AND \"offset\" = length ORDER BY created_at");
+                         " FROM uploads WHERE status = 'receiving' AND \"offset\" = length ORDER BY created_seq");
     return read_all(st);
 }
 
@@ -120,7 +124,7 @@ std::int64_t reserved_upload_bytes(database& db, std::int64_t now, const std::st
 
 std::vector<upload> list_film_uploads(database& db, std::int64_t film_id) {
     auto st = db.prepare(std::string("SELECT ") + upload_columns +
-                         " FROM uploads WHERE film_id = ?1 ORDER BY created_at DESC, id DESC");
+                         " FROM uploads WHERE film_id = ?1 ORDER BY created_seq DESC");
     st.bind(1, film_id);
     return read_all(st);
 }

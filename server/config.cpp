@@ -340,6 +340,13 @@ std::shared_ptr<const config> load_config(const std::vector<std::string>& args) 
         if (c.vendor_dir.empty()) c.vendor_dir = vendor;
     }
     if (c.vendor_dir.empty()) c.vendor_dir = c.web_dir + "/vendor";
+    if (!c.catalog.empty() && !c.catalog.starts_with("postgresql://") && !c.catalog.starts_with("postgres://"))
+        throw std::invalid_argument("catalog wants a postgresql:// URL (the SQLite catalog is DATA-DIR/catalog.db), not '" +
+                                    c.catalog + "'");
+    // Scheduled backups copy the SQLite file; a PostgreSQL catalog is backed up by pg_dump.
+    if (!c.catalog.empty() && c.backup_every_minutes > 0)
+        throw std::invalid_argument("backup-every-minutes copies a SQLite catalog: back up a PostgreSQL catalog with "
+                                    "pg_dump (docs/postgresql.md)");
     // Public over HTTPS: the cookie must never travel in clear, and browsers are told to come back
     // only over HTTPS (on every answer, from the HTTP core).
     if (c.public_https()) {

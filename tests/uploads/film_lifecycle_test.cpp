@@ -101,6 +101,10 @@ void hand_made_version(const fs::path& data, std::int64_t film) {
     festival::catalog::database(festival::test::catalog_location_of(data))
         .exec("INSERT INTO jobs (id, film_id, source_path, status, progress) VALUES (1, " + std::to_string(film) +
               ", '/sources/master.mov', 'done', 100); UPDATE films SET media_version = 1");
+    // An id written by hand leaves PostgreSQL's identity behind it: the next job must not take id 1.
+    if (festival::test::catalog_is_postgresql())
+        festival::catalog::database(festival::test::catalog_location_of(data))
+            .exec("SELECT setval(pg_get_serial_sequence('jobs', 'id'), (SELECT MAX(id) FROM jobs))");
 }
 
 }  // namespace
