@@ -282,7 +282,7 @@ nlohmann::json config::to_json() const {
     return {{"listen", http.address + ":" + std::to_string(http.port)},
             {"data_dir", data_dir},
             // The URL may carry a password: only which engine is logged.
-            {"catalog", catalog.empty() ? "sqlite" : "postgresql"},
+            {"catalog", catalog_is_postgresql() ? "postgresql" : "sqlite"},
             {"node_name", node_name},
             {"web_dir", web_dir},
             {"vendor_dir", vendor_dir},
@@ -340,11 +340,8 @@ std::shared_ptr<const config> load_config(const std::vector<std::string>& args) 
         if (c.vendor_dir.empty()) c.vendor_dir = vendor;
     }
     if (c.vendor_dir.empty()) c.vendor_dir = c.web_dir + "/vendor";
-    if (!c.catalog.empty() && !c.catalog.starts_with("postgresql://") && !c.catalog.starts_with("postgres://"))
-        throw std::invalid_argument("catalog wants a postgresql:// URL (the SQLite catalog is DATA-DIR/catalog.db), not '" +
-                                    c.catalog + "'");
     // Scheduled backups copy the SQLite file; a PostgreSQL catalog is backed up by pg_dump.
-    if (!c.catalog.empty() && c.backup_every_minutes > 0)
+    if (c.catalog_is_postgresql() && c.backup_every_minutes > 0)
         throw std::invalid_argument("backup-every-minutes copies a SQLite catalog: back up a PostgreSQL catalog with "
                                     "pg_dump (docs/postgresql.md)");
     // Public over HTTPS: the cookie must never travel in clear, and browsers are told to come back

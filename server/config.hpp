@@ -76,6 +76,9 @@ struct config {
     std::string catalog_path() const { return layout().catalog_db().string(); }
     // What catalog::open_catalog is given: the PostgreSQL URL, or else the SQLite file's path.
     std::string catalog_location() const { return catalog.empty() ? catalog_path() : catalog; }
+    bool catalog_is_postgresql() const {
+        return catalog.starts_with("postgresql://") || catalog.starts_with("postgres://");
+    }
     std::string media_dir() const { return layout().media_dir().string(); }
     std::string backup_folder() const { return backup_dir.empty() ? data_dir + "/backups" : backup_dir; }
     nlohmann::json to_json() const;

@@ -208,7 +208,7 @@ int serve_command(const std::vector<std::string>& args) {
     upload_cleaner abandoned_uploads(app);
     std::optional<backup_scheduler> backups;
     if (settings->backup_every_minutes > 0)
-        backups.emplace(backup_schedule{settings->layout().catalog_db(), settings->backup_folder(), settings->backup_keep},
+        backups.emplace(backup_schedule{settings->catalog_location(), settings->backup_folder(), settings->backup_keep},
                         std::chrono::minutes(settings->backup_every_minutes));
     std::optional<restart_handover> restarts;
     restarts.emplace(own_serve_command(args), server->listener_descriptor(), [&server, &app](pid_t successor) {
