@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/accounts.hpp"
+#include "server/http/websocket.hpp"
 
 namespace festival::server {
 
@@ -108,6 +109,10 @@ struct http_response {
     std::string body;
     std::optional<file_range> file;  // when set, the body comes from the file instead of `body`
     std::shared_ptr<event_stream> events;  // when set, `body` is sent first, then the events
+    // When set, the request was a WebSocket upgrade that the handler accepts: the core completes the
+    // handshake with these options and the session drives the connection (server/http/websocket.hpp).
+    std::shared_ptr<websocket_session> websocket;
+    websocket_options websocket_settings;
     bool close_connection = false;
     // From a handler on an I/O thread: nothing to send; run the handler again on the worker pool (with
     // the request's on_worker_pool set), for the rare case that must read the catalog.
