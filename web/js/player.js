@@ -6,6 +6,7 @@
 // Also: a sound menu (alternate audio renditions), "sound only" (the master's audio-only variant), each
 // quality's data cost for the whole film, the browser's data saver and a viewer's quality cap, and
 // gated films (rights rules): media only through the viewer pass, refusals told in the player.
+// A premiere's player follows a screening clock instead: no seek bar, no seeking keys, no resume.
 import { api, getSession } from '/js/api.js';
 import { formatDate, formatNumber, lang, languageName, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
@@ -266,16 +267,18 @@ class AudienceReport {
  * Builds a player in container. options: {filmKey, src (master playlist), poster, storyboard (VTT URL),
  * title, spokenLanguages, report (audience reporting, default true), filmId, gated (no src: the media
  * comes from the access route with the viewer pass, on the first play), refusal ({code, message}: the
- * film may not be watched here, told in the player)}. Returns {element, video, updateTexts(), destroy()}.
+ * film may not be watched here, told in the player), clock (a premiere's: a function giving the screening
+ * position in seconds; the stream starts there, the seek bar and seeking keys are gone, nothing is
+ * resumed), autoplay (play once loaded)}. Returns {element, video, updateTexts(), destroy()}.
  */
 export function createPlayer(container, options) {
-  const { filmKey, title, spokenLanguages = [], report = true, filmId = null, gated = false } = options;
+  const { filmKey, title, spokenLanguages = [], report = true, filmId = null, gated = false, clock = null } = options;
   let { src, poster, storyboard } = options;
   const resumeKey = `festival.resume.${filmKey}`;
   let hls = null;
   let variants = { video: [], audioOnly: null };  // the master's, kept while sound only plays
   let soundOnly = false;
-  let resumePlaying = false;  // after a reload of the stream (sound only and back)
+  let resumePlaying = Boolean(options.autoplay);  // after a reload of the stream (sound only and back)
   let refused = options.refusal || null;
   let passDates = null;
   let accessing = null;
@@ -313,7 +316,7 @@ export function createPlayer(container, options) {
   const controls = el(
     'div',
     { class: 'player-controls' },
-    el('div', { class: 'player-seek-wrap' }, seek, thumb),
+    el('div', { class: 'player-seek-wrap', hidden: Boolean(clock) }, seek, thumb),
     playButton,
     time,
     muteButton,
@@ -776,6 +779,7 @@ export function createPlayer(container, options) {
     const inControl = target instanceof HTMLSelectElement || target instanceof HTMLInputElement;
     const onButton = target instanceof HTMLButtonElement;
     const key = event.key;
+    if (clock && ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(key)) return;  // the clock decides
     let handled = true;
     if (key === 'k' || key === 'K') togglePlay();
     else if (key === ' ' && !onButton && !inControl) togglePlay();
@@ -795,7 +799,7 @@ export function createPlayer(container, options) {
   // ---------- resume ----------
   let lastSaved = 0;
   function savePosition(force = false) {
-    if (!duration) return;
+    if (!duration || clock) return;
     const now = Date.now();
     if (!force && now - lastSaved < RESUME_SAVE_MS) return;
     lastSaved = now;
@@ -810,7 +814,7 @@ export function createPlayer(container, options) {
       video.currentTime = nativeSeek;
       nativeSeek = 0;
     }
-    if (resumed) return;  // once per player: a reloaded stream goes on where it was
+    if (resumed || clock) return;  // once per player: a reloaded stream goes on where it was
     resumed = true;
     const saved = storage(resumeKey);
     if (!saved || !(saved.position > 0) || saved.position > duration - 5) return;
@@ -984,7 +988,7 @@ export function createPlayer(container, options) {
   async function start() {
     if (destroyed || refused) return;
     if (!src && !(await ensureMedia())) return;
-    const resumeAt = video.currentTime;
+    const resumeAt = clock ? clock() : video.currentTime;
     const url = soundOnly ? soundOnlyUrl() : src;
     if (hasMediaSource()) {
       let Hls;

@@ -1,10 +1,12 @@
 // A film's page (/films/{slug}): poster, title and synopsis in the viewer's language, details and
 // credits, the player while it screens ("not yet screening" / "screening ended" with the dates
-// otherwise), and the viewers' ratings and comments (the feedback widget, when the festival has it).
+// otherwise), its premieres, and the viewers' ratings and comments (the feedback widget, when the
+// festival has it).
 import { api, ApiError, getSession } from '/js/api.js';
 import { posterElement, posterOf } from '/js/film-card.js';
 import { countryName, formatDate, languageName, pick, pickLang, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
+import { premiereListing } from '/js/premiere-listing.js';
 
 const slug = decodeURIComponent(location.pathname.replace(/^\/films\//, '').replace(/\/$/, ''));
 let film = null;
@@ -131,6 +133,7 @@ async function render(main) {
   ];
   const until = film.screening === 'now' && film.available_until ? el('p', { class: 'muted' }, t('film.window', { until: formatDate(film.available_until) })) : null;
   const [playerPart, feedbackPart] = await Promise.all([playerSection(film), feedbackSection(film)]);
+  const premieres = premiereListing(film, film.now);
   const parts = [
     el('p', {}, el('a', { href: '/catalog' }, `← ${t('film.back')}`)),
     el('h1', { lang: pickLang(film.texts, 'title') }, title),
@@ -138,6 +141,7 @@ async function render(main) {
       ? el('p', { class: 'muted' }, `${t('film.original_title')} `, el('span', { lang: film.spoken_languages?.[0] || null }, film.original_title))
       : null,
     screeningNotice(film),
+    premieres?.element,
     playerPart,
     until,
     el(
@@ -158,6 +162,7 @@ async function render(main) {
     feedbackPart,
   ];
   main.replaceChildren(...parts.filter(Boolean));
+  return () => premieres?.stop();
 }
 
 startPage({ page: 'film', title: 'film.title', render });
