@@ -62,13 +62,23 @@ describe('the screening clock', () => {
     assert.equal(open.phase(), 'ended');
   });
 
-  test('the drift rule: more than 2 s either way while playing is corrected; a paused player is left alone', () => {
-    assert.equal(driftCorrection({ current: 100, expected: 101.9, paused: false }), null);
-    assert.equal(driftCorrection({ current: 100, expected: 98.1, paused: false }), null);
+  test('the drift rule: more than 2 s either way while playing is a jump; a paused player is left alone', () => {
     assert.deepEqual(driftCorrection({ current: 100, expected: 102.5, paused: false }), { seek: 102.5 }, 'a stall');
     assert.deepEqual(driftCorrection({ current: 110, expected: 102.5, paused: false }), { seek: 102.5 }, 'ahead');
     assert.equal(driftCorrection({ current: 10, expected: 102.5, paused: true }), null, 'paused');
     assert.equal(driftCorrection({ current: NaN, expected: 102.5, paused: false }), null, 'no media yet');
+  });
+
+  test('under 2 s a lag is closed by playing a little faster, and normal speed comes back once caught up', () => {
+    assert.equal(driftCorrection({ current: 100, expected: 100.2, paused: false }), null, 'on time');
+    const faster = driftCorrection({ current: 100, expected: 101.9, paused: false });
+    assert.ok(faster.rate > 1 && faster.rate <= 1.25, `rate ${faster.rate}`);
+    assert.equal(driftCorrection({ current: 100, expected: 101.9, paused: false, rate: faster.rate }), null, 'already catching up');
+    assert.equal(driftCorrection({ current: 100, expected: 100.3, paused: false, rate: faster.rate }), null, 'not yet caught up');
+    assert.deepEqual(driftCorrection({ current: 100, expected: 100.05, paused: false, rate: faster.rate }), { rate: 1 }, 'caught up');
+    const slower = driftCorrection({ current: 101.5, expected: 100, paused: false });
+    assert.ok(slower.rate < 1, `a little ahead: rate ${slower.rate}`);
+    assert.deepEqual(driftCorrection({ current: 100, expected: 100, paused: false, rate: slower.rate }), { rate: 1 });
   });
 
   test('playing again jumps to the clock; a viewer\'s seek ahead of it is taken back', () => {

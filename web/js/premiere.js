@@ -120,8 +120,13 @@ function keepOnClock() {
   if (!player || clock.phase() !== 'screening') return;
   const video = player.video;
   if (video.readyState < 1) return;  // nothing loaded yet: the stream starts at the clock anyway
-  const correction = driftCorrection({ current: video.currentTime, expected: clock.position(), paused: video.paused });
-  if (correction) video.currentTime = correction.seek;
+  const correction = driftCorrection({ current: video.currentTime, expected: clock.position(), paused: video.paused, rate: video.playbackRate });
+  if (correction && correction.seek !== undefined) {
+    video.playbackRate = 1;
+    video.currentTime = correction.seek;
+  } else if (correction) {
+    video.playbackRate = correction.rate;
+  }
 }
 
 function afterFilm() {

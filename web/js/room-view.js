@@ -306,14 +306,15 @@ export class RoomView {
     const voted = this.voted.has(question.seq);
     const mine = this.you && question.from && question.from.id === this.you.id;
     const item = el('li', { class: question.answered ? 'room-question room-answered-question' : 'room-question', 'data-seq': String(question.seq) });
+    // Named by what it shows (the count) and what it does, for screen readers and voice control alike.
     const vote = el('button', {
       type: 'button',
       class: 'room-vote',
       'aria-pressed': String(voted),
-      'aria-label': t('room.vote_label', { count: formatNumber(votes) }),
       disabled: voted || mine || this.closed || question.answered ? true : null,
       onclick: () => this.vote(question.seq),
-    }, el('span', { 'aria-hidden': 'true' }, '▲'), el('span', { class: 'room-votes' }, formatNumber(votes)));
+    }, el('span', { 'aria-hidden': 'true' }, '▲'), el('span', { class: 'room-votes' }, formatNumber(votes)),
+    el('span', { class: 'visually-hidden' }, ` ${t('room.vote_label', { count: votes })}`));
     const body = el('div', { class: 'room-question-body' },
       textElement('p', 'room-text', question.text),
       el('p', { class: 'room-meta muted' }, textElement('span', 'room-from', this.fromName(question.from)),
