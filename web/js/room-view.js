@@ -357,7 +357,7 @@ export class RoomView {
     }
     storeName(name);
     this.hideError();
-    await this.act({ type: 'name', name });
+    if ((await this.act({ type: 'name', name })) && this.you) this.you.name = name;
   }
 
   async submit(event, type, input) {
