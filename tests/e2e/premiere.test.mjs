@@ -2,7 +2,8 @@
 // countdown and plays from the start, page B comes late and starts at the screening's position, and
 // both stay within 2 s of each other; chat typed in one appears in the other, a hostile message shows
 // as text; a guest moderator (link with its token in the fragment) deletes a message and it disappears
-// for everyone; a browser without WebSocket still chats through server-sent events and POSTs; the page
+// for everyone; a browser without WebSocket, or whose sockets never open, still chats through
+// server-sent events and POSTs; the page
 // has no serious axe-core violation in French, English and Spanish, on a phone and a desktop.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -61,10 +62,31 @@ function organizerCall(method, path, body) {
 const startsAtMs = () => Date.parse(premiere.starts_at);
 
 /** Opens the premiere page (or url) in a new context, in language lang. */
-async function openPremiere(name, { url, lang = 'en', viewport = DESKTOP, withoutWebSocket = false } = {}) {
+async function openPremiere(name, { url, lang = 'en', viewport = DESKTOP, withoutWebSocket = false, refusedWebSocket = false } = {}) {
   const context = await browser.newContext({ viewport, locale: 'en-US' });
   await context.addInitScript((l) => localStorage.setItem('festival.lang', l), lang);
   if (withoutWebSocket) await context.addInitScript(() => { delete window.WebSocket; });
+  // A proxy that refuses the upgrade: every socket closes without ever opening.
+  if (refusedWebSocket) {
+    await context.addInitScript(() => {
+      window.socketsTried = 0;
+      window.WebSocket = class extends EventTarget {
+        static OPEN = 1;
+        constructor() {
+          super();
+          window.socketsTried += 1;
+          this.readyState = 0;
+          setTimeout(() => {
+            this.readyState = 3;
+            this.dispatchEvent(new Event('error'));
+            this.dispatchEvent(new CloseEvent('close', { code: 1006 }));
+          }, 50);
+        }
+        send() { throw new Error('not open'); }
+        close() {}
+      };
+    });
+  }
   const page = await context.newPage();
   const problems = watchPageProblems(page, festival.url);
   await page.goto(url || `${festival.url}/premiere.html?id=${premiere.id}`);
@@ -229,6 +251,14 @@ describe('a premiere watched together', () => {
     await say(c.page, 'Recibido por POST');
     await waitFor(async () => (await chatTexts(a.page)).includes('Recibido por POST'), { message: 'C\'s POST in A' });
     assert.deepEqual(c.problems, []);
+
+    // A socket that never opens is tried twice, then the page goes over to the event stream.
+    const d = await openPremiere('refused-websocket', { refusedWebSocket: true });
+    await waitFor(() => d.page.evaluate(() => window.festivalRoom.transport === 'events' && document.querySelector('.room-count')?.textContent.length > 0),
+      { message: 'D in the room through events after two refused sockets' });
+    assert.equal(await d.page.evaluate(() => window.socketsTried), 2);
+    await say(a.page, 'Après deux refus');
+    await waitFor(async () => (await chatTexts(d.page)).includes('Après deux refus'), { message: 'A\'s message in D' });
   });
 
   test('the premiere page has no serious accessibility violation in French, English and Spanish, on a phone and a desktop', async (t) => {
