@@ -232,6 +232,26 @@ describe('a premiere watched together', () => {
     // Viewers have no moderation controls.
     assert.equal(await b.page.evaluate(() => document.querySelector('.room-moderation').hidden), true);
     assert.equal(await b.page.$$eval('.room-delete', (buttons) => buttons.length), 0);
+
+    // A question, a vote from another viewer, and the moderator's answered mark, seen by the asker.
+    await a.page.fill('#room-ask', 'Combien de temps a duré le tournage ?');
+    await a.page.click('.room-ask-form button[type="submit"]');
+    const question = (page) => page.locator('.room-questions li', { hasText: 'Combien de temps a duré le tournage ?' });
+    await question(b.page).getByRole('button', { name: /vote for this question/ }).click();
+    await waitFor(async () => (await question(a.page).locator('.room-votes').textContent()) === '1', { message: 'the vote counted in A' });
+    await question(m.page).getByRole('button', { name: 'Mark answered: Ana\'s question' }).click();
+    await question(a.page).locator('.room-answered-mark').waitFor();
+
+    // Bea muted: she is told, her own messages still show to her, and nobody else gets them. Messages
+    // reach everyone in order, so once the moderator's later message is in A, hers would have been too.
+    await question(m.page).waitFor();
+    await m.page.locator('.room-messages li', { hasText: 'Hola' }).getByRole('button', { name: 'Mute Bea' }).click();
+    await b.page.locator('.room-muted:not([hidden])').waitFor();
+    await say(b.page, 'Personne ne me lit');
+    await waitFor(async () => (await chatTexts(b.page)).includes('Personne ne me lit'), { message: 'the muted message echoed to Bea' });
+    await say(m.page, 'Merci pour vos questions');
+    await waitFor(async () => (await chatTexts(a.page)).includes('Merci pour vos questions'), { message: 'the moderator\'s message in A' });
+    assert.ok(!(await chatTexts(a.page)).includes('Personne ne me lit'), 'the muted message reached A');
     await screenshot(m.page, 'premiere-moderator');
     assert.deepEqual(m.problems, []);
   });

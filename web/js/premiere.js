@@ -24,6 +24,8 @@ let player = null;
 let playerBox = null;
 let timer = null;
 const stage = el('div', { class: 'premiere-stage' });
+// A lag the first frames may have before the player jumps it (see showPlayer).
+const START_LAG_SECONDS = 0.5;
 const countdown = el('p', { class: 'premiere-countdown-big' });
 
 function takeModeratorToken() {
@@ -96,9 +98,20 @@ async function showPlayer() {
   });
   window.festivalPlayer = player;  // for the browser tests
   const video = player.video;
+  // Loading took a moment, so the first frames come a little behind the clock: once they play, the
+  // player jumps the lag (within what it has buffered, at once) rather than catching up slowly. Once
+  // per start, so that a slow seek cannot chase itself.
+  let settling = true;
   // Playing again after a pause (or a first play the browser held back) starts at the clock.
   video.addEventListener('play', () => {
+    settling = true;
     const to = positionOnPlay({ current: video.currentTime, expected: clock.position() });
+    if (to !== null) video.currentTime = to;
+  });
+  video.addEventListener('playing', () => {
+    if (!settling) return;
+    settling = false;
+    const to = positionOnPlay({ current: video.currentTime, expected: clock.position(), limit: START_LAG_SECONDS });
     if (to !== null) video.currentTime = to;
   });
   // Nobody runs ahead of the screening.
