@@ -2,13 +2,11 @@
 // transcoders, a film whose published version is laid out by hand (its manifest states the duration),
 // a premiere scheduled through the API with an offset, the .ics downloaded with fetch. No browser.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import ICAL from 'ical.js';
 
+import { filmWithVersion, staffCall } from './premiere-films.mjs';
 import { demoAccounts, signInApi, startFestival } from './support.mjs';
 
 let festival;
@@ -23,35 +21,6 @@ after(async () => {
 const longTitle = ('Séance à l’Éden — ' + 'Ça été très émouvant, où ĉu ñandú? '.repeat(6)).slice(0, 200);
 const hostileNote = 'Q&A; with the director, in French\\English\nline two,\r\nline three; "quoted" \\n not a break';
 
-async function staffCall(who, method, target, body) {
-  const response = await fetch(`${festival.url}${target}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', Cookie: who.cookie, 'X-CSRF-Token': who.csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-// A film with a current version of 5400.5 seconds, as a transcoder would have published it.
-async function filmWithVersion(organizer, slug) {
-  const created = await staffCall(organizer, 'POST', '/api/films', {
-    slug, original_title: longTitle, category: 'fiction', published: true,
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const id = created.body.id;
-  const version = path.join(festival.dataDir, 'media', String(id), 'v1');
-  mkdirSync(version, { recursive: true });
-  writeFileSync(path.join(version, 'version.json'), JSON.stringify({
-    variants: [{ uri: '360p/index.m3u8', bandwidth: 800000, width: 640, height: 360, codecs: 'avc1.64001e,mp4a.40.2' }],
-    duration_seconds: 5400.5,
-  }));
-  const recorded = spawnSync('sqlite3', [path.join(festival.dataDir, 'catalog.db'),
-    `UPDATE films SET media_version = 1 WHERE id = ${id}`]);
-  assert.equal(recorded.status, 0, recorded.stderr?.toString());
-  return id;
-}
-
 // An instant a day from now, as a person in UTC−05:00 types it ("2026-12-01T15:00:00-05:00").
 function inNewYork(secondsFromNow) {
   const at = new Date(Math.floor(Date.now() / 1000 + secondsFromNow) * 1000);
@@ -61,9 +30,9 @@ function inNewYork(secondsFromNow) {
 
 test('the .ics of a premiere parses with ical.js: one event, its times, the title and a hostile note intact', { timeout: 60_000 }, async () => {
   const organizer = await signInApi(festival.url, demoAccounts.organizer);
-  await filmWithVersion(organizer, 'seance-ical');
+  await filmWithVersion(festival, organizer, { slug: 'seance-ical', original_title: longTitle }, 5400.5);
   const starts = inNewYork(86400);
-  const scheduled = await staffCall(organizer, 'POST', '/api/films/seance-ical/premieres', {
+  const scheduled = await staffCall(festival, organizer, 'POST', '/api/films/seance-ical/premieres', {
     starts_at: starts.text, qa_minutes: 40, note: hostileNote,
   });
   assert.equal(scheduled.status, 201, JSON.stringify(scheduled.body));
