@@ -1,7 +1,6 @@
 #include "server/api/calendar_file.hpp"
 
-#include <chrono>
-#include <cstdio>
+#include "catalog/clock.hpp"
 
 namespace festival::server {
 namespace {
@@ -53,17 +52,10 @@ std::string folded_line(std::string_view line) {
 }
 
 std::string calendar_utc(std::int64_t unix_seconds) {
-    using namespace std::chrono;
-    const sys_seconds t{seconds{unix_seconds}};
-    const auto day = floor<days>(t);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{t - day};
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buffer;
+    // The catalog's one UTC writer ("2026-12-01T19:00:00Z") in iCalendar's basic form.
+    std::string text = catalog::format_utc(unix_seconds);
+    std::erase_if(text, [](char c) { return c == '-' || c == ':'; });
+    return text;
 }
 
 std::string calendar_file(const std::vector<calendar_event>& events) {

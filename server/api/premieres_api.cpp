@@ -125,9 +125,9 @@ nlohmann::json premiere_stats_rows(catalog::database& db) {
 }
 
 http_response schedule_film_premiere(festival_app& app, http_request& request) {
+    const auto film = load_film_for_change(app, request);  // who may, before what they sent
     require_json_content(request);
     auto r = request_from_json(request.json_body());
-    const auto film = load_film_for_change(app, request);
     r.duration_seconds = current_version_duration(app, film);
     const auto now_ms = unix_now_ms();
     const auto scheduled =
