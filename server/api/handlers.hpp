@@ -80,8 +80,8 @@ http_response list_premieres(festival_app& app, http_request& request);
 http_response get_premiere(festival_app& app, http_request& request);
 http_response cancel_premiere(festival_app& app, http_request& request);
 http_response get_premiere_calendar(festival_app& app, http_request& request);
-// The film JSON's "premieres": its coming and current ones, soonest first.
-nlohmann::json film_premieres_json(festival_app& app, std::int64_t film_id, std::int64_t now_ms);
+// The film JSON's "premieres": its coming and current ones, soonest first, each with the server's "now".
+nlohmann::json film_premieres_json(festival_app& app, std::int64_t film_id);
 // The statistics' "premieres": every premiere with its attendance (peak, total).
 nlohmann::json premiere_stats_rows(catalog::database& db);
 

@@ -104,11 +104,15 @@ std::string host_of(const std::string& origin) {
 
 }  // namespace
 
-nlohmann::json film_premieres_json(festival_app& app, std::int64_t film_id, std::int64_t now_ms) {
+nlohmann::json film_premieres_json(festival_app& app, std::int64_t film_id) {
+    const auto now_ms = unix_now_ms();
     nlohmann::json items = nlohmann::json::array();
     for (const auto& p : catalog::film_premieres(app.catalog.local(), film_id, now_ms / 1000))
-        if (p.phase_at(now_ms / 1000) != catalog::premiere_phase::ended)
-            items.push_back(catalog::premiere_to_json(p, now_ms / 1000));
+        if (p.phase_at(now_ms / 1000) != catalog::premiere_phase::ended) {
+            auto j = catalog::premiere_to_json(p, now_ms / 1000);
+            j["now"] = now_ms;  // the film page's countdown follows the server's clock
+            items.push_back(std::move(j));
+        }
     return items;
 }
 
@@ -142,8 +146,8 @@ http_response schedule_film_premiere(festival_app& app, http_request& request) {
 
 http_response list_film_premieres(festival_app& app, http_request& request) {
     const auto film = load_visible_film(app, request);
-    const auto now_ms = unix_now_ms();
-    return http_response::json(200, {{"items", film_premieres_json(app, film.id, now_ms)}, {"now", now_ms}});
+    auto items = film_premieres_json(app, film.id);
+    return http_response::json(200, {{"items", std::move(items)}, {"now", unix_now_ms()}});
 }
 
 http_response list_premieres(festival_app& app, http_request&) {
