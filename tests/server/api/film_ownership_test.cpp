@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "catalog/inserted_id.hpp"
 #include "catalog/jobs.hpp"
 #include "tests/support/in_process_checks.hpp"
 
@@ -168,6 +169,11 @@ TEST_CASE("every curator route that names a film refuses a curator it is not ass
     ownership_fixture f;
     const std::set<std::string> names_no_film = {"POST /api/films"};
     const auto upload_id = f.upload_path.substr(f.upload_path.rfind('/') + 1);
+    auto premiere = f.db().prepare(
+        "INSERT INTO premieres (film_id, starts_at, duration_seconds, created_at) "
+        "VALUES (?1, '2099-01-01T20:00:00Z', 600, '2026-01-01T00:00:00Z') RETURNING id");
+    premiere.bind(1, f.film_id);
+    const auto premiere_id = festival::catalog::inserted_id(premiere);
     int walked = 0;
     for (const auto& r : f.routes().routes().routes()) {
         const std::string name = r.method + " " + r.pattern;
@@ -191,6 +197,7 @@ TEST_CASE("every curator route that names a film refuses a curator it is not ass
             else if (param == "id" && r.pattern.starts_with("/api/jobs/")) target += std::to_string(f.job_id);
             else if (param == "id" && r.pattern.starts_with("/api/uploads/")) target += upload_id;
             else if (param == "id" && r.pattern.starts_with("/api/films/")) target += "1";  // an audio track
+            else if (param == "id" && r.pattern.starts_with("/api/premieres/")) target += std::to_string(premiere_id);
             else FAIL("teach this test the parameter {" << param << "}");
             at = close + 1;
         }
