@@ -156,7 +156,8 @@ std::optional<room_refusal> room::hello(room_connection& c, const json& message,
     if (c.stream_participant_ && *c.stream_participant_ != hash)
         return invalid_message("this event stream belongs to another participant");
     std::optional<std::string> name;
-    if (const auto field = message.find("name"); field != message.end() && !field->is_null()) {
+    // No name yet may come as null or "" (a reader): only a name given is checked.
+    if (const auto field = message.find("name"); field != message.end() && !field->is_null() && *field != "") {
         if (auto refusal = check_text("name", *field, room_limits::name_chars)) return refusal;
         name = field->get<std::string>();
     }

@@ -231,7 +231,9 @@ TEST_CASE("nothing before hello, and a name is needed to speak, not to read") {
     CHECK(a.last_error() == "hello_first");
     a.send({{"type", "hello"}, {"participant", "not hex"}});
     CHECK(a.last_error() == "invalid_message");
-    a.hello();
+    a.send({{"type", "hello"}, {"participant", a.token}, {"name", std::string(41, 'n')}});
+    CHECK(a.last_error() == "too_long");
+    a.send({{"type", "hello"}, {"participant", a.token}, {"name", ""}});
     CHECK(a.welcome()["you"]["name"] == "");
     a.hello();
     CHECK(a.last_error() == "invalid_message");  // once per connection
