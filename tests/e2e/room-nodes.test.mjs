@@ -271,7 +271,7 @@ describe('a premiere room on one of two nodes, and its fail-over', { skip: skipR
     // One node took every upgrade and every post (an open event stream is counted when it ends); the
     // other none: it holds no participant of the room.
     const counts = await Promise.all(nodes.map(async (n) => ({
-      sockets: await roomRequests(n, '/api/rooms/{id}/socket', '1xx'),
+      sockets: await roomRequests(n, '/api/rooms/{id}/socket', '101'),
       posts: await roomRequests(n, '/api/rooms/{id}/messages', '2xx'),  // 202: counted by its class
     })));
     const holderIndex = counts.findIndex((c) => c.sockets > 0);
@@ -332,7 +332,7 @@ describe('a premiere room on one of two nodes, and its fail-over', { skip: skipR
     await Promise.all(late.map((p) => p.connect()));
     await stream.join();
 
-    assert.equal(await roomRequests(other, '/api/rooms/{id}/socket', '1xx'), PARTICIPANTS + LATE_COMERS, `node ${other.name} took every socket`);
+    assert.equal(await roomRequests(other, '/api/rooms/{id}/socket', '101'), PARTICIPANTS + LATE_COMERS, `node ${other.name} took every socket`);
     // The history as the other node loaded it: everything written before the kill, in the same order.
     const welcome = participants[1].welcome;
     assert.deepEqual(welcome.messages.map((m) => m.text), saidBefore, 'the chat history survived the fail-over');
