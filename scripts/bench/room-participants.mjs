@@ -29,7 +29,7 @@ let run = null;
 function freshRun(startUs, endUs) {
   return {
     startUs, endUs, tag: Buffer.from(`"text":"bench ${startUs} `), histogram: new Array(BUCKETS).fill(0), received: 0, inWindow: 0, outOfOrder: 0, gaps: 0,
-    sent: 0, errors: {}, timers: [],
+    sent: 0, errors: {}, dropped: {}, timers: [], cpuBefore: process.cpuUsage(),
   };
 }
 
@@ -88,8 +88,9 @@ function open(url, index, localAddress) {
     })));
     ws.on('message', (data) => onMessage(client, data));
     ws.on('error', () => done(false));
-    ws.on('close', () => {
+    ws.on('close', (code) => {
       client.closed = true;
+      if (run) run.dropped[code] = (run.dropped[code] ?? 0) + 1;  // the server closed it mid-run
       done(false);
     });
   });
@@ -134,13 +135,17 @@ function startRun({ start_us: startUs, end_us: endUs, senders }) {
 
 function stats() {
   if (!run) return {};
-  const { histogram, received, inWindow, outOfOrder, gaps, sent, errors } = run;
-  return { histogram, received, in_window: inWindow, out_of_order: outOfOrder, gaps, sent, errors, open: clients.filter((c) => !c.closed).length };
+  const { histogram, received, inWindow, outOfOrder, gaps, sent, errors, dropped } = run;
+  const cpu = process.cpuUsage(run.cpuBefore);
+  return {
+    histogram, received, in_window: inWindow, out_of_order: outOfOrder, gaps, sent, errors, dropped,
+    open: clients.filter((c) => !c.closed).length, cpu_s: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 async function leave() {
   for (const t of run?.timers ?? []) clearTimeout(t);
-  run = null;
+  run = null;  // closes from here on are ours
   await Promise.all(clients.map((c) => new Promise((resolve) => {
     if (c.closed) return resolve();
     const timer = setTimeout(() => {
