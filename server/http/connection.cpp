@@ -20,6 +20,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -33,6 +34,7 @@
 #include "server/http/forwarded_for.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/response_head.hpp"
+#include "server/http/websocket_connection.hpp"
 
 namespace festival::server {
 
@@ -212,6 +214,7 @@ private:
             x_->request.forwarded_https = client.https;
         }
         keep_alive_ = header.keep_alive();
+        http_version_ = header.version();
 
         server_.routes.routes().match(x_->request.method, x_->request.path, x_->match);
         const std::size_t limit = x_->match.found ? x_->match.found->body_limit : 64 * 1024;
@@ -282,6 +285,11 @@ private:
     }
 
     void write(http_response response) {
+        if (response.websocket) {
+            if (is_websocket_upgrade(x_->request, http_version_)) return hand_over_to_websocket(std::move(response));
+            response = error_response(426, "upgrade_required", "this address answers WebSocket upgrades only");
+            response.set_header("Upgrade", "websocket");
+        }
         if (response.close_connection || server_.stopping) keep_alive_ = false;
         const bool head_only = x_->request.method == "HEAD";
         x_->status = response.status;
@@ -306,6 +314,22 @@ private:
         if (x_->file) return send_head_then_file();
         if (response.events && !head_only) return start_event_stream(std::move(response.events));
         send_head_and_body();
+    }
+
+    // The socket, the request and any bytes the client sent after it go to a WebSocket connection;
+    // this one ends here.
+    void hand_over_to_websocket(http_response response) {
+        websocket_upgrade upgrade{accepted_socket(std::move(static_cast<accepted_socket&>(socket_))),
+                                  std::move(x_->request),
+                                  http_version_,
+                                  beast::buffers_to_string(x_->buffer.data()),
+                                  std::move(response),
+                                  x_->match.found,
+                                  x_->started};
+        expires_never();
+        x_->in_flight.reset();
+        loop_.give_back(std::move(x_));
+        serve_websocket(std::move(upgrade), server_, loop_);
     }
 
     // Most answers fit in the socket's buffer: they go out now, in one sendmsg, and the loop waits
@@ -396,6 +420,7 @@ private:
     bool peer_is_trusted_proxy_ = false;
     int inline_answers_ = 0;  // answers sent in a row without waiting for the socket
     bool keep_alive_ = true;
+    unsigned http_version_ = 11;  // the request's, for a WebSocket upgrade
     bool linger_ = false;
     std::unique_ptr<char[]> drain_buffer_;
 };
@@ -429,6 +454,7 @@ void event_loop::sweep() {
         if (alive) alive->close_if_past_deadline(now);
         return !alive;
     });
+    sweep_websockets(now);
     sweeper.expires_after(std::chrono::seconds(1));
     sweeper.async_wait([this](beast::error_code ec) {
         if (!ec) sweep();

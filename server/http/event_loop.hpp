@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -19,6 +20,7 @@
 namespace festival::server {
 
 class connection;
+class websocket_connection;
 struct exchange;
 struct http_loop_counters;
 
@@ -51,6 +53,10 @@ struct event_loop {
     // Connections of this loop not yet destroyed (counted once per connection, not per request):
     // a draining server waits for them to end.
     std::atomic<int> open_connections{0};
+    // WebSockets of this loop (websocket_connection.cpp): the sweeper ends those past their closing
+    // deadline, shutdown closes them all and waits for them as for requests in flight.
+    std::vector<std::weak_ptr<websocket_connection>> websockets;
+    std::atomic<int> open_websockets{0};
     std::vector<std::unique_ptr<exchange>> spare_exchanges;  // last returned, first taken
     http_loop_counters* metrics = nullptr;  // this loop's shard of the metrics, when they are kept
 
@@ -58,6 +64,9 @@ struct event_loop {
     void give_back(std::unique_ptr<exchange> x);
     // Closes the connections past their deadline, then again in a second.
     void sweep();
+    void sweep_websockets(deadline_clock::time_point now);  // websocket_connection.cpp
+    // Closes every WebSocket of this loop with `code` (1001 going away, 1012 service restart).
+    void close_websockets(std::uint16_t code);
 };
 
 }  // namespace festival::server

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -90,6 +91,12 @@ struct http_server::impl {
         return sum;
     }
 
+    int open_websockets() const {
+        int sum = 0;
+        for (const auto& loop : loops) sum += loop->open_websockets.load(std::memory_order_relaxed);
+        return sum;
+    }
+
     int open_connections() const {
         int sum = 0;
         for (const auto& loop : loops) sum += loop->open_connections.load(std::memory_order_relaxed);
@@ -126,15 +133,19 @@ void http_server::impl::begin_shutdown(bool hand_over) {
     acceptor.close(ignored);
     log_event(hand_over ? "draining" : "shutdown",
               {{"in_flight", requests_in_flight()}, {"connections", open_connections()}});
+    // WebSocket clients are told to reconnect: elsewhere (going away), or to the successor (restart).
+    const std::uint16_t code = hand_over ? 1012 : 1001;
+    for (auto& loop : loops) asio::post(loop->context, [&loop, code] { loop->close_websockets(code); });
     drain_timer.expires_after(shared.options.shutdown_grace);
     wait_for_drain(hand_over);
 }
 
 // Idle keep-alive connections would keep the io_context busy forever; on shutdown the loops stop
-// once no request is in flight, on a hand-over once every connection has ended (their clients go on
-// with the successor), and in any case when the grace period ends.
+// once no request is in flight and every WebSocket has closed, on a hand-over once every connection
+// has ended (their clients go on with the successor), and in any case when the grace period ends.
 void http_server::impl::wait_for_drain(bool until_connections_closed) {
-    const bool done = until_connections_closed ? open_connections() == 0 : requests_in_flight() == 0;
+    const bool done = until_connections_closed ? open_connections() == 0
+                                               : requests_in_flight() == 0 && open_websockets() == 0;
     if (done || drain_timer.expiry() <= std::chrono::steady_clock::now()) {
         if (!done) log_event("grace_ended", {{"in_flight", requests_in_flight()}, {"connections", open_connections()}});
         stop_loops();

@@ -3,15 +3,19 @@
 // with tus and transcoded, then fetched over HTTPS and HTTP/2 by curl and ffprobe; one cached copy of
 // each segment whatever its token; heartbeats, statistics and their event stream reach the festival;
 // viewers counted by their own addresses, forged headers gaining nothing; a 403 never cached; and a
-// closed screening window refusing the cached film once the last token expires (≤ 2 × token seconds).
+// closed screening window refusing the cached film once the last token expires (≤ 2 × token seconds);
+// and premiere rooms' WebSocket upgrades passed through on /api/rooms/ only.
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+
+import { WebSocket, WebSocketServer } from 'ws';
 
 import { curlIn, freePort, makeCertificate, nginxAvailable, startNginxFront } from './nginx-front.mjs';
 import { buildDir, hasTranscoder, startFestival, waitFor } from './support.mjs';
@@ -315,5 +319,45 @@ describe('the festival behind nginx (deploy/nginx/festival.conf)', { skip: skipR
     // …then nginx refuses it, though its cache still holds the segment.
     await waitFor(() => Date.now() / 1000 > lastExpires + 1, { timeoutMs: 3 * tokenSeconds * 1000, message: 'the token expired' });
     assert.equal((await curl(last)).status, 410);
+  });
+});
+
+// The premiere rooms' WebSocket through the same configuration: an upgrade on /api/rooms/ reaches the
+// origin as one, with the client's address and scheme; elsewhere no upgrade passes. A `ws` server
+// stands in for the festival (whose WebSockets server_tests covers): this checks the edge alone.
+describe('WebSocket upgrades through nginx (deploy/nginx/festival.conf)', { skip: nginxAvailable ? false : 'nginx is not installed (scripts/install-deps --tests)' }, () => {
+  test('a room socket on /api/rooms/ is passed through as an upgrade, no other path is', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'festival-nginx-ws-'));
+    chmodSync(dir, 0o755);
+    makeCertificate(dir);
+    const upstream = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(upstream, 'listening');
+    const seen = [];
+    upstream.on('connection', (socket, request) => {
+      seen.push({ url: request.url, forwardedFor: request.headers['x-forwarded-for'], proto: request.headers['x-forwarded-proto'] });
+      socket.on('message', (data) => socket.send(`echo ${data}`));
+    });
+    const front = await startNginxFront({ work: dir, upstreamPort: upstream.address().port, secret });
+    try {
+      const client = new WebSocket(`${front.origin.replace('https:', 'wss:')}/api/rooms/7/socket`, { rejectUnauthorized: false });
+      await once(client, 'open');
+      client.send('bonsoir');
+      const [reply] = await once(client, 'message');
+      assert.equal(reply.toString(), 'echo bonsoir');
+      assert.deepEqual(seen, [{ url: '/api/rooms/7/socket', forwardedFor: '127.0.0.1', proto: 'https' }]);
+      client.close();
+      await once(client, 'close');
+
+      const elsewhere = new WebSocket(`${front.origin.replace('https:', 'wss:')}/api/films/7`, { rejectUnauthorized: false });
+      elsewhere.on('error', () => {});  // the refused upgrade's end, expected
+      const [request, refusal] = await once(elsewhere, 'unexpected-response');
+      assert.equal(refusal.statusCode, 426, 'the origin saw a plain request');
+      request.destroy();
+      assert.equal(seen.length, 1);
+    } finally {
+      await front.stop();
+      upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
