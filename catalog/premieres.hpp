@@ -45,6 +45,10 @@ struct premiere_request {
     std::string starts_at;  // any ISO 8601 instant with Z or an offset; stored in UTC
     int qa_minutes = 60;
     std::string note;
+    // The running time of the film's current version as its manifest (version.json) says, which the
+    // caller reads from the data folder (the catalog holds no durations); absent or not positive: the
+    // film's runtime_minutes, else "no_version".
+    std::optional<double> duration_seconds;
 };
 
 // Schedules a premiere of `film_id`. Throws invalid: "invalid_time", "in_the_past" (starts before

@@ -73,6 +73,18 @@ http_response get_live_stats(festival_app& app, http_request& request);
 http_response get_concurrency(festival_app& app, http_request& request);
 http_response export_stats(festival_app& app, http_request& request);
 
+// premieres_api.cpp (scheduling and cancelling: organizers and the film's curators; reading: anyone)
+http_response schedule_film_premiere(festival_app& app, http_request& request);
+http_response list_film_premieres(festival_app& app, http_request& request);
+http_response list_premieres(festival_app& app, http_request& request);
+http_response get_premiere(festival_app& app, http_request& request);
+http_response cancel_premiere(festival_app& app, http_request& request);
+http_response get_premiere_calendar(festival_app& app, http_request& request);
+// The film JSON's "premieres": its coming and current ones, soonest first.
+nlohmann::json film_premieres_json(festival_app& app, std::int64_t film_id, std::int64_t now_ms);
+// The statistics' "premieres": every premiere with its attendance (peak, total).
+nlohmann::json premiere_stats_rows(catalog::database& db);
+
 // Shared by handlers: a JSON body must come as JSON (a cross-site form cannot send this type).
 void require_json_content(const http_request& request);
 

@@ -116,9 +116,13 @@ test('a curator creates a film, uploads it through the page and it becomes playa
   assert.match(cues, /Bonjour à tous/);
 
   // A new master for the published film: its version waits until the curator previews and publishes it.
+  const previousJob = await page.getAttribute('#curator-job-status', 'data-job');
   await page.setInputFiles('#curator-master-file', film);
   await page.click('#curator-upload-start');
-  await page.waitForFunction(() => document.querySelector('#curator-upload-status')?.className === 'success', null, { timeout: 60_000 });
+  // The job panel names the new job as soon as the upload is stored, never the previous one done.
+  const shownJob = await page.waitForFunction(() => document.querySelector('#curator-upload-status')?.className === 'success'
+    && document.querySelector('#curator-job-status').dataset.job, null, { timeout: 60_000 });
+  assert.notEqual(await shownJob.jsonValue(), previousJob);
   await page.waitForFunction(() => document.querySelector('#curator-job-status')?.dataset.status === 'done', null, { timeout: 180_000 });
   assert.equal((await getJson(`${festival.url}/api/films/${id}`)).media.version, withSubtitles.media.version);
   await page.reload();

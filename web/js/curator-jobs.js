@@ -28,6 +28,7 @@ export function jobSection(film, { onDone } = {}) {
     current = job;
     state.textContent = t('curator.job_state', { id: job.id, status: t(`curator.job_${job.status}`) });
     state.dataset.status = job.status;
+    state.dataset.job = String(job.id);
     bar.hidden = job.status === 'cancelled';
     bar.value = job.status === 'done' ? 100 : job.progress;
     figures.textContent = job.status === 'running'
@@ -52,6 +53,9 @@ export function jobSection(film, { onDone } = {}) {
 
   function follow(jobId) {
     stop();
+    // The new job replaces the previous one's state at once: until its first answer, a finished
+    // previous job must not read as this one done.
+    show({ id: jobId, status: 'queued', progress: 0 });
     api(`/api/jobs/${jobId}`).then(show).catch(() => {});
     source = new EventSource(`/api/jobs/${jobId}/events`);
     source.onmessage = (event) => {
