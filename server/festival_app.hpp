@@ -13,6 +13,7 @@
 #include "server/api/play_deadlines.hpp"
 #include "server/audience/audience_registry.hpp"
 #include "server/http/rate_limiter.hpp"
+#include "server/room/room_registry.hpp"
 #include "server/uploads/upload_probe_queue.hpp"
 #include "server/uploads/upload_store.hpp"
 #include "server/workers/input_digests.hpp"
@@ -45,6 +46,7 @@ struct festival_app {
     file_cache files;
     input_digests remote_inputs;  // digests of remote transcode jobs' inputs, read once per node
     audience_registry audience{audience_settings::from_config(*settings)};  // plays and live counts
+    room_registry rooms;  // the premiere rooms this node holds open
     viewer_limits viewers;  // per-viewer limits on anonymous feedback writes
     sign_in_limits sign_ins{std::chrono::seconds(settings->sign_in_window_seconds)};
     // The transcoder workers' supervisor, for readiness and metrics; set by `serve` once they start

@@ -15,6 +15,7 @@
 #include "catalog/schema.hpp"
 #include "catalog/worker_tokens.hpp"
 #include "server/audience/audience_writer.hpp"
+#include "server/room/room_writer.hpp"
 #include "server/background_thread.hpp"
 #include "server/data_dir_lock.hpp"
 #include "server/demo_festival.hpp"
@@ -205,6 +206,7 @@ int serve_command(const std::vector<std::string>& args) {
         return 1;
     }
     audience_writer audience_batches(app.audience, app.catalog);
+    room_writer room_batches(app.rooms, app.catalog);
     upload_cleaner abandoned_uploads(app);
     std::optional<backup_scheduler> backups;
     if (settings->backup_every_minutes > 0)
@@ -234,6 +236,7 @@ int serve_command(const std::vector<std::string>& args) {
     restarts.reset();  // no successor may start once this server no longer listens
     metrics.reset();  // no scrape outlives what it reads
     audience_batches.stop();  // writes the last batch of heartbeats
+    room_batches.stop();  // writes what the rooms said in their last second
     stop_queueing_demo_media();  // the clip being made finishes; no new one starts
     if (demo_media.joinable()) demo_media.join();
     transcoders.stop();

@@ -85,6 +85,8 @@ std::string authority_with_port(std::string_view authority, std::string_view def
     return out;
 }
 
+}  // namespace
+
 // A write from another site's page, which a browser would make for its visitor (a form, a beacon,
 // a fetch with a safelisted type): anonymous routes have no session token to tell it apart, so the
 // browser's own account of where the request comes from decides. Sec-Fetch-Site, which pages cannot
@@ -103,8 +105,6 @@ bool from_another_site(const http_request& request) {
     }
     return true;  // "null" (a sandboxed frame, a redirect across sites) or an unknown scheme
 }
-
-}  // namespace
 
 dispatcher::dispatcher(router routes, session_finder find_session, https_policy https, worker_token_finder find_worker)
     : routes_(std::move(routes)),

@@ -20,6 +20,10 @@ using worker_token_finder = std::function<std::optional<std::string>(const std::
 
 inline constexpr const char* session_cookie_name = "festival_session";
 
+// Whether a browser sent this request from another site's page (Sec-Fetch-Site, else Origin against
+// Host); requests with neither are not from a browser on another site.
+bool from_another_site(const http_request& request);
+
 class dispatcher final : public request_handler {
 public:
     // Without `find_worker`, worker routes refuse every request.

@@ -85,6 +85,16 @@ nlohmann::json film_premieres_json(festival_app& app, std::int64_t film_id, std:
 // The statistics' "premieres": every premiere with its attendance (peak, total).
 nlohmann::json premiere_stats_rows(catalog::database& db);
 
+// room_api.cpp (premiere rooms: the WebSocket, its SSE + POST fallback, guest moderator links, export)
+http_response get_room_socket(festival_app& app, http_request& request);
+http_response get_room_events(festival_app& app, http_request& request);
+http_response post_room_message(festival_app& app, http_request& request);
+http_response create_room_moderator_link(festival_app& app, http_request& request);
+http_response list_room_moderator_links(festival_app& app, http_request& request);
+http_response revoke_room_moderator_link(festival_app& app, http_request& request);
+http_response export_room_json(festival_app& app, http_request& request);
+http_response export_room_csv(festival_app& app, http_request& request);
+
 // Shared by handlers: a JSON body must come as JSON (a cross-site form cannot send this type).
 void require_json_content(const http_request& request);
 

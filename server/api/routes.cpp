@@ -86,6 +86,15 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/stats/export",       organizer,     worker_pool,  0,           bind(export_stats)},
         {"GET",    "/api/stats/films/{key}/retention", organizer, worker_pool, 0,       bind(get_film_retention)},
         {"GET",    "/api/stats/concurrency",  organizer,     worker_pool,  0,           bind(get_concurrency)},
+        // Premiere rooms (docs/premieres.md): the balancer sends /api/rooms/<id>/… to one node per room.
+        {"GET",    "/api/rooms/{id}/socket",  anyone,        worker_pool,  0,           bind(get_room_socket)},
+        {"GET",    "/api/rooms/{id}/events",  anyone,        worker_pool,  0,           bind(get_room_events)},
+        {"POST",   "/api/rooms/{id}/messages", anyone,       worker_pool,  8 * 1024,    bind(post_room_message)},
+        {"POST",   "/api/premieres/{id}/moderator-links", curator, worker_pool, small_body, bind(create_room_moderator_link)},
+        {"GET",    "/api/premieres/{id}/moderator-links", curator, worker_pool, 0,      bind(list_room_moderator_links)},
+        {"DELETE", "/api/premieres/{id}/moderator-links/{link}", curator, worker_pool, 0, bind(revoke_room_moderator_link)},
+        {"GET",    "/api/premieres/{id}/room.json", organizer, worker_pool, 0,         bind(export_room_json)},
+        {"GET",    "/api/premieres/{id}/room.csv", organizer, worker_pool,  0,         bind(export_room_csv)},
         // Transcoder workers on other hosts, by bearer token (docs/workers.md).
         {"POST",   "/api/worker/jobs/claim",  worker,        worker_pool,  small_body,  bind(claim_worker_job)},
         {"POST",   "/api/worker/jobs/{id}/heartbeat", worker, worker_pool, small_body,  bind(worker_job_heartbeat)},
