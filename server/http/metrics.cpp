@@ -11,9 +11,10 @@ namespace {
 
 // Status codes counted one by one; any other counts as its class ("4xx"), so a route's counters are
 // a small fixed array, indexed without a search.
-constexpr std::array<int, 33> counted_statuses = {200, 201, 204, 206, 301, 302, 303, 304, 307, 308, 400,
-                                                  401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413,
-                                                  414, 415, 416, 422, 423, 429, 431, 500, 501, 503, 507};
+constexpr std::array<int, 35> counted_statuses = {101, 200, 201, 204, 206, 301, 302, 303, 304, 307, 308,
+                                                  400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412,
+                                                  413, 414, 415, 416, 422, 423, 426, 429, 431, 500, 501,
+                                                  503, 507};
 constexpr std::size_t class_slots = 5;  // 1xx … 5xx
 constexpr std::size_t status_slots = counted_statuses.size() + class_slots;
 

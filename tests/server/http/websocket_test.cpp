@@ -27,7 +27,9 @@
 
 #include "server/api/dispatcher.hpp"
 #include "server/http/http_server.hpp"
+#include "server/http/metrics.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/metrics_text.hpp"
 
 using namespace festival::server;
 namespace asio = boost::asio;
@@ -106,6 +108,7 @@ struct ws_test_server {
         options.port = 0;
         options.access_log = false;
         options.every_answer_lines = "Strict-Transport-Security: max-age=60\r\n";
+        options.metrics = true;
         server = std::make_unique<http_server>(options, *routes);
         runner = std::thread([this] { server->run(); });
     }
@@ -114,6 +117,20 @@ struct ws_test_server {
         if (runner.joinable()) runner.join();
     }
     unsigned short port() const { return server->port(); }
+    // How many requests to /ws were answered with `code`, as the metrics count them.
+    double answered(const std::string& code) const {
+        std::string text;
+        metrics_text out(text);
+        server->metrics()->write(out);
+        return festival::testing::parse_metrics_text(text).value_or_zero(
+            R"(festival_http_requests_total{method="GET",route="/ws",code=")" + code + "\"}");
+    }
+    // Whether that count reaches `expected` within 10 s: a loop counts an answer just after sending it.
+    bool counts(const std::string& code, double expected) const {
+        for (int i = 0; i < 1000 && answered(code) != expected; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return answered(code) == expected;
+    }
 };
 
 // A Beast client; every wait is bounded.
@@ -201,6 +218,7 @@ TEST_CASE("a WebSocket handshake answers 101 with the server's every-answer line
     s.log->peers[0]->send(std::make_shared<const std::string>("too late"));
     s.log->peers[0]->close(1000, "again");
     CHECK(s.log->closed(0) == 1);
+    CHECK(s.counts("101", 1));  // the handshake
 }
 
 TEST_CASE("a WebSocket session's close() sends what is queued, then its code") {
@@ -322,6 +340,9 @@ TEST_CASE("a plain GET to a WebSocket route is answered 426") {
     const auto keyless = festival::testing::http_call(s.port(), "GET", "/ws", "",
                                                       {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}});
     CHECK(keyless.status == 400);
+    CHECK(s.counts("426", 1));
+    CHECK(s.counts("400", 1));
+    CHECK(s.answered("101") == 0);
     std::lock_guard lock(s.log->mutex);
     CHECK(s.log->peers.empty());
 }
