@@ -397,6 +397,8 @@ void room::note_attendance() {
     if (participants_.size() > recorded_total_ || peak_ > recorded_peak_) {
         recorded_total_ = participants_.size();
         recorded_peak_ = peak_;
+        premiere_.peak_participants = std::max<std::int64_t>(premiere_.peak_participants, recorded_peak_);
+        premiere_.total_participants = std::max<std::int64_t>(premiere_.total_participants, recorded_total_);
         changes_.attendance = {static_cast<std::int64_t>(peak_), static_cast<std::int64_t>(recorded_total_)};
     }
 }

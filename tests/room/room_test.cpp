@@ -320,6 +320,10 @@ TEST_CASE("a closed connection leaves the count at once, and the count goes out 
     const auto premiere = catalog::find_premiere(f.db, f.premiere_id);
     CHECK(premiere->peak_participants == 3);
     CHECK(premiere->total_participants == 3);
+    room_client d(f.room, 4);
+    d.hello();
+    CHECK(d.welcome()["premiere"]["attendance"]["peak"] == 3);
+    CHECK(d.welcome()["premiere"]["attendance"]["total"] == 4);
 }
 
 TEST_CASE("the clock goes out every 5 seconds and at each phase change, and a closed room is read-only") {
