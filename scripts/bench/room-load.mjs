@@ -169,7 +169,7 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 console.log(`\n${participants} participants, ${seconds} s per slice, ${slices} slice(s) per server and rate, ${workerCount} load processes`);
 console.log(`${'rate'.padEnd(10)}${'server'.padEnd(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'delivered/s'.padStart(13)}`
-  + `${'late'.padStart(9)}${'dropped'.padStart(8)}${'disorder'.padStart(9)}${'peak RSS'.padStart(10)}${'RSS'.padStart(8)}${'CPU s'.padStart(8)}${'join s'.padStart(8)}`);
+  + `${'late'.padStart(9)}${'dropped'.padStart(8)}${'disorder'.padStart(9)}${'peak RSS'.padStart(10)}${'RSS'.padStart(8)}${'CPU s'.padStart(8)}${'µs/dlv'.padStart(8)}${'join s'.padStart(8)}`);
 for (const rate of rates) {
   const rows = targets.map((target) => {
     const mine = results.filter((r) => r.rate === rate && r.server === target.name);
@@ -179,12 +179,14 @@ for (const rate of rates) {
       dropped: mine.reduce((a, r) => a + Object.values(r.dropped).reduce((x, y) => x + y, 0), 0),
       disorder: mine.reduce((a, r) => a + r.out_of_order + r.gaps, 0), peak: Math.max(...mine.map((r) => r.peak_rss_mb)),
       rss: mean(mine.map((r) => r.rss_mb)), cpu: mean(mine.map((r) => r.cpu_run_s)), join: mean(mine.map((r) => r.join_ms)) / 1000,
+      // CPU per delivery: what the server spent during the runs over what arrived in them.
+      perDelivery: (mine.reduce((a, r) => a + r.cpu_run_s, 0) * 1e6) / mine.reduce((a, r) => a + r.delivered_per_s * seconds, 0),
       slicesP99: mine.map((r) => fmt(r.p99_ms)).join(' '), slicesDelivered: mine.map((r) => fmt(r.delivered_per_s, 0)).join(' '),
     };
     console.log(`${`${rate}/s`.padEnd(10)}${row.name.padEnd(10)}${fmt(row.p50, 2).padStart(9)}${fmt(row.p99, 2).padStart(9)}`
       + `${fmt(row.delivered, 0).padStart(13)}${String(row.undelivered).padStart(9)}${String(row.dropped).padStart(8)}`
       + `${String(row.disorder).padStart(9)}`
-      + `${fmt(row.peak).padStart(10)}${fmt(row.rss).padStart(8)}${fmt(row.cpu, 2).padStart(8)}${fmt(row.join, 2).padStart(8)}`
+      + `${fmt(row.peak).padStart(10)}${fmt(row.rss).padStart(8)}${fmt(row.cpu, 2).padStart(8)}${fmt(row.perDelivery, 1).padStart(8)}${fmt(row.join, 2).padStart(8)}`
       + `   (slices p99: ${row.slicesP99}; delivered/s: ${row.slicesDelivered})`);
     return row;
   });
@@ -196,7 +198,8 @@ for (const rate of rates) {
 }
 // Late deliveries (still missing after the drain) and participants the server dropped are figures of
 // an overloaded run; a seq out of order or skipped at a participant still connected is a fault.
-console.log('\nlate: deliveries still missing 10 s after the run; dropped: participants the server closed during it'
+console.log('\nlate: deliveries still missing 10 s after the run; µs/dlv: server CPU during the runs per delivery;'
+  + ' dropped: participants the server closed during it'
   + ' (1008: its queue for them overflowed); disorder: seqs out of order or skipped at a connected participant');
 const broken = results.filter((r) => r.out_of_order || r.gaps || r.participants !== participants);
 if (broken.length) {
