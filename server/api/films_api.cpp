@@ -98,6 +98,7 @@ http_response get_film(festival_app& app, http_request& request) {
         !known || known->media_version != film.media_version || known->window != catalog::screening_window_of(film))
         app.refresh_availability();
     auto items = nlohmann::json::array({film_json_for(app, request, film, catalog::unix_now())});
+    items[0]["premieres"] = film_premieres_json(app, film.id);
     if (request.session) {
         add_staff_fields(app, *request.session, {film}, items);
         items[0]["pending_media"] = pending_media_json(film);

@@ -73,6 +73,18 @@ http_response get_live_stats(festival_app& app, http_request& request);
 http_response get_concurrency(festival_app& app, http_request& request);
 http_response export_stats(festival_app& app, http_request& request);
 
+// premieres_api.cpp (scheduling and cancelling: organizers and the film's curators; reading: anyone)
+http_response schedule_film_premiere(festival_app& app, http_request& request);
+http_response list_film_premieres(festival_app& app, http_request& request);
+http_response list_premieres(festival_app& app, http_request& request);
+http_response get_premiere(festival_app& app, http_request& request);
+http_response cancel_premiere(festival_app& app, http_request& request);
+http_response get_premiere_calendar(festival_app& app, http_request& request);
+// The film JSON's "premieres": its coming and current ones, soonest first, each with the server's "now".
+nlohmann::json film_premieres_json(festival_app& app, std::int64_t film_id);
+// The statistics' "premieres": every premiere with its attendance (peak, total).
+nlohmann::json premiere_stats_rows(catalog::database& db);
+
 // room_api.cpp (premiere rooms: the WebSocket, its SSE + POST fallback, guest moderator links, export)
 http_response get_room_socket(festival_app& app, http_request& request);
 http_response get_room_events(festival_app& app, http_request& request);

@@ -189,7 +189,8 @@ http_response get_stats(festival_app& app, http_request& request) {
                                      {"live", live_json(live)},
                                      {"days", day_rows(db, range)},
                                      {"countries", country_rows(db, range)},
-                                     {"films", film_rows(db, range, live)}});
+                                     {"films", film_rows(db, range, live)},
+                                     {"premieres", premiere_stats_rows(db)}});
 }
 
 http_response get_film_retention(festival_app& app, http_request& request) {

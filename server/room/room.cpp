@@ -101,8 +101,9 @@ std::shared_ptr<room_connection> room::connect(std::shared_ptr<websocket_peer> p
     c->peer_ = std::move(peer);
     c->session_moderator_ = std::move(session_moderator);
     c->stream_participant_ = stream_participant;
+    std::lock_guard lock(mutex_);
+    ++connections_;
     if (stream_participant) {
-        std::lock_guard lock(mutex_);
         if (auto older = streams_[*stream_participant].lock(); older && older->peer_)
             older->peer_->close(1000, "replaced by a newer event stream");
         streams_[*stream_participant] = c;
@@ -155,7 +156,8 @@ std::optional<room_refusal> room::hello(room_connection& c, const json& message,
     if (c.stream_participant_ && *c.stream_participant_ != hash)
         return invalid_message("this event stream belongs to another participant");
     std::optional<std::string> name;
-    if (const auto field = message.find("name"); field != message.end() && !field->is_null()) {
+    // No name yet may come as null or "" (a reader): only a name given is checked.
+    if (const auto field = message.find("name"); field != message.end() && !field->is_null() && *field != "") {
         if (auto refusal = check_text("name", *field, room_limits::name_chars)) return refusal;
         name = field->get<std::string>();
     }
@@ -341,6 +343,7 @@ void room::disconnect(room_connection& c) {
 void room::leave(room_connection& c) {
     if (c.gone_) return;
     c.gone_ = true;
+    --connections_;
     if (c.stream_participant_) {
         const auto stream = streams_.find(*c.stream_participant_);
         if (stream != streams_.end() && stream->second.lock().get() == &c) streams_.erase(stream);
@@ -388,7 +391,7 @@ std::size_t room::count() const {
 bool room::empty_and_ended() const {
     const auto now = clock_();
     std::lock_guard lock(mutex_);
-    return members_.empty() && changes_.empty() && phase(now) == catalog::premiere_phase::ended;
+    return connections_ == 0 && changes_.empty() && phase(now) == catalog::premiere_phase::ended;
 }
 
 catalog::premiere_phase room::phase(std::int64_t now_ms) const { return premiere_.phase_at(now_ms / 1000); }
@@ -397,6 +400,8 @@ void room::note_attendance() {
     if (participants_.size() > recorded_total_ || peak_ > recorded_peak_) {
         recorded_total_ = participants_.size();
         recorded_peak_ = peak_;
+        premiere_.peak_participants = std::max<std::int64_t>(premiere_.peak_participants, recorded_peak_);
+        premiere_.total_participants = std::max<std::int64_t>(premiere_.total_participants, recorded_total_);
         changes_.attendance = {static_cast<std::int64_t>(peak_), static_cast<std::int64_t>(recorded_total_)};
     }
 }

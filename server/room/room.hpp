@@ -154,6 +154,7 @@ private:
     // disconnects it before letting it go.
     std::unordered_set<room_connection*> members_;
     std::unordered_map<std::string, std::weak_ptr<room_connection>> streams_;  // event streams by participant
+    std::size_t connections_ = 0;  // open, whether they said hello or not yet
     std::size_t present_ = 0;  // participants with a connection
     std::size_t peak_ = 0;
     std::size_t recorded_total_ = 0;

@@ -231,7 +231,9 @@ TEST_CASE("nothing before hello, and a name is needed to speak, not to read") {
     CHECK(a.last_error() == "hello_first");
     a.send({{"type", "hello"}, {"participant", "not hex"}});
     CHECK(a.last_error() == "invalid_message");
-    a.hello();
+    a.send({{"type", "hello"}, {"participant", a.token}, {"name", std::string(41, 'n')}});
+    CHECK(a.last_error() == "too_long");
+    a.send({{"type", "hello"}, {"participant", a.token}, {"name", ""}});
     CHECK(a.welcome()["you"]["name"] == "");
     a.hello();
     CHECK(a.last_error() == "invalid_message");  // once per connection
@@ -320,6 +322,10 @@ TEST_CASE("a closed connection leaves the count at once, and the count goes out 
     const auto premiere = catalog::find_premiere(f.db, f.premiere_id);
     CHECK(premiere->peak_participants == 3);
     CHECK(premiere->total_participants == 3);
+    room_client d(f.room, 4);
+    d.hello();
+    CHECK(d.welcome()["premiere"]["attendance"]["peak"] == 3);
+    CHECK(d.welcome()["premiere"]["attendance"]["total"] == 4);
 }
 
 TEST_CASE("the clock goes out every 5 seconds and at each phase change, and a closed room is read-only") {

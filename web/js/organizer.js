@@ -6,6 +6,7 @@ import { formatNumber, t } from '/js/i18n.js';
 import { el, signInNotice, startPage } from '/js/layout.js';
 import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-charts.js';
 import { countriesSection } from '/js/organizer-countries.js';
+import { premieresSection } from '/js/organizer-premieres.js';
 import { filmTable } from '/js/organizer-table.js';
 
 let live = null;  // the EventSource of the live counter, closed when the page is drawn again
@@ -149,6 +150,7 @@ async function render(main) {
       })),
     retention.section,
     countriesSection(stats.countries),
+    premieresSection(),
     exportsSection());
 }
 

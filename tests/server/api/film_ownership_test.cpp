@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "catalog/inserted_id.hpp"
 #include "catalog/jobs.hpp"
 #include "tests/support/in_process_checks.hpp"
 
@@ -54,6 +55,14 @@ struct ownership_fixture : in_process_festival {
         std::ofstream(version / "master.m3u8") << "#EXTM3U\n";
     }
     std::string film() const { return "/api/films/" + std::to_string(film_id); }
+    // A premiere of the film, written directly (the film has no published version to time it).
+    std::int64_t premiere_id() {
+        auto insert = db().prepare(
+            "INSERT INTO premieres (film_id, starts_at, duration_seconds, created_at) "
+            "VALUES (?1, '2099-01-01T20:00:00Z', 600, '2026-01-01T00:00:00Z') RETURNING id");
+        insert.bind(1, film_id);
+        return festival::catalog::inserted_id(insert);
+    }
     // A tus request naming this film in its metadata, as the curator page sends them.
     http_result upload_call(const in_process_client& who, const std::string& method, const std::string& target,
                             const std::string& body, const std::string& type = "application/offset+octet-stream") {
@@ -168,6 +177,7 @@ TEST_CASE("every curator route that names a film refuses a curator it is not ass
     ownership_fixture f;
     const std::set<std::string> names_no_film = {"POST /api/films"};
     const auto upload_id = f.upload_path.substr(f.upload_path.rfind('/') + 1);
+    const auto premiere_id = f.premiere_id();
     int walked = 0;
     for (const auto& r : f.routes().routes().routes()) {
         const std::string name = r.method + " " + r.pattern;
@@ -191,6 +201,8 @@ TEST_CASE("every curator route that names a film refuses a curator it is not ass
             else if (param == "id" && r.pattern.starts_with("/api/jobs/")) target += std::to_string(f.job_id);
             else if (param == "id" && r.pattern.starts_with("/api/uploads/")) target += upload_id;
             else if (param == "id" && r.pattern.starts_with("/api/films/")) target += "1";  // an audio track
+            else if (param == "id" && r.pattern.starts_with("/api/premieres/")) target += std::to_string(premiere_id);
+            else if (param == "link") target += "1";  // a premiere's moderator link
             else FAIL("teach this test the parameter {" << param << "}");
             at = close + 1;
         }

@@ -46,7 +46,8 @@ TEST_CASE("every state-changing route checks its role and CSRF, or is knowingly 
                                                  "POST /api/films/{key}/ratings", "POST /api/films/{key}/comments",
                                                  "POST /api/feedback", "POST /api/films/{key}/plays",
                                                  "POST /api/films/{key}/access",
-                                                 "POST /api/plays/{id}/heartbeat", "POST /api/plays/{id}/end"};
+                                                 "POST /api/plays/{id}/heartbeat", "POST /api/plays/{id}/end",
+                                                 "POST /api/rooms/{id}/messages"};
     std::set<std::string> seen;
     for (const auto& r : festival_routes(app)) {
         const std::string name = r.method + " " + r.pattern;
