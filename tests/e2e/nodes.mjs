@@ -29,7 +29,8 @@ function waitExit(child) {
 /**
  * `festival serve` on dataDir with catalog (empty: the folder's SQLite file), listening on 127.0.0.1:port
  * (0: a free one) as node `name`. Resolves once it listens with {name, url, port, child, log(), kill(signal),
- * restart()}: kill waits for the exit; restart starts the same node again on the same port.
+ * restart(), metrics()}: kill waits for the exit; restart starts the same node again on the same port;
+ * metrics reads its /metrics when extraArgs has --metrics-listen.
  */
 export async function startNode({ dataDir, catalog = '', name, port = 0, extraArgs = [], env = {} }) {
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--access-log', 'off',
@@ -44,12 +45,15 @@ export async function startNode({ dataDir, catalog = '', name, port = 0, extraAr
     if (stderr.length > 2000) stderr.splice(0, 1000);
   });
   child.once('exit', () => running.delete(child));
+  let announceMetrics;
+  const metricsUrl = new Promise((resolve) => { announceMetrics = resolve; });
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {
         const event = JSON.parse(line);
         if (event.event === 'listening') resolve(event.url.replace(/\/$/, ''));
+        if (event.event === 'metrics_listening') announceMetrics(event.metrics_url);
       } catch {
         // not an event line
       }
@@ -68,6 +72,8 @@ export async function startNode({ dataDir, catalog = '', name, port = 0, extraAr
       await waitExit(child);
     },
     restart: () => startNode({ dataDir, catalog, name, port: node.port, extraArgs, env }),
+    // The node's own Prometheus text (started with --metrics-listen 127.0.0.1:0), never through the balancer.
+    metrics: async () => (await fetch(await metricsUrl)).text(),
   };
   return node;
 }
@@ -80,21 +86,24 @@ export function addUser({ dataDir, catalog = '', email, role, password }) {
   assert.equal(added.status, 0, added.stderr?.toString());
 }
 
-// deploy/nginx/festival-nodes.conf for loopback: its node lines become ours (with the reference's own
-// max_fails and fail_timeout), HTTPS becomes plain HTTP on `port` (the reference's TLS is the same as
-// festival.conf's, which nginx.test.mjs covers), and every other site-specific value is replaced; each
-// must still be there, so a test cannot silently drift from the reference.
+// deploy/nginx/festival-nodes.conf for loopback: the node lines of each upstream become ours (with that
+// upstream's own max_fails and fail_timeout), HTTPS becomes plain HTTP on `port` (the reference's TLS is
+// the same as festival.conf's, which nginx.test.mjs covers), and every other site-specific value is
+// replaced; each must still be there, so a test cannot silently drift from the reference.
 function renderBalancer({ work, nodePorts, port, redirectPort, cache }) {
   let site = readFileSync(balancerReference, 'utf8');
   const nodeLine = /^(\s*)server\s+[0-9.]+:\d+(\s[^;]*)?;[^\n]*\n/gm;
-  const found = site.match(nodeLine);
-  assert.ok(found?.length >= 1, 'deploy/nginx/festival-nodes.conf has no node line ("server HOST:PORT …;")');
-  const [, indent, parameters = ''] = /^(\s*)server\s+[0-9.]+:\d+(\s[^;]*)?;/.exec(found[0]);
-  let first = true;
-  site = site.replace(nodeLine, () => {
-    if (!first) return '';
-    first = false;
-    return nodePorts.map((p) => `${indent}server 127.0.0.1:${p}${parameters};\n`).join('');
+  assert.ok(nodeLine.test(site), 'deploy/nginx/festival-nodes.conf has no node line ("server HOST:PORT …;")');
+  site = site.replace(/^upstream\s+\w+\s*\{[^}]*\}/gm, (upstream) => {
+    const found = upstream.match(nodeLine);
+    if (!found) return upstream;
+    const [, indent, parameters = ''] = /^(\s*)server\s+[0-9.]+:\d+(\s[^;]*)?;/.exec(found[0]);
+    let first = true;
+    return upstream.replace(nodeLine, () => {
+      if (!first) return '';
+      first = false;
+      return nodePorts.map((p) => `${indent}server 127.0.0.1:${p}${parameters};\n`).join('');
+    });
   });
   const replacements = [
     ['listen 80; ', `listen 127.0.0.1:${redirectPort}; `],
