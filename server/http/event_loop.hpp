@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -57,6 +58,13 @@ struct event_loop {
     // deadline, shutdown closes them all and waits for them as for requests in flight.
     std::vector<std::weak_ptr<websocket_connection>> websockets;
     std::atomic<int> open_websockets{0};
+    // WebSockets of this loop with messages to write, queued by senders on any thread and started by
+    // one posted handler for all of them (websocket_connection.cpp): a broadcast to a room costs one
+    // post per loop, not one per connection, and no socket is written while the sender holds its lock.
+    std::mutex ready_websockets_mutex;
+    std::vector<std::weak_ptr<websocket_connection>> ready_websockets;
+    bool ready_websockets_posted = false;
+    void wake_websocket(std::weak_ptr<websocket_connection> ready);  // websocket_connection.cpp
     std::vector<std::unique_ptr<exchange>> spare_exchanges;  // last returned, first taken
     http_loop_counters* metrics = nullptr;  // this loop's shard of the metrics, when they are kept
 

@@ -80,13 +80,16 @@ void add_header_lines(std::vector<std::pair<std::string, std::string>>& out, std
 class websocket_connection;
 
 // The peer the session holds. Any thread may send: messages wait in `pending_` under a mutex and the
-// connection's loop takes them all at once, so a burst costs one post, not one per message. It holds
-// the connection weakly, so a session that keeps its peer keeps no connection alive.
+// connection's loop takes them all at once, so a burst costs one wake-up of the loop, not one per
+// message (and a broadcast one per loop: event_loop::wake_websocket). It holds the connection weakly,
+// so a session that keeps its peer keeps no connection alive.
 class connection_peer final : public websocket_peer {
 public:
-    connection_peer(std::weak_ptr<websocket_connection> connection, accepted_socket::executor_type executor,
-                    std::size_t max_queued_bytes)
-        : connection_(std::move(connection)), executor_(executor), max_queued_bytes_(max_queued_bytes) {}
+    connection_peer(std::weak_ptr<websocket_connection> connection, event_loop& loop, std::size_t max_queued_bytes)
+        : connection_(std::move(connection)),
+          executor_(loop.context.get_executor()),
+          loop_(loop),
+          max_queued_bytes_(max_queued_bytes) {}
 
     void send(std::shared_ptr<const std::string> text) override;
     void close(std::uint16_t code, std::string_view reason) override;
@@ -124,6 +127,7 @@ private:
     bool closed_ = false;
     const std::weak_ptr<websocket_connection> connection_;
     const accepted_socket::executor_type executor_;
+    event_loop& loop_;  // outlives its connections and the handlers posted to it
     const std::size_t max_queued_bytes_;
 };
 
@@ -160,7 +164,7 @@ public:
 
     void start() {
         loop_.websockets.push_back(weak_from_this());
-        peer_ = std::make_shared<connection_peer>(weak_from_this(), ws_.get_executor(), settings_.max_queued_bytes);
+        peer_ = std::make_shared<connection_peer>(weak_from_this(), loop_, settings_.max_queued_bytes);
         // Keep-alive pings after half the idle timeout; a client silent for all of it is dropped.
         websocket::stream_base::timeout timeouts{};
         timeouts.handshake_timeout = std::min<std::chrono::steady_clock::duration>(closing_grace, settings_.idle_timeout);
@@ -388,7 +392,9 @@ void connection_peer::send(std::shared_ptr<const std::string> text) {
     if (writer_active_) return;
     writer_active_ = true;
     lock.unlock();
-    on_connection([](websocket_connection& c) { c.start_writing(); });
+    // Never written inline, even from the connection's own loop: the sender may hold a room's lock,
+    // and a broadcast's writes go out together once it is released.
+    loop_.wake_websocket(connection_);
 }
 
 void connection_peer::close(std::uint16_t code, std::string_view reason) {
@@ -408,6 +414,25 @@ bool is_websocket_upgrade(const http_request& request, unsigned http_version) {
 
 void serve_websocket(websocket_upgrade upgrade, server_context& server, event_loop& loop) {
     std::make_shared<websocket_connection>(std::move(upgrade), server, loop)->start();
+}
+
+void event_loop::wake_websocket(std::weak_ptr<websocket_connection> ready) {
+    {
+        std::lock_guard lock(ready_websockets_mutex);
+        ready_websockets.push_back(std::move(ready));
+        if (ready_websockets_posted) return;
+        ready_websockets_posted = true;
+    }
+    asio::post(context, [this] {
+        std::vector<std::weak_ptr<websocket_connection>> woken;
+        {
+            std::lock_guard lock(ready_websockets_mutex);
+            woken.swap(ready_websockets);
+            ready_websockets_posted = false;
+        }
+        for (const auto& weak : woken)
+            if (const auto connection = weak.lock()) connection->start_writing();
+    });
 }
 
 void event_loop::sweep_websockets(deadline_clock::time_point now) {
