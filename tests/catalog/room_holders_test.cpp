@@ -5,35 +5,25 @@
 #include <vector>
 
 #include "catalog/database.hpp"
-#include "catalog/inserted_id.hpp"
 #include "catalog/room_holders.hpp"
 #include "catalog/schema.hpp"
+#include "tests/catalog/premiere_rows.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_catalog.hpp"
 
 using namespace festival::catalog;
+using festival::testing::add_premiere_row;
 
 namespace {
 
 constexpr std::int64_t stale_ms = 10'000;
 
-std::int64_t add_premiere(database& db, const std::string& slug) {
-    auto film = db.prepare("INSERT INTO films (slug, original_title, category) VALUES (?1, 'T', 'short') RETURNING id");
-    film.bind(1, slug);
-    const auto film_id = inserted_id(film);
-    auto insert = db.prepare(
-        "INSERT INTO premieres (film_id, starts_at, duration_seconds, created_at) "
-        "VALUES (?1, '2030-01-01T20:00:00Z', 5400, '2029-12-01T00:00:00Z') RETURNING id");
-    insert.bind(1, film_id);
-    return inserted_id(insert);
-}
-
 }  // namespace
 
 TEST_CASE("one node holds a room: claimed, renewed, refused to another while fresh, taken over when stale") {
     auto db = festival::test::open_fresh_catalog();
-    const auto room = add_premiere(db, "seance");
-    const auto other_room = add_premiere(db, "autre");
+    const auto room = add_premiere_row(db, "seance");
+    const auto other_room = add_premiere_row(db, "autre");
     const std::int64_t t = 1'900'000'000'000;
 
     CHECK_FALSE(find_room_holder(db, room));
@@ -74,7 +64,7 @@ TEST_CASE("of nodes claiming a stale room at the same moment, exactly one wins")
     std::int64_t room = 0;
     {
         auto db = open_catalog(location);
-        room = add_premiere(db, "seance");
+        room = add_premiere_row(db, "seance");
         CHECK(claim_room(db, room, "dead-node", 1'000, stale_ms));
     }
     constexpr int nodes = 4;
