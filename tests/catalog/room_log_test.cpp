@@ -4,7 +4,6 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
-#include "catalog/inserted_id.hpp"
 #include "catalog/premieres.hpp"
 #include "catalog/room_log.hpp"
 #include "tests/catalog/premiere_rows.hpp"
