@@ -828,6 +828,21 @@ const std::vector<migration_step>& migrations() {
             revoked_at  TEXT
         );
         )sql"},
+        // Which node holds each premiere's room, so a node coming back during a premiere does not open
+        // it a second time; renewed_at in unix milliseconds, renewed every second (docs/nodes.md).
+        {R"sql(
+        CREATE TABLE room_holders (
+            premiere_id INTEGER PRIMARY KEY REFERENCES premieres(id) ON DELETE CASCADE,
+            node        TEXT NOT NULL,
+            renewed_at  BIGINT NOT NULL
+        );
+        )sql", R"sql(
+        CREATE TABLE room_holders (
+            premiere_id BIGINT PRIMARY KEY REFERENCES premieres(id) ON DELETE CASCADE,
+            node        TEXT NOT NULL,
+            renewed_at  BIGINT NOT NULL
+        );
+        )sql"},
     };
     return steps;
 }

@@ -197,10 +197,11 @@ int serve_command(const std::vector<std::string>& args) {
         });
     }
     availability_refresher refresher(app);
+    const auto node_name =
+        settings->node_name.empty() ? host_name() + ":" + std::to_string(server->port()) : settings->node_name;
+    app.rooms.set_node_name(node_name);  // the holder named in room_holders
     try {  // a shared catalog: this node's name and the day keys, before any viewer is hashed
-        app.audience.join_nodes(app.catalog.local(), settings->node_name.empty()
-                                                         ? host_name() + ":" + std::to_string(server->port())
-                                                         : settings->node_name);
+        app.audience.join_nodes(app.catalog.local(), node_name);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "festival serve: cannot join the other nodes: %s\n", e.what());
         return 1;

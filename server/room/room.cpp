@@ -388,6 +388,16 @@ std::size_t room::count() const {
     return present_;
 }
 
+void room::close_all(std::uint16_t code, std::string_view reason) {
+    std::vector<std::shared_ptr<websocket_peer>> peers;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto* c : members_)
+            if (c->peer_) peers.push_back(c->peer_);
+    }
+    for (const auto& peer : peers) peer->close(code, reason);  // outside the lock: closing calls back
+}
+
 bool room::empty_and_ended() const {
     const auto now = clock_();
     std::lock_guard lock(mutex_);

@@ -112,6 +112,10 @@ public:
     // The hashes of the active guest moderator links (refreshed by the writer and the link routes).
     void set_moderator_links(std::vector<std::pair<std::string, std::int64_t>> links);
 
+    // Closes every joined connection with `code` (1012 when another node took the room over: the
+    // clients reconnect through the balancer and find its holder).
+    void close_all(std::uint16_t code, std::string_view reason);
+
     std::size_t count() const;      // participants connected now
     bool empty_and_ended() const;   // can be dropped from memory
 

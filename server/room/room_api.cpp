@@ -72,12 +72,32 @@ catalog::premiere premiere_for_links(festival_app& app, const http_request& requ
     return premiere;
 }
 
+// Another live node holds the room: the balancer passes the request on to the next node
+// (proxy_next_upstream http_503: nothing was done here, so it is safe) and a client retries after 1 s.
+http_response room_elsewhere_response() {
+    auto response = error_response(503, "room_elsewhere", "another node holds this room; try again");
+    response.set_header("Retry-After", "1");
+    return response;
+}
+
+// The premiere's room, opened on this node; nullptr when another live node holds it.
+std::shared_ptr<room> open_here(festival_app& app, std::int64_t premiere_id) {
+    std::shared_ptr<room> opened;
+    try {
+        opened = app.rooms.open(app.catalog.local(), premiere_id);
+    } catch (const room_held_elsewhere&) {
+        return nullptr;
+    }
+    if (!opened) throw http_error(404, "premiere_not_found", "no such premiere");
+    return opened;
+}
+
 }  // namespace
 
 http_response get_room_socket(festival_app& app, http_request& request) {
     const auto premiere = load_premiere(app, request);
-    auto opened = app.rooms.open(app.catalog.local(), premiere.id);
-    if (!opened) throw http_error(404, "premiere_not_found", "no such premiere");
+    auto opened = open_here(app, premiere.id);
+    if (!opened) return room_elsewhere_response();
     http_response response;
     response.websocket = std::make_shared<room_socket>(std::move(opened), session_moderator(app, request, premiere));
     return response;
@@ -86,8 +106,8 @@ http_response get_room_socket(festival_app& app, http_request& request) {
 http_response get_room_events(festival_app& app, http_request& request) {
     const auto premiere = load_premiere(app, request);
     const auto hash = participant_hash_of(request.query_param("participant").value_or(""));
-    auto opened = app.rooms.open(app.catalog.local(), premiere.id);
-    if (!opened) throw http_error(404, "premiere_not_found", "no such premiere");
+    auto opened = open_here(app, premiere.id);
+    if (!opened) return room_elsewhere_response();
     http_response response;
     response.set_header("Content-Type", "text/event-stream");
     response.set_header("Cache-Control", "no-store");
@@ -107,6 +127,9 @@ http_response post_room_message(festival_app& app, http_request& request) {
     auto connection = open ? open->stream_of(hash) : nullptr;
     if (!connection) {
         if (!catalog::find_premiere(app.catalog.local(), id)) throw http_error(404, "premiere_not_found", "no such premiere");
+        // The participant's event stream is on the room's holder (a node the hash no longer picks
+        // first, e.g. after this one came back): the balancer passes the POST on to it.
+        if (app.rooms.held_elsewhere(app.catalog.local(), id)) return room_elsewhere_response();
         throw http_error(409, "no_event_stream", "open the room's event stream for this participant first");
     }
     if (message.value("type", "") != "hello") message.erase("participant");

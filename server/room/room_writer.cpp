@@ -34,6 +34,11 @@ void room_writer::loop() {
         flush();
     }
     flush();
+    try {  // a clean stop: the next node takes the rooms at once instead of after stale_after_ms
+        rooms_.release_all(catalog_.local());
+    } catch (const std::exception& e) {
+        log_event("room_release_failed", {{"what", e.what()}});
+    }
 }
 
 }  // namespace festival::server

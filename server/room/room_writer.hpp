@@ -1,7 +1,8 @@
 #pragma once
 // The rooms' background thread: every second, each room's count and clock messages, then its
-// changes written to the catalog in one transaction per room (never on an I/O thread). stop() (and
-// the destructor) writes the last batch, so a clean shutdown loses nothing.
+// changes written to the catalog in one transaction per room (never on an I/O thread), after this
+// node's claims on its rooms are renewed. stop() (and the destructor) writes the last batch, so a clean
+// shutdown loses nothing, then releases the rooms for the next node.
 #include "server/background_thread.hpp"
 
 namespace festival::server {

@@ -4,25 +4,15 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/errors.hpp"
-#include "catalog/inserted_id.hpp"
 #include "catalog/premieres.hpp"
 #include "catalog/room_log.hpp"
+#include "tests/catalog/premiere_rows.hpp"
 #include "tests/support/test_catalog.hpp"
 
 using namespace festival::catalog;
+using festival::testing::add_premiere_row;
 
 namespace {
-
-std::int64_t add_premiere(database& db, const std::string& slug = "seance") {
-    auto film = db.prepare("INSERT INTO films (slug, original_title, category) VALUES (?1, 'T', 'short') RETURNING id");
-    film.bind(1, slug);
-    const auto film_id = inserted_id(film);
-    auto insert = db.prepare(
-        "INSERT INTO premieres (film_id, starts_at, duration_seconds, created_at) "
-        "VALUES (?1, '2030-01-01T20:00:00Z', 5400, '2029-12-01T00:00:00Z') RETURNING id");
-    insert.bind(1, film_id);
-    return inserted_id(insert);
-}
 
 room_message said(std::int64_t seq, room_message_kind kind, const std::string& who, const std::string& text,
                   bool muted = false) {
@@ -41,7 +31,7 @@ room_message said(std::int64_t seq, room_message_kind kind, const std::string& w
 
 TEST_CASE("a room's batch is written and loaded back: messages, votes, deletions, answers, mutes, attendance") {
     auto db = festival::test::open_fresh_catalog();
-    const auto id = add_premiere(db);
+    const auto id = add_premiere_row(db);
     const auto ana = token_hash("ana"), ben = token_hash("ben");
     room_batch batch;
     batch.participants = {{ana, "", "2030-01-01T19:50:00Z", false}, {ben, "Ben", "2030-01-01T19:51:00Z", false},
@@ -112,7 +102,7 @@ TEST_CASE("a failed batch given back is written with the next one, in order") {
 
 TEST_CASE("guest moderator links are kept hashed, found by token for their premiere only, and revoked") {
     auto db = festival::test::open_fresh_catalog();
-    const auto id = add_premiere(db, "one"), other = add_premiere(db, "two");
+    const auto id = add_premiere_row(db, "one"), other = add_premiere_row(db, "two");
     CHECK_THROWS_AS(create_moderator_link(db, id, ""), catalog_error);
     CHECK_THROWS_AS(create_moderator_link(db, id, std::string(81, 'x')), catalog_error);
     const auto made = create_moderator_link(db, id, "the director");

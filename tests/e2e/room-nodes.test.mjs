@@ -7,7 +7,10 @@
 // through the balancer as the page does (a new socket, hello again), the other node loads the room from
 // the catalog: the history it had written, the question's votes and the mute are there, seq goes on after
 // every seq given before, new messages reach everyone, and the premiere's attendance counts each
-// participant once across both nodes.
+// participant once across both nodes. Then the killed node comes back (same port, same name) while the
+// room is held by the other: the hash sends a newcomer to it, it answers 503 room_elsewhere (the other
+// node holds the room in the catalog's room_holders) and the balancer passes the newcomer on, so the
+// room stays whole: one count, messages both ways, no seq given twice.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -70,6 +73,20 @@ async function roomRequests(node, route, code) {
 
 const chatTexts = (client) => client.chat.map((m) => m.text);
 
+// As the page does while the room has no live holder yet (a dead holder's claim goes stale after 5 s):
+// tries again while the node answers 503 (room_elsewhere), within a bound.
+async function retryingWhile503(attempt, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!/\b503\b/.test(String(e?.message)) || Date.now() > deadline) throw new Error(`${what}: ${e?.message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 // A participant as the page is one: a random token kept across reconnects, a WebSocket through the
 // balancer from its own loopback address, hello first, then whatever the room sends.
 class Participant {
@@ -104,6 +121,7 @@ class Participant {
       socket.once('error', reject);
       socket.once('close', (code) => reject(new Error(`${this.name}: closed (${code}) before the welcome`)));
     });
+    welcome.catch(() => {});  // awaited below once open; a refused upgrade rejects both
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
@@ -112,6 +130,11 @@ class Participant {
     this.welcome = await welcome;
     this.id = this.welcome.you.id;
     return this.welcome;
+  }
+
+  // connect(), again while the balancer answers 503 room_elsewhere.
+  join() {
+    return retryingWhile503(() => this.connect(), this.name);
   }
 
   send(message) {
@@ -140,7 +163,7 @@ class StreamParticipant {
 
   // Opens the event stream, then says hello by POST (as the page does); resolves with the welcome.
   async join() {
-    await this.open();
+    await retryingWhile503(() => this.open(), this.name);
     const hello = await this.post({ type: 'hello', name: this.name });
     assert.equal(hello.status, 202, JSON.stringify(hello.body));
     return waitFor(() => this.received.find((m) => m.type === 'welcome'), { timeoutMs: 15_000, message: 'the stream\'s welcome' });
@@ -152,6 +175,7 @@ class StreamParticipant {
       const request = http.get(`${balancer.url}/api/rooms/${premiere}/events?participant=${this.token}`,
         { headers: { Accept: 'text/event-stream' }, localAddress: '127.0.0.4' }, (response) => {
           if (response.statusCode !== 200) {
+            response.resume();
             reject(new Error(`the event stream answered ${response.statusCode}`));
             return;
           }
@@ -325,11 +349,12 @@ describe('a premiere room on one of two nodes, and its fail-over', { skip: skipR
     for (const p of participants) { p.chat = []; p.received = []; }
     const idsBefore = participants.map((p) => p.id);
 
-    // As the page does: a new socket through the balancer, hello again with the same token.
-    for (let i = 0; i < participants.length; i += 10) await Promise.all(participants.slice(i, i + 10).map((p) => p.connect()));
+    // As the page does: a new socket through the balancer, hello again with the same token (refused
+    // with 503 room_elsewhere until the dead node's claim on the room is stale).
+    for (let i = 0; i < participants.length; i += 10) await Promise.all(participants.slice(i, i + 10).map((p) => p.join()));
     const late = Array.from({ length: LATE_COMERS }, (_, i) => new Participant(PARTICIPANTS + i, { name: `Late ${i}` }));
     participants.push(...late);
-    await Promise.all(late.map((p) => p.connect()));
+    await Promise.all(late.map((p) => p.join()));
     await stream.join();
 
     assert.equal(await roomRequests(other, '/api/rooms/{id}/socket', '101'), PARTICIPANTS + LATE_COMERS, `node ${other.name} took every socket`);
@@ -384,5 +409,46 @@ describe('a premiere room on one of two nodes, and its fail-over', { skip: skipR
     // The room's own count on the node that took over (sent at most once a second when it changes).
     const lastCount = (p) => p.received.filter((m) => m.type === 'count').pop()?.count ?? p.welcome.count;
     await waitFor(() => lastCount(participants[0]) === distinct, { timeoutMs: 10_000, message: `a count of ${distinct}` });
+  });
+
+  test('the killed node comes back: a newcomer the hash sends to it joins the room where everyone is', { timeout: 60_000 }, async () => {
+    const socketRoute = '/api/rooms/{id}/socket';
+    const returned = await holder.restart();  // the same port and name: the hash picks it first again
+    nodes[nodes.indexOf(holder)] = returned;
+    const everyone = participants.length + 1;  // and the participant without WebSocket
+    const socketsOnOther = await roomRequests(other, socketRoute, '101');
+
+    const newcomer = new Participant(participants.length, { name: 'After the return' });
+    participants.push(newcomer);
+    const welcome = await newcomer.join();
+    assert.equal(welcome.count, everyone + 1, 'the newcomer is counted with everyone: one room');
+    assert.ok(welcome.messages.some((m) => m.text === 'back without WebSocket'), 'with the history said since the fail-over');
+    assert.equal(await roomRequests(other, socketRoute, '101'), socketsOnOther + 1, `node ${other.name} took the newcomer`);
+    assert.equal(await roomRequests(returned, socketRoute, '101'), 0, `node ${returned.name} opened no room`);
+    assert.ok(await roomRequests(returned, socketRoute, '503') >= 1, `node ${returned.name} passed the newcomer on (503 room_elsewhere)`);
+    assert.equal(await psql(catalog.url, `SELECT node FROM room_holders WHERE premiere_id = ${premiere}`), other.name,
+      'the room\'s holder in the catalog');
+
+    // Messages both ways, and a POST of the participant without WebSocket, which the hash also sends to
+    // the returned node first: everyone receives all three in one order, each with a seq of its own.
+    const seqsSeen = participants[1].chat.map((m) => m.seq);
+    newcomer.send({ type: 'say', text: 'said by the newcomer' });
+    participants[1].send({ type: 'say', text: 'answered from the room' });
+    const viaStream = await stream.post({ type: 'say', text: 'posted after the return' });
+    assert.equal(viaStream.status, 202, JSON.stringify(viaStream.body));
+    const said = ['said by the newcomer', 'answered from the room', 'posted after the return'];
+    const inOrder = (p) => p.chat.filter((m) => said.includes(m.text)).map((m) => `${m.seq}:${m.text}`);
+    await waitFor(() => participants.every((p) => inOrder(p).length === said.length), { timeoutMs: 15_000, message: 'the three messages everywhere' });
+    for (const p of participants) assert.deepEqual(inOrder(p), inOrder(newcomer), `${p.name}: the same messages in the same order`);
+    await waitFor(() => said.every((t) => stream.received.some((m) => m.type === 'message' && m.text === t)), { message: 'the three on the event stream' });
+    const seqs = [...seqsSeen, ...participants[1].chat.slice(seqsSeen.length).map((m) => m.seq)];
+    assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]), `no seq given twice: ${seqs}`);
+
+    // The catalog has every one of them (a seq written twice would lose one to ON CONFLICT DO NOTHING).
+    const quoted = said.map((t) => `'${t}'`).join(', ');
+    await waitFor(async () => await psql(catalog.url, `SELECT count(*) FROM room_messages WHERE premiere_id = ${premiere} AND text IN (${quoted})`) === '3',
+      { timeoutMs: 10_000, message: 'the three messages stored' });
+    const lastCount = (p) => p.received.filter((m) => m.type === 'count').pop()?.count ?? p.welcome.count;
+    await waitFor(() => lastCount(participants[1]) === everyone + 1, { timeoutMs: 10_000, message: `a count of ${everyone + 1} in the room` });
   });
 });

@@ -44,6 +44,11 @@ public:
         std::lock_guard lock(mutex_);
         sent_.clear();
     }
+    // The code the room closed this connection with; 0 while open.
+    std::uint16_t close_code() const {
+        std::lock_guard lock(mutex_);
+        return close_code_;
+    }
 
 private:
     mutable std::mutex mutex_;
