@@ -52,6 +52,7 @@ export class RoomClient {
     this.events = null;
     this.transport = typeof window.WebSocket === 'function' ? 'websocket' : 'events';
     this.failedOpens = 0;
+    this.socketsPass = false;  // a socket has opened on this page
     this.attempt = 0;
     this.timer = null;
     this.stopped = false;
@@ -117,6 +118,7 @@ export class RoomClient {
     let opened = false;
     socket.addEventListener('open', () => {
       opened = true;
+      this.socketsPass = true;
       this.failedOpens = 0;
       socket.send(JSON.stringify(this.helloMessage()));
       this.onState('open');
@@ -134,7 +136,10 @@ export class RoomClient {
   socketEnded(opened) {
     if (this.stopped) return;
     this.onState('closed');
-    if (!opened && ++this.failedOpens >= FAILED_OPENS_BEFORE_FALLBACK) {
+    // Once a socket has opened on this page, WebSockets pass whatever is in between: sockets that fail
+    // to open later are an outage (a node failing over answers 503 for a few seconds), not a proxy
+    // that blocks them, so the page keeps to the socket.
+    if (!opened && !this.socketsPass && ++this.failedOpens >= FAILED_OPENS_BEFORE_FALLBACK) {
       this.transport = 'events';
       this.openEvents();
       return;
