@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "server/api/handlers.hpp"
+#include "server/api/site_pages.hpp"
 #include "server/web_assets.hpp"
 
 namespace festival::server {
@@ -11,6 +12,7 @@ namespace {
 
 // Clean page addresses and the files behind them.
 std::string page_file_for(const std::string& path) {
+    if (const auto address = find_site_page(path)) return std::string(address->page->file);
     if (path == "/") return "index.html";
     if (path == "/catalog" || path == "/about" || path == "/curator" || path == "/organizer" || path == "/login" ||
         path == "/moderation" || path == "/feedback")

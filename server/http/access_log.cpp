@@ -10,12 +10,25 @@ namespace festival::server {
 
 std::string address_for_log(std::string_view address) { return address_prefix(address, 24, 48); }
 
+// Secrets carried in a path (play ids, filmmakers' report and invitation tokens) are not written: the
+// segment after a segment named below is logged as "-".
 std::string path_for_log(std::string_view path) {
-    static constexpr std::string_view plays = "/api/plays/";
-    if (path.substr(0, plays.size()) != plays) return std::string(path);
-    const auto rest = path.substr(plays.size());
-    const auto slash = rest.find('/');
-    return std::string(plays) + "-" + std::string(slash == std::string_view::npos ? "" : rest.substr(slash));
+    static constexpr std::string_view secret_after[] = {"plays", "report", "reports", "invitation", "invitations"};
+    std::string logged;
+    logged.reserve(path.size());
+    bool hide_next = false;
+    std::size_t start = 0;
+    while (start < path.size()) {
+        auto end = path.find('/', start + 1);
+        if (end == std::string_view::npos) end = path.size();
+        const auto segment = path.substr(start, end - start);  // with its leading '/'
+        const auto name = segment.substr(segment.empty() || segment[0] != '/' ? 0 : 1);
+        logged += hide_next && !name.empty() ? "/-" : std::string(segment);
+        hide_next = false;
+        for (const auto secret : secret_after) hide_next = hide_next || name == secret;
+        start = end;
+    }
+    return logged;
 }
 
 void write_access_line(const http_request& request, int status, std::uint64_t bytes,

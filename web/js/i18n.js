@@ -1,8 +1,8 @@
 // The festival's three languages: UI strings from /i18n/<lang>.json, per-language film texts with
 // fallback, and dates/numbers formatted for the viewer's language with Intl.
 //
-// The language is, in order: the viewer's remembered choice (localStorage), the server's reading of
-// Accept-Language (GET /api/locale), then navigator.languages, then English.
+// The language is, in order: the page address's (/fr/…), the viewer's remembered choice (localStorage),
+// the server's reading of Accept-Language (GET /api/locale), then navigator.languages, then English.
 export const LANGUAGES = ['fr', 'en', 'es'];
 const STORAGE_KEY = 'festival.lang';
 const FALLBACK = 'en';
@@ -18,6 +18,12 @@ function supported(tag) {
   if (typeof tag !== 'string') return null;
   const base = tag.trim().toLowerCase().split(/[-_]/)[0];
   return LANGUAGES.includes(base) ? base : null;
+}
+
+/** The language named by the page's address (/fr/…, /en/…, /es/…), which wins over any other. */
+export function addressLanguage() {
+  const match = /^\/([a-z]{2})(?:\/|$)/.exec(location.pathname);
+  return match && LANGUAGES.includes(match[1]) ? match[1] : null;
 }
 
 function remembered() {
@@ -78,7 +84,7 @@ async function useLanguage(l) {
 
 /** Chooses the language and loads its strings; every page awaits this before rendering. */
 export async function initI18n() {
-  const chosen = remembered() || (await serverLocale()) || browserLocale() || FALLBACK;
+  const chosen = addressLanguage() || remembered() || (await serverLocale()) || browserLocale() || FALLBACK;
   try {
     await useLanguage(chosen);
   } catch {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "server/api/handlers.hpp"
+#include "server/api/site_pages.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -21,6 +22,25 @@ TEST_CASE("the page language is the festival language Accept-Language ranks high
     CHECK(preferred_page_language("") == std::nullopt);
     CHECK(preferred_page_language("fr;q=abc, es;q=0.2") == "es");  // a malformed quality counts as 0
     CHECK(preferred_page_language("fra, eng") == std::nullopt);
+}
+
+TEST_CASE("a page address names its language, its page and the page's key") {
+    using festival::server::find_site_page;
+    const auto film = find_site_page("/es/films/la-frontera");
+    REQUIRE(film);
+    CHECK(film->language == "es");
+    CHECK(film->page->name == "film");
+    CHECK(film->key == "la-frontera");
+    CHECK(find_site_page("/fr")->page->name == "home");
+    CHECK(find_site_page("/fr/")->page->name == "home");
+    CHECK(find_site_page("/en/catalog")->page->file == "catalog.html");
+    CHECK(find_site_page("/en/catalog")->key.empty());
+    CHECK_FALSE(find_site_page("/de/catalog"));          // not a page language
+    CHECK_FALSE(find_site_page("/french"));              // a language is a whole segment
+    CHECK_FALSE(find_site_page("/en/films/"));           // a key is never empty
+    CHECK_FALSE(find_site_page("/en/films/a/b"));        // and one segment only
+    CHECK_FALSE(find_site_page("/en/no-such-page"));
+    CHECK_FALSE(find_site_page("/catalog"));
 }
 
 TEST_CASE("pages carry a strict CSP and security headers, GET /api/locale follows Accept-Language") {

@@ -36,3 +36,19 @@ TEST_CASE("the access log keeps the client's network, not its address, and no pl
     CHECK(all.str().find("\"path\":\"/api/plays/-/heartbeat\"") != std::string::npos);
     CHECK(all.str().find("\"path\":\"/api/plays/-/end\"") != std::string::npos);
 }
+
+TEST_CASE("the access log leaves out the tokens of report and invitation links") {
+    temp_dir dir;
+    festival_process server(dir.path().string(), {"--access-log", "on"});
+    const std::string token = "S3cr3tT0kenOfAFilmmakerLink0123456789abcdef";
+    http_call(server.port(), "GET", "/fr/report/" + token);
+    http_call(server.port(), "GET", "/api/reports/" + token + "/report.csv");
+    http_call(server.port(), "GET", "/es/invitation/" + token);
+    server.stop();
+    std::stringstream all;
+    all << std::ifstream(dir.path() / "server.log").rdbuf();
+    CHECK(all.str().find(token) == std::string::npos);
+    CHECK(all.str().find("\"path\":\"/fr/report/-\"") != std::string::npos);
+    CHECK(all.str().find("\"path\":\"/api/reports/-/report.csv\"") != std::string::npos);
+    CHECK(all.str().find("\"path\":\"/es/invitation/-\"") != std::string::npos);
+}
