@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "server/api/handlers.hpp"
+#include "server/api/markup_text.hpp"
 #include "server/api/site_pages.hpp"
 #include "tests/support/festival_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -22,6 +23,13 @@ TEST_CASE("the page language is the festival language Accept-Language ranks high
     CHECK(preferred_page_language("") == std::nullopt);
     CHECK(preferred_page_language("fr;q=abc, es;q=0.2") == "es");  // a malformed quality counts as 0
     CHECK(preferred_page_language("fra, eng") == std::nullopt);
+}
+
+TEST_CASE("text for pages and feeds is escaped for elements and attributes alike") {
+    using festival::server::escape_markup;
+    CHECK(escape_markup("Tom & Jerry's \"<b>\"") == "Tom &amp; Jerry&#39;s &quot;&lt;b&gt;&quot;");
+    CHECK(escape_markup("Là-bas, ¿dónde?") == "Là-bas, ¿dónde?");
+    CHECK(escape_markup("").empty());
 }
 
 TEST_CASE("a page address names its language, its page and the page's key") {
