@@ -14,6 +14,7 @@
 #include "server/api/film_access.hpp"
 #include "server/api/film_lookup.hpp"
 #include "server/api/handlers.hpp"
+#include "server/api/page_urls.hpp"
 #include "transcoder/media/hls_version.hpp"
 #include "transcoder/process/log_event.hpp"
 
@@ -81,25 +82,6 @@ nlohmann::json premiere_json(const catalog::premiere& p, const catalog::film& fi
     auto j = catalog::premiere_to_json(p, now_ms / 1000);
     j["title"] = film.original_title;
     return j;
-}
-
-// The festival's address as links name it: --public-url, else what the request's Host says, kept to
-// the characters a host and port may hold (it lands in a calendar file and a UID).
-std::string site_origin(festival_app& app, const http_request& request) {
-    if (!app.settings->public_url.empty()) return app.settings->public_url;
-    std::string host;
-    for (const char c : request.header("host").value_or("localhost"))
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')
-            host += c;
-    if (host.empty()) host = "localhost";
-    return std::string(request.forwarded_https ? "https" : "http") + "://" + host;
-}
-
-std::string host_of(const std::string& origin) {
-    auto host = origin.substr(origin.find("://") + 3);
-    if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(']', colon) == std::string::npos)
-        host.erase(colon);
-    return host;
 }
 
 }  // namespace
