@@ -238,7 +238,7 @@ export class RoomView {
   }
 
   showError(error) {
-    if (error.code === 'room_closed') this.setClosed();
+    if (error.code === 'room_closed' || error.code === 'premiere_cancelled') this.setClosed();
     const key = `room.error.${error.code}`;
     let text = t(key) === key ? error.message || t('room.error.invalid_message') : t(key);
     if (error.retry_after) text = `${text} ${t('room.retry_after', { seconds: Math.ceil(Number(error.retry_after)) })}`;
