@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_set>
 
 #include "catalog/accounts.hpp"
 #include "catalog/clock.hpp"
@@ -378,9 +379,23 @@ void room::give_back(catalog::room_batch&& failed) {
 }
 
 void room::set_moderator_links(std::vector<std::pair<std::string, std::int64_t>> links) {
+    const auto now = clock_();
     std::lock_guard lock(mutex_);
     moderator_links_.clear();
-    for (auto& [hash, id] : links) moderator_links_.emplace(std::move(hash), id);
+    std::unordered_set<std::string> active;
+    for (auto& [hash, id] : links) {
+        active.insert("link:" + std::to_string(id));
+        moderator_links_.emplace(std::move(hash), id);
+    }
+    // A revoked link stops moderating on the sockets it opened too: they are welcomed again as what they
+    // are now, and told why.
+    for (auto* c : members_) {
+        if (!c->moderator_by_.starts_with("link:") || active.contains(c->moderator_by_)) continue;
+        c->moderator_ = c->session_moderator_.has_value();
+        c->moderator_by_ = c->session_moderator_.value_or("");
+        c->peer_->send(text_of(welcome(*c, now)));
+        c->peer_->send(room_error_text({"not_moderator", "this moderator link was revoked", std::nullopt}));
+    }
 }
 
 std::size_t room::count() const {

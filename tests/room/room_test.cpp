@@ -272,7 +272,7 @@ TEST_CASE("moderation is refused to participants who are not moderators") {
     CHECK(b.welcome()["you"]["moderator"] == false);
 }
 
-TEST_CASE("a guest moderator link moderates, and a revoked one does not") {
+TEST_CASE("a guest moderator link moderates, and a revoked one does not, on the sockets it opened too") {
     room_fixture f;
     const auto link = catalog::create_moderator_link(f.db, f.premiere_id, "the director");
     f.registry.refresh_links(f.db, f.premiere_id);
@@ -286,6 +286,12 @@ TEST_CASE("a guest moderator link moderates, and a revoked one does not") {
 
     catalog::revoke_moderator_link(f.db, f.premiere_id, link.link.id);
     REQUIRE(f.registry.flush(f.db) == 0);  // the writer refreshes every room's links
+    // The socket the link opened stops moderating at once, and is told so.
+    CHECK(director.peer->received("welcome").back()["you"]["moderator"] == false);
+    CHECK(director.last_error() == "not_moderator");
+    director.send({{"type", "slow"}, {"seconds", 0}});
+    CHECK(director.last_error() == "not_moderator");
+    CHECK(viewer.peer->received("slow").size() == 1);  // slow mode stays as the link left it
     room_client again(f.room, 3);
     again.hello("Director", link.token);
     CHECK(again.welcome()["you"]["moderator"] == false);
