@@ -454,14 +454,22 @@ json room::welcome(const room_connection& c, std::int64_t now) const {
     auto questions = json::array();
     for (const auto& [seq, q] : questions_)
         if (visible(q)) questions.push_back(message_json(q));
-    return {{"type", "welcome"},
-            {"you", {{"id", who.public_id}, {"name", who.name}, {"moderator", c.moderator_}, {"muted", who.muted}}},
-            {"premiere", catalog::premiere_to_json(premiere_, now / 1000)},
-            {"now", now},
-            {"count", present_},
-            {"slow_seconds", premiere_.slow_seconds},
-            {"messages", std::move(messages)},
-            {"questions", std::move(questions)}};
+    json welcome{{"type", "welcome"},
+                 {"you", {{"id", who.public_id}, {"name", who.name}, {"moderator", c.moderator_}, {"muted", who.muted}}},
+                 {"premiere", catalog::premiere_to_json(premiere_, now / 1000)},
+                 {"now", now},
+                 {"count", present_},
+                 {"slow_seconds", premiere_.slow_seconds},
+                 {"messages", std::move(messages)},
+                 {"questions", std::move(questions)}};
+    // A moderator joining late learns who is muted already, so they can be unmuted.
+    if (c.moderator_) {
+        auto muted = json::array();
+        for (const auto& [hash, p] : participants_)
+            if (p.muted) muted.push_back(p.public_id);
+        welcome["muted"] = std::move(muted);
+    }
+    return welcome;
 }
 
 void room::broadcast(const json& message) {

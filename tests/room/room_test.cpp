@@ -77,7 +77,7 @@ TEST_CASE("500 participants each receive every chat message of a burst from seve
     CHECK(clients[1]->peer->raw().back() == clients[499]->peer->raw().back());
 }
 
-TEST_CASE("a muted participant's messages reach nobody else, echo to them alone and are stored muted") {
+TEST_CASE("a muted participant's messages reach nobody else, echo to them alone and are stored muted; moderators joining later know") {
     room_fixture f;
     room_client moderator(f.room, 1, "session:1"), loud(f.room, 2), other(f.room, 3);
     moderator.hello("Modération");
@@ -101,6 +101,11 @@ TEST_CASE("a muted participant's messages reach nobody else, echo to them alone 
     loud_again.hello();
     CHECK(loud_again.welcome()["messages"].size() == 1);
     CHECK(loud_again.welcome()["you"]["muted"] == true);
+    // A moderator joining later is told who is muted; participants are not.
+    room_client late_moderator(f.room, 5, "session:1");
+    late_moderator.hello("Second");
+    CHECK(late_moderator.welcome()["muted"] == nlohmann::json::array({loud.id()}));
+    CHECK_FALSE(late.welcome().contains("muted"));
     REQUIRE(f.registry.flush(f.db) == 0);
     CHECK(f.stored(echoed[0]["seq"]).muted);
     // Unmuted, they speak to everyone again.
