@@ -5,6 +5,8 @@
 #include <string>
 
 #include "catalog/clock.hpp"
+#include "catalog/database.hpp"
+#include "catalog/inserted_id.hpp"
 #include "server/api/calendar_file.hpp"
 #include "tests/support/film_body.hpp"
 #include "tests/support/in_process_checks.hpp"
@@ -169,4 +171,37 @@ TEST_CASE("feeds: the sitemap lists the indexable pages and every public film in
     CHECK(robots.headers.at("content-type") == "text/plain; charset=utf-8");
     CHECK(robots.body.find("Disallow: /es/curator\n") != std::string::npos);
     CHECK(robots.body.find("Sitemap: http://festival.test/sitemap.xml\n") != std::string::npos);
+}
+
+TEST_CASE("feeds: coming premieres of public films are feed entries and sitemap pages; others are not") {
+    feeds_fixture f;
+    const auto public_film = f.add_film("premiered", true, -86400, 86400 * 90);
+    const auto draft_film = f.add_film("draft-premiered", false, -86400, 86400 * 90);
+    const auto premiere = [&](std::int64_t film, std::int64_t starts, const std::string& note) {
+        auto insert = f.db().prepare(
+            "INSERT INTO premieres (film_id, starts_at, duration_seconds, qa_minutes, note, created_at) "
+            "VALUES (?1, ?2, 600, 30, ?3, ?2) RETURNING id");
+        insert.bind(1, film).bind(2, format_utc(f.now + starts)).bind(3, note);
+        return festival::catalog::inserted_id(insert);
+    };
+    const auto soon = premiere(public_film, 2 * 86400, "Avec la réalisatrice <b>");
+    const auto later = premiere(public_film, 60 * 86400, "");
+    const auto hidden = premiere(draft_film, 2 * 86400, "");
+    const auto past = premiere(public_film, -2 * 86400, "");
+
+    const auto fr = f.get("/fr/feed.atom");
+    CHECK(fr.body.find("<id>tag:festival.test,2026:premiere-" + std::to_string(soon) + "</id>") != std::string::npos);
+    CHECK(fr.body.find("<title>Avant-première : Réintégration premiered, le ") != std::string::npos);
+    CHECK(fr.body.find("<summary>Avec la réalisatrice &lt;b&gt;</summary>") != std::string::npos);
+    CHECK(fr.body.find("href=\"http://festival.test/fr/premieres/" + std::to_string(soon) + "\"") != std::string::npos);
+    CHECK(fr.body.find("<category term=\"premiere\" label=\"Avant-première\"/>") != std::string::npos);
+    for (const auto absent : {later, hidden, past})
+        CHECK(fr.body.find("premiere-" + std::to_string(absent) + "<") == std::string::npos);
+    CHECK(f.get("/en/feed.atom").body.find("<title>Premiere: Réintégration premiered, ") != std::string::npos);
+
+    const auto sitemap = f.get("/sitemap.xml").body;
+    for (const auto listed : {soon, later})
+        CHECK(sitemap.find("<loc>http://festival.test/es/premieres/" + std::to_string(listed) + "</loc>") != std::string::npos);
+    for (const auto absent : {hidden, past})
+        CHECK(sitemap.find("/premieres/" + std::to_string(absent) + "<") == std::string::npos);
 }
