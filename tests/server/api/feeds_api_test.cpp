@@ -173,7 +173,7 @@ TEST_CASE("feeds: the sitemap lists the indexable pages and every public film in
     CHECK(robots.body.find("Sitemap: http://festival.test/sitemap.xml\n") != std::string::npos);
 }
 
-TEST_CASE("feeds: coming premieres of public films are feed entries and sitemap pages; others are not") {
+TEST_CASE("feeds: coming premieres of public films are feed entries and sitemap pages, no others") {
     feeds_fixture f;
     const auto public_film = f.add_film("premiered", true, -86400, 86400 * 90);
     const auto draft_film = f.add_film("draft-premiered", false, -86400, 86400 * 90);
