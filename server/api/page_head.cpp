@@ -19,20 +19,23 @@ std::string short_description(const std::string& text) {
     return text.substr(0, cut) + "…";
 }
 
-void meta_name(std::string& out, std::string_view name, std::string_view content) {
-    out += "  <meta name=\"";
-    out += name;
+// <meta name="…" content="…"> (`attribute` "name") or, for Open Graph, <meta property="…" …>.
+void meta_element(std::string& out, std::string_view attribute, std::string_view key, std::string_view content) {
+    out += "  <meta ";
+    out += attribute;
+    out += "=\"";
+    out += key;
     out += "\" content=\"";
     out += escape_markup(content);
     out += "\">\n";
 }
 
+void meta_name(std::string& out, std::string_view name, std::string_view content) {
+    meta_element(out, "name", name, content);
+}
+
 void meta_property(std::string& out, std::string_view property, std::string_view content) {
-    out += "  <meta property=\"";
-    out += property;
-    out += "\" content=\"";
-    out += escape_markup(content);
-    out += "\">\n";
+    meta_element(out, "property", property, content);
 }
 
 void link_element(std::string& out, std::string_view attributes, std::string_view href) {
