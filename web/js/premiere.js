@@ -1,4 +1,4 @@
-// A premiere's page (/{lang}/premieres/N; /premiere.html?id=N moved there): the film everyone watches at one time and its room. Before
+// A premiere's page (/{lang}/premieres/N): the film everyone watches at one time and its room. Before
 // the start a countdown; during the screening the player follows the screening clock (late-comers start
 // at the current position, a player that drifts more than 2 s is put back, nobody runs ahead); after it
 // the questions to the director come first, and the film page for watching on demand. The room (chat,
