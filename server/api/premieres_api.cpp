@@ -176,7 +176,7 @@ http_response get_premiere_calendar(festival_app& app, http_request& request) {
     event.ends = premiere.room_closes_unix();  // the film and its Q&A: the whole séance
     event.summary = film.original_title;
     event.description = premiere.note;
-    event.url = origin + "/premiere.html?id=" + std::to_string(premiere.id);
+    event.url = origin + page_path("en", "premieres/" + std::to_string(premiere.id));
     http_response response;
     response.body = calendar_file({event});
     response.set_header("Content-Type", "text/calendar; charset=utf-8");

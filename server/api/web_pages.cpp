@@ -1,26 +1,30 @@
 // The festival's pages and their assets from web/, with the security headers every page carries, and
-// the viewer's language as read from Accept-Language.
+// the viewer's language as read from Accept-Language. Pages live at /{lang}/…: their heads are written
+// here in that language (page_head), on the worker pool as they read the catalog; the old addresses
+// without a language move there (page_redirects); assets are files, answered on the I/O thread.
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <unistd.h>
 
+#include "catalog/accounts.hpp"
+#include "catalog/festival_info.hpp"
+#include "catalog/films.hpp"
+#include "catalog/premieres.hpp"
+#include "server/api/dispatcher.hpp"
 #include "server/api/handlers.hpp"
+#include "server/api/page_head.hpp"
+#include "server/api/page_redirects.hpp"
+#include "server/api/page_response.hpp"
 #include "server/api/page_security.hpp"
+#include "server/api/page_urls.hpp"
 #include "server/api/site_pages.hpp"
+#include "server/http/file_cache.hpp"
 #include "server/web_assets.hpp"
 
 namespace festival::server {
 namespace {
-
-// Clean page addresses and the files behind them.
-std::string page_file_for(const std::string& path) {
-    if (const auto address = find_site_page(path)) return std::string(address->page->file);
-    if (path == "/") return "index.html";
-    if (path == "/catalog" || path == "/about" || path == "/curator" || path == "/organizer" || path == "/login" ||
-        path == "/moderation" || path == "/feedback")
-        return path.substr(1) + ".html";
-    if (path.starts_with("/films/") && path.find('/', 7) == std::string::npos) return "film.html";
-    return path.substr(1);
-}
 
 // The languages the pages are written in.
 constexpr std::array<std::string_view, 3> page_languages{"fr", "en", "es"};
@@ -87,8 +91,117 @@ http_response get_locale(festival_app&, http_request& request) {
     return response;
 }
 
+namespace {
+
+// A strong validator over the bytes sent (FNV-1a, 64 bits): a page changes with its data now, not only
+// with its file.
+std::string content_etag(std::string_view bytes) {
+    std::uint64_t hash = 1469598103934665603ULL;
+    for (const char c : bytes) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ULL;
+    }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "\"p%016llx\"", static_cast<unsigned long long>(hash));
+    return buffer;
+}
+
+// The page file's text: small files are held by the cache, others read here (worker pool).
+std::string file_text(const cached_file& file) {
+    if (file.contents) return *file.contents;
+    std::string text(static_cast<std::size_t>(file.size), '\0');
+    if (::pread(file.file->fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+        throw http_error(500, "internal_error", "a page file could not be read");
+    return text;
+}
+
+std::optional<std::int64_t> whole_number(const std::string& text) {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+    return value;
+}
+
+// Where an address without a language leads: the viewer's own choice from the language switch (the
+// festival_lang cookie web/js/i18n.js keeps), else Accept-Language, else English.
+std::string redirect_language(const http_request& request) {
+    if (const auto chosen = request.cookie("festival_lang"))
+        for (const auto l : site_languages)
+            if (*chosen == l) return std::string(l);
+    const auto header = request.header("accept-language");
+    return (header ? preferred_page_language(*header) : std::nullopt).value_or("en");
+}
+
+}  // namespace
+
+http_response site_page_response(festival_app& app, http_request& request, const site_address& address) {
+    const auto [root, relative] = locate_web_file(app.settings->web_dir, app.settings->vendor_dir, address.page->file);
+    const auto file = app.files.open(root, relative);
+    if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
+    auto& db = app.catalog.local();
+    // Staff see their unpublished films' pages, as GET /api/films/{key} shows them the film.
+    if (!request.session)
+        if (const auto token = request.cookie(session_cookie_name)) request.session = catalog::find_session(db, *token);
+
+    page_head_input head;
+    head.address = address;
+    head.origin = site_origin(app, request);
+    head.festival_name = catalog::load_festival(db).name;
+    std::optional<catalog::film> film;
+    std::optional<catalog::premiere> premiere;
+    if (address.page->name == "film") {
+        film = catalog::find_film_by_key(db, address.key);
+    } else if (address.page->name == "premiere") {
+        if (const auto id = whole_number(address.key)) premiere = catalog::find_premiere(db, *id);
+        if (premiere) film = catalog::find_film(db, premiere->film_id);
+        if (!film) premiere.reset();
+    }
+    if (film && !film->published && !request.session) film.reset(), premiere.reset();
+    head.film = film ? &*film : nullptr;
+    head.premiere = premiere ? &*premiere : nullptr;
+    head.found = (address.page->name != "film" && address.page->name != "premiere") || film;
+    head.listed = !film || film->published;
+
+    http_response response;
+    response.status = head.found ? 200 : 404;
+    response.body = complete_page(file_text(*file), address.language, render_page_head(head));
+    const auto etag = content_etag(response.body);
+    // What staff see may hold unpublished films: never kept by a shared cache.
+    response.set_header("Cache-Control", request.session ? "private, no-cache" : "no-cache");
+    response.set_header("ETag", etag);
+    if (response.status == 200)
+        if (const auto inm = request.header("if-none-match"); inm && etag_listed(*inm, etag)) {
+            response.status = 304;
+            response.body.clear();
+            add_security_headers(response);
+            return response;
+        }
+    response.set_header("Content-Type", "text/html; charset=utf-8");
+    add_security_headers(response);
+    return response;
+}
+
 http_response get_web_page(festival_app& app, http_request& request) {
-    const auto [root, relative] = locate_web_file(app.settings->web_dir, app.settings->vendor_dir, page_file_for(request.path));
+    if (const auto address = find_site_page(request.path)) {
+        if (!request.on_worker_pool) {
+            http_response again;
+            again.to_worker_pool = true;  // the head reads the catalog
+            return again;
+        }
+        return site_page_response(app, request, *address);
+    }
+    if (request.method == "GET" || request.method == "HEAD") {
+        if (auto moved = moved_page_address(request.path, request.query, redirect_language(request))) {
+            http_response response;
+            response.status = 301;
+            response.set_header("Location", std::move(*moved));
+            response.set_header("Vary", "Accept-Language, Cookie");
+            response.set_header("Cache-Control", "no-cache");
+            add_security_headers(response);
+            return response;
+        }
+    }
+    const auto [root, relative] = locate_web_file(app.settings->web_dir, app.settings->vendor_dir, request.path.substr(1));
     const auto file = app.files.open(root, relative);
     if (!file) throw http_error(404, "not_found", "nothing at " + request.path);
     // Pages and assets are not fingerprinted: browsers revalidate them with the ETag each time.

@@ -43,6 +43,8 @@ std::string make_etag(const struct stat& st) {
     return buffer;
 }
 
+}  // namespace
+
 bool etag_listed(std::string_view header_value, const std::string& etag) {
     if (header_value.find('*') != std::string_view::npos) return true;
     std::size_t start = 0;
@@ -58,6 +60,8 @@ bool etag_listed(std::string_view header_value, const std::string& etag) {
     }
     return false;
 }
+
+namespace {
 
 struct byte_range {
     std::uint64_t first = 0;

@@ -194,8 +194,9 @@ describe('three languages', () => {
   });
 
   test('without a remembered choice the language follows Accept-Language; dates and numbers follow it', async () => {
-    // The browser's own language says English; the Accept-Language header it sends says French.
-    const { page, context } = await openPage('/', { headers: { 'Accept-Language': 'fr-FR,fr;q=0.9' } });
+    // The browser's language is French: the server sends it to the French pages (a navigation's
+    // Accept-Language is the browser's own), which the page then follows.
+    const { page, context } = await openPage('/', { locale: 'fr-FR', headers: { 'Accept-Language': 'fr-FR,fr;q=0.9' } });
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
     assert.match(await page.textContent('.hero .dates'), /^Du \d{1,2} [a-zéû]+\.? \d{4} au \d{1,2} [a-zéû]+\.? \d{4}$/);
     assert.match(await page.textContent('.hero .welcome'), /^Pendant cinq mois/);
@@ -249,7 +250,7 @@ describe('film texts in the viewer\'s language', () => {
       }),
     });
     assert.equal(created.status, 201, await created.text());
-    const { page, context } = await openPage('/films/only-french', { headers: { 'Accept-Language': 'es' } });
+    const { page, context } = await openPage('/films/only-french', { locale: 'es-ES', headers: { 'Accept-Language': 'es' } });
     await page.waitForSelector('.synopsis');
     assert.equal(await page.textContent('#synopsis-title'), 'Sinopsis');  // the UI in Spanish
     // Title: English is the first fallback; the synopsis only exists in French.
@@ -294,7 +295,7 @@ describe('after the festival', () => {
     assert.equal(closed.status, 200, await closed.text());
     const totals = (await getJson(`${festival.url}/api/festival`)).totals;
 
-    const { page, context } = await openPage('/', { headers: { 'Accept-Language': 'es' } });
+    const { page, context } = await openPage('/', { locale: 'es-ES', headers: { 'Accept-Language': 'es' } });
     assert.match(await page.textContent('.hero .welcome'), /^Gracias por ver nuestras películas/);
     assert.equal(await page.textContent('.hero .dates'), 'Del 10 de enero de 2025 al 20 de junio de 2025');
     const figures = await page.$$eval('.totals .figure', (nodes) => nodes.map((n) => n.textContent));

@@ -72,7 +72,7 @@ test('an organizer schedules a premiere in their own time zone, sees it listed, 
   assert.deepEqual([cells[3], cells[4]], ['0', '0']);
   assert.equal(await page.getAttribute(`${row} a[href$="room.csv"]`, 'href'), `/api/premieres/${premiere.id}/room.csv`);
   assert.equal(await page.getAttribute(`${row} a[href$="room.json"]`, 'href'), `/api/premieres/${premiere.id}/room.json`);
-  assert.equal(await page.getAttribute(`${row} th a`, 'href'), `/premiere.html?id=${premiere.id}`);
+  assert.equal(await page.getAttribute(`${row} th a`, 'href'), `/en/premieres/${premiere.id}`);
   assert.equal(await page.locator(`${row} button`, { hasText: 'Guest moderator link' }).count(), 1);
 
   // A second premiere over the first is refused, in words.

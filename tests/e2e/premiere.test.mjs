@@ -111,7 +111,7 @@ async function openPremiere(name, { url, lang = 'en', viewport = DESKTOP, withou
   }
   const page = await context.newPage();
   const problems = watchPageProblems(page, festival.url);
-  await page.goto(url || `${festival.url}/premiere.html?id=${premiere.id}`);
+  await page.goto(url || `${festival.url}/${lang}/premieres/${premiere.id}`);
   await page.waitForSelector('main:not([aria-busy]) h1');
   pages[name] = { page, context, problems };
   return pages[name];
@@ -362,7 +362,7 @@ describe('a premiere watched together', () => {
     const expected = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit', timeZone: 'America/Bogota' }).format(new Date(premiere.starts_at));
     assert.ok(when.includes(expected), `${when} shows ${expected}`);
     assert.ok(when.includes('America/Bogota'), when);
-    assert.equal(await item.getByRole('link', { name: 'Join the premiere' }).getAttribute('href'), `/premiere.html?id=${premiere.id}`);
+    assert.equal(await item.getByRole('link', { name: 'Join the premiere' }).getAttribute('href'), `/en/premieres/${premiere.id}`);
     const calendar = await item.getByRole('link', { name: 'Add to calendar' }).getAttribute('href');
     const ics = await fetch(`${festival.url}${calendar}`);
     assert.equal(ics.status, 200);

@@ -61,5 +61,5 @@ test('the .ics of a premiere parses with ical.js: one event, its times, the titl
   assert.equal(event.endDate.toUnixTime(), Date.parse(premiere.room_closes_at) / 1000);
   assert.equal(event.endDate.toUnixTime() - event.startDate.toUnixTime(), 5401 + 40 * 60);
   assert.equal(event.startDate.zone.tzid, 'UTC');
-  assert.equal(events[0].getFirstPropertyValue('url'), `${festival.url}/premiere.html?id=${premiere.id}`);
+  assert.equal(events[0].getFirstPropertyValue('url'), `${festival.url}/en/premieres/${premiere.id}`);
 });

@@ -2,7 +2,7 @@
 // running is followed through GET /api/jobs/{id}/events (server-sent events) until it ends. A failed
 // job shows its reason.
 import { api } from '/js/api.js';
-import { formatNumber, t } from '/js/i18n.js';
+import { formatNumber, pagePath, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
@@ -43,7 +43,7 @@ export function jobSection(film, { onDone } = {}) {
     cancel.hidden = FINISHED.has(job.status);
     links.replaceChildren();
     if (job.status === 'done')
-      links.append(el('a', { href: `/films/${film.slug}`, id: 'curator-job-film-link' }, t('curator.job_watch')));
+      links.append(el('a', { href: pagePath(`films/${encodeURIComponent(film.slug)}`), id: 'curator-job-film-link' }, t('curator.job_watch')));
   }
 
   function stop() {

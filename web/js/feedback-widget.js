@@ -7,7 +7,7 @@
 // Everything viewers wrote is put on the page with textContent / DOM nodes, never as HTML, so a
 // comment reading "<script>…" shows those characters and runs nothing.
 import { api, ApiError } from '/js/api.js';
-import { formatDate, formatNumber, lang, languageName, LANGUAGES } from '/js/i18n.js';
+import { formatDate, formatNumber, lang, languageName, LANGUAGES, pagePath } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 
 const PER_PAGE = 10;
@@ -240,7 +240,7 @@ export async function mountFeedback(container, film, t) {
   useStylesheet();
   const rating = ratingPart(film, t);
   const list = commentList(film, t);
-  const festivalForm = el('p', { class: 'fb-festival-link' }, el('a', { href: '/feedback' }, t('feedback.form_link')));
+  const festivalForm = el('p', { class: 'fb-festival-link' }, el('a', { href: pagePath('feedback') }, t('feedback.form_link')));
   container.replaceChildren(el('div', { class: 'fb' }, rating.element, commentForm(film, t), list.element, festivalForm));
   await Promise.all([rating.ready, list.ready]);
 }

@@ -1,7 +1,7 @@
 // The public festival feedback form (/feedback): the organizers' questions, answered without an
 // account; and the audience award's ranking once the organizers publish it.
 import { api, ApiError } from '/js/api.js';
-import { formatNumber, lang, pick, t } from '/js/i18n.js';
+import { formatNumber, lang, pagePath, pick, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
 
 function labelOf(label) {
@@ -39,7 +39,7 @@ async function awardPart() {
   if (!award.public || !award.ranking.length) return null;
   const rows = award.ranking.slice(0, 10).map((e) => {
     const titles = Object.fromEntries(Object.entries(e.film.titles || {}).map(([l, title]) => [l, { title }]));
-    return el('li', {}, el('a', { href: `/films/${encodeURIComponent(e.film.slug)}` }, pick(titles, 'title') || e.film.original_title),
+    return el('li', {}, el('a', { href: pagePath(`films/${encodeURIComponent(e.film.slug)}`) }, pick(titles, 'title') || e.film.original_title),
       el('span', { class: 'muted' }, ` — ${t(e.count === 1 ? 'feedback.average_one' : 'feedback.average', {
         average: formatNumber(e.average, { maximumFractionDigits: 1 }), count: formatNumber(e.count) })}`));
   });

@@ -1,7 +1,7 @@
 // One film in a grid (catalog, home): poster, title in the viewer's language, category, year, runtime,
 // and its screening dates. Everything from the catalog is set as text, never parsed as HTML.
 import { el } from '/js/layout.js';
-import { formatDate, pick, pickLang, t } from '/js/i18n.js';
+import { formatDate, pagePath, pick, pickLang, t } from '/js/i18n.js';
 
 /** The poster for a film, or null: one a curator set (a real poster, portrait), else a frame of the film. */
 export function posterOf(film) {
@@ -50,7 +50,7 @@ export function filmCard(film) {
       el(
         'div',
         { class: 'body' },
-        el('h3', { lang: pickLang(film.texts, 'title') }, el('a', { href: `/films/${encodeURIComponent(film.slug)}` }, title)),
+        el('h3', { lang: pickLang(film.texts, 'title') }, el('a', { href: pagePath(`films/${encodeURIComponent(film.slug)}`) }, title)),
         el('p', { class: 'meta' }, facts),
         film.directors && film.directors.length ? el('p', { class: 'meta' }, film.directors.join(', ')) : null,
         state ? el('p', { class: 'meta' }, el('span', { class: `tag tag-${film.screening}` }, state)) : null,

@@ -5,6 +5,7 @@
 // the server's reading of Accept-Language (GET /api/locale), then navigator.languages, then English.
 export const LANGUAGES = ['fr', 'en', 'es'];
 const STORAGE_KEY = 'festival.lang';
+const COOKIE_NAME = 'festival_lang';
 const FALLBACK = 'en';
 // Film texts fall back through these after the viewer's language.
 const TEXT_FALLBACK = ['en', 'fr', 'es'];
@@ -101,6 +102,20 @@ export function lang() {
   return current;
 }
 
+/**
+ * A page's address in the viewer's language: pagePath('films/la-mer') → "/fr/films/la-mer",
+ * pagePath() → "/fr/". Every page link the festival writes goes through this.
+ */
+export function pagePath(path = '') {
+  return `/${current}/${String(path).replace(/^\/+/, '')}`;
+}
+
+/** This page's address in language l: the same path after the language, the same query and fragment. */
+export function addressIn(l) {
+  const rest = addressLanguage() ? location.pathname.slice(3) : location.pathname;
+  return `/${l}${rest || '/'}${location.search}${location.hash}`;
+}
+
 /** Switches language, remembers the choice and tells listeners (onLangChange) to re-render. */
 export async function setLang(l) {
   const next = supported(l);
@@ -110,10 +125,18 @@ export async function setLang(l) {
   } catch {
     // storage blocked: still switch for this page
   }
+  // The server reads it too: an address without a language ("/", an old link) moves to this one.
+  document.cookie = `${COOKIE_NAME}=${next}; path=/; max-age=31536000; samesite=lax`;
   if (next === current && Object.keys(strings).length) return;
   await useLanguage(next);
   for (const listener of listeners) await listener(next);
 }
+
+// Back and forward between the same page in two languages: the address is the truth.
+window.addEventListener('popstate', () => {
+  const l = addressLanguage();
+  if (l && l !== current) setLang(l);
+});
 
 /** Calls fn(lang) after every language switch. Returns a function that unsubscribes. */
 export function onLangChange(fn) {

@@ -7,7 +7,7 @@
 //
 // Each page's HTML has <main id="main" tabindex="-1"> and loads its module; no inline code (CSP).
 import { api, getSession, signOut } from '/js/api.js';
-import { initI18n, lang, LANGUAGES, onLangChange, setLang, t } from '/js/i18n.js';
+import { addressIn, addressLanguage, initI18n, lang, LANGUAGES, onLangChange, pagePath, setLang, t } from '/js/i18n.js';
 
 const NATIVE_NAMES = { fr: 'Français', en: 'English', es: 'Español' };
 
@@ -40,7 +40,7 @@ export function el(tag, attributes = {}, ...children) {
 export function signInNotice(main, { title, message, next }) {
   main.replaceChildren(
     el('h1', {}, t(title)),
-    el('p', { class: 'notice' }, t(message), ' ', el('a', { href: `/login?next=${next}` }, t('nav.login'))));
+    el('p', { class: 'notice' }, t(message), ' ', el('a', { href: `${pagePath('login')}?next=${pagePath(next)}` }, t('nav.login'))));
 }
 
 function navLink(href, key, page, current) {
@@ -59,6 +59,9 @@ function languageSwitcher() {
           'aria-pressed': String(l === lang()),
           'data-lang': l,
           onclick: async () => {
+            // The same page in another language is another address: it goes into the history, and the
+            // page is drawn again in place (an upload or a film in progress goes on).
+            if (addressLanguage() && l !== lang()) history.pushState(history.state, '', addressIn(l));
             await setLang(l);
             const again = document.querySelector(`.lang-switcher button[data-lang="${l}"]`);
             if (again) again.focus();
@@ -75,15 +78,15 @@ async function buildHeader(page) {
   const [festival, session] = await Promise.all([festivalInfo(), getSession()]);
   const name = (festival && festival.name) || t('layout.festival');
   const links = [
-    navLink('/', 'nav.home', 'home', page),
-    navLink('/catalog', 'nav.catalog', 'catalog', page),
-    navLink('/about', 'nav.about', 'about', page),
+    navLink(pagePath(), 'nav.home', 'home', page),
+    navLink(pagePath('catalog'), 'nav.catalog', 'catalog', page),
+    navLink(pagePath('about'), 'nav.about', 'about', page),
   ];
   if (session && session.user) {
-    links.push(navLink('/curator', 'nav.curator', 'curator', page));
+    links.push(navLink(pagePath('curator'), 'nav.curator', 'curator', page));
     if (session.user.role === 'organizer') {
-      links.push(navLink('/organizer', 'nav.organizer', 'organizer', page));
-      links.push(navLink('/moderation', 'nav.moderation', 'moderation', page));
+      links.push(navLink(pagePath('organizer'), 'nav.organizer', 'organizer', page));
+      links.push(navLink(pagePath('moderation'), 'nav.moderation', 'moderation', page));
     }
     links.push(
       el(
@@ -96,7 +99,7 @@ async function buildHeader(page) {
             class: 'link-button',
             onclick: async () => {
               await signOut().catch(() => {});
-              location.assign('/');
+              location.assign(pagePath());
             },
           },
           t('nav.logout'),
@@ -104,7 +107,7 @@ async function buildHeader(page) {
       ),
     );
   } else {
-    links.push(navLink('/login', 'nav.login', 'login', page));
+    links.push(navLink(pagePath('login'), 'nav.login', 'login', page));
   }
   return el(
     'header',
@@ -113,7 +116,7 @@ async function buildHeader(page) {
     el(
       'div',
       { class: 'site-header-inner' },
-      el('a', { class: 'brand', href: '/' }, name),
+      el('a', { class: 'brand', href: pagePath() }, name),
       el('nav', { 'aria-label': t('layout.nav') }, el('ul', { class: 'nav-list' }, links)),
       languageSwitcher(),
     ),
@@ -127,7 +130,7 @@ async function buildFooter() {
     'footer',
     { class: 'site-footer' },
     el('p', {}, t('layout.footer', { name })),
-    el('p', {}, el('a', { href: '/about' }, t('nav.about'))),
+    el('p', {}, el('a', { href: pagePath('about') }, t('nav.about'))),
   );
 }
 

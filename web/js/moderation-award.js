@@ -1,6 +1,6 @@
 // The audience award as organizers see it: the Bayesian ranking and the "show publicly" switch.
 import { api } from '/js/api.js';
-import { formatNumber, pick, t } from '/js/i18n.js';
+import { formatNumber, pagePath, pick, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 
 export async function awardSection() {
@@ -29,7 +29,7 @@ export async function awardSection() {
       const titles = Object.fromEntries(Object.entries(e.film.titles || {}).map(([l, title]) => [l, { title }]));
       return el('tr', { 'data-slug': e.film.slug },
         el('td', {}, String(e.rank)),
-        el('td', {}, el('a', { href: `/films/${encodeURIComponent(e.film.slug)}` }, pick(titles, 'title') || e.film.original_title)),
+        el('td', {}, el('a', { href: pagePath(`films/${encodeURIComponent(e.film.slug)}`) }, pick(titles, 'title') || e.film.original_title)),
         el('td', {}, formatNumber(e.count)),
         el('td', {}, number(e.average)),
         el('td', {}, number(e.score)));

@@ -1,6 +1,6 @@
 // The comment moderation queue: filter by status, select many, approve / reject / delete at once.
 import { api } from '/js/api.js';
-import { formatDate, t } from '/js/i18n.js';
+import { formatDate, pagePath, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 
 const PER_PAGE = 50;
@@ -59,7 +59,7 @@ export async function queueSection() {
       c.submissions > 1 ? el('span', { class: 'muted' }, ` · ${t('moderation.submissions', { n: c.submissions })}`) : null);
     return el('tr', { 'data-comment-id': c.id },
       el('td', { class: 'mod-check' }, el('label', { class: 'visually-hidden', for: box.id }, t('moderation.select', { id: c.id })), box),
-      el('td', {}, el('a', { href: `/films/${encodeURIComponent(c.film.slug)}` }, c.film.original_title)),
+      el('td', {}, el('a', { href: pagePath(`films/${encodeURIComponent(c.film.slug)}`) }, c.film.original_title)),
       author, text,
       el('td', {}, el('time', { datetime: c.created_at }, formatDate(c.created_at, { dateStyle: 'short', timeStyle: 'short' }))),
       state);

@@ -5,6 +5,7 @@
 import { api } from '/js/api.js';
 import { formatNumber, lang, pick, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
+import { premierePageUrl } from '/js/premiere-times.js';
 
 /** "2026-12-01T20:00" typed in the browser's zone → "2026-12-01T20:00:00+01:00" (that day's offset). */
 export function localInputToInstant(value) {
@@ -68,7 +69,7 @@ function premiereRow(premiere, { onChange, say }) {
   }, t('organizer.premieres.cancel'));
   const attendance = premiere.attendance || { peak: 0, total: 0 };
   return el('tr', { 'data-premiere': id },
-    el('th', { scope: 'row' }, el('a', { href: `/premiere.html?id=${id}` }, premiere.title || premiere.film)),
+    el('th', { scope: 'row' }, el('a', { href: premierePageUrl(id) }, premiere.title || premiere.film)),
     el('td', {}, el('time', { datetime: premiere.starts_at }, localTime(premiere.starts_at))),
     el('td', { 'data-phase': premiere.phase }, t(`organizer.premieres.phase.${premiere.phase}`)),
     el('td', {}, formatNumber(attendance.peak)),

@@ -1,6 +1,6 @@
 // How a premiere's times read for the viewer: the start in their own time zone (named, so nobody
 // wonders whose eight o'clock it is) and the countdown to it, in their language.
-import { lang, t } from '/js/i18n.js';
+import { lang, pagePath, t } from '/js/i18n.js';
 import { countdownParts, toUnixMs } from '/js/premiere-clock.js';
 
 /** The viewer's time zone as the browser knows it ("Europe/Paris"), or "". */
@@ -37,7 +37,7 @@ export function countdownText(ms) {
 
 /** The premiere page of a premiere. */
 export function premierePageUrl(id) {
-  return `/premiere.html?id=${encodeURIComponent(id)}`;
+  return pagePath(`premieres/${encodeURIComponent(id)}`);
 }
 
 /** Its calendar file (RFC 5545), for "add to calendar". */

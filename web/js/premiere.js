@@ -1,18 +1,18 @@
-// A premiere's page (/premiere.html?id=N): the film everyone watches at one time and its room. Before
+// A premiere's page (/{lang}/premieres/N): the film everyone watches at one time and its room. Before
 // the start a countdown; during the screening the player follows the screening clock (late-comers start
 // at the current position, a player that drifts more than 2 s is put back, nobody runs ahead); after it
 // the questions to the director come first, and the film page for watching on demand. The room (chat,
 // questions, moderation) is beside it throughout. A guest moderator's link carries its token in the
 // address's fragment (#moderator=…): it is kept for this tab and taken off the address bar at once.
 import { api, ApiError } from '/js/api.js';
-import { lang, pick, pickLang, t } from '/js/i18n.js';
+import { lang, pagePath, pick, pickLang, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
 import { CHECK_INTERVAL_MS, driftCorrection, positionOnPlay, ScreeningClock, seekedAhead } from '/js/premiere-clock.js';
 import { countdownText, premiereCalendarUrl, premiereStartWithZone } from '/js/premiere-times.js';
 import { RoomClient } from '/js/room-client.js';
 import { RoomView, storedName } from '/js/room-view.js';
 
-const premiereId = new URLSearchParams(location.search).get('id') || '';
+const premiereId = /\/premieres\/([^/]+)\/?$/.exec(location.pathname)?.[1] || new URLSearchParams(location.search).get('id') || '';
 const moderatorToken = takeModeratorToken();
 
 let premiere = null;
@@ -145,7 +145,7 @@ function keepOnClock() {
 function afterFilm() {
   const parts = [el('p', { class: 'notice' }, t(clock.phase() === 'ended' ? 'premiere.room_ended' : 'premiere.after_film'))];
   if (film && film.screening === 'now') {
-    parts.push(el('p', {}, el('a', { class: 'button-secondary', href: `/films/${encodeURIComponent(film.slug)}` }, t('premiere.on_demand'))));
+    parts.push(el('p', {}, el('a', { class: 'button-secondary', href: pagePath(`films/${encodeURIComponent(film.slug)}`) }, t('premiere.on_demand'))));
   }
   return parts;
 }
@@ -204,7 +204,7 @@ async function load(main) {
     premiere = await api(`/api/premieres/${encodeURIComponent(premiereId)}`);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) {
-      main.replaceChildren(el('h1', {}, t('premiere.not_found')), el('p', {}, el('a', { href: '/catalog' }, t('film.back'))));
+      main.replaceChildren(el('h1', {}, t('premiere.not_found')), el('p', {}, el('a', { href: pagePath('catalog') }, t('film.back'))));
       return false;
     }
     throw e;
@@ -227,7 +227,7 @@ async function render(main) {
   drawStage();
   tick();
   main.replaceChildren(
-    el('p', {}, el('a', { href: `/films/${encodeURIComponent(film.slug)}` }, `← ${title}`)),
+    el('p', {}, el('a', { href: pagePath(`films/${encodeURIComponent(film.slug)}`) }, `← ${title}`)),
     el('h1', {}, el('span', { class: 'premiere-kicker' }, t('premiere.kicker')), ' ', el('span', { lang: film.texts ? pickLang(film.texts, 'title') : null }, title)),
     el('p', { class: 'premiere-when' }, el('time', { datetime: String(premiere.starts_at) }, premiereStartWithZone(premiere.starts_at)), ' · ',
       el('a', { href: premiereCalendarUrl(premiere.id ?? premiereId), download: `premiere-${premiere.id ?? premiereId}.ics` }, t('premiere.add_to_calendar'))),

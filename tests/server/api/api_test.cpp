@@ -69,7 +69,8 @@ TEST_CASE("pages carry the security headers and a missing page is a JSON 404") {
     std::ofstream(web.path() / "index.html") << "<!doctype html><title>Festival</title>";
     std::ofstream(web.path() / "film.html") << "<!doctype html><title>Film</title>";
     festival_process server(data.path().string(), {"--web-dir", web.path().string()});
-    const auto home = http_call(server.port(), "GET", "/");
+    CHECK(http_call(server.port(), "GET", "/").status == 301);  // to the page in the viewer's language
+    const auto home = http_call(server.port(), "GET", "/en/");
     CHECK(home.status == 200);
     CHECK(home.header("content-type") == "text/html; charset=utf-8");
     const auto csp = home.header("content-security-policy");
@@ -78,7 +79,10 @@ TEST_CASE("pages carry the security headers and a missing page is a JSON 404") {
     CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
     CHECK(home.header("x-content-type-options") == "nosniff");
     CHECK_FALSE(home.header("referrer-policy").empty());
-    CHECK(http_call(server.port(), "GET", "/films/some-film").body.find("<title>Film") != std::string::npos);
+    // No such film: film.html with a "not found" head in the page's language.
+    const auto film = http_call(server.port(), "GET", "/fr/films/some-film");
+    CHECK(film.status == 404);
+    CHECK(film.body.find("<title>Page introuvable") != std::string::npos);
     check_error_shape(http_call(server.port(), "GET", "/missing.html"), 404);
     check_error_shape(http_call(server.port(), "GET", "/%2e%2e/%2e%2e/etc/passwd"), 404);
 }

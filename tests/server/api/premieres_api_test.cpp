@@ -242,7 +242,7 @@ TEST_CASE("the calendar file: one event in UTC, the film's title, the note escap
     CHECK(text.find("DTEND:" + festival::server::calendar_utc(starts + 5401 + 1800) + "\r\n") != std::string::npos);
     CHECK(text.find("SUMMARY:Le Voyage à Nantes\\, épisode\\; \"un\"\r\n") != std::string::npos);
     CHECK(text.find("DESCRIPTION:Q&A: la réalisatrice\\, en français\\;\\nvenez\r\n") != std::string::npos);
-    CHECK(text.find("URL:http://festival.example:8080/premiere.html?id=" + std::to_string(id) + "\r\n") != std::string::npos);
+    CHECK(text.find("URL:http://festival.example:8080/en/premieres/" + std::to_string(id) + "\r\n") != std::string::npos);
     CHECK(text.find("BEGIN:VEVENT") == text.rfind("BEGIN:VEVENT"));  // one event
     for (std::size_t at = 0, end; (end = text.find("\r\n", at)) != std::string::npos; at = end + 2)
         CHECK(end - at <= 75);

@@ -1,15 +1,15 @@
-// A film's page (/films/{slug}): poster, title and synopsis in the viewer's language, details and
+// A film's page (/{lang}/films/{slug}): poster, title and synopsis in the viewer's language, details and
 // credits, the player while it screens ("not yet screening" / "screening ended" with the dates
 // otherwise), its premieres, and the viewers' ratings and comments (the feedback widget, when the
 // festival has it).
 import { api, ApiError, getSession } from '/js/api.js';
 import { filmCalendarLink } from '/js/film-calendar.js';
 import { posterElement, posterOf } from '/js/film-card.js';
-import { countryName, formatDate, languageName, pick, pickLang, t } from '/js/i18n.js';
+import { countryName, formatDate, languageName, pagePath, pick, pickLang, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
 import { premiereListing } from '/js/premiere-listing.js';
 
-const slug = decodeURIComponent(location.pathname.replace(/^\/films\//, '').replace(/\/$/, ''));
+const slug = decodeURIComponent(location.pathname.replace(/^\/(?:[a-z]{2}\/)?films\//, '').replace(/\/$/, ''));
 let film = null;
 let player = null;
 let playerBox = null;
@@ -112,7 +112,7 @@ async function render(main) {
         document.title = t('film.not_found');
         main.replaceChildren(
           el('h1', {}, t('film.not_found')),
-          el('p', {}, el('a', { href: '/catalog' }, t('film.back'))),
+          el('p', {}, el('a', { href: pagePath('catalog') }, t('film.back'))),
         );
         return;
       }
@@ -136,7 +136,7 @@ async function render(main) {
   const [playerPart, feedbackPart] = await Promise.all([playerSection(film), feedbackSection(film)]);
   const premieres = premiereListing(film, film.now);
   const parts = [
-    el('p', {}, el('a', { href: '/catalog' }, `← ${t('film.back')}`)),
+    el('p', {}, el('a', { href: pagePath('catalog') }, `← ${t('film.back')}`)),
     el('h1', { lang: pickLang(film.texts, 'title') }, title),
     title !== film.original_title
       ? el('p', { class: 'muted' }, `${t('film.original_title')} `, el('span', { lang: film.spoken_languages?.[0] || null }, film.original_title))

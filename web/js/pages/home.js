@@ -2,7 +2,7 @@
 // audience figures; then the films screening now.
 import { api } from '/js/api.js';
 import { filmCard } from '/js/film-card.js';
-import { formatDate, formatNumber, pick, pickLang, t } from '/js/i18n.js';
+import { formatDate, formatNumber, pagePath, pick, pickLang, t } from '/js/i18n.js';
 import { el, festivalInfo, startPage } from '/js/layout.js';
 
 function stateLine(festival) {
@@ -45,7 +45,7 @@ async function render(main) {
       : null,
     message ? el('p', { class: 'welcome', lang: pickLang(festival.texts, closed ? 'closing' : 'welcome') }, message) : null,
     el('p', {}, stateLine(festival)),
-    closed ? null : el('p', {}, el('a', { class: 'button', href: '/catalog' }, t('home.browse'))),
+    closed ? null : el('p', {}, el('a', { class: 'button', href: pagePath('catalog') }, t('home.browse'))),
   );
   const parts = [hero];
   if (closed) parts.push(totals(festival));

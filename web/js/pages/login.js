@@ -1,13 +1,13 @@
 // Sign-in for curators and organizers; each goes to their own page afterwards.
 import { ApiError, signIn } from '/js/api.js';
-import { t } from '/js/i18n.js';
+import { pagePath, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
 import { sameOriginPath } from '/js/sign-in-destination.js';
 
 function destination(user) {
   // Only paths of this site: never send a signed-in user to another one.
   const wanted = sameOriginPath(new URLSearchParams(location.search).get('next'), location.origin);
-  return wanted ?? (user.role === 'organizer' ? '/organizer' : '/curator');
+  return wanted ?? pagePath(user.role === 'organizer' ? 'organizer' : 'curator');
 }
 
 function render(main) {
