@@ -47,6 +47,21 @@ std::string time_upsert_sql(const std::string& table, const std::string& bucket)
            add_excluded(table, "watch_ms") + ", " + keep_greater(table, "peak_live");
 }
 
+// Adds plays, views and watch time to the rows per film, day and `column` (a country, a site) of `table`.
+void add_film_day_rows(database& db, const std::string& table, const std::string& column,
+                       const std::map<film_day_country, country_delta>& rows) {
+    if (rows.empty()) return;
+    auto row = db.prepare("INSERT INTO " + table + " (film_id, day, " + column +
+                          ", plays, views, watch_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (film_id, day, " +
+                          column + ") DO UPDATE SET " + add_excluded(table, "plays") + ", " +
+                          add_excluded(table, "views") + ", " + add_excluded(table, "watch_ms"));
+    for (const auto& [key, d] : rows) {
+        row.reset();
+        row.bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
+        row.bind(4, d.plays).bind(5, d.views).bind(6, d.watch_ms).run();
+    }
+}
+
 // The WHERE clause for a day range on a column, with its bound values appended to `values`.
 std::string range_clause(const char* column, const day_range& range, std::vector<std::int64_t>& values) {
     std::string sql;
@@ -189,27 +204,8 @@ void write_stats_batch(database& db, const stats_batch& batch) {
         festival_peak.bind(1, minute).bind(2, live).run();
     }
 
-    const std::string country_table = "stats_film_day_country";
-    auto country_row = db.prepare(
-        "INSERT INTO stats_film_day_country (film_id, day, country, plays, views, watch_ms) VALUES (?1, ?2, ?3, ?4, "
-        "?5, ?6) ON CONFLICT (film_id, day, country) DO UPDATE SET " + add_excluded(country_table, "plays") + ", " +
-        add_excluded(country_table, "views") + ", " + add_excluded(country_table, "watch_ms"));
-    for (const auto& [key, d] : batch.countries) {
-        country_row.reset();
-        country_row.bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
-        country_row.bind(4, d.plays).bind(5, d.views).bind(6, d.watch_ms).run();
-    }
-
-    const std::string site_table = "stats_film_day_site";
-    auto site_row = db.prepare(
-        "INSERT INTO stats_film_day_site (film_id, day, site, plays, views, watch_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-        "ON CONFLICT (film_id, day, site) DO UPDATE SET " + add_excluded(site_table, "plays") + ", " +
-        add_excluded(site_table, "views") + ", " + add_excluded(site_table, "watch_ms"));
-    for (const auto& [key, d] : batch.sites) {
-        site_row.reset();
-        site_row.bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
-        site_row.bind(4, d.plays).bind(5, d.views).bind(6, d.watch_ms).run();
-    }
+    add_film_day_rows(db, "stats_film_day_country", "country", batch.countries);
+    add_film_day_rows(db, "stats_film_day_site", "site", batch.sites);
     // In the same transaction as the views that fed them: a view and its viewer are written together.
     raise_sketch_registers(db, batch.viewer_slots);
     tx.commit();
