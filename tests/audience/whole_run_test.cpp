@@ -246,7 +246,7 @@ TEST_CASE("viewer tokens that never earn a view count nobody, nor do views witho
         tokenless[v] = r.json()["play_id"].get<std::string>();
     }
     f.set_clock(t0 + 13'000);
-    for (const auto& [v, id] : tokenless) REQUIRE(f.beat(id, v, 3) == 200);
+    for (const auto& play : tokenless) REQUIRE(f.beat(play.second, play.first, 3) == 200);
     // A malformed token is refused and nothing is counted.
     for (const json& bad : {json("ABCDEF0123456789ABCDEF0123456789"), json(std::string(31, 'a')),
                             json(std::string(33, 'a')), json("g" + std::string(31, 'a')), json(12345),

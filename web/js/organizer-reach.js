@@ -7,6 +7,11 @@ import { el } from '/js/layout.js';
 
 const hoursOptions = { maximumFractionDigits: 2 };
 
+// A table that may scroll sideways on a phone: the region takes the keyboard's focus so it can be scrolled.
+function scrollingTable(label, table) {
+  return el('div', { class: 'stats-table-wrap', tabindex: '0', role: 'region', 'aria-label': label }, table);
+}
+
 function filmName(films, id) {
   const film = films.find((f) => f.film_id === id);
   return film ? film.title || film.slug || `#${id}` : `#${id}`;
@@ -19,14 +24,14 @@ function wholeRunCard(stats) {
   const rows = stats.films.map((f) => el('tr', { 'data-film': f.film_id },
     el('th', { scope: 'row' }, f.title || f.slug || `#${f.film_id}`),
     el('td', {}, formatNumber(f.unique_viewers)),
-    el('td', { class: 'whole-run-people' }, `~${formatNumber(people.get(f.film_id) || 0)}`)));
+    el('td', { class: 'whole-run-people' }, people.get(f.film_id) ? `~${formatNumber(people.get(f.film_id))}` : '0')));
   return el('section', { class: 'card', 'aria-labelledby': 'whole-run-title' },
     el('h2', { id: 'whole-run-title' }, t('whole_run.title')),
     el('p', { class: 'stats-whole-run', id: 'whole-run-festival' },
       t('whole_run.festival', { count: formatNumber(run.unique_viewers), error })),
     el('p', { class: 'muted' }, t('whole_run.hint', { error })),
     rows.length
-      ? el('div', { class: 'stats-table-wrap' }, el('table', { class: 'stats-table', id: 'whole-run-films' },
+      ? scrollingTable(t('whole_run.per_film'), el('table', { class: 'stats-table', id: 'whole-run-films' },
         el('caption', { class: 'visually-hidden' }, t('whole_run.per_film')),
         el('thead', {}, el('tr', {},
           ['organizer.film', 'whole_run.daily', 'whole_run.people'].map((key) => el('th', { scope: 'col' }, t(key))))),
@@ -48,7 +53,7 @@ function sitesCard(stats, query) {
     el('h2', { id: 'whole-run-sites-title' }, t('whole_run.sites_title')),
     el('p', { class: 'muted' }, t('whole_run.sites_hint')),
     rows.length
-      ? el('div', { class: 'stats-table-wrap' }, el('table', { class: 'stats-table', id: 'whole-run-sites' },
+      ? scrollingTable(t('whole_run.sites_title'), el('table', { class: 'stats-table', id: 'whole-run-sites' },
         el('caption', { class: 'visually-hidden' }, t('whole_run.sites_title')),
         el('thead', {}, el('tr', {},
           ['whole_run.site', 'organizer.film', 'organizer.plays', 'organizer.views', 'organizer.watch_hours']
