@@ -7,6 +7,7 @@ import { el, signInNotice, startPage } from '/js/layout.js';
 import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-charts.js';
 import { countriesSection } from '/js/organizer-countries.js';
 import { premieresSection } from '/js/organizer-premieres.js';
+import { reachSection } from '/js/organizer-reach.js';
 import { filmTable } from '/js/organizer-table.js';
 
 let live = null;  // the EventSource of the live counter, closed when the page is drawn again
@@ -150,6 +151,7 @@ async function render(main) {
       })),
     retention.section,
     countriesSection(stats.countries),
+    reachSection(stats, query().replace(/^\?/, '&')),
     premieresSection(),
     exportsSection());
 }

@@ -17,6 +17,7 @@ import {
 import { bytesFor, formatBytes, variantsOf } from '/js/player-data.js';
 import { hlsTuning } from '/js/player-tuning.js';
 import { refusalOf, refusalText, requestAccess, storedPass, viewerPass } from '/js/viewer-pass.js';
+import { viewerToken } from '/js/viewer-token.js';
 
 // Until the server's answer to a play start says otherwise (its heartbeat_seconds).
 const DEFAULT_HEARTBEAT_MS = 10_000;
@@ -185,7 +186,7 @@ class AudienceReport {
     if (this.playId || this.starting || this.unavailable) return;
     this.starting = api(`/api/films/${encodeURIComponent(this.filmKey)}/plays`, {
       method: 'POST',
-      body: { ...this.startFields, position: Math.floor(this.video.currentTime), duration: this.duration(), pass: this.pass ? this.pass() : undefined },
+      body: { ...this.startFields, position: Math.floor(this.video.currentTime), duration: this.duration(), pass: this.pass ? this.pass() : undefined, viewer: viewerToken() },
     })
       .then((answer) => {
         this.playId = answer && answer.play_id ? String(answer.play_id) : null;
