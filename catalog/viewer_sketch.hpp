@@ -6,6 +6,7 @@
 // (`audience_sketch_registers`, docs/statistics.md).
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -55,7 +56,13 @@ struct unique_viewers_estimate {
 // ranks; additive, so every node may write in its own audience flush transaction.
 void raise_sketch_registers(database& db, const std::vector<std::pair<std::int64_t, sketch_slot>>& film_slots);
 viewer_sketch load_viewer_sketch(database& db, std::int64_t film_id);
-// Whole-run unique viewers of a film (or the festival: festival_sketch).
+// Whole-run unique viewers of a film (or the festival: festival_sketch); 0 for a sketch never fed.
 unique_viewers_estimate whole_run_unique_viewers(database& db, std::int64_t film_id);
+// The same for every sketch that holds anything (the festival's under festival_sketch), or one, in one
+// query: the catalog sums the registers, so a read moves one row per sketch.
+std::map<std::int64_t, unique_viewers_estimate> whole_run_unique_viewers_by_film(
+    database& db, std::optional<std::int64_t> film_id = std::nullopt);
+// 1.04/√16384: the standard error of every estimate.
+double sketch_relative_error();
 
 }  // namespace festival::catalog
