@@ -17,6 +17,8 @@ void add_report_headers(http_response& response) {
 }
 
 http_response get_report_page(festival_app& app, http_request& request) {
+    // This route runs on the worker pool: the pages' handler may read the catalog here at once.
+    request.on_worker_pool = true;
     const auto& language = request.params.at("lang");
     // "/js/report/x" and the like are not report pages: whatever the pages' route would answer.
     if (std::find(site_languages.begin(), site_languages.end(), language) == site_languages.end())
