@@ -84,7 +84,8 @@ start_result audience_ledger::admit(address_activity& a, std::int64_t film_id, c
 start_result audience_ledger::start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
                                          std::optional<double> runtime_seconds, std::int64_t now_ms,
                                          const std::string& address_key, const std::string& token_hash,
-                                         const std::string& country) {
+                                         const std::string& country, const std::string& site,
+                                         std::optional<sketch_slot> viewer_slot) {
     auto& activity = addresses_[address_key.empty() ? viewer_hash : address_key];
     if (auto refused = admit(activity, film_id, viewer_hash, now_ms); !refused) {
         refused.retry_after_ms = std::max<std::int64_t>(1000, refused.retry_after_ms);
@@ -102,12 +103,15 @@ start_result audience_ledger::start_play(const std::string& id, std::int64_t fil
     p.viewer_hash = viewer_hash;
     p.token_hash = token_hash;
     p.country = country;
+    p.site = site;
+    p.slot = viewer_slot;
     p.started_ms = now_ms;
     p.last_ms = now_ms;
     if (runtime_seconds && *runtime_seconds > 0) p.runtime = runtime_seconds;
     pending_.minutes[{film_id, minute_of(now_ms)}].plays += 1;
     pending_.days[{film_id, day_of(now_ms)}].viewer_hashes.insert(viewer_hash);
     country_day(p, now_ms).plays += 1;
+    site_day(p, now_ms).plays += 1;
     measure(p);
     plays_[id] = std::move(p);
     dirty_.insert(id);
@@ -116,6 +120,10 @@ start_result audience_ledger::start_play(const std::string& id, std::int64_t fil
 
 country_delta& audience_ledger::country_day(const play& p, std::int64_t now_ms) {
     return pending_.countries[{p.film_id, day_of(now_ms), p.country}];
+}
+
+site_delta& audience_ledger::site_day(const play& p, std::int64_t now_ms) {
+    return pending_.sites[{p.film_id, day_of(now_ms), p.site}];
 }
 
 bool audience_ledger::expired(const play& p, std::int64_t now_ms) const {
@@ -141,6 +149,8 @@ bool audience_ledger::adopt(const play_snapshot& row, std::int64_t now_ms) {
     p.film_id = row.film_id;
     p.viewer_hash = row.viewer_hash;
     p.country = known == plays_.end() ? std::string() : known->second.country;
+    p.site = row.site;
+    if (row.sketch_slot) p.slot = sketch_slot::from_stored(*row.sketch_slot);
     p.started_ms = row.started_ms;
     p.last_ms = row.last_ms;
     if (row.runtime_seconds && *row.runtime_seconds > 0) p.runtime = row.runtime_seconds;
@@ -234,6 +244,7 @@ heartbeat_result audience_ledger::heartbeat(const std::string& id, const viewer_
         p.credited_ms += credit.credited_ms;
         pending_.minutes[{p.film_id, minute_of(now_ms)}].watch_ms += credit.credited_ms;
         country_day(p, now_ms).watch_ms += credit.credited_ms;
+        site_day(p, now_ms).watch_ms += credit.credited_ms;
         if (std::isfinite(beat.position)) {
             // The credited seconds are the ones just before the reported position: a jump forward
             // (a seek) is not watched, whatever position the player reports.
@@ -255,6 +266,9 @@ heartbeat_result audience_ledger::heartbeat(const std::string& id, const viewer_
                 credit.counted_view = true;
                 pending_.minutes[{p.film_id, minute_of(now_ms)}].views += 1;
                 country_day(p, now_ms).views += 1;
+                site_day(p, now_ms).views += 1;
+                // Its viewer is one of the people who watched: a token that never earns a view adds nothing.
+                if (p.slot) pending_.viewer_slots.emplace_back(p.film_id, *p.slot);
             }
         }
     }
@@ -333,6 +347,8 @@ stats_batch audience_ledger::take_pending(std::int64_t now_ms, bool every_play) 
         s.furthest_position = p.furthest;
         s.token_hash = p.token_hash;
         s.reached_view = p.reached_view;
+        s.site = p.site;
+        if (p.slot) s.sketch_slot = p.slot->stored();
         s.watched.resize(retention_buckets);
         for (int k = 0; k < retention_buckets; ++k)
             s.watched[static_cast<std::size_t>(k)] = p.watched.test(static_cast<std::size_t>(k)) ? '1' : '0';

@@ -103,11 +103,14 @@ public:
     // viewer hashes for this film today; or when this viewer hash holds plays_per_viewer plays in
     // memory. An empty address key stands for the viewer hash. `token_hash` proves a rating's play.
     // `country` (ISO 3166 alpha-2, "" unknown) is where the viewer was at the start: the play's plays,
-    // views and watch time are counted for it.
+    // views and watch time are counted for it, and for `site` (the embedding site, "" = the festival's
+    // own pages). `viewer_slot` is its viewer token's place in the whole-run sketches (none without a
+    // token): added to the film's and the festival's sketch once the play is a counted view.
     start_result start_play(const std::string& id, std::int64_t film_id, const std::string& viewer_hash,
                             std::optional<double> runtime_seconds, std::int64_t now_ms,
                             const std::string& address_key = {}, const std::string& token_hash = {},
-                            const std::string& country = {});
+                            const std::string& country = {}, const std::string& site = {},
+                            std::optional<sketch_slot> viewer_slot = std::nullopt);
 
     // Binding checks before a heartbeat: the play's film and viewer hash, when known and not expired.
     struct binding {
@@ -159,6 +162,8 @@ private:
         std::int64_t film_id = 0;
         std::string viewer_hash;
         std::string country;  // ISO 3166 alpha-2 at the start, "" unknown
+        std::string site;     // the embedding site's origin, "" = the festival's own pages
+        std::optional<sketch_slot> slot;  // its viewer token's slot; the token itself is never kept
         std::int64_t started_ms = 0;
         std::int64_t last_ms = 0;
         std::optional<double> runtime;
@@ -188,6 +193,7 @@ private:
     // and completes the play once they cover completion_share of the runtime.
     void account_watched(play& p, double from, double to);
     country_delta& country_day(const play& p, std::int64_t now_ms);
+    site_delta& site_day(const play& p, std::int64_t now_ms);
 
     audience_rules rules_;
     std::unordered_map<std::string, play> plays_;

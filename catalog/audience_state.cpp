@@ -12,6 +12,8 @@ nlohmann::json audience_ledger::hand_over_state() const {
         plays[id] = {{"film_id", p.film_id},
                      {"viewer_hash", p.viewer_hash},
                      {"country", p.country},
+                     {"site", p.site},
+                     {"sketch_slot", p.slot ? nlohmann::json(p.slot->stored()) : nlohmann::json()},
                      {"started_ms", p.started_ms},
                      {"last_ms", p.last_ms},
                      {"runtime", p.runtime ? nlohmann::json(*p.runtime) : nlohmann::json()},
@@ -47,6 +49,9 @@ void audience_ledger::take_over_state(const nlohmann::json& state) {
         p.film_id = j.at("film_id");
         p.viewer_hash = j.at("viewer_hash");
         p.country = j.value("country", std::string());  // a predecessor from before countries: unknown
+        p.site = j.value("site", std::string());         // … or before sites: the festival's own pages
+        if (const auto slot = j.find("sketch_slot"); slot != j.end() && slot->is_number_integer())
+            p.slot = sketch_slot::from_stored(slot->get<std::int64_t>());
         p.started_ms = j.at("started_ms");
         p.last_ms = j.at("last_ms");
         if (!j.at("runtime").is_null()) p.runtime = j.at("runtime").get<double>();

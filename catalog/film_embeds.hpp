@@ -21,13 +21,15 @@ struct film_embed {
     bool allows(const std::string& origin) const;
 };
 
-// "HTTPS://Partner.Example:443/page" → "https://partner.example"; throws invalid("invalid_site") for
-// anything that is not an http(s) origin (a path beyond "/", a query, credentials, a wildcard, no host).
+// "HTTPS://Partner.Example:443/" → "https://partner.example"; throws invalid("invalid_site"), quoting
+// the entry, for anything that is not an http(s) origin (a path beyond "/", a query, credentials, a
+// wildcard, no host, a host with characters a DNS name cannot have).
 std::string normalise_site(const std::string& text);
 
 // The film's settings; a film never set is {film_id, enabled=false, no sites}.
 film_embed find_film_embed(database& db, std::int64_t film_id);
-// Replaces the settings (sites normalised, duplicates dropped, at most 20); throws invalid on a bad site.
+// Replaces the settings (sites normalised, duplicates dropped, at most 20); throws invalid on a bad site
+// ("invalid_site") or too many ("too_many_sites"), leaving the saved settings as they were.
 film_embed save_film_embed(database& db, std::int64_t film_id, bool enabled, const std::vector<std::string>& sites);
 
 }  // namespace festival::catalog

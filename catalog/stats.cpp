@@ -17,6 +17,12 @@ void add(minute_delta& into, const minute_delta& d) {
     into.peak_live = std::max(into.peak_live, d.peak_live);
 }
 
+void add_counts(country_delta& into, const country_delta& d) {
+    into.plays += d.plays;
+    into.views += d.views;
+    into.watch_ms += d.watch_ms;
+}
+
 // Upserts one aggregate row: counts add up, the peak keeps its maximum.
 void upsert_time_row(statement& st, std::int64_t film, std::int64_t bucket, const minute_delta& d) {
     st.reset();
@@ -39,6 +45,21 @@ std::string time_upsert_sql(const std::string& table, const std::string& bucket)
            ", plays, views, watch_ms, peak_live) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (film_id, " + bucket +
            ") DO UPDATE SET " + add_excluded(table, "plays") + ", " + add_excluded(table, "views") + ", " +
            add_excluded(table, "watch_ms") + ", " + keep_greater(table, "peak_live");
+}
+
+// Adds plays, views and watch time to the rows per film, day and `column` (a country, a site) of `table`.
+void add_film_day_rows(database& db, const std::string& table, const std::string& column,
+                       const std::map<film_day_country, country_delta>& rows) {
+    if (rows.empty()) return;
+    auto row = db.prepare("INSERT INTO " + table + " (film_id, day, " + column +
+                          ", plays, views, watch_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (film_id, day, " +
+                          column + ") DO UPDATE SET " + add_excluded(table, "plays") + ", " +
+                          add_excluded(table, "views") + ", " + add_excluded(table, "watch_ms"));
+    for (const auto& [key, d] : rows) {
+        row.reset();
+        row.bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
+        row.bind(4, d.plays).bind(5, d.views).bind(6, d.watch_ms).run();
+    }
 }
 
 // The WHERE clause for a day range on a column, with its bound values appended to `values`.
@@ -97,12 +118,9 @@ void stats_batch::merge(stats_batch&& later) {
     }
     for (const auto& [minute, live] : later.festival_peak_live)
         festival_peak_live[minute] = std::max(festival_peak_live[minute], live);
-    for (const auto& [key, d] : later.countries) {
-        auto& into = countries[key];
-        into.plays += d.plays;
-        into.views += d.views;
-        into.watch_ms += d.watch_ms;
-    }
+    for (const auto& [key, d] : later.countries) add_counts(countries[key], d);
+    for (const auto& [key, d] : later.sites) add_counts(sites[key], d);
+    viewer_slots.insert(viewer_slots.end(), later.viewer_slots.begin(), later.viewer_slots.end());
 }
 
 void write_stats_batch(database& db, const stats_batch& batch) {
@@ -114,8 +132,8 @@ void write_stats_batch(database& db, const stats_batch& batch) {
     transaction tx(db, write_lock::rows);
     auto play = db.prepare(
         "INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, "
-        "furthest_position, watched, viewed_at, completed, ended, token_hash, reached_view) VALUES (?1, ?2, ?3, ?4, "
-        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE SET last_seen_at = "
+        "furthest_position, watched, viewed_at, completed, ended, token_hash, reached_view, site, sketch_slot) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (id) DO UPDATE SET last_seen_at = "
         "excluded.last_seen_at, runtime_seconds = excluded.runtime_seconds, played_ms = excluded.played_ms, "
         "furthest_position = excluded.furthest_position, watched = excluded.watched, viewed_at = excluded.viewed_at, "
         "completed = excluded.completed, ended = excluded.ended, reached_view = excluded.reached_view");
@@ -124,7 +142,7 @@ void write_stats_batch(database& db, const stats_batch& batch) {
         play.bind(1, id).bind(2, p.film_id).bind(3, p.viewer_hash).bind(4, p.started_ms).bind(5, p.last_ms);
         play.bind(6, p.runtime_seconds).bind(7, p.credited_ms).bind(8, p.furthest_position).bind(9, p.watched);
         play.bind(10, p.viewed_at_ms).bind(11, p.completed ? 1 : 0).bind(12, p.ended ? 1 : 0);
-        play.bind(13, p.token_hash).bind(14, p.reached_view ? 1 : 0).run();
+        play.bind(13, p.token_hash).bind(14, p.reached_view ? 1 : 0).bind(15, p.site).bind(16, p.sketch_slot).run();
     }
 
     auto minute_row = db.prepare(time_upsert_sql("stats_film_minute", "minute"));
@@ -186,16 +204,10 @@ void write_stats_batch(database& db, const stats_batch& batch) {
         festival_peak.bind(1, minute).bind(2, live).run();
     }
 
-    const std::string country_table = "stats_film_day_country";
-    auto country_row = db.prepare(
-        "INSERT INTO stats_film_day_country (film_id, day, country, plays, views, watch_ms) VALUES (?1, ?2, ?3, ?4, "
-        "?5, ?6) ON CONFLICT (film_id, day, country) DO UPDATE SET " + add_excluded(country_table, "plays") + ", " +
-        add_excluded(country_table, "views") + ", " + add_excluded(country_table, "watch_ms"));
-    for (const auto& [key, d] : batch.countries) {
-        country_row.reset();
-        country_row.bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
-        country_row.bind(4, d.plays).bind(5, d.views).bind(6, d.watch_ms).run();
-    }
+    add_film_day_rows(db, "stats_film_day_country", "country", batch.countries);
+    add_film_day_rows(db, "stats_film_day_site", "site", batch.sites);
+    // In the same transaction as the views that fed them: a view and its viewer are written together.
+    raise_sketch_registers(db, batch.viewer_slots);
     tx.commit();
 }
 
@@ -345,10 +357,37 @@ std::vector<film_day_country_totals> film_day_country_rows(database& db, const d
     return out;
 }
 
+std::vector<film_site_totals> per_site_totals(database& db, const day_range& range) {
+    std::vector<std::int64_t> values;
+    const auto where = range_clause("day", range, values);
+    auto st = db.prepare("SELECT film_id, site, SUM(plays) AS plays, SUM(views) AS views, SUM(watch_ms) AS watch_ms "
+                         "FROM stats_film_day_site WHERE TRUE" + where +
+                         " GROUP BY film_id, site ORDER BY SUM(views) DESC, film_id, site");
+    bind_all(st, values);
+    std::vector<film_site_totals> out;
+    while (st.step())
+        out.push_back({st.int64("film_id"), st.text("site"), st.int64("plays"), st.int64("views"), st.int64("watch_ms")});
+    return out;
+}
+
+std::vector<film_day_site_totals> film_day_site_rows(database& db, const day_range& range) {
+    std::vector<std::int64_t> values;
+    const auto where = range_clause("day", range, values);
+    auto st = db.prepare("SELECT film_id, day, site, plays, views, watch_ms FROM stats_film_day_site WHERE TRUE" +
+                         where + " ORDER BY day, film_id, site");
+    bind_all(st, values);
+    std::vector<film_day_site_totals> out;
+    while (st.step())
+        out.push_back({st.int64("day"),
+                       {st.int64("film_id"), st.text("site"), st.int64("plays"), st.int64("views"), st.int64("watch_ms")}});
+    return out;
+}
+
 std::optional<play_snapshot> find_play(database& db, const std::string& id) {
     auto st = db.prepare(
         "SELECT id, film_id, viewer_hash, started_at, last_seen_at, runtime_seconds, played_ms, furthest_position, "
-        "watched, viewed_at, completed, ended, COALESCE(token_hash, ''), reached_view FROM plays WHERE id = ?1");
+        "watched, viewed_at, completed, ended, COALESCE(token_hash, ''), reached_view, site, sketch_slot FROM plays "
+        "WHERE id = ?1");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     play_snapshot p;
@@ -366,6 +405,8 @@ std::optional<play_snapshot> find_play(database& db, const std::string& id) {
     p.ended = st.int64(11) != 0;
     p.token_hash = st.text(12);
     p.reached_view = st.int64(13) != 0;
+    p.site = st.text(14);
+    p.sketch_slot = st.optional_int64(15);
     return p;
 }
 

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "catalog/viewer_sketch.hpp"
+
 namespace festival::catalog {
 
 class database;
@@ -40,6 +42,8 @@ struct play_snapshot {
     bool ended = false;
     std::string token_hash;     // BLAKE2b of the token its player was given: proves a rating's play
     bool reached_view = false;  // its credited time reached the view threshold (counted or not)
+    std::string site;           // the embedding site's origin, "" = the festival's own pages
+    std::optional<std::int64_t> sketch_slot;  // its viewer token's sketch_slot::stored(), never the token
 };
 
 // What happened during a minute for one film (the time it happened decides the minute).
@@ -68,6 +72,10 @@ struct country_delta {
     std::int64_t watch_ms = 0;
 };
 using film_day_country = std::tuple<std::int64_t, std::int64_t, std::string>;  // (film, unix day, country)
+// The same per embedding site: the origin of the partner page that framed the player, when the film
+// allows it, "" for the festival's own pages; attributed to days exactly as countries are.
+using site_delta = country_delta;
+using film_day_site = std::tuple<std::int64_t, std::int64_t, std::string>;  // (film, unix day, site)
 
 // One batch for one transaction.
 struct stats_batch {
@@ -76,8 +84,13 @@ struct stats_batch {
     std::map<std::pair<std::int64_t, std::int64_t>, play_day_delta> days;   // (film, unix day)
     std::map<std::int64_t, std::int64_t> festival_peak_live;           // unix minute → live plays, all films
     std::map<film_day_country, country_delta> countries;
+    std::map<film_day_site, site_delta> sites;
+    // The viewer slots of plays that became counted views, by film: raise the film's and the festival's
+    // whole-run sketches.
+    std::vector<std::pair<std::int64_t, sketch_slot>> viewer_slots;
     bool empty() const {
-        return plays.empty() && minutes.empty() && days.empty() && festival_peak_live.empty() && countries.empty();
+        return plays.empty() && minutes.empty() && days.empty() && festival_peak_live.empty() && countries.empty() &&
+               sites.empty() && viewer_slots.empty();
     }
     // Folds a later batch into this one (used when a write failed and is retried with the next).
     void merge(stats_batch&& later);
@@ -151,6 +164,22 @@ struct film_day_country_totals {
 };
 std::vector<film_day_country_totals> film_day_country_rows(database& db, const day_range& range,
                                                            const std::optional<std::string>& country = std::nullopt);
+// Plays, views and watch time per embedding site ("" = the festival's own pages) and film in a range:
+// most views first, then by film and site.
+struct film_site_totals {
+    std::int64_t film_id = 0;
+    std::string site;
+    std::int64_t plays = 0;
+    std::int64_t views = 0;
+    std::int64_t watch_ms = 0;
+};
+std::vector<film_site_totals> per_site_totals(database& db, const day_range& range);
+// The stored rows per film, day and site, by day, film, site.
+struct film_day_site_totals {
+    std::int64_t day = 0;
+    film_site_totals totals;
+};
+std::vector<film_day_site_totals> film_day_site_rows(database& db, const day_range& range);
 std::optional<play_snapshot> find_play(database& db, const std::string& id);
 // Deletes the rows of plays whose last report is older than `before_ms`; returns how many. The
 // statistics come from the aggregates, which keep every play's contribution.

@@ -73,6 +73,8 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/premieres/{id}",     anyone,        worker_pool,  0,           bind(get_premiere)},
         {"DELETE", "/api/premieres/{id}",     curator,       worker_pool,  0,           bind(cancel_premiere)},
         {"GET",    "/api/premieres/{id}/calendar.ics", anyone, worker_pool, 0,          bind(get_premiere_calendar)},
+        {"GET",    "/api/films/{key}/embed",  curator,       worker_pool,  0,           bind(get_film_embed)},
+        {"PUT",    "/api/films/{key}/embed",  curator,       worker_pool,  small_body,  bind(put_film_embed)},
         {"GET",    "/api/films/{key}/jobs",   curator,       worker_pool,  0,           bind(list_film_jobs)},
         {"GET",    "/api/jobs/{id}",          curator,       worker_pool,  0,           bind(get_job)},
         {"POST",   "/api/jobs/{id}/cancel",   curator,       worker_pool,  0,           bind(cancel_job)},
@@ -113,8 +115,14 @@ std::vector<route> festival_routes(festival_app& app) {
         {"POST",   "/api/worker/jobs/{id}/release", worker,  worker_pool,  small_body,  bind(release_worker_job)},
         {"GET",    "/media/{film}/{rest...}", anyone,        io_thread,    0,           bind(get_media_file)},
         {"GET",    "/preview/{film}/{rest...}", curator,     worker_pool,  0,           bind(get_media_preview)},
+        // Feeds, calendar files and what search engines read (docs/feeds.md).
+        {"GET",    "/{lang}/feed.atom",       anyone,        worker_pool,  0,           bind(get_film_feed)},
+        {"GET",    "/api/films/{key}/calendar.ics", anyone,  worker_pool,  0,           bind(get_film_calendar)},
+        {"GET",    "/sitemap.xml",            anyone,        worker_pool,  0,           bind(get_sitemap)},
+        {"GET",    "/robots.txt",             anyone,        io_thread,    0,           bind(get_robots)},
         {"GET",    "/{lang}/report/{key}",    anyone,        worker_pool,  0,           bind(get_report_page)},
         {"GET",    "/api/locale",             anyone,        io_thread,    0,           bind(get_locale)},
+        {"GET",    "/embed/{key}",            anyone,        worker_pool,  0,           bind(get_embed_page)},
         {"GET",    "/",                       anyone,        io_thread,    0,           bind(get_web_page)},
         {"GET",    "/{path...}",              anyone,        io_thread,    0,           bind(get_web_page)},
     };

@@ -9,6 +9,7 @@
 #include "catalog/feedback_export.hpp"
 #include "catalog/films.hpp"
 #include "catalog/stats.hpp"
+#include "catalog/viewer_sketch.hpp"
 #include "server/audience/audience_registry.hpp"
 #include "server/api/handlers.hpp"
 
@@ -91,6 +92,53 @@ nlohmann::json film_day_country_json(catalog::database& db, const catalog::day_r
         const auto film = films.find(r.film_id);
         row["day"] = catalog::day_text(r.day);
         row["film_id"] = r.film_id;
+        row["slug"] = film == films.end() ? "" : film->second.slug;
+        row["title"] = film == films.end() ? "" : film->second.original_title;
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+// People over the festival's whole run (the HyperLogLog sketches, docs/statistics.md): every view
+// ever counted, whatever range the rest of the answer covers. Every film of the catalog is listed, 0
+// when no viewer token earned a view of it.
+nlohmann::json whole_run_json(catalog::database& db) {
+    auto estimates = catalog::whole_run_unique_viewers_by_film(db);
+    for (const auto& f : catalog::list_all_films(db)) estimates.try_emplace(f.id);
+    const auto festival = estimates.find(catalog::festival_sketch);
+    nlohmann::json films = nlohmann::json::array();
+    for (const auto& [id, e] : estimates)
+        if (id != catalog::festival_sketch) films.push_back({{"id", id}, {"unique_viewers", e.estimate}});
+    return {{"unique_viewers", festival == estimates.end() ? 0 : festival->second.estimate},
+            {"relative_error", catalog::sketch_relative_error()},
+            {"films", std::move(films)}};
+}
+
+nlohmann::json site_figures(const catalog::film_site_totals& s) {
+    return {{"film", s.film_id},
+            {"site", s.site},
+            {"plays", s.plays},
+            {"views", s.views},
+            {"watch_hours", hours(s.watch_ms)}};
+}
+
+// Plays per film and embedding site in the range; "" is the festival's own pages.
+nlohmann::json site_rows(catalog::database& db, const catalog::day_range& range) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& s : catalog::per_site_totals(db, range)) rows.push_back(site_figures(s));
+    return rows;
+}
+
+// The stored rows per day, film and site, with the film's slug and title (the export).
+nlohmann::json film_day_site_json(catalog::database& db, const catalog::day_range& range) {
+    std::map<std::int64_t, catalog::film> films;
+    for (auto& f : catalog::list_all_films(db)) films.emplace(f.id, std::move(f));
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : catalog::film_day_site_rows(db, range)) {
+        auto row = site_figures(r.totals);
+        const auto film = films.find(r.totals.film_id);
+        row["day"] = catalog::day_text(r.day);
+        row["film_id"] = r.totals.film_id;
         row["slug"] = film == films.end() ? "" : film->second.slug;
         row["title"] = film == films.end() ? "" : film->second.original_title;
         rows.push_back(std::move(row));
@@ -194,6 +242,8 @@ http_response get_stats(festival_app& app, http_request& request) {
                                      {"days", day_rows(db, range)},
                                      {"countries", country_rows(db, range)},
                                      {"films", film_rows(db, range, live)},
+                                     {"whole_run", whole_run_json(db)},
+                                     {"sites", site_rows(db, range)},
                                      {"premieres", premiere_stats_rows(db)}});
 }
 
@@ -258,13 +308,14 @@ http_response export_stats(festival_app& app, http_request& request) {
     const auto format = request.query_param("format").value_or("csv");
     const auto table = request.query_param("table").value_or("films");
     if (format != "csv" && format != "json") throw http_error(400, "invalid_query", "'format': csv or json");
-    if (table != "films" && table != "days" && table != "countries")
-        throw http_error(400, "invalid_query", "'table': films, days or countries");
+    if (table != "films" && table != "days" && table != "countries" && table != "sites")
+        throw http_error(400, "invalid_query", "'table': films, days, countries or sites");
     const auto country = country_filter(request);
     auto& db = flushed_catalog(app);
     const auto rows = table == "films"  ? film_rows(db, range, app.audience.festival_live())
                       : table == "days" ? day_rows(db, range)
-                                        : film_day_country_json(db, range, country);
+                      : table == "sites" ? film_day_site_json(db, range)
+                                         : film_day_country_json(db, range, country);
     const std::string suffix = (range.from ? "-from-" + catalog::day_text(*range.from) : std::string()) +
                                (range.to ? "-to-" + catalog::day_text(*range.to) : std::string()) +
                                (table == "countries" && country ? "-" + (country->empty() ? "unknown" : *country)
@@ -281,7 +332,12 @@ http_response export_stats(festival_app& app, http_request& request) {
         response.status = 200;
         static const std::vector<std::string> country_columns = {"day",   "film_id", "slug",  "title",
                                                                  "country", "plays", "views", "watch_hours"};
-        response.body = to_csv(rows, table == "films" ? film_columns : table == "days" ? day_columns : country_columns);
+        static const std::vector<std::string> site_columns = {"day",  "film_id", "slug",  "title",
+                                                              "site", "plays",   "views", "watch_hours"};
+        response.body = to_csv(rows, table == "films"  ? film_columns
+                                     : table == "days"  ? day_columns
+                                     : table == "sites" ? site_columns
+                                                        : country_columns);
         response.set_header("Content-Type", "text/csv; charset=utf-8");
     }
     response.set_header("Content-Disposition",

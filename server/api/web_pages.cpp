@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "server/api/handlers.hpp"
+#include "server/api/page_security.hpp"
 #include "server/api/site_pages.hpp"
 #include "server/web_assets.hpp"
 
@@ -19,16 +20,6 @@ std::string page_file_for(const std::string& path) {
         return path.substr(1) + ".html";
     if (path.starts_with("/films/") && path.find('/', 7) == std::string::npos) return "film.html";
     return path.substr(1);
-}
-
-void add_security_headers(http_response& response) {
-    response.set_header("Content-Security-Policy",
-                        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-                        "media-src 'self' blob: data:; connect-src 'self'; worker-src 'self' blob:; "
-                        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
-    response.set_header("X-Content-Type-Options", "nosniff");
-    response.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
-    response.set_header("X-Frame-Options", "DENY");
 }
 
 // The languages the pages are written in.

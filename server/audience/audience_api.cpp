@@ -5,9 +5,11 @@
 #include <cmath>
 
 #include "catalog/clock.hpp"
+#include "catalog/film_embeds.hpp"
 #include "catalog/film_rights.hpp"
 #include "catalog/films.hpp"
 #include "server/audience/audience_registry.hpp"
+#include "server/audience/viewer_token.hpp"
 #include "server/api/handlers.hpp"
 #include "server/api/media_token.hpp"
 #include "server/api/viewer_rights.hpp"
@@ -141,6 +143,30 @@ http_response refused_start(const catalog::start_result& result) {
     return response;
 }
 
+// A play start's optional "viewer" (the browser's viewer token: a malformed one is refused, never
+// guessed at) and "site" (the embedding page's origin, sent by the embed page: kept only when the film
+// may be embedded there, anything else counts as the festival's own pages, "").
+audience_registry::play_origin play_origin_of(festival_app& app, std::int64_t film_id, const nlohmann::json& body) {
+    audience_registry::play_origin origin;
+    if (!body.is_object()) return origin;
+    if (const auto viewer = body.find("viewer"); viewer != body.end() && !viewer->is_null()) {
+        if (!viewer->is_string() || !viewer_token_shaped(viewer->get_ref<const std::string&>()))
+            throw http_error(400, "invalid_viewer", "field 'viewer': the viewer token, 32 lower-case hexadecimal digits");
+        origin.viewer_token = viewer->get<std::string>();
+    }
+    const auto site = body.find("site");
+    if (site == body.end() || !site->is_string() || site->get_ref<const std::string&>().empty() ||
+        site->get_ref<const std::string&>().size() > 2048)
+        return origin;
+    try {
+        auto normalised = catalog::normalise_site(site->get<std::string>());
+        if (catalog::find_film_embed(app.catalog.local(), film_id).allows(normalised)) origin.site = std::move(normalised);
+    } catch (const catalog::catalog_error& e) {
+        if (e.kind() != catalog::error_kind::invalid) throw;  // a bogus site is our own pages; a storage fault is not
+    }
+    return origin;
+}
+
 }  // namespace
 
 http_response start_play(festival_app& app, http_request& request) {
@@ -150,6 +176,7 @@ http_response start_play(festival_app& app, http_request& request) {
     if (window && !film_availability::screening(*window, catalog::unix_now()))
         throw http_error(403, "not_screening", "this film is not screening now");
     const auto body = request.body.empty() ? nlohmann::json() : nlohmann::json::parse(request.body, nullptr, false);
+    const auto origin = play_origin_of(app, film->id, body);
     // The film's rights (docs/rights.md): its countries, and for a gated film the viewer's pass, whose
     // first play start opens its watch window.
     const auto rights = catalog::film_rights_of(app.catalog.local(), film->id);
@@ -168,7 +195,7 @@ http_response start_play(festival_app& app, http_request& request) {
     if (film->runtime_minutes && *film->runtime_minutes > 0) runtime = *film->runtime_minutes * 60.0;
     // The player may tell the media's duration when the catalog does not know the runtime.
     if (!runtime && body.is_object()) runtime = seconds_field(body, "duration", false);
-    const auto play = app.audience.start_play(film->id, runtime, viewer_of(app, request), &app.catalog.local());
+    const auto play = app.audience.start_play(film->id, runtime, viewer_of(app, request), &app.catalog.local(), origin);
     if (play.moved) return ask_the_successor(request);
     if (!play.result) return refused_start(play.result);
     if (watch_until) app.deadlines.set(play.id, *watch_until, rights_now(app));

@@ -31,6 +31,7 @@ audience_settings audience_settings::from_config(const config& c) {
     s.rules.starts_per_address_minute = c.viewers_per_address;
     s.rules.open_plays_per_address = 2 * c.viewers_per_address;
     s.heartbeat_seconds = c.heartbeat_seconds;
+    s.sketch_key_file = c.layout().audience_sketch_secret();
     const auto location = c.catalog_location();
     s.shared_catalog = !c.node_name.empty() || location.starts_with("postgresql://") || location.starts_with("postgres://");
     // Another node adopting a play reads its row: it must be the last flush's, not up to 30 s older.
@@ -85,13 +86,16 @@ void daily_viewer_hasher::adopt_keys(const std::map<std::int64_t, std::string>& 
 }
 
 audience_registry::audience_registry(audience_settings settings)
-    : settings_(std::move(settings)), ledger_(settings_.rules) {
+    : settings_(std::move(settings)),
+      viewer_tokens_(settings_.sketch_key_file.empty() ? viewer_token_hasher()
+                                                       : viewer_token_hasher::from_file(settings_.sketch_key_file)),
+      ledger_(settings_.rules) {
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
 }
 
 audience_registry::started_play audience_registry::start_play(std::int64_t film_id,
                                                                std::optional<double> runtime_seconds, const viewer& who,
-                                                               catalog::database* db) {
+                                                               catalog::database* db, const play_origin& origin) {
     const auto now = now_ms();
     const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
     const auto address = address_hasher_.hash(client_network(who.address));
@@ -99,6 +103,9 @@ audience_registry::started_play audience_registry::start_play(std::int64_t film_
     std::optional<std::int64_t> viewed_elsewhere;
     if (settings_.shared_catalog && db)
         viewed_elsewhere = catalog::last_counted_view(*db, viewer_hash, now - settings_.rules.view_repeat_ms);
+    // The token itself goes no further than this hash.
+    std::optional<catalog::sketch_slot> slot;
+    if (origin.viewer_token) slot = viewer_tokens_.slot_of(*origin.viewer_token);
     started_play play;
     play.id = catalog::random_token().substr(0, 32);  // 128 random bits, like an upload id
     play.token = catalog::random_token();
@@ -110,7 +117,7 @@ audience_registry::started_play audience_registry::start_play(std::int64_t film_
     }
     if (viewed_elsewhere) ledger_.note_counted_view(viewer_hash, *viewed_elsewhere);
     play.result = ledger_.start_play(play.id, film_id, viewer_hash, runtime_seconds, now, address,
-                                     play_token_hash(play.token), who.country);
+                                     play_token_hash(play.token), who.country, origin.site, slot);
     if (!play.result) play.id.clear(), play.token.clear();
     return play;
 }

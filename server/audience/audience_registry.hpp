@@ -14,6 +14,7 @@
 
 #include "catalog/audience.hpp"
 #include "catalog/audience_nodes.hpp"
+#include "server/audience/viewer_token.hpp"
 #include "server/config.hpp"
 #include "server/http/rate_limiter.hpp"
 
@@ -37,6 +38,9 @@ struct audience_settings {
     // at every flush, day keys are the catalog's, live counts are summed over nodes.
     bool shared_catalog = false;
     std::int64_t node_fresh_ms = 10'000;  // a node whose live counts are older than this is gone
+    // The key placing viewer tokens in the whole-run sketches (audience-sketch.secret in the data
+    // folder, made at first start); empty: a random key for this process only.
+    std::filesystem::path sketch_key_file;
     // The festival's configuration (view threshold, play expiry, flush interval, heartbeat period) and,
     // for tests only, the clock read from config::test_clock_file (unix milliseconds, read at every tick).
     static audience_settings from_config(const config& c);
@@ -72,6 +76,12 @@ public:
         std::string user_agent;
         std::string country;  // ISO 3166 alpha-2 from the geo database, "" when unknown
     };
+    // Where a play start comes from besides its viewer: the browser's viewer token (checked shaped by
+    // the caller; only its slot is kept), and the embedding site the film allows ("" = our own pages).
+    struct play_origin {
+        std::optional<std::string> viewer_token;
+        std::string site;
+    };
     // A new play of a film by this viewer: its random id and the token that later proves it to a
     // rating (handed to this viewer only, never logged). Without id, `result` says why it was refused.
     struct started_play {
@@ -82,7 +92,7 @@ public:
     };
     // On a shared catalog `db` tells whether this viewer's view was counted on another node this hour.
     started_play start_play(std::int64_t film_id, std::optional<double> runtime_seconds, const viewer& who,
-                            catalog::database* db = nullptr);
+                            catalog::database* db = nullptr, const play_origin& origin = {});
     // A heartbeat (or the final beacon): the play must be known, alive, this viewer's and, when the
     // client names a film, that film. Nothing changes unless the outcome is `accepted`; then
     // `played_film`, when given, is set to the play's film.
@@ -128,6 +138,7 @@ private:
     audience_settings settings_;
     daily_viewer_hasher hasher_;
     viewer_hasher address_hasher_;  // address keys as the ledger's limits see them (never stored)
+    viewer_token_hasher viewer_tokens_;  // viewer tokens → sketch slots
     std::mutex mutex_;  // guards ledger_
     catalog::audience_ledger ledger_;
     bool handed_over_ = false;  // guarded by mutex_

@@ -77,7 +77,7 @@ TEST_CASE("500 participants each receive every chat message of a burst from seve
     CHECK(clients[1]->peer->raw().back() == clients[499]->peer->raw().back());
 }
 
-TEST_CASE("a muted participant's messages reach nobody else, echo to them alone and are stored muted; moderators joining later know") {
+TEST_CASE("a muted participant's messages reach nobody else, echo to them alone and are stored muted, and moderators joining later know") {
     room_fixture f;
     room_client moderator(f.room, 1, "session:1"), loud(f.room, 2), other(f.room, 3);
     moderator.hello("Modération");

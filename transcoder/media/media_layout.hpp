@@ -68,6 +68,8 @@ public:
     std::filesystem::path lock_file() const { return data_dir_ / "festival.lock"; }
     // The media tokens' secret, shared with the cache in front (media_token).
     std::filesystem::path media_token_secret() const { return data_dir_ / "media-token.secret"; }
+    // The key that places viewer tokens in the whole-run unique-viewer sketches (server/audience/viewer_token).
+    std::filesystem::path audience_sketch_secret() const { return data_dir_ / "audience-sketch.secret"; }
     std::filesystem::path uploads_dir() const { return data_dir_ / "uploads"; }
     std::filesystem::path upload_part(const std::string& upload_id) const { return uploads_dir() / (upload_id + ".part"); }
     std::filesystem::path sources_dir() const { return data_dir_ / "sources"; }

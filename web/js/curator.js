@@ -6,6 +6,7 @@ import { pick, t } from '/js/i18n.js';
 import { el, signInNotice, startPage } from '/js/layout.js';
 import { assetsSection } from '/js/curator-assets.js';
 import { audioSection } from '/js/curator-audio.js';
+import { embedSection } from '/js/curator-embed.js';
 import { filmEditor } from '/js/curator-film-form.js';
 import { jobSection } from '/js/curator-jobs.js';
 import { curatorsSection, readOnlyNotice } from '/js/curator-owners.js';
@@ -103,6 +104,7 @@ async function render(main) {
       jobs.node,
       assetsSection(film, { onChanged: () => showSelected(), onQueued: (jobId) => jobs.follow(jobId) }),
       audioSection(film, { onQueued: (jobId) => jobs.follow(jobId) }),
+      embedSection(film),
     );
   }
 

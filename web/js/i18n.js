@@ -82,9 +82,12 @@ async function useLanguage(l) {
   document.documentElement.lang = l;
 }
 
-/** Chooses the language and loads its strings; every page awaits this before rendering. */
-export async function initI18n() {
-  const chosen = addressLanguage() || remembered() || (await serverLocale()) || browserLocale() || FALLBACK;
+/**
+ * Chooses the language and loads its strings; every page awaits this before rendering. A page whose
+ * server already chose (the embed page's ?lang= or Accept-Language) passes that choice as `preferred`.
+ */
+export async function initI18n(preferred) {
+  const chosen = supported(preferred) || addressLanguage() || remembered() || (await serverLocale()) || browserLocale() || FALLBACK;
   try {
     await useLanguage(chosen);
   } catch {

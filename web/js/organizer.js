@@ -8,6 +8,7 @@ import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-char
 import { countriesSection } from '/js/organizer-countries.js';
 import { premieresSection } from '/js/organizer-premieres.js';
 import { reportsSection } from '/js/organizer-reports.js';
+import { reachSection } from '/js/organizer-reach.js';
 import { filmTable } from '/js/organizer-table.js';
 
 let live = null;  // the EventSource of the live counter, closed when the page is drawn again
@@ -151,6 +152,7 @@ async function render(main) {
       })),
     retention.section,
     countriesSection(stats.countries),
+    reachSection(stats, query().replace(/^\?/, '&')),
     premieresSection(),
     reportsSection(),
     exportsSection());

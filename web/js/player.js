@@ -17,6 +17,7 @@ import {
 import { bytesFor, formatBytes, variantsOf } from '/js/player-data.js';
 import { hlsTuning } from '/js/player-tuning.js';
 import { refusalOf, refusalText, requestAccess, storedPass, viewerPass } from '/js/viewer-pass.js';
+import { viewerToken } from '/js/viewer-token.js';
 
 // Until the server's answer to a play start says otherwise (its heartbeat_seconds).
 const DEFAULT_HEARTBEAT_MS = 10_000;
@@ -125,8 +126,9 @@ function storage(key, value) {
  * pagehide (sendBeacon) or when the film ends. Every failure is ignored: viewing never depends on it.
  */
 class AudienceReport {
-  constructor(filmKey, video, tokens, { pass = null, onRefusal = () => {} } = {}) {
+  constructor(filmKey, video, tokens, { pass = null, onRefusal = () => {}, startFields = {} } = {}) {
     this.filmKey = filmKey;
+    this.startFields = startFields;  // sent with the play start as they are (the embed page's "site")
     this.video = video;
     this.tokens = tokens;  // each heartbeat's answer carries the film's newest media tokens
     this.pass = pass;  // a gated film's viewer pass (a function: the pass exists only once asked for)
@@ -184,7 +186,7 @@ class AudienceReport {
     if (this.playId || this.starting || this.unavailable) return;
     this.starting = api(`/api/films/${encodeURIComponent(this.filmKey)}/plays`, {
       method: 'POST',
-      body: { position: Math.floor(this.video.currentTime), duration: this.duration(), pass: this.pass ? this.pass() : undefined },
+      body: { ...this.startFields, position: Math.floor(this.video.currentTime), duration: this.duration(), pass: this.pass ? this.pass() : undefined, viewer: viewerToken() },
     })
       .then((answer) => {
         this.playId = answer && answer.play_id ? String(answer.play_id) : null;
@@ -269,7 +271,8 @@ class AudienceReport {
  * comes from the access route with the viewer pass, on the first play), refusal ({code, message}: the
  * film may not be watched here, told in the player), clock (a premiere's: a function giving the screening
  * position in seconds; the stream starts there, the seek bar and seeking keys are gone, nothing is
- * resumed), autoplay (play once loaded)}. Returns {element, video, updateTexts(), destroy()}.
+ * resumed), autoplay (play once loaded), startFields (more fields for the play start, e.g. the embed
+ * page's {site})}. Returns {element, video, updateTexts(), destroy()}.
  */
 export function createPlayer(container, options) {
   const { filmKey, title, spokenLanguages = [], report = true, filmId = null, gated = false, clock = null } = options;
@@ -345,7 +348,7 @@ export function createPlayer(container, options) {
       });
   }
   const audience = report
-    ? new AudienceReport(filmKey, video, tokens, { pass: gated ? () => viewerPass(filmId) : null, onRefusal: refuse })
+    ? new AudienceReport(filmKey, video, tokens, { pass: gated ? () => viewerPass(filmId) : null, onRefusal: refuse, startFields: options.startFields })
     : null;
 
   // ---------- texts (again after a language switch) ----------
