@@ -257,8 +257,10 @@ describe('a filmmaker report', () => {
     assert.equal(await shown('completion'), spanish(row.completion, { style: 'percent', maximumFractionDigits: 0 }));
     assert.equal(await shown('watch_hours'), spanish(row.watch_hours, { maximumFractionDigits: row.watch_hours < 10 ? 2 : 0 }));
     assert.equal(await shown('peak_live'), spanish(row.peak_live));
-    const wholeRun = stats.whole_run?.films?.find((f) => f.id === film.id);
-    if (wholeRun) assert.equal(await value('people'), wholeRun.unique_viewers, 'whole-run people as the organizers see them');
+    // People over the whole run: Ana (on both days, one browser), Ben and Luis; Eva never reached a view.
+    const wholeRun = stats.whole_run.films.find((f) => f.id === film.id);
+    assert.equal(wholeRun.unique_viewers, 3);
+    assert.equal(await value('people'), wholeRun.unique_viewers, 'whole-run people as the organizers see them');
     // Ratings, the approved comment, countries (unknown here: no geo database) and the charts.
     assert.match(await report.textContent('#report-ratings-summary'), /^1 valoración, 4 sobre 5/);
     assert.deepEqual(await report.$$eval('#report-comments blockquote', (q) => q.map((n) => [n.textContent, n.lang])),
