@@ -76,6 +76,16 @@ rating_summary film_ratings(database& db, std::int64_t film_id) {
     return s;
 }
 
+std::array<std::int64_t, 5> film_rating_distribution(database& db, std::int64_t film_id) {
+    auto st = db.prepare(
+        "SELECT stars, COUNT(*) FROM feedback_ratings WHERE film_id = ?1 AND viewer_hash IS NOT NULL GROUP BY stars");
+    st.bind(1, film_id);
+    std::array<std::int64_t, 5> counts{};
+    while (st.step())
+        if (const auto stars = st.int64(0); stars >= 1 && stars <= 5) counts[static_cast<std::size_t>(stars - 1)] = st.int64(1);
+    return counts;
+}
+
 std::map<std::int64_t, film_feedback_counts> feedback_counts_by_film(database& db) {
     std::map<std::int64_t, film_feedback_counts> counts;
     auto ratings = db.prepare(

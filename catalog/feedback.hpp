@@ -1,5 +1,6 @@
 #pragma once
 // Viewer feedback on films: star ratings (counted at once) and comments (held for moderation).
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -33,6 +34,8 @@ struct rating_summary {
     std::optional<double> average;  // absent without ratings
 };
 rating_summary film_ratings(database& db, std::int64_t film_id);
+// How many of those same ratings gave each number of stars: [0] is one star, [4] five.
+std::array<std::int64_t, 5> film_rating_distribution(database& db, std::int64_t film_id);
 
 // Every film's ratings and approved comments, in two queries (the organizers' statistics table).
 struct film_feedback_counts {

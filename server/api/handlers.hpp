@@ -1,6 +1,7 @@
 #pragma once
 // Request handlers, one file per concern. Each takes the app and the request and returns a response
 // or throws http_error / catalog_error.
+#include "catalog/stats.hpp"
 #include "server/festival_app.hpp"
 #include "server/http/http_message.hpp"
 
@@ -72,6 +73,22 @@ http_response get_film_retention(festival_app& app, http_request& request);
 http_response get_live_stats(festival_app& app, http_request& request);
 http_response get_concurrency(festival_app& app, http_request& request);
 http_response export_stats(festival_app& app, http_request& request);
+// The statistics' JSON of totals and of a country's figures, and a CSV cell (text formula-guarded):
+// what the organizers read, so filmmakers' reports show the same numbers the same way.
+nlohmann::json audience_totals_json(const catalog::audience_totals& totals);
+nlohmann::json country_totals_json(const catalog::country_totals& country);
+std::string stats_csv_cell(const nlohmann::json& value);
+
+// report_api.cpp (filmmakers' report links: organizers make and revoke them; the token opens the report)
+http_response create_report_link(festival_app& app, http_request& request);
+http_response list_report_links(festival_app& app, http_request& request);
+http_response revoke_report_link(festival_app& app, http_request& request);
+http_response get_report(festival_app& app, http_request& request);
+http_response get_report_csv(festival_app& app, http_request& request);
+// report_page.cpp: /{lang}/report/{key}, the page for an active token (404 for any other)
+http_response get_report_page(festival_app& app, http_request& request);
+// What every report answer carries: never stored, never sent on as a referrer, never indexed.
+void add_report_headers(http_response& response);
 
 // premieres_api.cpp (scheduling and cancelling: organizers and the film's curators; reading: anyone)
 http_response schedule_film_premiere(festival_app& app, http_request& request);

@@ -88,6 +88,12 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/stats/export",       organizer,     worker_pool,  0,           bind(export_stats)},
         {"GET",    "/api/stats/films/{key}/retention", organizer, worker_pool, 0,       bind(get_film_retention)},
         {"GET",    "/api/stats/concurrency",  organizer,     worker_pool,  0,           bind(get_concurrency)},
+        // Filmmakers' reports (docs/reports.md): the token is the only key, so its answers are never stored.
+        {"POST",   "/api/films/{key}/report-links", organizer, worker_pool, small_body,  bind(create_report_link)},
+        {"GET",    "/api/films/{key}/report-links", organizer, worker_pool, 0,           bind(list_report_links)},
+        {"DELETE", "/api/report-links/{id}",  organizer,     worker_pool,  0,           bind(revoke_report_link)},
+        {"GET",    "/api/reports/{token}",    anyone,        worker_pool,  0,           bind(get_report)},
+        {"GET",    "/api/reports/{token}/report.csv", anyone, worker_pool, 0,           bind(get_report_csv)},
         // Premiere rooms (docs/premieres.md): the balancer sends /api/rooms/<id>/… to one node per room.
         {"GET",    "/api/rooms/{id}/socket",  anyone,        worker_pool,  0,           bind(get_room_socket)},
         {"GET",    "/api/rooms/{id}/events",  anyone,        worker_pool,  0,           bind(get_room_events)},
@@ -114,6 +120,7 @@ std::vector<route> festival_routes(festival_app& app) {
         {"GET",    "/api/films/{key}/calendar.ics", anyone,  worker_pool,  0,           bind(get_film_calendar)},
         {"GET",    "/sitemap.xml",            anyone,        worker_pool,  0,           bind(get_sitemap)},
         {"GET",    "/robots.txt",             anyone,        io_thread,    0,           bind(get_robots)},
+        {"GET",    "/{lang}/report/{key}",    anyone,        worker_pool,  0,           bind(get_report_page)},
         {"GET",    "/api/locale",             anyone,        io_thread,    0,           bind(get_locale)},
         {"GET",    "/embed/{key}",            anyone,        worker_pool,  0,           bind(get_embed_page)},
         {"GET",    "/",                       anyone,        io_thread,    0,           bind(get_web_page)},

@@ -228,6 +228,10 @@ std::string to_csv(const nlohmann::json& rows, const std::vector<std::string>& c
 
 }  // namespace
 
+nlohmann::json audience_totals_json(const catalog::audience_totals& totals) { return totals_json(totals); }
+nlohmann::json country_totals_json(const catalog::country_totals& country) { return country_figures(country); }
+std::string stats_csv_cell(const nlohmann::json& value) { return csv_cell(value); }
+
 http_response get_stats(festival_app& app, http_request& request) {
     const auto range = range_of(request);
     auto& db = flushed_catalog(app);

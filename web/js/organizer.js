@@ -7,6 +7,7 @@ import { el, signInNotice, startPage } from '/js/layout.js';
 import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-charts.js';
 import { countriesSection } from '/js/organizer-countries.js';
 import { premieresSection } from '/js/organizer-premieres.js';
+import { reportsSection } from '/js/organizer-reports.js';
 import { reachSection } from '/js/organizer-reach.js';
 import { filmTable } from '/js/organizer-table.js';
 
@@ -153,6 +154,7 @@ async function render(main) {
     countriesSection(stats.countries),
     reachSection(stats, query().replace(/^\?/, '&')),
     premieresSection(),
+    reportsSection(),
     exportsSection());
 }
 
