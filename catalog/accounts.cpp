@@ -203,28 +203,37 @@ account set_user_disabled(database& db, std::int64_t user_id, bool disabled) {
     return a;
 }
 
-void change_password(database& db, std::int64_t user_id, const std::string& current, const std::string& new_password,
-                     const std::string& kept_session_token) {
+password_change check_password_change(database& db, std::int64_t user_id, const std::string& current,
+                                      const std::string& new_password) {
     check_password_rules(new_password);
-    std::string stored;
+    password_change change{user_id, {}, {}};
     {
         auto st = db.prepare("SELECT password_hash FROM users WHERE id = ?1 AND disabled_at IS NULL");
         st.bind(1, user_id);
         if (!st.step()) throw not_found("no_such_user", "no account has the id " + std::to_string(user_id));
-        stored = st.text("password_hash");
+        change.checked_hash = st.text("password_hash");
     }
-    if (current.size() > 1024 || !password_matches(stored, current))
+    if (current.size() > 1024 || !password_matches(change.checked_hash, current))
         throw catalog_error(error_kind::forbidden, "wrong_password", "the current password is not right");
-    const auto replacement = hash_password(new_password);
+    change.new_hash = hash_password(new_password);
+    return change;
+}
+
+void apply_password_change(database& db, const password_change& change, const std::string& kept_session_token) {
     transaction tx(db);
     // Only over the hash just checked: two changes at once cannot both pass with the same old password.
     auto update = db.prepare("UPDATE users SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2");
-    update.bind(1, user_id).bind(2, stored).bind(3, replacement).run();
+    update.bind(1, change.user_id).bind(2, change.checked_hash).bind(3, change.new_hash).run();
     if (db.changes() != 1)
         throw catalog_error(error_kind::forbidden, "wrong_password", "the password changed meanwhile");
     auto others = db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2");
-    others.bind(1, user_id).bind(2, token_hash(kept_session_token)).run();
+    others.bind(1, change.user_id).bind(2, token_hash(kept_session_token)).run();
     tx.commit();
+}
+
+void change_password(database& db, std::int64_t user_id, const std::string& current, const std::string& new_password,
+                     const std::string& kept_session_token) {
+    apply_password_change(db, check_password_change(db, user_id, current, new_password), kept_session_token);
 }
 
 int purge_expired_sessions(database& db) {

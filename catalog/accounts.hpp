@@ -67,10 +67,20 @@ std::vector<account> list_accounts(database& db);
 // festival always keeps one enabled organizer: disabling the last is a conflict (last_organizer).
 // Throws not_found (no_such_user). Returns the account as it is now.
 account set_user_disabled(database& db, std::int64_t user_id, bool disabled);
-// Changes a password after checking the current one (403 wrong_password; slow: two argon2id hashes, run
-// before the write); every session of the account but `kept_session_token` ends.
+// Changes a password after checking the current one (forbidden wrong_password) and the rules for the
+// new one; every session of the account but `kept_session_token` ends. Slow: two argon2id hashes.
 void change_password(database& db, std::int64_t user_id, const std::string& current, const std::string& new_password,
                      const std::string& kept_session_token);
+// The same in two steps, so that a caller's write transaction (with its audit entry) holds only the
+// write: `check_password_change` hashes, outside any transaction; `apply_password_change` writes,
+// refusing (wrong_password) if the password changed in between.
+struct password_change {
+    std::int64_t user_id = 0;
+    std::string checked_hash, new_hash;
+};
+password_change check_password_change(database& db, std::int64_t user_id, const std::string& current,
+                                      const std::string& new_password);
+void apply_password_change(database& db, const password_change& change, const std::string& kept_session_token);
 
 session_tokens open_session(database& db, std::int64_t user_id, std::int64_t lifetime_seconds);
 // The session and its account; nullopt when unknown, expired or the account is disabled.

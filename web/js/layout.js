@@ -81,6 +81,7 @@ async function buildHeader(page) {
   ];
   if (session && session.user) {
     links.push(navLink('/curator', 'nav.curator', 'curator', page));
+    links.push(navLink(`/${lang()}/account`, 'accounts.nav', 'account', page));
     if (session.user.role === 'organizer') {
       links.push(navLink('/organizer', 'nav.organizer', 'organizer', page));
       links.push(navLink('/moderation', 'nav.moderation', 'moderation', page));
