@@ -963,6 +963,15 @@ const std::vector<migration_step>& migrations() {
         );
         CREATE INDEX audit_log_by_time ON audit_log(at);
         )sql"},
+        // PostgreSQL's btree entries hold at most 2,704 bytes: a comment at its length limit (2,000
+        // characters, up to 8,000 bytes) could not be stored. The same-text rule keys on the text's MD5
+        // there; SQLite has no such limit and keeps its index.
+        {R"sql(
+        SELECT 1;
+        )sql", R"sql(
+        DROP INDEX feedback_comments_same_text;
+        CREATE UNIQUE INDEX feedback_comments_same_text ON feedback_comments(film_id, author_hash, md5(text));
+        )sql"},
     };
     return steps;
 }

@@ -197,7 +197,7 @@ void film_pipeline::on_video_frame(AVFrame* frame) {
             auto settings = options_.encoding;
             if (settings.threads <= 0) settings.threads = encoder_threads(r, ladder);
             // Video only: the sound is in audio/ (players switch renditions only when it is not muxed).
-            rungs_.push_back(std::make_unique<rung_output>(r, picture_, nullptr, settings, work.rung_dir(r.name())));
+            rungs_.push_back(std::make_unique<rung_output>(r, picture_, settings, work.rung_dir(r.name())));
         }
         for (auto& r : rungs_) r->start();
     }
@@ -238,7 +238,7 @@ void film_pipeline::drain_video(bool flush) {
         }
         picture->key_frame = 0;
         thumbnails_->offer(picture.get(), seconds);
-        send_all([&] { return rung_work{frame_ptr(av_frame_clone(picture.get())), nullptr, false}; });
+        send_all([&] { return rung_work{frame_ptr(av_frame_clone(picture.get())), false}; });
         av_frame_unref(picture.get());
         ++frames_;
         report(seconds, false);
@@ -393,7 +393,7 @@ transcode_summary film_pipeline::run() {
     drain_video(true);
     drain_audio(true);
     drain_surround(true);
-    send_all([] { return rung_work{nullptr, nullptr, true}; });
+    send_all([] { return rung_work{nullptr, true}; });
     for (auto& r : rungs_) r->finish();
 
     transcode_summary summary;

@@ -12,8 +12,8 @@ extern "C" {
 
 namespace festival::transcoder {
 
-rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecContext* audio,
-                         const encoder_settings& settings, const std::filesystem::path& folder)
+rung_output::rung_output(const rung& r, const picture_format& in, const encoder_settings& settings,
+                         const std::filesystem::path& folder)
     : rung_(r), folder_(folder) {
     std::filesystem::create_directories(folder_);
 
@@ -69,13 +69,6 @@ rung_output::rung_output(const rung& r, const picture_format& in, const AVCodecC
     check(avcodec_parameters_from_context(video_stream_->codecpar, e), "video stream parameters");
     video_stream_->time_base = e->time_base;
     video_stream_->avg_frame_rate = in.frame_rate;
-    if (audio) {
-        audio_stream_ = avformat_new_stream(muxer_.get(), nullptr);
-        check(avcodec_parameters_from_context(audio_stream_->codecpar, audio), "audio stream parameters");
-        audio_stream_->time_base = audio->time_base;
-        audio_time_base_ = audio->time_base;
-        codecs_ += ",mp4a.40.2";
-    }
 
     auto options = hls_fmp4_options(folder_, settings.segment_seconds);
     AVDictionary* raw_options = options.release();
@@ -131,10 +124,6 @@ void rung_output::run() {
         if (item->picture) {
             check(av_buffersrc_add_frame(scaler_->source, item->picture.get()), "scaling");
             drain();
-        } else if (item->audio && audio_stream_) {
-            av_packet_rescale_ts(item->audio.get(), audio_time_base_, audio_stream_->time_base);
-            item->audio->stream_index = audio_stream_->index;
-            check(av_interleaved_write_frame(muxer_.get(), item->audio.get()), "writing a segment");
         }
     }
     throw std::runtime_error("stopped before the end of the film");

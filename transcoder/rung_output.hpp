@@ -1,7 +1,7 @@
 #pragma once
 // One rung of the ladder on its own thread: scales the shared decoded pictures to its size, encodes
-// them with x264 (keyframes where the decoder thread marked segment boundaries) and writes fMP4 HLS
-// with the already encoded audio.
+// them with x264 (keyframes where the decoder thread marked segment boundaries) and writes video-only
+// fMP4 HLS (every sound is an audio rendition of its own: audio_rendition_output).
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -34,8 +34,8 @@ struct encoder_settings {
 
 class rung_output {
 public:
-    // `audio` is the shared AAC encoder, or null for a silent film. Creates `folder`.
-    rung_output(const rung& r, const picture_format& input, const AVCodecContext* audio, const encoder_settings& settings,
+    // Creates `folder`.
+    rung_output(const rung& r, const picture_format& input, const encoder_settings& settings,
                 const std::filesystem::path& folder);
     ~rung_output();
     rung_output(const rung_output&) = delete;
@@ -60,8 +60,6 @@ private:
     codec_ptr encoder_;
     output_ptr muxer_;
     AVStream* video_stream_ = nullptr;
-    AVStream* audio_stream_ = nullptr;
-    AVRational audio_time_base_{1, 48000};
     std::string codecs_;
     work_queue queue_{8};
     std::thread thread_;

@@ -10,10 +10,9 @@
 
 namespace festival::transcoder {
 
-// A picture to scale and encode, an audio packet to mux as is, or the end of the film.
+// A picture to scale and encode, or the end of the film.
 struct rung_work {
     frame_ptr picture;
-    packet_ptr audio;
     bool end = false;
 };
 

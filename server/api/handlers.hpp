@@ -110,6 +110,13 @@ http_response revoke_room_moderator_link(festival_app& app, http_request& reques
 http_response export_room_json(festival_app& app, http_request& request);
 http_response export_room_csv(festival_app& app, http_request& request);
 
+// feeds_api.cpp (anyone: the Atom feed of films per page language, a film's window as a calendar file,
+// sitemap.xml, robots.txt; docs/feeds.md)
+http_response get_film_feed(festival_app& app, http_request& request);
+http_response get_film_calendar(festival_app& app, http_request& request);
+http_response get_sitemap(festival_app& app, http_request& request);
+http_response get_robots(festival_app& app, http_request& request);
+
 // Shared by handlers: a JSON body must come as JSON (a cross-site form cannot send this type).
 void require_json_content(const http_request& request);
 

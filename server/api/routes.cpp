@@ -118,6 +118,11 @@ std::vector<route> festival_routes(festival_app& app) {
         {"POST",   "/api/worker/jobs/{id}/release", worker,  worker_pool,  small_body,  bind(release_worker_job)},
         {"GET",    "/media/{film}/{rest...}", anyone,        io_thread,    0,           bind(get_media_file)},
         {"GET",    "/preview/{film}/{rest...}", curator,     worker_pool,  0,           bind(get_media_preview)},
+        // Feeds, calendar files and what search engines read (docs/feeds.md).
+        {"GET",    "/{lang}/feed.atom",       anyone,        worker_pool,  0,           bind(get_film_feed)},
+        {"GET",    "/api/films/{key}/calendar.ics", anyone,  worker_pool,  0,           bind(get_film_calendar)},
+        {"GET",    "/sitemap.xml",            anyone,        worker_pool,  0,           bind(get_sitemap)},
+        {"GET",    "/robots.txt",             anyone,        io_thread,    0,           bind(get_robots)},
         {"GET",    "/api/locale",             anyone,        io_thread,    0,           bind(get_locale)},
         {"GET",    "/",                       anyone,        io_thread,    0,           bind(get_web_page)},
         {"GET",    "/{path...}",              anyone,        io_thread,    0,           bind(get_web_page)},

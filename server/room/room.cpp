@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_set>
 
 #include "catalog/accounts.hpp"
 #include "catalog/clock.hpp"
@@ -378,9 +379,23 @@ void room::give_back(catalog::room_batch&& failed) {
 }
 
 void room::set_moderator_links(std::vector<std::pair<std::string, std::int64_t>> links) {
+    const auto now = clock_();
     std::lock_guard lock(mutex_);
     moderator_links_.clear();
-    for (auto& [hash, id] : links) moderator_links_.emplace(std::move(hash), id);
+    std::unordered_set<std::string> active;
+    for (auto& [hash, id] : links) {
+        active.insert("link:" + std::to_string(id));
+        moderator_links_.emplace(std::move(hash), id);
+    }
+    // A revoked link stops moderating on the sockets it opened too: they are welcomed again as what they
+    // are now, and told why.
+    for (auto* c : members_) {
+        if (!c->moderator_by_.starts_with("link:") || active.contains(c->moderator_by_)) continue;
+        c->moderator_ = c->session_moderator_.has_value();
+        c->moderator_by_ = c->session_moderator_.value_or("");
+        c->peer_->send(text_of(welcome(*c, now)));
+        c->peer_->send(room_error_text({"not_moderator", "this moderator link was revoked", std::nullopt}));
+    }
 }
 
 std::size_t room::count() const {
@@ -439,14 +454,22 @@ json room::welcome(const room_connection& c, std::int64_t now) const {
     auto questions = json::array();
     for (const auto& [seq, q] : questions_)
         if (visible(q)) questions.push_back(message_json(q));
-    return {{"type", "welcome"},
-            {"you", {{"id", who.public_id}, {"name", who.name}, {"moderator", c.moderator_}, {"muted", who.muted}}},
-            {"premiere", catalog::premiere_to_json(premiere_, now / 1000)},
-            {"now", now},
-            {"count", present_},
-            {"slow_seconds", premiere_.slow_seconds},
-            {"messages", std::move(messages)},
-            {"questions", std::move(questions)}};
+    json welcome{{"type", "welcome"},
+                 {"you", {{"id", who.public_id}, {"name", who.name}, {"moderator", c.moderator_}, {"muted", who.muted}}},
+                 {"premiere", catalog::premiere_to_json(premiere_, now / 1000)},
+                 {"now", now},
+                 {"count", present_},
+                 {"slow_seconds", premiere_.slow_seconds},
+                 {"messages", std::move(messages)},
+                 {"questions", std::move(questions)}};
+    // A moderator joining late learns who is muted already, so they can be unmuted.
+    if (c.moderator_) {
+        auto muted = json::array();
+        for (const auto& [hash, p] : participants_)
+            if (p.muted) muted.push_back(p.public_id);
+        welcome["muted"] = std::move(muted);
+    }
+    return welcome;
 }
 
 void room::broadcast(const json& message) {

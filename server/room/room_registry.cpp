@@ -134,9 +134,15 @@ int room_registry::flush(catalog::database& db) {
         auto r = find(id);
         if (!r) continue;
         if (still_held && std::find(still_held->begin(), still_held->end(), id) == still_held->end()) {
-            log_event("room_taken_over", {{"premiere", id}, {"node", node}});
             forget(id, place);
-            r->close_all(1012, "the room moved to another node");
+            // A cancelled premiere's claim went with it: its participants are told, not sent to reconnect.
+            if (premiere_gone(db, id)) {
+                log_event("room_cancelled", {{"premiere", id}, {"node", node}});
+                r->close_all(cancelled_close_code, "the premiere was cancelled");
+            } else {
+                log_event("room_taken_over", {{"premiere", id}, {"node", node}});
+                r->close_all(1012, "the room moved to another node");
+            }
             continue;
         }
         auto changes = r->take_changes();
@@ -148,6 +154,7 @@ int room_registry::flush(catalog::database& db) {
             log_event("room_write_failed", {{"premiere", id}, {"what", e.what()}});
             if (premiere_gone(db, id)) {  // cancelled while open: nothing left to write to
                 forget(id, place);
+                r->close_all(cancelled_close_code, "the premiere was cancelled");
             } else {
                 r->give_back(std::move(changes));
             }

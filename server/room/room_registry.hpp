@@ -32,6 +32,9 @@ class room_registry {
 public:
     // A holder that has not renewed its claim for this long is taken for dead (it renews every second).
     static constexpr std::int64_t stale_after_ms = 5'000;
+    // The WebSocket close code (application range) of a room whose premiere was cancelled: pages stop
+    // reconnecting.
+    static constexpr std::uint16_t cancelled_close_code = 4404;
 
     explicit room_registry(room_clock clock = system_room_clock);
     room_registry(const room_registry&) = delete;

@@ -179,6 +179,28 @@ TEST_CASE("comments wait for moderation, duplicates merge, and bulk actions appl
           }) == "invalid_lang");
 }
 
+TEST_CASE("a comment at the length limit in four-byte characters is stored and merges like any other") {
+    auto db = fresh_catalog();
+    const auto film = add_film(db, "longue");
+    // Varied supplementary-plane characters (four bytes each, 8,000 bytes in all) that do not compress.
+    std::string longest;
+    std::uint32_t seed = 12345;
+    for (std::size_t i = 0; i < max_comment_chars; ++i) {
+        seed = seed * 1103515245u + 12345u;
+        const std::uint32_t cp = 0x20000 + (seed >> 8) % 0xA000;  // CJK Extension B
+        longest += static_cast<char>(0xF0 | (cp >> 18));
+        longest += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        longest += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        longest += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    const auto first = submit_comment(db, comment_from(film, longest));
+    CHECK_FALSE(first.merged);
+    const auto again = submit_comment(db, comment_from(film, longest));
+    CHECK(again.merged);
+    CHECK(again.id == first.id);
+    CHECK_FALSE(submit_comment(db, comment_from(film, longest, "bbbb")).merged);
+}
+
 TEST_CASE("every film's ratings and approved comments are counted at once, equal to one film's") {
     auto db = fresh_catalog();
     const auto rated = add_film(db, "rated");

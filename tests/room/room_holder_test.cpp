@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "catalog/clock.hpp"
+#include "catalog/premieres.hpp"
 #include "catalog/room_holders.hpp"
 #include "catalog/room_log.hpp"
 #include "server/room/room_registry.hpp"
@@ -114,4 +115,19 @@ TEST_CASE("a room dropped when ended and empty gives its claim up") {
     REQUIRE(f.a.flush(f.db) == 0);
     CHECK(f.a.open_rooms() == 0);
     CHECK_FALSE(catalog::find_room_holder(f.db, f.premiere_id));
+}
+
+TEST_CASE("cancelling a premiere whose room is open closes its sockets with 4404 at the next flush") {
+    two_nodes f;
+    auto r = f.a.open(f.db, f.premiere_id);
+    REQUIRE(r);
+    room_client ana(r, 1);
+    ana.hello("Ana");
+    REQUIRE(f.a.flush(f.db) == 0);
+    catalog::cancel_premiere(f.db, f.premiere_id);
+    CHECK(ana.peer->close_code() == 0);  // not before the flush learns it
+    f.a.flush(f.db);
+    CHECK(ana.peer->close_code() == server::room_registry::cancelled_close_code);
+    CHECK(f.a.open_rooms() == 0);
+    ana.socket->on_close();
 }

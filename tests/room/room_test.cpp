@@ -77,7 +77,7 @@ TEST_CASE("500 participants each receive every chat message of a burst from seve
     CHECK(clients[1]->peer->raw().back() == clients[499]->peer->raw().back());
 }
 
-TEST_CASE("a muted participant's messages reach nobody else, echo to them alone and are stored muted") {
+TEST_CASE("a muted participant's messages reach nobody else, echo to them alone and are stored muted, and moderators joining later know") {
     room_fixture f;
     room_client moderator(f.room, 1, "session:1"), loud(f.room, 2), other(f.room, 3);
     moderator.hello("Modération");
@@ -101,6 +101,11 @@ TEST_CASE("a muted participant's messages reach nobody else, echo to them alone 
     loud_again.hello();
     CHECK(loud_again.welcome()["messages"].size() == 1);
     CHECK(loud_again.welcome()["you"]["muted"] == true);
+    // A moderator joining later is told who is muted; participants are not.
+    room_client late_moderator(f.room, 5, "session:1");
+    late_moderator.hello("Second");
+    CHECK(late_moderator.welcome()["muted"] == nlohmann::json::array({loud.id()}));
+    CHECK_FALSE(late.welcome().contains("muted"));
     REQUIRE(f.registry.flush(f.db) == 0);
     CHECK(f.stored(echoed[0]["seq"]).muted);
     // Unmuted, they speak to everyone again.
@@ -272,7 +277,7 @@ TEST_CASE("moderation is refused to participants who are not moderators") {
     CHECK(b.welcome()["you"]["moderator"] == false);
 }
 
-TEST_CASE("a guest moderator link moderates, and a revoked one does not") {
+TEST_CASE("a guest moderator link moderates, and a revoked one does not, on the sockets it opened too") {
     room_fixture f;
     const auto link = catalog::create_moderator_link(f.db, f.premiere_id, "the director");
     f.registry.refresh_links(f.db, f.premiere_id);
@@ -286,6 +291,12 @@ TEST_CASE("a guest moderator link moderates, and a revoked one does not") {
 
     catalog::revoke_moderator_link(f.db, f.premiere_id, link.link.id);
     REQUIRE(f.registry.flush(f.db) == 0);  // the writer refreshes every room's links
+    // The socket the link opened stops moderating at once, and is told so.
+    CHECK(director.peer->received("welcome").back()["you"]["moderator"] == false);
+    CHECK(director.last_error() == "not_moderator");
+    director.send({{"type", "slow"}, {"seconds", 0}});
+    CHECK(director.last_error() == "not_moderator");
+    CHECK(viewer.peer->received("slow").size() == 1);  // slow mode stays as the link left it
     room_client again(f.room, 3);
     again.hello("Director", link.token);
     CHECK(again.welcome()["you"]["moderator"] == false);

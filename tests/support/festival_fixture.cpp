@@ -33,11 +33,7 @@ std::string festival_fixture::catalog_location() const { return festival::test::
 
 void festival_fixture::set_clock(std::int64_t ms) {
     clock_ms_ = ms;
-    // Renamed into place, so the server never reads a half-written time.
-    const auto clock_file = dir.path() / "clock";
-    const auto temp = clock_file.string() + ".new";
-    std::ofstream(temp) << ms << "\n";
-    std::filesystem::rename(temp, clock_file);
+    write_test_clock(dir.path(), ms);
 }
 
 signed_in_client festival_fixture::sign_in_as(const std::string& email) const {

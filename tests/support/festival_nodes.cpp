@@ -24,11 +24,7 @@ void festival_nodes::start(int i) {
 
 void festival_nodes::set_clock(std::int64_t ms) {
     clock_ms_ = ms;
-    // Renamed into place, so no node ever reads a half-written time.
-    const auto clock_file = dir.path() / "clock";
-    const auto temp = clock_file.string() + ".new";
-    std::ofstream(temp) << ms << "\n";
-    std::filesystem::rename(temp, clock_file);
+    write_test_clock(dir.path(), ms);
 }
 
 }  // namespace festival::testing

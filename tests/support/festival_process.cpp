@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 
@@ -164,6 +165,13 @@ int run_command(const std::vector<std::string>& args, std::string& output, const
     int status = 0;
     ::waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void write_test_clock(const std::filesystem::path& data_dir, std::int64_t ms) {
+    const auto clock_file = data_dir / "clock";
+    const auto temp = clock_file.string() + ".new";
+    std::ofstream(temp) << ms << "\n";
+    std::filesystem::rename(temp, clock_file);
 }
 
 void add_user_with_cli(const std::filesystem::path& data_dir, const std::string& email, const std::string& role,

@@ -2,6 +2,7 @@
 // A real `festival serve` child process on 127.0.0.1 and a free port, stopped when the test ends.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ int run_command(const std::vector<std::string>& args, std::string& output, const
 
 // Adds an account to the catalog in data_dir with `festival user add` (password on stdin); the test
 // stops, showing the command's output, if that fails.
+// Sets the time a server started with --test-clock-file <data_dir>/clock reads (unix ms); renamed into
+// place, so no server ever reads a half-written time.
+void write_test_clock(const std::filesystem::path& data_dir, std::int64_t ms);
 void add_user_with_cli(const std::filesystem::path& data_dir, const std::string& email, const std::string& role,
                        const std::string& password);
 

@@ -9,6 +9,8 @@ const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 10_000;
 // A socket that fails to open this many times in a row is given up for the event stream.
 const FAILED_OPENS_BEFORE_FALLBACK = 2;
+// The close code of a room whose premiere was cancelled (server/room/room_registry.hpp).
+const PREMIERE_CANCELLED = 4404;
 
 function randomHex(bytes) {
   const values = crypto.getRandomValues(new Uint8Array(bytes));
@@ -126,9 +128,16 @@ export class RoomClient {
     socket.addEventListener('message', (event) => {
       if (typeof event.data === 'string') this.receive(event.data);
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (event.code === PREMIERE_CANCELLED) {
+        // Nothing to reconnect to: the page says so and stops.
+        this.stop();
+        this.onState('closed');
+        this.onMessage({ type: 'error', code: 'premiere_cancelled' });
+        return;
+      }
       this.socketEnded(opened);
     });
   }

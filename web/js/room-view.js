@@ -193,6 +193,8 @@ export class RoomView {
     this.you = message.you || null;
     this.moderator = Boolean(this.you && this.you.moderator);
     this.mutedIds = new Set(this.you && this.you.muted ? [this.you.id] : []);
+    // Moderators are told who is muted already.
+    for (const id of Array.isArray(message.muted) ? message.muted : []) this.mutedIds.add(String(id));
     this.count = Number(message.count) || 0;
     this.slowSeconds = Number(message.slow_seconds) || 0;
     this.messages = (message.messages || []).filter((m) => m && m.type !== 'deleted').slice(-MAX_MESSAGES);
@@ -238,7 +240,7 @@ export class RoomView {
   }
 
   showError(error) {
-    if (error.code === 'room_closed') this.setClosed();
+    if (error.code === 'room_closed' || error.code === 'premiere_cancelled') this.setClosed();
     const key = `room.error.${error.code}`;
     let text = t(key) === key ? error.message || t('room.error.invalid_message') : t(key);
     if (error.retry_after) text = `${text} ${t('room.retry_after', { seconds: Math.ceil(Number(error.retry_after)) })}`;

@@ -3,6 +3,7 @@
 // otherwise), its premieres, and the viewers' ratings and comments (the feedback widget, when the
 // festival has it).
 import { api, ApiError, getSession } from '/js/api.js';
+import { filmCalendarLink } from '/js/film-calendar.js';
 import { posterElement, posterOf } from '/js/film-card.js';
 import { countryName, formatDate, languageName, pick, pickLang, t } from '/js/i18n.js';
 import { el, startPage } from '/js/layout.js';
@@ -141,6 +142,7 @@ async function render(main) {
       ? el('p', { class: 'muted' }, `${t('film.original_title')} `, el('span', { lang: film.spoken_languages?.[0] || null }, film.original_title))
       : null,
     screeningNotice(film),
+    filmCalendarLink(film),
     premieres?.element,
     playerPart,
     until,
