@@ -27,6 +27,12 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
     return hex;
 }
 
+void check_email(const std::string& email) {
+    static const std::regex email_pattern(R"([^@\s]+@[^@\s]+)");
+    if (email.size() > 254 || !std::regex_match(email, email_pattern))
+        throw invalid("invalid_email", "'" + email + "' is not an email address");
+}
+
 }  // namespace
 
 // Sessions are looked up by a hash of the token, so a leaked database does not leak live sessions.
@@ -66,14 +72,21 @@ bool password_matches(const std::string& stored_hash, const std::string& passwor
     return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
 }
 
-user create_user(database& db, const std::string& email, const std::string& display_name, role r,
-                 const std::string& password) {
-    static const std::regex email_pattern(R"([^@\s]+@[^@\s]+)");
-    if (email.size() > 254 || !std::regex_match(email, email_pattern))
-        throw invalid("invalid_email", "'" + email + "' is not an email address");
+void check_password_rules(const std::string& password) {
     if (password.size() < 10) throw invalid("weak_password", "a password needs at least 10 characters");
     if (password.size() > 1024) throw invalid("invalid_password", "a password is at most 1024 bytes");
-    const auto password_hash = hash_password(password);  // before the write lock: it takes a while
+}
+
+user create_user(database& db, const std::string& email, const std::string& display_name, role r,
+                 const std::string& password) {
+    check_email(email);
+    check_password_rules(password);
+    return create_user_hashed(db, email, display_name, r, hash_password(password));  // hashed before the write lock
+}
+
+user create_user_hashed(database& db, const std::string& email, const std::string& display_name, role r,
+                        const std::string& password_hash) {
+    check_email(email);
     transaction tx(db);
     // Emails are one account whatever their case: looked for in lower case (PostgreSQL's UNIQUE
     // compares bytes), the write lock holding between the look and the insert.
@@ -102,7 +115,9 @@ user read_user_row(const statement& st) {
 std::optional<user> check_login(database& db, const std::string& email, const std::string& password) {
     // Hash even for an unknown email so timing does not tell which emails have accounts.
     static const std::string decoy = hash_password("decoy password never matches");
-    auto st = db.prepare("SELECT id, email, display_name, role, password_hash FROM users WHERE lower(email) = lower(?1)");
+    auto st = db.prepare(
+        "SELECT id, email, display_name, role, password_hash FROM users WHERE lower(email) = lower(?1) "
+        "AND disabled_at IS NULL");
     st.bind(1, email);
     if (!st.step() || password.size() > 1024) {
         password_matches(decoy, password.substr(0, 1024));
@@ -124,7 +139,7 @@ std::optional<signed_in> find_session(database& db, const std::string& token) {
     if (token.size() != 64) return std::nullopt;
     auto st = db.prepare(
         "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, s.expires_at FROM sessions s "
-        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2");
+        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled_at IS NULL");
     st.bind(1, token_hash(token)).bind(2, unix_now());
     if (!st.step()) return std::nullopt;
     signed_in s;
@@ -154,6 +169,71 @@ int close_user_sessions(database& db, const std::string& email) {
         user_id = st.int64(0);
     }
     return close_user_sessions(db, user_id);
+}
+
+std::vector<account> list_accounts(database& db) {
+    auto st = db.prepare("SELECT id, email, display_name, role, disabled_at, created_at FROM users ORDER BY id");
+    std::vector<account> out;
+    while (st.step()) out.push_back(account{read_user_row(st), !st.is_null("disabled_at"), st.text("created_at")});
+    return out;
+}
+
+account set_user_disabled(database& db, std::int64_t user_id, bool disabled) {
+    transaction tx(db);
+    auto found = db.prepare("SELECT id, email, display_name, role, disabled_at, created_at FROM users WHERE id = ?1");
+    found.bind(1, user_id);
+    if (!found.step()) throw not_found("no_such_user", "no account has the id " + std::to_string(user_id));
+    account a{read_user_row(found), !found.is_null("disabled_at"), found.text("created_at")};
+    if (a.disabled == disabled) return a;  // nothing changes, nothing to commit
+    if (disabled && a.user.role == role::organizer) {
+        auto others = db.prepare(
+            "SELECT count(*) FROM users WHERE role = 'organizer' AND disabled_at IS NULL AND id <> ?1");
+        others.bind(1, user_id).step();
+        if (others.int64(0) == 0)
+            throw conflict("last_organizer", "the festival needs at least one enabled organizer");
+    }
+    auto update = db.prepare("UPDATE users SET disabled_at = ?2 WHERE id = ?1");
+    update.bind(1, user_id);
+    if (disabled) update.bind(2, utc_now());
+    else update.bind_null(2);
+    update.run();
+    if (disabled) close_user_sessions(db, user_id);
+    tx.commit();
+    a.disabled = disabled;
+    return a;
+}
+
+password_change check_password_change(database& db, std::int64_t user_id, const std::string& current,
+                                      const std::string& new_password) {
+    check_password_rules(new_password);
+    password_change change{user_id, {}, {}};
+    {
+        auto st = db.prepare("SELECT password_hash FROM users WHERE id = ?1 AND disabled_at IS NULL");
+        st.bind(1, user_id);
+        if (!st.step()) throw not_found("no_such_user", "no account has the id " + std::to_string(user_id));
+        change.checked_hash = st.text("password_hash");
+    }
+    if (current.size() > 1024 || !password_matches(change.checked_hash, current))
+        throw catalog_error(error_kind::forbidden, "wrong_password", "the current password is not right");
+    change.new_hash = hash_password(new_password);
+    return change;
+}
+
+void apply_password_change(database& db, const password_change& change, const std::string& kept_session_token) {
+    transaction tx(db);
+    // Only over the hash just checked: two changes at once cannot both pass with the same old password.
+    auto update = db.prepare("UPDATE users SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2");
+    update.bind(1, change.user_id).bind(2, change.checked_hash).bind(3, change.new_hash).run();
+    if (db.changes() != 1)
+        throw catalog_error(error_kind::forbidden, "wrong_password", "the password changed meanwhile");
+    auto others = db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2");
+    others.bind(1, change.user_id).bind(2, token_hash(kept_session_token)).run();
+    tx.commit();
+}
+
+void change_password(database& db, std::int64_t user_id, const std::string& current, const std::string& new_password,
+                     const std::string& kept_session_token) {
+    apply_password_change(db, check_password_change(db, user_id, current, new_password), kept_session_token);
 }
 
 int purge_expired_sessions(database& db) {

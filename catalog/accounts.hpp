@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace festival::catalog {
 
@@ -41,12 +42,48 @@ struct signed_in {
 std::string hash_password(const std::string& password);
 bool password_matches(const std::string& stored_hash, const std::string& password);
 
+// The rules every new password meets (`festival user add`, an accepted invitation, a password change):
+// at least 10 characters, at most 1024 bytes; throws invalid (weak_password, invalid_password).
+void check_password_rules(const std::string& password);
 user create_user(database& db, const std::string& email, const std::string& display_name, role r,
                  const std::string& password);
-// The user when email and password match; nullopt otherwise (same answer for unknown email).
+// create_user's checks and write with the password already hashed (hash_password, before any write
+// lock is taken): for a caller that creates the account inside a transaction of its own.
+user create_user_hashed(database& db, const std::string& email, const std::string& display_name, role r,
+                        const std::string& password_hash);
+// The user when email and password match and the account is not disabled; nullopt otherwise (the same
+// answer, at the same cost, for an unknown email, a wrong password and a disabled account).
 std::optional<user> check_login(database& db, const std::string& email, const std::string& password);
 
+// An account as organizers list them.
+struct account {
+    festival::catalog::user user;
+    bool disabled = false;
+    std::string created_at;
+};
+// Every account, oldest first.
+std::vector<account> list_accounts(database& db);
+// Disables (or enables again) an account; disabling ends its sessions in the same transaction. The
+// festival always keeps one enabled organizer: disabling the last is a conflict (last_organizer).
+// Throws not_found (no_such_user). Returns the account as it is now.
+account set_user_disabled(database& db, std::int64_t user_id, bool disabled);
+// Changes a password after checking the current one (forbidden wrong_password) and the rules for the
+// new one; every session of the account but `kept_session_token` ends. Slow: two argon2id hashes.
+void change_password(database& db, std::int64_t user_id, const std::string& current, const std::string& new_password,
+                     const std::string& kept_session_token);
+// The same in two steps, so that a caller's write transaction (with its audit entry) holds only the
+// write: `check_password_change` hashes, outside any transaction; `apply_password_change` writes,
+// refusing (wrong_password) if the password changed in between.
+struct password_change {
+    std::int64_t user_id = 0;
+    std::string checked_hash, new_hash;
+};
+password_change check_password_change(database& db, std::int64_t user_id, const std::string& current,
+                                      const std::string& new_password);
+void apply_password_change(database& db, const password_change& change, const std::string& kept_session_token);
+
 session_tokens open_session(database& db, std::int64_t user_id, std::int64_t lifetime_seconds);
+// The session and its account; nullopt when unknown, expired or the account is disabled.
 std::optional<signed_in> find_session(database& db, const std::string& token);
 void close_session(database& db, const std::string& token);
 // Ends every session of a user, wherever they signed in; returns how many.

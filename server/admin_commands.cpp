@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "catalog/accounts.hpp"
+#include "catalog/audit_log.hpp"
 #include "catalog/backup.hpp"
 #include "catalog/database.hpp"
 #include "catalog/film_json.hpp"
@@ -90,8 +91,14 @@ int user_command(const std::vector<std::string>& args) {
         if (const char* env = std::getenv("FESTIVAL_PASSWORD")) password = env;
         else if (!std::getline(std::cin, password))
             throw std::invalid_argument("give the password on standard input or in FESTIVAL_PASSWORD");
+        catalog::check_password_rules(password);
+        const auto password_hash = catalog::hash_password(password);  // before the write lock
         auto db = open_data_dir(f);
-        const auto u = catalog::create_user(db, f.get("email", ""), f.get("name", ""), *r, password);
+        catalog::transaction tx(db);
+        const auto u = catalog::create_user_hashed(db, f.get("email", ""), f.get("name", ""), *r, password_hash);
+        catalog::record_audit(db, {std::nullopt, "command line"}, "user.add", "user:" + std::to_string(u.id),
+                              {{"email", u.email}, {"role", catalog::to_string(u.role)}});
+        tx.commit();
         std::printf("created %s %s (id %lld)\n", catalog::to_string(u.role), u.email.c_str(),
                     static_cast<long long>(u.id));
         return 0;

@@ -28,6 +28,21 @@ http_response publish_film_version(festival_app& app, http_request& request);
 http_response sign_in(festival_app& app, http_request& request);
 http_response get_session(festival_app& app, http_request& request);
 http_response sign_out(festival_app& app, http_request& request);
+// Opens a session for `user` and answers as a sign-in does ({"user", "csrf_token", "expires_at"} and
+// the session cookie), with `status`.
+http_response open_signed_in_session(festival_app& app, const catalog::user& user, int status);
+
+// accounts_api.cpp (invitations, password change, disabling accounts, the audit log: docs/accounts.md)
+http_response create_invitation(festival_app& app, http_request& request);
+http_response list_invitations(festival_app& app, http_request& request);
+http_response revoke_invitation(festival_app& app, http_request& request);
+http_response get_invitation(festival_app& app, http_request& request);
+http_response accept_invitation(festival_app& app, http_request& request);
+http_response change_password(festival_app& app, http_request& request);
+http_response list_users(festival_app& app, http_request& request);
+http_response disable_user(festival_app& app, http_request& request);
+http_response enable_user(festival_app& app, http_request& request);
+http_response list_audit(festival_app& app, http_request& request);
 
 // jobs_api.cpp
 http_response list_film_jobs(festival_app& app, http_request& request);

@@ -38,6 +38,17 @@ std::vector<route> festival_routes(festival_app& app) {
         {"POST",   "/api/session",            anyone,        password_pool, small_body, bind(sign_in)},
         {"GET",    "/api/session",            anyone,        worker_pool,  0,           bind(get_session)},
         {"DELETE", "/api/session",            anyone,        worker_pool,  0,           bind(sign_out)},
+        // Accounts from the web (docs/accounts.md); invitation tokens are kept out of the access log.
+        {"PUT",    "/api/session/password",   curator,       password_pool, small_body, bind(change_password)},
+        {"POST",   "/api/invitations",        organizer,     worker_pool,  small_body,  bind(create_invitation)},
+        {"GET",    "/api/invitations",        organizer,     worker_pool,  0,           bind(list_invitations)},
+        {"DELETE", "/api/invitations/{id}",   organizer,     worker_pool,  0,           bind(revoke_invitation)},
+        {"GET",    "/api/invitations/{token}", anyone,       worker_pool,  0,           bind(get_invitation)},
+        {"POST",   "/api/invitations/{token}/accept", anyone, password_pool, small_body, bind(accept_invitation)},
+        {"GET",    "/api/users",              organizer,     worker_pool,  0,           bind(list_users)},
+        {"POST",   "/api/users/{id}/disable", organizer,     worker_pool,  0,           bind(disable_user)},
+        {"POST",   "/api/users/{id}/enable",  organizer,     worker_pool,  0,           bind(enable_user)},
+        {"GET",    "/api/audit",              organizer,     worker_pool,  0,           bind(list_audit)},
         // Resumable uploads (tus 1.0.0); bodies stream to disk through a sink, up to the upload limit.
         {"OPTIONS", "/api/uploads",           anyone,        io_thread,    0,           bind(tus_options)},
         {"POST",   "/api/uploads",            curator,       worker_pool,  upload_body, nullptr,

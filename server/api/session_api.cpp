@@ -34,14 +34,17 @@ http_response sign_in(festival_app& app, http_request& request) {
         throw http_error(400, "invalid_body", "send {\"email\": …, \"password\": …}");
     const auto email = body["email"].get<std::string>();
     if (const auto wait = app.sign_ins.begin_attempt(email, request.remote_address)) return too_many_attempts(wait);
-    auto& db = app.catalog.local();
-    const auto user = catalog::check_login(db, email, body["password"].get<std::string>());
+    const auto user = catalog::check_login(app.catalog.local(), email, body["password"].get<std::string>());
     if (!user) throw http_error(401, "wrong_credentials", "wrong email or password");
     app.sign_ins.succeeded(email, request.remote_address);
+    return open_signed_in_session(app, *user, 200);
+}
+
+http_response open_signed_in_session(festival_app& app, const catalog::user& user, int status) {
     const auto lifetime = app.settings->session_lifetime_seconds;
-    const auto tokens = catalog::open_session(db, user->id, lifetime);
+    const auto tokens = catalog::open_session(app.catalog.local(), user.id, lifetime);
     auto response = http_response::json(
-        200, {{"user", user_json(*user)}, {"csrf_token", tokens.csrf_token}, {"expires_at", tokens.expires_at}});
+        status, {{"user", user_json(user)}, {"csrf_token", tokens.csrf_token}, {"expires_at", tokens.expires_at}});
     response.set_header("Set-Cookie", session_cookie(app, tokens.token, lifetime));
     return response;
 }

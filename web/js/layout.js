@@ -84,6 +84,7 @@ async function buildHeader(page) {
   ];
   if (session && session.user) {
     links.push(navLink(pagePath('curator'), 'nav.curator', 'curator', page));
+    links.push(navLink(pagePath('account'), 'accounts.nav', 'account', page));
     if (session.user.role === 'organizer') {
       links.push(navLink(pagePath('organizer'), 'nav.organizer', 'organizer', page));
       links.push(navLink(pagePath('moderation'), 'nav.moderation', 'moderation', page));

@@ -2,6 +2,7 @@
 // range, views and watch hours per day, the per-film table with feedback counts, a film's retention
 // curve, the viewers' countries, and CSV/JSON exports. Definitions: docs/statistics.md.
 import { api, getSession } from '/js/api.js';
+import { accountsSection } from '/js/organizer-accounts.js';
 import { formatNumber, t } from '/js/i18n.js';
 import { el, signInNotice, startPage } from '/js/layout.js';
 import { concurrencyChart, dailyChart, retentionChart } from '/js/organizer-charts.js';
@@ -155,6 +156,7 @@ async function render(main) {
     reachSection(stats, query().replace(/^\?/, '&')),
     premieresSection(),
     reportsSection(),
+    accountsSection(),
     exportsSection());
 }
 
