@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "catalog/film_embeds.hpp"
+#include "catalog/film_texts.hpp"
 #include "server/api/handlers.hpp"
 #include "server/api/markup_text.hpp"
 #include "server/api/page_security.hpp"
@@ -20,11 +21,6 @@ std::string embed_language(const http_request& request) {
     return header ? preferred_page_language(*header).value_or("en") : "en";
 }
 
-std::string film_title_in(const catalog::film& film, const std::string& language) {
-    if (const auto text = film.texts.find(language); text != film.texts.end() && !text->second.title.empty())
-        return text->second.title;
-    return film.original_title;
-}
 
 std::string read_page(festival_app& app, std::string_view name) {
     const auto [root, relative] = locate_web_file(app.settings->web_dir, app.settings->vendor_dir, name);
@@ -89,7 +85,7 @@ http_response get_embed_page(festival_app& app, http_request& request) {
     std::string ancestors = "'self'";
     for (const auto& site : embed.sites) ancestors += " " + site;
     http_response response;
-    response.body = embed_page_text(read_page(app, "embed.html"), language, film_title_in(*film, language));
+    response.body = embed_page_text(read_page(app, "embed.html"), language, catalog::film_title_in(*film, language).text);
     response.set_header("Content-Type", "text/html; charset=utf-8");
     // The allowed sites change when curators save them: browsers ask again every time.
     response.set_header("Cache-Control", "no-cache");

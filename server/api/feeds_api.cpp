@@ -10,6 +10,7 @@
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/festival_info.hpp"
+#include "catalog/film_texts.hpp"
 #include "catalog/films.hpp"
 #include "catalog/premieres.hpp"
 #include "server/api/atom_feed.hpp"
@@ -88,23 +89,13 @@ std::string spoken_date(const feed_words& words, std::int64_t unix_seconds, bool
     return date;
 }
 
-// A film's text in a page language, each field falling back as the pages do (web/js/i18n.js `pick`):
-// the language, then en, fr, es, then any other language the film has; empty when none has it.
-std::string film_text_in(const catalog::film& film, std::string_view language, std::string catalog::film_text::*field) {
-    std::vector<std::string_view> order{language};
-    for (const std::string_view l : {"en", "fr", "es"})
-        if (l != language) order.push_back(l);
-    for (const auto& [l, text] : film.texts)
-        if (std::find(order.begin(), order.end(), l) == order.end()) order.push_back(l);
-    for (const auto l : order)
-        if (const auto it = film.texts.find(std::string(l)); it != film.texts.end() && !(it->second.*field).empty())
-            return it->second.*field;
-    return {};
+// A film's texts in a page language (catalog/film_texts: the pages' fallback order).
+std::string synopsis_in(const catalog::film& film, std::string_view language) {
+    return catalog::film_text_in(film, language, &catalog::film_text::synopsis).text;
 }
 
-std::string film_title_in(const catalog::film& film, std::string_view language) {
-    auto title = film_text_in(film, language, &catalog::film_text::title);
-    return title.empty() ? film.original_title : title;
+std::string title_in(const catalog::film& film, std::string_view language) {
+    return catalog::film_title_in(film, language).text;
 }
 
 std::int64_t stored_time(const std::string& text) { return catalog::parse_stored_time(text).value_or(0); }
@@ -183,8 +174,8 @@ http_response get_film_feed(festival_app& app, http_request& request) {
         const auto opens = window.starts().value_or(0);
         const bool open = window.state_at(now) == catalog::screening_state::now;
         if (!open && opens - now > opening_soon_seconds) continue;  // announced once it is 30 days away
-        const auto title = film_title_in(film, language);
-        const auto synopsis = film_text_in(film, language, &catalog::film_text::synopsis);
+        const auto title = title_in(film, language);
+        const auto synopsis = synopsis_in(film, language);
         atom_entry entry;
         entry.link = origin + page_path(language, "films/" + film.slug);
         entry.thumbnail = poster_url(origin, film);
@@ -220,7 +211,7 @@ http_response get_film_feed(festival_app& app, http_request& request) {
         if (!film->published) continue;
         atom_entry entry;
         entry.id = tag + "premiere-" + std::to_string(premiere.id);
-        entry.title = filled(words->premiere_title, film_title_in(*film, language), spoken_date(*words, starts, true));
+        entry.title = filled(words->premiere_title, title_in(*film, language), spoken_date(*words, starts, true));
         entry.summary = premiere.note;
         entry.link = origin + page_path(language, "premieres/" + std::to_string(premiere.id));
         entry.updated = std::max(stored_time(premiere.created_at), starts - opening_soon_seconds);
@@ -253,9 +244,9 @@ http_response get_film_calendar(festival_app& app, http_request& request) {
     // A window with no closing: a one-hour reminder at the opening (a calendar event needs an end, and
     // an event lasting for ever would fill the viewer's calendar).
     event.ends = window.ends().value_or(*window.starts() + 3600);
-    event.summary = film_title_in(film, language);
+    event.summary = title_in(film, language);
     event.url = origin + page_path(language, "films/" + film.slug);
-    const auto synopsis = film_text_in(film, language, &catalog::film_text::synopsis);
+    const auto synopsis = synopsis_in(film, language);
     event.description = synopsis.empty() ? event.url : synopsis + "\n\n" + event.url;
     http_response response;
     response.body = calendar_file({event});

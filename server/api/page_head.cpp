@@ -2,6 +2,7 @@
 
 #include "catalog/clock.hpp"
 #include "server/api/markup_text.hpp"
+#include "catalog/film_texts.hpp"
 #include "server/api/page_texts.hpp"
 #include "server/api/page_urls.hpp"
 
@@ -85,18 +86,8 @@ nlohmann::json movie_json(const catalog::film& film, const std::string& name,
 }  // namespace
 
 std::string film_text(const catalog::film& film, std::string_view language, std::string_view field) {
-    auto field_of = [&](const catalog::film_text& text) -> const std::string& {
-        return field == "title" ? text.title : text.synopsis;
-    };
-    std::vector<std::string_view> order{language};
-    for (const std::string_view l : {"en", "fr", "es"})
-        if (l != language) order.push_back(l);
-    for (const auto l : order)
-        if (const auto it = film.texts.find(std::string(l)); it != film.texts.end() && !field_of(it->second).empty())
-            return field_of(it->second);
-    for (const auto& [l, text] : film.texts)
-        if (!field_of(text).empty()) return field_of(text);
-    return "";
+    return catalog::film_text_in(film, language, field == "title" ? &catalog::film_text::title : &catalog::film_text::synopsis)
+        .text;
 }
 
 std::string json_for_script(const nlohmann::json& value) {

@@ -9,6 +9,7 @@
 #include "catalog/feedback.hpp"
 #include "catalog/feedback_export.hpp"
 #include "catalog/filmmaker_links.hpp"
+#include "catalog/film_texts.hpp"
 #include "catalog/films.hpp"
 #include "catalog/stats.hpp"
 #include "catalog/viewer_sketch.hpp"
@@ -35,17 +36,11 @@ std::string text_field(const nlohmann::json& body, const char* name) {
     return body[name].get<std::string>();
 }
 
-// The film's title in the report's language, else in the pages' fallback order (en, fr, es, any
-// other), else its original title; with the language it is in.
+// The film's title in the report's language, else in the pages' fallback order, else its original
+// title; with the language it is in.
 std::pair<std::string, std::string> title_in(const catalog::film& film, const std::string& language) {
-    std::vector<std::string> order{language};
-    for (const char* l : {"en", "fr", "es"})
-        if (l != language) order.push_back(l);
-    for (const auto& [l, text] : film.texts) order.push_back(l);
-    for (const auto& l : order)
-        if (const auto found = film.texts.find(l); found != film.texts.end() && !found->second.title.empty())
-            return {found->second.title, l};
-    return {film.original_title, ""};
+    auto chosen = catalog::film_title_in(film, language);
+    return {std::move(chosen.text), std::move(chosen.language)};
 }
 
 // The figures of one film over a range, exactly as the organizers' per-film table reads them.
