@@ -2,6 +2,7 @@
 // and a film's retention curve. Each chart also has its figures as a table for screen readers.
 import { formatDate, formatNumber, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
+import { scrollingTable } from '/js/organizer-table.js';
 
 const charts = new Map();  // canvas id → Chart, destroyed before redrawing
 
@@ -29,7 +30,7 @@ export function dailyChart(days) {
   const section = el('section', { class: 'card', 'aria-labelledby': 'stats-daily-title' },
     el('h2', { id: 'stats-daily-title' }, t('organizer.per_day')),
     days.length ? el('div', { class: 'stats-chart' }, canvas) : el('p', {}, t('organizer.no_data')),
-    days.length ? el('details', {}, el('summary', {}, t('organizer.show_figures')), el('div', { class: 'stats-table-wrap' }, table)) : null);
+    days.length ? el('details', {}, el('summary', {}, t('organizer.show_figures')), scrollingTable(t('organizer.daily_chart'), table)) : null);
   if (days.length) {
     queueMicrotask(() => draw(canvas, {
       type: 'bar',
@@ -101,7 +102,7 @@ export function concurrencyChart(data) {
     day: formatDate(data.day), peak: formatNumber(peak),
   })), peak ? el('div', { class: 'stats-chart' }, canvas) : null,
   (data.hours || []).length
-    ? el('details', {}, el('summary', {}, t('organizer.by_hour')), el('div', { class: 'stats-table-wrap' }, hourTable))
+    ? el('details', {}, el('summary', {}, t('organizer.by_hour')), scrollingTable(t('organizer.by_hour'), hourTable))
     : null);
   if (peak) {
     queueMicrotask(() => draw(canvas, {

@@ -4,6 +4,7 @@
 // the hours watched.
 import { countryName, formatNumber, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
+import { scrollingTable } from '/js/organizer-table.js';
 
 /** countries: the `countries` rows of GET /api/stats. */
 export function countriesSection(countries) {
@@ -23,7 +24,7 @@ export function countriesSection(countries) {
         formatNumber(share, { style: 'percent', maximumFractionDigits: 0 })));
   });
   const body = countries.length
-    ? el('div', { class: 'stats-table-wrap' }, el('table', { class: 'stats-table', id: 'stats-countries' },
+    ? scrollingTable(t('organizer.countries'), el('table', { class: 'stats-table', id: 'stats-countries' },
       el('caption', { class: 'visually-hidden' }, t('organizer.countries')),
       el('thead', {}, el('tr', {},
         ['organizer.country', 'organizer.views', 'organizer.watch_hours', 'organizer.plays', 'organizer.country_share']

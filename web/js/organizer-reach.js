@@ -4,13 +4,9 @@
 // Definitions: docs/statistics.md, "People over the whole run" and "Sites".
 import { formatNumber, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
+import { scrollingTable } from '/js/organizer-table.js';
 
 const hoursOptions = { maximumFractionDigits: 2 };
-
-// A table that may scroll sideways on a phone: the region takes the keyboard's focus so it can be scrolled.
-function scrollingTable(label, table) {
-  return el('div', { class: 'stats-table-wrap', tabindex: '0', role: 'region', 'aria-label': label }, table);
-}
 
 function filmName(films, id) {
   const film = films.find((f) => f.film_id === id);

@@ -3,6 +3,11 @@
 import { formatNumber, t } from '/js/i18n.js';
 import { el } from '/js/layout.js';
 
+/** A table that may scroll sideways on a phone: the region takes the keyboard's focus so it can be scrolled. */
+export function scrollingTable(label, table) {
+  return el('div', { class: 'stats-table-wrap', tabindex: '0', role: 'region', 'aria-label': label }, table);
+}
+
 const COLUMNS = [
   { key: 'title', label: 'organizer.film', text: true },
   { key: 'views', label: 'organizer.views' },
