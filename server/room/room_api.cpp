@@ -10,6 +10,7 @@
 #include "server/api/dispatcher.hpp"
 #include "server/api/film_access.hpp"
 #include "server/api/handlers.hpp"
+#include "server/api/page_urls.hpp"
 #include "server/room/room_event_stream.hpp"
 #include "server/room/room_socket.hpp"
 
@@ -153,7 +154,10 @@ http_response create_room_moderator_link(festival_app& app, http_request& reques
     app.rooms.refresh_links(db, premiere.id);
     auto out = catalog::moderator_link_to_json(made.link);
     out["token"] = made.token;
-    out["url"] = "/premiere.html?id=" + std::to_string(premiere.id) + "#moderator=" + made.token;
+    // In the language of whoever made it (they pass it on); the token stays in the fragment, never sent.
+    const auto accept = request.header("accept-language");
+    const auto language = accept ? preferred_page_language(*accept).value_or("en") : std::string("en");
+    out["url"] = page_path(language, "premieres/" + std::to_string(premiere.id)) + "#moderator=" + made.token;
     return http_response::json(201, out);
 }
 

@@ -150,7 +150,7 @@ TEST_CASE("guest moderator links: created by the film's staff, shown once, liste
     const auto link = json_of(made);
     const auto token = link["token"].get<std::string>();
     CHECK(token.size() == 64);
-    CHECK(link["url"] == "/premiere.html?id=" + std::to_string(f.premiere_id) + "#moderator=" + token);
+    CHECK(link["url"] == "/en/premieres/" + std::to_string(f.premiere_id) + "#moderator=" + token);
     const auto listed = json_of(f.festival.call_as(organizer, "GET", links));
     REQUIRE(listed["links"].size() == 1);
     CHECK(listed["links"][0]["label"] == "the director");
