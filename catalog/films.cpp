@@ -194,7 +194,8 @@ film update_film(database& db, const film& changed) {
 // outlive the film): a deleted film's viewers' traces go with it.
 void forget_film_audience(database& db, std::int64_t id) {
     for (const char* table : {"plays", "stats_film_minute", "stats_film_hour", "stats_film_day", "stats_retention",
-                              "stats_viewers"}) {
+                              "stats_viewers", "stats_film_day_country", "stats_film_day_site",
+                              "audience_sketch_registers"}) {
         auto st = db.prepare(std::string("DELETE FROM ") + table + " WHERE film_id = :film");
         st.bind(":film", id).run();
     }

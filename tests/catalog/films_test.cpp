@@ -238,6 +238,11 @@ TEST_CASE("a deleted film's id is never handed out again, and its plays and audi
     db.exec("INSERT INTO plays (id, film_id, viewer_hash, started_at, last_seen_at) VALUES ('p1', " +
             std::to_string(gone) + ", 'h', 1, 1)");
     db.exec("INSERT INTO stats_viewers (film_id, day, viewer_hash) VALUES (" + std::to_string(gone) + ", 1, 'h')");
+    db.exec("INSERT INTO stats_film_day_country (film_id, day, country, plays) VALUES (" + std::to_string(gone) + ", 1, 'FR', 1)");
+    db.exec("INSERT INTO stats_film_day_site (film_id, day, site, plays) VALUES (" + std::to_string(gone) +
+            ", 1, 'https://partner.example', 1)");
+    db.exec("INSERT INTO audience_sketch_registers (film_id, register_index, register_rank) VALUES (" +
+            std::to_string(gone) + ", 7, 3), (0, 7, 3)");
     delete_film(db, gone);
     const auto next = create_film(db, make("next", "short")).id;
     CHECK(next > gone);
@@ -249,4 +254,11 @@ TEST_CASE("a deleted film's id is never handed out again, and its plays and audi
     };
     CHECK(count("plays") == 0);
     CHECK(count("stats_viewers") == 0);
+    CHECK(count("stats_film_day_country") == 0);
+    CHECK(count("stats_film_day_site") == 0);
+    CHECK(count("audience_sketch_registers") == 0);
+    // The festival's own sketch keeps the people who watched it: a sketch cannot take one film out.
+    auto festival = db.prepare("SELECT count(*) FROM audience_sketch_registers WHERE film_id = 0");
+    festival.step();
+    CHECK(festival.int64(0) == 1);
 }
