@@ -97,6 +97,13 @@ audience_registry::started_play audience_registry::start_play(std::int64_t film_
                                                                std::optional<double> runtime_seconds, const viewer& who,
                                                                catalog::database* db, const play_origin& origin) {
     const auto now = now_ms();
+    // On a shared catalog every node hashes a day with the catalog's key: a node that has not read
+    // today's key yet (its writer reads it once a minute, and tomorrow's a day ahead) reads it now rather
+    // than make one of its own, which the catalog's would replace, and the play would no longer be its
+    // viewer's (403 play_not_yours).
+    if (settings_.shared_catalog && db && !hasher_.has_key(catalog::day_of(now)))
+        hasher_.adopt_keys(
+            catalog::shared_day_keys(*db, catalog::day_of(now), [] { return viewer_hasher().key_hex(); }));
     const auto viewer_hash = hasher_.hash(who.address, who.user_agent, catalog::day_of(now), film_id);
     const auto address = address_hasher_.hash(client_network(who.address));
     // A reload that lands on another node is still the same viewer's repeat within the hour.

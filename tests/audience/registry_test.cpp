@@ -131,3 +131,20 @@ TEST_CASE("a registry handed over stops counting, and its successor counts on ex
     CHECK(catalog::find_play(db, id)->credited_ms == 35'000);
     CHECK(catalog::find_play(db, id)->reached_view);
 }
+
+TEST_CASE("on a shared catalog a node that has not read the day's key yet reads it at a play start, so the play stays its viewer's") {
+    auto db = festival::test::open_fresh_catalog();
+    std::int64_t now = *catalog::parse_utc("2026-06-01T10:00:00Z") * 1000;
+    server::audience_settings settings;
+    settings.clock = [&now] { return now; };
+    settings.shared_catalog = true;
+    server::audience_registry registry(settings);
+    registry.join_nodes(db, "node-a");  // reads the keys of yesterday, today and tomorrow
+    now += 2 * 86'400'000;               // a day its writer has not synced yet
+    const server::audience_registry::viewer viewer{"192.0.2.7", "Firefox", ""};
+    const auto id = registry.start_play(3, 600.0, viewer, &db).id;
+    REQUIRE_FALSE(id.empty());
+    now += 1'000;
+    registry.sync_nodes(db);  // the writer's next read of the catalog's keys (its last was two days ago)
+    CHECK(registry.heartbeat(id, {10, 10}, false, viewer, std::nullopt, std::nullopt) == server::play_outcome::accepted);
+}

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -118,10 +119,17 @@ void play_day(whole_run_fixture& f, std::vector<simulated_play>& plays, int day,
               return true;
           }) == 0);
     f.set_clock(start + 3'000);
+    std::mutex refusals_mutex;
+    std::map<int, int> refusals;  // status → how many, said when any
     CHECK(run_parallel(today.size(), [&](std::size_t i) {
               const auto& p = *today[i];
-              return f.beat(p.id, p.viewer, p.reaches_view ? 3 : 1) == 200;
+              const auto status = f.beat(p.id, p.viewer, p.reaches_view ? 3 : 1);
+              if (status == 200) return true;
+              std::lock_guard lock(refusals_mutex);
+              ++refusals[status];
+              return false;
           }) == 0);
+    for (const auto& [status, count] : refusals) MESSAGE("heartbeats answered " << status << ": " << count);
 }
 
 void check_within_three_sigma(std::int64_t estimate, std::int64_t truth) {
