@@ -193,6 +193,7 @@ describe('the film player', () => {
     const { page, context } = await openFilm(film.slug, { context: slowStoryboard });
     await page.waitForSelector('.player video');
     await waitFor(() => page.evaluate(() => document.querySelector('.player-seek').max > 0), { message: 'the duration' });
+    await page.locator('.player-seek').scrollIntoViewIfNeeded();
     const box = await page.locator('.player-seek').boundingBox();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
     await waitFor(() => page.evaluate(() => {

@@ -142,10 +142,11 @@ async function render(main) {
       ? el('p', { class: 'muted' }, `${t('film.original_title')} `, el('span', { lang: film.spoken_languages?.[0] || null }, film.original_title))
       : null,
     screeningNotice(film),
-    filmCalendarLink(film),
     premieres?.element,
     playerPart,
     until,
+    // After the player and its dates: the player stays where it was, in view.
+    filmCalendarLink(film),
     el(
       'div',
       { class: 'film-layout' },
