@@ -129,7 +129,7 @@ void play_day(whole_run_fixture& f, std::vector<simulated_play>& plays, int day,
               ++refusals[status];
               return false;
           }) == 0);
-    for (const auto& [status, count] : refusals) MESSAGE("heartbeats answered " << status << ": " << count);
+    for (const auto& refusal : refusals) MESSAGE("heartbeats answered " << refusal.first << ": " << refusal.second);
 }
 
 void check_within_three_sigma(std::int64_t estimate, std::int64_t truth) {

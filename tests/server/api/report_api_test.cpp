@@ -142,16 +142,17 @@ TEST_CASE("report links: organizers only, the token shown once and never listed,
     CHECK(f.organizer.call("POST", "/api/films/la-frontera/report-links", body, false).status == 403);
 
     // Bad input: 4xx with the error shape, nothing stored.
-    for (const auto& [sent, code] : std::vector<std::pair<json, std::string>>{
+    for (const auto& refusal : std::vector<std::pair<json, std::string>>{
              {json{{"language", "de"}}, "invalid_language"},
              {json{{"label", "x"}}, "invalid_language"},
              {json{{"language", "fr"}, {"label", std::string(201, 'x')}}, "too_long"},
              {json{{"language", 3}}, "invalid_body"},
              {json::array(), "invalid_body"}}) {
+        const auto& sent = refusal.first;
         CAPTURE(sent.dump());
         const auto refused = f.organizer.call("POST", "/api/films/la-frontera/report-links", sent.dump());
         CHECK(refused.status == 400);
-        CHECK(refused.json()["error"]["code"] == code);
+        CHECK(refused.json()["error"]["code"] == refusal.second);
     }
     CHECK(f.organizer.call("POST", "/api/films/nope/report-links", body).status == 404);
     CHECK(f.organizer.call("GET", "/api/films/nope/report-links").status == 404);
