@@ -5,8 +5,6 @@
 #include <array>
 #include <map>
 
-#include <sodium.h>
-
 #include "catalog/clock.hpp"
 #include "catalog/database.hpp"
 #include "catalog/festival_info.hpp"
@@ -20,6 +18,7 @@
 #include "server/api/page_urls.hpp"
 #include "server/api/site_pages.hpp"
 #include "server/api/sitemap.hpp"
+#include "server/http/file_cache.hpp"
 
 namespace festival::server {
 namespace {
@@ -124,20 +123,11 @@ std::vector<catalog::film> public_films(catalog::database& db, std::int64_t now,
 
 // A generated text answer that caches may keep for five minutes and revalidate by its ETag.
 http_response shared_text(const http_request& request, std::string body, std::string content_type) {
-    unsigned char digest[16];
-    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(body.data()), body.size(), nullptr, 0);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string etag = "\"";
-    for (const auto byte : digest) {
-        etag += hex[byte >> 4];
-        etag += hex[byte & 15];
-    }
-    etag += '"';
+    const auto etag = content_etag(body);
     http_response response;
     response.set_header("ETag", etag);
     response.set_header("Cache-Control", "public, max-age=300");
-    if (const auto inm = request.header("if-none-match");
-        inm && (inm->find(etag) != std::string_view::npos || *inm == "*")) {
+    if (const auto inm = request.header("if-none-match"); inm && etag_listed(*inm, etag)) {
         response.status = 304;
         return response;
     }

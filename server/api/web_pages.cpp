@@ -2,7 +2,6 @@
 // the viewer's language as read from Accept-Language. Pages live at /{lang}/…: their heads are written
 // here in that language (page_head), on the worker pool as they read the catalog; the old addresses
 // without a language move there (page_redirects); assets are files, answered on the I/O thread.
-#include <array>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -25,9 +24,6 @@
 
 namespace festival::server {
 namespace {
-
-// The languages the pages are written in.
-constexpr std::array<std::string_view, 3> page_languages{"fr", "en", "es"};
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -67,7 +63,7 @@ std::optional<std::string> preferred_page_language(std::string_view accept_langu
             quality = parameter.starts_with("q=") || parameter.starts_with("Q=") ? quality_of(parameter.substr(2)) : 0;
         }
         const auto base = item.substr(0, item.find('-'));
-        for (const auto language : page_languages) {
+        for (const auto language : site_languages) {
             if (base.size() != language.size()) continue;
             bool same = true;
             for (std::size_t i = 0; i < base.size(); ++i)
@@ -92,19 +88,6 @@ http_response get_locale(festival_app&, http_request& request) {
 }
 
 namespace {
-
-// A strong validator over the bytes sent (FNV-1a, 64 bits): a page changes with its data now, not only
-// with its file.
-std::string content_etag(std::string_view bytes) {
-    std::uint64_t hash = 1469598103934665603ULL;
-    for (const char c : bytes) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ULL;
-    }
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "\"p%016llx\"", static_cast<unsigned long long>(hash));
-    return buffer;
-}
 
 // The page file's text: small files are held by the cache, others read here (worker pool).
 std::string file_text(const cached_file& file) {
@@ -165,6 +148,7 @@ http_response site_page_response(festival_app& app, http_request& request, const
     http_response response;
     response.status = head.found ? 200 : 404;
     response.body = complete_page(file_text(*file), address.language, render_page_head(head));
+    // Over the bytes sent: a page changes with its data now, not only with its file.
     const auto etag = content_etag(response.body);
     // What staff see may hold unpublished films: never kept by a shared cache.
     response.set_header("Cache-Control", request.session ? "private, no-cache" : "no-cache");

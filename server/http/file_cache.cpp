@@ -45,6 +45,17 @@ std::string make_etag(const struct stat& st) {
 
 }  // namespace
 
+std::string content_etag(std::string_view bytes) {
+    std::uint64_t hash = 1469598103934665603ULL;
+    for (const char c : bytes) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ULL;
+    }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "\"p%016llx\"", static_cast<unsigned long long>(hash));
+    return buffer;
+}
+
 bool etag_listed(std::string_view header_value, const std::string& etag) {
     if (header_value.find('*') != std::string_view::npos) return true;
     std::size_t start = 0;

@@ -69,6 +69,10 @@ std::string content_type_for(std::string_view path);
 // Whether an If-None-Match value lists `etag` ("*" lists every one; weak comparison).
 bool etag_listed(std::string_view header_value, const std::string& etag);
 
+// A strong validator over an answer's bytes (FNV-1a, 64 bits), for answers generated from data (pages,
+// feeds, the sitemap) rather than read from one file.
+std::string content_etag(std::string_view bytes);
+
 // GET/HEAD answer for a file with validators and ranges: 200, 206, 304 or 416. `policy_lines` are the
 // route's header lines for it, at least its Cache-Control ("Cache-Control: no-cache\r\n").
 http_response file_response(const http_request& request, const cached_file& file, static_text policy_lines);
